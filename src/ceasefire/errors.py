@@ -1,0 +1,70 @@
+"""The one error tree of ceasefire.
+
+Every failure the library reports on purpose is a :class:`CeasefireError`; the CLI (and later
+the API) catches that one class in one place and prints one clear message.
+
+::
+
+    CeasefireError
+    ├── InputError            bad input: names the source (file, row) and the field
+    ├── AgreementError        an agreement file that does not hold together (lists every problem)
+    ├── ConflictError         a record that clashes with what is stored (same id, other content)
+    ├── NotFoundError         asked for something that is not there
+    └── StoreError            the database cannot be used as asked (missing schema, bad URL)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class CeasefireError(Exception):
+    """Base of every error ceasefire raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one piece of input.
+
+    ``where`` names the source (a file, ``file:row``, a zone name); ``field`` the field
+    (dotted for nested values); ``reason`` says what is wrong in words a user can act on.
+    """
+
+    where: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        place = self.where or "input"
+        return f"{place}: {self.field}: {self.reason}" if self.field else f"{place}: {self.reason}"
+
+
+class InputError(CeasefireError):
+    """Input that cannot be accepted. Carries every :class:`Problem` found, first one first."""
+
+    def __init__(self, problems: Sequence[Problem] | Problem) -> None:
+        self.problems: tuple[Problem, ...] = (
+            (problems,) if isinstance(problems, Problem) else tuple(problems)
+        )
+        if not self.problems:
+            raise ValueError("InputError needs at least one problem")
+        first = str(self.problems[0])
+        more = len(self.problems) - 1
+        super().__init__(first if not more else f"{first} (and {more} more problem(s))")
+
+
+class AgreementError(InputError):
+    """An agreement file that is not valid; ``problems`` lists everything found."""
+
+
+class ConflictError(CeasefireError):
+    """A record clashes with one already stored (for example the same id with other content)."""
+
+
+class NotFoundError(CeasefireError):
+    """The thing asked for does not exist."""
+
+
+class StoreError(CeasefireError):
+    """The store cannot do what was asked (no schema yet, unsupported URL, ...)."""

@@ -1,0 +1,53 @@
+"""The controlled vocabularies shared by reports, the agreement and the simulator.
+
+Kept in one place so that an agreement's prohibited acts, a report's event type and the
+simulator's output all speak the same words. Values are lower-case snake case, as they appear
+in the interchange files (DESIGN section 5).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Who or what produced a report (DESIGN section 2).
+SOURCE_KINDS: Final = ("patrol", "party", "sensor", "uav", "camera", "satellite", "osint")
+
+#: What happened. Fire and strikes first, then presence and movement, then the rest.
+EVENT_TYPES: Final = (
+    "shelling",  # indirect fire: artillery, mortar, MLRS
+    "small_arms",  # direct fire: small arms, heavy machine guns
+    "explosion",  # heard or seen, origin unknown
+    "drone_strike",  # strike by a loitering munition / long-range drone
+    "missile_strike",  # cruise or ballistic missile
+    "air_strike",  # aircraft, glide bombs
+    "air_attack",  # a wave of drones / missiles (strike tallies)
+    "armed_presence",  # armed personnel seen where they should not be
+    "weapon_sighting",  # a weapon seen (class, calibre) - withdrawal checks
+    "military_movement",  # vehicles or troops moving
+    "drone_overflight",  # a drone seen or detected flying (no strike)
+    "mine",  # mines laid or found
+    "infrastructure_damage",  # damage seen without an observed attack
+    "other",
+)
+
+#: Weapon classes, from the Minsk II withdrawal tables outward.
+WEAPON_CLASSES: Final = (
+    "small_arms",
+    "mortar",
+    "artillery",  # tube artillery; calibre decides the zone
+    "tank",
+    "mlrs",
+    "heavy_mlrs",
+    "tactical_missile",
+    "cruise_missile",
+    "ballistic_missile",
+    "long_range_drone",
+    "fpv_drone",
+    "aircraft",
+    "air_defence",
+    "armoured_vehicle",
+    "unknown",
+)
+
+#: How well a place or a time is known (after ACLED's geo/time precision codes 1-3).
+PRECISIONS: Final = ("exact", "near", "region")
