@@ -64,7 +64,7 @@ ADMIN1_NAMES: Final[dict[str, str]] = {
     "RU.86": "Voronezh",
 }
 
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: instances are cached
@@ -77,6 +77,7 @@ class Gazetteer:
     population: npt.NDArray[np.int64]
     country: npt.NDArray[np.str_]
     admin1: npt.NDArray[np.str_]  # region name, or "CC.code" where we have no name for it
+    alternates: tuple[tuple[str, ...], ...] = ()  # Latin-script alternate names per settlement
 
     def __len__(self) -> int:
         return len(self.name)
@@ -91,6 +92,11 @@ class Gazetteer:
         """
         key = _fold(name)
         hits = np.flatnonzero(_folded(self) == key)
+        if hits.size == 0:  # Zaporizhzhia is "Zaporizhia" in GeoNames: try the alternates
+            hits = np.array(
+                [i for i, alts in enumerate(self.alternates) if key in map(_fold, alts)],
+                dtype=np.int64,
+            )
         if country is not None:
             hits = hits[self.country[hits] == country]
         if hits.size == 0:
@@ -133,7 +139,9 @@ def _extract() -> dict[str, list[object]]:
         ),
         key=lambda c: -int(c["population"]),
     )
-    cols: dict[str, list[object]] = {k: [] for k in ("name", "lon", "lat", "pop", "cc", "a1")}
+    cols: dict[str, list[object]] = {
+        k: [] for k in ("name", "lon", "lat", "pop", "cc", "a1", "alt")
+    }
     for c in rows:
         code = f"{c['countrycode']}.{c['admin1code']}"
         cols["name"].append(c["name"])
@@ -142,6 +150,7 @@ def _extract() -> dict[str, list[object]]:
         cols["pop"].append(int(c["population"]))
         cols["cc"].append(c["countrycode"])
         cols["a1"].append(ADMIN1_NAMES.get(code, code))
+        cols["alt"].append([a for a in c["alternatenames"] if a.isascii() and a != c["name"]])
     return cols
 
 
@@ -167,4 +176,5 @@ def load_gazetteer() -> Gazetteer:
         population=np.array(cols["pop"], dtype=np.int64),
         country=np.array(cols["cc"], dtype=str),
         admin1=np.array(cols["a1"], dtype=str),
+        alternates=tuple(tuple(a) for a in cols["alt"]),
     )
