@@ -1,0 +1,40 @@
+# Two commands for a newcomer: `make run` (the demo service/pipeline) and `make test` (everything).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DB     ?= var/demo.db
+
+.PHONY: run test lint bench clean
+
+# The virtual environment is rebuilt when pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+## run: set up, load the demo scenario into $(DB) and run the main job
+run: $(BIN)/.installed
+	$(BIN)/ceasefire demo --db $(DB)
+
+## test: set up with the test extras, then lint, type-check and run the whole suite
+test: $(BIN)/.installed-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed-test
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+## bench: the quick benchmarks (one JSON line per measurement)
+bench: $(BIN)/.installed
+	@for b in benchmarks/*.py; do $(BIN)/python $$b --quick || exit 1; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,445 @@
+"""The ``ceasefire`` command line: a thin layer over the library.
+
+Each command parses its options, makes one library call and formats the result (a Rich table
+for people, ``--json`` for programs). Library errors (:class:`CeasefireError`) are turned into one
+clear message and exit status 1 in exactly one place, :class:`_Group.invoke`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+import typer.core
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ceasefire.errors import CeasefireError, InputError
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+class _Group(typer.core.TyperGroup):
+    """Turns every CeasefireError into one clean message; nothing else is caught."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as e:
+            lines = [str(p) for p in e.problems[:MAX_PROBLEMS_SHOWN]]
+            if len(e.problems) > MAX_PROBLEMS_SHOWN:
+                lines.append(f"... and {len(e.problems) - MAX_PROBLEMS_SHOWN} more")
+            lines.append(f"{len(e.problems)} problem(s); nothing was stored.")
+            raise click.ClickException("\n".join(lines)) from e
+        except CeasefireError as e:
+            raise click.ClickException(str(e)) from e
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="Ceasefire monitoring and verification.\n\nExample: ceasefire demo",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+agreement_app = typer.Typer(
+    cls=_Group,
+    help="Inspect and check agreement files.\n\nExample: ceasefire agreement check agreement.yaml",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(agreement_app, name="agreement")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOpt = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="CEASEFIRE_DATABASE_URL",
+        help="SQLite file or database URL (env CEASEFIRE_DATABASE_URL).",
+    ),
+]
+AgreementOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--agreement",
+        envvar="CEASEFIRE_AGREEMENT",
+        help="Agreement YAML file (default: the demo agreement).",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+DEFAULT_DB = "ceasefire.db"
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Progress | None]:
+    """A progress bar on a terminal; nothing when output is piped or JSON."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        yield bar
+
+
+def _load_agreement(path: Path | None) -> Any:
+    from ceasefire.agreement import demo_agreement_path, load_agreement
+
+    return load_agreement(path or demo_agreement_path())
+
+
+def _parse_time(value: str | None, name: str) -> datetime | None:
+    from ceasefire.errors import Problem
+
+    if value is None:
+        return None
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(Problem("command line", name, f"not an ISO 8601 time: {value!r}")) from None
+    if t.tzinfo is None:
+        raise InputError(Problem("command line", name, "needs a UTC offset, e.g. +00:00"))
+    return t
+
+
+def _parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    from ceasefire.errors import Problem
+
+    if value is None:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in value.split(","))
+    except ValueError:
+        raise InputError(
+            Problem("command line", "bbox", f"want lon_min,lat_min,lon_max,lat_max; got {value!r}")
+        ) from None
+    return (x0, y0, x1, y1)
+
+
+@app.command()
+def init(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
+    """Create or upgrade the database schema.
+
+    Example: ceasefire init --db monitoring.db
+    """
+    from ceasefire.store import Store
+
+    store = Store.open(db)
+    store.close()
+    if as_json:
+        _print_json({"db": db, "ok": True})
+    else:
+        out.print(f"database ready: {db}")
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="JSON Lines, CSV or GeoJSON files.")],
+    db: DbOpt = DEFAULT_DB,
+    agreement: AgreementOpt = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Store the good rows and list the bad ones.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate reports, place them against the agreement and store them.
+
+    A file with a bad row stores nothing unless --skip-invalid is given.
+
+    Example: ceasefire ingest night.jsonl patrol.csv --db monitoring.db
+    """
+    from ceasefire.pipeline import ingest_files
+    from ceasefire.store import Store
+
+    store = Store.open(db)
+    try:
+        with _progress(not as_json) as bar:
+            result = ingest_files(
+                store, files, _load_agreement(agreement), skip_invalid=skip_invalid, progress=bar
+            )
+    finally:
+        store.close()
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    out.print(
+        f"{result.added} report(s) added, {result.unchanged} already stored, "
+        f"{len(result.problems)} invalid row(s) skipped"
+    )
+    for p in result.problems[:MAX_PROBLEMS_SHOWN]:
+        out.print(f"  skipped {p}")
+
+
+_FILTER_HELP = {
+    "since": "Observed at or after (ISO 8601 with offset).",
+    "until": "Observed before (ISO 8601 with offset).",
+    "event_type": "Event type, e.g. shelling.",
+    "source_kind": "Source kind, e.g. patrol.",
+    "submitted_by": "Submitter, e.g. UA.",
+    "bbox": "lon_min,lat_min,lon_max,lat_max",
+}
+
+
+def _filters(
+    since: str | None,
+    until: str | None,
+    event_type: str | None,
+    source_kind: str | None,
+    submitted_by: str | None,
+    bbox: str | None,
+) -> dict[str, Any]:
+    return {
+        "since": _parse_time(since, "since"),
+        "until": _parse_time(until, "until"),
+        "event_type": event_type,
+        "source_kind": source_kind,
+        "submitted_by": submitted_by,
+        "bbox": _parse_bbox(bbox),
+    }
+
+
+SinceOpt = Annotated[str | None, typer.Option(help=_FILTER_HELP["since"])]
+UntilOpt = Annotated[str | None, typer.Option(help=_FILTER_HELP["until"])]
+TypeOpt = Annotated[str | None, typer.Option("--type", help=_FILTER_HELP["event_type"])]
+KindOpt = Annotated[str | None, typer.Option("--source-kind", help=_FILTER_HELP["source_kind"])]
+ByOpt = Annotated[str | None, typer.Option("--submitted-by", help=_FILTER_HELP["submitted_by"])]
+BboxOpt = Annotated[str | None, typer.Option(help=_FILTER_HELP["bbox"])]
+
+
+@app.command()
+def reports(
+    db: DbOpt = DEFAULT_DB,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    event_type: TypeOpt = None,
+    source_kind: KindOpt = None,
+    submitted_by: ByOpt = None,
+    bbox: BboxOpt = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """List stored reports, newest first, with filters.
+
+    Example: ceasefire reports --type shelling --since 2026-03-10T18:00:00+00:00 --json
+    """
+    from ceasefire.store import Store
+
+    store = Store.open(db)
+    try:
+        f = _filters(since, until, event_type, source_kind, submitted_by, bbox)
+        rows = store.list_reports(**f, limit=limit)
+        total = store.count_reports(**f)
+    finally:
+        store.close()
+    if as_json:
+        _print_json({"total": total, "reports": [r.to_dict() for r in rows]})
+        return
+    table = Table(title=f"{len(rows)} of {total} report(s)")
+    for col in ("id", "observed", "source", "event", "lon", "lat", "side", "km to line", "oblast"):
+        table.add_column(col)
+    for r in rows:
+        d = r.to_dict()
+        dist = d.get("distance_m")
+        table.add_row(
+            str(d["id"]),
+            str(d["observed_from"])[:16],
+            f"{d['source_kind']}/{d.get('submitted_by') or ''}",
+            str(d["event_type"]),
+            f"{d['lon']:.3f}",
+            f"{d['lat']:.3f}",
+            str(d.get("party") or ""),
+            "" if dist is None else f"{dist / 1000:.1f}",
+            str(d.get("oblast") or ""),
+        )
+    out.print(table)
+
+
+@app.command()
+def export(
+    db: DbOpt = DEFAULT_DB,
+    fmt: Annotated[str, typer.Option("--format", help="geojson or csv.")] = "geojson",
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output file (default: stdout).")
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    event_type: TypeOpt = None,
+    source_kind: KindOpt = None,
+    submitted_by: ByOpt = None,
+    bbox: BboxOpt = None,
+) -> None:
+    """Export reports as GeoJSON (RFC 7946) or CSV, with their placement facts.
+
+    Example: ceasefire export --format geojson --out reports.geojson
+    """
+    from ceasefire.export import write_reports
+    from ceasefire.store import Store
+
+    store = Store.open(db)
+    try:
+        f = _filters(since, until, event_type, source_kind, submitted_by, bbox)
+        rows = store.list_reports(**f)
+        if output is None:
+            write_reports(rows, sys.stdout, fmt)
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                n = write_reports(rows, fh, fmt)
+            err.print(f"{n} report(s) written to {output}")
+    finally:
+        store.close()
+
+
+@agreement_app.command("show")
+def agreement_show(
+    file: Annotated[Path | None, typer.Argument(help="Agreement YAML (default: demo).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show an agreement: parties, sides, zones, deadlines.
+
+    Example: ceasefire agreement show --json
+    """
+    from ceasefire.agreement import describe
+
+    info = describe(_load_agreement(file))
+    if as_json:
+        _print_json(info)
+        return
+    for key, value in info.items():
+        if isinstance(value, list):
+            out.print(f"[bold]{key}[/bold]:")
+            for item in value:
+                out.print(f"  - {item}")
+        else:
+            out.print(f"[bold]{key}[/bold]: {value}")
+
+
+@agreement_app.command("check")
+def agreement_check(
+    file: Annotated[Path, typer.Argument(help="Agreement YAML file to check.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check an agreement file; exit 1 and list every problem if it is not valid.
+
+    Example: ceasefire agreement check my-agreement.yaml
+    """
+    from ceasefire.agreement import check_agreement
+
+    problems = check_agreement(file)
+    if as_json:
+        _print_json({"file": str(file), "ok": not problems, "problems": [vars(p) for p in problems]})
+    elif not problems:
+        out.print(f"{file}: ok")
+    else:
+        for p in problems:
+            err.print(str(p))
+        err.print(f"{len(problems)} problem(s)")
+    if problems:
+        raise typer.Exit(1)
+
+
+@agreement_app.command("zones")
+def agreement_zones(
+    file: Annotated[Path | None, typer.Argument(help="Agreement YAML (default: demo).")] = None,
+    top: Annotated[int, typer.Option(help="Settlements listed per zone.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Each zone's area and the settlements inside it (who lives in the DMZ).
+
+    Example: ceasefire agreement zones --top 5
+    """
+    from ceasefire.agreement import zone_summaries
+    from ceasefire.gazetteer import load_gazetteer
+
+    summaries = zone_summaries(_load_agreement(file), load_gazetteer())
+    if as_json:
+        _print_json([s.to_dict() for s in summaries])
+        return
+    table = Table(title="zones")
+    for col in ("zone", "side", "area km²", "settlements", "population", f"largest {top}"):
+        table.add_column(col)
+    for s in summaries:
+        d = s.to_dict()
+        people = d["settlements"]
+        table.add_row(
+            d["zone"],
+            d["party"] or "",
+            f"{d['area_km2']:,.0f}",
+            str(len(people)),
+            f"{sum(p['population'] for p in people):,}",
+            ", ".join(p["name"] for p in people[:top]),
+        )
+    out.print(table)
+
+
+@app.command()
+def simulate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the output files.")] = Path(
+        "sim"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 7,
+    hours: Annotated[float, typer.Option(help="Length of the simulated night.")] = 12.0,
+    n_reports: Annotated[
+        int | None, typer.Option("--reports", help="Target number of reports (scale knob).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate a night along the demo line: true events and noisy reports of them.
+
+    Writes reports.jsonl and truth.jsonl (every report linked to its true event).
+
+    Example: ceasefire simulate --seed 7 --out night/ && ceasefire ingest night/reports.jsonl
+    """
+    from ceasefire.simulate import SimConfig, write_simulation
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = SimConfig(seed=seed, hours=hours, n_reports=n_reports)
+    stats = write_simulation(config, out_dir / "reports.jsonl", out_dir / "truth.jsonl")
+    if as_json:
+        _print_json(stats.to_dict())
+    else:
+        out.print(stats.summary())
+
+
+@app.command()
+def demo(
+    db: DbOpt = "var/demo.db",
+    seed: Annotated[int, typer.Option(help="Seed of the simulated night.")] = 7,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load the demo scenario into a fresh database and summarise it.
+
+    Example: ceasefire demo --db var/demo.db
+    """
+    from ceasefire.demo import run_demo
+
+    with _progress(not as_json) as bar:
+        summary = run_demo(db, seed=seed, progress=bar)
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        out.print(summary.render())
+
+
+def main() -> None:
+    app()
