@@ -43,8 +43,10 @@ def place_reports(engine: GeoEngine, reports: Sequence[Report]) -> list[dict[str
     """Geometry facts (side, distance, zones, oblast) for each report, in one vectorized call."""
     if not reports:
         return []
-    lon = np.fromiter((r.lon for r in reports), dtype=np.float64, count=len(reports))
-    lat = np.fromiter((r.lat for r in reports), dtype=np.float64, count=len(reports))
+    # location() resolves observer-relative reports (observer + bearing + band) to a point.
+    points = [r.location() for r in reports]
+    lon = np.fromiter((p.lon for p in points), dtype=np.float64, count=len(points))
+    lat = np.fromiter((p.lat for p in points), dtype=np.float64, count=len(points))
     placement = engine.classify(lon, lat)
     return [placement.row(i) for i in range(len(reports))]
 

@@ -1,0 +1,194 @@
+"""The report model: field checks, unknown fields, content identity, observer-relative places."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ceasefire.errors import InputError
+from ceasefire.reports import (
+    BEARING_ERROR_DEG,
+    FUTURE_SLACK,
+    GEOD,
+    Report,
+    resolve_observer,
+    validate_report,
+)
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+BASE: dict[str, Any] = {
+    "id": "r-1",
+    "submitted_by": "smm",
+    "source_kind": "patrol",
+    "observed_from": "2026-03-01T10:00:00+02:00",
+    "lon": 37.8,
+    "lat": 48.0,
+    "event_type": "shelling",
+}
+
+
+def problem_of(**changes: Any) -> tuple[str, str, str]:
+    """Validate BASE with ``changes`` and return the one problem as (where, field, reason)."""
+    data = {k: v for k, v in {**BASE, **changes}.items() if v is not None}
+    with pytest.raises(InputError) as caught:
+        validate_report(data, where="f.csv:row 7", now=NOW)
+    assert len(caught.value.problems) == 1, caught.value.problems
+    found = caught.value.problems[0]
+    return found.where, found.field, found.reason
+
+
+def test_a_good_report_validates_and_exports_what_was_given() -> None:
+    report = validate_report({**BASE, "count": "3", "calibre_mm": "122"}, now=NOW)
+    assert report.count == 3 and report.calibre_mm == 122.0
+    assert report.to_dict() == {**BASE, "count": 3, "calibre_mm": 122.0}
+
+
+def test_the_spec_example_message() -> None:
+    assert problem_of(lat=91.5) == ("f.csv:row 7", "lat", "must be between -90 and 90, got 91.5")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"lat": "nan"}, "lat", "must be a finite number"),
+        ({"lat": float("nan")}, "lat", "must be a finite number"),
+        ({"lon": float("inf")}, "lon", "must be a finite number"),
+        ({"calibre_mm": float("-inf")}, "calibre_mm", "must be a finite number"),
+        ({"lon": 180.5}, "lon", "must be between -180 and 180, got 180.5"),
+        ({"lat": -90.01}, "lat", "must be between -90 and 90"),
+        ({"bearing_deg": 400}, "bearing_deg", "must be between 0 and 360"),
+        ({"count": -1}, "count", "must not be negative, got -1"),
+        ({"killed": -2}, "killed", "must not be negative"),
+        ({"civilians_injured": -1}, "civilians_injured", "must not be negative"),
+        ({"uncertainty_m": -5}, "uncertainty_m", "must not be negative"),
+        ({"calibre_mm": 0}, "calibre_mm", "must be positive"),
+        ({"count": "many"}, "count", "must be a valid integer"),
+        ({"event_type": "boom"}, "event_type", "unknown value 'boom'; expected one of: shelling"),
+        ({"source_kind": "rumour"}, "source_kind", "unknown value 'rumour'"),
+        ({"weapon_class": "railgun"}, "weapon_class", "unknown value 'railgun'"),
+        ({"place_precision": "roughly"}, "place_precision", "expected one of: exact, near, region"),
+        ({"observed_from": "2026-03-01T10:00:00"}, "observed_from", "has no UTC offset"),
+        ({"observed_from": "yesterday"}, "observed_from", "must be an ISO 8601 time"),
+        ({"observed_from": 1772366400}, "observed_from", "must be an ISO 8601 time string"),
+        ({"observed_to": "2026-03-01T07:59:59Z"}, "observed_to", "is before observed_from"),
+        ({"observed_from": "2026-03-01T12:10:01Z"}, "observed_from", "is in the future"),
+        ({"id": "  "}, "id", "must not be blank"),
+        ({"id": None}, "id", "is required"),
+        ({"event_type": None}, "event_type", "is required"),
+        ({"lat": None}, "lat", "is required when lon is given"),
+        ({"lon": None, "lat": None}, "lon", "a place is required"),
+        ({"depth": [1.0, float("nan")]}, "depth[1]", "must be a finite number"),
+    ],
+)
+def test_each_bad_value_is_named(changes: dict[str, Any], field: str, reason: str) -> None:
+    where, got_field, got_reason = problem_of(**changes)
+    assert where == "f.csv:row 7"
+    assert got_field == field
+    assert reason in got_reason
+
+
+def test_all_bad_fields_are_reported_at_once() -> None:
+    with pytest.raises(InputError) as caught:
+        validate_report({**BASE, "lat": 100, "count": -1, "event_type": "x"}, now=NOW)
+    assert {p.field for p in caught.value.problems} == {"lat", "count", "event_type"}
+
+
+def test_future_check_allows_clock_drift_and_uses_the_injected_now() -> None:
+    edge = (NOW + FUTURE_SLACK).isoformat()
+    assert (
+        validate_report({**BASE, "observed_from": edge}, now=NOW).observed_from
+        == NOW + FUTURE_SLACK
+    )
+    later = NOW + timedelta(days=1)
+    validate_report({**BASE, "observed_from": "2026-03-01T23:00:00Z"}, now=later)
+
+
+def test_unknown_fields_are_kept_and_exported_flat() -> None:
+    report = validate_report({**BASE, "patrol_vehicle": "UA-17", "tags": {"a": [1, 2]}}, now=NOW)
+    assert report.extra == {"patrol_vehicle": "UA-17", "tags": {"a": [1, 2]}}
+    exported = report.to_dict()
+    assert exported["patrol_vehicle"] == "UA-17" and "extra" not in exported
+    again = validate_report(exported, now=NOW)
+    assert again == report and again.content_hash() == report.content_hash()
+
+
+def test_content_hash_is_canonical() -> None:
+    report = validate_report(BASE, now=NOW)
+    same_instant = {**BASE, "observed_from": "2026-03-01T08:00:00Z"}
+    from_csv = {k: str(v) for k, v in BASE.items()}  # CSV gives every value as text
+    reordered = dict(reversed(list(BASE.items())))
+    for other in (same_instant, from_csv, reordered, {**BASE, "notes": None}):
+        assert validate_report(other, now=NOW).content_hash() == report.content_hash()
+    for changed in ({"count": 1}, {"lat": 48.0001}, {"unknown_field": "x"}):
+        assert validate_report({**BASE, **changed}, now=NOW).content_hash() != report.content_hash()
+    assert '"observed_from":"2026-03-01T08:00:00Z"' in report.canonical_json()
+
+
+def test_observer_relative_report_resolves_to_the_middle_of_the_band() -> None:
+    data = {k: v for k, v in BASE.items() if k not in ("lon", "lat")}
+    band = {"observer_lon": 37.75, "observer_lat": 48.1, "bearing_deg": 135.0}
+    report = validate_report(
+        {**data, **band, "distance_min_m": 2000, "distance_max_m": 4000}, now=NOW
+    )
+    place = report.location()
+    assert place.from_observer
+    lon, lat, _ = GEOD.fwd(37.75, 48.1, 135.0, 3000.0)
+    assert (place.lon, place.lat) == pytest.approx((lon, lat))
+    assert "lon" not in report.to_dict()  # derived values are not submitted content
+    with_error = validate_report(
+        {**data, **band, "distance_min_m": 2000, "distance_max_m": 4000, "uncertainty_m": 100},
+        now=NOW,
+    )
+    assert place.uncertainty_m is not None
+    assert with_error.location().uncertainty_m == pytest.approx(place.uncertainty_m + 100)
+
+
+def test_observer_uncertainty_covers_the_whole_sector() -> None:
+    lon, lat, radius = resolve_observer(37.75, 48.1, 350.0, 1000.0, 5000.0)
+    rng = np.random.default_rng(7)
+    n = 2000
+    bearings = 350.0 + rng.uniform(-BEARING_ERROR_DEG, BEARING_ERROR_DEG, n)
+    distances = rng.uniform(1000.0, 5000.0, n)
+    plon, plat, _ = GEOD.fwd(np.full(n, 37.75), np.full(n, 48.1), bearings, distances)
+    _, _, spread = GEOD.inv(np.full(n, lon), np.full(n, lat), plon, plat)
+    assert spread.max() <= radius + 1e-6
+    assert spread.max() > 0.95 * radius  # and it is not much wider than needed
+    # Half the band alone would be 2000 m; the bearing error widens it.
+    assert radius > 2000.0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"observer_lon": 37.0, "observer_lat": 48.0, "bearing_deg": 90}, "distance_min_m"),
+        (
+            {
+                "observer_lon": 37.0,
+                "observer_lat": 48.0,
+                "bearing_deg": 90,
+                "distance_min_m": 5,
+                "distance_max_m": 1,
+            },
+            "distance_max_m",
+        ),
+    ],
+)
+def test_incomplete_or_inverted_observer_band_is_refused(
+    changes: dict[str, Any], field: str
+) -> None:
+    data = {k: v for k, v in BASE.items() if k not in ("lon", "lat")}
+    with pytest.raises(InputError) as caught:
+        validate_report({**data, **changes}, now=NOW)
+    assert caught.value.problems[0].field == field
+
+
+def test_reports_are_frozen() -> None:
+    report = validate_report(BASE, now=NOW)
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen-instance error
+        report.lat = 1.0  # type: ignore[misc]
+    assert isinstance(report, Report) and math.isfinite(report.lat or 0.0)
