@@ -104,9 +104,7 @@ def test_ingest_list_and_export(tmp_path: Path) -> None:
 
 def test_bad_row_stores_nothing_and_names_file_row_field(tmp_path: Path) -> None:
     db = str(tmp_path / "t.db")
-    src = _write_jsonl(
-        tmp_path / "bad.jsonl", [_report(0), _report(1, lat=91.5), _report(2)]
-    )
+    src = _write_jsonl(tmp_path / "bad.jsonl", [_report(0), _report(1, lat=91.5), _report(2)])
     result = runner.invoke(app, ["ingest", str(src), "--db", db])
     assert result.exit_code == 1
     assert "bad.jsonl" in result.output and "lat" in result.output

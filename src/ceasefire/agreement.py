@@ -14,6 +14,7 @@ placement of reports against the agreement is :mod:`ceasefire.geo`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,6 +43,9 @@ _GEOD = Geod(ellps="WGS84")
 _DENSIFY_M = 2_000.0
 #: The same for a line going the other way, lon/lat -> metres (0.01 degree is about 1 km).
 _DENSIFY_DEG = 0.01
+#: Segments per quarter circle in buffers: 32 keeps an arc within 0.03% of its radius (5 m at
+#: 15 km); shapely's default 8 strays 0.5% (70 m at 15 km).
+_QUAD_SEGS = 32
 
 
 @dataclass(frozen=True)
@@ -178,8 +182,9 @@ def demo_agreement_path() -> Path:
 def side_of_line(line: LineString, lon: float, lat: float) -> Literal["left", "right", "on"]:
     """Which side of ``line`` (walked first to last vertex) the point ``(lon, lat)`` lies on.
 
-    The line is projected to an azimuthal equidistant plane centred on the point, so distances
-    from the point are true; the nearest segment decides through the sign of the cross product.
+    The line (densified in degrees) is projected to an azimuthal equidistant plane centred on the
+    point, so distances from the point are true; the nearest segment decides through the sign of
+    the cross product.
     Where the nearest point is a vertex, the tangent there is the sum of the two unit segment
     directions: with a single segment's direction a point outside a sharp (> 90 degree) bend
     would get the wrong sign. A point beyond an end is judged against the extended end segment.
@@ -190,7 +195,10 @@ def side_of_line(line: LineString, lon: float, lat: float) -> Literal["left", "r
     """
     aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m")
     to_m = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
-    xy = np.column_stack(to_m.transform(*np.asarray(line.coords)[:, :2].T))
+    # Densify in degrees: a 36 km segment straight in lon/lat bows ~40 m off its projected chord,
+    # and the rest of the system takes segments as straight in lon/lat.
+    dense = shapely.segmentize(line, _DENSIFY_DEG)
+    xy = np.column_stack(to_m.transform(*shapely.get_coordinates(dense).T))
     keep = np.r_[True, np.any(np.diff(xy, axis=0) != 0.0, axis=1)]  # drop repeated vertices
     xy = xy[keep]
     if len(xy) < 2:
@@ -240,17 +248,81 @@ def _as_zone_geometry(geom: BaseGeometry) -> ZoneGeometry:
     return MultiPolygon(parts)
 
 
+def _extended(xy: np.ndarray[Any, Any], by: float) -> LineString:
+    """The polyline ``xy`` with both end segments carried on by ``by`` metres."""
+    head, tail = xy[0] - xy[1], xy[-1] - xy[-2]
+    start = xy[0] + head / np.hypot(*head) * by
+    end = xy[-1] + tail / np.hypot(*tail) * by
+    return LineString(np.vstack([start, xy, end]))
+
+
+def _beyond_end(end: np.ndarray[Any, Any], inner: np.ndarray[Any, Any], width: float) -> Polygon:
+    """The half disc of radius ``width`` past ``end`` of the segment ``inner`` -> ``end``."""
+    u = (end - inner) / np.hypot(*(end - inner))
+    n = np.array([-u[1], u[0]]) * 2 * width
+    half_plane = Polygon([end + n, end + n + 2 * width * u, end - n + 2 * width * u, end - n])
+    return shapely.Point(end).buffer(width, quad_segs=_QUAD_SEGS).intersection(half_plane)
+
+
+def _band(
+    segments: list[np.ndarray[Any, Any]], width: float, side: Literal["left", "right"]
+) -> BaseGeometry:
+    """Points within ``width`` of a line on ``side``, in the metric plane, with flat ends.
+
+    ``segments`` holds each original segment of the line, densified. The band is the line's
+    buffer with flat ends - the round buffer less what lies past an end and is near nothing but
+    that end (judged per original segment, so a densified piece does not count as "the rest")
+    - cut by the line with its end segments carried on (as :func:`side_of_line` judges).
+    GEOS's flat cap is not used: it is one straight cut across the whole width, which slices
+    off the band of a line that turns sharply just after its end (the demo line at Vovchansk),
+    and bands of different widths then fail to nest.
+    """
+    xy = np.vstack([segments[0][:1], *(seg[1:] for seg in segments)])
+    body = LineString(xy).buffer(width, quad_segs=_QUAD_SEGS)
+    for end, inner, rest in (
+        (segments[0][0], segments[0][1], segments[1:]),
+        (segments[-1][-1], segments[-1][-2], segments[:-1]),
+    ):
+        # 1% wider than the band: the cap's arc then lies wholly inside, instead of leaving
+        # slivers where two polygonal approximations of the same circle disagree
+        past = _beyond_end(end, inner, width * 1.01)
+        if rest:
+            rest_xy = np.vstack([rest[0][:1], *(seg[1:] for seg in rest)])
+            past = past.difference(LineString(rest_xy).buffer(width, quad_segs=_QUAD_SEGS))
+        body = body.difference(past)
+    sign = 1.0 if side == "left" else -1.0  # shapely: positive single-sided distance = left
+    one_sided = _extended(xy, width + 1000.0).buffer(
+        sign * width, quad_segs=_QUAD_SEGS, single_sided=True
+    )
+    return one_sided.intersection(body)
+
+
+def _metric_segments(line: LineString, to_m: Transformer) -> list[np.ndarray[Any, Any]]:
+    """Each segment of ``line`` densified in degrees and projected to metres.
+
+    Densify first: the rest of the system treats a segment as straight in lon/lat, and a band's
+    inner rim must follow that line, not a projected chord (~100 m off over a 40 km segment).
+    """
+    coords = shapely.get_coordinates(line)
+    out = []
+    for a, b in itertools.pairwise(coords):
+        piece = shapely.get_coordinates(shapely.segmentize(LineString([a, b]), _DENSIFY_DEG))
+        out.append(np.column_stack(to_m.transform(piece[:, 0], piece[:, 1])))
+    return out
+
+
 def zone_polygons(agreement: Agreement) -> dict[tuple[str, str | None], ZoneGeometry]:
     """Each zone's area in lon/lat, keyed by ``(zone name, party)``.
 
-    A band zone gives one entry per party with a positive width: a one-sided buffer of that
-    party's line (:meth:`Agreement.line_for`) on that party's side, computed in a transverse
-    Mercator centred on the agreement and taken back to lon/lat. A polygon zone is returned as
-    given, keyed ``(name, None)``. Everything is clipped to the declared area when there is one.
+    A band zone gives one entry per party with a positive width: the points within that width
+    of the party's line (:meth:`Agreement.line_for`) on the party's side, with flat ends (a
+    one-sided buffer; nothing past the ends of the line). It is computed in a transverse
+    Mercator centred on the agreement and taken back to lon/lat. A polygon zone is returned as given,
+    keyed ``(name, None)``. Everything is clipped to the declared area when there is one.
     """
     to_m = Transformer.from_crs("EPSG:4326", _local_crs(agreement), always_xy=True)
     to_deg = Transformer.from_crs(_local_crs(agreement), "EPSG:4326", always_xy=True)
-    lines_m: dict[str, BaseGeometry] = {}
+    lines_m: dict[str, list[np.ndarray[Any, Any]]] = {}
     out: dict[tuple[str, str | None], ZoneGeometry] = {}
     for zone in agreement.zones:
         if zone.polygon is not None:
@@ -264,14 +336,8 @@ def zone_polygons(agreement: Agreement) -> dict[tuple[str, str | None], ZoneGeom
             if width <= 0:
                 continue
             if party not in lines_m:
-                # Densify in degrees first: the rest of the system treats a segment as straight
-                # in lon/lat, and the band's inner rim must follow that line, not a tmerc chord
-                # (which strays ~100 m from it over a 40 km segment).
-                dense = shapely.segmentize(agreement.line_for(party), _DENSIFY_DEG)
-                lines_m[party] = _reproject(dense, to_m)
-            # shapely: a positive single-sided distance buffers the left side, negative the right
-            sign = 1.0 if agreement.side_of(party) == "left" else -1.0
-            band = lines_m[party].buffer(sign * width, single_sided=True)
+                lines_m[party] = _metric_segments(agreement.line_for(party), to_m)
+            band = _band(lines_m[party], width, agreement.side_of(party))
             geom = _reproject(shapely.segmentize(band, _DENSIFY_M), to_deg)
             if agreement.area is not None:
                 geom = geom.intersection(agreement.area)

@@ -117,7 +117,9 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
     try:
         t = datetime.fromisoformat(value)
     except ValueError:
-        raise InputError(Problem("command line", name, f"not an ISO 8601 time: {value!r}")) from None
+        raise InputError(
+            Problem("command line", name, f"not an ISO 8601 time: {value!r}")
+        ) from None
     if t.tzinfo is None:
         raise InputError(Problem("command line", name, "needs a UTC offset, e.g. +00:00"))
     return t
@@ -248,7 +250,7 @@ def reports(
     store = Store.open(db)
     try:
         f = _filters(since, until, event_type, source_kind, submitted_by, bbox)
-        rows = store.list_reports(**f, limit=limit)
+        rows = store.list_stored(**f, limit=limit)
         total = store.count_reports(**f)
     finally:
         store.close()
@@ -299,7 +301,7 @@ def export(
     store = Store.open(db)
     try:
         f = _filters(since, until, event_type, source_kind, submitted_by, bbox)
-        rows = store.list_reports(**f)
+        rows = store.list_stored(**f)
         if output is None:
             write_reports(rows, sys.stdout, fmt)
         else:
@@ -347,7 +349,9 @@ def agreement_check(
 
     problems = check_agreement(file)
     if as_json:
-        _print_json({"file": str(file), "ok": not problems, "problems": [vars(p) for p in problems]})
+        _print_json(
+            {"file": str(file), "ok": not problems, "problems": [vars(p) for p in problems]}
+        )
     elif not problems:
         out.print(f"{file}: ok")
     else:

@@ -78,13 +78,11 @@ def run_demo(db: str, *, seed: int = 7, progress: Any = None) -> DemoSummary:
     agreement = load_agreement(demo_agreement_path())
     night = (file.parent if file is not None else Path("var")) / "demo-night"
     night.mkdir(parents=True, exist_ok=True)
-    stats = write_simulation(
-        SimConfig(seed=seed), night / "reports.jsonl", night / "truth.jsonl"
-    )
+    stats = write_simulation(SimConfig(seed=seed), night / "reports.jsonl", night / "truth.jsonl")
     store = Store.open(db)
     try:
         ingest_files(store, [night / "reports.jsonl"], agreement, progress=progress)
-        rows = [r.to_dict() for r in store.list_reports()]
+        rows = [r.to_dict() for r in store.list_stored()]
     finally:
         store.close()
     zones: Counter[str] = Counter()

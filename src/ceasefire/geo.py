@@ -90,7 +90,8 @@ class Placement:
             "side": int(self.side[i]),
             "distance_m": float(self.distance_m[i]),
             "line_distance_m": float(self.line_distance_m[i]),
-            "zones": {name: bool(inside[i]) for name, inside in self.zones.items()},
+            # The names of the zones the point is in: compact, and a list GDAL/QGIS can show.
+            "zones": [name for name, inside in self.zones.items() if inside[i]],
             "oblast": str(self.oblast[i]),
             "oblast_precision": self.oblast_precision,
         }

@@ -1072,6 +1072,7 @@ def _weapon_words(wclass: int, wmodel: int) -> str:
     return "undetermined weapons"
 
 
+_KINETIC: Final = ("shelling", "explosion", "drone_strike", "missile_strike")
 _WORDS: Final = {
     "shelling": "shelling",
     "explosion": "explosions",
@@ -1095,26 +1096,25 @@ def _notes(chunk: _Chunk) -> list[str]:
     for i, kind, sub, name, et, wc, wm, n, k, j, place, reg in zip(
         rest.tolist(), *cols, strict=True
     ):
-        src = th.source_names[name]
-        where = th.names[place] if place >= 0 else f"{th.region_names[reg]} region"
-        what = _WORDS.get(EVENT_TYPES[et], EVENT_TYPES[et])
+        src, event = th.source_names[name], EVENT_TYPES[et]
+        where = f"near {th.names[place]}" if place >= 0 else f"in {th.region_names[reg]} region"
+        what = _WORDS.get(event, event.replace("_", " "))
         cas = f", {k} killed, {j} injured" if k >= 0 and (k or j) else ""
-        weapon = _weapon_words(wc, wm)
+        if event == "armed_presence":
+            detail = f"{n} people"
+        elif wm >= 0 or (wc >= 0 and WEAPON_CLASSES[wc] != "unknown"):
+            detail = f"{n} x {_weapon_words(wc, wm)}"
+        else:
+            detail = f"{n} impacts" if k >= 0 else f"{n} seen"
         if SOURCE_KINDS[kind] == "party":
             enemy = PARTIES[2 - sub]  # submitters 1/2 are RU/UA; the enemy is the other
-            notes[i] = f"{src} reports {enemy} {what} near {where}: {n} x {weapon}{cas}."
+            notes[i] = f"{src}: {enemy} {what.removeprefix('a ')} {where}, {detail}{cas}."
         elif SOURCE_KINDS[kind] == "osint":
+            where = where.removeprefix("near ").removeprefix("in ")
             notes[i] = f"{src}: {what} reported in {where}{cas}."
         else:
-            verb = (
-                "saw"
-                if EVENT_TYPES[et]
-                in ("weapon_sighting", "armed_presence", "military_movement", "drone_overflight")
-                else "recorded"
-            )
-            notes[i] = (
-                f"{src[:1].upper()}{src[1:]} {verb} {what} near {where}: {n} x {weapon}{cas}."
-            )
+            verb = "recorded" if event in _KINETIC else "saw"
+            notes[i] = f"{src[:1].upper()}{src[1:]} {verb} {what} {where}, {detail}{cas}."
     return notes
 
 

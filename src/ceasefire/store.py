@@ -163,6 +163,25 @@ def _placement_columns(placement: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class StoredReport:
+    """A stored report with its resolved point and the placement facts stored with it."""
+
+    report: Report
+    lon: float
+    lat: float
+    uncertainty_m: float | None
+    placement: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's fields (unknown ones included), its point, then its placement facts."""
+        d = self.report.to_dict()
+        d.update(lon=self.lon, lat=self.lat, uncertainty_m=self.uncertainty_m)
+        if self.placement is not None:
+            d.update(self.placement)
+        return d
+
+
+@dataclass(frozen=True)
 class AddResult:
     """What :meth:`Store.add_reports` did: how many reports it stored and how many were already
     there with the same content, and their ids (in batch order)."""
@@ -453,17 +472,56 @@ class Store:
             Page by key: only reports that come after the report with this id (stable while
             reports are being added, unlike ``offset``).
         """
-        query = select(reports_table.c.body)
+        return [
+            s.report
+            for s in self.list_stored(
+                since=since,
+                until=until,
+                event_type=event_type,
+                source_kind=source_kind,
+                submitted_by=submitted_by,
+                bbox=bbox,
+                limit=limit,
+                offset=offset,
+                after=after,
+            )
+        ]
+
+    def list_stored(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: Strs = None,
+        source_kind: Strs = None,
+        submitted_by: Strs = None,
+        bbox: BBox | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        after: str | None = None,
+    ) -> list[StoredReport]:
+        """As :meth:`list_reports`, each report with its resolved point and placement facts."""
+        c = reports_table.c
+        query = select(c.body, c.lon, c.lat, c.uncertainty_m, c.placement)
         with self._errors(), self._engine.connect() as conn:
             where = self._where(
                 conn, since, until, event_type, source_kind, submitted_by, bbox, after
             )
-            query = query.where(*where).order_by(reports_table.c.observed_from, reports_table.c.seq)
+            query = query.where(*where).order_by(c.observed_from, c.seq)
             if limit is not None:
                 query = query.limit(limit)
             if offset:
                 query = query.offset(offset)
-            return [_report(body) for body in conn.execute(query).scalars()]
+            return [
+                StoredReport(
+                    report=_report(row.body),
+                    lon=row.lon,
+                    lat=row.lat,
+                    uncertainty_m=row.uncertainty_m,
+                    placement=None if row.placement is None else json.loads(row.placement),
+                )
+                for row in conn.execute(query)
+            ]
 
     def count_reports(
         self,

@@ -127,23 +127,30 @@ def main() -> None:
     case("negative_zone_width.yaml", zones=with_zone(widths_km={"RU": 15, "UA": -5}))
     case("non_numeric_zone_width.yaml", zones=with_zone(widths_km={"RU": "15 km", "UA": 15}))
     case("zone_width_missing_party.yaml", zones=with_zone(widths_km={"RU": 15}))
-    case("unknown_weapon_class.yaml", zones=[
-        BASE["zones"][0], {**BASE["zones"][1], "weapon_classes": ["howitzer"]}
-    ])
+    case(
+        "unknown_weapon_class.yaml",
+        zones=[BASE["zones"][0], {**BASE["zones"][1], "weapon_classes": ["howitzer"]}],
+    )
     case("unknown_zone_kind.yaml", zones=with_zone(kind="buffer", widths_km={"RU": 1, "UA": 1}))
     write_geojson(
         "dmz_polygon.geojson",
-        {"type": "Polygon", "coordinates": [[[37.5, 48.2], [38.2, 48.2], [38.2, 49.0],
-                                            [37.5, 49.0], [37.5, 48.2]]]},
+        {
+            "type": "Polygon",
+            "coordinates": [[[37.5, 48.2], [38.2, 48.2], [38.2, 49.0], [37.5, 49.0], [37.5, 48.2]]],
+        },
     )
     case("polygon_dmz.yaml", zones=with_zone(polygon={"file": "dmz_polygon.geojson"}))
     write_geojson(
         "outside_area_polygon.geojson",
-        {"type": "Polygon", "coordinates": [[[37.5, 48.2], [41.0, 48.2], [41.0, 49.0],
-                                            [37.5, 49.0], [37.5, 48.2]]]},
+        {
+            "type": "Polygon",
+            "coordinates": [[[37.5, 48.2], [41.0, 48.2], [41.0, 49.0], [37.5, 49.0], [37.5, 48.2]]],
+        },
     )
-    case("polygon_zone_outside_area.yaml",
-         zones=with_zone(polygon={"file": "outside_area_polygon.geojson"}))
+    case(
+        "polygon_zone_outside_area.yaml",
+        zones=with_zone(polygon={"file": "outside_area_polygon.geojson"}),
+    )
 
     # parties and sides
     case("unknown_party_in_sides.yaml", sides={"left": "RU", "right": "UK"})
@@ -152,7 +159,9 @@ def main() -> None:
     write_geojson("ru_line.geojson", line([[x + 0.05, y - 0.02] for x, y in LINE]))
     case("party_lines.yaml", party_lines={"RU": {"file": "ru_line.geojson"}})
     case("unknown_party_line.yaml", party_lines={"DNR": {"file": "ru_line.geojson"}})
-    write_geojson("reversed_party_line.geojson", line([[x + 0.05, y - 0.02] for x, y in LINE[::-1]]))
+    write_geojson(
+        "reversed_party_line.geojson", line([[x + 0.05, y - 0.02] for x, y in LINE[::-1]])
+    )
     case("reversed_party_line.yaml", party_lines={"RU": {"file": "reversed_party_line.geojson"}})
     case("both_sides_same_party.yaml", sides={"left": "RU", "right": "RU"})
     case("anchor_wrong_side.yaml", sides={"left": "UA", "right": "RU"})
@@ -166,17 +175,26 @@ def main() -> None:
     case("bad_area_bbox.yaml", area={"bbox": [39.5, 47.0, 36.0, 50.0]})
 
     # vocabularies, times, durations
-    case("unknown_event_type.yaml", prohibited_acts=[
-        {"code": "fire", "description": "Any fire", "event_types": ["shelling", "artillery"]},
-    ])
-    case("unknown_zone_in_act.yaml", prohibited_acts=[
-        {"code": "x", "description": "y", "event_types": ["mine"], "zones": ["no_mans_land"]},
-    ])
-    case("bad_duration.yaml", hotline={
-        "acknowledge_within": "P15M",  # 15 months: the classic slip for PT15M
-        "answer_within": "soon",
-        "line_check_every": 6,  # no unit
-    })
+    case(
+        "unknown_event_type.yaml",
+        prohibited_acts=[
+            {"code": "fire", "description": "Any fire", "event_types": ["shelling", "artillery"]},
+        ],
+    )
+    case(
+        "unknown_zone_in_act.yaml",
+        prohibited_acts=[
+            {"code": "x", "description": "y", "event_types": ["mine"], "zones": ["no_mans_land"]},
+        ],
+    )
+    case(
+        "bad_duration.yaml",
+        hotline={
+            "acknowledge_within": "P15M",  # 15 months: the classic slip for PT15M
+            "answer_within": "soon",
+            "line_check_every": 6,  # no unit
+        },
+    )
     case("zero_duration.yaml", hotline={**BASE["hotline"], "acknowledge_within": "0m"})
     case("naive_effective_time.yaml", effective_from="2026-03-01T00:00:00")
     case("date_only_effective_time.yaml", effective_from="2026-03-01")
