@@ -383,30 +383,29 @@ def test_wider_zones_contain_narrower(demo: Agreement) -> None:
 
 
 def test_zone_membership_matches_distance_and_side(demo: Agreement, gazetteer: Gazetteer) -> None:
+    """Every band, judged against an independent distance and the side test, at ~120 towns."""
     polygons = zone_polygons(demo)
     lon0, lat0, lon1, lat1 = demo.line.buffer(1.2).bounds
-    near = np.flatnonzero(
-        (gazetteer.lon > lon0)
-        & (gazetteer.lon < lon1)
-        & (gazetteer.lat > lat0)
-        & (gazetteer.lat < lat1)
-    )
+    box_ = (gazetteer.lon > lon0) & (gazetteer.lon < lon1)
+    near = np.flatnonzero(box_ & (gazetteer.lat > lat0) & (gazetteer.lat < lat1))
+    sample = near[:: max(1, len(near) // 120)]
+    lon, lat = gazetteer.lon[sample], gazetteer.lat[sample]
+    inside = {key: shapely.intersects_xy(geom, lon, lat) for key, geom in polygons.items()}
     checked = 0
-    for i in near[:: max(1, len(near) // 300)]:
-        lon, lat = float(gazetteer.lon[i]), float(gazetteer.lat[i])
-        dist, past_end = _distance_m(demo.line, lon, lat)
-        if past_end:  # flat ends: tested by test_nothing_past_the_ends
+    for k, i in enumerate(sample):
+        dist, past_end = _distance_m(demo.line, float(lon[k]), float(lat[k]))
+        if past_end:  # flat ends: see test_nothing_past_the_ends
             continue
-        side = side_of_line(demo.line, lon, lat)
+        side = side_of_line(demo.line, float(lon[k]), float(lat[k]))
         for zone in demo.zones:
             for party, width in zone.widths_m.items():
-                if abs(dist - width) < 300:  # the rim: tmerc scale error is ~10 m at 15 km
+                if abs(dist - width) < 300:  # the rim: arcs and tmerc scale stray < 25 m
                     continue
                 expected = dist < width and side == demo.side_of(party)
-                got = bool(polygons[(zone.name, party)].intersects(Point(lon, lat)))
+                got = bool(inside[(zone.name, party)][k])
                 assert got == expected, (str(gazetteer.name[i]), zone.name, party, dist, side)
         checked += 1
-    assert checked > 100
+    assert checked > 90
 
 
 def test_nothing_past_the_ends(demo: Agreement, gazetteer: Gazetteer) -> None:
