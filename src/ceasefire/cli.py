@@ -241,7 +241,7 @@ def reports(
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """List stored reports, newest first, with filters.
+    """List stored reports in order of observation, with filters.
 
     Example: ceasefire reports --type shelling --since 2026-03-10T18:00:00+00:00 --json
     """

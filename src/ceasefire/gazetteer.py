@@ -85,19 +85,16 @@ class Gazetteer:
     def find(self, name: str, country: str | None = None) -> int:
         """Index of the most populous settlement called ``name`` (accents and case ignored).
 
+        Alternate names count too: GeoNames spells the city "Zaporizhzhya" and lists
+        "Zaporizhzhia" as an alternate, and a village of that name must not win over the city.
+
         Raises
         ------
         NotFoundError
             if no settlement has that name.
         """
-        key = _fold(name)
-        hits = np.flatnonzero(_folded(self) == key)
-        if hits.size == 0:  # Zaporizhzhia is "Zaporizhia" in GeoNames: try the alternates
-            hits = np.array(
-                [i for i, alts in enumerate(self.alternates) if key in map(_fold, alts)],
-                dtype=np.int64,
-            )
-        if country is not None:
+        hits = np.array(_names_index(self).get(_fold(name), []), dtype=np.int64)
+        if country is not None and hits.size:
             hits = hits[self.country[hits] == country]
         if hits.size == 0:
             raise NotFoundError(f"no settlement called {name!r} in the gazetteer")
@@ -115,8 +112,16 @@ def _fold(s: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _folded(g: Gazetteer) -> npt.NDArray[np.str_]:
-    return np.array([_fold(str(n)) for n in g.name])
+def _names_index(g: Gazetteer) -> dict[str, list[int]]:
+    """Folded name or alternate name -> indices of the settlements that bear it."""
+    index: dict[str, list[int]] = {}
+    for i, name in enumerate(g.name):
+        names = {_fold(str(name))}
+        if g.alternates:
+            names.update(_fold(a) for a in g.alternates[i])
+        for key in names:
+            index.setdefault(key, []).append(i)
+    return index
 
 
 def _cache_path() -> Path:
