@@ -6,6 +6,7 @@ module, so a bug in the simulator's own placement cannot hide itself.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -22,6 +23,7 @@ from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point, shape
 
 import ceasefire
+from ceasefire.agreement import Agreement, demo_agreement_path, load_agreement
 from ceasefire.errors import InputError
 from ceasefire.simulate import (
     CITIES,
@@ -73,6 +75,44 @@ NULLABLE_INTS = (
     "civilians_killed",
     "civilians_injured",
 )
+
+
+@cache
+def _demo() -> Agreement:
+    return load_agreement(demo_agreement_path())
+
+
+def _with_zones(agreement: Agreement, **widths_km: dict[str, float]) -> Agreement:
+    """``agreement`` with the named zones' widths (km per party) replaced."""
+    zones = tuple(
+        dataclasses.replace(z, widths_m={p: km * 1000 for p, km in widths_km[z.name].items()})
+        if z.name in widths_km
+        else z
+        for z in agreement.zones
+    )
+    return dataclasses.replace(agreement, zones=zones)
+
+
+def _barred_km(agreement: Agreement, e: dict[str, Any]) -> float:
+    """How far from the line the agreement bars the event's weapon on its owner's side (km)."""
+    return max(
+        (
+            z.widths_m.get(e["side"], 0.0) / 1000
+            for z in agreement.zones
+            if z.kind == "withdrawal"
+            and e["weapon_class"] in z.weapon_classes
+            and (z.min_calibre_mm is None or (e["calibre_mm"] or 0) >= z.min_calibre_mm)
+        ),
+        default=0.0,
+    )
+
+
+def _dmz_km(agreement: Agreement, side: str) -> float:
+    return next(z.widths_m[side] / 1000 for z in agreement.zones if z.kind == "dmz")
+
+
+def _distance_km(e: dict[str, Any]) -> float:
+    return float(_line_m().distance(_metres(e["lon"], e["lat"]))) / 1000
 
 
 def _demo_line_lonlat() -> LineString:
@@ -293,17 +333,26 @@ def test_shelling_lands_near_the_line_across_from_the_gun() -> None:
     assert np.median([e["distance_km"] for e in shelling]) < 5
 
 
+def test_the_reference_widths_are_the_demo_agreements() -> None:
+    demo = _demo()
+    assert {s: _dmz_km(demo, s) for s in ("RU", "UA")} == {"RU": DMZ_KM, "UA": DMZ_KM}
+    for z in demo.zones:
+        if z.kind == "withdrawal":
+            for c in z.weapon_classes:
+                assert z.widths_m == {"RU": WITHDRAWAL_KM[c] * 1000, "UA": WITHDRAWAL_KM[c] * 1000}
+
+
 def test_weapon_sightings_lie_inside_their_withdrawal_zone() -> None:
     sightings = [e for e in _night(n_events=2000).events if e["event_type"] == "weapon_sighting"]
     assert len(sightings) >= 90
     for e in sightings:
-        zone = WITHDRAWAL_KM[e["weapon_class"]]
-        assert _line_m().distance(_metres(e["lon"], e["lat"])) / 1000 < zone
+        assert _distance_km(e) < _barred_km(_demo(), e)  # 0 where nothing bars the weapon
         if e["weapon_class"] == "artillery":
             assert e["calibre_mm"] >= 100
         assert e["side"] == e["perpetrator"]  # their own weapons, on their own side
         _check_side(e, e["side"])
-    assert {e["weapon_class"] for e in sightings} == set(WITHDRAWAL_KM)
+    barred = {c for z in _demo().zones if z.kind == "withdrawal" for c in z.weapon_classes}
+    assert {e["weapon_class"] for e in sightings} == barred == set(WITHDRAWAL_KM)
     assert {e["side"] for e in sightings} == {"RU", "UA"}
 
 
@@ -312,10 +361,63 @@ def test_dmz_incursions_and_overflights_stay_near_the_line() -> None:
     for e in events:
         d = _line_m().distance(_metres(e["lon"], e["lat"])) / 1000
         if e["event_type"] in ("armed_presence", "military_movement"):
-            assert d < DMZ_KM
+            assert d < _dmz_km(_demo(), e["side"]) == DMZ_KM
             _check_side(e, e["side"])
         elif e["event_type"] == "drone_overflight":
             assert d < 40 and e["side"] != e["perpetrator"]
+
+
+def test_a_custom_agreement_moves_sightings_and_incursions() -> None:
+    # Narrower zones, different per side, and artillery barred only from 130 mm up.
+    custom = _with_zones(
+        _demo(),
+        dmz={"RU": 5, "UA": 8},
+        artillery_100mm={"RU": 10, "UA": 20},
+        mlrs={"RU": 12, "UA": 12},
+    )
+    zones = tuple(
+        dataclasses.replace(z, min_calibre_mm=130.0) if z.name == "artillery_100mm" else z
+        for z in custom.zones
+    )
+    custom = dataclasses.replace(custom, zones=zones)
+    config = SimConfig(n_events=2000)
+    events = simulate(config, agreement=custom).events
+    sightings = [e for e in events if e["event_type"] == "weapon_sighting"]
+    incursions = [e for e in events if e["event_type"] in ("armed_presence", "military_movement")]
+    assert len(sightings) >= 90 and len(incursions) >= 40
+    for e in sightings:
+        assert _distance_km(e) < _barred_km(custom, e)
+        assert e["side"] == e["perpetrator"]
+        _check_side(e, e["side"])
+        if e["weapon_class"] == "artillery":
+            assert e["calibre_mm"] >= 130  # a D-30 (122 mm) is no longer barred
+    for e in incursions:
+        assert _distance_km(e) < _dmz_km(custom, e["side"])
+        _check_side(e, e["side"])
+    artillery = [e for e in sightings if e["weapon_class"] == "artillery"]
+    assert {e["side"] for e in artillery} == {"RU", "UA"}
+    assert max(_distance_km(e) for e in artillery if e["side"] == "UA") > 10  # UA's 20 km
+    # The demo agreement's wider zones put the same night's events further out.
+    demo = [e for e in _night(n_events=2000).events if e["event_type"] == "armed_presence"]
+    assert max(_distance_km(e) for e in demo) > 8 > max(_distance_km(e) for e in incursions)
+    # Deterministic for the same seed and agreement; the default is the demo agreement.
+    assert simulate(config, agreement=custom).reports == simulate(config, agreement=custom).reports
+    assert simulate(config, agreement=_demo()).reports == _night(n_events=2000).reports
+
+
+def test_an_agreement_the_simulator_cannot_play_out_is_refused(tmp_path: Path) -> None:
+    demo = _demo()
+    no_dmz = dataclasses.replace(demo, zones=tuple(z for z in demo.zones if z.kind != "dmz"))
+    no_withdrawal = dataclasses.replace(
+        demo, zones=tuple(z for z in demo.zones if z.kind != "withdrawal")
+    )
+    swapped = dataclasses.replace(demo, left_party="UA", right_party="RU")
+    for bad in (no_dmz, no_withdrawal, swapped):
+        with pytest.raises(InputError):
+            simulate(SimConfig(n_events=20), agreement=bad)
+        with pytest.raises(InputError):  # refused before any file is opened
+            write_simulation(SimConfig(n_events=20), tmp_path / "r", tmp_path / "t", agreement=bad)
+        assert not list(tmp_path.iterdir())
 
 
 def test_deep_strikes_hit_named_cities_of_the_other_side() -> None:

@@ -59,8 +59,8 @@ agreement_app = typer.Typer(
 )
 app.add_typer(agreement_app, name="agreement")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(markup=False, highlight=False)  # user data may contain [brackets]
+err = Console(stderr=True, markup=False, highlight=False)
 
 DbOpt = Annotated[
     str,
@@ -327,13 +327,9 @@ def agreement_show(
     if as_json:
         _print_json(info)
         return
-    for key, value in info.items():
-        if isinstance(value, list):
-            out.print(f"[bold]{key}[/bold]:")
-            for item in value:
-                out.print(f"  - {item}")
-        else:
-            out.print(f"[bold]{key}[/bold]: {value}")
+    import yaml  # nested zones and acts read best as YAML, the agreement's own format
+
+    sys.stdout.write(yaml.safe_dump(info, sort_keys=False, allow_unicode=True, width=96))
 
 
 @agreement_app.command("check")
