@@ -147,11 +147,14 @@ def test_side_matches_partition_of_plane(demo_engine_grid: GeoEngine) -> None:
     u0 = (v[0] - v[1]) / np.hypot(*(v[0] - v[1]))
     u1 = (v[-1] - v[-2]) / np.hypot(*(v[-1] - v[-2]))
     start, end = v[0] + far * u0, v[-1] + far * u1
-    # Close the left side with a far loop around: left normal of the end ray, then back.
-    nl0 = np.array([-u0[1], u0[0]])  # left of walking *backwards* = right of the line at start
-    nl1 = np.array([-u1[1], u1[0]])
-    ring = np.vstack([start, v, end, end + far * nl1, start - far * nl0])
-    left = Polygon(ring)
+    # Close the left side with a counter-clockwise arc far outside, from the end ray back to the
+    # start ray: a counter-clockwise ring has its inside on the left of the walk.
+    c = v.mean(axis=0)
+    a0 = np.arctan2(*(end - c)[::-1])
+    a1 = np.arctan2(*(start - c)[::-1])
+    a1 = a1 + 2 * np.pi if a1 <= a0 else a1
+    arc = c + 4 * far * np.column_stack([np.cos(t := np.linspace(a0, a1, 64)), np.sin(t)])
+    left = Polygon(np.vstack([start, v, end, arc]))
     assert left.is_valid
     x, y = random_points(demo_engine_grid, 20_000, seed=5)
     got = demo_engine_grid.classify_xy(x, y)

@@ -160,9 +160,9 @@ class _Theatre:
         cx = np.bincount(self.region_of, weights=x) / np.bincount(self.region_of)
         cy = np.bincount(self.region_of, weights=y) / np.bincount(self.region_of)
         spread = np.hypot(x - cx[self.region_of], y - cy[self.region_of])
-        self.region_radius = np.array(
-            [np.percentile(spread[self.region_of == r], 80) for r in range(len(regions))]
-        )
+        # A region-level place means "somewhere in the oblast": the radius covers all of it.
+        self.region_radius = np.zeros(len(regions))
+        np.maximum.at(self.region_radius, self.region_of, spread)
         self.region_lon, self.region_lat = self.inv.transform(cx, cy)
 
         index = {str(n): i for i, n in reversed(list(enumerate(g.name[keep])))}  # most populous
