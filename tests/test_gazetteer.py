@@ -67,3 +67,11 @@ def test_cache_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         assert warm.alternates == cold.alternates
     finally:
         load_gazetteer.cache_clear()
+
+
+def test_city_districts_are_not_counted_as_settlements() -> None:
+    names = set(load_gazetteer().name.tolist())
+    for district in ("Tsentralno-Miskyi", "Kyivskyi", "Mykytivskyi"):
+        assert district not in names
+    # Towns near a big city stay: Makiyivka is a city of its own beside Donetsk.
+    assert {"Makiyivka", "Donetsk", "Horlivka"} <= names

@@ -376,8 +376,8 @@ def agreement_zones(
         _print_json([s.to_dict() for s in summaries])
         return
     table = Table(title="zones")
-    for col in ("zone", "side", "area km²", "settlements", "population", f"largest {top}"):
-        table.add_column(col)
+    for col in ("zone", "side", "area km²", "settlements", "population"):
+        table.add_column(col, justify="left" if col in ("zone", "side") else "right")
     for s in summaries:
         d = s.to_dict()
         people = d["settlements"]
@@ -387,9 +387,12 @@ def agreement_zones(
             f"{d['area_km2']:,.0f}",
             str(len(people)),
             f"{sum(p['population'] for p in people):,}",
-            ", ".join(p["name"] for p in people[:top]),
         )
     out.print(table)
+    for s in summaries:
+        d = s.to_dict()
+        largest = ", ".join(f"{p['name']} ({p['population']:,})" for p in d["settlements"][:top])
+        out.print(f"{d['zone']} {d['party'] or ''}: {largest or 'no settlements'}")
 
 
 @app.command()
