@@ -11,13 +11,14 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import click
 import typer
 import typer.core
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -257,16 +258,24 @@ def reports(
     if as_json:
         _print_json({"total": total, "reports": [r.to_dict() for r in rows]})
         return
-    table = Table(title=f"{len(rows)} of {total} report(s)")
-    for col in ("id", "observed", "source", "event", "lon", "lat", "side", "km to line", "oblast"):
-        table.add_column(col)
+    # Compact on purpose: ids and numbers never wrap; --json has every field.
+    table = Table(
+        title=f"{len(rows)} of {total} report(s)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+    )
+    for col in ("id", "observed (UTC)", "source", "event", "lon", "lat", "side", "km", "oblast"):
+        table.add_column(col, no_wrap=True)
     for r in rows:
         d = r.to_dict()
         dist = d.get("distance_m")
+        seen = r.report.observed_from.astimezone(UTC)
         table.add_row(
             str(d["id"]),
-            str(d["observed_from"])[:16],
-            f"{d['source_kind']}/{d.get('submitted_by') or ''}",
+            seen.strftime("%m-%d %H:%M"),
+            d["source_kind"] if d["source_kind"] != "party" else f"party {d['submitted_by']}",
             str(d["event_type"]),
             f"{d['lon']:.3f}",
             f"{d['lat']:.3f}",
