@@ -426,7 +426,10 @@ def simulate(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     config = SimConfig(seed=seed, hours=hours, n_reports=n_reports)
-    stats = write_simulation(config, out_dir / "reports.jsonl", out_dir / "truth.jsonl")
+    with _progress(not as_json) as bar:
+        stats = write_simulation(
+            config, out_dir / "reports.jsonl", out_dir / "truth.jsonl", progress=bar
+        )
     if as_json:
         _print_json(stats.to_dict())
     else:
