@@ -136,6 +136,56 @@ def read_reports(
         yield validate_report(row.fields or {}, where=row.where, now=now)
 
 
+@dataclass(frozen=True)
+class CheckedRow:
+    """One row after validation: its report, or the problems that keep it out.
+
+    ``report`` is None for a bad row and for an exact repeat of an earlier row (a no-op, as in
+    the store).
+    """
+
+    where: str
+    report: Report | None
+    problems: list[Problem]
+
+
+def check_rows(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    now: datetime | None = None,
+    window: int | None = None,
+) -> Iterator[CheckedRow]:
+    """Validate every row of ``path``, the one place where rows become reports.
+
+    An id seen again with other content is a problem of the later row; seen again with the same
+    content, the row is dropped. ``window`` limits that memory to blocks of that many rows (the
+    streaming ingest's chunks, where the store's check in the same transaction covers the rest),
+    so memory does not grow with the file; None remembers the whole file.
+    """
+    now = now or datetime.now(UTC)
+    first_seen: dict[str, tuple[str, str]] = {}  # id -> (content hash, where)
+    for n, row in enumerate(iter_rows(path, format=format), start=1):
+        problems = list(row.problems)
+        report: Report | None = None
+        if not problems:
+            try:
+                report = validate_report(row.fields or {}, where=row.where, now=now)
+            except InputError as exc:
+                problems = list(exc.problems)
+            else:
+                digest = report.content_hash()
+                before = first_seen.setdefault(report.id, (digest, row.where))
+                if before[0] != digest:
+                    reason = f"{report.id!r} was used with other content at {before[1]}"
+                    problems, report = [Problem(row.where, "id", reason)], None
+                elif before[1] != row.where:
+                    report = None  # an exact repeat of an earlier row
+        yield CheckedRow(row.where, report, problems)
+        if window is not None and n % window == 0:
+            first_seen.clear()
+
+
 def parse_file(
     path: str | Path,
     *,
@@ -161,34 +211,14 @@ def parse_file(
         A bad row (without ``skip_invalid``), or a problem with the file as a whole. Two rows with
         the same ``id`` and different content are a problem of the later row.
     """
-    now = now or datetime.now(UTC)
     result = ParseResult()
-    first_seen: dict[str, tuple[str, str]] = {}  # id -> (content hash, where)
-    for row in iter_rows(path, format=format):
-        problems = list(row.problems)
-        if not problems:
-            try:
-                report = validate_report(row.fields or {}, where=row.where, now=now)
-            except InputError as exc:
-                problems = list(exc.problems)
-            else:
-                digest = report.content_hash()
-                before = first_seen.setdefault(report.id, (digest, row.where))
-                if before[0] != digest:
-                    problems = [
-                        Problem(
-                            row.where,
-                            "id",
-                            f"{report.id!r} was used with other content at {before[1]}",
-                        )
-                    ]
-                elif before[1] == row.where:
-                    result.reports.append(report)
-                # else: an exact repeat of an earlier row, a no-op as in the store
-        if problems:
+    for row in check_rows(path, format=format, now=now):
+        if row.report is not None:
+            result.reports.append(row.report)
+        if row.problems:
             result.bad_rows += 1
             room = MAX_PROBLEMS - len(result.problems)
-            result.problems.extend(problems[: max(room, 0)])
+            result.problems.extend(row.problems[: max(room, 0)])
     if result.problems and not skip_invalid:
         raise InputError(result.problems)
     return result

@@ -24,8 +24,8 @@ import numpy as np
 from ceasefire.agreement import Agreement
 from ceasefire.errors import InputError, Problem
 from ceasefire.geo import GeoEngine
-from ceasefire.intake import MAX_PROBLEMS, detect_format, iter_rows
-from ceasefire.reports import Report, validate_report
+from ceasefire.intake import MAX_PROBLEMS, check_rows, detect_format
+from ceasefire.reports import Report
 from ceasefire.store import BulkWriter, Store
 
 #: Reports validated, placed and written at a time. Memory grows with it (about 3 kB a report
@@ -201,30 +201,16 @@ def _chunks(path: Path, size: int, now: datetime) -> Iterator[_Chunk]:
     check (in the same transaction) decides, so memory does not grow with the file.
     """
     chunk = _Chunk([], [], 0, 0)
-    first_seen: dict[str, tuple[str, str]] = {}  # id -> (content hash, where), this chunk
-    for row in iter_rows(path):
+    for row in check_rows(path, now=now, window=size):
         chunk.rows += 1
-        problems = list(row.problems)
-        if not problems:
-            try:
-                report = validate_report(row.fields or {}, where=row.where, now=now)
-            except InputError as exc:
-                problems = list(exc.problems)
-            else:
-                digest = report.content_hash()
-                before = first_seen.setdefault(report.id, (digest, row.where))
-                if before[0] != digest:
-                    reason = f"{report.id!r} was used with other content at {before[1]}"
-                    problems = [Problem(row.where, "id", reason)]
-                elif before[1] == row.where:
-                    chunk.reports.append(report)
-        if problems:
+        if row.report is not None:
+            chunk.reports.append(row.report)
+        if row.problems:
             chunk.bad_rows += 1
-            chunk.problems.extend(problems)
+            chunk.problems.extend(row.problems)
         if chunk.rows >= size:
             yield chunk
             chunk = _Chunk([], [], 0, 0)
-            first_seen.clear()
     if chunk.rows:
         yield chunk
 
