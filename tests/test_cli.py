@@ -142,3 +142,19 @@ def test_demo_loads_and_summarises(tmp_path: Path) -> None:
     assert summary["reports"] > 100
     assert set(summary["by_side"]) <= {"RU", "UA"}
     assert summary["by_zone"].get("dmz", 0) > 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+def test_an_export_read_back_is_the_same_reports(tmp_path: Path, fmt: str) -> None:
+    """Exports carry placement facts; reading one back must not look like other content."""
+    db = str(tmp_path / "t.db")
+    rows = [_report(i, extra_field=f"kept {i}") for i in range(4)]
+    src = _write_jsonl(tmp_path / "r.jsonl", rows)
+    assert runner.invoke(app, ["ingest", str(src), "--db", db]).exit_code == 0
+    out = tmp_path / f"r.{fmt}"
+    runner.invoke(app, ["export", "--db", db, "--format", fmt, "--out", str(out)])
+    again = runner.invoke(app, ["ingest", str(out), "--db", db, "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["unchanged"] == 4
+    listed = json.loads(runner.invoke(app, ["reports", "--db", db, "--json"]).output)
+    assert sorted(r["extra_field"] for r in listed["reports"]) == [f"kept {i}" for i in range(4)]

@@ -407,3 +407,9 @@ def test_zone_width_for_a_party_without_a_side_is_an_agreement_error() -> None:
     zones = (Zone("dmz", "dmz", {"RU": 15e3, "XX": 15e3}),)
     with pytest.raises(AgreementError, match="XX holds no side"):
         GeoEngine(make_agreement(LineString([(33.0, 48.0), (37.0, 48.0)]), zones=zones))
+
+
+def test_placement_keys_are_the_reserved_report_fields(demo_engine: GeoEngine) -> None:
+    from ceasefire.reports import DERIVED_FIELDS
+
+    assert set(demo_engine.classify([37.8], [48.0]).row(0)) == DERIVED_FIELDS

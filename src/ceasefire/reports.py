@@ -55,6 +55,14 @@ BEARING_ERROR_DEG = 10.0
 #: The ellipsoid for geodesic work (pyproj / GeographicLib, Karney 2013).
 GEOD = Geod(ellps="WGS84")
 
+#: The placement facts the mechanism computes for a report (:meth:`ceasefire.geo.Placement.row`)
+#: and writes beside it in exports. Reserved names: they are dropped from input, so that an
+#: export read back (by us or by whoever we sent it to) is the same report as the original,
+#: not a conflicting one, and a submitter cannot pass off a side or a zone as the mechanism's.
+DERIVED_FIELDS = frozenset(
+    ("party", "side", "distance_m", "line_distance_m", "zones", "oblast", "oblast_precision")
+)
+
 _OBSERVER_FIELDS = (
     "observer_lon",
     "observer_lat",
@@ -131,7 +139,7 @@ class Report(BaseModel):
         if isinstance(given, Mapping):
             extra.update(given)
         for key, value in data.items():
-            if key == "extra" and isinstance(value, Mapping):
+            if (key == "extra" and isinstance(value, Mapping)) or key in DERIVED_FIELDS:
                 continue
             if key in cls.model_fields:
                 known[key] = value
