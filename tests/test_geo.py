@@ -413,3 +413,29 @@ def test_placement_keys_are_the_reserved_report_fields(demo_engine: GeoEngine) -
     from ceasefire.reports import DERIVED_FIELDS
 
     assert set(demo_engine.classify([37.8], [48.0]).row(0)) == DERIVED_FIELDS
+
+
+def test_band_zones_agree_with_the_agreements_zone_polygons() -> None:
+    """Two independent builds of the same zones: our thresholds and the agreement's polygons.
+
+    Points within 300 m of a polygon's edge are left out: the polygons approximate arcs with
+    chords and follow the lon/lat line, the engine the geodesically densified one.
+    """
+    from ceasefire.agreement import demo_agreement_path, load_agreement, zone_polygons
+
+    agreement = load_agreement(demo_agreement_path())
+    engine = GeoEngine(agreement)
+    rng = np.random.default_rng(11)
+    lon = rng.uniform(30.5, 40.5, 30_000)
+    lat = rng.uniform(45.5, 52.5, 30_000)
+    got = engine.classify(lon, lat)
+    x, y = engine.project(lon.copy(), lat.copy())
+    checked = 0
+    for (name, party), polygon in zone_polygons(agreement).items():
+        poly_xy = engine._project_geometry(polygon)
+        inside = shapely.contains_xy(poly_xy, x, y)
+        edge = shapely.distance(shapely.boundary(poly_xy), shapely.points(x, y)) < 300.0
+        ours = got.zones[name] & (got.party == party)
+        assert np.array_equal(ours[~edge], inside[~edge]), (name, party)
+        checked += int(inside[~edge].sum())
+    assert checked > 10_000

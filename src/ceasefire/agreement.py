@@ -270,9 +270,9 @@ def _band(
     """Points within ``width`` of a line on ``side``, in the metric plane, with flat ends.
 
     ``segments`` holds each original segment of the line, densified. The band is the line's
-    buffer with flat ends - the round buffer less what lies past an end and is near nothing but
-    that end (judged per original segment, so a densified piece does not count as "the rest")
-    - cut by the line with its end segments carried on (as :func:`side_of_line` judges).
+    buffer with flat ends - the round buffer less what lies past an end and is nearer that end
+    than any other part of the line - cut by the line with its end segments carried on (as
+    :func:`side_of_line` judges).
     GEOS's flat cap is not used: it is one straight cut across the whole width, which slices
     off the band of a line that turns sharply just after its end (the demo line at Vovchansk),
     and bands of different widths then fail to nest.
@@ -287,8 +287,13 @@ def _band(
         # slivers where two polygonal approximations of the same circle disagree
         past = _beyond_end(end, inner, width * 1.01)
         if rest:
-            rest_xy = np.vstack([rest[0][:1], *(seg[1:] for seg in rest)])
-            past = past.difference(LineString(rest_xy).buffer(width, quad_segs=_QUAD_SEGS))
+            # Only what is nearer this end than any other part of the line is cut: a point
+            # past the end but nearer an earlier stretch is inside by that stretch (the rule
+            # ceasefire.geo applies point by point). The Voronoi cell of the end among the
+            # densified vertices is that region, to within the densification step.
+            cells = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=past)
+            mine = [c for c in shapely.get_parts(cells) if c.contains(shapely.Point(end))]
+            past = past.intersection(mine[0]) if mine else past
         body = body.difference(past)
     sign = 1.0 if side == "left" else -1.0  # shapely: positive single-sided distance = left
     one_sided = _extended(xy, width + 1000.0).buffer(

@@ -319,16 +319,19 @@ class GeoEngine:
         is_left = side > 0
         party = self._party_codes[is_left.view(np.uint8)]
         dist = ref.distance.copy()
+        past = _past_ends(self._ref.poly, ref.segment, x, y)
         for p, own in self._own.items():
             own_sign = 1 if p == a.left_party else -1
             idx = np.flatnonzero(side == own_sign)
             if idx.size:
                 o = self._nearest(own, x[idx], y[idx])
                 dist[idx] = np.where(o.side == own_sign, o.distance, -o.distance)
+                past[idx] = _past_ends(own.poly, o.segment, x[idx], y[idx])
         zones: dict[str, npt.NDArray[np.bool_]] = {}
         for name, wl, wr in self._bands:
             limit: F64 | float = wl if wl == wr else np.where(is_left, wl, wr)
-            zones[name] = dist <= limit
+            # Bands end square with the line, as the zone polygons do (agreement.zone_polygons).
+            zones[name] = (dist <= limit) & ~past
         for name, poly in self._polygons:
             zones[name] = shapely.contains_xy(poly, x, y)
         zones = {z.name: zones[z.name] for z in a.zones}  # agreement order
@@ -402,6 +405,18 @@ class GeoEngine:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _past_ends(
+    poly: Polyline, segment: npt.NDArray[np.int64], x: F64, y: F64
+) -> npt.NDArray[np.bool_]:
+    """Points whose nearest point is an end of the line and that lie beyond that end."""
+    last = poly.n_segments - 1
+    before = (segment == 0) & ((x - poly.ax[0]) * poly.ux[0] + (y - poly.ay[0]) * poly.uy[0] < 0.0)
+    ex, ey = poly.xy[-1]
+    after = (segment == last) & ((x - ex) * poly.ux[last] + (y - ey) * poly.uy[last] > 0.0)
+    past: npt.NDArray[np.bool_] = before | after
+    return past
 
 
 def _tmerc(lon0: float, lat0: float, lon1: float, lat1: float, margin_m: float) -> CRS:
