@@ -136,7 +136,7 @@ def emit(name: str, n: int, ours_s: float, peer: str, peer_n: int, peer_s: float
         "peer": peer,
         "peer_n": peer_n,
         "peer_s": round(peer_s, 4),
-        "speedup": round(speedup, 1),
+        "speedup": float(f"{speedup:.3g}"),  # 3 significant digits: the build line is << 1
         "same_answer": bool(same),
         "ours_mpts_per_s": round(n / ours_s / 1e6, 2),
         **extra,
