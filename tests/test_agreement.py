@@ -491,3 +491,17 @@ def test_agreement_copy_elsewhere_resolves_relative_paths(tmp_path: Path) -> Non
     (problem,) = check_agreement(tmp_path / "a.yaml")
     assert problem.field == "line_of_contact.file"
     assert str(tmp_path / "simple_line.geojson") in problem.reason
+
+
+def test_one_side_named_and_an_anchor_for_the_other_party(tmp_path: Path) -> None:
+    """With two parties, naming one side names the other; its anchor is then checked, not refused."""
+
+    folder = demo_agreement_path().parent
+    for name in ("agreement.yaml", "line_of_contact.geojson"):
+        shutil.copy(folder / name, tmp_path / name)
+    text = (tmp_path / "agreement.yaml").read_text(encoding="utf-8")
+    text = text.replace("  left: RU\n  right: UA\n", "  left: RU\n")
+    assert "right: UA" not in text
+    (tmp_path / "agreement.yaml").write_text(text, encoding="utf-8")
+    assert check_agreement(tmp_path / "agreement.yaml") == []
+    assert load_agreement(tmp_path / "agreement.yaml").right_party == "UA"

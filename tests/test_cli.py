@@ -148,7 +148,7 @@ def test_demo_loads_and_summarises(tmp_path: Path) -> None:
 def test_an_export_read_back_is_the_same_reports(tmp_path: Path, fmt: str) -> None:
     """Exports carry placement facts; reading one back must not look like other content."""
     db = str(tmp_path / "t.db")
-    rows = [_report(i, extra_field=f"kept {i}") for i in range(4)]
+    rows = [_report(i, extra_field=f"kept {i}", team_size=4, tags=["night"]) for i in range(4)]
     src = _write_jsonl(tmp_path / "r.jsonl", rows)
     assert runner.invoke(app, ["ingest", str(src), "--db", db]).exit_code == 0
     out = tmp_path / f"r.{fmt}"

@@ -378,6 +378,9 @@ def _resolve_sides(
         return None
     if sides:
         ok = True
+        if len(sides) == 1 and len(parties) == 2:  # two parties: the other side is the other one
+            ((side, party),) = sides.items()
+            sides[{"left": "right", "right": "left"}[side]] = next(p for p in parties if p != party)
         for party, side in found.items():
             held = [s for s, p in sides.items() if p == party]
             if not held:
@@ -391,9 +394,6 @@ def _resolve_sides(
                     f"side of the line, but sides.{held[0]} says {party} holds the {held[0]}",
                 )
                 ok = False
-        if len(sides) == 1 and len(parties) == 2:  # two parties: the other side is the other one
-            ((side, party),) = sides.items()
-            sides[{"left": "right", "right": "left"}[side]] = next(p for p in parties if p != party)
         if ok and len(sides) == 2:
             return sides["left"], sides["right"]
         if ok:

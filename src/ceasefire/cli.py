@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ceasefire.errors import CeasefireError, InputError
+from ceasefire.errors import AgreementError, CeasefireError, InputError
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -38,7 +38,8 @@ class _Group(typer.core.TyperGroup):
             lines = [str(p) for p in e.problems[:MAX_PROBLEMS_SHOWN]]
             if len(e.problems) > MAX_PROBLEMS_SHOWN:
                 lines.append(f"... and {len(e.problems) - MAX_PROBLEMS_SHOWN} more")
-            lines.append(f"{len(e.problems)} problem(s); nothing was stored.")
+            stored = "" if isinstance(e, AgreementError) else "; nothing was stored"
+            lines.append(f"{len(e.problems)} problem(s){stored}.")
             raise click.ClickException("\n".join(lines)) from e
         except CeasefireError as e:
             raise click.ClickException(str(e)) from e
@@ -385,8 +386,8 @@ def agreement_zones(
         _print_json([s.to_dict() for s in summaries])
         return
     table = Table(title="zones")
-    for col in ("zone", "side", "area km²", "settlements", "population"):
-        table.add_column(col, justify="left" if col in ("zone", "side") else "right")
+    for col in ("zone", "party", "area km²", "settlements", "population"):
+        table.add_column(col, justify="left" if col in ("zone", "party") else "right")
     for s in summaries:
         d = s.to_dict()
         people = d["settlements"]

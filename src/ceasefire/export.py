@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, TextIO
 
 from ceasefire.errors import InputError, Problem
+from ceasefire.reports import field_text
 
 #: Interchange field names (DESIGN section 5), in the order CSV columns are written.
 INTERCHANGE_FIELDS = (
@@ -68,11 +69,7 @@ def write_geojson(items: Iterable[_HasDict | Mapping[str, Any]], fh: TextIO) -> 
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+    return "" if value is None else field_text(value)
 
 
 def write_csv(items: Iterable[_HasDict | Mapping[str, Any]], fh: TextIO) -> int:

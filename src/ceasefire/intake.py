@@ -85,7 +85,7 @@ def detect_format(path: Path, format: str | None = None) -> Format:
             Problem(
                 str(path),
                 "",
-                f"cannot tell the format from {path.suffix!r} (known: {known}); name it",
+                f"cannot tell the format from {path.suffix!r}; name the file with one of: {known}",
             )
         )
     return found

@@ -306,8 +306,15 @@ class Report(BaseModel):
         return data
 
     def canonical_json(self) -> str:
-        """The canonical JSON form :meth:`content_hash` is taken of (sorted keys, times in UTC)."""
+        """The canonical JSON form :meth:`content_hash` is taken of (sorted keys, times in UTC).
+
+        Unknown fields count by their text (:func:`field_text`): they have no declared type, and
+        a CSV file carries only text, so ``4`` from JSON and ``"4"`` from CSV are one report.
+        """
         data = self.to_dict()
+        for key, value in self.extra.items():
+            if value is not None:
+                data[key] = field_text(value)
         for name in _TIME_FIELDS:
             value = getattr(self, name)
             if value is not None:
@@ -324,6 +331,15 @@ class Report(BaseModel):
     def _digest(self) -> str:
         # Frozen model: computed once, though intake and store both ask (30 us a report).
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+
+def field_text(value: Any) -> str:
+    """A field's value as CSV text: strings as they are, lists and objects as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
 
 
 def resolve_observer(
