@@ -148,7 +148,13 @@ def test_demo_loads_and_summarises(tmp_path: Path) -> None:
 def test_an_export_read_back_is_the_same_reports(tmp_path: Path, fmt: str) -> None:
     """Exports carry placement facts; reading one back must not look like other content."""
     db = str(tmp_path / "t.db")
-    rows = [_report(i, extra_field=f"kept {i}", team_size=4, tags=["night"]) for i in range(4)]
+    rows = [_report(i, extra_field=f"kept {i}", team_size=4, tags=["night"]) for i in range(3)]
+    observer = _report(3, extra_field="kept 3", lon=None, lat=None, uncertainty_m=50)
+    observer.update(
+        observer_lon=37.62, observer_lat=48.60, bearing_deg=95, distance_min_m=3000,
+        distance_max_m=5000,
+    )  # fmt: skip
+    rows.append({k: v for k, v in observer.items() if v is not None})
     src = _write_jsonl(tmp_path / "r.jsonl", rows)
     assert runner.invoke(app, ["ingest", str(src), "--db", db]).exit_code == 0
     out = tmp_path / f"r.{fmt}"

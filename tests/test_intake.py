@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -149,3 +150,23 @@ def test_iter_rows_is_lazy_and_numbers_lines(tmp_path: Path) -> None:
     assert first.where == "big.jsonl:row 1" and first.fields is not None
     assert first.fields["id"] == "r0"
     assert sum(1 for _ in rows) == 19_999
+
+
+def test_geojson_text_sequence_with_record_separators(tmp_path: Path) -> None:
+    """RFC 8142: each Feature is preceded by RS (0x1E) and ends with a newline."""
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [37.55, 48.62]},
+        "properties": {
+            "id": "seq-1",
+            "submitted_by": "mission",
+            "source_kind": "camera",
+            "observed_from": "2026-03-10T22:15:00+00:00",
+            "event_type": "explosion",
+        },
+    }
+    path = tmp_path / "night.geojsons"
+    path.write_text("\x1e" + json.dumps(feature) + "\n", encoding="utf-8")
+    result = parse_file(path)
+    assert [r.id for r in result.reports] == ["seq-1"]
+    assert (result.reports[0].lon, result.reports[0].lat) == (37.55, 48.62)

@@ -247,6 +247,8 @@ def _jsonl_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterat
         if isinstance(line, Problem):
             yield RawRow(where, None, (line,))
             continue
+        # RFC 8142 (GeoJSON Text Sequences) starts each record with RS (0x1E).
+        line = line.removeprefix("\x1e")
         if not line.strip():
             continue  # blank lines (a trailing newline, hand-edited files) carry nothing
         try:

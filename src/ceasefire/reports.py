@@ -315,6 +315,8 @@ class Report(BaseModel):
         for key, value in self.extra.items():
             if value is not None:
                 data[key] = field_text(value)
+        if self._lonlat_is_the_observer_point():
+            del data["lon"], data["lat"]  # our own export wrote them: derived, not submitted
         for name in _TIME_FIELDS:
             value = getattr(self, name)
             if value is not None:
@@ -322,6 +324,20 @@ class Report(BaseModel):
         return json.dumps(
             data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
+
+    def _lonlat_is_the_observer_point(self) -> bool:
+        if self.lon is None or self.lat is None:
+            return False
+        if any(getattr(self, name) is None for name in _OBSERVER_FIELDS):
+            return False
+        lon, lat, _ = resolve_observer(
+            self.observer_lon,  # type: ignore[arg-type]  # all present, checked just above
+            self.observer_lat,  # type: ignore[arg-type]
+            self.bearing_deg,  # type: ignore[arg-type]
+            self.distance_min_m,  # type: ignore[arg-type]
+            self.distance_max_m,  # type: ignore[arg-type]
+        )
+        return abs(lon - self.lon) < 1e-7 and abs(lat - self.lat) < 1e-7  # ~1 cm
 
     def content_hash(self) -> str:
         """SHA-256 (hex) of :meth:`canonical_json`: equal for the same submitted content."""

@@ -202,7 +202,10 @@ class StoredReport:
     def to_dict(self) -> dict[str, Any]:
         """The report's fields (unknown ones included), its point, then its placement facts."""
         d = self.report.to_dict()
-        d.update(lon=self.lon, lat=self.lat, uncertainty_m=self.uncertainty_m)
+        # The point itself, also for an observer-relative report (its identity ignores a point
+        # equal to the one its observer fields give, so the export reads back as the same
+        # report); uncertainty_m stays as submitted.
+        d.update(lon=self.lon, lat=self.lat)
         if self.placement is not None:
             d.update(self.placement)
         return d
