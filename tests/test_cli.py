@@ -164,3 +164,16 @@ def test_an_export_read_back_is_the_same_reports(tmp_path: Path, fmt: str) -> No
     assert json.loads(again.output)["unchanged"] == 4
     listed = json.loads(runner.invoke(app, ["reports", "--db", db, "--json"]).output)
     assert sorted(r["extra_field"] for r in listed["reports"]) == [f"kept {i}" for i in range(4)]
+
+
+def test_errors_are_json_when_json_was_asked_for(tmp_path: Path) -> None:
+    db = str(tmp_path / "t.db")
+    src = _write_jsonl(tmp_path / "bad.jsonl", [_report(0, lat=91.5, count=-2)])
+    result = runner.invoke(app, ["ingest", str(src), "--db", db, "--json"])
+    assert result.exit_code == 1
+    body = json.loads(result.stdout)
+    assert {p["field"] for p in body["problems"]} == {"lat", "count"}
+    assert all(p["where"] == "bad.jsonl:row 1" for p in body["problems"])
+    missing = runner.invoke(app, ["agreement", "show", str(tmp_path / "nope.yaml"), "--json"])
+    assert missing.exit_code == 1
+    assert "nope.yaml" in json.loads(missing.stdout)["error"]

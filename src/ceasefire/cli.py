@@ -29,20 +29,29 @@ MAX_PROBLEMS_SHOWN = 20
 
 
 class _Group(typer.core.TyperGroup):
-    """Turns every CeasefireError into one clean message; nothing else is caught."""
+    """Turns every CeasefireError into one clean message; nothing else is caught.
+
+    With ``--json`` the error is a JSON object on stdout (``error``, ``problems``) for the
+    program that asked, still with exit status 1.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
+        wants_json = "--json" in ctx.args  # the sub-command's own tokens, not parsed yet
         try:
             return super().invoke(ctx)
-        except InputError as e:
-            lines = [str(p) for p in e.problems[:MAX_PROBLEMS_SHOWN]]
-            if len(e.problems) > MAX_PROBLEMS_SHOWN:
-                lines.append(f"... and {len(e.problems) - MAX_PROBLEMS_SHOWN} more")
-            stored = "" if isinstance(e, AgreementError) else "; nothing was stored"
-            lines.append(f"{len(e.problems)} problem(s){stored}.")
-            raise click.ClickException("\n".join(lines)) from e
         except CeasefireError as e:
-            raise click.ClickException(str(e)) from e
+            problems = e.problems if isinstance(e, InputError) else ()
+            if wants_json:
+                _print_json({"error": str(e), "problems": [vars(p) for p in problems]})
+                raise click.exceptions.Exit(1) from e
+            if not problems:
+                raise click.ClickException(str(e)) from e
+            lines = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
+            if len(problems) > MAX_PROBLEMS_SHOWN:
+                lines.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more")
+            stored = "" if isinstance(e, AgreementError) else "; nothing was stored"
+            lines.append(f"{len(problems)} problem(s){stored}.")
+            raise click.ClickException("\n".join(lines)) from e
 
 
 app = typer.Typer(
