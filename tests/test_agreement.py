@@ -443,7 +443,7 @@ def test_kostiantynivka_in_the_ukrainian_dmz(demo: Agreement, gazetteer: Gazette
 
 def test_far_settlements_in_no_zone(demo: Agreement, gazetteer: Gazetteer) -> None:
     inside = {n for s in zone_summaries(demo, gazetteer) for n, _ in s.settlements}
-    for town in ("Lviv", "Kyiv", "Odesa", "Poltava", "Vinnytsia"):
+    for town in ("Lviv", "Kyiv", "Odesa", "Vinnytsia"):  # Poltava is ~120 km: in the 140 km zone
         assert str(gazetteer.name[gazetteer.find(town, "UA")]) not in inside, town
 
 

@@ -418,8 +418,8 @@ def test_placement_keys_are_the_reserved_report_fields(demo_engine: GeoEngine) -
 def test_band_zones_agree_with_the_agreements_zone_polygons() -> None:
     """Two independent builds of the same zones: our thresholds and the agreement's polygons.
 
-    Points within 300 m of a polygon's edge are left out: the polygons approximate arcs with
-    chords and follow the lon/lat line, the engine the geodesically densified one.
+    Points near a polygon's edge are left out: the polygons approximate arcs with chords, follow
+    the lon/lat line in their own projection; the engine the geodesically densified one in its.
     """
     from ceasefire.agreement import demo_agreement_path, load_agreement, zone_polygons
 
@@ -434,7 +434,12 @@ def test_band_zones_agree_with_the_agreements_zone_polygons() -> None:
     for (name, party), polygon in zone_polygons(agreement).items():
         poly_xy = engine._project_geometry(polygon)
         inside = shapely.contains_xy(poly_xy, x, y)
-        edge = shapely.distance(shapely.boundary(poly_xy), shapely.points(x, y)) < 300.0
+        # Two projections (each within ~0.2 % scale error) and two densifications of the line:
+        # near a zone's rim they may differ by 300 m plus 0.5 % of its width.
+        width = max(agreement.zone(name).widths_m.values())
+        edge = shapely.distance(shapely.boundary(poly_xy), shapely.points(x, y)) < (
+            300.0 + 0.005 * width
+        )
         ours = got.zones[name] & (got.party == party)
         assert np.array_equal(ours[~edge], inside[~edge]), (name, party)
         checked += int(inside[~edge].sum())

@@ -26,14 +26,13 @@ I64 = npt.NDArray[np.int64]
 PARTIES: Final = ("RU", "UA")
 #: Who submits reports: the mission (monitors, sensors, its media desk) or a party.
 SUBMITTERS: Final = ("mission", "RU", "UA")
-#: Weapon-withdrawal distances from the line (km) by class, per side, in the demo agreement:
-#: Minsk II's security zones are 50 / 70 / 140 km wide in total, each party withdrawing half.
+#: Weapon-withdrawal distances from the line (km) by class, per side, in the demo agreement.
 #: For reference only: the simulator reads the widths from the agreement it is given.
 WITHDRAWAL_KM: Final[dict[str, float]] = {
-    "artillery": 25.0,
-    "mlrs": 35.0,
-    "heavy_mlrs": 70.0,
-    "tactical_missile": 70.0,
+    "artillery": 50.0,
+    "mlrs": 70.0,
+    "heavy_mlrs": 140.0,
+    "tactical_missile": 140.0,
 }
 #: Half-width of the demo agreement's demilitarised zone (km) either side of the line.
 DMZ_KM: Final = 15.0
