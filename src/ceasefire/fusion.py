@@ -1,0 +1,817 @@
+"""Fusion: reports that describe the same event become one incident.
+
+Reports are split by how well they place their event.
+
+*Anchors* (a point known to within ``anchor_max_uncertainty_m``, not just an oblast, and a time
+window no wider than ``anchor_max_window`` neighbourhoods: monitors, sensors, cameras) place
+incidents. Two anchors of one *group* of compatible event types are linked when they lie within
+one neighbourhood of each other in space-time: the group's ``radius_m`` and ``window_s`` scale
+``(x, y, t)`` to unit distance, and the incidents are the connected components of that graph
+(single linkage; DBSCAN with ``min_samples=1`` on the scaled coordinates, see
+:mod:`ceasefire._linking`).
+
+*Coarse* reports (placed to a town or an oblast, or with hours-wide windows: parties, news) never
+move an incident. Each joins the anchored incident of its group that fits it best: the incident's
+place within the report's own uncertainty radius plus the incident's and one neighbourhood, the
+time windows no more than one window apart; best = smallest normalised distance. A coarse report
+that fits no anchored incident is grouped with the other unattached coarse reports it overlaps
+(one's point inside the other's radius, windows within one neighbourhood); an oblast-level report
+joins only where it is the sole candidate (``region_joins``), since "shelling in Donetsk oblast
+overnight" fits a dozen incidents and belongs to none of them in particular.
+
+The partition depends only on the set of reports, never on their order: :func:`fuse` computes it
+in bulk (vectorised) and :class:`Fuser` keeps it up to date one report at a time, touching only
+the neighbourhood of the new report; a test holds the two equal. Incident places used for these
+decisions are integer-weighted sums in whole metres, so they are exact whatever order the members
+arrived in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from ceasefire._linking import _first_appearance, eps_components
+from ceasefire.errors import InputError, Problem
+from ceasefire.vocab import EVENT_TYPES
+
+if TYPE_CHECKING:
+    from ceasefire.geo import GeoEngine
+    from ceasefire.store import StoredReport
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """How far apart in space and time two reports of one event may lie (one scaled unit)."""
+
+    radius_m: float
+    window_s: float
+
+
+#: Default groups of compatible event types and their neighbourhoods. One fire group: a sensor
+#: or a camera reports a shell and a missile alike as an explosion, so they must be able to meet.
+#: Shelling episodes last minutes (the simulator's median is 4 min), weapons stay put for hours.
+DEFAULT_GROUPS: Final[dict[str, tuple[tuple[str, ...], Neighbourhood]]] = {
+    "fire": (
+        (
+            "shelling",
+            "small_arms",
+            "explosion",
+            "drone_strike",
+            "missile_strike",
+            "air_strike",
+            "air_attack",
+            "infrastructure_damage",
+        ),
+        Neighbourhood(2_500.0, 900.0),
+    ),
+    "weapons": (("weapon_sighting",), Neighbourhood(1_000.0, 3 * 3600.0)),
+    "presence": (("armed_presence", "military_movement"), Neighbourhood(2_000.0, 3600.0)),
+    "overflight": (("drone_overflight",), Neighbourhood(5_000.0, 1800.0)),
+    "mines": (("mine",), Neighbourhood(500.0, 24 * 3600.0)),
+    "other": (("other",), Neighbourhood(1_000.0, 3600.0)),
+}
+
+#: Uncertainty assumed when a report gives none, by its place precision (metres).
+DEFAULT_UNCERTAINTY_M: Final[dict[str | None, float]] = {
+    "exact": 100.0,
+    "near": 5_000.0,
+    "region": 50_000.0,
+    None: 1_000.0,
+}
+
+# Integer weights for exact, order-free sums: w = round((_W_REF / u)**2), u >= _U_MIN, so
+# 1 <= w <= 6400 and sum(w * x) stays far inside int64 for any realistic incident.
+_W_REF: Final = 4_000.0
+_U_MIN: Final = 50.0
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """Fusion settings; the defaults are the ones ``benchmarks/fusion.py`` measures.
+
+    ``groups`` maps a group name to its event types and :class:`Neighbourhood`; every event type
+    of the vocabulary must be in exactly one group.
+    """
+
+    groups: Mapping[str, tuple[tuple[str, ...], Neighbourhood]] = field(
+        default_factory=lambda: dict(DEFAULT_GROUPS)
+    )
+    anchor_max_uncertainty_m: float = 4_000.0
+    #: Widest window of an anchor, in neighbourhood windows of its group.
+    anchor_max_window: float = 4.0
+    #: Oblast-level reports join an anchored incident only when it is the sole candidate
+    #: ("sole"), always the best one ("best"), or never ("never").
+    region_joins: Literal["sole", "best", "never"] = "sole"
+
+    def __post_init__(self) -> None:
+        problems = []
+        seen: dict[str, str] = {}
+        for name, (types, hood) in self.groups.items():
+            for t in types:
+                if t not in EVENT_TYPES:
+                    problems.append(
+                        Problem("fusion", f"groups.{name}", f"unknown event type {t!r}")
+                    )
+                elif t in seen:
+                    problems.append(
+                        Problem("fusion", f"groups.{name}", f"{t!r} is already in {seen[t]!r}")
+                    )
+                seen[t] = name
+            for what, value in (("radius_m", hood.radius_m), ("window_s", hood.window_s)):
+                if not (np.isfinite(value) and value > 0):
+                    problems.append(
+                        Problem("fusion", f"groups.{name}.{what}", f"must be > 0, got {value}")
+                    )
+        missing = [t for t in EVENT_TYPES if t not in seen]
+        if missing:
+            problems.append(Problem("fusion", "groups", f"no group for {', '.join(missing)}"))
+        if not self.anchor_max_uncertainty_m > 0:
+            problems.append(Problem("fusion", "anchor_max_uncertainty_m", "must be > 0"))
+        if not self.anchor_max_window > 0:
+            problems.append(Problem("fusion", "anchor_max_window", "must be > 0"))
+        if self.region_joins not in ("sole", "best", "never"):
+            problems.append(Problem("fusion", "region_joins", "must be one of: sole, best, never"))
+        if problems:
+            raise InputError(problems)
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        return tuple(self.groups)
+
+    def group_codes(self, event_types: Sequence[str]) -> npt.NDArray[np.int16]:
+        """Group index of each event type."""
+        table = {t: i for i, (types, _) in enumerate(self.groups.values()) for t in types}
+        return np.fromiter((table[t] for t in event_types), dtype=np.int16, count=len(event_types))
+
+    def scales(self) -> tuple[F64, F64]:
+        """Radius and window of each group, as arrays indexed by group code."""
+        hoods = [h for _, h in self.groups.values()]
+        return (
+            np.array([h.radius_m for h in hoods], dtype=np.float64),
+            np.array([h.window_s for h in hoods], dtype=np.float64),
+        )
+
+
+@dataclass
+class FusionInput:
+    """Reports as columns, in the engine's metric projection (see :func:`fusion_input`)."""
+
+    ids: npt.NDArray[np.object_]
+    x: F64
+    y: F64
+    t0: I64  # seconds since the epoch
+    t1: I64
+    uncertainty_m: F64
+    region: B  # placed only to an oblast
+    group: npt.NDArray[np.int16]
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    def take(self, index: npt.ArrayLike) -> FusionInput:
+        i = np.asarray(index)
+        return FusionInput(
+            self.ids[i],
+            self.x[i],
+            self.y[i],
+            self.t0[i],
+            self.t1[i],
+            self.uncertainty_m[i],
+            self.region[i],
+            self.group[i],
+        )
+
+
+def fusion_input(
+    items: Sequence[StoredReport], engine: GeoEngine, config: FusionConfig | None = None
+) -> FusionInput:
+    """Columns of stored reports for :func:`fuse` (points projected by ``engine``)."""
+    config = config or FusionConfig()
+    n = len(items)
+    lon = np.fromiter((s.lon for s in items), dtype=np.float64, count=n)
+    lat = np.fromiter((s.lat for s in items), dtype=np.float64, count=n)
+    x, y = engine.project(lon, lat) if n else (np.zeros(0), np.zeros(0))
+    reports = [s.report for s in items]
+    unc = np.fromiter(
+        (
+            s.uncertainty_m
+            if s.uncertainty_m is not None
+            else DEFAULT_UNCERTAINTY_M.get(s.report.place_precision, 1_000.0)
+            for s in items
+        ),
+        dtype=np.float64,
+        count=n,
+    )
+    return FusionInput(
+        ids=np.array([r.id for r in reports], dtype=object),
+        x=x,
+        y=y,
+        t0=_seconds([r.observed_from for r in reports]),
+        t1=_seconds([r.observed_to or r.observed_from for r in reports]),
+        uncertainty_m=unc,
+        region=np.array([r.place_precision == "region" for r in reports], dtype=bool),
+        group=config.group_codes([r.event_type for r in reports]),
+    )
+
+
+def _seconds(times: Sequence[datetime]) -> I64:
+    return np.fromiter((int(t.timestamp()) for t in times), dtype=np.int64, count=len(times))
+
+
+# --- the pieces both the bulk and the incremental path use ---------------------------------------
+
+
+def anchor_mask(inp: FusionInput, config: FusionConfig) -> B:
+    """Reports precise enough to place an incident."""
+    _, window = config.scales()
+    return (
+        ~inp.region
+        & (inp.uncertainty_m <= config.anchor_max_uncertainty_m)
+        & ((inp.t1 - inp.t0) <= config.anchor_max_window * window[inp.group])
+    )
+
+
+def scaled_points(inp: FusionInput, config: FusionConfig) -> F64:
+    """``(x, y, t)`` in neighbourhood units; groups are set far apart so they never link.
+
+    Times count from 2020-01-01 so a window of minutes keeps sub-second resolution in float64.
+    """
+    radius, window = config.scales()
+    r, w = radius[inp.group], window[inp.group]
+    mid = (inp.t0 - _EPOCH) + (inp.t1 - inp.t0) / 2.0
+    # Groups are separated along x by more than any line length in neighbourhood units.
+    return np.column_stack(
+        [inp.x / r + inp.group.astype(np.float64) * _GROUP_GAP, inp.y / r, mid / w]
+    )
+
+
+_EPOCH: Final = 1_577_836_800  # 2020-01-01T00:00:00Z
+_GROUP_GAP: Final = 1e7
+
+
+def _weights(u: F64) -> I64:
+    return np.maximum(1, np.rint((_W_REF / np.maximum(u, _U_MIN)) ** 2)).astype(np.int64)
+
+
+@dataclass
+class _Anchored:
+    """Per anchored incident: exact weighted sums and time span, for coarse decisions."""
+
+    key: npt.NDArray[np.object_]  # canonical key: smallest member id
+    group: npt.NDArray[np.int16]
+    sw: I64
+    swx: I64
+    swy: I64
+    t0: I64
+    t1: I64
+
+    @property
+    def x(self) -> F64:
+        return self.swx / self.sw
+
+    @property
+    def y(self) -> F64:
+        return self.swy / self.sw
+
+    @property
+    def u(self) -> F64:
+        return _W_REF / np.sqrt(self.sw.astype(np.float64))
+
+
+def _anchored(inp: FusionInput, labels: I64, k: int) -> _Anchored:
+    w = _weights(inp.uncertainty_m)
+    qx, qy = np.rint(inp.x).astype(np.int64), np.rint(inp.y).astype(np.int64)
+    sw = np.zeros(k, np.int64)
+    swx = np.zeros(k, np.int64)
+    swy = np.zeros(k, np.int64)
+    np.add.at(sw, labels, w)
+    np.add.at(swx, labels, w * qx)
+    np.add.at(swy, labels, w * qy)
+    t0 = np.full(k, np.iinfo(np.int64).max)
+    t1 = np.full(k, np.iinfo(np.int64).min)
+    np.minimum.at(t0, labels, inp.t0)
+    np.maximum.at(t1, labels, inp.t1)
+    group = np.zeros(k, np.int16)
+    group[labels] = inp.group
+    order = np.lexsort((inp.ids.astype(str), labels))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = labels[order][1:] != labels[order][:-1]
+    key = np.empty(k, dtype=object)
+    key[labels[order][first]] = inp.ids[order][first]
+    return _Anchored(key, group, sw, swx, swy, t0, t1)
+
+
+def _gap(a0: I64, a1: I64, b0: I64, b1: I64) -> I64:
+    """Seconds between two windows (0 when they overlap)."""
+    return np.maximum(0, np.maximum(b0 - a1, a0 - b1))
+
+
+def _choose(
+    coarse: FusionInput, ci: I64, inc: _Anchored, ki: I64, config: FusionConfig
+) -> tuple[I64, I64]:
+    """For candidate pairs (coarse ``ci``, incident ``ki``), the chosen incident per report.
+
+    Returns the coarse indices that join and the incident each joins. A pair qualifies when the
+    groups match, the windows lie within one neighbourhood window and the distance is within the
+    report's radius + the incident's + one neighbourhood radius; the best has the smallest
+    normalised distance (ties: earliest incident, then smallest key).
+    """
+    radius, window = config.scales()
+    g = coarse.group[ci]
+    ok = inc.group[ki] == g
+    ci, ki, g = ci[ok], ki[ok], g[ok]
+    gap = _gap(coarse.t0[ci], coarse.t1[ci], inc.t0[ki], inc.t1[ki])
+    ok = gap <= window[g]
+    ci, ki, g, gap = ci[ok], ki[ok], g[ok], gap[ok]
+    d = np.hypot(coarse.x[ci] - inc.x[ki], coarse.y[ci] - inc.y[ki])
+    reach = coarse.uncertainty_m[ci] + inc.u[ki] + radius[g]
+    ok = d <= reach
+    ci, ki, g, gap, d, reach = ci[ok], ki[ok], g[ok], gap[ok], d[ok], reach[ok]
+    score = (d / reach) ** 2 + (gap / window[g]) ** 2
+    order = np.lexsort((inc.key[ki].astype(str), inc.t0[ki], score, ci))
+    ci, ki = ci[order], ki[order]
+    first = np.ones(ci.size, dtype=bool)
+    first[1:] = ci[1:] != ci[:-1]
+    n_cand = np.diff(np.append(np.flatnonzero(first), ci.size))
+    ci, ki = ci[first], ki[first]
+    region = coarse.region[ci]
+    if config.region_joins == "never":
+        keep = ~region
+    elif config.region_joins == "sole":
+        keep = ~region | (n_cand == 1)
+    else:
+        keep = np.ones(ci.size, dtype=bool)
+    return ci[keep], ki[keep]
+
+
+def _coarse_links(a: FusionInput, ai: I64, bi: I64, config: FusionConfig) -> B:
+    """Whether unattached coarse reports ``ai`` and ``bi`` are linked (pairwise, vectorised)."""
+    _, window = config.scales()
+    g = a.group[ai]
+    ok = (g == a.group[bi]) & ~a.region[ai] & ~a.region[bi]
+    gap = _gap(a.t0[ai], a.t1[ai], a.t0[bi], a.t1[bi])
+    d = np.hypot(a.x[ai] - a.x[bi], a.y[ai] - a.y[bi])
+    reach = np.maximum(a.uncertainty_m[ai], a.uncertainty_m[bi])
+    return ok & (gap <= window[g]) & (d <= reach)
+
+
+# --- bulk ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Partition:
+    """Which incident each report belongs to.
+
+    ``labels[i]`` numbers incidents 0..k-1 in order of their first report in the input;
+    ``anchor[i]`` says whether report ``i`` helped place its incident.
+    """
+
+    labels: I64
+    anchor: B
+
+    @property
+    def n_incidents(self) -> int:
+        return int(self.labels.max()) + 1 if self.labels.size else 0
+
+    def members(self) -> list[I64]:
+        """Report indices of each incident, in input order."""
+        order = np.argsort(self.labels, kind="stable")
+        cuts = np.flatnonzero(np.diff(self.labels[order])) + 1
+        return np.split(order, cuts) if order.size else []
+
+
+def fuse(inp: FusionInput, config: FusionConfig | None = None) -> Partition:
+    """The incidents of a set of reports, in bulk (see the module docstring)."""
+    config = config or FusionConfig()
+    n = len(inp)
+    anchor = anchor_mask(inp, config)
+    labels = np.full(n, -1, dtype=np.int64)
+    ai = np.flatnonzero(anchor)
+    k = 0
+    if ai.size:
+        a_lab = eps_components(scaled_points(inp.take(ai), config))
+        labels[ai] = a_lab
+        k = int(a_lab.max()) + 1
+    co = np.flatnonzero(~anchor)
+    if co.size:
+        coarse = inp.take(co)
+        if k:
+            inc = _anchored(inp.take(ai), labels[ai], k)
+            ci, ki = _candidates(coarse, inc, config)
+            ci, ki = _choose(coarse, ci, inc, ki, config)
+            labels[co[ci]] = ki
+        free = np.flatnonzero(labels[co] < 0)
+        if free.size:
+            labels[co[free]] = k + _coarse_components(coarse.take(free), config)
+    return Partition(_first_appearance(labels), anchor)
+
+
+def _candidates(coarse: FusionInput, inc: _Anchored, config: FusionConfig) -> tuple[I64, I64]:
+    """Candidate (coarse, incident) pairs: same group, windows within one neighbourhood.
+
+    Incidents are sorted by start time; a report's candidates are those starting before its end
+    plus a window and ending after its start minus a window; the widest incident bounds the scan.
+    The spatial test is left to :func:`_choose`.
+    """
+    _, window = config.scales()
+    order = np.argsort(inc.t0, kind="stable")
+    starts = inc.t0[order]
+    longest = int((inc.t1 - inc.t0).max())
+    w = window[coarse.group].astype(np.int64)
+    lo = np.searchsorted(starts, coarse.t0 - w - longest, side="left")
+    hi = np.searchsorted(starts, coarse.t1 + w, side="right")
+    size = hi - lo
+    ci = np.repeat(np.arange(len(coarse), dtype=np.int64), size)
+    offs = np.arange(int(size.sum()), dtype=np.int64) - np.repeat(np.cumsum(size) - size, size)
+    ki = order[lo[ci] + offs]
+    return ci, ki
+
+
+def _coarse_components(free: FusionInput, config: FusionConfig) -> I64:
+    """Components among unattached coarse reports (pairs within time reach, then exact test)."""
+    n = len(free)
+    _, window = config.scales()
+    order = np.argsort(free.t0, kind="stable")
+    starts = free.t0[order]
+    longest = int((free.t1 - free.t0).max()) if n else 0
+    w = window[free.group].astype(np.int64)
+    # Partners j starting no earlier than i (by sorted position) within the reach.
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    hi = np.searchsorted(starts, free.t1 + w, side="right")
+    lo = pos + 1
+    size = np.maximum(hi - lo, 0)
+    ai = np.repeat(np.arange(n, dtype=np.int64), size)
+    offs = np.arange(int(size.sum()), dtype=np.int64) - np.repeat(np.cumsum(size) - size, size)
+    bi = order[lo[ai] + offs]
+    # A pair whose later-starting report begins within reach of the earlier one's end is found
+    # from the earlier one; pairs the other way round (a long window) from a second scan.
+    lo2 = np.searchsorted(starts, free.t0 - w - longest, side="left")
+    size2 = np.maximum(pos - lo2, 0)
+    a2 = np.repeat(np.arange(n, dtype=np.int64), size2)
+    offs2 = np.arange(int(size2.sum()), dtype=np.int64) - np.repeat(np.cumsum(size2) - size2, size2)
+    b2 = order[lo2[a2] + offs2]
+    ai, bi = np.concatenate([ai, a2]), np.concatenate([bi, b2])
+    ok = _coarse_links(free, ai, bi, config)
+    graph = coo_matrix((np.ones(int(ok.sum()), np.int8), (ai[ok], bi[ok])), shape=(n, n))
+    _, labels = connected_components(graph.tocsr(), directed=False)
+    return _first_appearance(labels)
+
+
+def fuse_reports(
+    items: Sequence[StoredReport], engine: GeoEngine, config: FusionConfig | None = None
+) -> Partition:
+    """:func:`fuse` over stored reports."""
+    config = config or FusionConfig()
+    return fuse(fusion_input(items, engine, config), config)
+
+
+def partition_keys(inp: FusionInput, part: Partition) -> list[tuple[str, ...]]:
+    """Each incident as the sorted tuple of its report ids, sorted (for comparing partitions)."""
+    return sorted(tuple(sorted(inp.ids[m].tolist())) for m in part.members())
+
+
+def as_dict(part: Partition, inp: FusionInput) -> dict[str, Any]:
+    """Report id -> incident number (a JSON-able form)."""
+    return dict(zip(inp.ids.tolist(), part.labels.tolist(), strict=True))
+
+
+# --- incremental ---------------------------------------------------------------------------------
+
+_BUCKET_S: Final = 3600  # time buckets of the incremental indexes
+
+
+class Fuser:
+    """The partition of a growing set of reports, kept up to date one report at a time.
+
+    Adding a report touches only its neighbourhood: the anchors in the 27 cells around it, the
+    anchored incidents and coarse reports whose windows come within one neighbourhood window of
+    the changed incident, and the unattached coarse reports linked to those. The result is always
+    the partition :func:`fuse` gives for the same set (a test holds them equal).
+    """
+
+    def __init__(self, config: FusionConfig | None = None) -> None:
+        self.config = config or FusionConfig()
+        self._radius, self._window = self.config.scales()
+        self._cols: dict[str, list[Any]] = {
+            k: [] for k in ("ids", "x", "y", "t0", "t1", "u", "region", "group")
+        }
+        self._anchor: list[bool] = []
+        self._parent: list[int] = []  # union-find over report indices (anchors only)
+        self._grid: dict[tuple[int, int, int], list[int]] = {}
+        self._point: list[tuple[float, float, float]] = []
+        # Anchored incidents by root: exact sums, span, key, group, members.
+        self._inc: dict[int, list[Any]] = {}
+        self._inc_buckets: dict[int, set[int]] = {}
+        self._coarse_buckets: dict[int, list[int]] = {}
+        self._attached: dict[int, int] = {}  # coarse report -> root of its anchored incident
+        self._joined: dict[int, set[int]] = {}  # root -> coarse reports attached to it
+        self._free_comp: dict[int, int] = {}  # unattached coarse report -> component id
+        self._comp_members: dict[int, set[int]] = {}
+        self._next_comp = 0
+
+    def __len__(self) -> int:
+        return len(self._anchor)
+
+    # -- public -------------------------------------------------------------------------------
+
+    def add(self, inp: FusionInput) -> None:
+        """Add reports (in the order given; any order gives the same partition)."""
+        for i in range(len(inp)):
+            self._add_one(inp, i)
+
+    def partition(self) -> Partition:
+        """The current partition, reports numbered in the order they were added."""
+        n = len(self)
+        labels = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            if self._anchor[i]:
+                labels[i] = self._find(i)
+            elif i in self._attached:
+                labels[i] = self._find(self._attached[i])
+            else:
+                labels[i] = n + self._free_comp[i]
+        return Partition(_first_appearance(labels), np.array(self._anchor, dtype=bool))
+
+    def inputs(self) -> FusionInput:
+        """Everything added so far, as columns (in the order added)."""
+        c = self._cols
+        return FusionInput(
+            np.array(c["ids"], dtype=object),
+            np.array(c["x"], dtype=np.float64),
+            np.array(c["y"], dtype=np.float64),
+            np.array(c["t0"], dtype=np.int64),
+            np.array(c["t1"], dtype=np.int64),
+            np.array(c["u"], dtype=np.float64),
+            np.array(c["region"], dtype=bool),
+            np.array(c["group"], dtype=np.int16),
+        )
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def _add_one(self, inp: FusionInput, i: int) -> None:
+        row = inp.take([i])
+        me = len(self)
+        for k, v in (
+            ("ids", row.ids[0]),
+            ("x", float(row.x[0])),
+            ("y", float(row.y[0])),
+            ("t0", int(row.t0[0])),
+            ("t1", int(row.t1[0])),
+            ("u", float(row.uncertainty_m[0])),
+            ("region", bool(row.region[0])),
+            ("group", int(row.group[0])),
+        ):
+            self._cols[k].append(v)
+        is_anchor = bool(anchor_mask(row, self.config)[0])
+        self._anchor.append(is_anchor)
+        self._parent.append(me)
+        if is_anchor:
+            p = scaled_points(row, self.config)[0]
+            self._point.append((float(p[0]), float(p[1]), float(p[2])))
+            root = self._link_anchor(me, p)
+            self._recheck_coarse(self._coarse_near(root))
+        else:
+            self._point.append((0.0, 0.0, 0.0))
+            c = self._cols
+            for b in self._bucket_range(c["t0"][me], c["t1"][me], 0):
+                self._coarse_buckets.setdefault(b, []).append(me)
+            self._recheck_coarse([me], new=me)
+
+    def _link_anchor(self, me: int, p: npt.NDArray[np.float64]) -> int:
+        cell = (int(np.floor(p[0])), int(np.floor(p[1])), int(np.floor(p[2])))
+        near: list[int] = []
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for dt in (-1, 0, 1):
+                    near += self._grid.get((cell[0] + dx, cell[1] + dy, cell[2] + dt), ())
+        self._grid.setdefault(cell, []).append(me)
+        c = self._cols
+        w = int(_weights(np.array([c["u"][me]]))[0])
+        qx, qy = round(c["x"][me]), round(c["y"][me])
+        self._inc[me] = [w, w * qx, w * qy, c["t0"][me], c["t1"][me], c["ids"][me], c["group"][me]]
+        self._index_inc(me)
+        root = me
+        for j in near:
+            q = self._point[j]
+            if (q[0] - p[0]) ** 2 + (q[1] - p[1]) ** 2 + (q[2] - p[2]) ** 2 <= 1.0:
+                root = self._union(root, j)
+        return root
+
+    def _union(self, a: int, b: int) -> int:
+        ra, rb = self._find(a), self._find(b)
+        if ra == rb:
+            return ra
+        ia, ib = self._inc[ra], self._inc[rb]
+        if ia[0] < ib[0]:  # keep the heavier root (fewer bucket moves)
+            ra, rb, ia, ib = rb, ra, ib, ia
+        self._unindex_inc(ra)
+        self._unindex_inc(rb)
+        self._parent[rb] = ra
+        merged = [
+            ia[0] + ib[0],
+            ia[1] + ib[1],
+            ia[2] + ib[2],
+            min(ia[3], ib[3]),
+            max(ia[4], ib[4]),
+            min(ia[5], ib[5]),
+            ia[6],
+        ]
+        self._inc[ra] = merged
+        del self._inc[rb]
+        moved = self._joined.pop(rb, set())
+        for report in moved:
+            self._attached[report] = ra
+        self._joined.setdefault(ra, set()).update(moved)
+        self._index_inc(ra)
+        return ra
+
+    def _find(self, i: int) -> int:
+        parent = self._parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    # -- indexes ------------------------------------------------------------------------------
+
+    def _bucket_range(self, t0: int, t1: int, pad: float) -> range:
+        return range(int((t0 - pad) // _BUCKET_S), int((t1 + pad) // _BUCKET_S) + 1)
+
+    def _index_inc(self, root: int) -> None:
+        inc = self._inc[root]
+        for b in self._bucket_range(inc[3], inc[4], 0):
+            self._inc_buckets.setdefault(b, set()).add(root)
+
+    def _unindex_inc(self, root: int) -> None:
+        inc = self._inc[root]
+        for b in self._bucket_range(inc[3], inc[4], 0):
+            bucket = self._inc_buckets.get(b)
+            if bucket is not None:
+                bucket.discard(root)
+
+    def _coarse_near(self, root: int) -> list[int]:
+        """Coarse reports whose window comes within one neighbourhood window of ``root``."""
+        inc = self._inc[root]
+        pad = float(self._window[inc[6]])
+        found: set[int] = set()
+        for b in self._bucket_range(inc[3], inc[4], pad):
+            found.update(self._coarse_buckets.get(b, ()))
+        return sorted(found)
+
+    # -- coarse decisions ---------------------------------------------------------------------
+
+    def _recheck_coarse(self, reports: list[int], new: int | None = None) -> None:
+        """Decide afresh which incident each coarse report joins; regroup the unattached."""
+        if not reports:
+            return
+        c = self._cols
+        idx = np.array(reports, dtype=np.int64)
+        coarse = FusionInput(
+            np.array([c["ids"][i] for i in reports], dtype=object),
+            np.array([c["x"][i] for i in reports], dtype=np.float64),
+            np.array([c["y"][i] for i in reports], dtype=np.float64),
+            np.array([c["t0"][i] for i in reports], dtype=np.int64),
+            np.array([c["t1"][i] for i in reports], dtype=np.int64),
+            np.array([c["u"][i] for i in reports], dtype=np.float64),
+            np.array([c["region"][i] for i in reports], dtype=bool),
+            np.array([c["group"][i] for i in reports], dtype=np.int16),
+        )
+        roots: set[int] = set()
+        for i in reports:
+            pad = float(self._window[c["group"][i]])
+            for b in self._bucket_range(c["t0"][i], c["t1"][i], pad):
+                roots.update(self._inc_buckets.get(b, ()))
+        chosen: dict[int, int] = {}
+        if roots:
+            rl = sorted(roots)
+            incs = [self._inc[r] for r in rl]
+            table = _Anchored(
+                np.array([v[5] for v in incs], dtype=object),
+                np.array([v[6] for v in incs], dtype=np.int16),
+                np.array([v[0] for v in incs], dtype=np.int64),
+                np.array([v[1] for v in incs], dtype=np.int64),
+                np.array([v[2] for v in incs], dtype=np.int64),
+                np.array([v[3] for v in incs], dtype=np.int64),
+                np.array([v[4] for v in incs], dtype=np.int64),
+            )
+            ci = np.repeat(np.arange(idx.size, dtype=np.int64), len(rl))
+            ki = np.tile(np.arange(len(rl), dtype=np.int64), idx.size)
+            ci, ki = _choose(coarse, ci, table, ki, self.config)
+            chosen = {int(idx[a]): rl[int(b)] for a, b in zip(ci, ki, strict=True)}
+        changed: list[int] = []  # reports whose free / attached state changed
+        for i in reports:
+            was_free = i in self._free_comp or i == new
+            old = self._attached.pop(i, None)
+            if old is not None:
+                self._joined[old].discard(i)
+            if i in chosen:
+                self._attached[i] = chosen[i]
+                self._joined.setdefault(chosen[i], set()).add(i)
+                if was_free:
+                    changed.append(i)
+            else:
+                if not was_free or i == new:
+                    changed.append(i)
+        if changed:
+            self._regroup_free(changed)
+
+    def _regroup_free(self, changed: list[int]) -> None:
+        """Recompute the components of unattached coarse reports around ``changed``."""
+        # Nodes whose component may change: the old components of the changed reports, and
+        # everything linked (transitively) to a changed report that is now free.
+        todo: set[int] = set()
+        for i in changed:
+            comp = self._free_comp.pop(i, None)
+            if comp is not None:
+                members = self._comp_members.pop(comp)
+                members.discard(i)
+                for m in members:
+                    self._free_comp.pop(m, None)
+                todo.update(members)
+            if i not in self._attached:
+                todo.add(i)
+        nodes: set[int] = set()
+        frontier = list(todo)
+        while frontier:
+            i = frontier.pop()
+            if i in nodes or i in self._attached:
+                continue
+            nodes.add(i)
+            for j in self._free_neighbours(i):
+                if j not in nodes:
+                    # A neighbour in another, untouched component joins the recomputation.
+                    comp = self._free_comp.pop(j, None)
+                    if comp is not None:
+                        for m in self._comp_members.pop(comp):
+                            self._free_comp.pop(m, None)
+                            frontier.append(m)
+                    frontier.append(j)
+        parent = {i: i for i in nodes}
+
+        def find(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        for i in nodes:
+            for j in self._free_neighbours(i):
+                if j in parent:
+                    ra, rb = find(i), find(j)
+                    if ra != rb:
+                        parent[rb] = ra
+        comps: dict[int, set[int]] = {}
+        for i in nodes:
+            comps.setdefault(find(i), set()).add(i)
+        for members in comps.values():
+            cid = self._next_comp
+            self._next_comp += 1
+            self._comp_members[cid] = members
+            for m in members:
+                self._free_comp[m] = cid
+
+    def _free_neighbours(self, i: int) -> list[int]:
+        """Unattached coarse reports linked to report ``i``."""
+        c = self._cols
+        pad = float(self._window[c["group"][i]])
+        cand: set[int] = set()
+        for b in self._bucket_range(c["t0"][i], c["t1"][i], pad):
+            cand.update(self._coarse_buckets.get(b, ()))
+        cand.discard(i)
+        others = [j for j in cand if j not in self._attached]
+        if not others:
+            return []
+        inp = self.inputs_at([i, *others])
+        a = np.zeros(len(others), dtype=np.int64)
+        b = np.arange(1, len(others) + 1, dtype=np.int64)
+        ok = _coarse_links(inp, a, b, self.config)
+        return [j for j, linked in zip(others, ok.tolist(), strict=True) if linked]
+
+    def inputs_at(self, index: Sequence[int]) -> FusionInput:
+        """Columns of the reports at ``index`` (positions in the order added)."""
+        c = self._cols
+        return FusionInput(
+            np.array([c["ids"][i] for i in index], dtype=object),
+            np.array([c["x"][i] for i in index], dtype=np.float64),
+            np.array([c["y"][i] for i in index], dtype=np.float64),
+            np.array([c["t0"][i] for i in index], dtype=np.int64),
+            np.array([c["t1"][i] for i in index], dtype=np.int64),
+            np.array([c["u"][i] for i in index], dtype=np.float64),
+            np.array([c["region"][i] for i in index], dtype=bool),
+            np.array([c["group"][i] for i in index], dtype=np.int16),
+        )
