@@ -401,7 +401,7 @@ def fuse(inp: FusionInput, config: FusionConfig | None = None) -> Partition:
     ai = np.flatnonzero(anchor)
     k = 0
     if ai.size:
-        a_lab = eps_components(scaled_points(inp.take(ai), config))
+        a_lab = _first_appearance(eps_components(scaled_points(inp.take(ai), config)))
         labels[ai] = a_lab
         k = int(a_lab.max()) + 1
     co = np.flatnonzero(~anchor)

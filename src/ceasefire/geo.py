@@ -200,6 +200,7 @@ class GeoEngine:
         lon0, lat0, lon1, lat1 = shapely.total_bounds(lines_ll)
         self.crs: CRS = _tmerc(lon0, lat0, lon1, lat1, margin_m)
         self._fwd = Transformer.from_crs(CRS.from_epsg(4326), self.crs, always_xy=True)
+        self._inv = Transformer.from_crs(self.crs, CRS.from_epsg(4326), always_xy=True)
 
         self._ref = _Line(Polyline(self._project_line(a.line, max_segment_m)))
         #: The reference line as used for distances (densified, projected), for comparisons.
@@ -277,6 +278,12 @@ class GeoEngine:
         # In place: measured 0.08 s vs 0.10 s for 1M points (no output allocation).
         self._fwd.transform(x, y, inplace=True)
         return x, y
+
+    def unproject(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[F64, F64]:
+        """This engine's projected coordinates (metres) back to lon/lat (degrees, WGS 84)."""
+        xx, yy = _points(x, y, ("x", "y"))
+        self._inv.transform(xx, yy, inplace=True)
+        return xx, yy
 
     def _project_line(self, line: LineString, max_segment_m: float) -> F64:
         ll = np.asarray(line.coords, dtype=np.float64)[:, :2]
