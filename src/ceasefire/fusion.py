@@ -315,7 +315,8 @@ def _anchored(inp: FusionInput, labels: I64, k: int) -> _Anchored:
 
 def _gap(a0: I64, a1: I64, b0: I64, b1: I64) -> I64:
     """Seconds between two windows (0 when they overlap)."""
-    return np.maximum(0, np.maximum(b0 - a1, a0 - b1))
+    out: I64 = np.maximum(0, np.maximum(b0 - a1, a0 - b1))
+    return out
 
 
 def _choose(
@@ -364,7 +365,8 @@ def _coarse_links(a: FusionInput, ai: I64, bi: I64, config: FusionConfig) -> B:
     gap = _gap(a.t0[ai], a.t1[ai], a.t0[bi], a.t1[bi])
     d = np.hypot(a.x[ai] - a.x[bi], a.y[ai] - a.y[bi])
     reach = np.maximum(a.uncertainty_m[ai], a.uncertainty_m[bi])
-    return ok & (gap <= window[g]) & (d <= reach)
+    linked: B = ok & (gap <= window[g]) & (d <= reach)
+    return linked
 
 
 # --- bulk ----------------------------------------------------------------------------------------
@@ -797,9 +799,9 @@ class Fuser:
         if not others:
             return []
         inp = self.inputs_at([i, *others])
-        a = np.zeros(len(others), dtype=np.int64)
-        b = np.arange(1, len(others) + 1, dtype=np.int64)
-        ok = _coarse_links(inp, a, b, self.config)
+        first = np.zeros(len(others), dtype=np.int64)
+        rest = np.arange(1, len(others) + 1, dtype=np.int64)
+        ok = _coarse_links(inp, first, rest, self.config)
         return [j for j, linked in zip(others, ok.tolist(), strict=True) if linked]
 
     def inputs_at(self, index: Sequence[int]) -> FusionInput:

@@ -181,21 +181,21 @@ def summarise(
     out = []
     for k, m in enumerate(members):
         reports = [items[int(i)].report for i in m]
-        placed = [items[int(i)].report for i in m[anchor[m]]]
+        firm = [items[int(i)].report for i in m[anchor[m]]]
         row = place.row(k)
         out.append(
             Incident(
                 key=min(reports, key=lambda r: (r.observed_from, r.id)).id,
                 event_type=_event_type(reports),
                 group=groups[int(codes[k])],
-                observed_from=min(r.observed_from for r in (placed or reports)),
-                observed_to=max((r.observed_to or r.observed_from) for r in (placed or reports)),
+                observed_from=min(r.observed_from for r in (firm or reports)),
+                observed_to=max((r.observed_to or r.observed_from) for r in (firm or reports)),
                 lon=float(lon[k]),
                 lat=float(lat[k]),
                 uncertainty_m=round(float(unc[k]), 1),
-                place_precision=_place_precision(placed or reports),
+                place_precision=_place_precision(firm or reports),
                 report_ids=tuple(r.id for r in reports),
-                anchor_ids=tuple(r.id for r in placed),
+                anchor_ids=tuple(r.id for r in firm),
                 sources=tuple(sorted({source_key(r) for r in reports})),
                 source_kinds=tuple(sorted({r.source_kind for r in reports})),
                 submitters=tuple(sorted({r.submitted_by for r in reports})),
@@ -220,7 +220,7 @@ def summarise(
                     )
                 ),
                 party=row["party"],
-                side=row["side"],
+                side="left" if row["side"] > 0 else "right",
                 distance_m=row["distance_m"],
                 line_distance_m=row["line_distance_m"],
                 zones=tuple(row["zones"]),
