@@ -177,3 +177,188 @@ def test_errors_are_json_when_json_was_asked_for(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["agreement", "show", str(tmp_path / "nope.yaml"), "--json"])
     assert missing.exit_code == 1
     assert "nope.yaml" in json.loads(missing.stdout)["error"]
+
+
+# -- incidents, decisions, violations ---------------------------------------------------------
+
+
+def _filled_store(path: Path) -> str:
+    """Two incidents over three reports, one violation; made through the store API, not fuse.
+
+    INC-000001: r1 (mission patrol "team 4") and u1 (UA): corroborated, breaks fire_in_dmz.
+    INC-000002: r2 alone (team 4 again): reported.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from ceasefire.incidents import Incident
+    from ceasefire.reports import Report
+    from ceasefire.rules import Violation
+    from ceasefire.store import Store
+
+    t0 = datetime(2026, 3, 10, 21, 0, tzinfo=UTC)
+
+    def report(rid: str, by: str, name: str) -> Report:
+        row = _report(0, id=rid, submitted_by=by, source_name=name)
+        if by != "mission":
+            row["source_kind"] = "party"
+        return Report.model_validate(row, context={"check_future": False})
+
+    def incident(
+        key: str, ids: tuple[str, ...], sources: tuple[str, ...], minutes: int
+    ) -> Incident:
+        start = t0 + timedelta(minutes=minutes)
+        return Incident(
+            key=key, event_type="shelling", group="fire", observed_from=start,
+            observed_to=start + timedelta(minutes=5), lon=37.6, lat=48.5, uncertainty_m=300.0,
+            place_precision="exact", report_ids=ids, anchor_ids=ids, sources=sources,
+            source_kinds=("patrol",), submitters=("mission",), party="UA", side="left",
+            distance_m=4200.0, zones=("dmz",), oblast="Donetsk",
+        )  # fmt: skip
+
+    db = str(path)
+    with Store.open(db) as store:
+        store.add_reports(
+            [report("r1", "mission", "team 4"), report("u1", "UA", "UA General Staff"),
+             report("r2", "mission", "team 4")]
+        )  # fmt: skip
+        saved = store.save_incidents(
+            [
+                incident("r1", ("r1", "u1"), ("mission/patrol", "UA/party"), 0),
+                incident("r2", ("r2",), ("mission/patrol",), 30),
+            ],
+            at=t0 + timedelta(hours=1),
+        )
+        store.save_violations(
+            [
+                Violation(
+                    incident_key="r1", rule="fire_in_dmz", agreement_id="demo",
+                    agreement_version=1, party="RU", evidence=("r1", "u1"),
+                    facts={"zone": "dmz", "distance_m": 4200.0,
+                           "observed_from": t0.isoformat()},
+                    description="Fire in the demilitarised zone",
+                )
+            ],
+            incident_ids=saved.ids, judged=list(saved.ids.values()), agreement_id="demo",
+            agreement_version=1, at=t0 + timedelta(hours=1),
+        )  # fmt: skip
+    return db
+
+
+def test_the_incident_commands_exist() -> None:
+    names = {" ".join(c) for c in ALL_COMMANDS}
+    assert {"incidents", "incident", "verify", "violations"} <= names
+
+
+def test_incidents_lists_with_filters_and_json_has_report_ids(tmp_path: Path) -> None:
+    db = _filled_store(tmp_path / "i.db")
+    result = runner.invoke(app, ["incidents", "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)
+    assert [i["id"] for i in listed] == ["INC-000001", "INC-000002"]
+    assert listed[0]["report_ids"] == ["r1", "u1"]
+    assert listed[0]["status"] == "corroborated" and listed[1]["status"] == "reported"
+
+    only = json.loads(
+        runner.invoke(app, ["incidents", "--db", db, "--status", "corroborated", "--json"]).output
+    )
+    assert [i["id"] for i in only] == ["INC-000001"]
+    late = runner.invoke(
+        app, ["incidents", "--db", db, "--since", "2026-03-10T21:20:00+00:00", "--json"]
+    )
+    assert [i["id"] for i in json.loads(late.output)] == ["INC-000002"]
+    ru = runner.invoke(app, ["incidents", "--db", db, "--party", "RU", "--json"])
+    assert [i["id"] for i in json.loads(ru.output)] == ["INC-000001"]  # the violation's party
+
+    table = runner.invoke(app, ["incidents", "--db", db, "--zone", "dmz"])
+    assert table.exit_code == 0, table.output
+    assert "2 of 2 incident(s)" in table.output and "INC-000002" in table.output
+
+    bad = runner.invoke(app, ["incidents", "--db", db, "--status", "confirmed"])
+    assert bad.exit_code == 1 and "status" in bad.output
+
+
+def test_incident_shows_reports_history_and_violations(tmp_path: Path) -> None:
+    db = _filled_store(tmp_path / "i.db")
+    result = runner.invoke(app, ["incident", "INC-000001", "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert record["incident"]["id"] == "INC-000001"
+    assert record["incident"]["report_ids"] == ["r1", "u1"]
+    assert [r["id"] for r in record["reports"]] == ["r1", "u1"]
+    assert [h["actor"] for h in record["history"]] == ["fusion"]
+    assert [v["rule"] for v in record["violations"]] == ["fire_in_dmz"]
+
+    text = runner.invoke(app, ["incident", "INC-000001", "--db", db])
+    assert text.exit_code == 0, text.output
+    for part in ("INC-000001", "status history:", "fusion", "fire_in_dmz", "u1"):
+        assert part in text.output
+
+    missing = runner.invoke(app, ["incident", "INC-000404", "--db", db])
+    assert missing.exit_code == 1 and "no incident with id 'INC-000404'" in missing.output
+
+
+def test_verify_records_the_decision(tmp_path: Path) -> None:
+    db = _filled_store(tmp_path / "i.db")
+    args = ["verify", "INC-000001", "--db", db, "--status", "verified", "--by", "Ben Osei"]
+    result = runner.invoke(
+        app,
+        [*args, "--basis", "craters seen on site", "--perpetrator", "RU",
+         "--perpetrator-basis", "crater_analysis", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    change = json.loads(result.output)
+    assert (change["from_status"], change["to_status"], change["actor"]) == (
+        "corroborated",
+        "verified",
+        "Ben Osei",
+    )
+    assert change["assessed_perpetrator"] == "RU" and change["automatic"] is False
+
+    text = runner.invoke(app, ["verify", "INC-000002", "--db", db, "--status", "disputed",
+                               "--by", "Ben Osei", "--basis", "no crater found"])  # fmt: skip
+    assert text.exit_code == 0, text.output
+    assert "INC-000002: reported -> disputed by Ben Osei" in text.output
+
+    listed = json.loads(runner.invoke(app, ["incidents", "--db", db, "--json"]).output)
+    assert [i["status"] for i in listed] == ["verified", "disputed"]
+    assert listed[0]["assessed_perpetrator"] == "RU"
+
+
+def test_verify_refuses_four_eyes_and_bad_input_with_exit_1(tmp_path: Path) -> None:
+    db = _filled_store(tmp_path / "i.db")
+    own = ["verify", "INC-000002", "--db", db, "--status", "verified", "--basis", "I saw it"]
+    refused = runner.invoke(app, [*own, "--by", "Team 4"])
+    assert refused.exit_code == 1
+    assert "may not verify incident INC-000002" in refused.output
+    assert "own report" in refused.output
+    as_json = runner.invoke(app, [*own, "--by", "team 4", "--json"])
+    assert as_json.exit_code == 1
+    assert "own report" in json.loads(as_json.stdout)["error"]
+
+    unknown = runner.invoke(app, [*own, "--by", "Ben", "--perpetrator", "XX",
+                                  "--perpetrator-basis", "claim"])  # fmt: skip
+    assert unknown.exit_code == 1
+    assert "assessed_perpetrator: unknown party 'XX'" in unknown.output
+    automatic = runner.invoke(app, ["verify", "INC-000002", "--db", db, "--status",
+                                    "corroborated", "--basis", "x", "--by", "Ben"])  # fmt: skip
+    assert automatic.exit_code == 1 and "set by fusion" in automatic.output
+
+    listed = json.loads(runner.invoke(app, ["incidents", "--db", db, "--json"]).output)
+    assert listed[1]["status"] == "reported"  # nothing written
+
+
+def test_violations_lists_with_filters(tmp_path: Path) -> None:
+    db = _filled_store(tmp_path / "i.db")
+    result = runner.invoke(app, ["violations", "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)
+    assert [(v["incident_id"], v["rule"], v["party"]) for v in listed] == [
+        ("INC-000001", "fire_in_dmz", "RU")
+    ]
+    assert listed[0]["evidence"] == ["r1", "u1"] and listed[0]["superseded_at"] is None
+    for extra in (["--party", "UA"], ["--incident", "INC-000002"], ["--rule", "other"]):
+        none = runner.invoke(app, ["violations", "--db", db, *extra, "--json"])
+        assert json.loads(none.output) == [], extra
+    table = runner.invoke(app, ["violations", "--db", db, "--all"])
+    assert table.exit_code == 0, table.output
+    assert "1 of 1 violation(s)" in table.output and "fire_in_dmz" in table.output

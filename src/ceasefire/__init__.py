@@ -25,14 +25,23 @@ _EXPORTS: dict[str, str] = {
     "Anchor": "ceasefire.agreement",
     "CeasefireError": "ceasefire.errors",
     "ConflictError": "ceasefire.errors",
+    "Estimate": "ceasefire.incidents",
+    "ForbiddenError": "ceasefire.errors",
+    "FuseResult": "ceasefire.pipeline",
+    "Fuser": "ceasefire.fusion",
+    "FusionConfig": "ceasefire.fusion",
+    "FusionInput": "ceasefire.fusion",
     "Gazetteer": "ceasefire.gazetteer",
     "GeoEngine": "ceasefire.geo",
     "HotlineDeadlines": "ceasefire.agreement",
+    "Incident": "ceasefire.incidents",
     "IngestResult": "ceasefire.pipeline",
     "InputError": "ceasefire.errors",
     "Location": "ceasefire.reports",
+    "Neighbourhood": "ceasefire.fusion",
     "NotFoundError": "ceasefire.errors",
     "ParseResult": "ceasefire.intake",
+    "Partition": "ceasefire.fusion",
     "Placement": "ceasefire.geo",
     "Problem": "ceasefire.errors",
     "ProhibitedAct": "ceasefire.agreement",
@@ -40,16 +49,25 @@ _EXPORTS: dict[str, str] = {
     "SimConfig": "ceasefire.simulate",
     "SimStats": "ceasefire.simulate",
     "Simulation": "ceasefire.simulate",
+    "StatusChange": "ceasefire.verification",
     "Store": "ceasefire.store",
     "StoreError": "ceasefire.errors",
+    "StoredIncident": "ceasefire.store",
     "StoredReport": "ceasefire.store",
+    "Violation": "ceasefire.rules",
     "Zone": "ceasefire.agreement",
     "ZoneSummary": "ceasefire.agreement",
     "check_agreement": "ceasefire.agreement",
     "demo_agreement_path": "ceasefire.agreement",
     "describe": "ceasefire.agreement",
+    "fuse": "ceasefire.fusion",
+    "fuse_store": "ceasefire.pipeline",
+    "fusion_input": "ceasefire.fusion",
+    "in_force": "ceasefire.rules",
     "ingest_files": "ceasefire.pipeline",
     "ingest_reports": "ceasefire.pipeline",
+    "judge": "ceasefire.rules",
+    "judge_under": "ceasefire.rules",
     "load_agreement": "ceasefire.agreement",
     "load_gazetteer": "ceasefire.gazetteer",
     "parse_file": "ceasefire.intake",
@@ -58,6 +76,7 @@ _EXPORTS: dict[str, str] = {
     "resolve_observer": "ceasefire.reports",
     "side_of_line": "ceasefire.agreement",
     "simulate": "ceasefire.simulate",
+    "summarise": "ceasefire.incidents",
     "validate_report": "ceasefire.reports",
     "write_reports": "ceasefire.export",
     "write_simulation": "ceasefire.simulate",
@@ -101,16 +120,36 @@ if TYPE_CHECKING:
         AgreementError,
         CeasefireError,
         ConflictError,
+        ForbiddenError,
         InputError,
         NotFoundError,
         Problem,
         StoreError,
     )
     from ceasefire.export import write_reports
+    from ceasefire.fusion import (
+        Fuser,
+        FusionConfig,
+        FusionInput,
+        Neighbourhood,
+        Partition,
+        fuse,
+        fusion_input,
+    )
     from ceasefire.gazetteer import Gazetteer, load_gazetteer
     from ceasefire.geo import GeoEngine, Placement
+    from ceasefire.incidents import Estimate, Incident, summarise
     from ceasefire.intake import ParseResult, parse_file, read_reports
-    from ceasefire.pipeline import IngestResult, ingest_files, ingest_reports, place_reports
+    from ceasefire.pipeline import (
+        FuseResult,
+        IngestResult,
+        fuse_store,
+        ingest_files,
+        ingest_reports,
+        place_reports,
+    )
     from ceasefire.reports import Location, Report, resolve_observer, validate_report
+    from ceasefire.rules import Violation, in_force, judge, judge_under
     from ceasefire.simulate import SimConfig, SimStats, Simulation, simulate, write_simulation
-    from ceasefire.store import AddResult, Store, StoredReport
+    from ceasefire.store import AddResult, Store, StoredIncident, StoredReport
+    from ceasefire.verification import StatusChange

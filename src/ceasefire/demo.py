@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ceasefire.agreement import demo_agreement_path, load_agreement
-from ceasefire.pipeline import ingest_files
+from ceasefire.pipeline import FuseResult, fuse_store, ingest_files
 from ceasefire.simulate import SimConfig, write_simulation
 from ceasefire.store import Store
 
@@ -32,9 +33,13 @@ class DemoSummary:
     by_side: dict[str, int] = field(default_factory=dict)
     by_zone: dict[str, int] = field(default_factory=dict)
     by_oblast: dict[str, int] = field(default_factory=dict)
+    fusion: FuseResult | None = None
+    verified: str | None = None  # an incident the demo monitor verified, to show the ladder
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        out = dict(vars(self))
+        out["fusion"] = None if self.fusion is None else self.fusion.to_dict()
+        return out
 
     def render(self) -> str:
         def block(title: str, counts: dict[str, int]) -> list[str]:
@@ -53,6 +58,10 @@ class DemoSummary:
         lines += block("reports by side of the line", self.by_side)
         lines += block("reports inside zones", self.by_zone)
         lines += block("reports by oblast (top 8)", self.by_oblast)
+        if self.fusion is not None:
+            lines.append(self.fusion.render())
+        if self.verified:
+            lines.append(f"verified by the demo monitor: {self.verified}")
         return "\n".join(lines)
 
 
@@ -83,6 +92,10 @@ def run_demo(db: str, *, seed: int = 7, progress: Any = None) -> DemoSummary:
     try:
         ingest_files(store, [night / "reports.jsonl"], agreement, progress=progress)
         rows = [r.to_dict() for r in store.list_stored()]
+        fusion = fuse_store(store, [agreement], progress=progress)
+        verified = _verify_one(store, agreement)
+        if verified is not None:  # the status counts now include it
+            fusion.by_status = dict(Counter(s.status for s in store.list_incidents()).most_common())
     finally:
         store.close()
     zones: Counter[str] = Counter()
@@ -99,4 +112,31 @@ def run_demo(db: str, *, seed: int = 7, progress: Any = None) -> DemoSummary:
         by_side=dict(Counter(str(r.get("party")) for r in rows).most_common()),
         by_zone=dict(sorted(zones.items())),
         by_oblast=dict(Counter(str(r.get("oblast")) for r in rows).most_common(8)),
+        fusion=fusion,
+        verified=verified,
     )
+
+
+#: Who verifies in the demo: a monitor of the mission who filed none of the reports.
+DEMO_MONITOR = "duty monitor (demo)"
+
+
+def _verify_one(store: Store, agreement: Any) -> str | None:
+    """Verify the best-corroborated incident a patrol saw, as a monitor would after a visit."""
+    candidates = [
+        s
+        for s in store.list_incidents(status="corroborated")
+        if "patrol" in s.incident.source_kinds
+    ]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda s: (s.incident.n_sources, -len(s.incident_id), s.incident_id))
+    change = store.set_status(
+        best.incident_id,
+        status="verified",
+        actor=DEMO_MONITOR,
+        basis="patrol visited the site and saw fresh craters; independent sources agree",
+        at=datetime.now(UTC),
+        parties=tuple(agreement.parties),
+    )
+    return f"{change.incident_id} ({best.incident.event_type}, {best.incident.n_sources} sources)"

@@ -9,6 +9,7 @@ the API) catches that one class in one place and prints one clear message.
     ├── InputError            bad input: names the source (file, row) and the field
     ├── AgreementError        an agreement file that does not hold together (lists every problem)
     ├── ConflictError         a record that clashes with what is stored (same id, other content)
+    ├── ForbiddenError        the actor may not do this (four eyes: nobody verifies their own report)
     ├── NotFoundError         asked for something that is not there
     └── StoreError            the database cannot be used as asked (missing schema, bad URL)
 """
@@ -60,6 +61,11 @@ class AgreementError(InputError):
 
 class ConflictError(CeasefireError):
     """A record clashes with one already stored (for example the same id with other content)."""
+
+
+class ForbiddenError(CeasefireError):
+    """The actor may not do this, whatever the input: for example verifying an incident whose
+    only evidence is the actor's own report (the four-eyes rule). The API answers 403."""
 
 
 class NotFoundError(CeasefireError):

@@ -12,6 +12,8 @@ ingest as a whole stays all or nothing.
 from __future__ import annotations
 
 import gc
+import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,10 +25,14 @@ import numpy as np
 
 from ceasefire.agreement import Agreement
 from ceasefire.errors import InputError, Problem
+from ceasefire.fusion import FusionConfig, fuse_reports
 from ceasefire.geo import GeoEngine
+from ceasefire.incidents import Incident, summarise
 from ceasefire.intake import MAX_PROBLEMS, check_rows, detect_format
 from ceasefire.reports import Report
+from ceasefire.rules import in_force, judge
 from ceasefire.store import BulkWriter, Store
+from ceasefire.verification import DEFAULT_CORROBORATION, check_corroboration
 
 #: Reports validated, placed and written at a time. Memory grows with it (about 3 kB a report
 #: in flight); past ~20k the per-chunk costs (one classify, one executemany) are noise.
@@ -239,3 +245,135 @@ def _count_lines(paths: Sequence[Path]) -> list[int | None]:
             continue
         counts.append(total + (last != b"\n"))  # a last line without its newline
     return counts
+
+
+# --- fusion, judgement, status -------------------------------------------------------------------
+
+
+@dataclass
+class FuseResult:
+    """What a fusion run did: incidents made or kept, violations found, statuses."""
+
+    reports: int = 0
+    incidents: int = 0
+    created: int = 0
+    updated: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    violations: int = 0
+    violations_added: int = 0
+    violations_superseded: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_rule: dict[str, int] = field(default_factory=dict)
+    agreements: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+    def render(self) -> str:
+        lines = [
+            f"fused {self.reports} reports into {self.incidents} incidents "
+            f"({self.created} new, {self.updated} updated, {self.merged} merged, "
+            f"{self.unchanged} unchanged) in {self.seconds:.1f} s",
+            f"judged under: {', '.join(self.agreements)}",
+            f"violations: {self.violations} ({self.violations_added} new, "
+            f"{self.violations_superseded} superseded)",
+        ]
+        lines += [f"  {rule:<34} {n:>6}" for rule, n in self.by_rule.items()]
+        lines.append("incidents by status:")
+        lines += [f"  {status:<34} {n:>6}" for status, n in self.by_status.items()]
+        return "\n".join(lines)
+
+
+def fuse_store(
+    store: Store,
+    agreements: Sequence[Agreement],
+    *,
+    config: FusionConfig | None = None,
+    corroboration: int = DEFAULT_CORROBORATION,
+    now: datetime | None = None,
+    progress: Any = None,
+) -> FuseResult:
+    """Fuse every stored report into incidents, judge them, and save both.
+
+    The same functions in bulk that a live feed runs one report at a time: the partition does
+    not depend on the order reports arrived in (:mod:`ceasefire.fusion`). Geometry facts of the
+    incidents come from the newest agreement version; each incident is judged under the version
+    in force at its time (:func:`ceasefire.rules.judge`). Earlier judgements are kept, marked
+    superseded where the new run differs.
+    """
+    if not agreements:
+        raise InputError(Problem("fuse", "agreement", "at least one agreement version is needed"))
+    check_corroboration(corroboration)
+    started = time.perf_counter()
+    now = now or datetime.now(UTC)
+    config = config or FusionConfig()
+    newest = max(agreements, key=lambda a: (a.effective_from, a.version))
+    engine = GeoEngine(newest)
+    task = progress.add_task("fusing", total=5) if progress is not None else None
+
+    def step() -> None:
+        if progress is not None:
+            progress.advance(task)
+
+    items = store.list_stored()
+    step()
+    part = fuse_reports(items, engine, config)
+    incidents = summarise(items, part.members(), part.anchor, engine, config)
+    step()
+    for a in agreements:
+        store.register_agreement(a)
+    saved = store.save_incidents(incidents, at=now, corroboration=corroboration)
+    step()
+    assessed = {
+        inc.key: s.assessed_perpetrator
+        for inc in incidents
+        if (s := _stored_or_none(store, saved.ids.get(inc.key))) is not None
+        and s.assessed_perpetrator
+    }
+    violations = judge(incidents, agreements, assessed=assessed)
+    step()
+    result = FuseResult(
+        reports=len(items),
+        incidents=len(incidents),
+        created=saved.created,
+        updated=saved.updated,
+        merged=saved.merged,
+        unchanged=saved.unchanged,
+        agreements=[f"{a.id} v{a.version}" for a in agreements],
+    )
+    in_force = in_force_index(agreements, incidents)
+    for index, a in enumerate(agreements):
+        judged = [
+            saved.ids[inc.key] for inc, v in zip(incidents, in_force, strict=True) if v == index
+        ]
+        mine = [v for v in violations if (v.agreement_id, v.agreement_version) == (a.id, a.version)]
+        res = store.save_violations(
+            mine,
+            incident_ids=saved.ids,
+            judged=judged,
+            agreement_id=a.id,
+            agreement_version=a.version,
+            at=now,
+        )
+        result.violations_added += res.added
+        result.violations_superseded += res.superseded
+    step()
+    result.violations = len(violations)
+    result.by_rule = dict(Counter(v.rule for v in violations).most_common())
+    current = store.list_incidents()
+    result.by_status = dict(Counter(s.status for s in current).most_common())
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _stored_or_none(store: Store, incident_id: str | None) -> Any:
+    if incident_id is None:
+        return None
+    return store.get_incident(incident_id)
+
+
+def in_force_index(agreements: Sequence[Agreement], incidents: Sequence[Incident]) -> list[int]:
+    """Index into ``agreements`` of the version in force at each incident (-1: none yet)."""
+    return [int(i) for i in in_force(agreements, [inc.observed_from for inc in incidents])]

@@ -21,17 +21,18 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy import (
+    Boolean,
     Column,
     ColumnElement,
     DateTime,
@@ -58,6 +59,14 @@ from sqlalchemy.types import TypeEngine
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem, StoreError
 from ceasefire.reports import Report
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from ceasefire.agreement import Agreement
+    from ceasefire.incidents import Incident
+    from ceasefire.rules import Violation
+    from ceasefire.verification import StatusChange
 
 #: The environment variable naming the database when no URL or path is given.
 ENV_URL = "CEASEFIRE_DATABASE_URL"
@@ -136,6 +145,81 @@ _rtree = Table(
     Column("max_lon", Float),
     Column("min_lat", Float),
     Column("max_lat", Float),
+)
+
+# Incidents and what hangs off them (migration 0002). Queries live in ceasefire.store_incidents.
+incidents_table = Table(
+    "incidents",
+    _metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("incident_id", String(32), nullable=False, unique=True),
+    Column("event_type", String(32), nullable=False),
+    Column("group_name", String(32), nullable=False),
+    Column("observed_from", UTCDateTime, nullable=False),
+    Column("observed_to", UTCDateTime, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("uncertainty_m", Float),
+    Column("place_precision", String(32)),
+    Column("n_reports", Integer, nullable=False),
+    Column("n_sources", Integer, nullable=False),
+    Column("party", String(64)),
+    Column("side", String(64)),
+    Column("distance_m", Float),
+    Column("zones", Text),
+    Column("oblast", Text),
+    Column("status", String(16), nullable=False),
+    Column("assessed_perpetrator", String(64)),
+    Column("assessed_basis", String(32)),
+    Column("body", Text, nullable=False),
+    Column("merged_into", String(32)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+incident_reports_table = Table(
+    "incident_reports",
+    _metadata,
+    Column("incident_id", String(32), nullable=False),
+    Column("report_id", String(200), primary_key=True),
+)
+status_changes_table = Table(
+    "status_changes",
+    _metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("incident_id", String(32), nullable=False),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("basis", Text, nullable=False),
+    Column("assessed_perpetrator", String(64)),
+    Column("perpetrator_basis", String(32)),
+    Column("automatic", Boolean, nullable=False),
+)
+violations_table = Table(
+    "violations",
+    _metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("incident_id", String(32), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("agreement_id", String(200), nullable=False),
+    Column("agreement_version", Integer, nullable=False),
+    Column("party", String(64)),
+    Column("evidence", Text, nullable=False),
+    Column("facts", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("judged_at", UTCDateTime, nullable=False),
+    Column("superseded_at", UTCDateTime),
+)
+agreements_table = Table(
+    "agreements",
+    _metadata,
+    Column("agreement_id", String(200), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("effective_from", UTCDateTime, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("registered_at", UTCDateTime, nullable=False),
 )
 
 BBox = tuple[float, float, float, float]
@@ -220,6 +304,123 @@ class AddResult:
     unchanged: int
     added_ids: tuple[str, ...] = ()
     unchanged_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredIncident:
+    """A stored incident: its lasting id, the fused incident, and its verification state."""
+
+    incident_id: str
+    incident: Incident
+    status: str
+    assessed_perpetrator: str | None
+    assessed_basis: str | None
+    merged_into: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def report_ids(self) -> tuple[str, ...]:
+        return self.incident.report_ids
+
+    def to_dict(self) -> dict[str, Any]:
+        """``id``, the verification state, then every field of the incident (``report_ids``
+        included)."""
+        out: dict[str, Any] = {
+            "id": self.incident_id,
+            "status": self.status,
+            "assessed_perpetrator": self.assessed_perpetrator,
+            "assessed_basis": self.assessed_basis,
+            "merged_into": self.merged_into,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+        from ceasefire.store_incidents import incident_dict  # the fast to_dict; loads fusion
+
+        out.update(incident_dict(self.incident))
+        return out
+
+
+@dataclass(frozen=True)
+class IncidentSaveResult:
+    """What :func:`save_incidents` did; ``ids`` maps each incident's key to its lasting id."""
+
+    created: int = 0
+    updated: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "merged": self.merged,
+            "unchanged": self.unchanged,
+        }
+
+
+@dataclass(frozen=True)
+class StoredViolation:
+    """A stored judgement: one incident breaking one rule of one agreement version."""
+
+    seq: int
+    incident_id: str
+    rule: str
+    agreement_id: str
+    agreement_version: int
+    party: str | None
+    evidence: tuple[str, ...]
+    facts: dict[str, Any]
+    description: str
+    judged_at: datetime
+    superseded_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "incident_id": self.incident_id,
+            "rule": self.rule,
+            "agreement_id": self.agreement_id,
+            "agreement_version": self.agreement_version,
+            "party": self.party,
+            "evidence": list(self.evidence),
+            "facts": dict(self.facts),
+            "description": self.description,
+            "judged_at": self.judged_at.isoformat(),
+            "superseded_at": None if self.superseded_at is None else self.superseded_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class ViolationSaveResult:
+    """What :func:`save_violations` did."""
+
+    added: int = 0
+    superseded: int = 0
+    unchanged: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"added": self.added, "superseded": self.superseded, "unchanged": self.unchanged}
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """Everything about one incident: itself, its member reports, its status history and its
+    violations (current and superseded)."""
+
+    incident: StoredIncident
+    reports: list[StoredReport]
+    history: list[StatusChange]
+    violations: list[StoredViolation]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "incident": self.incident.to_dict(),
+            "reports": [r.to_dict() for r in self.reports],
+            "history": [h.to_dict() for h in self.history],
+            "violations": [v.to_dict() for v in self.violations],
+        }
 
 
 class BulkWriter:
@@ -320,7 +521,29 @@ class _Dialect:
 
     def insert_reports(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         """Insert report rows (column name to value, the same keys in each)."""
-        conn.execute(reports_table.insert(), rows)  # executemany
+        self.insert_rows(conn, reports_table, rows)
+
+    def insert_rows(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert rows into ``table`` (column name to value, the same keys in each)."""
+        if rows:
+            conn.execute(table.insert(), rows)  # executemany
+
+    def update_rows(
+        self, conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]
+    ) -> None:
+        """Update rows of ``table`` found by column ``key``; each row gives the key's value and
+        the new values of the other columns (the same keys in each)."""
+        if not rows:
+            return
+        names = [name for name in rows[0] if name != key]
+        statement = (
+            table.update()
+            .where(table.c[key] == bindparam(f"k_{key}"))
+            .values({name: bindparam(f"v_{name}") for name in names})
+        )
+        conn.execute(
+            statement, [{f"k_{key}": r[key]} | {f"v_{n}": r[n] for n in names} for r in rows]
+        )
 
     def after_insert(self, conn: Connection, last_seq_before: int) -> None:
         """Bring dialect-specific indexes up to date with rows inserted after ``last_seq_before``."""
@@ -359,19 +582,27 @@ class _SQLite(_Dialect):
             mode = connection.get_execution_options().get("ceasefire_begin", "DEFERRED")
             connection.exec_driver_sql(f"BEGIN {mode}")
 
-    def insert_reports(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+    def insert_rows(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         # The rows straight to the driver's executemany (named parameters, times as text):
         # SQLAlchemy's per-row parameter processing took about 3 s per 100k reports (cProfile).
+        if not rows:
+            return
         columns = list(rows[0])
-        times = [name for name in columns if isinstance(reports_table.c[name].type, UTCDateTime)]
-        for row in rows:
-            for name in times:
-                value = row[name]
-                if value is not None:
-                    row[name] = _sqlite_time(value)
+        _sqlite_times(table, columns, rows)
         names = ", ".join(columns)
         values = ", ".join(f":{name}" for name in columns)
-        conn.exec_driver_sql(f"INSERT INTO reports ({names}) VALUES ({values})", rows)
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({values})", rows)
+
+    def update_rows(
+        self, conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]
+    ) -> None:
+        # As insert_rows: the driver's executemany, without SQLAlchemy's per-row processing.
+        if not rows:
+            return
+        columns = list(rows[0])
+        _sqlite_times(table, columns, rows)
+        sets = ", ".join(f"{name} = :{name}" for name in columns if name != key)
+        conn.exec_driver_sql(f"UPDATE {table.name} SET {sets} WHERE {key} = :{key}", rows)
 
     def after_insert(self, conn: Connection, last_seq_before: int) -> None:
         # One INSERT ... SELECT in the writing transaction rather than a per-row trigger: 1.2 s
@@ -396,6 +627,21 @@ class _SQLite(_Dialect):
             _rtree.c.min_lat <= max_lat,
         )
         return and_(reports_table.c.seq.in_(candidates), super().bbox_clause(bbox))
+
+
+def _sqlite_times(table: Table, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """Turn the datetimes of ``rows`` into SQLite text in place (see :class:`UTCDateTime`)."""
+    times = [name for name in columns if isinstance(table.c[name].type, UTCDateTime)]
+    # Rows written together mostly share their times (the run's ``at``): format each once.
+    done: dict[datetime, str] = {}
+    for row in rows:
+        for name in times:
+            value = row[name]
+            if value is not None:
+                text = done.get(value)
+                if text is None:
+                    text = done[value] = _sqlite_time(value)
+                row[name] = text
 
 
 def database_url(url_or_path: str | Path | None = None) -> str:
@@ -663,6 +909,353 @@ class Store:
                     select(func.count()).select_from(reports_table).where(*where)
                 ).scalar_one()
             )
+
+    # -- incidents -----------------------------------------------------------------------------
+    # The work is done in ceasefire.store_incidents; these methods own the transactions.
+
+    def save_incidents(
+        self,
+        incidents: Sequence[Incident],
+        *,
+        at: datetime,
+        # verification.DEFAULT_CORROBORATION, spelled out: importing it here would load the
+        # incident and fusion modules (SciPy) for every store user. A test holds them equal.
+        corroboration: int = 2,
+    ) -> IncidentSaveResult:
+        """Save fusion's partition of some reports, all or nothing, keeping lasting incident ids.
+
+        ``incidents`` is the whole current partition of the reports it covers; a stored incident
+        is covered whole (every report of it in the input) or not at all, and one not covered is
+        left as it is. Each incident takes the stored id holding most of its reports (ties: the
+        older id); a stored id goes to one incident only, the one holding most of its reports,
+        so in a split the larger part keeps the id and the other gets a fresh ``INC-nnnnnn``. A
+        stored incident left with no reports was absorbed: it is kept, marked ``merged_into``
+        the id that took most of its reports, with a history entry saying so.
+
+        Statuses follow the evidence (:func:`ceasefire.verification.automatic_status`) unless a
+        person decided one (verified, disputed, unfounded), which fusion never changes; every
+        change is appended to the history with actor ``fusion``.
+
+        Parameters
+        ----------
+        incidents
+            Fused incidents; their member reports must be stored.
+        at
+            The time of this run (aware), for the rows and the history.
+        corroboration
+            Independent sources it takes to call an incident corroborated.
+
+        Returns
+        -------
+        IncidentSaveResult
+            Counts (created, updated, merged, unchanged) and each incident key's lasting id.
+
+        Raises
+        ------
+        InputError
+            A report in two incidents, a key twice, a stored incident covered in part, a naive
+            time, ``corroboration`` below 1. Nothing is written.
+        NotFoundError
+            A member report that is not stored. Nothing is written.
+        """
+        from ceasefire import store_incidents
+
+        with self._errors(), self._write() as conn:
+            return store_incidents.save_incidents(
+                conn, self._dialect, incidents, at=at, corroboration=corroboration
+            )
+
+    def list_incidents(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: Strs = None,
+        status: Strs = None,
+        zone: str | None = None,
+        side: str | None = None,
+        party: str | None = None,
+        include_merged: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[StoredIncident]:
+        """Stored incidents matching every filter given, by ``observed_from`` then id.
+
+        Parameters
+        ----------
+        since, until
+            Keep incidents whose time window overlaps ``[since, until)``.
+        event_type, status
+            One value or several (any of them).
+        zone
+            Incidents whose fused place lies in the zone of this name.
+        side
+            The side of the line (the ``side`` geometry fact).
+        party
+            Incidents that concern the party: on its side of the line, assessed to be its doing,
+            or with a current violation held against it.
+        include_merged
+            Also list incidents absorbed into others (``merged_into`` set).
+        limit, offset
+            Page by position.
+        """
+        from ceasefire import store_incidents
+
+        where = store_incidents.incident_where(
+            since=since,
+            until=until,
+            event_type=event_type,
+            status=status,
+            zone=zone,
+            side=side,
+            party=party,
+            include_merged=include_merged,
+        )
+        with self._errors(), self._engine.connect() as conn:
+            return store_incidents.list_incidents(conn, where, limit, offset)
+
+    def count_incidents(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: Strs = None,
+        status: Strs = None,
+        zone: str | None = None,
+        side: str | None = None,
+        party: str | None = None,
+        include_merged: bool = False,
+    ) -> int:
+        """How many stored incidents match the filters (as in :meth:`list_incidents`)."""
+        from ceasefire import store_incidents
+
+        where = store_incidents.incident_where(
+            since=since,
+            until=until,
+            event_type=event_type,
+            status=status,
+            zone=zone,
+            side=side,
+            party=party,
+            include_merged=include_merged,
+        )
+        with self._errors(), self._engine.connect() as conn:
+            return store_incidents.count_incidents(conn, where)
+
+    def get_incident(self, incident_id: str) -> StoredIncident:
+        """The stored incident with this id (merged ones too). Raises NotFoundError."""
+        from ceasefire import store_incidents
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_incidents.get_incident(conn, incident_id)
+
+    def status_history(self, incident_id: str) -> list[StatusChange]:
+        """Every status change of an incident, oldest first. Raises NotFoundError."""
+        from ceasefire import store_incidents
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_incidents.status_history(conn, incident_id)
+
+    def incident_record(self, incident_id: str) -> IncidentRecord:
+        """An incident with its member reports, status history and every violation (superseded
+        ones too), read in one transaction. Raises NotFoundError."""
+        from ceasefire import store_incidents
+
+        with self._errors(), self._engine.connect() as conn, conn.begin():
+            return store_incidents.incident_record(conn, incident_id)
+
+    def set_status(
+        self,
+        incident_id: str,
+        *,
+        status: str,
+        actor: str,
+        basis: str,
+        at: datetime,
+        assessed_perpetrator: str | None = None,
+        perpetrator_basis: str | None = None,
+        parties: Collection[str] | None = None,
+    ) -> StatusChange:
+        """Record a person's decision on an incident: its status, and the perpetrator assessed.
+
+        Checked by :func:`ceasefire.verification.check_change` (including the four-eyes rule
+        against the authors of the member reports); the incident and its history are written in
+        one transaction, or nothing is. A decision states the whole assessment: without
+        ``assessed_perpetrator`` none is assessed.
+
+        Parameters
+        ----------
+        status
+            ``verified``, ``disputed`` or ``unfounded``.
+        actor, basis
+            Who decides, and why.
+        at
+            When (aware).
+        assessed_perpetrator, perpetrator_basis
+            The party responsible and what that rests on (both or neither).
+        parties
+            The party codes a perpetrator may be; by default those of the registered agreements.
+
+        Raises
+        ------
+        NotFoundError
+            No such incident.
+        ConflictError
+            The incident was merged into another (named in the message).
+        InputError
+            A bad status, a blank actor or basis, an unknown party or basis.
+        ForbiddenError
+            The actor would verify an incident whose only evidence is their own report.
+        """
+        from ceasefire import store_incidents
+
+        with self._errors(), self._write() as conn:
+            return store_incidents.set_status(
+                conn,
+                incident_id,
+                status=status,
+                actor=actor,
+                basis=basis,
+                at=at,
+                assessed_perpetrator=assessed_perpetrator,
+                perpetrator_basis=perpetrator_basis,
+                parties=parties,
+            )
+
+    # -- violations ----------------------------------------------------------------------------
+
+    def save_violations(
+        self,
+        violations: Sequence[Violation],
+        *,
+        incident_ids: Mapping[str, str],
+        judged: Collection[str],
+        agreement_id: str,
+        agreement_version: int,
+        at: datetime,
+    ) -> ViolationSaveResult:
+        """Record one judging run of some incidents under one agreement version, all or nothing.
+
+        For each judged incident the current (not superseded) violations of the same agreement,
+        whatever their version, are set against the new ones: one equal in rule, agreement id
+        and version, party, evidence and facts stays as it is; the others are marked
+        ``superseded_at`` (never deleted); new ones are added. A judged incident without
+        violations has its current ones superseded.
+
+        Parameters
+        ----------
+        violations
+            The run's violations (all of ``agreement_id`` / ``agreement_version``).
+        incident_ids
+            Incident key -> lasting id (:attr:`IncidentSaveResult.ids`).
+        judged
+            The lasting ids of every incident judged in this run.
+        at
+            When (aware).
+
+        Raises
+        ------
+        InputError
+            A violation of another agreement version, of an incident without an id given or not
+            among those judged.
+        NotFoundError
+            A judged incident that is not stored.
+        """
+        from ceasefire import store_incidents
+
+        with self._errors(), self._write() as conn:
+            return store_incidents.save_violations(
+                conn,
+                self._dialect,
+                violations,
+                incident_ids=incident_ids,
+                judged=judged,
+                agreement_id=agreement_id,
+                agreement_version=agreement_version,
+                at=at,
+            )
+
+    def list_violations(
+        self,
+        *,
+        incident_id: str | None = None,
+        rule: Strs = None,
+        party: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        agreement_version: int | None = None,
+        include_superseded: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[StoredViolation]:
+        """Stored violations matching every filter, by their incident's time then record order.
+
+        ``since``/``until`` bound the incident's ``observed_from`` (``[since, until)``);
+        ``include_superseded`` lists the replaced judgements too.
+        """
+        from ceasefire import store_incidents
+
+        where = store_incidents.violation_where(
+            incident_id=incident_id,
+            rule=rule,
+            party=party,
+            since=since,
+            until=until,
+            agreement_version=agreement_version,
+            include_superseded=include_superseded,
+        )
+        with self._errors(), self._engine.connect() as conn:
+            return store_incidents.list_violations(conn, where, limit, offset)
+
+    def count_violations(
+        self,
+        *,
+        incident_id: str | None = None,
+        rule: Strs = None,
+        party: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        agreement_version: int | None = None,
+        include_superseded: bool = False,
+    ) -> int:
+        """How many stored violations match the filters (as in :meth:`list_violations`)."""
+        from ceasefire import store_incidents
+
+        where = store_incidents.violation_where(
+            incident_id=incident_id,
+            rule=rule,
+            party=party,
+            since=since,
+            until=until,
+            agreement_version=agreement_version,
+            include_superseded=include_superseded,
+        )
+        with self._errors(), self._engine.connect() as conn:
+            return store_incidents.count_violations(conn, where)
+
+    # -- agreements ----------------------------------------------------------------------------
+
+    def register_agreement(self, agreement: Agreement) -> bool:
+        """Record an agreement version; True if it is new, False if already registered as it is.
+
+        Raises
+        ------
+        ConflictError
+            The same id and version is registered with other content (a change is a new
+            version).
+        """
+        from ceasefire import store_incidents
+
+        with self._errors(), self._write() as conn:
+            return store_incidents.register_agreement(conn, agreement, datetime.now(UTC))
+
+    def agreement_versions(self) -> list[dict[str, Any]]:
+        """The registered agreement versions (id, version, title, effective_from, parties,
+        registered_at), by id then version."""
+        from ceasefire import store_incidents
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_incidents.agreement_versions(conn)
 
     # -- internals -----------------------------------------------------------------------------
 

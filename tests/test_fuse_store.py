@@ -1,0 +1,110 @@
+"""fuse_store: reports -> incidents -> violations -> statuses, re-runs and new agreement versions."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ceasefire.agreement import Agreement, Zone, demo_agreement_path, load_agreement
+from ceasefire.cli import app
+from ceasefire.pipeline import fuse_store, ingest_files
+from ceasefire.simulate import SimConfig, write_simulation
+from ceasefire.store import Store
+
+NOW = datetime(2026, 3, 12, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def agreement() -> Agreement:
+    return load_agreement(demo_agreement_path())
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A short simulated night (3 hours) as a reports file."""
+    folder = tmp_path_factory.mktemp("night")
+    write_simulation(SimConfig(seed=11, hours=3.0), folder / "r.jsonl", folder / "t.jsonl")
+    return folder / "r.jsonl"
+
+
+@pytest.fixture
+def store(tmp_path: Path, night: Path, agreement: Agreement) -> Iterator[Store]:
+    opened = Store.open(tmp_path / "s.db")
+    ingest_files(opened, [night], agreement, now=NOW)
+    yield opened
+    opened.close()
+
+
+def test_fuse_store_saves_incidents_violations_and_statuses(
+    store: Store, agreement: Agreement
+) -> None:
+    result = fuse_store(store, [agreement], now=NOW)
+    stored = store.list_incidents()
+    assert result.incidents == len(stored) == result.created > 0
+    assert sum(len(s.incident.report_ids) for s in stored) == result.reports
+    assert result.violations == len(store.list_violations()) > 0
+    assert set(result.by_status) <= {"reported", "corroborated"}
+    for s in stored:
+        expected = "corroborated" if s.incident.n_sources >= 2 else "reported"
+        assert s.status == expected
+
+
+def test_fuse_store_again_changes_nothing(store: Store, agreement: Agreement) -> None:
+    first = fuse_store(store, [agreement], now=NOW)
+    ids = {s.incident_id for s in store.list_incidents()}
+    again = fuse_store(store, [agreement], now=NOW + timedelta(hours=1))
+    assert (again.created, again.merged, again.updated) == (0, 0, 0)
+    assert again.unchanged == first.incidents
+    assert {s.incident_id for s in store.list_incidents()} == ids
+    assert again.violations_added == again.violations_superseded == 0
+
+
+def test_new_agreement_version_rejudges_and_keeps_the_old_judgements(
+    store: Store, agreement: Agreement
+) -> None:
+    fuse_store(store, [agreement], now=NOW)
+    old = store.list_violations()
+    assert any(v.rule == "armed_presence_dmz" for v in old) or any(v.rule == "fire" for v in old)
+    # Version 2: no DMZ at all, and fire no longer listed: only withdrawal-zone acts remain.
+    v2 = dataclasses.replace(
+        agreement,
+        version=2,
+        effective_from=agreement.effective_from + timedelta(days=1),
+        prohibited_acts=tuple(
+            a for a in agreement.prohibited_acts if a.code == "heavy_weapons_in_withdrawal_zone"
+        ),
+        zones=tuple(z for z in agreement.zones if z.kind != "dmz"),
+    )
+    assert all(isinstance(z, Zone) for z in v2.zones)
+    result = fuse_store(store, [agreement, v2], now=NOW + timedelta(hours=2))
+    current = store.list_violations()
+    assert {v.agreement_version for v in current} == {2}
+    assert {v.rule for v in current} <= {"heavy_weapons_in_withdrawal_zone"}
+    assert result.violations_superseded > 0
+    everything = store.list_violations(include_superseded=True)
+    assert len(everything) == len(current) + result.violations_superseded
+    assert {v.agreement_version for v in everything} == {1, 2}
+
+
+def test_cli_fuse_then_incidents_json_lists_report_ids(tmp_path: Path, night: Path) -> None:
+    db = str(tmp_path / "cli.db")
+    runner = CliRunner()
+    ingest = runner.invoke(app, ["ingest", str(night), "--db", db])
+    assert ingest.exit_code == 0, ingest.output
+    fused = runner.invoke(app, ["fuse", "--db", db, "--json"])
+    assert fused.exit_code == 0, fused.output
+    summary = json.loads(fused.output)
+    assert summary["incidents"] > 0 and summary["reports"] > summary["incidents"]
+    listed = runner.invoke(app, ["incidents", "--db", db, "--json"])
+    assert listed.exit_code == 0, listed.output
+    incidents = json.loads(listed.output)
+    assert len(incidents) == summary["incidents"]
+    assert sum(len(i["report_ids"]) for i in incidents) == summary["reports"]
+    text = runner.invoke(app, ["fuse", "--db", db])
+    assert text.exit_code == 0 and "unchanged" in text.output
