@@ -108,3 +108,26 @@ def test_cli_fuse_then_incidents_json_lists_report_ids(tmp_path: Path, night: Pa
     assert sum(len(i["report_ids"]) for i in incidents) == summary["reports"]
     text = runner.invoke(app, ["fuse", "--db", db])
     assert text.exit_code == 0 and "unchanged" in text.output
+
+
+def test_assessed_perpetrator_decides_the_party_on_the_next_run(
+    store: Store, agreement: Agreement
+) -> None:
+    fuse_store(store, [agreement], now=NOW)
+    fire = next(v for v in store.list_violations(rule="fire"))
+    other = "UA" if fire.party == "RU" else "RU"
+    store.set_status(
+        fire.incident_id,
+        status="verified",
+        actor="monitor on duty",
+        basis="crater analysis on site",
+        at=NOW,
+        assessed_perpetrator=other,
+        perpetrator_basis="crater_analysis",
+        parties=tuple(agreement.parties),
+    )
+    result = fuse_store(store, [agreement], now=NOW + timedelta(hours=1))
+    (now_fire,) = store.list_violations(incident_id=fire.incident_id, rule="fire")
+    assert now_fire.party == other and now_fire.facts["party_basis"] == "assessed"
+    assert result.violations_superseded >= 1
+    assert store.get_incident(fire.incident_id).status == "verified"  # fusion never undoes it

@@ -326,11 +326,16 @@ def fuse_store(
         store.register_agreement(a)
     saved = store.save_incidents(incidents, at=now, corroboration=corroboration)
     step()
+    # One query for the monitors' assessments, not one per incident.
+    assessed_by_id = {
+        s.incident_id: s.assessed_perpetrator
+        for s in store.list_incidents()
+        if s.assessed_perpetrator
+    }
     assessed = {
-        inc.key: s.assessed_perpetrator
+        inc.key: assessed_by_id[saved.ids[inc.key]]
         for inc in incidents
-        if (s := _stored_or_none(store, saved.ids.get(inc.key))) is not None
-        and s.assessed_perpetrator
+        if saved.ids.get(inc.key) in assessed_by_id
     }
     violations = judge(incidents, agreements, assessed=assessed)
     step()
@@ -366,12 +371,6 @@ def fuse_store(
     result.by_status = dict(Counter(s.status for s in current).most_common())
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _stored_or_none(store: Store, incident_id: str | None) -> Any:
-    if incident_id is None:
-        return None
-    return store.get_incident(incident_id)
 
 
 def in_force_index(agreements: Sequence[Agreement], incidents: Sequence[Incident]) -> list[int]:
