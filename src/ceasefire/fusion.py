@@ -485,11 +485,6 @@ def partition_keys(inp: FusionInput, part: Partition) -> list[tuple[str, ...]]:
     return sorted(tuple(sorted(inp.ids[m].tolist())) for m in part.members())
 
 
-def as_dict(part: Partition, inp: FusionInput) -> dict[str, Any]:
-    """Report id -> incident number (a JSON-able form)."""
-    return dict(zip(inp.ids.tolist(), part.labels.tolist(), strict=True))
-
-
 # --- incremental ---------------------------------------------------------------------------------
 
 _BUCKET_S: Final = 3600  # time buckets of the incremental indexes
@@ -549,17 +544,7 @@ class Fuser:
 
     def inputs(self) -> FusionInput:
         """Everything added so far, as columns (in the order added)."""
-        c = self._cols
-        return FusionInput(
-            np.array(c["ids"], dtype=object),
-            np.array(c["x"], dtype=np.float64),
-            np.array(c["y"], dtype=np.float64),
-            np.array(c["t0"], dtype=np.int64),
-            np.array(c["t1"], dtype=np.int64),
-            np.array(c["u"], dtype=np.float64),
-            np.array(c["region"], dtype=bool),
-            np.array(c["group"], dtype=np.int16),
-        )
+        return self.inputs_at(range(len(self)))
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -683,16 +668,7 @@ class Fuser:
             return
         c = self._cols
         idx = np.array(reports, dtype=np.int64)
-        coarse = FusionInput(
-            np.array([c["ids"][i] for i in reports], dtype=object),
-            np.array([c["x"][i] for i in reports], dtype=np.float64),
-            np.array([c["y"][i] for i in reports], dtype=np.float64),
-            np.array([c["t0"][i] for i in reports], dtype=np.int64),
-            np.array([c["t1"][i] for i in reports], dtype=np.int64),
-            np.array([c["u"][i] for i in reports], dtype=np.float64),
-            np.array([c["region"][i] for i in reports], dtype=bool),
-            np.array([c["group"][i] for i in reports], dtype=np.int16),
-        )
+        coarse = self.inputs_at(reports)
         roots: set[int] = set()
         for i in reports:
             pad = float(self._window[c["group"][i]])
