@@ -878,16 +878,7 @@ class Store:
                 query = query.limit(limit)
             if offset:
                 query = query.offset(offset)
-            return [
-                StoredReport(
-                    report=_report(row.body),
-                    lon=row.lon,
-                    lat=row.lat,
-                    uncertainty_m=row.uncertainty_m,
-                    placement=None if row.placement is None else json.loads(row.placement),
-                )
-                for row in conn.execute(query)
-            ]
+            return [_stored_report(row) for row in conn.execute(query)]
 
     def count_reports(
         self,
@@ -1349,6 +1340,12 @@ def _row(report: Report, now: datetime) -> dict[str, Any]:
         "body": _BODY_JSON(report.to_dict()),
         "ingested_at": now,
     }
+
+
+def _stored_report(row: Any) -> StoredReport:
+    """A StoredReport from a row with body, lon, lat, uncertainty_m and placement columns."""
+    placement = None if row.placement is None else json.loads(row.placement)
+    return StoredReport(_report(row.body), row.lon, row.lat, row.uncertainty_m, placement)
 
 
 def _report(body: str) -> Report:

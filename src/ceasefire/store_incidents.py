@@ -46,7 +46,7 @@ from ceasefire.store import (
     Strs,
     ViolationSaveResult,
     _Dialect,
-    _report,
+    _stored_report,
     agreements_table,
     incident_reports_table,
     incidents_table,
@@ -617,16 +617,7 @@ def member_reports(conn: Connection, incident_id: str) -> list[StoredReport]:
         .where(_M.incident_id == incident_id)
         .order_by(c.observed_from, c.seq)
     )
-    return [
-        StoredReport(
-            report=_report(r.body),
-            lon=r.lon,
-            lat=r.lat,
-            uncertainty_m=r.uncertainty_m,
-            placement=None if r.placement is None else json.loads(r.placement),
-        )
-        for r in conn.execute(query)
-    ]
+    return [_stored_report(r) for r in conn.execute(query)]
 
 
 def incident_record(conn: Connection, incident_id: str) -> IncidentRecord:
