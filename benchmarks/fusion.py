@@ -32,6 +32,7 @@ import os
 import tempfile
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ from ceasefire.fusion import (
     FusionInput,
     anchor_mask,
     fuse,
+    fusion_columns,
     partition_keys,
     scaled_points,
 )
@@ -69,20 +71,27 @@ def emit(**fields: Any) -> None:
 def load(reports_path: Path, truth_path: Path | None, engine: GeoEngine, config: FusionConfig):
     """The simulator's reports as fusion columns, and the true event of each (or None)."""
     rows = [json.loads(line) for line in reports_path.read_text(encoding="utf-8").splitlines()]
-    lon = np.array([r["lon"] for r in rows], dtype=np.float64)
-    lat = np.array([r["lat"] for r in rows], dtype=np.float64)
-    x, y = engine.project(lon, lat)
-    t0 = np.array([r["observed_from"] for r in rows], dtype="datetime64[s]").astype(np.int64)
-    t1 = np.array([r["observed_to"] for r in rows], dtype="datetime64[s]").astype(np.int64)
-    inp = FusionInput(
-        ids=np.array([r["id"] for r in rows], dtype=object),
-        x=x,
-        y=y,
-        t0=t0,
-        t1=t1,
-        uncertainty_m=np.array([r["uncertainty_m"] for r in rows], dtype=np.float64),
-        region=np.array([r["place_precision"] == "region" for r in rows], dtype=bool),
-        group=config.group_codes([r["event_type"] for r in rows]),
+
+    def col(name: str) -> list[Any]:
+        return [r[name] for r in rows]
+
+    def seconds(name: str) -> Any:
+        return [int(datetime.fromisoformat(r[name]).timestamp()) for r in rows]
+
+    inp = fusion_columns(
+        engine,
+        config,
+        ids=col("id"),
+        lon=col("lon"),
+        lat=col("lat"),
+        t0=seconds("observed_from"),
+        t1=seconds("observed_to"),
+        uncertainty_m=col("uncertainty_m"),
+        place_precision=col("place_precision"),
+        event_type=col("event_type"),
+        weapon_class=col("weapon_class"),
+        weapon_model=col("weapon_model"),
+        claimed_perpetrator=col("claimed_perpetrator"),
     )
     truth = None
     if truth_path is not None:

@@ -185,6 +185,57 @@ def test_oblast_report_joins_only_a_sole_candidate(engine: GeoEngine) -> None:
     assert {"a0", "a1", "a2", "news-1"} in best
 
 
+def _claim(rid: str, **fields: Any) -> StoredReport:
+    """A UA town-level claim 2 km from the base point, fitting any incident there by place."""
+    base: dict[str, Any] = {
+        "dx_m": 2_000.0,
+        "source_kind": "party",
+        "submitted_by": "UA",
+        "uncertainty_m": 5_000.0,
+        "length_min": 60.0,
+        "minutes": -20,
+    }
+    return stored(rid, **(base | fields))
+
+
+def test_a_claim_joins_only_an_incident_it_does_not_contradict(engine: GeoEngine) -> None:
+    mortar = [stored(f"m{i}", dx_m=100.0 * i, minutes=i, weapon_class="mortar") for i in range(3)]
+    # Two incidents a few km apart at the same time: the claim fits both by place, its weapon
+    # class decides (the mortar incident is nearer, so distance alone would pick it).
+    grad = [
+        stored(f"g{i}", dx_m=6_000.0 + 100.0 * i, minutes=i, weapon_class="mlrs") for i in range(3)
+    ]
+    claim = _claim("ua-grad", weapon_class="mlrs", weapon_model="BM-21 Grad")
+    got = groups_of([*mortar, *grad, claim], engine)
+    assert {"g0", "g1", "g2", "ua-grad"} in got and {"m0", "m1", "m2"} in got
+    # A weapon class the sensors could not tell ("unknown") contradicts nothing.
+    unknown = [stored(f"u{i}", dx_m=100.0 * i, weapon_class="unknown") for i in range(3)]
+    assert groups_of([*unknown, claim], engine) == [{"u0", "u1", "u2", "ua-grad"}]
+    # A missile strike is not the same event as a shelling; an explosion may be either.
+    strike = _claim("ua-strike", event_type="missile_strike")
+    assert {"ua-strike"} in groups_of([*mortar, strike], engine)
+    booms = [stored(f"x{i}", dx_m=100.0 * i, event_type="explosion") for i in range(3)]
+    assert groups_of([*booms, strike], engine) == [{"x0", "x1", "x2", "ua-strike"}]
+    # A named model must be among the anchors' named models.
+    seen = [stored(f"p{i}", dx_m=100.0 * i, weapon_model="2B11 Sani") for i in range(2)]
+    assert {"ua-sani"} not in groups_of(
+        [*seen, _claim("ua-sani", weapon_model="2b11 sani")], engine
+    )
+    assert {"ua-m120"} in groups_of([*seen, _claim("ua-m120", weapon_model="M120")], engine)
+
+
+def test_a_claim_that_a_party_shelled_its_own_ground_joins_nothing_there(
+    engine: GeoEngine,
+) -> None:
+    # The base point is on the UA side: RU shelling it fits, UA shelling it does not.
+    sensors = [stored(f"s{i}", dx_m=100.0 * i, minutes=i) for i in range(3)]
+    assert engine.classify([LON], [LAT]).party[0] == "UA"
+    ru = _claim("ua-says-ru", claimed_perpetrator="RU")
+    ua = _claim("ru-says-ua", claimed_perpetrator="UA", submitted_by="RU")
+    got = groups_of([*sensors, ru, ua], engine)
+    assert {"s0", "s1", "s2", "ua-says-ru"} in got and {"ru-says-ua"} in got
+
+
 def test_twin_events_a_few_km_apart_stay_apart(engine: GeoEngine) -> None:
     west = [
         stored(f"w{i}", dx_m=-2_000.0 + 80.0 * i, minutes=i, uncertainty_m=300.0) for i in range(5)

@@ -28,9 +28,9 @@ arrived in.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
@@ -40,7 +40,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ceasefire._linking import _first_appearance, eps_components
 from ceasefire.errors import InputError, Problem
-from ceasefire.vocab import EVENT_TYPES
+from ceasefire.vocab import EVENT_TYPES, FIRE_EVENT_TYPES, WEAPON_CLASSES
 
 if TYPE_CHECKING:
     from ceasefire.geo import GeoEngine
@@ -166,7 +166,13 @@ class FusionConfig:
 
 @dataclass
 class FusionInput:
-    """Reports as columns, in the engine's metric projection (see :func:`fusion_input`)."""
+    """Reports as columns, in the engine's metric projection (see :func:`fusion_input`).
+
+    The content columns say what a report claims, as codes that compare across inputs: the
+    event type (index in the vocabulary), weapon class (-1 when not given or ``unknown``),
+    weapon model (CRC-32 of its case-folded name, -1 when not given), claimed perpetrator and the
+    side of the line the report's point is on (+1 left, -1 right, 0 neither / not given).
+    """
 
     ids: npt.NDArray[np.object_]
     x: F64
@@ -176,22 +182,63 @@ class FusionInput:
     uncertainty_m: F64
     region: B  # placed only to an oblast
     group: npt.NDArray[np.int16]
+    etype: npt.NDArray[np.int16]
+    wclass: npt.NDArray[np.int16]
+    wmodel: I64
+    claim: npt.NDArray[np.int8]
+    side: npt.NDArray[np.int8]
 
     def __len__(self) -> int:
         return int(self.ids.size)
 
     def take(self, index: npt.ArrayLike) -> FusionInput:
         i = np.asarray(index)
-        return FusionInput(
-            self.ids[i],
-            self.x[i],
-            self.y[i],
-            self.t0[i],
-            self.t1[i],
-            self.uncertainty_m[i],
-            self.region[i],
-            self.group[i],
-        )
+        return FusionInput(*(getattr(self, f.name)[i] for f in fields(self)))
+
+
+def fusion_columns(
+    engine: GeoEngine,
+    config: FusionConfig,
+    *,
+    ids: Sequence[str],
+    lon: npt.ArrayLike,
+    lat: npt.ArrayLike,
+    t0: npt.ArrayLike,
+    t1: npt.ArrayLike,
+    uncertainty_m: npt.ArrayLike,
+    place_precision: Sequence[str | None],
+    event_type: Sequence[str],
+    weapon_class: Sequence[str | None],
+    weapon_model: Sequence[str | None],
+    claimed_perpetrator: Sequence[str | None],
+) -> FusionInput:
+    """A :class:`FusionInput` from plain columns (times in seconds since the epoch)."""
+    n = len(ids)
+    x, y = engine.project(lon, lat) if n else (np.zeros(0), np.zeros(0))
+    side = engine.classify_xy(x, y).side if n else np.zeros(0, np.int8)
+    a = engine.agreement
+    parties = {a.left_party: 1, a.right_party: -1}
+    classes = {c: i for i, c in enumerate(WEAPON_CLASSES) if c != "unknown"}
+    types = {t: i for i, t in enumerate(EVENT_TYPES)}
+    return FusionInput(
+        ids=np.array(list(ids), dtype=object),
+        x=x,
+        y=y,
+        t0=np.asarray(t0, dtype=np.int64),
+        t1=np.asarray(t1, dtype=np.int64),
+        uncertainty_m=np.asarray(uncertainty_m, dtype=np.float64),
+        region=np.array([p == "region" for p in place_precision], dtype=bool),
+        group=config.group_codes(event_type),
+        etype=np.fromiter((types[t] for t in event_type), dtype=np.int16, count=n),
+        wclass=np.fromiter((classes.get(c or "", -1) for c in weapon_class), np.int16, n),
+        wmodel=np.fromiter((_model_code(m) for m in weapon_model), dtype=np.int64, count=n),
+        claim=np.fromiter((parties.get(c or "", 0) for c in claimed_perpetrator), np.int8, n),
+        side=np.asarray(side, dtype=np.int8),
+    )
+
+
+def _model_code(model: str | None) -> int:
+    return -1 if not model else zlib.crc32(model.strip().casefold().encode("utf-8"))
 
 
 def fusion_input(
@@ -199,35 +246,27 @@ def fusion_input(
 ) -> FusionInput:
     """Columns of stored reports for :func:`fuse` (points projected by ``engine``)."""
     config = config or FusionConfig()
-    n = len(items)
-    lon = np.fromiter((s.lon for s in items), dtype=np.float64, count=n)
-    lat = np.fromiter((s.lat for s in items), dtype=np.float64, count=n)
-    x, y = engine.project(lon, lat) if n else (np.zeros(0), np.zeros(0))
     reports = [s.report for s in items]
-    unc = np.fromiter(
-        (
+    return fusion_columns(
+        engine,
+        config,
+        ids=[r.id for r in reports],
+        lon=[s.lon for s in items],
+        lat=[s.lat for s in items],
+        t0=[int(r.observed_from.timestamp()) for r in reports],
+        t1=[int((r.observed_to or r.observed_from).timestamp()) for r in reports],
+        uncertainty_m=[
             s.uncertainty_m
             if s.uncertainty_m is not None
             else DEFAULT_UNCERTAINTY_M.get(s.report.place_precision, 1_000.0)
             for s in items
-        ),
-        dtype=np.float64,
-        count=n,
+        ],
+        place_precision=[r.place_precision for r in reports],
+        event_type=[r.event_type for r in reports],
+        weapon_class=[r.weapon_class for r in reports],
+        weapon_model=[r.weapon_model for r in reports],
+        claimed_perpetrator=[r.claimed_perpetrator for r in reports],
     )
-    return FusionInput(
-        ids=np.array([r.id for r in reports], dtype=object),
-        x=x,
-        y=y,
-        t0=_seconds([r.observed_from for r in reports]),
-        t1=_seconds([r.observed_to or r.observed_from for r in reports]),
-        uncertainty_m=unc,
-        region=np.array([r.place_precision == "region" for r in reports], dtype=bool),
-        group=config.group_codes([r.event_type for r in reports]),
-    )
-
-
-def _seconds(times: Sequence[datetime]) -> I64:
-    return np.fromiter((int(t.timestamp()) for t in times), dtype=np.int64, count=len(times))
 
 
 # --- the pieces both the bulk and the incremental path use ---------------------------------------
@@ -265,9 +304,34 @@ def _weights(u: F64) -> I64:
     return np.maximum(1, np.rint((_W_REF / np.maximum(u, _U_MIN)) ** 2)).astype(np.int64)
 
 
+#: Event types that say nothing about what caused them: they fit an incident of any type.
+_UNSPECIFIC: Final = frozenset({"explosion", "infrastructure_damage", "air_attack", "other"})
+_TYPE_BITS: Final = np.array(
+    [0 if t in _UNSPECIFIC else 1 << i for i, t in enumerate(EVENT_TYPES)], dtype=np.int64
+)
+_FIRE: Final = np.array([t in FIRE_EVENT_TYPES for t in EVENT_TYPES], dtype=bool)
+
+
+def _class_bits(wclass: npt.NDArray[np.int16]) -> I64:
+    out: I64 = np.where(wclass >= 0, np.left_shift(1, np.maximum(wclass, 0)), 0).astype(np.int64)
+    return out
+
+
+def _model_keys(incident: I64, model: I64) -> I64:
+    """One key per (incident, model): models are CRC-32s, so they fit in the low 32 bits."""
+    out: I64 = incident.astype(np.int64) * (1 << 32) + model
+    return out
+
+
 @dataclass
 class _Anchored:
-    """Per anchored incident: exact weighted sums and time span, for coarse decisions."""
+    """Per anchored incident: exact weighted sums, time span and what its anchors say.
+
+    ``types`` and ``classes`` are bit sets of the specific event types and known weapon classes
+    among the anchors, ``models`` the sorted (incident, model) keys of :func:`_model_keys`, and
+    ``sw_left`` / ``sw_right`` the weight of anchors on each side of the line. All are unions and
+    sums, so they do not depend on the order the anchors came in.
+    """
 
     key: npt.NDArray[np.object_]  # canonical key: smallest member id
     group: npt.NDArray[np.int16]
@@ -276,6 +340,11 @@ class _Anchored:
     swy: I64
     t0: I64
     t1: I64
+    types: I64
+    classes: I64
+    models: I64
+    sw_left: I64
+    sw_right: I64
 
     @property
     def x(self) -> F64:
@@ -293,16 +362,26 @@ class _Anchored:
 def _anchored(inp: FusionInput, labels: I64, k: int) -> _Anchored:
     w = _weights(inp.uncertainty_m)
     qx, qy = np.rint(inp.x).astype(np.int64), np.rint(inp.y).astype(np.int64)
-    sw = np.zeros(k, np.int64)
-    swx = np.zeros(k, np.int64)
-    swy = np.zeros(k, np.int64)
-    np.add.at(sw, labels, w)
-    np.add.at(swx, labels, w * qx)
-    np.add.at(swy, labels, w * qy)
+    sums = {}
+    for name, v in (
+        ("sw", w),
+        ("swx", w * qx),
+        ("swy", w * qy),
+        ("sw_left", np.where(inp.side > 0, w, 0)),
+        ("sw_right", np.where(inp.side < 0, w, 0)),
+    ):
+        sums[name] = np.zeros(k, np.int64)
+        np.add.at(sums[name], labels, v)
     t0 = np.full(k, np.iinfo(np.int64).max)
     t1 = np.full(k, np.iinfo(np.int64).min)
     np.minimum.at(t0, labels, inp.t0)
     np.maximum.at(t1, labels, inp.t1)
+    types = np.zeros(k, np.int64)
+    classes = np.zeros(k, np.int64)
+    np.bitwise_or.at(types, labels, _TYPE_BITS[inp.etype])
+    np.bitwise_or.at(classes, labels, _class_bits(inp.wclass))
+    has = inp.wmodel >= 0
+    models = np.unique(_model_keys(labels[has], inp.wmodel[has]))
     group = np.zeros(k, np.int16)
     group[labels] = inp.group
     order = np.lexsort((inp.ids.astype(str), labels))
@@ -310,7 +389,29 @@ def _anchored(inp: FusionInput, labels: I64, k: int) -> _Anchored:
     first[1:] = labels[order][1:] != labels[order][:-1]
     key = np.empty(k, dtype=object)
     key[labels[order][first]] = inp.ids[order][first]
-    return _Anchored(key, group, sw, swx, swy, t0, t1)
+    return _Anchored(key, group, t0=t0, t1=t1, types=types, classes=classes, models=models, **sums)
+
+
+def _compatible(coarse: FusionInput, ci: I64, inc: _Anchored, ki: I64) -> B:
+    """Whether coarse reports ``ci`` may describe incidents ``ki``: nothing they say contradicts
+    the incident's anchors.
+
+    A specific event type, a known weapon class or a weapon model must be among the anchors'
+    where the anchors name any; for fire, the claimed perpetrator must not hold the side every
+    anchor lies on (a party does not report the other side shelling its own ground).
+    """
+    tb = _TYPE_BITS[coarse.etype[ci]]
+    ok = (tb == 0) | (inc.types[ki] == 0) | ((inc.types[ki] & tb) != 0)
+    cb = _class_bits(coarse.wclass[ci])
+    ok &= (cb == 0) | (inc.classes[ki] == 0) | ((inc.classes[ki] & cb) != 0)
+    m = coarse.wmodel[ci]
+    named = np.isin(ki, inc.models >> 32)
+    ok &= (m < 0) | ~named | np.isin(_model_keys(ki, m), inc.models)
+    claim = coarse.claim[ci]
+    own = np.where(claim > 0, inc.sw_right[ki] == 0, inc.sw_left[ki] == 0)  # all on its side
+    ok &= ~_FIRE[coarse.etype[ci]] | (claim == 0) | ~own
+    out: B = ok
+    return out
 
 
 def _gap(a0: I64, a1: I64, b0: I64, b1: I64) -> I64:
@@ -325,13 +426,15 @@ def _choose(
     """For candidate pairs (coarse ``ci``, incident ``ki``), the chosen incident per report.
 
     Returns the coarse indices that join and the incident each joins. A pair qualifies when the
-    groups match, the windows lie within one neighbourhood window and the distance is within the
-    report's radius + the incident's + one neighbourhood radius; the best has the smallest
+    groups match, the report does not contradict the incident (:func:`_compatible`), the windows
+    lie within one neighbourhood window and the distance is within the report's radius + the
+    incident's + one neighbourhood radius; the best has the smallest
     normalised distance (ties: earliest incident, then smallest key).
     """
     radius, window = config.scales()
     g = coarse.group[ci]
     ok = inc.group[ki] == g
+    ok[ok] = _compatible(coarse, ci[ok], inc, ki[ok])
     ci, ki, g = ci[ok], ki[ok], g[ok]
     gap = _gap(coarse.t0[ci], coarse.t1[ci], inc.t0[ki], inc.t1[ki])
     ok = gap <= window[g]
@@ -362,6 +465,14 @@ def _coarse_links(a: FusionInput, ai: I64, bi: I64, config: FusionConfig) -> B:
     _, window = config.scales()
     g = a.group[ai]
     ok = (g == a.group[bi]) & ~a.region[ai] & ~a.region[bi]
+    # Nothing they say contradicts: specific types, known classes and named models agree where
+    # both give one. Claims may differ: each party blames the other for the same shell.
+    ta, tb = _TYPE_BITS[a.etype[ai]], _TYPE_BITS[a.etype[bi]]
+    ok &= (ta == 0) | (tb == 0) | (ta == tb)
+    ca, cb = a.wclass[ai], a.wclass[bi]
+    ok &= (ca < 0) | (cb < 0) | (ca == cb)
+    ma, mb = a.wmodel[ai], a.wmodel[bi]
+    ok &= (ma < 0) | (mb < 0) | (ma == mb)
     gap = _gap(a.t0[ai], a.t1[ai], a.t0[bi], a.t1[bi])
     d = np.hypot(a.x[ai] - a.x[bi], a.y[ai] - a.y[bi])
     reach = np.maximum(a.uncertainty_m[ai], a.uncertainty_m[bi])
@@ -488,6 +599,97 @@ def partition_keys(inp: FusionInput, part: Partition) -> list[tuple[str, ...]]:
 # --- incremental ---------------------------------------------------------------------------------
 
 _BUCKET_S: Final = 3600  # time buckets of the incremental indexes
+_DTYPES: Final[dict[str, Any]] = {
+    "ids": object,
+    "x": np.float64,
+    "y": np.float64,
+    "t0": np.int64,
+    "t1": np.int64,
+    "uncertainty_m": np.float64,
+    "region": bool,
+    "group": np.int16,
+    "etype": np.int16,
+    "wclass": np.int16,
+    "wmodel": np.int64,
+    "claim": np.int8,
+    "side": np.int8,
+}
+
+
+@dataclass
+class _Inc:
+    """One anchored incident of :class:`Fuser`: the row :func:`_anchored` would give it."""
+
+    sw: int
+    swx: int
+    swy: int
+    t0: int
+    t1: int
+    key: str
+    group: int
+    types: int
+    classes: int
+    models: set[int]
+    sw_left: int
+    sw_right: int
+
+    @classmethod
+    def of(cls, one: FusionInput) -> _Inc:
+        """The incident of a single anchor."""
+        a = _anchored(one, np.zeros(1, np.int64), 1)
+        return cls(
+            sw=int(a.sw[0]),
+            swx=int(a.swx[0]),
+            swy=int(a.swy[0]),
+            t0=int(a.t0[0]),
+            t1=int(a.t1[0]),
+            key=str(a.key[0]),
+            group=int(a.group[0]),
+            types=int(a.types[0]),
+            classes=int(a.classes[0]),
+            models={int(m) & 0xFFFFFFFF for m in a.models},
+            sw_left=int(a.sw_left[0]),
+            sw_right=int(a.sw_right[0]),
+        )
+
+    def absorb(self, other: _Inc) -> None:
+        """Merge ``other`` into this incident (sums add, sets unite, spans widen)."""
+        self.sw += other.sw
+        self.swx += other.swx
+        self.swy += other.swy
+        self.t0, self.t1 = min(self.t0, other.t0), max(self.t1, other.t1)
+        self.key = min(self.key, other.key)
+        self.types |= other.types
+        self.classes |= other.classes
+        self.models |= other.models
+        self.sw_left += other.sw_left
+        self.sw_right += other.sw_right
+
+    @staticmethod
+    def table(incs: Sequence[_Inc]) -> _Anchored:
+        def col(name: str) -> I64:
+            return np.array([getattr(v, name) for v in incs], dtype=np.int64)
+
+        models = [(k, m) for k, v in enumerate(incs) for m in v.models]
+        return _Anchored(
+            key=np.array([v.key for v in incs], dtype=object),
+            group=np.array([v.group for v in incs], dtype=np.int16),
+            sw=col("sw"),
+            swx=col("swx"),
+            swy=col("swy"),
+            t0=col("t0"),
+            t1=col("t1"),
+            types=col("types"),
+            classes=col("classes"),
+            models=np.sort(
+                _model_keys(
+                    np.array([k for k, _ in models], dtype=np.int64),
+                    np.array([m for _, m in models], dtype=np.int64),
+                )
+            ),
+            sw_left=col("sw_left"),
+            sw_right=col("sw_right"),
+        )
 
 
 class Fuser:
@@ -502,15 +704,13 @@ class Fuser:
     def __init__(self, config: FusionConfig | None = None) -> None:
         self.config = config or FusionConfig()
         self._radius, self._window = self.config.scales()
-        self._cols: dict[str, list[Any]] = {
-            k: [] for k in ("ids", "x", "y", "t0", "t1", "u", "region", "group")
-        }
+        self._cols: dict[str, list[Any]] = {f.name: [] for f in fields(FusionInput)}
         self._anchor: list[bool] = []
         self._parent: list[int] = []  # union-find over report indices (anchors only)
         self._grid: dict[tuple[int, int, int], list[int]] = {}
         self._point: list[tuple[float, float, float]] = []
         # Anchored incidents by root: exact sums, span, key, group, members.
-        self._inc: dict[int, list[Any]] = {}
+        self._inc: dict[int, _Inc] = {}
         self._inc_buckets: dict[int, set[int]] = {}
         self._coarse_buckets: dict[int, list[int]] = {}
         self._attached: dict[int, int] = {}  # coarse report -> root of its anchored incident
@@ -551,17 +751,9 @@ class Fuser:
     def _add_one(self, inp: FusionInput, i: int) -> None:
         row = inp.take([i])
         me = len(self)
-        for k, v in (
-            ("ids", row.ids[0]),
-            ("x", float(row.x[0])),
-            ("y", float(row.y[0])),
-            ("t0", int(row.t0[0])),
-            ("t1", int(row.t1[0])),
-            ("u", float(row.uncertainty_m[0])),
-            ("region", bool(row.region[0])),
-            ("group", int(row.group[0])),
-        ):
-            self._cols[k].append(v)
+        for name, values in self._cols.items():
+            v = getattr(row, name)[0]
+            values.append(v.item() if isinstance(v, np.generic) else v)
         is_anchor = bool(anchor_mask(row, self.config)[0])
         self._anchor.append(is_anchor)
         self._parent.append(me)
@@ -585,10 +777,7 @@ class Fuser:
                 for dt in (-1, 0, 1):
                     near += self._grid.get((cell[0] + dx, cell[1] + dy, cell[2] + dt), ())
         self._grid.setdefault(cell, []).append(me)
-        c = self._cols
-        w = int(_weights(np.array([c["u"][me]]))[0])
-        qx, qy = round(c["x"][me]), round(c["y"][me])
-        self._inc[me] = [w, w * qx, w * qy, c["t0"][me], c["t1"][me], c["ids"][me], c["group"][me]]
+        self._inc[me] = _Inc.of(self.inputs_at([me]))
         self._index_inc(me)
         root = me
         for j in near:
@@ -602,21 +791,12 @@ class Fuser:
         if ra == rb:
             return ra
         ia, ib = self._inc[ra], self._inc[rb]
-        if ia[0] < ib[0]:  # keep the heavier root (fewer bucket moves)
+        if ia.sw < ib.sw:  # keep the heavier root (fewer bucket moves)
             ra, rb, ia, ib = rb, ra, ib, ia
         self._unindex_inc(ra)
         self._unindex_inc(rb)
         self._parent[rb] = ra
-        merged = [
-            ia[0] + ib[0],
-            ia[1] + ib[1],
-            ia[2] + ib[2],
-            min(ia[3], ib[3]),
-            max(ia[4], ib[4]),
-            min(ia[5], ib[5]),
-            ia[6],
-        ]
-        self._inc[ra] = merged
+        ia.absorb(ib)
         del self._inc[rb]
         moved = self._joined.pop(rb, set())
         for report in moved:
@@ -641,12 +821,12 @@ class Fuser:
 
     def _index_inc(self, root: int) -> None:
         inc = self._inc[root]
-        for b in self._bucket_range(inc[3], inc[4], 0):
+        for b in self._bucket_range(inc.t0, inc.t1, 0):
             self._inc_buckets.setdefault(b, set()).add(root)
 
     def _unindex_inc(self, root: int) -> None:
         inc = self._inc[root]
-        for b in self._bucket_range(inc[3], inc[4], 0):
+        for b in self._bucket_range(inc.t0, inc.t1, 0):
             bucket = self._inc_buckets.get(b)
             if bucket is not None:
                 bucket.discard(root)
@@ -654,9 +834,9 @@ class Fuser:
     def _coarse_near(self, root: int) -> list[int]:
         """Coarse reports whose window comes within one neighbourhood window of ``root``."""
         inc = self._inc[root]
-        pad = float(self._window[inc[6]])
+        pad = float(self._window[inc.group])
         found: set[int] = set()
-        for b in self._bucket_range(inc[3], inc[4], pad):
+        for b in self._bucket_range(inc.t0, inc.t1, pad):
             found.update(self._coarse_buckets.get(b, ()))
         return sorted(found)
 
@@ -677,16 +857,7 @@ class Fuser:
         chosen: dict[int, int] = {}
         if roots:
             rl = sorted(roots)
-            incs = [self._inc[r] for r in rl]
-            table = _Anchored(
-                np.array([v[5] for v in incs], dtype=object),
-                np.array([v[6] for v in incs], dtype=np.int16),
-                np.array([v[0] for v in incs], dtype=np.int64),
-                np.array([v[1] for v in incs], dtype=np.int64),
-                np.array([v[2] for v in incs], dtype=np.int64),
-                np.array([v[3] for v in incs], dtype=np.int64),
-                np.array([v[4] for v in incs], dtype=np.int64),
-            )
+            table = _Inc.table([self._inc[r] for r in rl])
             ci = np.repeat(np.arange(idx.size, dtype=np.int64), len(rl))
             ki = np.tile(np.arange(len(rl), dtype=np.int64), idx.size)
             ci, ki = _choose(coarse, ci, table, ki, self.config)
@@ -782,14 +953,6 @@ class Fuser:
 
     def inputs_at(self, index: Sequence[int]) -> FusionInput:
         """Columns of the reports at ``index`` (positions in the order added)."""
-        c = self._cols
         return FusionInput(
-            np.array([c["ids"][i] for i in index], dtype=object),
-            np.array([c["x"][i] for i in index], dtype=np.float64),
-            np.array([c["y"][i] for i in index], dtype=np.float64),
-            np.array([c["t0"][i] for i in index], dtype=np.int64),
-            np.array([c["t1"][i] for i in index], dtype=np.int64),
-            np.array([c["u"][i] for i in index], dtype=np.float64),
-            np.array([c["region"][i] for i in index], dtype=bool),
-            np.array([c["group"][i] for i in index], dtype=np.int16),
+            *(np.array([v[i] for i in index], dtype=_DTYPES[k]) for k, v in self._cols.items())
         )

@@ -39,21 +39,9 @@ from ceasefire.agreement import Agreement, ProhibitedAct, Zone
 from ceasefire.errors import AgreementError, Problem
 from ceasefire.geo import GeoEngine, Placement
 from ceasefire.incidents import Incident
+from ceasefire.vocab import FIRE_EVENT_TYPES
 
 __all__ = ["FIRE_EVENT_TYPES", "Violation", "in_force", "judge", "judge_under"]
-
-#: Event types that are fire or strikes: who fired is a matter of evidence (the parties'
-#: claims), not of where it landed. ``explosion`` is here for the perpetrator rule only; whether
-#: an explosion breaks a rule is up to the agreement's own lists.
-FIRE_EVENT_TYPES: Final = (
-    "shelling",
-    "small_arms",
-    "explosion",
-    "drone_strike",
-    "missile_strike",
-    "air_strike",
-    "air_attack",
-)
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _US: Final = timedelta(microseconds=1)

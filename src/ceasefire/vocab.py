@@ -30,6 +30,19 @@ EVENT_TYPES: Final = (
     "other",
 )
 
+#: Event types that are fire or strikes: who fired is a matter of evidence (the parties'
+#: claims), not of where it landed. ``explosion`` is here for the perpetrator rule only; whether
+#: an explosion breaks a rule is up to the agreement's own lists.
+FIRE_EVENT_TYPES: Final = (
+    "shelling",
+    "small_arms",
+    "explosion",
+    "drone_strike",
+    "missile_strike",
+    "air_strike",
+    "air_attack",
+)
+
 #: Weapon classes, from the Minsk II withdrawal tables outward.
 WEAPON_CLASSES: Final = (
     "small_arms",

@@ -270,7 +270,8 @@ def _news(th: _Theatre, rng: np.random.Generator, ev: Cols, noise: float) -> Col
         np.int64
     )
     r["t1"] = np.maximum(r["t1"], r["t0"])
-    _set(r, pprec=2, tprec=2)
+    _set(r, tprec=2)
+    r["pprec"] = np.where(city >= 0, 1, 2).astype(np.int64)  # a named city is town-level
     r["claim"] = np.where(rng.random(m) < 0.9, r["claim"], -1)
     _null(r, rng.random(m) < 0.3, "wclass", "wmodel", "cal")
     _null(r, rng.random(m) < 0.3, "wmodel", "cal")
