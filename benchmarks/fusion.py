@@ -198,6 +198,7 @@ def quality(folder: Path, engine: GeoEngine, config: FusionConfig, seeds: tuple[
             target_f1=0.97,
         )
         if seed == seeds[0]:
+            ceilings(inp, part, truth)
             incremental(inp, part, config)
     p, r, f1 = np.mean(scores, axis=0)
     emit(
@@ -207,6 +208,36 @@ def quality(folder: Path, engine: GeoEngine, config: FusionConfig, seeds: tuple[
         recall=round(float(r), 4),
         f1=round(float(f1), 4),
         target_f1=0.97,
+    )
+
+
+def ceilings(inp: FusionInput, part: Any, truth: list[str]) -> None:
+    """What F1 the anchors allow, and what oblast-level reports cost, judged with the truth.
+
+    ``coarse_oracle``: our anchored incidents, every coarse report put where the truth says
+    (with the anchored incident holding most of its event's anchors, else with its event's other
+    coarse reports). ``oblast_alone``: the same, except that oblast-level reports stay alone, as
+    nothing in them tells one of a dozen incidents from another.
+    """
+    labels, anchor = part.labels, part.anchor
+    true = np.array(truth, dtype=object)
+    home: dict[str, int] = {}
+    for ev in set(true[anchor].tolist()):
+        home[ev] = Counter(labels[anchor & (true == ev)].tolist()).most_common(1)[0][0]
+    oracle = labels.copy()
+    fresh: dict[str, int] = {}
+    n = int(labels.max()) + 1
+    for i in np.flatnonzero(~anchor).tolist():
+        oracle[i] = home.get(true[i], n + fresh.setdefault(true[i], len(fresh)))
+    alone = oracle.copy()
+    region = np.flatnonzero(inp.region & ~anchor)
+    alone[region] = 2 * len(inp) + np.arange(region.size)
+    emit(
+        benchmark="quality ceilings (our anchors, coarse reports placed by the truth)",
+        seed_reports=len(inp),
+        oblast_level_reports=int(region.size),
+        coarse_oracle_f1=round(bcubed(oracle.tolist(), truth)[2], 4),
+        oblast_alone_f1=round(bcubed(alone.tolist(), truth)[2], 4),
     )
 
 
