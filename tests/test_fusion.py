@@ -139,6 +139,22 @@ def test_incremental_equals_bulk_with_oblast_reports_joining(night: FusionInput)
     assert partition_keys(night, bulk) == partition_keys(fuser.inputs(), fuser.partition())
 
 
+@pytest.mark.parametrize("split", [0.5, 0.9])
+def test_a_fuser_built_in_bulk_then_fed_one_by_one_equals_bulk(
+    night: FusionInput, split: float
+) -> None:
+    """A service starting on stored history builds its fuser in bulk, then adds live reports."""
+    order = np.argsort(night.t0, kind="stable")
+    cut = int(split * len(night))
+    fuser = Fuser.from_bulk(night.take(order[:cut]))
+    assert partition_keys(fuser.inputs(), fuser.partition()) == partition_keys(
+        night.take(order[:cut]), fuse(night.take(order[:cut]))
+    )
+    for i in order[cut:].tolist():
+        fuser.add(night.take([i]))
+    assert partition_keys(night, fuse(night)) == partition_keys(fuser.inputs(), fuser.partition())
+
+
 # --- precision-aware joining -----------------------------------------------------------------------
 
 

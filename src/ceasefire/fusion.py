@@ -636,21 +636,32 @@ class _Inc:
     @classmethod
     def of(cls, one: FusionInput) -> _Inc:
         """The incident of a single anchor."""
-        a = _anchored(one, np.zeros(1, np.int64), 1)
-        return cls(
-            sw=int(a.sw[0]),
-            swx=int(a.swx[0]),
-            swy=int(a.swy[0]),
-            t0=int(a.t0[0]),
-            t1=int(a.t1[0]),
-            key=str(a.key[0]),
-            group=int(a.group[0]),
-            types=int(a.types[0]),
-            classes=int(a.classes[0]),
-            models={int(m) & 0xFFFFFFFF for m in a.models},
-            sw_left=int(a.sw_left[0]),
-            sw_right=int(a.sw_right[0]),
-        )
+        return cls.rows(_anchored(one, np.zeros(1, np.int64), 1))[0]
+
+    @classmethod
+    def rows(cls, a: _Anchored) -> list[_Inc]:
+        """One record per incident of a table."""
+        models: list[set[int]] = [set() for _ in range(a.key.size)]
+        for k, m in zip((a.models >> 32).tolist(), (a.models & 0xFFFFFFFF).tolist(), strict=True):
+            models[k].add(m)
+        c = {name: getattr(a, name).tolist() for name in _Anchored.__dataclass_fields__}
+        return [
+            cls(
+                sw=c["sw"][k],
+                swx=c["swx"][k],
+                swy=c["swy"][k],
+                t0=c["t0"][k],
+                t1=c["t1"][k],
+                key=str(c["key"][k]),
+                group=c["group"][k],
+                types=c["types"][k],
+                classes=c["classes"][k],
+                models=models[k],
+                sw_left=c["sw_left"][k],
+                sw_right=c["sw_right"][k],
+            )
+            for k in range(a.key.size)
+        ]
 
     def absorb(self, other: _Inc) -> None:
         """Merge ``other`` into this incident (sums add, sets unite, spans widen)."""
@@ -721,6 +732,52 @@ class Fuser:
 
     def __len__(self) -> int:
         return len(self._anchor)
+
+    @classmethod
+    def from_bulk(cls, inp: FusionInput, config: FusionConfig | None = None) -> Fuser:
+        """A fuser holding ``inp``, built from one bulk :func:`fuse` instead of report by report.
+
+        This is how a service starts on a store that already holds history: the state is the one
+        adding the reports one at a time would leave (same incidents), built in seconds.
+        """
+        f = cls(config)
+        part = fuse(inp, f.config)
+        n = len(inp)
+        for name in f._cols:
+            f._cols[name] = getattr(inp, name).tolist()
+        f._anchor = part.anchor.tolist()
+        labels = part.labels
+        ai = np.flatnonzero(part.anchor)
+        root_of = np.full(part.n_incidents, -1, dtype=np.int64)
+        root_of[labels[ai[::-1]]] = ai[::-1]  # the first anchor of each incident is its root
+        parent = np.arange(n, dtype=np.int64)
+        parent[ai] = root_of[labels[ai]]
+        f._parent = parent.tolist()
+        points = scaled_points(inp.take(ai), f.config)
+        f._point = [(0.0, 0.0, 0.0)] * n
+        cells = np.floor(points).astype(np.int64).tolist()
+        for i, p, cell in zip(ai.tolist(), points.tolist(), cells, strict=True):
+            f._point[i] = (p[0], p[1], p[2])
+            f._grid.setdefault((cell[0], cell[1], cell[2]), []).append(i)
+        found, dense = np.unique(labels[ai], return_inverse=True)
+        records = _Inc.rows(_anchored(inp.take(ai), dense, found.size))
+        for root, record in zip(root_of[found].tolist(), records, strict=True):
+            f._inc[root] = record
+            f._index_inc(root)
+        components: dict[int, int] = {}
+        for i in np.flatnonzero(~part.anchor).tolist():
+            for b in f._bucket_range(f._cols["t0"][i], f._cols["t1"][i], 0):
+                f._coarse_buckets.setdefault(b, []).append(i)
+            root = int(root_of[labels[i]])
+            if root >= 0:
+                f._attached[i] = root
+                f._joined.setdefault(root, set()).add(i)
+            else:
+                cid = components.setdefault(int(labels[i]), len(components))
+                f._free_comp[i] = cid
+                f._comp_members.setdefault(cid, set()).add(i)
+        f._next_comp = len(components)
+        return f
 
     # -- public -------------------------------------------------------------------------------
 
