@@ -28,6 +28,7 @@ arrived in.
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -817,8 +818,7 @@ class Fuser:
         if is_anchor:
             p = scaled_points(row, self.config)[0]
             self._point.append((float(p[0]), float(p[1]), float(p[2])))
-            root = self._link_anchor(me, p)
-            self._recheck_coarse(self._coarse_near(root))
+            self._recheck_coarse(self._link_anchor(me, p))
         else:
             self._point.append((0.0, 0.0, 0.0))
             c = self._cols
@@ -826,7 +826,13 @@ class Fuser:
                 self._coarse_buckets.setdefault(b, []).append(me)
             self._recheck_coarse([me], new=me)
 
-    def _link_anchor(self, me: int, p: npt.NDArray[np.float64]) -> int:
+    def _link_anchor(self, me: int, p: npt.NDArray[np.float64]) -> list[int]:
+        """Link a new anchor; return the coarse reports whose decision may have changed.
+
+        Those are the reports within reach of the incidents it merged, as they were before (a
+        report may lose a candidate, which matters to an oblast-level report that joins only a
+        sole one) and as they are after, and the reports attached to any of them.
+        """
         cell = (int(np.floor(p[0])), int(np.floor(p[1])), int(np.floor(p[2])))
         near: list[int] = []
         for dx in (-1, 0, 1):
@@ -834,14 +840,25 @@ class Fuser:
                 for dt in (-1, 0, 1):
                     near += self._grid.get((cell[0] + dx, cell[1] + dy, cell[2] + dt), ())
         self._grid.setdefault(cell, []).append(me)
+        linked = [
+            j
+            for j in near
+            if (self._point[j][0] - p[0]) ** 2
+            + (self._point[j][1] - p[1]) ** 2
+            + (self._point[j][2] - p[2]) ** 2
+            <= 1.0
+        ]
+        affected: set[int] = set()
+        for old in {self._find(j) for j in linked}:
+            affected.update(self._coarse_near(old))
         self._inc[me] = _Inc.of(self.inputs_at([me]))
         self._index_inc(me)
         root = me
-        for j in near:
-            q = self._point[j]
-            if (q[0] - p[0]) ** 2 + (q[1] - p[1]) ** 2 + (q[2] - p[2]) ** 2 <= 1.0:
-                root = self._union(root, j)
-        return root
+        for j in linked:
+            root = self._union(root, j)
+        affected.update(self._coarse_near(root))
+        affected.update(self._joined.get(root, ()))
+        return sorted(affected)
 
     def _union(self, a: int, b: int) -> int:
         ra, rb = self._find(a), self._find(b)
@@ -888,14 +905,25 @@ class Fuser:
             if bucket is not None:
                 bucket.discard(root)
 
-    def _coarse_near(self, root: int) -> list[int]:
-        """Coarse reports whose window comes within one neighbourhood window of ``root``."""
+    def _coarse_near(self, root: int) -> set[int]:
+        """Coarse reports that may count ``root`` as a candidate: windows within one
+        neighbourhood window (by time bucket), places within reach (:meth:`_may_reach`)."""
         inc = self._inc[root]
         pad = float(self._window[inc.group])
         found: set[int] = set()
         for b in self._bucket_range(inc.t0, inc.t1, pad):
             found.update(self._coarse_buckets.get(b, ()))
-        return sorted(found)
+        return {i for i in found if self._may_reach(i, inc)}
+
+    def _may_reach(self, i: int, inc: _Inc) -> bool:
+        """A superset of :func:`_choose`'s test that report ``i`` and ``inc`` may pair: same
+        group and within the spatial reach, with a metre to spare for rounding."""
+        c = self._cols
+        g = c["group"][i]
+        if g != inc.group:
+            return False
+        reach = c["uncertainty_m"][i] + _W_REF / math.sqrt(inc.sw) + self._radius[g] + 1.0
+        return bool(math.hypot(c["x"][i] - inc.swx / inc.sw, c["y"][i] - inc.swy / inc.sw) <= reach)
 
     # -- coarse decisions ---------------------------------------------------------------------
 
@@ -909,8 +937,10 @@ class Fuser:
         roots: set[int] = set()
         for i in reports:
             pad = float(self._window[c["group"][i]])
+            near: set[int] = set()
             for b in self._bucket_range(c["t0"][i], c["t1"][i], pad):
-                roots.update(self._inc_buckets.get(b, ()))
+                near.update(self._inc_buckets.get(b, ()))
+            roots.update(r for r in near - roots if self._may_reach(i, self._inc[r]))
         chosen: dict[int, int] = {}
         if roots:
             rl = sorted(roots)
