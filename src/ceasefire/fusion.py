@@ -64,19 +64,7 @@ class Neighbourhood:
 #: or a camera reports a shell and a missile alike as an explosion, so they must be able to meet.
 #: Shelling episodes last minutes (the simulator's median is 4 min), weapons stay put for hours.
 DEFAULT_GROUPS: Final[dict[str, tuple[tuple[str, ...], Neighbourhood]]] = {
-    "fire": (
-        (
-            "shelling",
-            "small_arms",
-            "explosion",
-            "drone_strike",
-            "missile_strike",
-            "air_strike",
-            "air_attack",
-            "infrastructure_damage",
-        ),
-        Neighbourhood(2_500.0, 900.0),
-    ),
+    "fire": ((*FIRE_EVENT_TYPES, "infrastructure_damage"), Neighbourhood(2_500.0, 900.0)),
     "weapons": (("weapon_sighting",), Neighbourhood(1_000.0, 3 * 3600.0)),
     "presence": (("armed_presence", "military_movement"), Neighbourhood(2_000.0, 3600.0)),
     "overflight": (("drone_overflight",), Neighbourhood(5_000.0, 1800.0)),
