@@ -94,6 +94,20 @@ def test_eps_components_link_at_exactly_eps() -> None:
     assert labels[0] == labels[1] != labels[2]
 
 
+def test_eps_components_link_across_a_cell_edge_at_exactly_eps() -> None:
+    # Rounding in a grid of side eps could put these two cells apart; DBSCAN links them.
+    points = np.array([[-(2.0**-60), 0.0, 0.0], [1.0, 0.0, 0.0]])
+    assert eps_components(points)[0] == eps_components(points)[1]
+    assert same_partition(
+        eps_components(points), DBSCAN(eps=1.0, min_samples=1).fit(points).labels_
+    )
+
+
+def test_eps_components_refuse_a_bad_eps() -> None:
+    with pytest.raises(ValueError, match="eps"):
+        eps_components(np.zeros((2, 3)), eps=0.0)
+
+
 def test_eps_components_refuse_non_finite() -> None:
     with pytest.raises(ValueError, match="finite"):
         eps_components(np.array([[0.0, np.nan, 0.0]]))
