@@ -120,6 +120,13 @@ def _load_agreement(path: Path | None) -> Any:
     return load_agreement(path or demo_agreement_path())
 
 
+def _list_table(title: str) -> Table:
+    """The compact table every listing command prints (no outer padding, one space between)."""
+    return Table(
+        title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True
+    )
+
+
 def _parse_time(value: str | None, name: str) -> datetime | None:
     from ceasefire.errors import Problem
 
@@ -269,13 +276,7 @@ def reports(
         _print_json({"total": total, "reports": [r.to_dict() for r in rows]})
         return
     # Compact on purpose: ids and numbers never wrap; --json has every field.
-    table = Table(
-        title=f"{len(rows)} of {total} report(s)",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        padding=(0, 1),
-        collapse_padding=True,
-    )
+    table = _list_table(f"{len(rows)} of {total} report(s)")
     for col in ("id", "observed (UTC)", "source", "event", "lon", "lat", "side", "km", "oblast"):
         table.add_column(col, no_wrap=True)
     for r in rows:
@@ -581,13 +582,7 @@ def incidents(
     if as_json:
         _print_json([r.to_dict() for r in rows])
         return
-    table = Table(
-        title=f"{len(rows)} of {total} incident(s)",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        padding=(0, 1),
-        collapse_padding=True,
-    )
+    table = _list_table(f"{len(rows)} of {total} incident(s)")
     # In 80 columns the oblast gives way and long event and zone names are cut (ids, status and
     # numbers never are); --json and `ceasefire incident` have everything.
     wide = out.width >= 110
@@ -775,13 +770,7 @@ def violations(
     if as_json:
         _print_json([v.to_dict() for v in rows])
         return
-    table = Table(
-        title=f"{len(rows)} of {total} violation(s)",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        padding=(0, 1),
-        collapse_padding=True,
-    )
+    table = _list_table(f"{len(rows)} of {total} violation(s)")
     # In 80 columns the zone and distance give way (rule codes run to 30+ characters).
     wide = out.width >= 110
     names = ["incident", "UTC", "rule", "party", "ver", "state"]

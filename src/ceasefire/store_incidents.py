@@ -516,6 +516,12 @@ _INCIDENT_COLUMNS = (
 )
 
 
+def _require_offsets(since: datetime | None, until: datetime | None) -> None:
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.tzinfo is None:
+            raise InputError(Problem("query", name, "must carry a UTC offset"))
+
+
 def incident_where(
     *,
     since: datetime | None = None,
@@ -529,9 +535,7 @@ def incident_where(
 ) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the incident filters (see :meth:`Store.list_incidents`)."""
     where: list[ColumnElement[bool]] = []
-    for name, moment in (("since", since), ("until", until)):
-        if moment is not None and moment.tzinfo is None:
-            raise InputError(Problem("query", name, "must carry a UTC offset"))
+    _require_offsets(since, until)
     if since is not None:
         where.append(_I.observed_to >= since)
     if until is not None:
@@ -827,9 +831,7 @@ def violation_where(
 ) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the violation filters (see :meth:`Store.list_violations`)."""
     where: list[ColumnElement[bool]] = []
-    for name, moment in (("since", since), ("until", until)):
-        if moment is not None and moment.tzinfo is None:
-            raise InputError(Problem("query", name, "must carry a UTC offset"))
+    _require_offsets(since, until)
     if incident_id is not None:
         where.append(_V.incident_id == incident_id)
     if rule is not None:
