@@ -19,6 +19,7 @@ from ceasefire.fusion import (
     FusionInput,
     Neighbourhood,
     fuse,
+    fusion_columns,
     fusion_input,
     partition_keys,
 )
@@ -106,6 +107,25 @@ def test_eps_components_link_across_a_cell_edge_at_exactly_eps() -> None:
 def test_eps_components_refuse_a_bad_eps() -> None:
     with pytest.raises(ValueError, match="eps"):
         eps_components(np.zeros((2, 3)), eps=0.0)
+
+
+def test_fusion_columns_name_an_unknown_event_type(engine: GeoEngine) -> None:
+    with pytest.raises(InputError, match=r"event_type.*'barrage'"):
+        fusion_columns(
+            engine,
+            FusionConfig(),
+            ids=["a"],
+            lon=[LON],
+            lat=[LAT],
+            t0=[0],
+            t1=[60],
+            uncertainty_m=[100.0],
+            place_precision=["near"],
+            event_type=["barrage"],
+            weapon_class=[None],
+            weapon_model=[None],
+            claimed_perpetrator=[None],
+        )
 
 
 def test_eps_components_refuse_non_finite() -> None:

@@ -201,8 +201,18 @@ def fusion_columns(
     weapon_model: Sequence[str | None],
     claimed_perpetrator: Sequence[str | None],
 ) -> FusionInput:
-    """A :class:`FusionInput` from plain columns (times in seconds since the epoch)."""
+    """A :class:`FusionInput` from plain columns (times in seconds since the epoch).
+
+    Raises :class:`InputError` naming the row and field of an event type the vocabulary lacks.
+    """
     n = len(ids)
+    unknown = [
+        Problem(f"row {i + 1}", "event_type", f"unknown event type {t!r}")
+        for i, t in enumerate(event_type)
+        if t not in EVENT_TYPES
+    ]
+    if unknown:
+        raise InputError(unknown)
     x, y = engine.project(lon, lat) if n else (np.zeros(0), np.zeros(0))
     side = engine.classify_xy(x, y).side if n else np.zeros(0, np.int8)
     a = engine.agreement
