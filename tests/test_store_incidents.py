@@ -133,7 +133,7 @@ def history(store: Store, incident_id: str) -> list[tuple[str | None, str, str, 
 
 
 def test_migration_0002_adds_the_incident_tables(store: Store) -> None:
-    assert store.schema_revision() == "0002"
+    assert store.schema_revision() == "0003"
     with sqlite3.connect(db_path(store)) as conn:
         names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
     expected = {"incidents", "incident_reports", "status_changes", "violations", "agreements"}

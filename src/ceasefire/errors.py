@@ -11,7 +11,8 @@ the API) catches that one class in one place and prints one clear message.
     ├── ConflictError         a record that clashes with what is stored (same id, other content)
     ├── ForbiddenError        the actor may not do this (four eyes: nobody verifies their own report)
     ├── NotFoundError         asked for something that is not there
-    └── StoreError            the database cannot be used as asked (missing schema, bad URL)
+    ├── StoreError            the database cannot be used as asked (missing schema, bad URL)
+    └── VerificationError     a proof, signature or checkpoint does not verify (expected vs computed)
 """
 
 from __future__ import annotations
@@ -74,3 +75,25 @@ class NotFoundError(CeasefireError):
 
 class StoreError(CeasefireError):
     """The store cannot do what was asked (no schema yet, unsupported URL, ...)."""
+
+
+class VerificationError(CeasefireError):
+    """A Merkle proof, a signature, a checkpoint or the log itself does not verify.
+
+    ``expected`` and ``computed`` hold the two values that disagree when there are two (for
+    example the root a checkpoint commits to and the root the proof leads to); ``entry`` names
+    the first bad log entry when one can be named.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: str | None = None,
+        computed: str | None = None,
+        entry: int | None = None,
+    ) -> None:
+        self.expected = expected
+        self.computed = computed
+        self.entry = entry
+        super().__init__(message)

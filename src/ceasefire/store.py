@@ -65,7 +65,9 @@ if TYPE_CHECKING:
 
     from ceasefire.agreement import Agreement
     from ceasefire.incidents import Incident
+    from ceasefire.notes import Signer
     from ceasefire.rules import Violation
+    from ceasefire.store_ledger import Appender, Entry, LedgerState, StoredCheckpoint
     from ceasefire.verification import StatusChange
 
 #: The environment variable naming the database when no URL or path is given.
@@ -436,6 +438,7 @@ class BulkWriter:
         self._dialect = dialect
         self._now = datetime.now(UTC)
         self._first_seq: int | None = None  # highest seq before this writer's first insert
+        self._ledger: Appender | None = None  # made at the first insert; one per transaction
         #: True once a write failed part-way: the block then rolls back, even if that was caught.
         self.broken = False
 
@@ -506,6 +509,14 @@ class BulkWriter:
                 ).scalar_one()
                 self._dialect.insert_reports(conn, new)
                 self._dialect.after_insert(conn, int(last_seq))
+                # The leaves go in with the rows, in the same transaction (ceasefire.store_ledger).
+                from ceasefire import store_ledger
+
+                if self._ledger is None:
+                    self._ledger = store_ledger.Appender(conn, self._dialect, self._now)
+                self._ledger.append(
+                    [store_ledger.report_item(row["report_id"], row["body"]) for row in new]
+                )
             except BaseException:
                 self.broken = True
                 raise
@@ -1103,6 +1114,7 @@ class Store:
         with self._errors(), self._write() as conn:
             return store_incidents.set_status(
                 conn,
+                self._dialect,
                 incident_id,
                 status=status,
                 actor=actor,
@@ -1238,7 +1250,9 @@ class Store:
         from ceasefire import store_incidents
 
         with self._errors(), self._write() as conn:
-            return store_incidents.register_agreement(conn, agreement, datetime.now(UTC))
+            return store_incidents.register_agreement(
+                conn, self._dialect, agreement, datetime.now(UTC)
+            )
 
     def agreement_versions(self) -> list[dict[str, Any]]:
         """The registered agreement versions (id, version, title, effective_from, parties,
@@ -1247,6 +1261,75 @@ class Store:
 
         with self._errors(), self._engine.connect() as conn:
             return store_incidents.agreement_versions(conn)
+
+    # -- ledger --------------------------------------------------------------------------------
+    # The work is done in ceasefire.store_ledger; ceasefire.ledger builds on these.
+
+    def ledger_state(self) -> LedgerState:
+        """The log's size, origin and key (None before the first signed checkpoint)."""
+        from ceasefire import store_ledger
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_ledger.state(conn)
+
+    def ledger_sign(self, signer: Signer, at: datetime) -> StoredCheckpoint:
+        """Sign and store a checkpoint of the log as it is now (see :mod:`ceasefire.ledger`)."""
+        from ceasefire import store_ledger
+
+        with self._errors(), self._write() as conn:
+            return store_ledger.sign_checkpoint(conn, signer, at)
+
+    def ledger_checkpoint(self, size: int | None = None) -> StoredCheckpoint:
+        """The latest signed checkpoint, or the one of tree size ``size``, with its
+        cosignatures. Raises NotFoundError when there is none."""
+        from ceasefire import store_ledger
+
+        with self._errors(), self._engine.connect() as conn:
+            if size is not None:
+                return store_ledger.checkpoint_at(conn, size)
+            latest = store_ledger.latest_checkpoint(conn)
+        if latest is None:
+            raise NotFoundError(
+                "no signed checkpoint yet; sign one with `ceasefire ledger checkpoint`"
+            )
+        return latest
+
+    def ledger_add_cosignature(self, size: int, cosigner: str, line: str) -> StoredCheckpoint:
+        """Keep a cosigner's line (already verified by the caller) for checkpoint ``size``."""
+        from ceasefire import store_ledger
+
+        with self._errors(), self._write() as conn:
+            store_ledger.checkpoint_at(conn, size)
+            store_ledger.save_cosignature(conn, size, cosigner, line, datetime.now(UTC))
+            return store_ledger.checkpoint_at(conn, size)
+
+    def ledger_entries(self, record_id: str, *, kind: str | None = None) -> list[Entry]:
+        """The entries logged for a record id (``#N`` for entry N), oldest first."""
+        from ceasefire import store_ledger
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_ledger.find_entries(conn, record_id, kind)
+
+    def ledger_inclusion(self, index: int, size: int) -> list[bytes]:
+        """The inclusion proof of entry ``index`` in the tree of ``size`` (RFC 9162 2.1.3)."""
+        from ceasefire import store_ledger
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_ledger.inclusion_proof(conn, index, size)
+
+    def ledger_consistency(self, size1: int, size2: int) -> list[bytes]:
+        """The consistency proof between tree sizes (RFC 9162 2.1.4)."""
+        from ceasefire import store_ledger
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_ledger.consistency_proof(conn, size1, size2)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection in one read transaction: a consistent view for a long scan (the
+        ledger audit), whatever writers do meanwhile."""
+        with self._errors(), self._engine.connect() as conn, conn.begin():
+            yield conn
 
     # -- internals -----------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import Column, ColumnElement, Table, func, or_, select
 from sqlalchemy.engine import Connection
 
+from ceasefire import store_ledger
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
 from ceasefire.incidents import AUTOMATIC_STATUSES, STATUSES, Estimate, Incident
 from ceasefire.store import (
@@ -214,6 +215,31 @@ def _one_or_many(value: str | Sequence[str]) -> list[str]:
 def _sources_text(incident: Incident) -> str:
     n = len(incident.sources)
     return f"{n} independent source{'s' if n != 1 else ''}: {', '.join(incident.sources)}"
+
+
+#: How each logged table's rows become ledger leaves (see ceasefire.store_ledger).
+_LEAVES: Final = {
+    "status_changes": store_ledger.status_item,
+    "violations": store_ledger.violation_item,
+}
+
+
+def _insert_logged(
+    conn: Connection, dialect: _Dialect, table: Table, rows: list[dict[str, Any]], at: datetime
+) -> None:
+    """Insert rows of a logged table and append their leaves, in the caller's transaction.
+
+    The store numbers the rows itself (max + 1 under the write lock, as for incidents) so that
+    each leaf can name its row (``status/17``) before the insert."""
+    if not rows:
+        return
+    first = int(conn.execute(select(func.coalesce(func.max(table.c.seq), 0))).scalar_one()) + 1
+    for offset, row in enumerate(rows):
+        row["seq"] = first + offset
+    leaf = _LEAVES[table.name]
+    items = [leaf(row["seq"], row) for row in rows]
+    dialect.insert_rows(conn, table, rows)
+    store_ledger.append(conn, dialect, items, at)
 
 
 def _history_row(change: StatusChange) -> dict[str, Any]:
@@ -408,7 +434,7 @@ def save_incidents(
         incident_reports_table,
         [{"incident_id": ids[owner[r]], "report_id": r} for r in moved],
     )
-    dialect.insert_rows(conn, status_changes_table, [_history_row(c) for c in changes])
+    _insert_logged(conn, dialect, status_changes_table, [_history_row(c) for c in changes], at)
     return IncidentSaveResult(
         created=len(new_rows),
         updated=len(updates),
@@ -660,6 +686,7 @@ def known_parties(conn: Connection) -> set[str]:
 
 def set_status(
     conn: Connection,
+    dialect: _Dialect,
     incident_id: str,
     *,
     status: str,
@@ -713,7 +740,7 @@ def set_status(
             updated_at=at,
         )
     )
-    conn.execute(status_changes_table.insert(), [_history_row(change)])
+    _insert_logged(conn, dialect, status_changes_table, [_history_row(change)], at)
     return change
 
 
@@ -815,7 +842,10 @@ def save_violations(
             inserts.extend(dict(rows[key]) for _ in range(n))
     for part in _chunks(supersede):
         conn.execute(violations_table.update().where(_V.seq.in_(part)).values(superseded_at=at))
-    dialect.insert_rows(conn, violations_table, inserts)
+    store_ledger.append(
+        conn, dialect, [store_ledger.superseded_item(seq, at) for seq in sorted(supersede)], at
+    )
+    _insert_logged(conn, dialect, violations_table, inserts, at)
     return ViolationSaveResult(added=len(inserts), superseded=len(supersede), unchanged=unchanged)
 
 
@@ -900,7 +930,9 @@ def _agreement_body(agreement: Agreement) -> str:
     return _JSON(body)
 
 
-def register_agreement(conn: Connection, agreement: Agreement, at: datetime) -> bool:
+def register_agreement(
+    conn: Connection, dialect: _Dialect, agreement: Agreement, at: datetime
+) -> bool:
     body = _agreement_body(agreement)
     stored = conn.execute(
         select(_A.body).where(_A.agreement_id == agreement.id, _A.version == agreement.version)
@@ -912,16 +944,16 @@ def register_agreement(conn: Connection, agreement: Agreement, at: datetime) -> 
                 "with other content; a change of the agreement is a new version"
             )
         return False
-    conn.execute(
-        agreements_table.insert().values(
-            agreement_id=agreement.id,
-            version=agreement.version,
-            effective_from=agreement.effective_from,
-            title=agreement.title,
-            body=body,
-            registered_at=at,
-        )
-    )
+    row = {
+        "agreement_id": agreement.id,
+        "version": agreement.version,
+        "effective_from": agreement.effective_from,
+        "title": agreement.title,
+        "body": body,
+        "registered_at": at,
+    }
+    conn.execute(agreements_table.insert().values(**row))
+    store_ledger.append(conn, dialect, [store_ledger.agreement_item(row)], at)
     return True
 
 
