@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from ceasefire import ledger
 from ceasefire.errors import ConflictError, InputError, NotFoundError, StoreError
 from ceasefire.reports import Report
 from ceasefire.store import ENV_URL, Store
@@ -323,6 +324,9 @@ def test_a_killed_ingest_loses_no_acknowledged_batch(tmp_path: Path, when: str) 
         if when == "inside_transaction":
             assert total == size * (committed + 1), "an uncommitted batch survived"
         assert reopened.count_reports(bbox=(-180.0, -90.0, 180.0, 90.0)) == total
+        # The log holds exactly the stored reports: a leaf went in with its report, or neither.
+        assert reopened.ledger_state().size == total
+        assert ledger.audit(reopened).records["reports"] == total
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         (indexed,) = conn.execute("SELECT count(*) FROM reports_rtree").fetchone()

@@ -50,8 +50,10 @@ def _prepare(value: Any) -> Any:
         if not math.isfinite(value):
             raise _Slow
         magnitude = abs(value)
-        if value.is_integer() and magnitude < _INT_EXACT:
-            return int(value)
+        if value.is_integer():
+            if magnitude < _INT_EXACT:
+                return int(value)
+            raise _Slow  # repr would add ".0"; ECMAScript pads the shortest digits with zeros
         if 1e-4 <= magnitude < 1e16:
             return value
         raise _Slow
@@ -64,7 +66,7 @@ def _prepare(value: Any) -> Any:
         return out
     if isinstance(value, list | tuple):
         return [_prepare(item) for item in value]
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _INT_EXACT:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INT_EXACT:
         raise _Slow  # the reference refuses integers a double cannot hold; let it say so
     return value
 

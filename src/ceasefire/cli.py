@@ -794,5 +794,11 @@ def violations(
     out.print(table)
 
 
+# The ledger's commands live in their own module; registered last, as it imports this one.
+from ceasefire.cli_ledger import ledger_app  # noqa: E402
+
+app.add_typer(ledger_app, name="ledger")
+
+
 def main() -> None:
     app()

@@ -6,6 +6,7 @@ real deployment uses (simulate -> ingest -> place -> store) and summarises what 
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class DemoSummary:
     by_oblast: dict[str, int] = field(default_factory=dict)
     fusion: FuseResult | None = None
     verified: str | None = None  # an incident the demo monitor verified, to show the ladder
+    ledger: list[str] = field(default_factory=list)  # the signed record, and a proof checked
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(vars(self))
@@ -62,6 +64,7 @@ class DemoSummary:
             lines.append(self.fusion.render())
         if self.verified:
             lines.append(f"verified by the demo monitor: {self.verified}")
+        lines += self.ledger
         return "\n".join(lines)
 
 
@@ -96,6 +99,7 @@ def run_demo(db: str, *, seed: int = 7, progress: Any = None) -> DemoSummary:
         verified = _verify_one(store, agreement)
         if verified is not None:  # the status counts now include it
             fusion.by_status = dict(Counter(s.status for s in store.list_incidents()).most_common())
+        record = _sign_and_prove(store, night.parent / "demo-keys", agreement.parties)
     finally:
         store.close()
     zones: Counter[str] = Counter()
@@ -114,6 +118,7 @@ def run_demo(db: str, *, seed: int = 7, progress: Any = None) -> DemoSummary:
         by_oblast=dict(Counter(str(r.get("oblast")) for r in rows).most_common(8)),
         fusion=fusion,
         verified=verified,
+        ledger=record,
     )
 
 
@@ -140,3 +145,37 @@ def _verify_one(store: Store, agreement: Any) -> str | None:
         parties=tuple(agreement.parties),
     )
     return f"{change.incident_id} ({best.incident.event_type}, {best.incident.n_sources} sources)"
+
+
+#: The demo log's name (its checkpoints' origin).
+DEMO_ORIGIN = "ceasefire.demo/log"
+
+
+def _sign_and_prove(store: Store, keys: Path, parties: Any) -> list[str]:
+    """Sign a checkpoint, have each party cosign it, and check one report's proof as a party
+    would: with the bundle and the public keys alone. Keys and the bundle go to ``keys``."""
+    import shutil
+
+    from ceasefire import ledger
+    from ceasefire.notes import Signer
+
+    shutil.rmtree(keys, ignore_errors=True)  # the demo's own keys, made afresh with its database
+    log = Signer.generate(DEMO_ORIGIN)
+    ledger.write_key(log, keys / "log.key")
+    checkpoint = ledger.sign_checkpoint(store, log)
+    cosigners = []
+    for party in parties:
+        cosigner = Signer.generate(f"{party}-cosigner", cosigner=True)
+        ledger.write_key(cosigner, keys / f"{party}.key")
+        ledger.cosign_latest(store, cosigner, log.verifier())
+        cosigners.append(cosigner.verifier())
+    first = store.list_stored(limit=1)[0].report.id
+    bundle = ledger.prove(store, first)
+    (keys / "proof.json").write_text(json.dumps(bundle, indent=2) + "\n", encoding="utf-8")
+    checked = ledger.verify_bundle(bundle, log.verifier(), cosigners=cosigners, quorum=2)
+    return [
+        f"ledger: {checkpoint.size} entries; checkpoint signed by {DEMO_ORIGIN}, "
+        f"cosigned by {', '.join(checked.cosigners)}",
+        f"proof of report {first} (entry {bundle['leafIdx']}, {len(bundle['proof'])} hashes) "
+        f"verifies with the public keys alone: {keys / 'proof.json'}",
+    ]

@@ -22,16 +22,24 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from ceasefire import merkle, store_ledger
-from ceasefire.errors import InputError, NotFoundError, Problem, VerificationError
+from ceasefire.errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+    Problem,
+    VerificationError,
+)
 from ceasefire.notes import (
     Checkpoint,
     Signer,
@@ -51,12 +59,17 @@ from ceasefire.store_ledger import Entry, StoredCheckpoint
 
 __all__ = [
     "AuditReport",
+    "Verified",
+    "add_cosignature",
     "audit",
     "cosign_latest",
     "prove",
+    "read_signer",
+    "read_verifier",
     "sign_checkpoint",
     "verify_bundle",
     "verify_consistency_from",
+    "write_key",
 ]
 
 
@@ -390,7 +403,7 @@ def _check_nodes(conn: Connection, leaves: list[bytes], report: AuditReport) -> 
     for level, hashes in enumerate(merkle.complete_levels(leaves)):
         for i, digest in enumerate(hashes):
             while nxt is not None and (nxt[0], nxt[1]) < (level, i):
-                report.add(nxt[1] << nxt[0], f"a stored hash {nxt[:2]} has no entries under it")
+                _orphan(nxt, len(leaves), report)
                 nxt = next(stored, None)
             if nxt is None or (nxt[0], nxt[1]) != (level, i):
                 report.add(i << level, f"the stored hash of subtree {(level, i)} is missing")
@@ -401,7 +414,16 @@ def _check_nodes(conn: Connection, leaves: list[bytes], report: AuditReport) -> 
                 return
             nxt = next(stored, None)
     if nxt is not None:
-        report.add(nxt[1] << nxt[0], f"a stored hash {nxt[:2]} has no entries under it")
+        _orphan(nxt, len(leaves), report)
+
+
+def _orphan(node: tuple[int, int, bytes], n_leaves: int, report: AuditReport) -> None:
+    """A stored hash over entries that are not all there: named after the first one missing."""
+    level, index, _ = node
+    report.add(
+        max(index << level, n_leaves),
+        f"the stored hash of subtree {(level, index)} covers entries that are not stored",
+    )
 
 
 def _check_checkpoints(
@@ -425,6 +447,9 @@ def _check_checkpoints(
             report.add(good, f"checkpoint {checkpoint.size} does not verify: {exc}")
             return
         if signed.size != checkpoint.size or signed.root != root:
+            named = [entry for entry, _ in report.problems if good <= entry < checkpoint.size]
+            if named:  # an entry already named in this range explains the mismatch better
+                return
             report.add(
                 good,
                 f"entries {good}..{checkpoint.size - 1} are not what checkpoint {checkpoint.size}"
@@ -474,3 +499,48 @@ def _check_records(
     for (kind, record_id), left in unmatched.items():
         for idx, _ in left:
             report.add(idx, f"it logs {kind} {record_id}, which the store no longer holds")
+
+
+# -- key files ---------------------------------------------------------------------------------
+
+
+def write_key(signer: Signer, path: Path) -> Path:
+    """Save a private key (the C2SP ``PRIVATE+KEY+...`` string) readable by its owner only, and
+    its public verifier key beside it as ``<path>.pub``; returns the ``.pub`` path.
+
+    Raises
+    ------
+    ConflictError
+        The file exists: a key is never overwritten.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ConflictError(f"{path} exists; a key file is never overwritten") from None
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(signer.key + "\n")
+    public = path.with_name(path.name + ".pub")
+    public.write_text(signer.verifier().key + "\n", encoding="ascii")
+    return public
+
+
+def read_signer(path: Path) -> Signer:
+    """The private key saved by :func:`write_key`."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(str(path), "", f"cannot read the key file: {exc}")) from None
+    return Signer.from_key(text)
+
+
+def read_verifier(value: str) -> Verifier:
+    """A verifier key given as the key itself (``name+id+base64``) or as a file holding it."""
+    text = value.strip()
+    path = Path(text)
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(Problem(value, "", f"cannot read the key file: {exc}")) from None
+    return Verifier.from_key(text)

@@ -123,6 +123,8 @@ class Report(BaseModel):
     infrastructure: str | None = None
     people_affected: int | None = None
     notes: str | None = None
+    #: The submitter's Ed25519 signature over the rest (see :mod:`ceasefire.signing`).
+    signature: str | None = Field(default=None, max_length=400)
     extra: dict[str, Any] = Field(default_factory=dict)
 
     # -- shaping -------------------------------------------------------------------------------

@@ -65,8 +65,9 @@ if TYPE_CHECKING:
 
     from ceasefire.agreement import Agreement
     from ceasefire.incidents import Incident
-    from ceasefire.notes import Signer
+    from ceasefire.notes import Signer, Verifier
     from ceasefire.rules import Violation
+    from ceasefire.signing import TrustedKey
     from ceasefire.store_ledger import Appender, Entry, LedgerState, StoredCheckpoint
     from ceasefire.verification import StatusChange
 
@@ -439,6 +440,7 @@ class BulkWriter:
         self._now = datetime.now(UTC)
         self._first_seq: int | None = None  # highest seq before this writer's first insert
         self._ledger: Appender | None = None  # made at the first insert; one per transaction
+        self._keys: list[TrustedKey] | None = None  # trusted submitter keys, read when needed
         #: True once a write failed part-way: the block then rolls back, even if that was caught.
         self.broken = False
 
@@ -458,6 +460,8 @@ class BulkWriter:
         if self.broken:
             raise StoreError("an earlier write of this batch failed; leave the block")
         batch = reports if isinstance(reports, list) else list(reports)
+        if any(r.signature is not None for r in batch):
+            self._check_signatures(batch)
         if placements is not None and len(placements) != len(batch):
             raise ValueError(f"{len(placements)} placements for {len(batch)} reports")
         rows: dict[str, dict[str, Any]] = {}
@@ -522,6 +526,15 @@ class BulkWriter:
                 raise
         unchanged = tuple(stored) + tuple(repeated)
         return AddResult(len(new), len(unchanged), tuple(r["report_id"] for r in new), unchanged)
+
+    def _check_signatures(self, batch: list[Report]) -> None:
+        """Refuse the batch unless every signed report verifies with a trusted key."""
+        from ceasefire import store_ledger
+        from ceasefire.signing import check_signatures
+
+        if self._keys is None:
+            self._keys = store_ledger.trusted_keys(self._conn)
+        check_signatures(batch, self._keys)
 
 
 class _Dialect:
@@ -1323,6 +1336,21 @@ class Store:
 
         with self._errors(), self._engine.connect() as conn:
             return store_ledger.consistency_proof(conn, size1, size2)
+
+    def trust_key(self, verifier: Verifier, party: str | None = None) -> bool:
+        """Accept reports signed with this key, for ``submitted_by == party`` only when given.
+        True if newly trusted. Raises ConflictError for the same name and id with another key."""
+        from ceasefire import store_ledger
+
+        with self._errors(), self._write() as conn:
+            return store_ledger.trust_key(conn, verifier, party, datetime.now(UTC))
+
+    def trusted_keys(self) -> list[TrustedKey]:
+        """The submitter keys whose signed reports the store accepts."""
+        from ceasefire import store_ledger
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_ledger.trusted_keys(conn)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

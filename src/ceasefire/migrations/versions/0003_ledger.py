@@ -10,6 +10,8 @@ Create Date: 2026-11-23
   being the leaf hashes. Proofs are assembled from these rows, never by rehashing leaves.
 - ``ledger_checkpoints``: signed checkpoints (C2SP tlog-checkpoint as a signed note), one per
   tree size; ``ledger_cosignatures``: the parties' cosignature lines on them.
+- ``submitter_keys``: the public keys whose signed submissions the store accepts, each bound
+  to the ``submitted_by`` it may sign for (see :mod:`ceasefire.signing`).
 - ``ledger_state``: one row, the current size (the row writers lock to append in turn), the
   log's origin and its verifier key once the first checkpoint is signed.
 """
@@ -61,6 +63,15 @@ def upgrade() -> None:
             ["size"], ["ledger_checkpoints.size"], name="fk_ledger_cosignatures_checkpoint"
         ),
     )
+    op.create_table(
+        "submitter_keys",
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("key_id", sa.BigInteger, nullable=False),
+        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("party", sa.String(64)),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", "key_id", name="pk_submitter_keys"),
+    )
     state = op.create_table(
         "ledger_state",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
@@ -74,6 +85,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("ledger_state")
+    op.drop_table("submitter_keys")
     op.drop_table("ledger_cosignatures")
     op.drop_table("ledger_checkpoints")
     op.drop_table("ledger_nodes")

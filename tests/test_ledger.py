@@ -1,0 +1,434 @@
+"""The shared record over a real store: every record logged with it, checkpoints signed and
+cosigned, bundles that verify offline, and tampering with any row found and named."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from ceasefire import ledger, merkle
+from ceasefire.agreement import demo_agreement_path, load_agreement
+from ceasefire.canonical import canonical_json
+from ceasefire.cli import app
+from ceasefire.errors import ConflictError, ForbiddenError, InputError, VerificationError
+from ceasefire.notes import Signer
+from ceasefire.pipeline import fuse_store, ingest_reports
+from ceasefire.reports import Report
+from ceasefire.store import Store
+
+NOW = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
+LOG = Signer.generate("ceasefire.test/log")
+RU = Signer.generate("RU-cosigner", cosigner=True)
+UA = Signer.generate("UA-cosigner", cosigner=True)
+MEDIATOR = Signer.generate("mediator", cosigner=True)
+
+
+def report(i: int, **changes: Any) -> Report:
+    """Shelling reports near Huliaipole, two to a place and time, from two organisations."""
+    data: dict[str, Any] = {
+        "id": f"rep-{i:03d}",
+        "submitted_by": "mission" if i % 2 else "UA",
+        "source_kind": "patrol" if i % 2 else "party",
+        "observed_from": (NOW - timedelta(minutes=30 * (i // 2))).isoformat(),
+        "lon": 36.27 + 0.05 * (i // 2),
+        "lat": 47.66 - 0.01 * (i // 2),
+        "uncertainty_m": 250.0,
+        "event_type": "shelling",
+        "weapon_class": "artillery",
+        "count": 4 + i % 3,
+    }
+    data.update(changes)
+    return Report.model_validate(data, context={"now": NOW})
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with reports, incidents (status changes), violations and the agreement logged,
+    one monitor's decision, and a signed checkpoint."""
+    path = tmp_path_factory.mktemp("ledger") / "built.db"
+    agreement = load_agreement(demo_agreement_path())
+    with Store.open(path) as store:
+        ingest_reports(store, [report(i) for i in range(16)], agreement)
+        fuse_store(store, [agreement], now=NOW)
+        target = store.list_incidents(status="corroborated")[0].incident_id
+        store.set_status(target, status="verified", actor="monitor 7", basis="site visit", at=NOW)
+        ledger.sign_checkpoint(store, LOG)
+    return path
+
+
+@pytest.fixture
+def store(built: Path, tmp_path: Path) -> Iterator[Store]:
+    """A private copy of the built store."""
+    path = tmp_path / "copy.db"
+    shutil.copy(built, path)
+    with Store.open(path) as opened:
+        yield opened
+
+
+def db_file(store: Store) -> str:
+    return str(store._engine.url.database)
+
+
+# -- what is logged ------------------------------------------------------------------------------
+
+
+def test_every_record_and_state_change_is_a_leaf(store: Store) -> None:
+    kinds: dict[str, int] = {}
+    with sqlite3.connect(db_file(store)) as conn:
+        for kind, n in conn.execute("SELECT kind, count(*) FROM ledger_entries GROUP BY kind"):
+            kinds[kind] = n
+        (changes,) = conn.execute("SELECT count(*) FROM status_changes").fetchone()
+        (violations,) = conn.execute("SELECT count(*) FROM violations").fetchone()
+    assert kinds["report"] == 16
+    assert kinds["status_change"] == changes
+    assert kinds["violation"] == violations > 0
+    assert kinds["agreement"] == 1
+    assert store.ledger_state().size == sum(kinds.values())
+    report_ = ledger.audit(store, LOG.verifier())
+    assert report_.records["reports"] == 16
+    assert report_.checkpoints == 1
+
+
+def test_resubmitting_adds_no_leaf_and_a_refused_batch_adds_none(store: Store) -> None:
+    before = store.ledger_state().size
+    store.add_reports([report(1), report(2)])
+    assert store.ledger_state().size == before
+    with pytest.raises(ConflictError):
+        store.add_reports([report(100), report(1, count=99)])
+    assert store.ledger_state().size == before
+    store.add_reports([report(100)])
+    assert store.ledger_state().size == before + 1
+    assert store.ledger_entries("rep-100")[0].idx == before
+
+
+# -- checkpoints, proofs, cosignatures -----------------------------------------------------------
+
+
+def test_a_bundle_verifies_offline_with_the_log_key_only(store: Store) -> None:
+    bundle = json.loads(json.dumps(ledger.prove(store, "rep-007")))
+    assert set(bundle) >= {"record", "leafIdx", "treeSize", "leafHash", "proof", "root"}
+    result = ledger.verify_bundle(bundle, LOG.verifier())
+    assert result.size == bundle["treeSize"]
+    # The proof is what RFC 9162 gives over the whole tree of leaves.
+    with store.read() as conn:
+        from ceasefire.store_ledger import iter_entries
+
+        leaves = [e.leaf_hash for e in iter_entries(conn)]
+    assert merkle.root(leaves).hex() == bytes(store.ledger_checkpoint().root).hex()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda b: b["record"]["record"].update(count=40), id="record-changed"),
+        pytest.param(lambda b: b.update(leafIdx=b["leafIdx"] + 1), id="index-moved"),
+        pytest.param(lambda b: b["proof"].reverse(), id="proof-reordered"),
+        pytest.param(lambda b: b.update(root=b["proof"][0]), id="root-swapped"),
+        pytest.param(
+            lambda b: b.update(checkpoint=b["checkpoint"].replace("\n\n", "\nextra\n\n", 1)),
+            id="checkpoint-edited",
+        ),
+    ],
+)
+def test_a_doctored_bundle_fails(store: Store, change: Any) -> None:
+    bundle = ledger.prove(store, "rep-007")
+    change(bundle)
+    with pytest.raises((VerificationError, InputError)):
+        ledger.verify_bundle(bundle, LOG.verifier())
+
+
+def test_a_bundle_signed_by_another_log_fails(store: Store) -> None:
+    with pytest.raises(VerificationError, match="no signature from a known key"):
+        ledger.verify_bundle(ledger.prove(store, "rep-007"), Signer.generate("other").verifier())
+
+
+def test_the_log_refuses_a_second_key(store: Store) -> None:
+    store.add_reports([report(101)])
+    with pytest.raises(ForbiddenError, match="refusing to sign"):
+        ledger.sign_checkpoint(store, Signer.generate("ceasefire.test/log"))
+
+
+def test_consistency_from_a_saved_checkpoint(store: Store) -> None:
+    saved = store.ledger_checkpoint().text
+    store.add_reports([report(i) for i in range(200, 230)])
+    ledger.sign_checkpoint(store, LOG)
+    result = ledger.verify_consistency_from(store, saved, LOG.verifier())
+    assert result.size == store.ledger_state().size
+    # The same checkpoint is consistent with itself; one from another log is refused.
+    assert ledger.verify_consistency_from(store, store.ledger_checkpoint().text, LOG.verifier())
+    other = Signer.generate("ceasefire.test/other")
+    with pytest.raises(VerificationError):
+        ledger.verify_consistency_from(store, saved, other.verifier())
+
+
+def test_a_log_cut_back_fails_consistency(store: Store, tmp_path: Path) -> None:
+    """A store rolled back to an older copy, and re-signed with the stolen key, still cannot
+    pass a party holding a later checkpoint."""
+    older = tmp_path / "older.db"
+    shutil.copy(db_file(store), older)
+    store.add_reports([report(i) for i in range(300, 310)])
+    ledger.sign_checkpoint(store, LOG)
+    later = store.ledger_checkpoint().text
+    with Store.open(older) as rolled_back:
+        rolled_back.add_reports([report(400)])  # a different history of the same size
+        ledger.sign_checkpoint(rolled_back, LOG)
+        with pytest.raises(VerificationError, match="cut back"):
+            ledger.verify_consistency_from(rolled_back, later, LOG.verifier())
+
+
+def test_cosignatures_k_of_n(store: Store) -> None:
+    saved = store.ledger_checkpoint().text
+    store.add_reports([report(500)])
+    ledger.sign_checkpoint(store, LOG)
+    ledger.cosign_latest(store, UA, LOG.verifier(), since=saved, timestamp=1_790_000_000)
+    trusted = [RU.verifier(), UA.verifier(), MEDIATOR.verifier()]
+    bundle = ledger.prove(store, "rep-500")
+    assert ledger.verify_bundle(bundle, LOG.verifier(), cosigners=trusted, quorum=1).cosigners == (
+        "UA-cosigner",
+    )
+    with pytest.raises(VerificationError, match="1 trusted cosignature"):
+        ledger.verify_bundle(bundle, LOG.verifier(), cosigners=trusted, quorum=2)
+    ledger.cosign_latest(store, RU, LOG.verifier(), timestamp=1_790_000_100)
+    bundle = ledger.prove(store, "rep-500")
+    checked = ledger.verify_bundle(bundle, LOG.verifier(), cosigners=trusted, quorum=2)
+    assert sorted(checked.cosigners) == ["RU-cosigner", "UA-cosigner"]
+    # A cosignature from a key the client does not trust does not count.
+    with pytest.raises(VerificationError):
+        ledger.verify_bundle(bundle, LOG.verifier(), cosigners=[MEDIATOR.verifier()], quorum=1)
+
+
+# -- tampering -----------------------------------------------------------------------------------
+
+TAMPERING = {
+    # entry 5's content edited in place
+    "entry-changed": (
+        "UPDATE ledger_entries SET body = replace(body, '\"count\":', '\"count\":1') WHERE idx = 5",
+        5,
+    ),
+    "entry-deleted": ("DELETE FROM ledger_entries WHERE idx = 9", 9),
+    # entries 3 and 11 swap places (their content and leaf hashes move together)
+    "entries-reordered": (
+        "UPDATE ledger_entries SET idx = -1 WHERE idx = 3;"
+        "UPDATE ledger_entries SET idx = 3 WHERE idx = 11;"
+        "UPDATE ledger_entries SET idx = 11 WHERE idx = -1",
+        3,
+    ),
+    "entry-inserted": (
+        "INSERT INTO ledger_entries (idx, kind, record_id, body, appended_at) "
+        "SELECT (SELECT max(idx) + 1 FROM ledger_entries), kind, record_id, body, appended_at "
+        "FROM ledger_entries WHERE idx = 2",
+        None,  # the log's size: past every real entry
+    ),
+    "leaf-hash-changed": (
+        "UPDATE ledger_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 6",
+        6,
+    ),
+    "report-row-changed": (
+        "UPDATE reports SET body = replace(body, '\"count\": 5', '\"count\": 50') "
+        "WHERE report_id = 'rep-004'",
+        "rep-004",
+    ),
+    "report-row-deleted": (
+        "DELETE FROM incident_reports WHERE report_id = 'rep-010';"
+        "DELETE FROM reports WHERE report_id = 'rep-010'",
+        "rep-010",
+    ),
+    "status-change-changed": (
+        "UPDATE status_changes SET actor = 'someone else' WHERE to_status = 'verified'",
+        "status/",
+    ),
+}
+
+
+def _entry_of(store: Store, what: Any) -> int:
+    if what is None:
+        return store.ledger_state().size
+    if isinstance(what, int):
+        return what
+    if what == "status/":
+        return next(
+            e.idx
+            for e in _all(store)
+            if e.kind == "status_change" and '"to_status":"verified"' in e.body
+        )
+    return store.ledger_entries(what)[0].idx
+
+
+def _all(store: Store) -> list[Any]:
+    from ceasefire.store_ledger import iter_entries
+
+    with store.read() as conn:
+        return list(iter_entries(conn))
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERING))
+def test_tampering_names_the_first_bad_entry(store: Store, case: str) -> None:
+    sql, where = TAMPERING[case]
+    expected = _entry_of(store, where)
+    ledger.audit(store, LOG.verifier())  # holds before
+    with sqlite3.connect(db_file(store)) as conn:
+        conn.executescript(sql)
+    with pytest.raises(VerificationError) as caught:
+        ledger.audit(store, LOG.verifier())
+    assert caught.value.entry == expected, str(caught.value)
+    assert f"first bad entry: {expected}" in str(caught.value)
+
+
+def test_a_consistent_rewrite_is_caught_by_the_signed_checkpoint(store: Store) -> None:
+    """Someone edits entry 4 and recomputes every stored hash: only the signature catches it,
+    and the audit says the entries up to that checkpoint are not what it signed."""
+    with store.read() as conn:
+        from ceasefire.store_ledger import iter_entries
+
+        entries = list(iter_entries(conn))
+    bodies = [e.body for e in entries]
+    bodies[4] = bodies[4].replace('"count":', '"count":1', 1)
+    leaves = [merkle.leaf_hash(b.encode()) for b in bodies]
+    with sqlite3.connect(db_file(store)) as conn:
+        conn.execute("UPDATE ledger_entries SET body = ? WHERE idx = 4", (bodies[4],))
+        conn.execute("DELETE FROM ledger_nodes")
+        conn.executemany(
+            "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)",
+            list(merkle.complete_nodes(leaves)),
+        )
+        # ... and the report row too, so the tables agree with the forged entry.
+        rid = json.loads(bodies[4])["id"]
+        conn.execute(
+            "UPDATE reports SET body = ? WHERE report_id = ?",
+            (json.dumps(json.loads(bodies[4])["record"]), rid),
+        )
+    with pytest.raises(VerificationError, match="not what checkpoint") as caught:
+        ledger.audit(store, LOG.verifier())
+    assert caught.value.entry == 0  # no earlier checkpoint holds: the bad entry is in 0..size-1
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def test_cli_round_trip(store: Store, tmp_path: Path) -> None:
+    db = db_file(store)
+    keys = tmp_path / "keys"
+    made = runner.invoke(
+        app, ["ledger", "keygen", "UA-cosigner", "--out", str(keys / "ua.key"), "--cosigner"]
+    )
+    assert made.exit_code == 0, made.output
+    assert (keys / "ua.key").stat().st_mode & 0o077 == 0
+    log_pub = tmp_path / "log.pub"
+    log_pub.write_text(LOG.verifier().key + "\n")
+    log_key = tmp_path / "log.key"
+    log_key.write_text(LOG.key + "\n")
+
+    saved = tmp_path / "seen.checkpoint"
+    shown = runner.invoke(app, ["ledger", "checkpoint", "--db", db, "--save", str(saved)])
+    assert shown.exit_code == 0 and shown.output.startswith("ceasefire.test/log\n")
+    store.add_reports([report(600)])
+    signed = runner.invoke(app, ["ledger", "checkpoint", "--db", db, "--sign", str(log_key)])
+    assert signed.exit_code == 0, signed.output
+    cosigned = runner.invoke(
+        app,
+        [
+            "ledger",
+            "cosign",
+            "--db",
+            db,
+            "--key",
+            str(keys / "ua.key"),
+            "--log-key",
+            str(log_pub),
+            "--since",
+            str(saved),
+        ],
+    )
+    assert cosigned.exit_code == 0, cosigned.output
+    assert "\u2014 UA-cosigner " in cosigned.output
+
+    proved = runner.invoke(app, ["ledger", "prove", "rep-600", "--db", db, "--json"])
+    assert proved.exit_code == 0, proved.output
+    bundle = tmp_path / "rep-600.json"
+    bundle.write_text(proved.output)
+    ok = runner.invoke(
+        app,
+        [
+            "ledger",
+            "verify",
+            "--bundle",
+            str(bundle),
+            "--log-key",
+            str(log_pub),
+            "--cosigner",
+            str(keys / "ua.key.pub"),
+            "--quorum",
+            "1",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "ok: entry" in ok.output
+
+    audited = runner.invoke(
+        app, ["ledger", "verify", "--db", db, "--log-key", str(log_pub), "--checkpoint", str(saved)]
+    )
+    assert audited.exit_code == 0, audited.output
+    assert "extends the saved checkpoint" in audited.output and "ledger verified" in audited.output
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE ledger_entries SET body = body || ' ' WHERE idx = 12")
+    failed = runner.invoke(app, ["ledger", "verify", "--db", db, "--log-key", str(log_pub)])
+    assert failed.exit_code == 1
+    assert "first bad entry: 12" in failed.output
+
+
+# -- canonical JSON ------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_values)
+def test_canonical_json_is_rfc8785(value: Any) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+        with pytest.raises(InputError):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (250.0, b"250"),
+        (2.0**53, b"9007199254740992"),
+        (1e16, b"10000000000000000"),
+        (1.5e-5, b"0.000015"),
+        (1e21, b"1e+21"),
+        (1e-7, b"1e-7"),
+        (0.1, b"0.1"),
+        (-0.0, b"0"),
+        ({"b": 1, "a": [True, None]}, b'{"a":[true,null],"b":1}'),
+        ("\u2028\x7f\x1f", '"\u2028\x7f\\u001f"'.encode()),
+    ],
+)
+def test_canonical_json_examples(value: Any, text: bytes) -> None:
+    assert canonical_json(value) == text
