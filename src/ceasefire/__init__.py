@@ -23,7 +23,9 @@ _EXPORTS: dict[str, str] = {
     "Agreement": "ceasefire.agreement",
     "AgreementError": "ceasefire.errors",
     "Anchor": "ceasefire.agreement",
+    "AuditReport": "ceasefire.ledger",
     "CeasefireError": "ceasefire.errors",
+    "Checkpoint": "ceasefire.notes",
     "ConflictError": "ceasefire.errors",
     "Estimate": "ceasefire.incidents",
     "ForbiddenError": "ceasefire.errors",
@@ -46,18 +48,25 @@ _EXPORTS: dict[str, str] = {
     "Problem": "ceasefire.errors",
     "ProhibitedAct": "ceasefire.agreement",
     "Report": "ceasefire.reports",
+    "Signer": "ceasefire.notes",
     "SimConfig": "ceasefire.simulate",
     "SimStats": "ceasefire.simulate",
     "Simulation": "ceasefire.simulate",
     "StatusChange": "ceasefire.verification",
     "Store": "ceasefire.store",
     "StoreError": "ceasefire.errors",
+    "StoredCheckpoint": "ceasefire.store_ledger",
     "StoredIncident": "ceasefire.store",
     "StoredReport": "ceasefire.store",
+    "VerificationError": "ceasefire.errors",
+    "Verifier": "ceasefire.notes",
     "Violation": "ceasefire.rules",
     "Zone": "ceasefire.agreement",
     "ZoneSummary": "ceasefire.agreement",
+    "audit": "ceasefire.ledger",
+    "canonical_json": "ceasefire.canonical",
     "check_agreement": "ceasefire.agreement",
+    "cosign_latest": "ceasefire.ledger",
     "demo_agreement_path": "ceasefire.agreement",
     "describe": "ceasefire.agreement",
     "fuse": "ceasefire.fusion",
@@ -72,12 +81,19 @@ _EXPORTS: dict[str, str] = {
     "load_gazetteer": "ceasefire.gazetteer",
     "parse_file": "ceasefire.intake",
     "place_reports": "ceasefire.pipeline",
+    "prove": "ceasefire.ledger",
     "read_reports": "ceasefire.intake",
     "resolve_observer": "ceasefire.reports",
     "side_of_line": "ceasefire.agreement",
+    "sign_checkpoint": "ceasefire.ledger",
+    "sign_report": "ceasefire.signing",
     "simulate": "ceasefire.simulate",
     "summarise": "ceasefire.incidents",
     "validate_report": "ceasefire.reports",
+    "verify_bundle": "ceasefire.ledger",
+    "verify_consistency": "ceasefire.merkle",
+    "verify_consistency_from": "ceasefire.ledger",
+    "verify_inclusion": "ceasefire.merkle",
     "write_reports": "ceasefire.export",
     "write_simulation": "ceasefire.simulate",
     "zone_polygons": "ceasefire.agreement",
@@ -116,6 +132,7 @@ if TYPE_CHECKING:
         zone_polygons,
         zone_summaries,
     )
+    from ceasefire.canonical import canonical_json
     from ceasefire.errors import (
         AgreementError,
         CeasefireError,
@@ -125,6 +142,7 @@ if TYPE_CHECKING:
         NotFoundError,
         Problem,
         StoreError,
+        VerificationError,
     )
     from ceasefire.export import write_reports
     from ceasefire.fusion import (
@@ -140,6 +158,17 @@ if TYPE_CHECKING:
     from ceasefire.geo import GeoEngine, Placement
     from ceasefire.incidents import Estimate, Incident, summarise
     from ceasefire.intake import ParseResult, parse_file, read_reports
+    from ceasefire.ledger import (
+        AuditReport,
+        audit,
+        cosign_latest,
+        prove,
+        sign_checkpoint,
+        verify_bundle,
+        verify_consistency_from,
+    )
+    from ceasefire.merkle import verify_consistency, verify_inclusion
+    from ceasefire.notes import Checkpoint, Signer, Verifier
     from ceasefire.pipeline import (
         FuseResult,
         IngestResult,
@@ -150,6 +179,8 @@ if TYPE_CHECKING:
     )
     from ceasefire.reports import Location, Report, resolve_observer, validate_report
     from ceasefire.rules import Violation, in_force, judge, judge_under
+    from ceasefire.signing import sign_report
     from ceasefire.simulate import SimConfig, SimStats, Simulation, simulate, write_simulation
     from ceasefire.store import AddResult, Store, StoredIncident, StoredReport
+    from ceasefire.store_ledger import StoredCheckpoint
     from ceasefire.verification import StatusChange
