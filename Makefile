@@ -32,8 +32,12 @@ lint: $(BIN)/.installed-test
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-## bench: the quick benchmarks (one JSON line per measurement)
-bench: $(BIN)/.installed
+$(BIN)/.installed-bench: $(BIN)/.installed-test
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $@
+
+## bench: the quick benchmarks (one JSON line per measurement), peers installed first
+bench: $(BIN)/.installed-bench
 	@for b in benchmarks/*.py; do $(BIN)/python $$b --quick || exit 1; done
 
 clean:
