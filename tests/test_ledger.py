@@ -432,3 +432,17 @@ def test_canonical_json_is_rfc8785(value: Any) -> None:
 )
 def test_canonical_json_examples(value: Any, text: bytes) -> None:
     assert canonical_json(value) == text
+
+
+def test_proof_hashes_are_read_by_key_not_by_scanning(store: Store) -> None:
+    """The node lookup must search the primary key once per node: SQLite planned the plain
+    ``(level, idx) IN (...)`` form as a scan of the whole table (45 ms a proof at 200k leaves)."""
+    from ceasefire.store_ledger import _sqlite_fetch_sql
+
+    with sqlite3.connect(db_file(store)) as conn:
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN " + _sqlite_fetch_sql(3), (0, 1, 1, 2, 2, 0)
+        ).fetchall()
+    details = " | ".join(str(row[-1]) for row in plan)
+    assert "SEARCH n USING PRIMARY KEY" in details, details
+    assert "SCAN n" not in details, details
