@@ -8,6 +8,7 @@ command; errors reach the one handler in :mod:`ceasefire.cli`.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +41,16 @@ CosignerOpt = Annotated[
 QuorumOpt = Annotated[
     int, typer.Option("--quorum", help="Cosignatures from trusted cosigners required.")
 ]
+
+
+def _emit(note: str) -> None:
+    """A note exactly as it is (no wrapping: a signature line must survive copy and paste)."""
+    sys.stdout.write(note)
+
+
+def _say(*lines: object) -> None:
+    """One message, never wrapped (keys, roots and signatures are long single words)."""
+    out.print(*lines, soft_wrap=True)
 
 
 def _read_json(path: Path, what: str) -> dict[str, object]:
@@ -76,7 +87,7 @@ def keygen(
 
     signer = Signer.generate(name, cosigner=cosigner)
     public = write_key(signer, out_file)
-    out.print(f"private key: {out_file}\npublic key:  {public}\n{signer.verifier().key}")
+    _say(f"private key: {out_file}\npublic key:  {public}\n{signer.verifier().key}")
 
 
 @ledger_app.command("checkpoint")
@@ -108,7 +119,7 @@ def checkpoint(
             {"size": latest.size, "signed_at": latest.signed_at.isoformat(), "note": latest.text}
         )
     else:
-        out.print(latest.text, end="")
+        _emit(latest.text)
 
 
 @ledger_app.command("cosign")
@@ -133,7 +144,7 @@ def cosign(
     old = None if since is None else _read_text(since, "checkpoint")
     with Store.open(db) as store:
         done = cosign_latest(store, read_signer(key), read_verifier(log_key), since=old)
-    out.print(done.text, end="")
+    _emit(done.text)
 
 
 @ledger_app.command("prove")
@@ -158,7 +169,7 @@ def prove(
     if as_json:
         _print_json(bundle)
     else:
-        out.print(
+        _say(
             f"entry {bundle['leafIdx']} of {bundle['treeSize']} "
             f"({bundle['record']['kind']} {bundle['record']['id']}), "
             f"{len(bundle['proof'])} proof hashes, root {bundle['root']}"
@@ -200,7 +211,7 @@ def verify(
             cosigners=cosigners,
             quorum=quorum,
         )
-        out.print(f"ok: {result}")
+        _say(f"ok: {result}")
         return
     verifier = None if log_key is None else ledger.read_verifier(log_key)
     with Store.open(db, migrate=False) as store:
@@ -218,11 +229,11 @@ def verify(
                 cosigners=cosigners,
                 quorum=quorum,
             )
-            out.print(f"ok: {result}")
+            _say(f"ok: {result}")
         report = ledger.audit(store, verifier)
     if verifier is None:
         err.print("warning: checked with the log key stored in the database; pass --log-key")
-    out.print(f"ok: {report}")
+    _say(f"ok: {report}")
 
 
 @ledger_app.command("trust")
@@ -244,7 +255,7 @@ def trust(
     with Store.open(db) as store:
         added = store.trust_key(verifier, party)
     what = "now trusted" if added else "already trusted"
-    out.print(f"{verifier.name}+{verifier.key_id:08x} {what} for {party or 'any submitter'}")
+    _say(f"{verifier.name}+{verifier.key_id:08x} {what} for {party or 'any submitter'}")
 
 
 @ledger_app.command("sign-reports")
@@ -268,4 +279,4 @@ def sign_reports(
             signed = sign_report(report, signer)
             sink.write(json.dumps(signed.to_dict(), ensure_ascii=False) + "\n")
             n += 1
-    out.print(f"{n} report(s) signed by {signer.name}+{signer.key_id:08x} -> {out_file}")
+    _say(f"{n} report(s) signed by {signer.name}+{signer.key_id:08x} -> {out_file}")
