@@ -446,3 +446,9 @@ def test_proof_hashes_are_read_by_key_not_by_scanning(store: Store) -> None:
     details = " | ".join(str(row[-1]) for row in plan)
     assert "SEARCH n USING PRIMARY KEY" in details, details
     assert "SCAN n" not in details, details
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 2**53, "lone \ud800", {1: "x"}])
+def test_values_without_a_canonical_form_are_input_errors(value: Any) -> None:
+    with pytest.raises(InputError, match="no canonical JSON form"):
+        canonical_json(value)
