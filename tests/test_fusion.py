@@ -7,9 +7,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import DBSCAN
 
-from ceasefire._linking import eps_components, same_partition
+from ceasefire import _fuser_index
+from ceasefire._fuser_index import SpaceTimeGrid
+from ceasefire._linking import _first_appearance, eps_components, same_partition
 from ceasefire.agreement import Agreement, demo_agreement_path, load_agreement
 from ceasefire.errors import InputError
 from ceasefire.fusion import (
@@ -18,16 +22,24 @@ from ceasefire.fusion import (
     FusionConfig,
     FusionInput,
     Neighbourhood,
+    Partition,
+    _anchored,
+    _choose,
+    _coarse_links,
+    _gap,
+    anchor_mask,
     fuse,
     fusion_columns,
     fusion_input,
     partition_keys,
+    scaled_points,
 )
 from ceasefire.geo import GeoEngine
 from ceasefire.incidents import summarise
 from ceasefire.reports import validate_report
 from ceasefire.simulate import SimConfig, simulate
 from ceasefire.store import StoredReport
+from ceasefire.vocab import EVENT_TYPES
 
 T0 = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)
 NOW = datetime(2026, 3, 12, tzinfo=UTC)
@@ -393,3 +405,290 @@ def test_wider_neighbourhood_links_more(engine: GeoEngine) -> None:
     groups = dict(DEFAULT_GROUPS)
     groups["fire"] = (groups["fire"][0], Neighbourhood(5_000.0, 900.0))
     assert groups_of(items, engine, groups=groups) == [{"a", "b"}]
+
+
+# --- space-time grids ------------------------------------------------------------------------------
+
+
+def _edgy(rng: np.random.Generator, n: int, span: float, steps: tuple[float, ...]) -> Any:
+    """Whole numbers in ``+-span``, a third of them exactly on a multiple of one of ``steps``
+    (cell edges, bucket edges), so the arithmetic at the edges is exact and the edge is hit."""
+    v = rng.integers(-int(span), int(span), n).astype(np.float64)
+    on = rng.random(n) < 1 / 3
+    step = np.array(steps)[rng.integers(0, len(steps), n)]
+    v[on] = np.round(v[on] / step[on]) * step[on]
+    return v
+
+
+def test_grid_lookup_finds_all_a_brute_force_scan_finds_at_cell_and_bucket_edges() -> None:
+    rng = np.random.default_rng(11)
+    base, bucket = [13_000.0, 9_000.0], [3_600, 7_200]
+    grid = SpaceTimeGrid(base, bucket)
+    n = 4_000
+    g = rng.integers(0, 2, n)
+    level = rng.integers(0, 4, n)
+    x = _edgy(rng, n, 400_000, (13_000.0, 52_000.0, 9_000.0, 36_000.0, 208_000.0))
+    y = _edgy(rng, n, 400_000, (13_000.0, 52_000.0, 9_000.0))
+    t0 = _edgy(rng, n, 200_000, (3_600.0, 7_200.0, 14_400.0)).astype(np.int64)
+    t1 = t0 + rng.choice([0, 1, 3_599, 3_600, 20_000], n)
+    half = n // 2
+    for i in range(half):  # one by one, and the rest at once: the same cells
+        grid.add(i, int(g[i]), int(level[i]), float(x[i]), float(y[i]), int(t0[i]), int(t1[i]))
+    rest = np.arange(half, n)
+    grid.add_many(rest, g[rest], level[rest], x[rest], y[rest], t0[rest], t1[rest])
+    for _ in range(300):
+        qg, ql = int(rng.integers(0, 2)), int(rng.integers(0, 4))
+        qx, qy = float(_edgy(rng, 1, 400_000, (13_000.0,))[0]), float(rng.integers(-4, 4) * 9_000)
+        r = float(rng.choice([0.0, 9_000.0, 13_000.0, 40_000.0, 150_000.0]))
+        lo = float(_edgy(rng, 1, 200_000, (3_600.0,))[0])
+        hi = lo + float(rng.choice([0, 3_600, 10_000]))
+        found: list[int] = []
+        grid.near(found, qg, ql, qx, qy, r, lo, hi)
+        brute = np.flatnonzero(
+            (g == qg)
+            & (level == ql)
+            & (np.abs(x - qx) <= r)
+            & (np.abs(y - qy) <= r)
+            & (t0 <= hi)
+            & (t1 >= lo)
+        )
+        assert set(brute.tolist()) <= set(found)
+        assert all(g[i] == qg and level[i] == ql for i in found)
+    for i in range(n):
+        grid.remove(i, int(g[i]), int(level[i]), float(x[i]), float(y[i]), int(t0[i]), int(t1[i]))
+    assert grid.cells == {}  # every cell an item was filed in is found again
+
+
+def test_bulk_grid_join_yields_each_pair_in_reach_once_and_a_query_in_one_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_fuser_index, "_PAIR_BLOCK", 64)  # many blocks
+    monkeypatch.setattr(_fuser_index, "_QUERY_BLOCK", 50)
+    rng = np.random.default_rng(5)
+    n, m = 3_000, 700
+    steps = (13_000.0, 52_000.0, 208_000.0)
+    px, py = _edgy(rng, n, 300_000, steps), _edgy(rng, n, 300_000, steps)
+    pg = rng.integers(0, 2, n).astype(np.int16)
+    pt0 = _edgy(rng, n, 100_000, (3_600.0,)).astype(np.int64)
+    pt1 = pt0 + rng.choice([0, 60, 3_600, 30_000], n)
+    qx, qy = _edgy(rng, m, 300_000, steps), _edgy(rng, m, 300_000, steps)
+    qg = rng.integers(0, 2, m).astype(np.int16)
+    # Town-sized boxes and oblast-sized ones (a region-level report reaches 350 km).
+    qr = rng.choice([0.0, 6_500.0, 13_000.0, 40_000.0, 350_000.0], m)
+    lo = _edgy(rng, m, 100_000, (3_600.0,))
+    hi = lo + rng.choice([0.0, 900.0, 20_000.0], m)
+    blocks = list(
+        _fuser_index.grid_pairs(
+            (px, py, pg, pt0, pt1), (qx, qy, qg, qr, lo, hi), np.array([13_000.0, 9_000.0])
+        )
+    )
+    assert len(blocks) > 10
+    seen = [set(q.tolist()) for q, _ in blocks]
+    assert sum(len(s) for s in seen) == len(set().union(*seen))  # no query in two blocks
+    qi = np.concatenate([q for q, _ in blocks])
+    pi = np.concatenate([p for _, p in blocks])
+    pairs = set(zip(qi.tolist(), pi.tolist(), strict=True))
+    assert len(pairs) == qi.size  # no pair twice
+    near = (
+        (pg[None, :] == qg[:, None])
+        & (np.abs(px[None, :] - qx[:, None]) <= qr[:, None])
+        & (np.abs(py[None, :] - qy[:, None]) <= qr[:, None])
+        & (pt0[None, :] <= hi[:, None])
+        & (pt1[None, :] >= lo[:, None])
+    )
+    brute = set(zip(*(a.tolist() for a in np.nonzero(near)), strict=True))
+    assert brute <= pairs
+    assert all(pg[p] == qg[q] for q, p in pairs)
+
+
+def _snap(rng: np.random.Generator, v: Any, steps: tuple[float, ...]) -> Any:
+    """A sixth of ``v`` moved exactly onto a multiple of one of ``steps``."""
+    on = rng.random(v.size) < 1 / 6
+    step = np.array(steps)[rng.integers(0, len(steps), v.size)]
+    out = v.copy()
+    out[on] = np.round(v[on] / step[on]) * step[on]
+    return out
+
+
+def _random_reports(seed: int, n: int, config: FusionConfig) -> FusionInput:
+    """Reports of events in a 120 km square over two days: anchors, town-level and oblast-level
+    reports, a sixth of places and times moved onto grid cell and time bucket edges."""
+    rng = np.random.default_rng(seed)
+    types = np.array(["shelling", "explosion", "missile_strike", "weapon_sighting", "mine"])
+    n_events = n // 5
+    event = rng.integers(0, n_events, n)
+    etype = types[rng.choice(len(types), n_events, p=[0.5, 0.2, 0.1, 0.1, 0.1])][event]
+    etype[rng.random(n) < 0.1] = "explosion"
+    kind = rng.choice(3, n, p=[0.6, 0.28, 0.12])  # anchor, town-level, oblast-level
+    u = np.select(
+        [kind == 0, kind == 1],
+        [rng.uniform(50, 3_000, n), rng.uniform(2_000, 30_000, n)],
+        rng.uniform(30_000, 350_000, n),
+    )
+    spread = np.minimum(np.where(kind == 0, 700.0, u / 3), 20_000.0)
+    steps = (13_000.0, 52_000.0, 10_000.0, 18_000.0, 40_000.0)
+    x = _snap(rng, rng.uniform(-60_000, 60_000, n_events)[event] + rng.normal(0, spread), steps)
+    y = _snap(rng, rng.uniform(-60_000, 60_000, n_events)[event] + rng.normal(0, spread), steps)
+    when = rng.integers(0, 2 * 86_400, n_events)[event]
+    when += np.where(kind == 0, rng.integers(-300, 300, n), rng.integers(-3_600, 0, n))
+    t0 = 1_773_000_000 + _snap(rng, when, (3_600, 7_200, 14_400, 86_400)).astype(np.int64)
+    length = np.where(kind == 0, rng.integers(0, 400, n), rng.integers(600, 6 * 3_600, n))
+    models = np.array([-1, -1, -1, -1, 7, 9], dtype=np.int64)
+    codes = {t: i for i, t in enumerate(EVENT_TYPES)}
+    return FusionInput(
+        ids=np.array([f"r{i:05d}" for i in range(n)], dtype=object),
+        x=x,
+        y=y,
+        t0=t0,
+        t1=t0 + length,
+        uncertainty_m=u,
+        region=kind == 2,
+        group=config.group_codes(etype.tolist()),
+        etype=np.array([codes[t] for t in etype], dtype=np.int16),
+        wclass=rng.choice([-1, -1, -1, 1, 2], n).astype(np.int16),
+        wmodel=models[rng.integers(0, models.size, n)],
+        claim=rng.choice([0, 0, 1, -1], n).astype(np.int8),
+        side=rng.choice([1, -1], n).astype(np.int8),
+    )
+
+
+def _brute_force_fuse(inp: FusionInput, config: FusionConfig) -> Partition:
+    """:func:`fuse` with every (coarse, incident) and (coarse, coarse) pair tested: no index."""
+    anchor = anchor_mask(inp, config)
+    labels = np.full(len(inp), -1, dtype=np.int64)
+    ai, co = np.flatnonzero(anchor), np.flatnonzero(~anchor)
+    labels[ai] = eps_components(scaled_points(inp.take(ai), config))
+    k = int(labels[ai].max()) + 1
+    coarse = inp.take(co)
+    inc = _anchored(inp.take(ai), labels[ai], k)
+    ci, ki = _choose(
+        coarse, np.repeat(np.arange(co.size), k), inc, np.tile(np.arange(k), co.size), config
+    )
+    labels[co[ci]] = ki
+    free = co[labels[co] < 0]
+    a, b = (v.ravel() for v in np.meshgrid(np.arange(free.size), np.arange(free.size)))
+    ok = _coarse_links(inp.take(free), a, b, config)
+    graph = coo_matrix((np.ones(int(ok.sum())), (a[ok], b[ok])), shape=(free.size, free.size))
+    labels[free] = k + connected_components(graph, directed=False)[1]
+    return Partition(_first_appearance(labels), anchor)
+
+
+@pytest.mark.parametrize("region_joins", ["sole", "best"])
+def test_bulk_and_incremental_equal_a_brute_force_scan_on_edgy_random_reports(
+    region_joins: Any,
+) -> None:
+    config = FusionConfig(region_joins=region_joins)
+    inp = _random_reports(1, 1_500, config)
+    brute = _brute_force_fuse(inp, config)
+    assert 100 < brute.n_incidents < 1_000  # linked, joined and grouped: a real test
+    assert partition_keys(inp, fuse(inp, config)) == partition_keys(inp, brute)
+    fuser = Fuser(config)
+    fuser.add(inp.take(np.random.default_rng(2).permutation(len(inp))))
+    assert partition_keys(fuser.inputs(), fuser.partition()) == partition_keys(inp, brute)
+
+
+def test_fuser_lookups_equal_a_brute_force_scan() -> None:
+    """The grid lookups of :class:`Fuser` against scans of everything it holds: coarse reports
+    within reach of each incident (exactly), incidents each coarse report may join (all of
+    them, maybe more), and unattached coarse reports linked to each (exactly)."""
+    config = FusionConfig()
+    inp = _random_reports(3, 1_500, config)
+    radius, window = config.scales()
+    fuser = Fuser.from_bulk(inp.take(np.arange(1_000)), config)
+    fuser.add(inp.take(np.arange(1_000, 1_500)))  # incidents merge: filed anew
+    cols = fuser.inputs()
+    anchor = fuser.partition().anchor
+    roots = np.array([r for r in np.flatnonzero(anchor).tolist() if fuser._find(r) == r])
+    inc = fuser._inc.table(roots)
+    coarse = np.flatnonzero(~anchor)
+    assert cols.region[coarse].sum() > 50
+    for k, root in enumerate(roots.tolist()):
+        gap = _gap(cols.t0[coarse], cols.t1[coarse], inc.t0[k], inc.t1[k])
+        d = np.hypot(cols.x[coarse] - inc.x[k], cols.y[coarse] - inc.y[k])
+        g = cols.group[coarse]
+        reach = cols.uncertainty_m[coarse] + inc.u[k] + radius[g] + 1.0
+        within = (g == inc.group[k]) & (gap <= window[g]) & (d <= reach)
+        assert set(fuser._coarse_near(root)) == set(coarse[within].tolist())
+    for i in coarse.tolist():
+        g = int(cols.group[i])
+        gap = _gap(inc.t0, inc.t1, cols.t0[i], cols.t1[i])
+        d = np.hypot(inc.x - cols.x[i], inc.y - cols.y[i])
+        fits = (inc.group == g) & (gap <= window[g])
+        fits &= d <= cols.uncertainty_m[i] + inc.u + radius[g]
+        assert set(roots[fits].tolist()) <= fuser._incidents_near(i)
+    free = np.array([i for i in coarse.tolist() if i not in fuser._attached])
+    for i in free.tolist():
+        linked = _coarse_links(cols, np.full(free.size, i), free, config) & (free != i)
+        assert sorted(fuser._free_neighbours(i)) == free[linked].tolist()
+
+
+def _placed(rows: list[dict[str, Any]], config: FusionConfig) -> FusionInput:
+    """Shelling reports placed in projected metres: ``x``, ``t0``, ``t1``, ``u`` and ``region``
+    (on the line y = 0, on one side of it, saying nothing else)."""
+    n = len(rows)
+    return FusionInput(
+        ids=np.array([f"r{i}" for i in range(n)], dtype=object),
+        x=np.array([r["x"] for r in rows], dtype=np.float64),
+        y=np.zeros(n),
+        t0=np.array([r["t0"] for r in rows], dtype=np.int64),
+        t1=np.array([r["t1"] for r in rows], dtype=np.int64),
+        uncertainty_m=np.array([r["u"] for r in rows], dtype=np.float64),
+        region=np.array([r.get("region", False) for r in rows]),
+        group=config.group_codes(["shelling"] * n),
+        etype=np.full(n, EVENT_TYPES.index("shelling"), dtype=np.int16),
+        wclass=np.full(n, -1, dtype=np.int16),
+        wmodel=np.full(n, -1, dtype=np.int64),
+        claim=np.zeros(n, dtype=np.int8),
+        side=np.ones(n, dtype=np.int8),
+    )
+
+
+@pytest.mark.parametrize("u", [2_000.0, 9_000.0, 45_000.0, 300_000.0])
+@pytest.mark.parametrize("beyond", [-0.5, 0.5])
+@pytest.mark.parametrize("right", [True, False])
+def test_a_report_at_the_edge_of_its_reach_joins_across_cell_and_bucket_edges(
+    u: float, beyond: float, right: bool
+) -> None:
+    """An anchor of 4 km (the widest incident) one metre from an edge of every grid level and one
+    second from a bucket edge; a coarse report whose reach ends half a metre past it (joins)
+    or short of it (does not), its window one neighbourhood window after the anchor's."""
+    config = FusionConfig()
+    edge, hour = 2 * (4_000 + 2_500) * 4**3, 3_600 * 4  # multiples of every level's cells
+    reach = u + 4_000 + 2_500  # the report's radius + the incident's + one neighbourhood
+    xa = edge - 1.0 if right else float(edge)
+    xc = xa + (reach + beyond) if right else xa - (reach + beyond)
+    ta = 1_773_000_000 // hour * hour - 1  # ends one second before a bucket edge
+    rows = [
+        {"x": xa, "t0": ta - 60, "t1": ta, "u": 4_000.0},
+        {"x": xc, "t0": ta + 900, "t1": ta + 900 + 7_200, "u": u, "region": u > 100_000},
+    ]
+    inp = _placed(rows, config)
+    joins = beyond < 0
+    expected = [("r0", "r1")] if joins else [("r0",), ("r1",)]
+    assert partition_keys(inp, fuse(inp, config)) == expected
+    for order in ([0, 1], [1, 0]):
+        fuser = Fuser(config)
+        fuser.add(inp.take(order))
+        assert partition_keys(fuser.inputs(), fuser.partition()) == expected
+    late = _placed([rows[0], {**rows[1], "t0": ta + 901, "t1": ta + 901 + 7_200}], config)
+    assert partition_keys(late, fuse(late, config)) == [("r0",), ("r1",)]
+
+
+@pytest.mark.parametrize("beyond", [0.0, 0.5])
+def test_unattached_reports_link_at_the_edge_of_the_wider_radius_across_cell_edges(
+    beyond: float,
+) -> None:
+    config = FusionConfig()
+    edge, t = 2 * (4_000 + 2_500) * 4**3, 1_773_000_000
+    wide, narrow = 45_000.0, 3_000.0
+    rows = [
+        {"x": edge - 1.0, "t0": t, "t1": t + 7_200, "u": narrow},
+        {"x": edge - 1.0 + wide + beyond, "t0": t + 7_200 + 900, "t1": t + 9_000, "u": wide},
+    ]
+    inp = _placed(rows, config)
+    expected = [("r0", "r1")] if beyond == 0 else [("r0",), ("r1",)]
+    assert partition_keys(inp, fuse(inp, config)) == expected
+    for order in ([0, 1], [1, 0]):
+        fuser = Fuser(config)
+        fuser.add(inp.take(order))
+        assert partition_keys(fuser.inputs(), fuser.partition()) == expected

@@ -28,9 +28,10 @@ arrived in.
 
 from __future__ import annotations
 
+import itertools
 import math
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -39,6 +40,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ceasefire._fuser_index import LEVEL_FACTOR, SpaceTimeGrid, grid_pairs
 from ceasefire._linking import _first_appearance, eps_components
 from ceasefire.errors import InputError, Problem
 from ceasefire.vocab import EVENT_TYPES, FIRE_EVENT_TYPES, WEAPON_CLASSES
@@ -403,9 +405,13 @@ def _compatible(coarse: FusionInput, ci: I64, inc: _Anchored, ki: I64) -> B:
     ok = (tb == 0) | (inc.types[ki] == 0) | ((inc.types[ki] & tb) != 0)
     cb = _class_bits(coarse.wclass[ci])
     ok &= (cb == 0) | (inc.classes[ki] == 0) | ((inc.classes[ki] & cb) != 0)
-    m = coarse.wmodel[ci]
-    named = np.isin(ki, inc.models >> 32)
-    ok &= (m < 0) | ~named | np.isin(_model_keys(ki, m), inc.models)
+    if inc.models.size:  # else no anchor names a model: nothing to contradict
+        m = coarse.wmodel[ci]
+        named = np.zeros(inc.key.size, dtype=bool)
+        named[inc.models >> 32] = True
+        keys = _model_keys(ki, m)  # sought in the sorted keys
+        at = np.minimum(np.searchsorted(inc.models, keys), inc.models.size - 1)
+        ok &= (m < 0) | ~named[ki] | (inc.models[at] == keys)
     claim = coarse.claim[ci]
     own = np.where(claim > 0, inc.sw_right[ki] == 0, inc.sw_left[ki] == 0)  # all on its side
     ok &= ~_FIRE[coarse.etype[ci]] | (claim == 0) | ~own
@@ -432,15 +438,15 @@ def _choose(
     """
     radius, window = config.scales()
     g = coarse.group[ci]
-    ok = inc.group[ki] == g
-    ok[ok] = _compatible(coarse, ci[ok], inc, ki[ok])
-    ci, ki, g = ci[ok], ki[ok], g[ok]
+    # The cheap tests that drop most candidates first; the content test on what is left.
     gap = _gap(coarse.t0[ci], coarse.t1[ci], inc.t0[ki], inc.t1[ki])
-    ok = gap <= window[g]
+    ok = (inc.group[ki] == g) & (gap <= window[g])
     ci, ki, g, gap = ci[ok], ki[ok], g[ok], gap[ok]
-    d = np.hypot(coarse.x[ci] - inc.x[ki], coarse.y[ci] - inc.y[ki])
-    reach = coarse.uncertainty_m[ci] + inc.u[ki] + radius[g]
+    sw = inc.sw[ki]
+    d = np.hypot(coarse.x[ci] - inc.swx[ki] / sw, coarse.y[ci] - inc.swy[ki] / sw)
+    reach = coarse.uncertainty_m[ci] + _W_REF / np.sqrt(sw.astype(np.float64)) + radius[g]
     ok = d <= reach
+    ok[ok] = _compatible(coarse, ci[ok], inc, ki[ok])
     ci, ki, g, gap, d, reach = ci[ok], ki[ok], g[ok], gap[ok], d[ok], reach[ok]
     score = (d / reach) ** 2 + (gap / window[g]) ** 2
     order = np.lexsort((inc.key[ki].astype(str), inc.t0[ki], score, ci))
@@ -521,63 +527,57 @@ def fuse(inp: FusionInput, config: FusionConfig | None = None) -> Partition:
         coarse = inp.take(co)
         if k:
             inc = _anchored(inp.take(ai), labels[ai], k)
-            ci, ki = _candidates(coarse, inc, config)
-            ci, ki = _choose(coarse, ci, inc, ki, config)
-            labels[co[ci]] = ki
+            # A block holds all the candidates of its reports, so each chooses among them all.
+            for ci, ki in _candidates(coarse, inc, config):
+                ci, ki = _choose(coarse, ci, inc, ki, config)
+                labels[co[ci]] = ki
         free = np.flatnonzero(labels[co] < 0)
         if free.size:
             labels[co[free]] = k + _coarse_components(coarse.take(free), config)
     return Partition(_first_appearance(labels), anchor)
 
 
-def _candidates(coarse: FusionInput, inc: _Anchored, config: FusionConfig) -> tuple[I64, I64]:
-    """Candidate (coarse, incident) pairs: same group, windows within one neighbourhood.
+def _candidates(
+    coarse: FusionInput, inc: _Anchored, config: FusionConfig
+) -> Iterator[tuple[I64, I64]]:
+    """Candidate (coarse, incident) pairs in blocks: same group, windows within one
+    neighbourhood window, the incident's place within the report's reach.
 
-    Incidents are sorted by start time; a report's candidates are those starting before its end
-    plus a window and ending after its start minus a window; the widest incident bounds the scan.
-    The spatial test is left to :func:`_choose`.
+    The reach is bounded by taking the incident's radius at its largest (``_W_REF``: one anchor
+    of the smallest weight), so the space-time grid of :func:`grid_pairs` never misses a pair;
+    :func:`_choose` tests each exactly.
     """
-    _, window = config.scales()
-    order = np.argsort(inc.t0, kind="stable")
-    starts = inc.t0[order]
-    longest = int((inc.t1 - inc.t0).max())
-    w = window[coarse.group].astype(np.int64)
-    lo = np.searchsorted(starts, coarse.t0 - w - longest, side="left")
-    hi = np.searchsorted(starts, coarse.t1 + w, side="right")
-    size = hi - lo
-    ci = np.repeat(np.arange(len(coarse), dtype=np.int64), size)
-    offs = np.arange(int(size.sum()), dtype=np.int64) - np.repeat(np.cumsum(size) - size, size)
-    ki = order[lo[ci] + offs]
-    return ci, ki
+    radius, window = config.scales()
+    g = coarse.group
+    w = window[g]
+    reach = coarse.uncertainty_m + _W_REF + radius[g] + _SLACK_M
+    return grid_pairs(
+        (inc.x, inc.y, inc.group, inc.t0, inc.t1),
+        (coarse.x, coarse.y, g, reach, coarse.t0 - w, coarse.t1 + w),
+        _cell_base(config),
+    )
 
 
 def _coarse_components(free: FusionInput, config: FusionConfig) -> I64:
-    """Components among unattached coarse reports (pairs within time reach, then exact test)."""
+    """Components among unattached coarse reports (pairs from the space-time grid, then the
+    exact test of :func:`_coarse_links`)."""
     n = len(free)
     _, window = config.scales()
-    order = np.argsort(free.t0, kind="stable")
-    starts = free.t0[order]
-    longest = int((free.t1 - free.t0).max()) if n else 0
-    w = window[free.group].astype(np.int64)
-    # Partners j starting no earlier than i (by sorted position) within the reach.
-    pos = np.empty(n, dtype=np.int64)
-    pos[order] = np.arange(n)
-    hi = np.searchsorted(starts, free.t1 + w, side="right")
-    lo = pos + 1
-    size = np.maximum(hi - lo, 0)
-    ai = np.repeat(np.arange(n, dtype=np.int64), size)
-    offs = np.arange(int(size.sum()), dtype=np.int64) - np.repeat(np.cumsum(size) - size, size)
-    bi = order[lo[ai] + offs]
-    # A pair whose later-starting report begins within reach of the earlier one's end is found
-    # from the earlier one; pairs the other way round (a long window) from a second scan.
-    lo2 = np.searchsorted(starts, free.t0 - w - longest, side="left")
-    size2 = np.maximum(pos - lo2, 0)
-    a2 = np.repeat(np.arange(n, dtype=np.int64), size2)
-    offs2 = np.arange(int(size2.sum()), dtype=np.int64) - np.repeat(np.cumsum(size2) - size2, size2)
-    b2 = order[lo2[a2] + offs2]
-    ai, bi = np.concatenate([ai, a2]), np.concatenate([bi, b2])
-    ok = _coarse_links(free, ai, bi, config)
-    graph = coo_matrix((np.ones(int(ok.sum()), np.int8), (ai[ok], bi[ok])), shape=(n, n))
+    wide = np.flatnonzero(~free.region)  # oblast-level reports link to nothing
+    sub = free.take(wide)
+    w = window[sub.group]
+    ea, eb = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    # A linked pair lies within the larger radius of the two: it is found from that one's side.
+    for a, b in grid_pairs(
+        (sub.x, sub.y, sub.group, sub.t0, sub.t1),
+        (sub.x, sub.y, sub.group, sub.uncertainty_m + _SLACK_M, sub.t0 - w, sub.t1 + w),
+        _cell_base(config),
+    ):
+        ok = _coarse_links(sub, a, b, config)
+        ea.append(wide[a[ok]])
+        eb.append(wide[b[ok]])
+    a, b = np.concatenate(ea), np.concatenate(eb)
+    graph = coo_matrix((np.ones(a.size, np.int8), (a, b)), shape=(n, n))
     _, labels = connected_components(graph.tocsr(), directed=False)
     return _first_appearance(labels)
 
@@ -597,7 +597,13 @@ def partition_keys(inp: FusionInput, part: Partition) -> list[tuple[str, ...]]:
 
 # --- incremental ---------------------------------------------------------------------------------
 
-_BUCKET_S: Final = 3600  # time buckets of the incremental indexes
+#: Time buckets of the grids: an hour, or a group's window where that is longer (mines).
+_BUCKET_S: Final = 3600
+#: Metres added to every reach a grid is searched with, so rounding never loses a pair at a
+#: cell edge (the exact tests allow one metre less).
+_SLACK_M: Final = 2.0
+#: Levels of the incident grid: cells of 2, 8, 32 and 128 reaches of a point-like report.
+_INC_LEVELS: Final = 4
 _DTYPES: Final[dict[str, Any]] = {
     "ids": object,
     "x": np.float64,
@@ -615,90 +621,109 @@ _DTYPES: Final[dict[str, Any]] = {
 }
 
 
-@dataclass
-class _Inc:
-    """One anchored incident of :class:`Fuser`: the row :func:`_anchored` would give it."""
+def _cell_base(config: FusionConfig) -> F64:
+    """Side of the finest grid cells of each group: twice the reach of a point-like report (one
+    neighbourhood radius plus the widest incident's), so its lookup visits 2 x 2 or 3 x 3 cells.
+    Coarser levels are 4, 16, ... times wider (see :mod:`ceasefire._fuser_index`)."""
+    radius, _ = config.scales()
+    out: F64 = 2.0 * (_W_REF + radius)
+    return out
 
-    sw: int
-    swx: int
-    swy: int
-    t0: int
-    t1: int
-    key: str
-    group: int
-    types: int
-    classes: int
-    models: set[int]
-    sw_left: int
-    sw_right: int
 
-    @classmethod
-    def of(cls, one: FusionInput) -> _Inc:
-        """The incident of a single anchor."""
-        return cls.rows(_anchored(one, np.zeros(1, np.int64), 1))[0]
+def _grow(cols: dict[str, npt.NDArray[Any]], n: int) -> None:
+    """Make room for ``n`` rows in each column, doubling (amortised O(1) appends)."""
+    cap = next(iter(cols.values())).size
+    if n > cap:
+        cap = max(n, 2 * cap, 1024)
+        for name, col in cols.items():
+            cols[name] = np.zeros(cap, dtype=col.dtype)
+            cols[name][: col.size] = col
 
-    @classmethod
-    def rows(cls, a: _Anchored) -> list[_Inc]:
-        """One record per incident of a table."""
-        models: list[set[int]] = [set() for _ in range(a.key.size)]
-        for k, m in zip((a.models >> 32).tolist(), (a.models & 0xFFFFFFFF).tolist(), strict=True):
-            models[k].add(m)
-        c = {name: getattr(a, name).tolist() for name in _Anchored.__dataclass_fields__}
-        return [
-            cls(
-                sw=c["sw"][k],
-                swx=c["swx"][k],
-                swy=c["swy"][k],
-                t0=c["t0"][k],
-                t1=c["t1"][k],
-                key=str(c["key"][k]),
-                group=c["group"][k],
-                types=c["types"][k],
-                classes=c["classes"][k],
-                models=models[k],
-                sw_left=c["sw_left"][k],
-                sw_right=c["sw_right"][k],
-            )
-            for k in range(a.key.size)
+
+class _Incidents:
+    """The anchored incidents of a :class:`Fuser`, by root (the report index of their union-find
+    root): the columns of :class:`_Anchored` as arrays, so a table of any of them is one fancy
+    index. ``cx``, ``cy`` hold the place each is filed under in the grid."""
+
+    _INTS: Final = ("sw", "swx", "swy", "t0", "t1", "types", "classes", "sw_left", "sw_right")
+
+    def __init__(self) -> None:
+        self.cols: dict[str, npt.NDArray[Any]] = {
+            name: np.zeros(0, np.int64) for name in self._INTS
+        }
+        self.cols["group"] = np.zeros(0, np.int16)
+        self.cols["cx"] = np.zeros(0, np.float64)
+        self.cols["cy"] = np.zeros(0, np.float64)
+        self.cols["named"] = np.zeros(0, bool)  # whether it is in ``models``
+        self.cols["key"] = np.zeros(0, dtype=object)
+        self.models: dict[int, set[int]] = {}  # root -> CRC-32s of the models its anchors name
+
+    def put(self, roots: I64, a: _Anchored) -> None:
+        """Store the incidents of table ``a`` under ``roots``."""
+        if roots.size == 0:
+            return
+        _grow(self.cols, int(roots.max()) + 1)
+        for name in (*self._INTS, "group", "key"):
+            self.cols[name][roots] = getattr(a, name)
+        for k, m in zip(
+            roots[a.models >> 32].tolist(), (a.models & 0xFFFFFFFF).tolist(), strict=True
+        ):
+            self.models.setdefault(k, set()).add(m)
+            self.cols["named"][k] = True
+
+    def put_one(self, r: int, one: FusionInput) -> None:
+        """Store the incident of the single anchor ``one`` under ``r``: the row :func:`_anchored`
+        gives it, without its sorting and scattering."""
+        c = self.cols
+        w = int(_weights(one.uncertainty_m)[0])
+        side = int(one.side[0])
+        c["sw"][r] = w
+        c["swx"][r] = w * int(np.rint(one.x[0]))
+        c["swy"][r] = w * int(np.rint(one.y[0]))
+        c["sw_left"][r] = w if side > 0 else 0
+        c["sw_right"][r] = w if side < 0 else 0
+        c["t0"][r], c["t1"][r] = one.t0[0], one.t1[0]
+        c["types"][r] = _TYPE_BITS[one.etype[0]]
+        c["classes"][r] = _class_bits(one.wclass)[0]
+        c["group"][r] = one.group[0]
+        c["key"][r] = str(one.ids[0])
+        c["named"][r] = one.wmodel[0] >= 0
+        if c["named"][r]:
+            self.models[r] = {int(one.wmodel[0])}
+
+    def absorb(self, ra: int, rb: int) -> None:
+        """Merge incident ``rb`` into ``ra`` (sums add, sets unite, spans widen)."""
+        c = self.cols
+        for name in ("sw", "swx", "swy", "sw_left", "sw_right"):
+            c[name][ra] += c[name][rb]
+        c["t0"][ra] = min(c["t0"][ra], c["t0"][rb])
+        c["t1"][ra] = max(c["t1"][ra], c["t1"][rb])
+        c["types"][ra] |= c["types"][rb]
+        c["classes"][ra] |= c["classes"][rb]
+        c["key"][ra] = min(c["key"][ra], c["key"][rb])
+        moved = self.models.pop(rb, None)
+        if moved:
+            self.models.setdefault(ra, set()).update(moved)
+            c["named"][ra] = True
+
+    def table(self, roots: I64) -> _Anchored:
+        """The incidents at ``roots`` as a table (row k is ``roots[k]``)."""
+        c = self.cols
+        named = np.flatnonzero(c["named"][roots])
+        found = [
+            (k, m)
+            for k, r in zip(named.tolist(), roots[named].tolist(), strict=True)
+            for m in self.models[r]
         ]
-
-    def absorb(self, other: _Inc) -> None:
-        """Merge ``other`` into this incident (sums add, sets unite, spans widen)."""
-        self.sw += other.sw
-        self.swx += other.swx
-        self.swy += other.swy
-        self.t0, self.t1 = min(self.t0, other.t0), max(self.t1, other.t1)
-        self.key = min(self.key, other.key)
-        self.types |= other.types
-        self.classes |= other.classes
-        self.models |= other.models
-        self.sw_left += other.sw_left
-        self.sw_right += other.sw_right
-
-    @staticmethod
-    def table(incs: Sequence[_Inc]) -> _Anchored:
-        def col(name: str) -> I64:
-            return np.array([getattr(v, name) for v in incs], dtype=np.int64)
-
-        models = [(k, m) for k, v in enumerate(incs) for m in v.models]
+        models = _model_keys(
+            np.array([k for k, _ in found], dtype=np.int64),
+            np.array([m for _, m in found], dtype=np.int64),
+        )
         return _Anchored(
-            key=np.array([v.key for v in incs], dtype=object),
-            group=np.array([v.group for v in incs], dtype=np.int16),
-            sw=col("sw"),
-            swx=col("swx"),
-            swy=col("swy"),
-            t0=col("t0"),
-            t1=col("t1"),
-            types=col("types"),
-            classes=col("classes"),
-            models=np.sort(
-                _model_keys(
-                    np.array([k for k, _ in models], dtype=np.int64),
-                    np.array([m for _, m in models], dtype=np.int64),
-                )
-            ),
-            sw_left=col("sw_left"),
-            sw_right=col("sw_right"),
+            key=c["key"][roots],
+            group=c["group"][roots],
+            models=np.sort(models),
+            **{name: c[name][roots] for name in self._INTS},
         )
 
 
@@ -706,23 +731,34 @@ class Fuser:
     """The partition of a growing set of reports, kept up to date one report at a time.
 
     Adding a report touches only its neighbourhood: the anchors in the 27 cells around it, the
-    anchored incidents and coarse reports whose windows come within one neighbourhood window of
-    the changed incident, and the unattached coarse reports linked to those. The result is always
-    the partition :func:`fuse` gives for the same set (a test holds them equal).
+    anchored incidents and coarse reports within reach of the changed incident, and the
+    unattached coarse reports linked to those. The result is always the partition :func:`fuse`
+    gives for the same set (a test holds them equal).
+
+    "Within reach" is found with space-time grids (:class:`SpaceTimeGrid`), one for the anchored
+    incidents (filed at every level, by their weighted place and span) and two for the coarse
+    reports (each filed once, at the level its reach fits; oblast-level reports apart, as they
+    never link to other coarse reports), so a lookup visits a few cells whatever the size of the
+    history.
     """
 
     def __init__(self, config: FusionConfig | None = None) -> None:
         self.config = config or FusionConfig()
         self._radius, self._window = self.config.scales()
-        self._cols: dict[str, list[Any]] = {f.name: [] for f in fields(FusionInput)}
-        self._anchor: list[bool] = []
+        self._n = 0
+        self._cols: dict[str, npt.NDArray[Any]] = {
+            f.name: np.zeros(0, dtype=_DTYPES[f.name]) for f in fields(FusionInput)
+        }
+        self._anchor = np.zeros(0, dtype=bool)
         self._parent: list[int] = []  # union-find over report indices (anchors only)
         self._grid: dict[tuple[int, int, int], list[int]] = {}
         self._point: list[tuple[float, float, float]] = []
-        # Anchored incidents by root: exact sums, span, key, group, members.
-        self._inc: dict[int, _Inc] = {}
-        self._inc_buckets: dict[int, set[int]] = {}
-        self._coarse_buckets: dict[int, list[int]] = {}
+        self._inc = _Incidents()
+        base = _cell_base(self.config).tolist()
+        buckets = [max(_BUCKET_S, math.ceil(w)) for w in self._window.tolist()]
+        self._inc_grid = SpaceTimeGrid(base, buckets)
+        self._coarse_grid = SpaceTimeGrid(base, buckets)
+        self._region_grid = SpaceTimeGrid(base, buckets)
         self._attached: dict[int, int] = {}  # coarse report -> root of its anchored incident
         self._joined: dict[int, set[int]] = {}  # root -> coarse reports attached to it
         self._free_comp: dict[int, int] = {}  # unattached coarse report -> component id
@@ -730,21 +766,24 @@ class Fuser:
         self._next_comp = 0
 
     def __len__(self) -> int:
-        return len(self._anchor)
+        return self._n
 
     @classmethod
     def from_bulk(cls, inp: FusionInput, config: FusionConfig | None = None) -> Fuser:
         """A fuser holding ``inp``, built from one bulk :func:`fuse` instead of report by report.
 
         This is how a service starts on a store that already holds history: the state is the one
-        adding the reports one at a time would leave (same incidents), built in seconds.
+        adding the reports one at a time would leave (same incidents), built in one pass (about
+        40 s for 1M incidents of 3.3M reports).
         """
         f = cls(config)
         part = fuse(inp, f.config)
         n = len(inp)
-        for name in f._cols:
-            f._cols[name] = getattr(inp, name).tolist()
-        f._anchor = part.anchor.tolist()
+        f._reserve(n + n // 4)  # room to grow: the first live reports do not copy the history
+        for name, col in f._cols.items():
+            col[:n] = getattr(inp, name)
+        f._n = n
+        f._anchor[:n] = part.anchor
         labels = part.labels
         ai = np.flatnonzero(part.anchor)
         root_of = np.full(part.n_incidents, -1, dtype=np.int64)
@@ -759,15 +798,31 @@ class Fuser:
             f._point[i] = (p[0], p[1], p[2])
             f._grid.setdefault((cell[0], cell[1], cell[2]), []).append(i)
         found, dense = np.unique(labels[ai], return_inverse=True)
-        records = _Inc.rows(_anchored(inp.take(ai), dense, found.size))
-        for root, record in zip(root_of[found].tolist(), records, strict=True):
-            f._inc[root] = record
-            f._index_inc(root)
+        roots = root_of[found]
+        table = _anchored(inp.take(ai), dense, found.size)
+        f._inc.put(roots, table)
+        f._inc.cols["cx"][roots], f._inc.cols["cy"][roots] = table.x, table.y
+        for level in range(_INC_LEVELS):
+            f._inc_grid.add_many(
+                roots,
+                table.group,
+                np.full(roots.size, level, dtype=np.int64),
+                table.x,
+                table.y,
+                table.t0,
+                table.t1,
+            )
+        co = np.flatnonzero(~part.anchor)
+        for grid, mine in (
+            (f._coarse_grid, co[~inp.region[co]]),
+            (f._region_grid, co[inp.region[co]]),
+        ):
+            g = inp.group[mine]
+            f._file_coarse(
+                grid, mine, g, inp.uncertainty_m[mine] + _W_REF + f._radius[g] + _SLACK_M
+            )
         components: dict[int, int] = {}
-        for i in np.flatnonzero(~part.anchor).tolist():
-            for b in f._bucket_range(f._cols["t0"][i], f._cols["t1"][i], 0):
-                f._coarse_buckets.setdefault(b, []).append(i)
-            root = int(root_of[labels[i]])
+        for i, root in zip(co.tolist(), root_of[labels[co]].tolist(), strict=True):
             if root >= 0:
                 f._attached[i] = root
                 f._joined.setdefault(root, set()).add(i)
@@ -778,6 +833,19 @@ class Fuser:
         f._next_comp = len(components)
         return f
 
+    def _file_coarse(
+        self, grid: SpaceTimeGrid, items: I64, g: npt.NDArray[np.int16], reach: F64
+    ) -> None:
+        """File coarse reports, each at the finest level whose cells are as wide as its reach."""
+        base = _cell_base(self.config)[g]
+        level = np.zeros(items.size, dtype=np.int64)
+        side = base.copy()
+        while (short := side < reach).any():
+            level[short] += 1
+            side[short] *= LEVEL_FACTOR
+        c = self._cols
+        grid.add_many(items, g, level, c["x"][items], c["y"][items], c["t0"][items], c["t1"][items])
+
     # -- public -------------------------------------------------------------------------------
 
     def add(self, inp: FusionInput) -> None:
@@ -787,44 +855,72 @@ class Fuser:
 
     def partition(self) -> Partition:
         """The current partition, reports numbered in the order they were added."""
-        n = len(self)
-        labels = np.empty(n, dtype=np.int64)
-        for i in range(n):
-            if self._anchor[i]:
-                labels[i] = self._find(i)
-            elif i in self._attached:
-                labels[i] = self._find(self._attached[i])
-            else:
-                labels[i] = n + self._free_comp[i]
-        return Partition(_first_appearance(labels), np.array(self._anchor, dtype=bool))
+        n = self._n
+        root = np.array(self._parent, dtype=np.int64)
+        while True:  # pointer jumping to the union-find roots
+            up = root[root]
+            if np.array_equal(up, root):
+                break
+            root = up
+        labels = root.copy()
+        if self._attached:
+            at = np.fromiter(self._attached.keys(), np.int64, len(self._attached))
+            labels[at] = root[np.fromiter(self._attached.values(), np.int64, len(self._attached))]
+        if self._free_comp:
+            free = np.fromiter(self._free_comp.keys(), np.int64, len(self._free_comp))
+            comp = np.fromiter(self._free_comp.values(), np.int64, len(self._free_comp))
+            labels[free] = n + comp
+        return Partition(_first_appearance(labels), self._anchor[:n].copy())
 
     def inputs(self) -> FusionInput:
         """Everything added so far, as columns (in the order added)."""
-        return self.inputs_at(range(len(self)))
+        return FusionInput(*(col[: self._n].copy() for col in self._cols.values()))
+
+    def inputs_at(self, index: Sequence[int] | I64) -> FusionInput:
+        """Columns of the reports at ``index`` (positions in the order added)."""
+        i = np.asarray(index, dtype=np.int64)
+        return FusionInput(*(col[i] for col in self._cols.values()))
 
     # -- steps --------------------------------------------------------------------------------
 
+    def _reserve(self, n: int) -> None:
+        if n > self._anchor.size:
+            _grow(self._cols, n)
+            cap = self._cols["ids"].size
+            self._anchor = np.concatenate([self._anchor, np.zeros(cap - self._anchor.size, bool)])
+            _grow(self._inc.cols, cap)
+
     def _add_one(self, inp: FusionInput, i: int) -> None:
         row = inp.take([i])
-        me = len(self)
-        for name, values in self._cols.items():
-            v = getattr(row, name)[0]
-            values.append(v.item() if isinstance(v, np.generic) else v)
-        is_anchor = bool(anchor_mask(row, self.config)[0])
-        self._anchor.append(is_anchor)
+        me = self._n
+        self._reserve(me + 1)
+        for name, col in self._cols.items():
+            col[me] = getattr(row, name)[0]
+        self._n += 1
         self._parent.append(me)
+        is_anchor = bool(anchor_mask(row, self.config)[0])
+        self._anchor[me] = is_anchor
         if is_anchor:
             p = scaled_points(row, self.config)[0]
             self._point.append((float(p[0]), float(p[1]), float(p[2])))
-            self._recheck_coarse(self._link_anchor(me, p))
+            self._recheck_coarse(self._link_anchor(me, row, p))
         else:
             self._point.append((0.0, 0.0, 0.0))
-            c = self._cols
-            for b in self._bucket_range(c["t0"][me], c["t1"][me], 0):
-                self._coarse_buckets.setdefault(b, []).append(me)
+            g = int(row.group[0])
+            reach = float(row.uncertainty_m[0]) + _W_REF + float(self._radius[g]) + _SLACK_M
+            grid = self._region_grid if row.region[0] else self._coarse_grid
+            grid.add(
+                me,
+                g,
+                grid.level_for(g, reach),
+                float(row.x[0]),
+                float(row.y[0]),
+                int(row.t0[0]),
+                int(row.t1[0]),
+            )
             self._recheck_coarse([me], new=me)
 
-    def _link_anchor(self, me: int, p: npt.NDArray[np.float64]) -> list[int]:
+    def _link_anchor(self, me: int, row: FusionInput, p: npt.NDArray[np.float64]) -> list[int]:
         """Link a new anchor; return the coarse reports whose decision may have changed.
 
         Those are the reports within reach of the incidents it merged, as they were before (a
@@ -838,18 +934,19 @@ class Fuser:
                 for dt in (-1, 0, 1):
                     near += self._grid.get((cell[0] + dx, cell[1] + dy, cell[2] + dt), ())
         self._grid.setdefault(cell, []).append(me)
+        px, py, pt = self._point[me]
         linked = [
             j
             for j in near
-            if (self._point[j][0] - p[0]) ** 2
-            + (self._point[j][1] - p[1]) ** 2
-            + (self._point[j][2] - p[2]) ** 2
+            if (self._point[j][0] - px) ** 2
+            + (self._point[j][1] - py) ** 2
+            + (self._point[j][2] - pt) ** 2
             <= 1.0
         ]
         affected: set[int] = set()
         for old in {self._find(j) for j in linked}:
             affected.update(self._coarse_near(old))
-        self._inc[me] = _Inc.of(self.inputs_at([me]))
+        self._inc.put_one(me, row)
         self._index_inc(me)
         root = me
         for j in linked:
@@ -862,14 +959,13 @@ class Fuser:
         ra, rb = self._find(a), self._find(b)
         if ra == rb:
             return ra
-        ia, ib = self._inc[ra], self._inc[rb]
-        if ia.sw < ib.sw:  # keep the heavier root (fewer bucket moves)
-            ra, rb, ia, ib = rb, ra, ib, ia
+        sw = self._inc.cols["sw"]
+        if sw[ra] < sw[rb]:  # keep the heavier root (fewer reports to move)
+            ra, rb = rb, ra
         self._unindex_inc(ra)
         self._unindex_inc(rb)
         self._parent[rb] = ra
-        ia.absorb(ib)
-        del self._inc[rb]
+        self._inc.absorb(ra, rb)
         moved = self._joined.pop(rb, set())
         for report in moved:
             self._attached[report] = ra
@@ -888,40 +984,64 @@ class Fuser:
 
     # -- indexes ------------------------------------------------------------------------------
 
-    def _bucket_range(self, t0: int, t1: int, pad: float) -> range:
-        return range(int((t0 - pad) // _BUCKET_S), int((t1 + pad) // _BUCKET_S) + 1)
-
     def _index_inc(self, root: int) -> None:
-        inc = self._inc[root]
-        for b in self._bucket_range(inc.t0, inc.t1, 0):
-            self._inc_buckets.setdefault(b, set()).add(root)
+        """File an incident in the grid at every level, at its weighted place (kept, so that
+        :meth:`_unindex_inc` finds the same cells)."""
+        c = self._inc.cols
+        sw = int(c["sw"][root])
+        x, y = int(c["swx"][root]) / sw, int(c["swy"][root]) / sw
+        c["cx"][root], c["cy"][root] = x, y
+        g, t0, t1 = int(c["group"][root]), int(c["t0"][root]), int(c["t1"][root])
+        for level in range(_INC_LEVELS):
+            self._inc_grid.add(root, g, level, x, y, t0, t1)
 
     def _unindex_inc(self, root: int) -> None:
-        inc = self._inc[root]
-        for b in self._bucket_range(inc.t0, inc.t1, 0):
-            bucket = self._inc_buckets.get(b)
-            if bucket is not None:
-                bucket.discard(root)
+        c = self._inc.cols
+        x, y = float(c["cx"][root]), float(c["cy"][root])
+        g, t0, t1 = int(c["group"][root]), int(c["t0"][root]), int(c["t1"][root])
+        for level in range(_INC_LEVELS):
+            self._inc_grid.remove(root, g, level, x, y, t0, t1)
 
-    def _coarse_near(self, root: int) -> set[int]:
-        """Coarse reports that may count ``root`` as a candidate: windows within one
-        neighbourhood window (by time bucket), places within reach (:meth:`_may_reach`)."""
-        inc = self._inc[root]
-        pad = float(self._window[inc.group])
-        found: set[int] = set()
-        for b in self._bucket_range(inc.t0, inc.t1, pad):
-            found.update(self._coarse_buckets.get(b, ()))
-        return {i for i in found if self._may_reach(i, inc)}
-
-    def _may_reach(self, i: int, inc: _Inc) -> bool:
-        """A superset of :func:`_choose`'s test that report ``i`` and ``inc`` may pair: same
-        group and within the spatial reach, with a metre to spare for rounding."""
+    def _incidents_near(self, i: int) -> set[int]:
+        """Anchored incidents coarse report ``i`` may join: windows within one neighbourhood
+        window, places within its reach (the incident's radius taken at its largest). A
+        superset; :func:`_choose` decides."""
         c = self._cols
-        g = c["group"][i]
-        if g != inc.group:
-            return False
-        reach = c["uncertainty_m"][i] + _W_REF / math.sqrt(inc.sw) + self._radius[g] + 1.0
-        return bool(math.hypot(c["x"][i] - inc.swx / inc.sw, c["y"][i] - inc.swy / inc.sw) <= reach)
+        g = int(c["group"][i])
+        w = float(self._window[g])
+        reach = float(c["uncertainty_m"][i]) + _W_REF + float(self._radius[g]) + _SLACK_M
+        grid = self._inc_grid
+        level = min(grid.level_for(g, reach), _INC_LEVELS - 1)
+        out: list[int] = []
+        x, y = float(c["x"][i]), float(c["y"][i])
+        grid.near(out, g, level, x, y, reach, int(c["t0"][i]) - w, int(c["t1"][i]) + w)
+        return set(out)
+
+    def _coarse_near(self, root: int) -> list[int]:
+        """Coarse reports that may count ``root`` as a candidate: :func:`_choose`'s time test,
+        and a superset of its distance test (a metre to spare for rounding)."""
+        c = self._inc.cols
+        g = int(c["group"][root])
+        w = float(self._window[g])
+        x, y = float(c["cx"][root]), float(c["cy"][root])
+        t0, t1 = int(c["t0"][root]) - w, int(c["t1"][root]) + w
+        out: list[int] = []
+        # A report is filed at a level whose cells are at least its reach: the 3 x 3 cells
+        # around the incident at every level hold all reports that may reach it.
+        for grid in (self._coarse_grid, self._region_grid):
+            for level in grid.levels[g]:
+                grid.near(out, g, level, x, y, grid.size(g, level), t0, t1)
+        if not out:
+            return []
+        idx = np.unique(np.array(out, dtype=np.int64))
+        cols = self._cols
+        gap = _gap(cols["t0"][idx], cols["t1"][idx], c["t0"][root], c["t1"][root])
+        reach = cols["uncertainty_m"][idx] + (
+            _W_REF / math.sqrt(int(c["sw"][root])) + float(self._radius[g]) + 1.0
+        )
+        d = np.hypot(cols["x"][idx] - x, cols["y"][idx] - y)
+        out = idx[(gap <= w) & (d <= reach)].tolist()
+        return out
 
     # -- coarse decisions ---------------------------------------------------------------------
 
@@ -929,24 +1049,17 @@ class Fuser:
         """Decide afresh which incident each coarse report joins; regroup the unattached."""
         if not reports:
             return
-        c = self._cols
         idx = np.array(reports, dtype=np.int64)
-        coarse = self.inputs_at(reports)
-        roots: set[int] = set()
-        for i in reports:
-            pad = float(self._window[c["group"][i]])
-            near: set[int] = set()
-            for b in self._bucket_range(c["t0"][i], c["t1"][i], pad):
-                near.update(self._inc_buckets.get(b, ()))
-            roots.update(r for r in near - roots if self._may_reach(i, self._inc[r]))
+        near = [self._incidents_near(i) for i in reports]
+        sizes = [len(s) for s in near]
         chosen: dict[int, int] = {}
-        if roots:
-            rl = sorted(roots)
-            table = _Inc.table([self._inc[r] for r in rl])
-            ci = np.repeat(np.arange(idx.size, dtype=np.int64), len(rl))
-            ki = np.tile(np.arange(len(rl), dtype=np.int64), idx.size)
-            ci, ki = _choose(coarse, ci, table, ki, self.config)
-            chosen = {int(idx[a]): rl[int(b)] for a, b in zip(ci, ki, strict=True)}
+        if sum(sizes):
+            found = np.fromiter(itertools.chain.from_iterable(near), np.int64, sum(sizes))
+            roots, ki = np.unique(found, return_inverse=True)
+            ci = np.repeat(np.arange(idx.size, dtype=np.int64), sizes)
+            table = self._inc.table(roots)
+            ci, ki = _choose(self.inputs_at(idx), ci, table, ki.astype(np.int64), self.config)
+            chosen = dict(zip(idx[ci].tolist(), roots[ki].tolist(), strict=True))
         changed: list[int] = []  # reports whose free / attached state changed
         for i in reports:
             was_free = i in self._free_comp or i == new
@@ -980,13 +1093,15 @@ class Fuser:
             if i not in self._attached:
                 todo.add(i)
         nodes: set[int] = set()
+        links: dict[int, list[int]] = {}
         frontier = list(todo)
         while frontier:
             i = frontier.pop()
             if i in nodes or i in self._attached:
                 continue
             nodes.add(i)
-            for j in self._free_neighbours(i):
+            links[i] = self._free_neighbours(i)
+            for j in links[i]:
                 if j not in nodes:
                     # A neighbour in another, untouched component joins the recomputation.
                     comp = self._free_comp.pop(j, None)
@@ -1004,7 +1119,7 @@ class Fuser:
             return a
 
         for i in nodes:
-            for j in self._free_neighbours(i):
+            for j in links[i]:
                 if j in parent:
                     ra, rb = find(i), find(j)
                     if ra != rb:
@@ -1020,12 +1135,23 @@ class Fuser:
                 self._free_comp[m] = cid
 
     def _free_neighbours(self, i: int) -> list[int]:
-        """Unattached coarse reports linked to report ``i``."""
+        """Unattached coarse reports linked to report ``i`` (never any for an oblast-level one)."""
         c = self._cols
-        pad = float(self._window[c["group"][i]])
-        cand: set[int] = set()
-        for b in self._bucket_range(c["t0"][i], c["t1"][i], pad):
-            cand.update(self._coarse_buckets.get(b, ()))
+        if c["region"][i]:
+            return []
+        g = int(c["group"][i])
+        w = float(self._window[g])
+        u = float(c["uncertainty_m"][i])
+        x, y = float(c["x"][i]), float(c["y"][i])
+        t0, t1 = int(c["t0"][i]) - w, int(c["t1"][i]) + w
+        out: list[int] = []
+        grid = self._coarse_grid
+        # Linked reports lie within the larger of the two radii: within i's own, or within the
+        # other's, which is less than the cell side of the level it is filed at.
+        for level in grid.levels[g]:
+            side = grid.size(g, level)
+            grid.near(out, g, level, x, y, max(side, u + _SLACK_M), t0, t1)
+        cand = set(out)
         cand.discard(i)
         others = [j for j in cand if j not in self._attached]
         if not others:
@@ -1035,9 +1161,3 @@ class Fuser:
         rest = np.arange(1, len(others) + 1, dtype=np.int64)
         ok = _coarse_links(inp, first, rest, self.config)
         return [j for j, linked in zip(others, ok.tolist(), strict=True) if linked]
-
-    def inputs_at(self, index: Sequence[int]) -> FusionInput:
-        """Columns of the reports at ``index`` (positions in the order added)."""
-        return FusionInput(
-            *(np.array([v[i] for i in index], dtype=_DTYPES[k]) for k, v in self._cols.items())
-        )
