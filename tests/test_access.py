@@ -1,0 +1,132 @@
+"""The access policy, role by role: who sees which report and incident, and how."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from ceasefire.access import (
+    ACTIONS,
+    COARSE_RADIUS_M,
+    ROLES,
+    Principal,
+    Release,
+    coarsen,
+    incident_view,
+    may,
+    new_token,
+    report_view,
+    token_hash,
+)
+from ceasefire.errors import InputError
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+ADMIN = Principal("ops", "admin")
+MONITOR = Principal("monitor 7", "monitor")
+MEDIATOR = Principal("mediator", "mediator")
+UA = Principal("UA liaison", "party", "UA")
+RU = Principal("RU liaison", "party", "RU")
+PUBLIC = Principal("anyone", "public")
+EVERYONE = (ADMIN, MONITOR, MEDIATOR, UA, RU, PUBLIC)
+
+
+def incident(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": "INC-000001",
+        "event_type": "shelling",
+        "observed_from": (NOW - timedelta(hours=30)).isoformat(),
+        "observed_to": (NOW - timedelta(hours=29)).isoformat(),
+        "lon": 36.2734,
+        "lat": 47.6612,
+        "uncertainty_m": 300.0,
+        "party": "UA",
+        "assessed_perpetrator": None,
+        "claimed_perpetrators": {},
+        "report_ids": ["ua-1", "patrol-3", "sensor-9"],
+        "anchor_ids": ["patrol-3", "sensor-9"],
+        "submitters": ["UA", "mission"],
+        "sources": ["UA/party", "mission/patrol", "mission/sensor"],
+        "distance_m": 12_345.0,
+    }
+    data.update(changes)
+    return data
+
+
+def test_roles_are_checked() -> None:
+    with pytest.raises(InputError):
+        Principal("x", "party")  # a party user names its party
+    with pytest.raises(InputError):
+        Principal("x", "monitor", "UA")
+    with pytest.raises(InputError):
+        Principal("x", "spy")
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_the_action_matrix(action: str) -> None:
+    allowed = {p.role for p in EVERYONE if may(p, action)}
+    assert allowed == set(ACTIONS[action]) & set(ROLES)
+    assert "public" not in allowed
+
+
+def test_tokens_are_random_and_stored_hashed() -> None:
+    a, b = new_token(), new_token()
+    assert a != b and len(a) > 40
+    assert token_hash(a) != a and len(token_hash(a)) == 64 and token_hash(a) == token_hash(a)
+
+
+def test_a_party_sees_its_own_reports_only() -> None:
+    own = {"id": "ua-1", "submitted_by": "UA", "lon": 36.0}
+    theirs = {"id": "ru-1", "submitted_by": "RU"}
+    patrol = {"id": "patrol-3", "submitted_by": "mission", "observer_lon": 36.1}
+    assert report_view(UA, own) == own
+    assert report_view(UA, theirs) is None and report_view(UA, patrol) is None
+    assert report_view(RU, theirs) == theirs
+    assert all(report_view(p, patrol) == patrol for p in (ADMIN, MONITOR, MEDIATOR))
+    assert report_view(PUBLIC, own) is None
+
+
+def test_a_party_sees_incidents_that_concern_it_without_others_sources() -> None:
+    seen = incident_view(UA, incident(), now=NOW, own_reports={"ua-1"})
+    assert seen is not None
+    assert seen["report_ids"] == ["ua-1"] and seen["other_reports"] == 2
+    assert seen["anchor_ids"] == [] and seen["submitters"] == ["UA"]
+    # RU: not on its side, not assessed or claimed against it, no violation, not released.
+    assert incident_view(RU, incident(), now=NOW) is None
+    for way_in in (
+        {"assessed_perpetrator": "RU"},
+        {"claimed_perpetrators": {"RU": 1}},
+    ):
+        assert incident_view(RU, incident(**way_in), now=NOW) is not None
+    assert incident_view(RU, incident(), now=NOW, violation_parties={"RU"}) is not None
+    assert incident_view(RU, incident(), now=NOW, release=Release(NOW)) is not None
+
+
+def test_the_public_waits_and_sees_a_coarse_place() -> None:
+    assert incident_view(PUBLIC, incident(), now=NOW) is None  # not released
+    early = incident(observed_to=(NOW - timedelta(hours=2)).isoformat())
+    assert incident_view(PUBLIC, early, now=NOW, release=Release(NOW - timedelta(hours=1))) is None
+    seen = incident_view(PUBLIC, incident(), now=NOW, release=Release(NOW - timedelta(hours=1)))
+    assert seen is not None
+    assert "report_ids" not in seen and "sources" not in seen and "submitters" not in seen
+    assert seen["n_reports"] == 3
+    assert (seen["lon"], seen["lat"]) == (36.25, 47.65)
+    assert seen["uncertainty_m"] == COARSE_RADIUS_M and seen["distance_m"] == 10_000.0
+    full = incident_view(
+        PUBLIC, incident(), now=NOW, release=Release(NOW - timedelta(hours=1), full=True)
+    )
+    assert full is not None and (full["lon"], full["lat"]) == (36.2734, 47.6612)
+
+
+def test_a_release_in_the_future_is_not_yet_a_release() -> None:
+    later = Release(NOW + timedelta(hours=1))
+    assert incident_view(PUBLIC, incident(), now=NOW, release=later) is None
+    assert incident_view(RU, incident(), now=NOW, release=later) is None
+
+
+@pytest.mark.parametrize(("lon", "lat"), [(36.2734, 47.6612), (-0.05, -0.05), (36.3, 47.7)])
+def test_coarsening_keeps_the_place_inside_its_cell(lon: float, lat: float) -> None:
+    clon, clat, radius = coarsen(lon, lat, 50.0)
+    assert abs(clon - lon) <= 0.05 + 1e-9 and abs(clat - lat) <= 0.05 + 1e-9
+    assert radius == COARSE_RADIUS_M
