@@ -452,3 +452,27 @@ def test_proof_hashes_are_read_by_key_not_by_scanning(store: Store) -> None:
 def test_values_without_a_canonical_form_are_input_errors(value: Any) -> None:
     with pytest.raises(InputError, match="no canonical JSON form"):
         canonical_json(value)
+
+
+def test_a_cosignature_made_elsewhere_is_checked_then_kept(store: Store) -> None:
+    from ceasefire.notes import cosign
+
+    latest = store.ledger_checkpoint()
+    offline = cosign(latest.note, UA, 1_790_000_000, log_verifier=LOG.verifier())
+    kept = ledger.add_cosignature(store, offline, LOG.verifier(), UA.verifier())
+    assert kept.cosignatures and kept.cosignatures[0].startswith("\u2014 UA-cosigner ")
+    # Signed by a key other than the one the store was told: refused, nothing kept.
+    with pytest.raises(VerificationError):
+        ledger.add_cosignature(
+            store, cosign(latest.note, RU, 1_790_000_000), LOG.verifier(), UA.verifier()
+        )
+    # A checkpoint the log never signed (another log of the same size) is refused too.
+    other = Signer.generate("ceasefire.test/log")
+    from ceasefire.notes import Checkpoint, sign_note
+
+    forged = sign_note(Checkpoint("ceasefire.test/log", latest.size, b"\x01" * 32).body(), other)
+    with pytest.raises(VerificationError):
+        ledger.add_cosignature(
+            store, cosign(forged, RU, 1_790_000_000), other.verifier(), RU.verifier()
+        )
+    assert len(store.ledger_checkpoint().cosignatures) == 1

@@ -114,8 +114,16 @@ def cosign_latest(
         verify_consistency_from(store, since, log_verifier)
     when = int(datetime.now(UTC).timestamp()) if timestamp is None else timestamp
     cosigned = cosign(latest.note, cosigner, when, log_verifier=log_verifier)
-    line = cosigned.splitlines(keepends=True)[-1]
-    return store.ledger_add_cosignature(latest.size, cosigner.name, line)
+    return store.ledger_add_cosignature(
+        latest.size, cosigner.name, _line_of(cosigned, cosigner.name)
+    )
+
+
+def _line_of(note: str, name: str) -> str:
+    """The (last) signature line of ``name`` in a note."""
+    return [line for line in note.splitlines(keepends=True) if line.startswith(f"\u2014 {name} ")][
+        -1
+    ]
 
 
 def add_cosignature(
@@ -127,12 +135,8 @@ def add_cosignature(
     stored = store.ledger_checkpoint(checked.checkpoint.size)
     if Checkpoint.parse(open_note(stored.note, [log_verifier]).text) != checked.checkpoint:
         raise VerificationError("the cosigned checkpoint is not the one the log signed")
-    lines = [
-        line
-        for line in note.splitlines(keepends=True)
-        if line.startswith(f"\u2014 {cosigner.name} ")
-    ]
-    return store.ledger_add_cosignature(checked.checkpoint.size, cosigner.name, lines[-1])
+    line = _line_of(note, cosigner.name)
+    return store.ledger_add_cosignature(checked.checkpoint.size, cosigner.name, line)
 
 
 # -- proofs ------------------------------------------------------------------------------------
