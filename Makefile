@@ -17,9 +17,11 @@ $(BIN)/.installed-test: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-## run: set up, load the demo scenario into $(DB) and run the main job
+## run: set up, load the demo scenario into $(DB), then serve it at http://127.0.0.1:8000 (Ctrl-C stops)
 run: $(BIN)/.installed
 	$(BIN)/ceasefire demo --db $(DB)
+	$(BIN)/ceasefire serve --db $(DB) --host 127.0.0.1 --port $(or $(PORT),8000) \
+		--cosigner $(dir $(DB))demo-keys/RU.key.pub --cosigner $(dir $(DB))demo-keys/UA.key.pub
 
 ## test: set up with the test extras, then lint, type-check and run the whole suite
 test: $(BIN)/.installed-test

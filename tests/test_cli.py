@@ -71,8 +71,8 @@ def _write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
     return path
 
 
-def test_ingest_list_and_export(tmp_path: Path) -> None:
-    db = str(tmp_path / "t.db")
+def test_ingest_list_and_export(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     src = _write_jsonl(tmp_path / "r.jsonl", [_report(i) for i in range(5)])
     result = runner.invoke(app, ["ingest", str(src), "--db", db, "--json"])
     assert result.exit_code == 0, result.output
@@ -103,8 +103,8 @@ def test_ingest_list_and_export(tmp_path: Path) -> None:
     assert sorted(ids) == [f"cli-{i}" for i in range(5)]
 
 
-def test_bad_row_stores_nothing_and_names_file_row_field(tmp_path: Path) -> None:
-    db = str(tmp_path / "t.db")
+def test_bad_row_stores_nothing_and_names_file_row_field(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     src = _write_jsonl(tmp_path / "bad.jsonl", [_report(0), _report(1, lat=91.5), _report(2)])
     result = runner.invoke(app, ["ingest", str(src), "--db", db])
     assert result.exit_code == 1
@@ -134,8 +134,12 @@ def test_agreement_check_fails_on_missing_file(tmp_path: Path) -> None:
     assert "nope.yaml" in result.output
 
 
-def test_demo_loads_and_summarises(tmp_path: Path) -> None:
-    db = str(tmp_path / "demo.db")
+def test_demo_loads_and_summarises(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With a server database the demo writes its night and keys under ./var: not this repo's.
+    monkeypatch.chdir(tmp_path)
+    db = db_url
     result = runner.invoke(app, ["demo", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
@@ -145,9 +149,9 @@ def test_demo_loads_and_summarises(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "geojson"])
-def test_an_export_read_back_is_the_same_reports(tmp_path: Path, fmt: str) -> None:
+def test_an_export_read_back_is_the_same_reports(tmp_path: Path, db_url: str, fmt: str) -> None:
     """Exports carry placement facts; reading one back must not look like other content."""
-    db = str(tmp_path / "t.db")
+    db = db_url
     rows = [_report(i, extra_field=f"kept {i}", team_size=4, tags=["night"]) for i in range(3)]
     observer = _report(3, extra_field="kept 3", lon=None, lat=None, uncertainty_m=50)
     observer.update(
@@ -166,8 +170,8 @@ def test_an_export_read_back_is_the_same_reports(tmp_path: Path, fmt: str) -> No
     assert sorted(r["extra_field"] for r in listed["reports"]) == [f"kept {i}" for i in range(4)]
 
 
-def test_errors_are_json_when_json_was_asked_for(tmp_path: Path) -> None:
-    db = str(tmp_path / "t.db")
+def test_errors_are_json_when_json_was_asked_for(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     src = _write_jsonl(tmp_path / "bad.jsonl", [_report(0, lat=91.5, count=-2)])
     result = runner.invoke(app, ["ingest", str(src), "--db", db, "--json"])
     assert result.exit_code == 1
@@ -182,7 +186,7 @@ def test_errors_are_json_when_json_was_asked_for(tmp_path: Path) -> None:
 # -- incidents, decisions, violations ---------------------------------------------------------
 
 
-def _filled_store(path: Path) -> str:
+def _filled_store(db: str) -> str:
     """Two incidents over three reports, one violation; made through the store API, not fuse.
 
     INC-000001: r1 (mission patrol "team 4") and u1 (UA): corroborated, breaks fire_in_dmz.
@@ -215,7 +219,6 @@ def _filled_store(path: Path) -> str:
             distance_m=4200.0, zones=("dmz",), oblast="Donetsk",
         )  # fmt: skip
 
-    db = str(path)
     with Store.open(db) as store:
         store.add_reports(
             [report("r1", "mission", "team 4"), report("u1", "UA", "UA General Staff"),
@@ -249,8 +252,8 @@ def test_the_incident_commands_exist() -> None:
     assert {"incidents", "incident", "verify", "violations"} <= names
 
 
-def test_incidents_lists_with_filters_and_json_has_report_ids(tmp_path: Path) -> None:
-    db = _filled_store(tmp_path / "i.db")
+def test_incidents_lists_with_filters_and_json_has_report_ids(db_url: str) -> None:
+    db = _filled_store(db_url)
     result = runner.invoke(app, ["incidents", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     listed = json.loads(result.output)
@@ -277,8 +280,8 @@ def test_incidents_lists_with_filters_and_json_has_report_ids(tmp_path: Path) ->
     assert bad.exit_code == 1 and "status" in bad.output
 
 
-def test_incident_shows_reports_history_and_violations(tmp_path: Path) -> None:
-    db = _filled_store(tmp_path / "i.db")
+def test_incident_shows_reports_history_and_violations(db_url: str) -> None:
+    db = _filled_store(db_url)
     result = runner.invoke(app, ["incident", "INC-000001", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     record = json.loads(result.output)
@@ -297,8 +300,8 @@ def test_incident_shows_reports_history_and_violations(tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "no incident with id 'INC-000404'" in missing.output
 
 
-def test_verify_records_the_decision(tmp_path: Path) -> None:
-    db = _filled_store(tmp_path / "i.db")
+def test_verify_records_the_decision(db_url: str) -> None:
+    db = _filled_store(db_url)
     args = ["verify", "INC-000001", "--db", db, "--status", "verified", "--by", "Ben Osei"]
     result = runner.invoke(
         app,
@@ -324,8 +327,8 @@ def test_verify_records_the_decision(tmp_path: Path) -> None:
     assert listed[0]["assessed_perpetrator"] == "RU"
 
 
-def test_verify_refuses_four_eyes_and_bad_input_with_exit_1(tmp_path: Path) -> None:
-    db = _filled_store(tmp_path / "i.db")
+def test_verify_refuses_four_eyes_and_bad_input_with_exit_1(db_url: str) -> None:
+    db = _filled_store(db_url)
     own = ["verify", "INC-000002", "--db", db, "--status", "verified", "--basis", "I saw it"]
     refused = runner.invoke(app, [*own, "--by", "Team 4"])
     assert refused.exit_code == 1
@@ -347,8 +350,8 @@ def test_verify_refuses_four_eyes_and_bad_input_with_exit_1(tmp_path: Path) -> N
     assert listed[1]["status"] == "reported"  # nothing written
 
 
-def test_violations_lists_with_filters(tmp_path: Path) -> None:
-    db = _filled_store(tmp_path / "i.db")
+def test_violations_lists_with_filters(db_url: str) -> None:
+    db = _filled_store(db_url)
     result = runner.invoke(app, ["violations", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     listed = json.loads(result.output)

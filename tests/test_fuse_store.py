@@ -34,8 +34,8 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path: Path, night: Path, agreement: Agreement) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "s.db")
+def store(db_url: str, night: Path, agreement: Agreement) -> Iterator[Store]:
+    opened = Store.open(db_url)
     ingest_files(opened, [night], agreement, now=NOW)
     yield opened
     opened.close()
@@ -92,8 +92,8 @@ def test_new_agreement_version_rejudges_and_keeps_the_old_judgements(
     assert {v.agreement_version for v in everything} == {1, 2}
 
 
-def test_cli_fuse_then_incidents_json_lists_report_ids(tmp_path: Path, night: Path) -> None:
-    db = str(tmp_path / "cli.db")
+def test_cli_fuse_then_incidents_json_lists_report_ids(db_url: str, night: Path) -> None:
+    db = db_url
     runner = CliRunner()
     ingest = runner.invoke(app, ["ingest", str(night), "--db", db])
     assert ingest.exit_code == 0, ingest.output

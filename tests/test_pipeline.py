@@ -28,9 +28,9 @@ def agreement() -> Agreement:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """An empty, migrated store in a fresh SQLite file."""
-    opened = Store.open(tmp_path / "store.db")
+def store(db_url: str) -> Iterator[Store]:
+    """An empty, migrated store in a fresh database (each backend)."""
+    opened = Store.open(db_url)
     yield opened
     opened.close()
 
@@ -210,12 +210,12 @@ def test_placement_rows_match_placement_row(agreement: Agreement) -> None:
     assert placement.rows() == [placement.row(i) for i in range(300)]
 
 
-def test_a_bulk_writer_commits_only_when_its_block_ends(store: Store, tmp_path: Path) -> None:
+def test_a_bulk_writer_commits_only_when_its_block_ends(store: Store, db_url: str) -> None:
     reports = [Report.model_validate(report(i), context={"now": NOW}) for i in range(4)]
     with store.bulk_writer() as writer:
         assert writer.add(reports[:2]).added == 2
         assert writer.add(reports[1:]).added == 2  # p-1 was added by this writer: unchanged
-        with Store.open(tmp_path / "store.db", migrate=False) as other:
+        with Store.open(db_url, migrate=False) as other:
             assert other.count_reports() == 0  # not committed yet
     assert store.count_reports() == 4
 

@@ -43,8 +43,8 @@ def complaint(i: int, submitted_by: str = "UA", **changes: Any) -> Report:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "signed.db") as opened:
+def store(db_url: str) -> Iterator[Store]:
+    with Store.open(db_url) as opened:
         opened.trust_key(UA_KEY.verifier(), "UA")
         opened.trust_key(RU_KEY.verifier(), "RU")
         yield opened
@@ -110,9 +110,9 @@ def test_a_key_is_trusted_once(store: Store) -> None:
     assert {k.party for k in store.trusted_keys()} == {"UA", "RU"}
 
 
-def test_cli_sign_trust_ingest(tmp_path: Path) -> None:
+def test_cli_sign_trust_ingest(tmp_path: Path, db_url: str) -> None:
     runner = CliRunner()
-    db = str(tmp_path / "cli.db")
+    db = db_url
     key = tmp_path / "keys" / "ua.key"
     assert (
         runner.invoke(app, ["ledger", "keygen", "UA-submissions", "--out", str(key)]).exit_code == 0

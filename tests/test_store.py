@@ -16,11 +16,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import func, select
 
+from backends import raw
 from ceasefire import ledger
+from ceasefire import store as store_module
 from ceasefire.errors import ConflictError, InputError, NotFoundError, StoreError
 from ceasefire.reports import Report
-from ceasefire.store import ENV_URL, Store
+from ceasefire.store import _MIGRATIONS, ENV_URL, Store, database_url, reports_table
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -44,9 +49,9 @@ def make_report(index: int, **changes: Any) -> Report:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """An empty, migrated store in a fresh SQLite file."""
-    opened = Store.open(tmp_path / "store.db")
+def store(db_url: str) -> Iterator[Store]:
+    """An empty, migrated store in a fresh database (each backend)."""
+    opened = Store.open(db_url)
     yield opened
     opened.close()
 
@@ -68,13 +73,66 @@ def test_migration_creates_the_schema_in_an_empty_file(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
-def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "store.db"
-    Store.open(path).close()
-    with sqlite3.connect(path) as conn:
+@pytest.mark.postgresql
+def test_migration_adds_postgis_points_with_gist_indexes(pg_url: str) -> None:
+    db_url = pg_url
+    libpq = "postgresql://" + db_url.split("://", 1)[1]  # libpq's spelling picks psycopg too
+    assert database_url(libpq).startswith("postgresql+psycopg://")
+    with Store.open(libpq, migrate=False) as bare:
+        assert bare.schema_revision() is None
+        bare.init()
+        assert bare.schema_revision() == "0003"
+        bare.init()  # up to date: a no-op
+        bare.add_reports([make_report(1, lon=36.25, lat=47.5)])
+    with raw(db_url) as conn:
+        columns = conn.execute(
+            "SELECT f_table_name, type, srid FROM geometry_columns ORDER BY 1"
+        ).fetchall()
+        assert columns == [("incidents", "POINT", 4326), ("reports", "POINT", 4326)]
+        indexes = dict(
+            conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%geom'")
+        )
+        assert "USING gist (geom)" in indexes["ix_reports_geom"]
+        assert "USING gist (geom)" in indexes["ix_incidents_geom"]
+        # The generated point is the row's lon/lat, and follows an update of them.
+        point = "SELECT ST_X(geom), ST_Y(geom) FROM reports WHERE report_id = 'r-1'"
+        assert conn.execute(point).fetchone() == (36.25, 47.5)
+        conn.execute("UPDATE reports SET lon = 36.5 WHERE report_id = 'r-1'")
+        assert conn.execute(point).fetchone() == (36.5, 47.5)
+    # The store's box filter is one the GiST index can answer (on a table this small the
+    # planner would rather scan, so scans are priced out for the question).
+    with Store.open(db_url) as store:
+        clause = store._dialect.bbox_clause((36.0, 47.0, 37.0, 48.0))
+        query = select(func.count()).select_from(reports_table).where(clause)
+        with store._engine.connect() as conn:
+            sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(line for (line,) in conn.exec_driver_sql("EXPLAIN " + sql))
+        assert "ix_reports_geom" in plan and "Seq Scan" not in plan, plan
+        assert store.count_reports(bbox=(36.0, 47.0, 37.0, 48.0)) == 1
+
+
+def test_migrations_go_down_and_up_again(db_url: str) -> None:
+    Store.open(db_url).close()
+    with Store.open(db_url, migrate=False) as opened, opened._write() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+    with raw(db_url) as conn:
+        assert not {"reports", "reports_rtree", "incidents", "ledger_entries"} & conn.tables()
+    with Store.open(db_url) as again:
+        assert again.schema_revision() == "0003"
+        again.add_reports([make_report(1)])
+        assert again.count_reports(bbox=(30.0, 40.0, 40.0, 50.0)) == 1
+
+
+def test_a_database_from_a_newer_version_is_refused(db_url: str) -> None:
+    Store.open(db_url).close()
+    with raw(db_url) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(StoreError, match="cannot upgrade the database schema"):
-        Store.open(path)
+        Store.open(db_url)
 
 
 def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
@@ -128,6 +186,32 @@ def test_same_id_other_content_refuses_the_whole_batch(store: Store) -> None:
     with pytest.raises(ConflictError, match="'r-4' appears twice"):
         store.add_reports([make_report(4), make_report(4, count=2)])
     assert store.count_reports() == 1
+
+
+def test_a_second_writer_waits_its_turn_then_gives_up(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "_LOCK_WAIT_S", 1)  # 10 s in use
+    with Store.open(db_url) as first, Store.open(db_url) as second:
+        with first.bulk_writer() as writer:
+            writer.add([make_report(1)])
+            assert second.count_reports() == 0  # readers never wait, and see only commits
+            started = time.perf_counter()
+            with pytest.raises(StoreError, match="database error"):
+                second.add_reports([make_report(2)])
+            assert 0.9 < time.perf_counter() - started < 5.0
+        second.add_reports([make_report(2)])
+        assert {r.id for r in second.list_reports()} == {"r-1", "r-2"}
+
+
+@pytest.mark.parametrize("field", ["id", "submitted_by"])
+def test_a_nul_character_is_bad_input_on_every_backend(store: Store, field: str) -> None:
+    # PostgreSQL text cannot hold U+0000; both backends refuse it alike, before writing.
+    with pytest.raises(InputError, match=f"{field}: must not contain the NUL character"):
+        store.add_reports([make_report(1), make_report(2, **{field: "a\x00b"})])
+    assert store.count_reports() == 0
+    store.add_reports([make_report(3, notes="a\x00b")])  # in the JSON body it is escaped
+    assert store.get_report("r-3").notes == "a\x00b"
 
 
 def test_bbox_query_matches_a_brute_force_filter(store: Store) -> None:
@@ -203,7 +287,7 @@ def test_placements_are_stored_when_given(store: Store) -> None:
     assert store.get_placement("r-2") is None
     store.set_placements({"r-2": {"party": "ru", "distance_m": 300.0}})
     assert store.get_placement("r-2") == {"party": "ru", "distance_m": 300.0}
-    with sqlite3.connect(store_path(store)) as conn:
+    with raw(store) as conn:
         row = conn.execute("SELECT party, side, oblast, zones FROM reports WHERE report_id = 'r-1'")
         assert row.fetchone() == ("ua", "1", "Donetsk", '{"artillery_50km": true, "dmz": true}')
     with pytest.raises(NotFoundError):
@@ -212,11 +296,6 @@ def test_placements_are_stored_when_given(store: Store) -> None:
         store.get_placement("r-404")
     with pytest.raises(ValueError, match="placements for"):
         store.add_reports([make_report(3)], placements=[])
-
-
-def store_path(store: Store) -> str:
-    """The file behind a SQLite store (for looking at columns directly)."""
-    return str(store._engine.url.database)
 
 
 def test_observer_relative_reports_are_indexed_at_their_resolved_point(store: Store) -> None:
@@ -247,17 +326,16 @@ CHILD = textwrap.dedent(
     from ceasefire.reports import Report
     from ceasefire.store import Store
 
-    from sqlalchemy import event
-
     store = Store.open(sys.argv[1])
     size = int(sys.argv[2])
+    insert = store._dialect.insert_reports
 
-    def tell(conn, cursor, statement, parameters, context, executemany):
+    def tell(conn, rows):
         # Says when the batch's rows are written but not yet committed (the kill's target).
-        if executemany and statement.startswith("INSERT INTO reports "):
-            print("inserted", flush=True)
+        insert(conn, rows)
+        print("inserted", flush=True)
 
-    event.listen(store._engine, "after_cursor_execute", tell)
+    store._dialect.insert_reports = tell
     start = datetime(2026, 3, 1, tzinfo=UTC)
     for batch in range(1000):
         reports = [
@@ -277,16 +355,16 @@ CHILD = textwrap.dedent(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("when", ["inside_transaction", "after_0.0s", "after_0.2s", "after_0.5s"])
-def test_a_killed_ingest_loses_no_acknowledged_batch(tmp_path: Path, when: str) -> None:
+def test_a_killed_ingest_loses_no_acknowledged_batch(db_url: str, when: str) -> None:
     """SIGKILL a child mid-ingest: acknowledged batches are all there, the one under way all or none.
 
     ``inside_transaction`` kills right after the batch's rows are inserted and before COMMIT (the
     child says when); the others kill at set times after the third batch starts.
     """
-    path = tmp_path / "killed.db"
+    path = db_url
     size = 4000
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path), str(size)],
+        [sys.executable, "-c", CHILD, path, str(size)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -327,7 +405,10 @@ def test_a_killed_ingest_loses_no_acknowledged_batch(tmp_path: Path, when: str) 
         # The log holds exactly the stored reports: a leaf went in with its report, or neither.
         assert reopened.ledger_state().size == total
         assert ledger.audit(reopened).records["reports"] == total
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        (indexed,) = conn.execute("SELECT count(*) FROM reports_rtree").fetchone()
+    with raw(path) as conn:
+        if conn.backend == "sqlite":
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            (indexed,) = conn.execute("SELECT count(*) FROM reports_rtree").fetchone()
+        else:
+            (indexed,) = conn.execute("SELECT count(geom) FROM reports").fetchone()
         assert indexed == total

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -13,13 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from backends import raw
 from ceasefire.agreement import Agreement, demo_agreement_path, load_agreement
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from ceasefire.incidents import Estimate, Incident
 from ceasefire.reports import Report
 from ceasefire.rules import Violation
-from ceasefire.store import Store
+from ceasefire.store import Store, incidents_table
 from ceasefire.store_incidents import incident_dict, incident_from_dict
 from ceasefire.verification import DEFAULT_CORROBORATION
 
@@ -85,9 +86,9 @@ def incident(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
+def store(db_url: str) -> Iterator[Store]:
     """A migrated store holding reports r1..r9 by the mission's team 4 and u1..u3 by UA."""
-    opened = Store.open(tmp_path / "store.db")
+    opened = Store.open(db_url)
     opened.add_reports(
         [report(f"r{i}") for i in range(1, 10)]
         + [report(f"u{i}", "UA", "UA General Staff") for i in range(1, 4)]
@@ -102,19 +103,15 @@ def agreement() -> Agreement:
     return load_agreement(demo_agreement_path())
 
 
-def db_path(store: Store) -> str:
-    return str(store._engine.url.database)
-
-
 def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the incident tables, to show that a refused write changed nothing."""
     names = ("incidents", "incident_reports", "status_changes", "violations", "agreements")
-    with sqlite3.connect(db_path(store)) as conn:
+    with raw(store) as conn:
         return {n: conn.execute(f"SELECT * FROM {n} ORDER BY 1, 2").fetchall() for n in names}
 
 
 def members(store: Store) -> dict[str, list[str]]:
-    with sqlite3.connect(db_path(store)) as conn:
+    with raw(store) as conn:
         rows = conn.execute("SELECT incident_id, report_id FROM incident_reports ORDER BY 2")
         out: dict[str, list[str]] = {}
         for iid, rid in rows:
@@ -134,8 +131,8 @@ def history(store: Store, incident_id: str) -> list[tuple[str | None, str, str, 
 
 def test_migration_0002_adds_the_incident_tables(store: Store) -> None:
     assert store.schema_revision() == "0003"
-    with sqlite3.connect(db_path(store)) as conn:
-        names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
+    with raw(store) as conn:
+        names = conn.tables()
     expected = {"incidents", "incident_reports", "status_changes", "violations", "agreements"}
     assert expected <= names
 
@@ -380,9 +377,9 @@ def test_a_corroboration_below_one_is_refused(store: Store) -> None:
         store.save_incidents([incident("r1", ["r1"])], at=datetime(2026, 3, 10))
 
 
-def test_a_large_partition_saves_and_resaves_quickly(tmp_path: Path) -> None:
+def test_a_large_partition_saves_and_resaves_quickly(db_url: str) -> None:
     n = 10_000
-    with Store.open(tmp_path / "big.db") as big:
+    with Store.open(db_url) as big:
         big.add_reports([report(f"b{i}") for i in range(2 * n)])
         partition = [incident(f"b{2 * i}", [f"b{2 * i}", f"b{2 * i + 1}"]) for i in range(n)]
         started = time.perf_counter()
@@ -400,7 +397,7 @@ def test_a_large_partition_saves_and_resaves_quickly(tmp_path: Path) -> None:
         assert regrouped.created + regrouped.updated + regrouped.unchanged == n + 1
         assert big.count_incidents() == n + 1
         # Membership is right after a regrouping that took the whole-table scan path.
-        with sqlite3.connect(db_path(big)) as conn:
+        with raw(big) as conn:
             held = dict(conn.execute("SELECT report_id, incident_id FROM incident_reports"))
         assert len(held) == 2 * n
         for key in ("b0", "b1", f"b{n + 1}", f"b{2 * n - 1}"):
@@ -564,6 +561,19 @@ def test_list_filters(filled: Store) -> None:
         filled.list_incidents(status="confirmed")
     with pytest.raises(InputError, match="UTC offset"):
         filled.list_incidents(since=datetime(2026, 3, 10))
+
+
+def test_a_box_finds_incidents_by_their_fused_place(filled: Store) -> None:
+    # The dialect's box filter on incidents (PostGIS's GiST-indexed geom on PostgreSQL).
+    def inside(box: tuple[float, float, float, float]) -> int:
+        where = filled._dialect.bbox_clause(box, incidents_table)
+        with filled.read() as conn:
+            query = select(func.count()).select_from(incidents_table).where(where)
+            return int(conn.execute(query).scalar_one())
+
+    assert inside((37.6, 48.5, 37.7, 48.6)) == 5  # all at 37.6, 48.5: edges count
+    assert inside((37.5, 48.4, 37.6, 48.5)) == 5
+    assert inside((37.61, 48.4, 37.7, 48.6)) == 0
 
 
 def test_an_incident_as_json_has_its_id_status_and_reports(filled: Store) -> None:

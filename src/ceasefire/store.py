@@ -1,8 +1,10 @@
-"""The report store: SQLAlchemy 2 over SQLite (default), schema by Alembic migrations.
+"""The report store: SQLAlchemy 2 over SQLite (default) or PostgreSQL + PostGIS, schema by
+Alembic migrations.
 
-A :class:`Store` is chosen by a URL (``sqlite:///var/ceasefire.db``) or a plain path; without
-either it reads ``CEASEFIRE_DATABASE_URL``. Opening it upgrades the schema to the newest
-migration (``src/ceasefire/migrations/versions``).
+A :class:`Store` is chosen by a URL (``sqlite:///var/ceasefire.db``,
+``postgresql+psycopg://monitor@db.example/ceasefire``) or a plain path (SQLite); without either
+it reads ``CEASEFIRE_DATABASE_URL``. Opening it upgrades the schema to the newest migration
+(``src/ceasefire/migrations/versions``).
 
 Each report is kept twice over: its interchange JSON (lossless, unknown fields included, for
 export) and columns to filter on. Writes are all-or-nothing: :meth:`Store.add_reports` checks
@@ -10,9 +12,11 @@ every id and inserts every new report in one transaction, and returns only after
 an acknowledged batch survives the process being killed. :meth:`Store.bulk_writer` stretches that
 one transaction over many batches, for files larger than memory.
 
-Everything SQLite-specific sits in :class:`_SQLite` (connection settings, write locking, the
-R*Tree bounding-box filter); the rest is dialect-neutral SQLAlchemy Core so a PostgreSQL +
-PostGIS backend can be added as a second dialect part.
+Everything engine-specific sits in a dialect part: :class:`_SQLite` (connection settings, write
+locking by ``BEGIN IMMEDIATE``, the R*Tree bounding-box filter) and :class:`_PostgreSQL` (write
+locking by a transaction-level advisory lock, bulk writes by ``COPY``, the PostGIS GiST
+bounding-box filter, snapshot reads); the rest is dialect-neutral SQLAlchemy Core. Either way
+writers take turns: one write transaction at a time, readers never wait (see docs/store.md).
 """
 
 from __future__ import annotations
@@ -50,11 +54,12 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    literal_column,
     or_,
     select,
 )
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.types import TypeEngine
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem, StoreError
@@ -76,6 +81,8 @@ ENV_URL = "CEASEFIRE_DATABASE_URL"
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _CHUNK = 500  # ids per IN (...) lookup; far below SQLite's 32766 host-parameter limit
+#: How long a writer waits for another's write transaction to end before giving up, in seconds.
+_LOCK_WAIT_S = 10
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -479,6 +486,7 @@ class BulkWriter:
                         f"report id {report.id!r} appears twice in the batch with different content"
                     )
                 repeated.append(report.id)
+        _refuse_nul(rows.values())
         conn = self._conn
         if self._first_seq is None:
             last = conn.execute(select(func.coalesce(func.max(reports_table.c.seq), 0)))
@@ -537,11 +545,35 @@ class BulkWriter:
         check_signatures(batch, self._keys)
 
 
+def _refuse_nul(rows: Iterable[dict[str, Any]]) -> None:
+    """Refuse report rows whose id or submitter holds U+0000: PostgreSQL text cannot (SQLite's
+    can), and a store must take the same reports on either backend. The JSON body escapes it."""
+    for row in rows:
+        for column, name in (("report_id", "id"), ("submitted_by", "submitted_by")):
+            if "\x00" in row[column]:
+                raise InputError(
+                    Problem(
+                        f"report {row['report_id']!r}",
+                        name,
+                        "must not contain the NUL character (U+0000)",
+                    )
+                )
+
+
 class _Dialect:
-    """Dialect-neutral behaviour; :class:`_SQLite` overrides what SQLite does its own way."""
+    """Dialect-neutral behaviour; :class:`_SQLite` and :class:`_PostgreSQL` override what their
+    engine does its own way."""
 
     def prepare(self, engine: Engine) -> None:
         """Set up connections of ``engine`` (nothing to do by default)."""
+
+    def lock_writes(self, conn: Connection) -> None:
+        """Make the write transaction just begun on ``conn`` the only one under way; called
+        before it reads anything (nothing to do by default)."""
+
+    def snapshot(self, conn: Connection) -> None:
+        """Make the next transaction on ``conn`` read one consistent snapshot throughout
+        (nothing to do by default)."""
 
     def insert_reports(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         """Insert report rows (column name to value, the same keys in each)."""
@@ -572,12 +604,10 @@ class _Dialect:
     def after_insert(self, conn: Connection, last_seq_before: int) -> None:
         """Bring dialect-specific indexes up to date with rows inserted after ``last_seq_before``."""
 
-    def bbox_clause(self, bbox: BBox) -> ColumnElement[bool]:
+    def bbox_clause(self, bbox: BBox, table: Table = reports_table) -> ColumnElement[bool]:
+        """Rows of ``table`` (reports or incidents) whose point lies in the box, edges included."""
         min_lon, min_lat, max_lon, max_lat = bbox
-        return and_(
-            reports_table.c.lon.between(min_lon, max_lon),
-            reports_table.c.lat.between(min_lat, max_lat),
-        )
+        return and_(table.c.lon.between(min_lon, max_lon), table.c.lat.between(min_lat, max_lat))
 
 
 class _SQLite(_Dialect):
@@ -596,7 +626,7 @@ class _SQLite(_Dialect):
             # FULL rather than NORMAL: under WAL, NORMAL can lose the last commits on power loss
             # (not on a process kill). FULL costs one fsync per commit; batches make that cheap.
             cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={_LOCK_WAIT_S * 1000}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -640,7 +670,9 @@ class _SQLite(_Dialect):
             )
         )
 
-    def bbox_clause(self, bbox: BBox) -> ColumnElement[bool]:
+    def bbox_clause(self, bbox: BBox, table: Table = reports_table) -> ColumnElement[bool]:
+        if table is not reports_table:  # only reports have an R*Tree
+            return super().bbox_clause(bbox, table)
         min_lon, min_lat, max_lon, max_lat = bbox
         # R*Tree keeps 32-bit floats rounded outward, so it yields a superset; the exact test on
         # the real columns follows.
@@ -651,6 +683,97 @@ class _SQLite(_Dialect):
             _rtree.c.min_lat <= max_lat,
         )
         return and_(reports_table.c.seq.in_(candidates), super().bbox_clause(bbox))
+
+
+class _PostgreSQL(_Dialect):
+    """PostgreSQL + PostGIS: an advisory lock serialises writers, COPY bulk-inserts, a GiST
+    index on the ``geom`` column (migration 0001) answers bounding-box queries, and snapshot
+    reads are REPEATABLE READ.
+
+    ``geom`` is a generated column (``ST_SetSRID(ST_MakePoint(lon, lat), 4326)``), so every
+    insert and every update of ``lon``/``lat`` keeps it in step with no extra statement.
+    """
+
+    def lock_writes(self, conn: Connection) -> None:
+        # SQLite's BEGIN IMMEDIATE, the PostgreSQL way: one lock for the whole store, held to
+        # COMMIT or ROLLBACK. Taken first, so a writer's checks (is this report id stored? what
+        # is max(seq)? how long is the log?) read what every earlier writer committed, and no
+        # other writer can act on the same answer before this one commits. Readers never wait
+        # (MVCC). The ledger's row lock (store_ledger.state(lock=True)) stays, for writers that
+        # come in another way.
+        # A writer waits for its turn as long as on SQLite (busy_timeout), then fails cleanly.
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{_LOCK_WAIT_S}s'")
+        conn.execute(select(func.pg_advisory_xact_lock(_PG_WRITE_LOCK)))
+
+    def snapshot(self, conn: Connection) -> None:
+        # READ COMMITTED, the default, takes a new snapshot per statement; a long scan (the
+        # ledger audit) must see the tables as of one moment while writers go on.
+        conn.execution_options(isolation_level="REPEATABLE READ")
+
+    def insert_rows(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        # COPY ... FROM STDIN through psycopg, in the open transaction. Measured on 2 shared
+        # cores, PostgreSQL 15: add_reports of 20k reports (rows and ledger) 1.8-2.4 s, against
+        # 3.9-4.1 s with SQLAlchemy's executemany (batched INSERT ... VALUES); SQLite takes
+        # 1.9 s. psycopg adapts aware datetimes, bytes and None itself.
+        if not rows:
+            return
+        columns = list(rows[0])
+        names = ", ".join(columns)
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        try:
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row([row[name] for name in columns])
+        except Exception as exc:
+            # The driver's own error, past SQLAlchemy: wrap it as SQLAlchemy would, so that
+            # Store._errors makes it a StoreError like any other database failure.
+            dbapi = conn.dialect.loaded_dbapi
+            if isinstance(exc, dbapi.Error):
+                raise DBAPIError.instance(
+                    f"COPY {table.name}", None, exc, dbapi.Error, dialect=conn.dialect
+                ) from exc
+            raise
+
+    def update_rows(
+        self, conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]
+    ) -> None:
+        # Many rows: COPY them into a scratch table, then one UPDATE ... FROM. Saving 10k
+        # incidents three times (tests/test_store_incidents.py): 0.36 s of updates, against
+        # 1.4 s for an executemany of one-row UPDATEs (measured as for insert_rows).
+        if len(rows) < _PG_BULK_UPDATE:
+            super().update_rows(conn, table, key, rows)
+            return
+        columns = list(rows[0])
+        scratch = f"_cf_update_{table.name}"
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {scratch} AS SELECT {', '.join(columns)} "
+            f"FROM {table.name} WITH NO DATA"
+        )
+        self.insert_rows(conn, Table(scratch, MetaData()), rows)
+        sets = ", ".join(f"{name} = s.{name}" for name in columns if name != key)
+        conn.exec_driver_sql(
+            f"UPDATE {table.name} AS t SET {sets} FROM {scratch} AS s WHERE t.{key} = s.{key}"
+        )
+        conn.exec_driver_sql(f"DROP TABLE {scratch}")
+
+    def bbox_clause(self, bbox: BBox, table: Table = reports_table) -> ColumnElement[bool]:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        # ``&&`` compares bounding boxes through the GiST index. Those are 32-bit floats rounded
+        # outward (PostGIS's BOX2DF), so it yields a superset; the exact test on the real
+        # columns follows, as for SQLite's R*Tree.
+        envelope = func.ST_MakeEnvelope(min_lon, min_lat, max_lon, max_lat, 4326)
+        geom: ColumnElement[Any] = literal_column(f"{table.name}.geom")
+        return and_(geom.op("&&")(envelope), super().bbox_clause(bbox, table))
+
+
+#: The key of the transaction-level advisory lock PostgreSQL writers take (``ceasefir`` in ASCII).
+_PG_WRITE_LOCK = 0x63656173_65666972
+#: From this many rows on, PostgreSQL updates go through a scratch table (one UPDATE ... FROM).
+_PG_BULK_UPDATE = 200
 
 
 def _sqlite_times(table: Table, columns: list[str], rows: list[dict[str, Any]]) -> None:
@@ -676,6 +799,10 @@ def database_url(url_or_path: str | Path | None = None) -> str:
             raise StoreError(f"no database given: pass a path or URL, or set {ENV_URL}")
     text = str(url_or_path)
     if "://" in text:
+        scheme, rest = text.split("://", 1)
+        if scheme in ("postgresql", "postgres"):
+            # libpq's own spelling: use psycopg 3 (SQLAlchemy would pick psycopg2).
+            return f"postgresql+psycopg://{rest}"
         return text
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
@@ -685,7 +812,8 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._dialect = _SQLite() if engine.dialect.name == "sqlite" else _Dialect()
+        parts = {"sqlite": _SQLite, "postgresql": _PostgreSQL}
+        self._dialect = parts.get(engine.dialect.name, _Dialect)()
         self._dialect.prepare(engine)
 
     @classmethod
@@ -1076,7 +1204,7 @@ class Store:
         ones too), read in one transaction. Raises NotFoundError."""
         from ceasefire import store_incidents
 
-        with self._errors(), self._engine.connect() as conn, conn.begin():
+        with self._errors(), self._snapshot() as conn:
             return store_incidents.incident_record(conn, incident_id)
 
     def set_status(
@@ -1356,7 +1484,7 @@ class Store:
     def read(self) -> Iterator[Connection]:
         """A connection in one read transaction: a consistent view for a long scan (the
         ledger audit), whatever writers do meanwhile."""
-        with self._errors(), self._engine.connect() as conn, conn.begin():
+        with self._errors(), self._snapshot() as conn:
             yield conn
 
     # -- internals -----------------------------------------------------------------------------
@@ -1417,7 +1545,16 @@ class Store:
     def _write(self) -> Iterator[Connection]:
         """A connection in a write transaction, committed on leaving, rolled back on error."""
         with self._engine.connect() as conn:
-            conn.execution_options(ceasefire_begin="IMMEDIATE")
+            conn.execution_options(ceasefire_begin="IMMEDIATE")  # SQLite's lock (see _SQLite)
+            with conn.begin():
+                self._dialect.lock_writes(conn)
+                yield conn
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A connection in one read transaction that sees a single snapshot throughout."""
+        with self._engine.connect() as conn:
+            self._dialect.snapshot(conn)
             with conn.begin():
                 yield conn
 

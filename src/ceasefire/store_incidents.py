@@ -3,7 +3,9 @@
 The :class:`~ceasefire.store.Store` methods of the same names delegate here; each function takes
 an open connection (a write transaction for the writers) so the store keeps the one place where
 transactions begin and end. Tables come from migration 0002 (their query shapes are in
-:mod:`ceasefire.store`).
+:mod:`ceasefire.store`). A write transaction holds the store's write lock from its start
+(SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock), so numbering rows ``max(seq) + 1`` is
+safe with several writer processes (tests/test_store_concurrency.py).
 
 Lasting incident ids. Fusion regroups reports every time it runs; the store gives each cluster a
 lasting ``INC-000001``-style id and keeps it across runs (:func:`save_incidents`): each fused

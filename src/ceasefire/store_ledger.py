@@ -5,8 +5,9 @@ an open connection, as :mod:`ceasefire.store_incidents` does. Tables come from m
 
 Appends happen in the same transaction as the record they log (:class:`Appender`), so a record
 is stored if and only if its leaf is: a crash cannot leave one without the other. Writers append
-in turn: SQLite's write lock (BEGIN IMMEDIATE) or, on a server database, a row lock on
-``ledger_state`` taken before the size is read.
+in turn: every store write holds the store's write lock from its first statement (SQLite's
+BEGIN IMMEDIATE, PostgreSQL's transaction-level advisory lock), and on a server database the
+appender also locks the ``ledger_state`` row before it reads the size.
 
 Hashes are kept for every complete subtree (``ledger_nodes``), so an inclusion or consistency
 proof is one indexed read of at most ``2 * log2(size)`` rows (:func:`fetch_nodes`), plus a few
@@ -176,7 +177,9 @@ class LedgerState:
 def state(conn: Connection, *, lock: bool = False) -> LedgerState:
     query = select(_S.size, _S.origin, _S.log_key).where(_S.id == 1)
     if lock and conn.dialect.name != "sqlite":
-        query = query.with_for_update()  # SQLite's BEGIN IMMEDIATE already serialises writers
+        # Belt and braces: the store's write lock already serialises its writers (PostgreSQL's
+        # advisory lock, SQLite's BEGIN IMMEDIATE); this row lock holds for any other writer.
+        query = query.with_for_update()
     row = conn.execute(query).one()
     return LedgerState(int(row.size), row.origin, row.log_key)
 

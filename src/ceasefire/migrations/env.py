@@ -4,6 +4,9 @@
 connection in ``config.attributes["connection"]`` so the upgrade runs inside the store's own
 transaction (and its SQLite settings). Run from the command line, the URL comes from the
 ``sqlalchemy.url`` option or ``CEASEFIRE_DATABASE_URL``.
+
+PostgreSQL runs DDL in transactions, as SQLite does, so on either backend a failed upgrade
+leaves the schema as it was.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url") or os.environ.get("CEASEFIRE_DATABASE_URL")
     if not url:
         raise RuntimeError("no database URL: set sqlalchemy.url or CEASEFIRE_DATABASE_URL")
-    return url
+    from ceasefire.store import database_url
+
+    return database_url(url)  # a path is SQLite; postgresql:// means psycopg 3, as in the store
 
 
 def run_offline() -> None:

@@ -1,4 +1,5 @@
-"""Reports, with filter columns, placement facts and (on SQLite) an R*Tree index.
+"""Reports, with filter columns, placement facts and a spatial index: an R*Tree on SQLite, a
+PostGIS geometry column with a GiST index on PostgreSQL.
 
 Revision ID: 0001
 Revises:
@@ -18,7 +19,7 @@ depends_on = None
 # SQLite's R*Tree module (https://sqlite.org/rtree.html) indexes boxes; a report is a point, so
 # min == max. The store fills it in the transaction that inserts the reports (one bulk
 # INSERT ... SELECT, 2.5x faster than a per-row trigger); triggers keep it in step on the rare
-# update and delete. A PostGIS backend would add a geometry column with a GiST index instead.
+# update and delete.
 _SQLITE_SPATIAL = (
     "CREATE VIRTUAL TABLE reports_rtree USING rtree(id, min_lon, max_lon, min_lat, max_lat)",
     """CREATE TRIGGER reports_rtree_update AFTER UPDATE OF lon, lat ON reports BEGIN
@@ -30,8 +31,22 @@ _SQLITE_SPATIAL = (
     END""",
 )
 
+# PostGIS: the point as a geometry in WGS 84 (EPSG:4326, lon/lat as stored), a generated column
+# so that every insert and update of lon/lat keeps it in step with no trigger and no extra
+# statement, and a GiST index for ``geom && ST_MakeEnvelope(...)`` box queries. CREATE EXTENSION
+# needs a superuser (PostGIS is not a trusted extension) unless the database has it already.
+_POSTGIS = "CREATE EXTENSION IF NOT EXISTS postgis"
+_POSTGIS_SPATIAL = (
+    "ALTER TABLE reports ADD COLUMN geom geometry(Point, 4326) "
+    "GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED",
+    "CREATE INDEX ix_reports_geom ON reports USING gist (geom)",
+)
+
 
 def upgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(_POSTGIS)
     op.create_table(
         "reports",
         sa.Column("seq", sa.Integer, primary_key=True),
@@ -64,8 +79,11 @@ def upgrade() -> None:
     op.create_index("ix_reports_source_kind", "reports", ["source_kind"])
     op.create_index("ix_reports_submitted_by", "reports", ["submitted_by"])
     op.create_index("ix_reports_oblast", "reports", ["oblast"])
-    if op.get_bind().dialect.name == "sqlite":
+    if dialect == "sqlite":
         for statement in _SQLITE_SPATIAL:
+            op.execute(statement)
+    elif dialect == "postgresql":
+        for statement in _POSTGIS_SPATIAL:
             op.execute(statement)
     else:
         op.create_index("ix_reports_lon_lat", "reports", ["lon", "lat"])
@@ -74,4 +92,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE reports_rtree")  # its triggers go with the reports table
-    op.drop_table("reports")
+    op.drop_table("reports")  # on PostgreSQL, geom and its index with it; the extension stays

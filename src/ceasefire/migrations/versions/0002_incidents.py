@@ -9,7 +9,8 @@ names the survivor) and its history; a violation replaced by a later judgement k
 (``superseded_at``). Only ``incident_reports`` (which live incident holds which report) is
 rewritten as fusion regroups reports.
 
-Dialect-neutral on purpose (as 0001): the same migration will build the PostgreSQL store.
+Dialect-neutral but for one thing: on PostgreSQL incidents get a PostGIS ``geom`` column with a
+GiST index, as reports do (migration 0001).
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+
+# As for reports (migration 0001, which also creates the extension): the fused place as a
+# generated PostGIS point, GiST-indexed.
+_POSTGIS_SPATIAL = (
+    "ALTER TABLE incidents ADD COLUMN geom geometry(Point, 4326) "
+    "GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED",
+    "CREATE INDEX ix_incidents_geom ON incidents USING gist (geom)",
+)
 
 
 def upgrade() -> None:
@@ -60,6 +69,9 @@ def upgrade() -> None:
     op.create_index("ix_incidents_event_type", "incidents", ["event_type"])
     op.create_index("ix_incidents_party", "incidents", ["party"])
     op.create_index("ix_incidents_assessed_perpetrator", "incidents", ["assessed_perpetrator"])
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in _POSTGIS_SPATIAL:
+            op.execute(statement)
 
     op.create_table(
         "incident_reports",

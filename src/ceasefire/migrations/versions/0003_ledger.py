@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("idx", sa.BigInteger, nullable=False),
         sa.Column("hash", sa.LargeBinary(32), nullable=False),
         sa.PrimaryKeyConstraint("level", "idx", name="pk_ledger_nodes"),
-        sqlite_with_rowid=False,
+        sqlite_with_rowid=False,  # SQLite: the key is the table; other engines ignore it
     )
     op.create_table(
         "ledger_checkpoints",

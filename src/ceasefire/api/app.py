@@ -1,0 +1,117 @@
+"""The application factory: one FastAPI app over one store and one agreement.
+
+``create_app`` wires the pieces; each route module is a thin layer over the library::
+
+    /api/v1/reports, /reports/batch          routes_intake   submit reports
+    /api/v1/reports, /incidents, /violations, /agreements
+                                            routes_read     read, filter, page
+    /api/v1/incidents/{id}/status           routes_actions  a monitor's decision
+    /api/v1/ledger/...                      routes_ledger   checkpoint, proofs, cosignatures
+    /openapi.json                           FastAPI         the OpenAPI document
+
+Every ``/api/v1`` route depends on :func:`ceasefire.api.deps.get_caller`, set once on the
+router here; every error, from any layer, leaves through :mod:`ceasefire.api.errors`.
+
+The interactive ``/docs`` pages are off: FastAPI loads them from a CDN, and the mechanism runs
+air-gapped (DESIGN section 4). ``/openapi.json`` is the documentation programs read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Depends, FastAPI
+
+import ceasefire
+from ceasefire.api import routes_actions, routes_intake, routes_ledger, routes_read
+from ceasefire.api.deps import API_PREFIX, JSON, Limits, Service, ServiceDep, get_caller
+from ceasefire.api.errors import ErrorResponse, install
+
+if TYPE_CHECKING:
+    from ceasefire.agreement import Agreement
+    from ceasefire.geo import GeoEngine
+    from ceasefire.notes import Verifier
+    from ceasefire.store import Store
+
+#: Documented on every operation: any error has the one shape.
+_ANY_ERROR: dict[int | str, dict[str, Any]] = {
+    "default": {"model": ErrorResponse, "description": "Any error: the one error shape."}
+}
+
+
+def create_app(
+    store: Store,
+    agreement: Agreement,
+    *,
+    engine: GeoEngine | None = None,
+    cosigners: Sequence[Verifier] = (),
+    limits: Limits | None = None,
+) -> FastAPI:
+    """The HTTP API over ``store``; reports are placed against ``agreement``.
+
+    Parameters
+    ----------
+    store
+        An open store; the caller closes it when the app is done.
+    agreement
+        The agreement reports are placed against and whose parties a monitor may assess.
+    engine
+        Its geometry engine, if already built (``GeoEngine(agreement).prepare()`` builds the
+        grids at once rather than on the first large batch).
+    cosigners
+        The cosigner keys (``cosignature/v1``) whose cosignatures ``POST
+        /ledger/cosignature`` accepts. Until parties register keys through the API, whoever
+        starts the service decides (``ceasefire serve --cosigner``).
+    limits
+        Request size limits (:class:`Limits`).
+    """
+    if engine is None:
+        from ceasefire.geo import GeoEngine
+
+        engine = GeoEngine(agreement)
+    service = Service(store, agreement, engine, tuple(cosigners), limits or Limits())
+    app = FastAPI(
+        title="ceasefire",
+        version=ceasefire.__version__,
+        summary="Ceasefire monitoring: reports, incidents, violations and the shared record.",
+        description='Every error has one shape: `{"error": {"status", "code", '
+        '"message", "problems": [{"where", "field", "reason"}]}}`. See docs/api.md.',
+        docs_url=None,
+        redoc_url=None,
+        default_response_class=JSON,
+        responses=_ANY_ERROR,
+    )
+    app.state.service = service
+    install(app)
+
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(get_caller)])
+    api.add_api_route("", _index, methods=["GET"], summary="What this service is", tags=["meta"])
+    for module in (routes_intake, routes_read, routes_actions, routes_ledger):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.add_api_route("/", _root, methods=["GET"], include_in_schema=False)
+    return app
+
+
+def _index(service: ServiceDep) -> dict[str, Any]:
+    """The service, the agreement it places reports against, and where everything is."""
+    a = service.agreement
+    p = API_PREFIX
+    return {
+        "service": "ceasefire",
+        "version": ceasefire.__version__,
+        "agreement": {"id": a.id, "version": a.version, "title": a.title},
+        "links": {
+            "openapi": "/openapi.json",
+            "reports": f"{p}/reports",
+            "incidents": f"{p}/incidents",
+            "violations": f"{p}/violations",
+            "agreements": f"{p}/agreements",
+            "checkpoint": f"{p}/ledger/checkpoint",
+        },
+    }
+
+
+def _root() -> dict[str, Any]:
+    return {"service": "ceasefire", "api": API_PREFIX, "openapi": "/openapi.json"}

@@ -1,0 +1,118 @@
+"""What every route is given: the service it works on, the caller, and parsed query values.
+
+:func:`get_caller` is the one place access control plugs in: the ``/api/v1`` router depends on
+it for every route (:func:`ceasefire.api.app.create_app`), so when tokens and roles arrive
+(:mod:`ceasefire.access`) only its body changes, and a route that needs to know who asks adds
+``caller: Caller`` to its parameters (FastAPI runs the dependency once per request).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+
+from ceasefire.access import Principal
+from ceasefire.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from ceasefire.agreement import Agreement
+    from ceasefire.geo import GeoEngine
+    from ceasefire.notes import Verifier
+    from ceasefire.store import BBox, Store
+
+#: Where the API lives; a breaking change gets a new prefix.
+API_PREFIX = "/api/v1"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+class JSON(JSONResponse):
+    """JSON answers: UTF-8 as it is (place names), times as ISO 8601, no NaN."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_default
+        ).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request size limits, in bytes (a body over its limit is answered 413, nothing read).
+
+    ``batch_bytes`` bounds ``POST /reports/batch``: 64 MiB holds about 120,000 reports of the
+    simulator's JSON Lines (about 540 bytes each). ``body_bytes`` bounds every other body.
+    """
+
+    batch_bytes: int = 64 * 1024 * 1024
+    body_bytes: int = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Service:
+    """What the routes work on: the store, the agreement reports are placed against, its
+    geometry engine, the cosigner keys trusted for cosignatures, and the limits."""
+
+    store: Store
+    agreement: Agreement
+    engine: GeoEngine
+    cosigners: tuple[Verifier, ...]
+    limits: Limits
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+#: Who asks, until access control lands: no tokens yet, so every caller may do everything.
+#: Run the service on a trusted network only until then.
+OPEN_ACCESS = Principal("anyone", "admin")
+
+
+def get_caller() -> Principal:
+    """The caller of this request. For now everyone is :data:`OPEN_ACCESS`; the access-control
+    step reads the bearer token here, looks up its hash, and raises for an unknown one."""
+    return OPEN_ACCESS
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+Caller = Annotated[Principal, Depends(get_caller)]
+
+
+def parse_time(value: str | None, name: str) -> datetime | None:
+    """An ISO 8601 query value with a UTC offset, or InputError naming the parameter."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(
+            Problem("query", name, f"must be an ISO 8601 time with a UTC offset, got {value!r}")
+        ) from None
+    if moment.tzinfo is None:
+        raise InputError(
+            Problem("query", name, f"has no UTC offset; write e.g. {value}Z or {value}+02:00")
+        )
+    return moment
+
+
+def parse_bbox(value: str | None) -> BBox | None:
+    """``min_lon,min_lat,max_lon,max_lat`` (the GeoJSON / OGC API order), or InputError."""
+    if value is None:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in value.split(","))
+    except ValueError:
+        raise InputError(
+            Problem("query", "bbox", f"must be min_lon,min_lat,max_lon,max_lat; got {value!r}")
+        ) from None
+    return (x0, y0, x1, y1)

@@ -1,0 +1,746 @@
+"""The HTTP API end to end: every endpoint through FastAPI's TestClient, the one error shape on
+every route, and ``ceasefire serve`` as a real process."""
+
+from __future__ import annotations
+
+import base64
+import json
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import fastapi.routing
+import pytest
+from fastapi.testclient import TestClient
+
+from ceasefire import ledger, merkle
+from ceasefire.agreement import demo_agreement_path, load_agreement
+from ceasefire.api import API_PREFIX, Limits, create_app, get_caller
+from ceasefire.api.body import MAX_DEPTH
+from ceasefire.api.errors import CODES
+from ceasefire.demo import run_demo
+from ceasefire.errors import ForbiddenError, StoreError
+from ceasefire.geo import GeoEngine
+from ceasefire.notes import Signer, cosign
+from ceasefire.pipeline import fuse_store
+from ceasefire.store import Store
+
+AGREEMENT = load_agreement(demo_agreement_path())
+V1 = API_PREFIX
+NDJSON = {"Content-Type": "application/x-ndjson"}
+
+
+def report(i: int, **change: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": f"api-{i}",
+        "submitted_by": "mission",
+        "source_kind": "patrol",
+        "source_name": "team 4",
+        "observed_from": "2026-03-10T21:00:00+00:00",
+        "observed_to": "2026-03-10T21:05:00+00:00",
+        "lon": 37.60 + (i % 1000) * 0.001,
+        "lat": 48.50 + (i // 1000) * 0.001,
+        "uncertainty_m": 200,
+        "event_type": "shelling",
+        "weapon_class": "artillery",
+        "calibre_mm": 152,
+        "count": 3,
+        "notes": "Three outgoing rounds heard from the north-east.",
+    }
+    row.update(change)
+    return row
+
+
+def lines(rows: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in rows).encode()
+
+
+def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The one error shape, pinned: every error answer of every endpoint goes through here."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert {"status", "code", "message", "problems"} <= set(error)
+    assert set(error) <= {"status", "code", "message", "problems", "expected", "computed", "entry"}
+    assert error["status"] == status
+    assert CODES[error["code"]] == status
+    if code is not None:
+        assert error["code"] == code
+    assert isinstance(error["message"], str) and error["message"]
+    for problem in error["problems"]:
+        assert set(problem) == {"where", "field", "reason"}
+        assert all(isinstance(v, str) for v in problem.values())
+    return error
+
+
+@pytest.fixture(scope="module")
+def engine() -> GeoEngine:
+    return GeoEngine(AGREEMENT)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "api.db") as s:
+        yield s
+
+
+@pytest.fixture
+def client(store: Store, engine: GeoEngine) -> TestClient:
+    return TestClient(create_app(store, AGREEMENT, engine=engine))
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    run_demo(str(folder / "demo.db"))
+    return folder
+
+
+#: A cosigner the demo service trusts whose line is not stored yet.
+OBSERVER = Signer.generate("observer-cosigner", cosigner=True)
+
+
+@pytest.fixture
+def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
+    """A copy of the demo database (reports, incidents, violations, a cosigned checkpoint)."""
+    for name in ("demo.db", "demo.db-wal", "demo.db-shm"):
+        if (demo_dir / name).exists():
+            shutil.copy(demo_dir / name, tmp_path / name)
+    with Store.open(tmp_path / "demo.db") as s:
+        yield s
+
+
+@pytest.fixture
+def demo(demo_store: Store, engine: GeoEngine) -> TestClient:
+    return TestClient(
+        create_app(demo_store, AGREEMENT, engine=engine, cosigners=[OBSERVER.verifier()])
+    )
+
+
+# -- meta ------------------------------------------------------------------------------------
+
+
+def test_index_names_the_agreement_and_the_links(client: TestClient) -> None:
+    body = client.get(V1).json()
+    assert body["agreement"]["id"] == AGREEMENT.id
+    assert body["links"]["openapi"] == "/openapi.json"
+    assert client.get("/").json()["api"] == V1
+
+
+def test_openapi_lists_every_route_and_documents_the_error_shape(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["ErrorResponse"]["required"]) == {"error"}
+    assert {"status", "code", "message"} <= set(schemas["ErrorBody"]["required"])
+    assert "HTTPValidationError" not in schemas  # FastAPI's own shape is never answered
+    routes = [r for r in all_routes(client.app) if r.methods and r.include_in_schema]
+    assert len(routes) == len(FAILING)
+    for route in routes:
+        path = route.path.replace(":path}", "}")
+        for method in route.methods:
+            operation = doc["paths"][path][method.lower()]
+            default = operation["responses"]["default"]["content"]["application/json"]
+            assert default["schema"]["$ref"].endswith("/ErrorResponse"), (method, path)
+    batch = doc["paths"][f"{V1}/reports/batch"]["post"]["requestBody"]["content"]
+    assert set(batch) == {"application/json", "application/x-ndjson"}
+
+
+def test_the_interactive_docs_are_off_as_they_load_from_a_cdn(client: TestClient) -> None:
+    assert_error(client.get("/docs"), 404, "not_found")
+
+
+# -- intake: one report ----------------------------------------------------------------------
+
+
+def test_a_report_is_stored_placed_and_read_back(client: TestClient) -> None:
+    r = client.post(f"{V1}/reports", json=report(1, extra_field="kept"))
+    assert r.status_code == 201, r.text
+    assert r.headers["location"] == f"{V1}/reports/api-1"
+    stored = r.json()["report"]
+    assert r.json()["result"] == "added"
+    assert stored["party"] in AGREEMENT.parties and stored["extra_field"] == "kept"
+    back = client.get(r.headers["location"])
+    assert back.status_code == 200 and back.json() == stored
+
+
+def test_resubmitting_is_a_no_op_and_other_content_is_409(client: TestClient, store: Store) -> None:
+    assert client.post(f"{V1}/reports", json=report(1)).status_code == 201
+    again = client.post(f"{V1}/reports", json=report(1))
+    assert again.status_code == 200 and again.json()["result"] == "unchanged"
+    error = assert_error(client.post(f"{V1}/reports", json=report(1, count=4)), 409, "conflict")
+    assert "api-1" in error["message"] and "nothing was stored" in error["message"]
+    assert store.get_report("api-1").count == 3
+    assert store.count_reports() == 1
+
+
+def test_a_bad_report_is_422_naming_the_field_and_stores_nothing(
+    client: TestClient, store: Store
+) -> None:
+    error = assert_error(client.post(f"{V1}/reports", json=report(1, lat=91)), 422, "invalid_input")
+    assert error["problems"][0]["where"] == "body"
+    assert error["problems"][0]["field"] == "lat"
+    assert "between" in error["problems"][0]["reason"]
+    error = assert_error(client.post(f"{V1}/reports", json={"id": "x"}), 422, "invalid_input")
+    assert {"submitted_by", "source_kind", "observed_from", "event_type"} <= {
+        p["field"] for p in error["problems"]
+    }
+    assert_error(client.post(f"{V1}/reports", json=[report(1)]), 422, "invalid_input")
+    assert store.count_reports() == 0
+
+
+def test_a_report_id_with_a_slash_is_one_path(client: TestClient) -> None:
+    r = client.post(f"{V1}/reports", json=report(1, id="UA/2026/17"))
+    assert r.headers["location"] == f"{V1}/reports/UA%2F2026%2F17"
+    assert client.get(f"{V1}/reports/UA/2026/17").json()["id"] == "UA/2026/17"
+    assert client.get(r.headers["location"]).json()["id"] == "UA/2026/17"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1", None],
+)
+def test_a_body_of_another_type_is_415(
+    client: TestClient, store: Store, content_type: str | None
+) -> None:
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    body = json.dumps(report(1)).encode()
+    error = assert_error(
+        client.post(f"{V1}/reports", content=body, headers=headers), 415, "unsupported_media_type"
+    )
+    assert error["problems"][0]["field"] == "Content-Type"
+    assert_error(
+        client.post(f"{V1}/reports/batch", content=body, headers=headers),
+        415,
+        "unsupported_media_type",
+    )
+    assert store.count_reports() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"id": "a",', "not valid JSON"),
+        (b'{"id": "caf\xe9"}', "not valid UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, f"deeper than {MAX_DEPTH}"),
+        (b'{"id": "a", "id": "b"}', "appears twice"),
+        (b"", "empty"),
+    ],
+    ids=["broken", "latin-1", "deep", "duplicate-key", "empty"],
+)
+def test_a_body_that_cannot_be_read_is_400(
+    client: TestClient, store: Store, body: bytes, reason: str
+) -> None:
+    headers = {"Content-Type": "application/json"}
+    for path in ("/reports", "/reports/batch"):
+        error = assert_error(
+            client.post(V1 + path, content=body, headers=headers), 400, "malformed_body"
+        )
+        assert reason in error["problems"][0]["reason"], error
+        assert "nothing was stored" in error["message"]
+    assert store.count_reports() == 0
+
+
+def test_deep_nesting_inside_a_report_is_refused(client: TestClient) -> None:
+    deep: Any = "leaf"
+    for _ in range(MAX_DEPTH + 1):
+        deep = {"x": deep}
+    assert_error(client.post(f"{V1}/reports", json=report(1, payload=deep)), 400, "malformed_body")
+    error = assert_error(
+        client.post(
+            f"{V1}/reports/batch",
+            content=lines([report(1), report(2, payload=deep)]),
+            headers=NDJSON,
+        ),
+        400,
+        "malformed_body",
+    )
+    assert error["problems"][0]["where"] == "line 2"
+
+
+def test_a_body_over_the_limit_is_413_whether_declared_or_streamed(
+    store: Store, engine: GeoEngine
+) -> None:
+    app = create_app(
+        store, AGREEMENT, engine=engine, limits=Limits(batch_bytes=2_000, body_bytes=600)
+    )
+    client = TestClient(app)
+    big = report(1, notes="x" * 1_000)
+    assert_error(client.post(f"{V1}/reports", json=big), 413, "too_large")
+    body = lines([report(i) for i in range(10)])
+    assert_error(client.post(f"{V1}/reports/batch", content=body, headers=NDJSON), 413, "too_large")
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
+        for i in range(0, len(body), 300):
+            yield body[i : i + 300]
+
+    assert_error(
+        client.post(f"{V1}/reports/batch", content=chunks(), headers=NDJSON), 413, "too_large"
+    )
+    assert store.count_reports() == 0
+
+
+# -- intake: batches -------------------------------------------------------------------------
+
+
+def test_a_batch_is_all_or_nothing_and_names_the_item(client: TestClient, store: Store) -> None:
+    rows = [report(1), report(2), report(3, source_kind="rumour"), report(4)]
+    error = assert_error(client.post(f"{V1}/reports/batch", json=rows), 422, "invalid_input")
+    assert [(p["where"], p["field"]) for p in error["problems"]] == [("item 3", "source_kind")]
+    assert "nothing was stored" in error["message"]
+    assert store.count_reports() == 0
+
+
+def test_a_partial_batch_keeps_the_good_and_lists_the_bad(client: TestClient, store: Store) -> None:
+    rows = [report(1), report(2, lat="north"), report(3)]
+    body = lines(rows).replace(b'"api-3"', b'"api-3",') + b"{broken\n"
+    r = client.post(f"{V1}/reports/batch?partial=true", content=body, headers=NDJSON)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert (result["added"], result["unchanged"], result["rejected"]) == (1, 0, 3)
+    assert [(p["where"], p["field"]) for p in result["problems"]] == [
+        ("line 2", "lat"),
+        ("line 3", ""),
+        ("line 4", ""),
+    ]
+    assert "not valid JSON" in result["problems"][2]["reason"]
+    assert [r.id for r in store.list_reports()] == ["api-1"]
+    arr = client.post(f"{V1}/reports/batch?partial=true", json=[report(1), report(5), 7])
+    assert (arr.json()["added"], arr.json()["unchanged"], arr.json()["rejected"]) == (1, 1, 1)
+    assert arr.json()["problems"][0]["where"] == "item 3"
+
+
+def test_a_batch_is_idempotent_by_id_and_a_clash_stores_nothing(
+    client: TestClient, store: Store
+) -> None:
+    rows = [report(i) for i in range(5)]
+    first = client.post(f"{V1}/reports/batch", content=lines(rows), headers=NDJSON).json()
+    assert (first["added"], first["unchanged"]) == (5, 0)
+    again = client.post(f"{V1}/reports/batch", json=rows).json()
+    assert (again["added"], again["unchanged"]) == (0, 5)
+    clash = [report(9), report(2, count=9)]
+    for query in ("", "?partial=true"):
+        assert_error(
+            client.post(f"{V1}/reports/batch{query}", content=lines(clash), headers=NDJSON),
+            409,
+            "conflict",
+        )
+    assert store.count_reports() == 5
+    assert_error(client.post(f"{V1}/reports/batch", json=[]), 422, "invalid_input")
+    assert_error(client.post(f"{V1}/reports/batch", json={"id": "x"}), 422, "invalid_input")
+
+
+def test_fifty_thousand_reports_in_one_streamed_json_lines_request(
+    client: TestClient, store: Store
+) -> None:
+    body = lines([report(i) for i in range(50_000)])
+
+    def chunks() -> Iterator[bytes]:
+        for i in range(0, len(body), 1 << 16):
+            yield body[i : i + (1 << 16)]
+
+    r = client.post(f"{V1}/reports/batch", content=chunks(), headers=NDJSON)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"added": 50_000, "unchanged": 0, "rejected": 0, "problems": []}
+    assert store.count_reports() == 50_000
+    assert client.get(f"{V1}/reports/api-49999").json()["lat"] == pytest.approx(48.549)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def walk(client: TestClient, url: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    pages = 0
+    while url:
+        r = client.get(url)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        items += page["items"]
+        assert (page["next"] is None) == ("link" not in r.headers)
+        url = page["next"]
+        pages += 1
+        assert pages < 1_000
+    return items
+
+
+def test_paging_reports_walks_every_report_exactly_once(
+    demo: TestClient, demo_store: Store
+) -> None:
+    every = [r.id for r in demo_store.list_reports()]
+    assert len(every) > 1_000
+    walked = [r["id"] for r in walk(demo, f"{V1}/reports?limit=97")]
+    assert walked == every
+    shelling = walk(demo, f"{V1}/reports?limit=50&event_type=shelling&source_kind=sensor")
+    assert len(shelling) == demo_store.count_reports(event_type="shelling", source_kind="sensor")
+    assert {(r["event_type"], r["source_kind"]) for r in shelling} == {("shelling", "sensor")}
+    assert len({r["id"] for r in shelling}) == len(shelling)
+
+
+def test_paging_is_stable_while_reports_arrive(client: TestClient) -> None:
+    client.post(
+        f"{V1}/reports/batch",
+        json=[report(i, observed_from=f"2026-03-10T20:{i:02d}:00+00:00") for i in range(10)],
+    )
+    first = client.get(f"{V1}/reports?limit=4").json()
+    # A late report observed before the page boundary does not shift the pages after it.
+    client.post(f"{V1}/reports", json=report(99, observed_from="2026-03-10T19:00:00+00:00"))
+    rest = walk(client, first["next"])
+    assert [r["id"] for r in first["items"] + rest] == [f"api-{i}" for i in range(10)]
+
+
+def test_report_filters(demo: TestClient, demo_store: Store) -> None:
+    since, until = "2026-03-10T22:00:00+00:00", "2026-03-11T01:00:00Z"
+    rows = walk(demo, f"{V1}/reports?limit=1000&since={since.replace('+', '%2B')}&until={until}")
+    assert len(rows) == demo_store.count_reports(
+        since=datetime.fromisoformat(since), until=datetime.fromisoformat(until)
+    )
+    assert 0 < len(rows) < demo_store.count_reports()
+    box = "37.5,47.5,38.5,48.5"
+    inside = walk(demo, f"{V1}/reports?limit=1000&bbox={box}")
+    assert inside and all(37.5 <= r["lon"] <= 38.5 and 47.5 <= r["lat"] <= 48.5 for r in inside)
+    by = walk(demo, f"{V1}/reports?limit=1000&submitted_by=UA&submitted_by=RU")
+    assert by and {r["submitted_by"] for r in by} <= {"UA", "RU"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("since=yesterday", "since"),
+        ("until=2026-03-10T10:00:00", "until"),
+        ("bbox=1,2,3", "bbox"),
+        ("bbox=3,2,1,4", "bbox"),
+        ("limit=0", "limit"),
+        ("limit=many", "limit"),
+    ],
+)
+def test_a_bad_filter_is_422_naming_it(client: TestClient, query: str, field: str) -> None:
+    error = assert_error(client.get(f"{V1}/reports?{query}"), 422, "invalid_input")
+    assert error["problems"][0]["where"] == "query"
+    assert error["problems"][0]["field"] == field
+
+
+def test_an_unknown_cursor_or_id_is_404(client: TestClient) -> None:
+    assert_error(client.get(f"{V1}/reports?after=nope"), 404, "not_found")
+    assert_error(client.get(f"{V1}/reports/nope"), 404, "not_found")
+    assert_error(client.get(f"{V1}/incidents/INC-999999"), 404, "not_found")
+
+
+def test_incidents_filter_and_page(demo: TestClient, demo_store: Store) -> None:
+    every = [s.incident_id for s in demo_store.list_incidents()]
+    walked = walk(demo, f"{V1}/incidents?limit=40")
+    assert [i["id"] for i in walked] == every
+    dmz = walk(demo, f"{V1}/incidents?limit=1000&zone=dmz&status=corroborated")
+    assert len(dmz) == demo_store.count_incidents(zone="dmz", status="corroborated")
+    assert all(i["status"] == "corroborated" and "dmz" in i["zones"] for i in dmz)
+    ua = walk(demo, f"{V1}/incidents?limit=1000&party=UA&event_type=shelling")
+    assert len(ua) == demo_store.count_incidents(party="UA", event_type="shelling") > 0
+
+
+def test_an_incident_comes_with_reports_history_and_violations(
+    demo: TestClient, demo_store: Store
+) -> None:
+    judged = demo_store.list_violations(limit=1)[0].incident_id
+    record = demo.get(f"{V1}/incidents/{judged}").json()
+    assert set(record) == {"incident", "reports", "history", "violations"}
+    assert record["incident"]["id"] == judged
+    assert sorted(r["id"] for r in record["reports"]) == sorted(record["incident"]["report_ids"])
+    assert record["history"] and record["violations"]
+
+
+def test_violations_filter_and_page(demo: TestClient, demo_store: Store) -> None:
+    every = walk(demo, f"{V1}/violations?limit=25")
+    assert len(every) == demo_store.count_violations() > 0
+    ru = walk(demo, f"{V1}/violations?limit=1000&party=RU")
+    assert len(ru) == demo_store.count_violations(party="RU")
+    assert all(v["party"] == "RU" for v in ru)
+    one = every[0]["incident_id"]
+    assert {v["incident_id"] for v in walk(demo, f"{V1}/violations?incident_id={one}")} == {one}
+
+
+def test_agreements(demo: TestClient) -> None:
+    body = demo.get(f"{V1}/agreements").json()
+    assert [(a["id"], a["version"]) for a in body["items"]] == [(AGREEMENT.id, AGREEMENT.version)]
+    assert body["placing_against"]["id"] == AGREEMENT.id
+
+
+# -- actions ---------------------------------------------------------------------------------
+
+
+def test_a_monitor_decides_an_incident_status(demo: TestClient, demo_store: Store) -> None:
+    target = demo_store.list_incidents(status="corroborated", limit=1)[0].incident_id
+    decision = {
+        "status": "verified",
+        "actor": "monitor 7",
+        "basis": "crater seen on site",
+        "assessed_perpetrator": "RU",
+        "perpetrator_basis": "crater_analysis",
+    }
+    r = demo.post(f"{V1}/incidents/{target}/status", json=decision)
+    assert r.status_code == 200, r.text
+    assert (r.json()["from_status"], r.json()["to_status"]) == ("corroborated", "verified")
+    record = demo.get(f"{V1}/incidents/{target}").json()
+    assert record["incident"]["status"] == "verified"
+    assert record["history"][-1]["actor"] == "monitor 7"
+
+
+def test_status_errors(demo: TestClient, demo_store: Store) -> None:
+    target = demo_store.list_incidents(limit=1)[0].incident_id
+    url = f"{V1}/incidents/{target}/status"
+    good = {"status": "disputed", "actor": "m", "basis": "b"}
+    error = assert_error(demo.post(url, json=good | {"status": "maybe"}), 422, "invalid_input")
+    assert error["problems"][0]["field"] == "status"
+    error = assert_error(demo.post(url, json={"status": "verified"}), 422, "invalid_input")
+    assert {p["field"] for p in error["problems"]} == {"actor", "basis"}
+    error = assert_error(demo.post(url, json=good | {"by": "x"}), 422, "invalid_input")
+    assert error["problems"][0]["field"] == "by"
+    assert_error(demo.post(f"{V1}/incidents/INC-999999/status", json=good), 404, "not_found")
+    assert demo_store.get_incident(target).status != "disputed"
+
+
+def test_four_eyes_refusal_is_403(client: TestClient, store: Store) -> None:
+    client.post(f"{V1}/reports", json=report(1, submitted_by="mission", source_name="J. Doe"))
+    fuse_store(store, [AGREEMENT])
+    incident = store.list_incidents()[0].incident_id
+    decision = {"status": "verified", "actor": "J. Doe", "basis": "I saw it"}
+    error = assert_error(
+        client.post(f"{V1}/incidents/{incident}/status", json=decision), 403, "forbidden"
+    )
+    assert "own" in error["message"]
+    assert store.get_incident(incident).status == "reported"
+
+
+# -- ledger ----------------------------------------------------------------------------------
+
+
+def log_verifier(store: Store) -> Any:
+    from ceasefire.notes import Verifier
+
+    key = store.ledger_state().log_key
+    assert key is not None
+    return Verifier.from_key(key)
+
+
+def test_checkpoint_is_the_cosigned_note(demo: TestClient, demo_store: Store) -> None:
+    r = demo.get(f"{V1}/ledger/checkpoint")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/plain; charset=utf-8"
+    assert r.text == demo_store.ledger_checkpoint().text
+    assert {"RU-cosigner", "UA-cosigner"} <= {
+        line.split(" ")[1] for line in r.text.splitlines() if line.startswith("\u2014 ")
+    }
+    size = demo_store.ledger_checkpoint().size
+    assert demo.get(f"{V1}/ledger/checkpoint?size={size}").text == r.text
+    assert_error(demo.get(f"{V1}/ledger/checkpoint?size=3"), 404, "not_found")
+
+
+def test_no_checkpoint_yet_is_404(client: TestClient) -> None:
+    assert_error(client.get(f"{V1}/ledger/checkpoint"), 404, "not_found")
+    assert_error(client.get(f"{V1}/ledger/proof/inclusion?record_id=x"), 404, "not_found")
+
+
+def test_inclusion_bundle_verifies_offline(demo: TestClient, demo_store: Store) -> None:
+    first = demo_store.list_reports(limit=1)[0].id
+    bundle = demo.get(f"{V1}/ledger/proof/inclusion", params={"record_id": first}).json()
+    assert bundle == ledger.prove(demo_store, first)
+    checked = ledger.verify_bundle(bundle, log_verifier(demo_store))
+    assert checked.size == bundle["treeSize"]
+    assert_error(demo.get(f"{V1}/ledger/proof/inclusion?record_id=nope"), 404, "not_found")
+    error = assert_error(demo.get(f"{V1}/ledger/proof/inclusion"), 422, "invalid_input")
+    assert error["problems"][0]["field"] == "record_id"
+
+
+def test_consistency_proof_from_a_saved_checkpoint(
+    demo: TestClient, demo_store: Store, demo_dir: Path
+) -> None:
+    old = demo_store.ledger_checkpoint()
+    demo.post(f"{V1}/reports", json=report(1))
+    ledger.sign_checkpoint(demo_store, ledger.read_signer(demo_dir / "demo-keys" / "log.key"))
+    new = demo_store.ledger_checkpoint()
+    assert new.size == old.size + 1
+    body = demo.get(f"{V1}/ledger/proof/consistency?from={old.size}").json()
+    assert (body["from"], body["to"], body["checkpoint"]) == (old.size, new.size, new.text)
+    proof = [base64.b64decode(p) for p in body["proof"]]
+    merkle.verify_consistency(old.size, new.size, proof, old.root, new.root)
+    same = demo.get(f"{V1}/ledger/proof/consistency?from={old.size}&to={old.size}").json()
+    assert same["proof"] == []
+    error = assert_error(
+        demo.get(f"{V1}/ledger/proof/consistency?from={new.size}&to={old.size}"),
+        422,
+        "invalid_input",
+    )
+    assert error["problems"][0]["field"] == "from"
+    error = assert_error(demo.get(f"{V1}/ledger/proof/consistency?from=0"), 422, "invalid_input")
+    assert error["problems"][0]["field"] == "from"
+    assert_error(demo.get(f"{V1}/ledger/proof/consistency?from=1&to=5"), 404, "not_found")
+
+
+def test_a_trusted_party_cosignature_is_kept(demo: TestClient, demo_store: Store) -> None:
+    latest = demo_store.ledger_checkpoint()
+    note = cosign(latest.note, OBSERVER, int(time.time()), log_verifier=log_verifier(demo_store))
+    r = demo.post(f"{V1}/ledger/cosignature", content=note, headers={"Content-Type": "text/plain"})
+    assert r.status_code == 200, r.text
+    assert r.json()["cosigners"] == ["RU-cosigner", "UA-cosigner", "observer-cosigner"]
+    assert "\u2014 observer-cosigner " in demo.get(f"{V1}/ledger/checkpoint").text
+
+
+def test_cosignature_refusals(demo: TestClient, demo_store: Store) -> None:
+    latest = demo_store.ledger_checkpoint()
+    url = f"{V1}/ledger/cosignature"
+    text = {"Content-Type": "text/plain; charset=utf-8"}
+    stranger = Signer.generate("stranger-cosigner", cosigner=True)
+    note = cosign(latest.note, stranger, int(time.time()))
+    assert_error(demo.post(url, content=note, headers=text), 403, "forbidden")
+    good = cosign(latest.note, OBSERVER, int(time.time()))
+    line = good.splitlines()[-1]
+    raw = bytearray(base64.b64decode(line.split(" ")[2]))
+    raw[-1] ^= 1
+    forged = good.replace(line, f"{line.rsplit(' ', 1)[0]} {base64.b64encode(bytes(raw)).decode()}")
+    assert_error(demo.post(url, content=forged, headers=text), 422, "verification_failed")
+    assert_error(demo.post(url, content="not a note", headers=text), 403, "forbidden")
+    assert_error(demo.post(url, content=good, headers={"Content-Type": "application/json"}), 415)
+    assert_error(demo.post(url, content=b"\xff\xfe", headers=text), 400, "malformed_body")
+    assert demo_store.ledger_checkpoint().text == latest.text  # nothing kept
+
+
+# -- one error shape, one caller dependency, on every route ----------------------------------
+
+#: A request each route must refuse, and how: every route of the app has one (pinned below).
+FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
+    ("GET", V1): ("", {}, 0),  # takes no input: 0 = checked for 405 only
+    ("POST", f"{V1}/reports"): ("", {"json": {"id": ""}}, 422),
+    ("POST", f"{V1}/reports/batch"): ("?partial=maybe", {"json": []}, 422),
+    ("GET", f"{V1}/reports"): ("?limit=-1", {}, 422),
+    ("GET", f"{V1}/reports/{{report_id:path}}"): ("", {}, 404),
+    ("GET", f"{V1}/incidents"): ("?offset=-1", {}, 422),
+    ("GET", f"{V1}/incidents/{{incident_id}}"): ("", {}, 404),
+    ("GET", f"{V1}/violations"): ("?agreement_version=zero", {}, 422),
+    ("GET", f"{V1}/agreements"): ("", {}, 0),
+    ("POST", f"{V1}/incidents/{{incident_id}}/status"): (
+        "",
+        {"content": b"{", "headers": {"Content-Type": "application/json"}},
+        400,
+    ),
+    ("GET", f"{V1}/ledger/checkpoint"): ("?size=x", {}, 422),
+    ("GET", f"{V1}/ledger/proof/inclusion"): ("", {}, 422),
+    ("GET", f"{V1}/ledger/proof/consistency"): ("?from=0", {}, 422),
+    ("POST", f"{V1}/ledger/cosignature"): ("", {"content": b"x"}, 415),
+}
+
+
+def all_routes(app: Any) -> list[Any]:
+    """Every route of the app, through included routers (newer FastAPI keeps them nested)."""
+    flatten = getattr(fastapi.routing, "iter_route_contexts", None)
+    return list(flatten(app.routes)) if flatten is not None else list(app.routes)
+
+
+def _api_routes(app: Any) -> list[Any]:
+    return [r for r in all_routes(app) if r.path.startswith(V1) and r.methods]
+
+
+def test_every_route_answers_errors_in_the_one_shape(client: TestClient) -> None:
+    routes = {(m, r.path): r for r in _api_routes(client.app) for m in r.methods}
+    assert set(routes) == set(FAILING), "a new route needs a failing request here"
+    for (method, path), (query, kwargs, status) in FAILING.items():
+        url = re.sub(r"\{[^}]+\}", "no-such-id", path)
+        if status:
+            response = client.request(method, url + query, **kwargs)
+            assert_error(response, status)
+        other = "DELETE" if method != "DELETE" else "PUT"
+        error = assert_error(client.request(other, url), 405, "method_not_allowed")
+        assert method in error["message"]
+    assert_error(client.get("/no/such/route"), 404, "not_found")
+
+
+def test_every_route_depends_on_the_caller(client: TestClient, store: Store) -> None:
+    for route in _api_routes(client.app):
+        assert get_caller in [d.call for d in route.dependant.dependencies], route.path
+
+    def refuse() -> None:
+        raise ForbiddenError("no token")
+
+    client.app.dependency_overrides[get_caller] = refuse
+    for (method, path), _ in FAILING.items():
+        url = re.sub(r"\{[^}]+\}", "x", path)
+        assert_error(client.request(method, url, json=report(1)), 403, "forbidden")
+    assert store.count_reports() == 0
+
+
+def test_a_store_failure_is_503_and_a_bug_is_500_in_the_shape(
+    store: Store, engine: GeoEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = TestClient(create_app(store, AGREEMENT, engine=engine), raise_server_exceptions=False)
+
+    def down(*args: Any, **kwargs: Any) -> None:
+        raise StoreError("database is locked")
+
+    def bug(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(store, "list_stored", down)
+    assert_error(client.get(f"{V1}/reports"), 503, "store_unavailable")
+    monkeypatch.setattr(store, "list_stored", bug)
+    error = assert_error(client.get(f"{V1}/reports"), 500, "internal_error")
+    assert "boom" not in error["message"]
+
+
+# -- the real process ------------------------------------------------------------------------
+
+
+def test_serve_runs_the_api_and_prints_its_address(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-c",
+        "from ceasefire.cli import main; main()",
+        "serve",
+        "--db",
+        str(tmp_path / "served.db"),
+        "--port",
+        "0",
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        printed: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: printed.put(proc.stdout.readline()), daemon=True).start()  # type: ignore[union-attr]
+        first = printed.get(timeout=90)  # printed once the socket listens
+        found = re.search(r"http://127\.0\.0\.1:\d+", first)
+        assert found, (first, proc.stderr.read() if proc.poll() is not None else "")  # type: ignore[union-attr]
+        base = found.group(0)
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}{V1}", timeout=5) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.2)
+        post = urllib.request.Request(
+            f"{base}{V1}/reports",
+            data=json.dumps(report(1)).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(post, timeout=30) as r:
+            assert r.status == 201
+        with urllib.request.urlopen(f"{base}{V1}/reports/api-1", timeout=30) as r:
+            assert json.load(r)["id"] == "api-1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=20)

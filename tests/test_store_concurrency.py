@@ -1,0 +1,140 @@
+"""Several processes writing one store at once: no report lost or stored twice, incident ids
+unique and gapless, and a ledger that audits clean, read while the writers go on.
+
+Writers take turns (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock; docs/store.md), so
+what is checked here is that nothing escapes the turn: the id check before an insert, the
+``max(seq) + 1`` of incidents and status changes, the log's size and right edge.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ceasefire import ledger
+from ceasefire.store import Store
+
+WORKERS = 4
+BATCHES = 8
+SIZE = 120  # reports per batch...
+SHARED = 40  # ...of which these ids every worker sends in the same batch, with the same content
+INCIDENTS = 5  # singleton incidents a worker saves after each batch, over its own new reports
+
+WORKER = textwrap.dedent(
+    """
+    import json, sys
+    from datetime import UTC, datetime, timedelta
+    from ceasefire import ledger
+    from ceasefire.incidents import Incident
+    from ceasefire.notes import Signer
+    from ceasefire.reports import Report
+    from ceasefire.store import Store
+
+    where, worker, workers, batches, size, shared, incidents = sys.argv[1:]
+    worker, workers, batches = int(worker), int(workers), int(batches)
+    size, shared, incidents = int(size), int(shared), int(incidents)
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+    def report(rid, n):
+        # The content depends on the id only: the workers' shared reports are equal.
+        return Report.model_validate({
+            "id": rid, "submitted_by": "mission", "source_kind": "sensor",
+            "observed_from": (t0 + timedelta(seconds=n)).isoformat(),
+            "lon": 36 + n % 997 / 400, "lat": 47 + n % 991 / 600, "event_type": "explosion",
+        }, context={"check_future": False})
+
+    def incident(r):
+        return Incident(
+            key=r.id, event_type="explosion", group="fire", observed_from=r.observed_from,
+            observed_to=r.observed_from, lon=r.lon, lat=r.lat, uncertainty_m=100.0,
+            place_precision="exact", report_ids=(r.id,), anchor_ids=(r.id,),
+            sources=("mission/sensor",), source_kinds=("sensor",), submitters=("mission",),
+        )
+
+    store = Store.open(where)  # all at once, on an empty database: one of them migrates it
+    signer = Signer.generate("ceasefire.test/log") if worker == 0 else None
+    print("ready", flush=True)
+    sys.stdin.readline()  # go
+    for b in range(batches):
+        batch = [report(f"s{b}-{i}", b * 1000 + i) for i in range(shared)]
+        batch += [
+            report(f"w{worker}-{b}-{i}", 100_000 * (worker + 1) + b * 1000 + i)
+            for i in range(size - shared)
+        ]
+        # Each worker sends the batch in another order, so shared ids race every which way.
+        turn = worker * size // workers
+        batch = batch[turn:] + batch[:turn]
+        added = store.add_reports(batch)
+        own = [r for r in batch if r.id.startswith("w")][:incidents]
+        saved = store.save_incidents([incident(r) for r in own], at=t0 + timedelta(hours=b))
+        if signer is not None:
+            ledger.sign_checkpoint(store, signer)
+        print(json.dumps({
+            "added": added.added_ids, "unchanged": added.unchanged_ids,
+            "incidents": sorted(saved.ids.values()),
+        }), flush=True)
+    store.close()
+    print("done", flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+def test_concurrent_writers_lose_nothing_and_duplicate_nothing(db_url: str) -> None:
+    args = [str(n) for n in (WORKERS, BATCHES, SIZE, SHARED, INCIDENTS)]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    workers = [
+        subprocess.Popen([sys.executable, "-c", WORKER, db_url, str(w), *args], text=True, **pipes)
+        for w in range(WORKERS)
+    ]
+    try:
+        for w in workers:
+            assert w.stdout is not None
+            if w.stdout.readline() != "ready\n":
+                pytest.fail(f"a worker failed to start: {w.communicate(timeout=60)[1]}")
+        for w in workers:  # as close to together as the pipes allow
+            assert w.stdin is not None
+            w.stdin.write("go\n")
+            w.stdin.flush()
+        # The audit reads one snapshot while the writers go on: it must hold at any moment.
+        audits = 0
+        with Store.open(db_url, migrate=False) as reader:
+            while any(w.poll() is None for w in workers) and audits < 50:
+                ledger.audit(reader)
+                audits += 1
+        outputs = [w.communicate(timeout=120) for w in workers]
+    finally:
+        for w in workers:
+            w.kill()
+            w.wait()
+    for w, (out, err) in zip(workers, outputs, strict=True):
+        assert w.returncode == 0, err
+        assert out.endswith("done\n"), err
+    results = [json.loads(line) for out, _ in outputs for line in out.splitlines()[:-1]]
+    assert len(results) == WORKERS * BATCHES
+
+    added = [rid for r in results for rid in r["added"]]
+    unchanged = [rid for r in results for rid in r["unchanged"]]
+    distinct = BATCHES * SHARED + WORKERS * BATCHES * (SIZE - SHARED)
+    assert len(added) == len(set(added)) == distinct, "a report was stored twice or lost"
+    assert len(unchanged) == (WORKERS - 1) * BATCHES * SHARED  # every shared id, but once
+    assert set(unchanged) <= set(added)
+    incidents = [iid for r in results for iid in r["incidents"]]
+    assert len(set(incidents)) == len(incidents) == WORKERS * BATCHES * INCIDENTS
+
+    with Store.open(db_url) as store:
+        assert store.count_reports() == distinct
+        assert {r.id for r in store.list_reports()} == set(added)
+        assert store.count_reports(bbox=(-180.0, -90.0, 180.0, 90.0)) == distinct  # all indexed
+        stored = sorted(s.incident_id for s in store.list_incidents())
+        assert stored == sorted(incidents) == [f"INC-{i:06d}" for i in range(1, len(stored) + 1)]
+        report = ledger.audit(store)
+        assert report.records["reports"] == distinct
+        # One leaf per report and one per status change (each new incident's first status).
+        assert store.ledger_state().size == distinct + len(incidents)
+        assert report.checkpoints == BATCHES
+    assert audits >= 1
