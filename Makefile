@@ -21,6 +21,7 @@ $(BIN)/.installed-test: $(BIN)/.installed
 run: $(BIN)/.installed
 	$(BIN)/ceasefire demo --db $(DB)
 	$(BIN)/ceasefire serve --db $(DB) --host 127.0.0.1 --port $(or $(PORT),8000) \
+		--sign-key $(dir $(DB))demo-keys/log.key \
 		--cosigner $(dir $(DB))demo-keys/RU.key.pub --cosigner $(dir $(DB))demo-keys/UA.key.pub
 
 ## test: set up with the test extras, then lint, type-check and run the whole suite

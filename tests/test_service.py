@@ -95,9 +95,16 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield s
 
 
+def bearer(store: Store, name: str, role: str, party: str | None = None) -> dict[str, str]:
+    """The Authorization header of a new user (tests/test_service_access.py walks the roles)."""
+    return {"Authorization": f"Bearer {store.add_user(name, role, party)}"}
+
+
 @pytest.fixture
 def client(store: Store, engine: GeoEngine) -> TestClient:
-    return TestClient(create_app(store, AGREEMENT, engine=engine))
+    return TestClient(
+        create_app(store, AGREEMENT, engine=engine), headers=bearer(store, "a", "admin")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +131,8 @@ def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def demo(demo_store: Store, engine: GeoEngine) -> TestClient:
     return TestClient(
-        create_app(demo_store, AGREEMENT, engine=engine, cosigners=[OBSERVER.verifier()])
+        create_app(demo_store, AGREEMENT, engine=engine, cosigners=[OBSERVER.verifier()]),
+        headers=bearer(demo_store, "admin", "admin"),
     )
 
 
@@ -274,7 +282,7 @@ def test_a_body_over_the_limit_is_413_whether_declared_or_streamed(
     app = create_app(
         store, AGREEMENT, engine=engine, limits=Limits(batch_bytes=2_000, body_bytes=600)
     )
-    client = TestClient(app)
+    client = TestClient(app, headers=bearer(store, "a", "admin"))
     big = report(1, notes="x" * 1_000)
     assert_error(client.post(f"{V1}/reports", json=big), 413, "too_large")
     body = lines([report(i) for i in range(10)])
@@ -481,12 +489,12 @@ def test_a_monitor_decides_an_incident_status(demo: TestClient, demo_store: Stor
     target = demo_store.list_incidents(status="corroborated", limit=1)[0].incident_id
     decision = {
         "status": "verified",
-        "actor": "monitor 7",
         "basis": "crater seen on site",
         "assessed_perpetrator": "RU",
         "perpetrator_basis": "crater_analysis",
     }
-    r = demo.post(f"{V1}/incidents/{target}/status", json=decision)
+    monitor = bearer(demo_store, "monitor 7", "monitor")
+    r = demo.post(f"{V1}/incidents/{target}/status", json=decision, headers=monitor)
     assert r.status_code == 200, r.text
     assert (r.json()["from_status"], r.json()["to_status"]) == ("corroborated", "verified")
     record = demo.get(f"{V1}/incidents/{target}").json()
@@ -497,11 +505,13 @@ def test_a_monitor_decides_an_incident_status(demo: TestClient, demo_store: Stor
 def test_status_errors(demo: TestClient, demo_store: Store) -> None:
     target = demo_store.list_incidents(limit=1)[0].incident_id
     url = f"{V1}/incidents/{target}/status"
-    good = {"status": "disputed", "actor": "m", "basis": "b"}
+    good = {"status": "disputed", "basis": "b"}
     error = assert_error(demo.post(url, json=good | {"status": "maybe"}), 422, "invalid_input")
     assert error["problems"][0]["field"] == "status"
     error = assert_error(demo.post(url, json={"status": "verified"}), 422, "invalid_input")
-    assert {p["field"] for p in error["problems"]} == {"actor", "basis"}
+    assert {p["field"] for p in error["problems"]} == {"basis"}
+    error = assert_error(demo.post(url, json=good | {"actor": "m"}), 422, "invalid_input")
+    assert error["problems"][0]["field"] == "actor"  # the caller decides, by name
     error = assert_error(demo.post(url, json=good | {"by": "x"}), 422, "invalid_input")
     assert error["problems"][0]["field"] == "by"
     assert_error(demo.post(f"{V1}/incidents/INC-999999/status", json=good), 404, "not_found")
@@ -512,9 +522,12 @@ def test_four_eyes_refusal_is_403(client: TestClient, store: Store) -> None:
     client.post(f"{V1}/reports", json=report(1, submitted_by="mission", source_name="J. Doe"))
     fuse_store(store, [AGREEMENT])
     incident = store.list_incidents()[0].incident_id
-    decision = {"status": "verified", "actor": "J. Doe", "basis": "I saw it"}
+    decision = {"status": "verified", "basis": "I saw it"}
+    doe = bearer(store, "J. Doe", "monitor")
     error = assert_error(
-        client.post(f"{V1}/incidents/{incident}/status", json=decision), 403, "forbidden"
+        client.post(f"{V1}/incidents/{incident}/status", json=decision, headers=doe),
+        403,
+        "forbidden",
     )
     assert "own" in error["message"]
     assert store.get_incident(incident).status == "reported"
@@ -588,7 +601,12 @@ def test_consistency_proof_from_a_saved_checkpoint(
 def test_a_trusted_party_cosignature_is_kept(demo: TestClient, demo_store: Store) -> None:
     latest = demo_store.ledger_checkpoint()
     note = cosign(latest.note, OBSERVER, int(time.time()), log_verifier=log_verifier(demo_store))
-    r = demo.post(f"{V1}/ledger/cosignature", content=note, headers={"Content-Type": "text/plain"})
+    mediator = bearer(demo_store, "mediator", "mediator")
+    r = demo.post(
+        f"{V1}/ledger/cosignature",
+        content=note,
+        headers={"Content-Type": "text/plain"} | mediator,
+    )
     assert r.status_code == 200, r.text
     assert r.json()["cosigners"] == ["RU-cosigner", "UA-cosigner", "observer-cosigner"]
     assert "\u2014 observer-cosigner " in demo.get(f"{V1}/ledger/checkpoint").text
@@ -597,7 +615,8 @@ def test_a_trusted_party_cosignature_is_kept(demo: TestClient, demo_store: Store
 def test_cosignature_refusals(demo: TestClient, demo_store: Store) -> None:
     latest = demo_store.ledger_checkpoint()
     url = f"{V1}/ledger/cosignature"
-    text = {"Content-Type": "text/plain; charset=utf-8"}
+    ua = bearer(demo_store, "kyiv", "party", "UA")
+    text = {"Content-Type": "text/plain; charset=utf-8"} | ua
     stranger = Signer.generate("stranger-cosigner", cosigner=True)
     note = cosign(latest.note, stranger, int(time.time()))
     assert_error(demo.post(url, content=note, headers=text), 403, "forbidden")
@@ -608,7 +627,9 @@ def test_cosignature_refusals(demo: TestClient, demo_store: Store) -> None:
     forged = good.replace(line, f"{line.rsplit(' ', 1)[0]} {base64.b64encode(bytes(raw)).decode()}")
     assert_error(demo.post(url, content=forged, headers=text), 422, "verification_failed")
     assert_error(demo.post(url, content="not a note", headers=text), 403, "forbidden")
-    assert_error(demo.post(url, content=good, headers={"Content-Type": "application/json"}), 415)
+    assert_error(
+        demo.post(url, content=good, headers={"Content-Type": "application/json"} | ua), 415
+    )
     assert_error(demo.post(url, content=b"\xff\xfe", headers=text), 400, "malformed_body")
     assert demo_store.ledger_checkpoint().text == latest.text  # nothing kept
 
@@ -631,10 +652,17 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
         {"content": b"{", "headers": {"Content-Type": "application/json"}},
         400,
     ),
+    ("POST", f"{V1}/incidents/{{incident_id}}/release"): ("", {"json": {"full": "maybe"}}, 422),
     ("GET", f"{V1}/ledger/checkpoint"): ("?size=x", {}, 422),
     ("GET", f"{V1}/ledger/proof/inclusion"): ("", {}, 422),
     ("GET", f"{V1}/ledger/proof/consistency"): ("?from=0", {}, 422),
-    ("POST", f"{V1}/ledger/cosignature"): ("", {"content": b"x"}, 415),
+    ("POST", f"{V1}/ledger/cosignature"): ("", {"content": b"x"}, 403),  # admin: not a cosigner
+    ("GET", f"{V1}/ogc"): ("", {}, 0),
+    ("GET", f"{V1}/ogc/conformance"): ("", {}, 0),
+    ("GET", f"{V1}/ogc/collections"): ("", {}, 0),
+    ("GET", f"{V1}/ogc/collections/{{collection_id}}"): ("", {}, 404),
+    ("GET", f"{V1}/ogc/collections/{{collection_id}}/items"): ("", {}, 404),
+    ("GET", f"{V1}/ogc/collections/{{collection_id}}/items/{{feature_id:path}}"): ("", {}, 404),
 }
 
 
@@ -679,7 +707,11 @@ def test_every_route_depends_on_the_caller(client: TestClient, store: Store) -> 
 def test_a_store_failure_is_503_and_a_bug_is_500_in_the_shape(
     store: Store, engine: GeoEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = TestClient(create_app(store, AGREEMENT, engine=engine), raise_server_exceptions=False)
+    client = TestClient(
+        create_app(store, AGREEMENT, engine=engine),
+        raise_server_exceptions=False,
+        headers=bearer(store, "a", "admin"),
+    )
 
     def down(*args: Any, **kwargs: Any) -> None:
         raise StoreError("database is locked")
@@ -698,6 +730,8 @@ def test_a_store_failure_is_503_and_a_bug_is_500_in_the_shape(
 
 
 def test_serve_runs_the_api_and_prints_its_address(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "served.db") as made:
+        admin = bearer(made, "admin", "admin")
     command = [
         sys.executable,
         "-c",
@@ -730,12 +764,13 @@ def test_serve_runs_the_api_and_prints_its_address(tmp_path: Path) -> None:
         post = urllib.request.Request(
             f"{base}{V1}/reports",
             data=json.dumps(report(1)).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json"} | admin,
             method="POST",
         )
         with urllib.request.urlopen(post, timeout=30) as r:
             assert r.status == 201
-        with urllib.request.urlopen(f"{base}{V1}/reports/api-1", timeout=30) as r:
+        get = urllib.request.Request(f"{base}{V1}/reports/api-1", headers=admin)
+        with urllib.request.urlopen(get, timeout=30) as r:
             assert json.load(r)["id"] == "api-1"
     finally:
         proc.terminate()

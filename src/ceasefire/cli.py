@@ -799,6 +799,10 @@ from ceasefire.cli_ledger import ledger_app  # noqa: E402
 
 app.add_typer(ledger_app, name="ledger")
 
+from ceasefire.cli_users import users_app  # noqa: E402
+
+app.add_typer(users_app, name="users")
+
 from ceasefire.cli_serve import serve  # noqa: E402
 
 app.command()(serve)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -48,6 +49,13 @@ def serve(
         float, typer.Option("--max-batch-mb", help="Largest report batch accepted, in MiB.")
     ] = 64.0,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+    sign_key: Annotated[
+        Path | None,
+        typer.Option("--sign-key", help="The log's private key: sign checkpoints as it grows."),
+    ] = None,
+    checkpoint_every: Annotated[
+        float, typer.Option(help="Seconds between checks for a new checkpoint (with --sign-key).")
+    ] = 1.0,
 ) -> None:
     """Run the HTTP API on a database and print its address (API under /api/v1, OpenAPI at
     /openapi.json). There is no access control yet: listen on a trusted network only.
@@ -58,16 +66,27 @@ def serve(
 
     from ceasefire.api import Limits, create_app
     from ceasefire.geo import GeoEngine
-    from ceasefire.ledger import read_verifier
+    from ceasefire.ledger import read_signer, read_verifier
     from ceasefire.store import Store
 
     trusted = [read_verifier(c) for c in cosigner or ()]
+    signer = None if sign_key is None else read_signer(sign_key)
+    if checkpoint_every <= 0:
+        raise InputError(Problem("options", "--checkpoint-every", "must be above 0 seconds"))
     placing = _load_agreement(agreement)
     limits = Limits(batch_bytes=int(max_batch_mb * 1024 * 1024))
     with Store.open(db) as store:
         # The grids are built now, not during the first large batch (about 5 s, measured).
         engine = GeoEngine(placing).prepare()
-        app = create_app(store, placing, engine=engine, cosigners=trusted, limits=limits)
+        app = create_app(
+            store,
+            placing,
+            engine=engine,
+            cosigners=trusted,
+            limits=limits,
+            signer=signer,
+            checkpoint_every=checkpoint_every,
+        )
         sock = _listen(host, port)
         bound = sock.getsockname()[1]
         url = f"http://{f'[{host}]' if ':' in host else host}:{bound}"

@@ -68,12 +68,14 @@ from ceasefire.reports import Report
 if TYPE_CHECKING:
     from collections.abc import Collection
 
+    from ceasefire.access import Principal, Release
     from ceasefire.agreement import Agreement
     from ceasefire.incidents import Incident
     from ceasefire.notes import Signer, Verifier
     from ceasefire.rules import Violation
     from ceasefire.signing import TrustedKey
     from ceasefire.store_ledger import Appender, Entry, LedgerState, StoredCheckpoint
+    from ceasefire.store_users import User
     from ceasefire.verification import StatusChange
 
 #: The environment variable naming the database when no URL or path is given.
@@ -1479,6 +1481,70 @@ class Store:
 
         with self._errors(), self._engine.connect() as conn:
             return store_ledger.trusted_keys(conn)
+
+    # -- users and releases --------------------------------------------------------------------
+    # The work is done in ceasefire.store_users; the API asks these on every request.
+
+    def add_user(self, name: str, role: str, party: str | None = None) -> str:
+        """Add a user; returns its bearer token, shown this once (only its hash is stored)."""
+        from ceasefire import store_users
+
+        with self._errors(), self._write() as conn:
+            return store_users.add_user(conn, name, role, party, datetime.now(UTC))
+
+    def principal_for_token(self, token: str) -> Principal | None:
+        """Who a bearer token stands for; None for an unknown token or a disabled user."""
+        from ceasefire import store_users
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_users.principal_for_token(conn, token)
+
+    def list_users(self) -> list[User]:
+        """Every user, by name (never a token)."""
+        from ceasefire import store_users
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_users.list_users(conn)
+
+    def release_incident(
+        self, incident_id: str, *, full: bool = False, by: str, at: datetime | None = None
+    ) -> Release:
+        """Release an incident to the public (coarsened unless ``full``). NotFoundError for an
+        unknown incident; releasing again replaces the earlier release."""
+        from ceasefire import store_users
+
+        with self._errors(), self._write() as conn:
+            return store_users.release_incident(
+                conn, incident_id, full, by, at or datetime.now(UTC)
+            )
+
+    def releases(self) -> dict[str, Release]:
+        """Every incident released to the public, by id."""
+        from ceasefire import store_users
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_users.releases(conn)
+
+    def violation_parties(self, incident_ids: Collection[str]) -> dict[str, set[str]]:
+        """The parties each incident has a current violation against."""
+        from ceasefire import store_users
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_users.violation_parties(conn, incident_ids)
+
+    def reports_of(self, submitted_by: str, report_ids: Collection[str]) -> set[str]:
+        """Which of ``report_ids`` were submitted by ``submitted_by``."""
+        from ceasefire import store_users
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_users.reports_of(conn, submitted_by, report_ids)
+
+    def incidents_by_id(self, incident_ids: Collection[str]) -> dict[str, StoredIncident]:
+        """The stored incidents of these ids, by id (unknown ids are left out)."""
+        from ceasefire import store_users
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_users.incidents_by_id(conn, incident_ids)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

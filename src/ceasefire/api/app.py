@@ -18,20 +18,23 @@ air-gapped (DESIGN section 4). ``/openapi.json`` is the documentation programs r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, FastAPI
 
 import ceasefire
-from ceasefire.api import routes_actions, routes_intake, routes_ledger, routes_read
+from ceasefire.api import routes_actions, routes_intake, routes_ledger, routes_ogc, routes_read
 from ceasefire.api.deps import API_PREFIX, JSON, Limits, Service, ServiceDep, get_caller
 from ceasefire.api.errors import ErrorResponse, install
 
 if TYPE_CHECKING:
     from ceasefire.agreement import Agreement
     from ceasefire.geo import GeoEngine
-    from ceasefire.notes import Verifier
+    from ceasefire.notes import Signer, Verifier
     from ceasefire.store import Store
 
 #: Documented on every operation: any error has the one shape.
@@ -47,6 +50,8 @@ def create_app(
     engine: GeoEngine | None = None,
     cosigners: Sequence[Verifier] = (),
     limits: Limits | None = None,
+    signer: Signer | None = None,
+    checkpoint_every: float = 1.0,
 ) -> FastAPI:
     """The HTTP API over ``store``; reports are placed against ``agreement``.
 
@@ -65,6 +70,10 @@ def create_app(
         starts the service decides (``ceasefire serve --cosigner``).
     limits
         Request size limits (:class:`Limits`).
+    signer, checkpoint_every
+        The log's key: while the app runs, a checkpoint is signed every ``checkpoint_every``
+        seconds in which the log grew (:func:`checkpoints`), so a party always finds a recent
+        one to prove against and to cosign. Without it checkpoints are signed from the CLI.
     """
     if engine is None:
         from ceasefire.geo import GeoEngine
@@ -81,13 +90,14 @@ def create_app(
         redoc_url=None,
         default_response_class=JSON,
         responses=_ANY_ERROR,
+        lifespan=None if signer is None else _signing(store, signer, checkpoint_every),
     )
     app.state.service = service
     install(app)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(get_caller)])
     api.add_api_route("", _index, methods=["GET"], summary="What this service is", tags=["meta"])
-    for module in (routes_intake, routes_read, routes_actions, routes_ledger):
+    for module in (routes_intake, routes_read, routes_actions, routes_ledger, routes_ogc):
         api.include_router(module.router)
     app.include_router(api)
     app.add_api_route("/", _root, methods=["GET"], include_in_schema=False)
@@ -115,3 +125,46 @@ def _index(service: ServiceDep) -> dict[str, Any]:
 
 def _root() -> dict[str, Any]:
     return {"service": "ceasefire", "api": API_PREFIX, "openapi": "/openapi.json"}
+
+
+_log = logging.getLogger("ceasefire.api")
+
+
+def _signing(
+    store: Store, signer: Signer, every: float
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """The app's lifespan: :func:`checkpoints` runs beside the server until it stops."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(checkpoints(store, signer, every))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
+
+
+async def checkpoints(store: Store, signer: Signer, every: float) -> None:
+    """Sign a checkpoint whenever the log has grown, checking every ``every`` seconds.
+
+    The signing runs in a worker thread (it takes the store's write lock briefly); a failure is
+    logged and retried at the next tick rather than stopping the service, since intake does
+    not depend on it.
+    """
+    from ceasefire.ledger import sign_checkpoint
+
+    signed = -1
+    while True:
+        try:
+            size = (await asyncio.to_thread(store.ledger_state)).size
+            if size != signed:
+                signed = (await asyncio.to_thread(sign_checkpoint, store, signer)).size
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # logged, retried next tick: the intake must not stop for this
+            _log.exception("signing a checkpoint failed; retrying in %.1f s", every)
+        await asyncio.sleep(every)

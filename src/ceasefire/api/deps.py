@@ -1,9 +1,9 @@
 """What every route is given: the service it works on, the caller, and parsed query values.
 
 :func:`get_caller` is the one place access control plugs in: the ``/api/v1`` router depends on
-it for every route (:func:`ceasefire.api.app.create_app`), so when tokens and roles arrive
-(:mod:`ceasefire.access`) only its body changes, and a route that needs to know who asks adds
-``caller: Caller`` to its parameters (FastAPI runs the dependency once per request).
+it for every route (:func:`ceasefire.api.app.create_app`); it reads the bearer token, and a
+route that needs to know who asks adds ``caller: Caller`` to its parameters (FastAPI runs the
+dependency once per request). What each role may do and see is :mod:`ceasefire.access`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
-from ceasefire.access import Principal
-from ceasefire.errors import InputError, Problem
+from ceasefire.access import Principal, may
+from ceasefire.api.errors import Unauthorized
+from ceasefire.errors import ForbiddenError, InputError, Problem
 
 if TYPE_CHECKING:
     from ceasefire.agreement import Agreement
@@ -73,19 +74,53 @@ def get_service(request: Request) -> Service:
     return service
 
 
-#: Who asks, until access control lands: no tokens yet, so every caller may do everything.
-#: Run the service on a trusted network only until then.
-OPEN_ACCESS = Principal("anyone", "admin")
+#: Who asks without a token: the public (DESIGN section 6).
+PUBLIC = Principal("public", "public")
 
 
-def get_caller() -> Principal:
-    """The caller of this request. For now everyone is :data:`OPEN_ACCESS`; the access-control
-    step reads the bearer token here, looks up its hash, and raises for an unknown one."""
-    return OPEN_ACCESS
+def get_caller(request: Request, service: Annotated[Service, Depends(get_service)]) -> Principal:
+    """The caller of this request, from its ``Authorization: Bearer <token>`` header.
+
+    No header is the public (:data:`PUBLIC`); a header that is not ``Bearer <token>``, or a
+    token that is no enabled user's, is 401 in the one error shape. Only the token's hash is
+    looked up (:meth:`ceasefire.store.Store.principal_for_token`).
+    """
+    header = request.headers.get("authorization")
+    if header is None:
+        return PUBLIC
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        reason = "must be 'Bearer <token>'"
+        raise Unauthorized(
+            f"header: Authorization: {reason}", [Problem("header", "Authorization", reason)]
+        )
+    principal = service.store.principal_for_token(token)
+    if principal is None:
+        reason = "is not a valid token (unknown or disabled)"
+        raise Unauthorized(
+            f"header: Authorization: {reason}", [Problem("header", "Authorization", reason)]
+        )
+    return principal
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 Caller = Annotated[Principal, Depends(get_caller)]
+
+
+_DOING = {
+    "submit_report": "submit reports",
+    "set_status": "decide an incident's status",
+    "release": "release incidents",
+    "cosign": "post cosignatures",
+}
+
+
+def require(caller: Principal, action: str) -> None:
+    """ForbiddenError (403) unless the caller's role may do ``action`` (:func:`access.may`)."""
+    if not may(caller, action):
+        doing = _DOING.get(action, action.replace("_", " "))
+        raise ForbiddenError(f"the {caller.role} role may not {doing}")
 
 
 def parse_time(value: str | None, name: str) -> datetime | None:

@@ -25,6 +25,7 @@ Where errors come from, and the handler each one goes through (:func:`install`):
     └── RequestError          the body as sent cannot be read at all
         ├── MalformedBody         400 malformed_body (not UTF-8, not JSON, nested too deep)
         ├── BodyTooLarge          413 too_large (over the configured limit)
+        ├── Unauthorized          401 unauthorized (a bearer token that is no user's)
         └── UnsupportedMediaType  415 unsupported_media_type
     HTTPException             Starlette's 404 for no route, 405 method_not_allowed
     anything else             500 internal_error (the traceback goes to the server log)
@@ -63,6 +64,7 @@ __all__ = [
     "ErrorResponse",
     "MalformedBody",
     "RequestError",
+    "Unauthorized",
     "UnsupportedMediaType",
     "error_response",
     "install",
@@ -96,6 +98,13 @@ class BodyTooLarge(RequestError):
     code = "too_large"
 
 
+class Unauthorized(RequestError):
+    """A bearer token that is not a user's (unknown, disabled, or not ``Bearer <token>``)."""
+
+    status = 401
+    code = "unauthorized"
+
+
 class UnsupportedMediaType(RequestError):
     """The ``Content-Type`` is not one the endpoint reads."""
 
@@ -118,7 +127,7 @@ _LIBRARY: tuple[tuple[type[CeasefireError], int, str], ...] = (
 #: Every ``code`` the API answers with, and its HTTP status.
 CODES: dict[str, int] = {
     **{code: status for _, status, code in _LIBRARY},
-    **{c.code: c.status for c in (MalformedBody, BodyTooLarge, UnsupportedMediaType)},
+    **{c.code: c.status for c in (MalformedBody, BodyTooLarge, UnsupportedMediaType, Unauthorized)},
     "method_not_allowed": 405,
     "internal_error": 500,
 }
@@ -198,7 +207,8 @@ def _ceasefire_error(request: Request, exc: Exception) -> JSONResponse:
         extra = {"expected": exc.expected, "computed": exc.computed, "entry": exc.entry}
     if status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, message)
-    return error_response(status, code, message, problems, **extra)
+    headers = {"WWW-Authenticate": 'Bearer realm="ceasefire"'} if status == 401 else None
+    return error_response(status, code, message, problems, headers=headers, **extra)
 
 
 def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -13,6 +13,7 @@ whole. Problems name the line (``line 7``) or the array item (``item 7``) and th
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from ceasefire.access import Principal
 from ceasefire.api.body import (
     JSON_TYPES,
     NDJSON_TYPES,
@@ -31,10 +33,10 @@ from ceasefire.api.body import (
     spool_lines,
     write_lines,
 )
-from ceasefire.api.deps import API_PREFIX, JSON, Service, ServiceDep
+from ceasefire.api.deps import API_PREFIX, JSON, Caller, Service, ServiceDep, require
 from ceasefire.api.errors import ErrorResponse, MalformedBody
 from ceasefire.api.routes_read import stored_report
-from ceasefire.errors import InputError, Problem
+from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.pipeline import IngestResult, ingest_files, ingest_reports
 from ceasefire.reports import Report, validate_report
 
@@ -44,6 +46,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": text}
     for status, text in (
         (400, "The body is not UTF-8 or not JSON, or is nested too deep (malformed_body)."),
+        (403, "The caller may not submit, or a party submits for another (forbidden)."),
         (409, "An id is stored with other content (conflict); nothing was stored."),
         (413, "The body is over the size limit (too_large)."),
         (415, "The Content-Type is not one this endpoint reads (unsupported_media_type)."),
@@ -92,9 +95,11 @@ class BatchResult(BaseModel):
     responses={200: {"model": Submitted, "description": "Stored before: no-op"}, **_ERRORS},
     openapi_extra=_body_schema({"application/json": _REPORT_SCHEMA}),
 )
-async def add_report(request: Request, service: ServiceDep) -> Any:
+async def add_report(request: Request, service: ServiceDep, caller: Caller) -> Any:
     """Validate, place and store one report (``application/json``). 201 when added, 200 when
-    the same report was stored before; ``Location`` names it."""
+    the same report was stored before; ``Location`` names it. Admins, monitors and parties
+    submit; a party only reports with ``submitted_by`` its own party code (else 403)."""
+    require(caller, "submit_report")
     media_type(request, JSON_TYPES)
     data = parse_json(await read_body(request, service.limits.body_bytes))
     if not isinstance(data, dict):
@@ -103,6 +108,7 @@ async def add_report(request: Request, service: ServiceDep) -> Any:
                 "body", "", "must be one report (a JSON object); send several to /reports/batch"
             )
         )
+    _own_submission(caller, data.get("submitted_by"), "body")
     report = validate_report(data, where="body")
     added, _ = await run_in_threadpool(ingest_reports, service.store, [report], service.engine)
     stored = await run_in_threadpool(stored_report, service, report.id)
@@ -131,6 +137,7 @@ async def add_report(request: Request, service: ServiceDep) -> Any:
 async def add_batch(
     request: Request,
     service: ServiceDep,
+    caller: Caller,
     partial: Annotated[
         bool, Query(description="Store the good reports and list the bad ones.")
     ] = False,
@@ -139,8 +146,10 @@ async def add_batch(
     (``application/json``) or JSON Lines (``application/x-ndjson``, streamed).
 
     All or nothing unless ``partial=true``. An id stored with other content refuses the whole
-    batch either way (409), as ``ceasefire ingest`` does.
+    batch either way (409), as ``ceasefire ingest`` does. A party's batch holds its own reports
+    only: one with another ``submitted_by`` refuses the whole batch (403), ``partial`` or not.
     """
+    require(caller, "submit_report")
     kind = media_type(request, JSON_TYPES + NDJSON_TYPES)
     with tempfile.TemporaryDirectory(prefix="ceasefire-batch-") as folder:
         path = Path(folder) / "body.jsonl"
@@ -152,6 +161,8 @@ async def add_batch(
             data = await read_body(request, service.limits.batch_bytes)
             await run_in_threadpool(_array_to_lines, data, path)
             unit = "item"
+        if caller.party is not None:
+            await run_in_threadpool(_own_batch, caller, path, unit)
         result = await run_in_threadpool(_ingest, service, path, partial, unit)
     return {
         "added": result.added,
@@ -159,6 +170,28 @@ async def add_batch(
         "rejected": result.bad_rows,
         "problems": [vars(_relabel(p, unit)) for p in result.problems],
     }
+
+
+def _own_submission(caller: Principal, submitted_by: Any, where: str) -> None:
+    """A party submits in its own name only (DESIGN section 6)."""
+    if caller.party is not None and submitted_by != caller.party:
+        reason = f"must be {caller.party!r}: a party submits its own reports only"
+        raise ForbiddenError(f"{where}: submitted_by: {reason}; nothing was stored")
+
+
+def _own_batch(caller: Principal, path: Path, unit: str) -> None:
+    """Every line of a party's batch names the party; lines that are not JSON objects are left
+    to the validation to refuse."""
+    with path.open("rb") as lines:
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, dict):
+                _own_submission(caller, row.get("submitted_by"), f"{unit} {n}")
 
 
 def _array_to_lines(data: bytes, path: Path) -> None:

@@ -6,7 +6,13 @@ compare later), the inclusion bundle of a record (the same JSON as ``ceasefire l
 checked offline with ``ceasefire ledger verify --bundle``), and the consistency proof from the
 size of a checkpoint it saved to a newer one (RFC 9162 section 2.1.4).
 
-A party that cosigned a checkpoint elsewhere posts the note with its line. It is checked
+The checkpoint and consistency proofs are public: they are hashes, and the record is shared by
+design. An inclusion bundle carries its record whole, so it is given only for a record the
+caller may read (:meth:`ceasefire.api.visibility.Viewer.may_prove`); any other answers 404
+exactly as a record that was never logged.
+
+A party (or the mediator) that cosigned a checkpoint elsewhere posts the note with its line
+(other roles: 403). It is checked
 against the log key the store holds and against the cosigner keys the service was started
 with; a cosignature from any other key is refused (403), one that does not verify is 422.
 """
@@ -14,6 +20,7 @@ with; a cosignature from any other key is refused (403), one that does not verif
 from __future__ import annotations
 
 import base64
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -22,8 +29,9 @@ from fastapi.responses import PlainTextResponse
 
 from ceasefire import ledger
 from ceasefire.api.body import TEXT_TYPES, media_type, read_body
-from ceasefire.api.deps import Service, ServiceDep
+from ceasefire.api.deps import Caller, Service, ServiceDep, require
 from ceasefire.api.errors import ERROR_JSON, ErrorResponse, MalformedBody
+from ceasefire.api.visibility import Viewer
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
 from ceasefire.notes import Verifier, verify_cosignatures
 from ceasefire.store_ledger import StoredCheckpoint
@@ -61,13 +69,21 @@ def checkpoint(
 @router.get("/proof/inclusion", summary="Inclusion proof of a record", responses=_NOT_FOUND)
 def inclusion(
     service: ServiceDep,
+    caller: Caller,
     record_id: Annotated[
         str, Query(description="Report id, status/N, violation/N, AGREEMENT@VERSION or #N.")
     ],
     kind: Annotated[str | None, Query(description="Only entries of this kind.")] = None,
 ) -> dict[str, Any]:
     """The bundle proving a record's latest entry is in the latest signed checkpoint: the leaf,
-    ``leafIdx``, ``treeSize``, ``leafHash``, ``proof``, ``root`` (base64) and the checkpoint."""
+    ``leafIdx``, ``treeSize``, ``leafHash``, ``proof``, ``root`` (base64) and the checkpoint.
+    A record the caller may not read is 404, as one never logged."""
+    viewer = Viewer(caller, service.store)
+    if not viewer.sees_all:
+        entries = service.store.ledger_entries(record_id, kind=kind)
+        leaf = json.loads(entries[-1].body) if entries else {}
+        if not entries or not viewer.may_prove(str(leaf.get("kind")), leaf.get("record") or {}):
+            raise NotFoundError(f"no ledger entry for {record_id!r}")
     return ledger.prove(service.store, record_id, kind=kind)
 
 
@@ -111,7 +127,10 @@ def consistency(
     "/cosignature",
     summary="Add a party's cosignature",
     responses={
-        403: {"model": ErrorResponse, "description": "No line from a trusted cosigner key."},
+        403: {
+            "model": ErrorResponse,
+            "description": "Not a party or the mediator; no line from a trusted cosigner key.",
+        },
         422: {"model": ErrorResponse, "description": "A cosignature that does not verify."},
         **_NOT_FOUND,
     },
@@ -122,10 +141,11 @@ def consistency(
         }
     },
 )
-async def cosignature(request: Request, service: ServiceDep) -> dict[str, Any]:
+async def cosignature(request: Request, service: ServiceDep, caller: Caller) -> dict[str, Any]:
     """Keep a cosignature made elsewhere: the body is the checkpoint note with the party's
     ``cosignature/v1`` line added (``text/plain``). Returns the checkpoint with every
-    cosignature now held."""
+    cosignature now held. Parties and the mediator post cosignatures."""
+    require(caller, "cosign")
     media_type(request, TEXT_TYPES)
     data = await read_body(request, service.limits.body_bytes)
     try:

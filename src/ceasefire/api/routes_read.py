@@ -14,8 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from ceasefire.api.deps import JSON, Service, ServiceDep, parse_bbox, parse_time
+from ceasefire.access import Principal, report_view
+from ceasefire.api.deps import JSON, Caller, Service, ServiceDep, parse_bbox, parse_time
 from ceasefire.api.errors import ErrorResponse
+from ceasefire.api.visibility import Viewer, visible_page
+from ceasefire.errors import ForbiddenError, NotFoundError
 from ceasefire.store import StoredReport
 
 router = APIRouter(tags=["read"])
@@ -26,7 +29,10 @@ MAX_PAGE = 10_000
 DEFAULT_PAGE = 100
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "No such record (not_found)."}
+    404: {"model": ErrorResponse, "description": "No such record, or none you may read."}
+}
+_NO_PUBLIC: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorResponse, "description": "The public reads incidents, not reports."}
 }
 _BAD_QUERY: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "A bad filter; problems name it."}
@@ -61,10 +67,21 @@ def _page(request: Request, rows: list[dict[str, Any]], more: bool, **params: An
     return JSON({"items": rows, "next": nxt}, headers=headers)
 
 
-def stored_report(service: Service, report_id: str) -> StoredReport:
-    """One stored report with its point and placement facts. Raises NotFoundError."""
+def _reports_readable(caller: Principal) -> None:
+    """Reports are read by the mission and by parties (their own); the public reads incidents."""
+    if not (caller.sees_all or caller.role == "party"):
+        raise ForbiddenError(f"a {caller.role} caller may not read reports; read /incidents")
+
+
+def stored_report(
+    service: Service, report_id: str, caller: Principal | None = None
+) -> StoredReport:
+    """One stored report with its point and placement facts. Raises NotFoundError, also for a
+    report the caller may not read (the same answer as for a missing one)."""
     store = service.store
     report = store.get_report(report_id)
+    if caller is not None and report_view(caller, {"submitted_by": report.submitted_by}) is None:
+        raise NotFoundError(f"no stored report with id {report_id!r}")
     place = report.location()
     return StoredReport(
         report, place.lon, place.lat, place.uncertainty_m, store.get_placement(report_id)
@@ -72,11 +89,15 @@ def stored_report(service: Service, report_id: str) -> StoredReport:
 
 
 @router.get(
-    "/reports", summary="List reports", response_model=Page, responses=_NOT_FOUND | _BAD_QUERY
+    "/reports",
+    summary="List reports",
+    response_model=Page,
+    responses=_NOT_FOUND | _BAD_QUERY | _NO_PUBLIC,
 )
 def list_reports(
     request: Request,
     service: ServiceDep,
+    caller: Caller,
     since: Since = None,
     until: Until = None,
     bbox: Annotated[
@@ -91,7 +112,17 @@ def list_reports(
     ] = None,
 ) -> JSON:
     """Stored reports in observation order (then arrival), each with its point and placement
-    facts. ``since``/``until`` keep reports whose window overlaps ``[since, until)``."""
+    facts. ``since``/``until`` keep reports whose window overlaps ``[since, until)``.
+
+    A party reads its own submissions only (filtered in the query, so pages and cursors never
+    count another's); the public reads none (403)."""
+    _reports_readable(caller)
+    if not caller.sees_all:
+        if submitted_by is not None and caller.party not in submitted_by:
+            return _page(request, [], False)
+        submitted_by = [str(caller.party)]
+        if after is not None:
+            stored_report(service, after, caller)  # someone else's cursor: 404 as if missing
     rows = service.store.list_stored(
         since=parse_time(since, "since"),
         until=parse_time(until, "until"),
@@ -108,16 +139,21 @@ def list_reports(
     return _page(request, [r.to_dict() for r in rows], more, after=cursor)
 
 
-@router.get("/reports/{report_id:path}", summary="One report", responses=_NOT_FOUND)
-def get_report(service: ServiceDep, report_id: Annotated[str, Path()]) -> dict[str, Any]:
-    """A stored report as submitted (unknown fields included), with its point and placement."""
-    return stored_report(service, report_id).to_dict()
+@router.get("/reports/{report_id:path}", summary="One report", responses=_NOT_FOUND | _NO_PUBLIC)
+def get_report(
+    service: ServiceDep, caller: Caller, report_id: Annotated[str, Path()]
+) -> dict[str, Any]:
+    """A stored report as submitted (unknown fields included), with its point and placement.
+    A party reads its own only: any other is 404, as a missing one."""
+    _reports_readable(caller)
+    return stored_report(service, report_id, caller).to_dict()
 
 
 @router.get("/incidents", summary="List incidents", response_model=Page, responses=_BAD_QUERY)
 def list_incidents(
     request: Request,
     service: ServiceDep,
+    caller: Caller,
     since: Since = None,
     until: Until = None,
     event_type: Many = None,
@@ -134,34 +170,55 @@ def list_incidents(
     limit: Limit = DEFAULT_PAGE,
     offset: Offset = 0,
 ) -> JSON:
-    """Fused incidents in order of observation, with their verification state."""
-    rows = service.store.list_incidents(
-        since=parse_time(since, "since"),
-        until=parse_time(until, "until"),
-        event_type=event_type,
-        status=status,
-        zone=zone,
-        side=side,
-        party=party,
-        include_merged=include_merged,
-        limit=limit + 1,
-        offset=offset,
-    )
-    more = len(rows) > limit
-    return _page(request, [r.to_dict() for r in rows[:limit]], more, offset=offset + limit)
+    """Fused incidents in order of observation, with their verification state, as the caller
+    may see them (a party: those that concern it and the released ones; the public: released
+    ones after the delay, coarsened). ``offset`` counts the incidents the caller sees."""
+    filters = {
+        "since": parse_time(since, "since"),
+        "until": parse_time(until, "until"),
+        "event_type": event_type,
+        "status": status,
+        "zone": zone,
+        "side": side,
+        "party": party,
+        "include_merged": include_merged,
+    }
+    store = service.store
+    viewer = Viewer(caller, store)
+    if viewer.sees_all:
+        rows = store.list_incidents(**filters, limit=limit + 1, offset=offset)  # type: ignore[arg-type]
+        more = len(rows) > limit
+        items = [r.to_dict() for r in rows[:limit]]
+    else:
+        items, more = visible_page(
+            lambda at, n: store.list_incidents(**filters, limit=n, offset=at),  # type: ignore[arg-type]
+            viewer.incidents,
+            offset,
+            limit,
+        )
+    return _page(request, items, more, offset=offset + limit)
 
 
 @router.get("/incidents/{incident_id}", summary="One incident, in full", responses=_NOT_FOUND)
-def get_incident(service: ServiceDep, incident_id: str) -> dict[str, Any]:
+def get_incident(service: ServiceDep, caller: Caller, incident_id: str) -> dict[str, Any]:
     """The incident, its member reports, its status history and every violation judged of it
-    (superseded ones too), read in one transaction."""
-    return service.store.incident_record(incident_id).to_dict()
+    (superseded ones too), read in one transaction; as the caller may see it (an incident it
+    may not see is 404, as a missing one)."""
+    record = service.store.incident_record(incident_id)
+    viewer = Viewer(caller, service.store)
+    if viewer.sees_all:
+        return record.to_dict()
+    incident = viewer.incident(record.incident)
+    if incident is None:
+        raise NotFoundError(f"no incident with id {incident_id!r}")
+    return viewer.record(record.to_dict(), incident)
 
 
 @router.get("/violations", summary="List violations", response_model=Page, responses=_BAD_QUERY)
 def list_violations(
     request: Request,
     service: ServiceDep,
+    caller: Caller,
     incident_id: Annotated[str | None, Query(description="Of this incident.")] = None,
     rule: Many = None,
     party: Annotated[str | None, Query(description="Held against this party.")] = None,
@@ -174,20 +231,32 @@ def list_violations(
     limit: Limit = DEFAULT_PAGE,
     offset: Offset = 0,
 ) -> JSON:
-    """Incidents judged to break a rule of the agreement, by the incident's time."""
-    rows = service.store.list_violations(
-        incident_id=incident_id,
-        rule=rule,
-        party=party,
-        since=parse_time(since, "since"),
-        until=parse_time(until, "until"),
-        agreement_version=agreement_version,
-        include_superseded=include_superseded,
-        limit=limit + 1,
-        offset=offset,
-    )
-    more = len(rows) > limit
-    return _page(request, [v.to_dict() for v in rows[:limit]], more, offset=offset + limit)
+    """Incidents judged to break a rule of the agreement, by the incident's time; for a party
+    those of incidents it sees (against it, concerning it, or released), for the public those
+    of released incidents. ``offset`` counts the violations the caller sees."""
+    filters = {
+        "incident_id": incident_id,
+        "rule": rule,
+        "party": party,
+        "since": parse_time(since, "since"),
+        "until": parse_time(until, "until"),
+        "agreement_version": agreement_version,
+        "include_superseded": include_superseded,
+    }
+    store = service.store
+    viewer = Viewer(caller, store)
+    if viewer.sees_all:
+        rows = store.list_violations(**filters, limit=limit + 1, offset=offset)  # type: ignore[arg-type]
+        more = len(rows) > limit
+        items = [v.to_dict() for v in rows[:limit]]
+    else:
+        items, more = visible_page(
+            lambda at, n: store.list_violations(**filters, limit=n, offset=at),  # type: ignore[arg-type]
+            viewer.violations,
+            offset,
+            limit,
+        )
+    return _page(request, items, more, offset=offset + limit)
 
 
 @router.get("/agreements", summary="Agreement versions")

@@ -1,0 +1,222 @@
+"""The HTTP service under bounded load on loopback: single reports and batches per second.
+
+Starts ``ceasefire serve`` as a real process on 127.0.0.1 (a fresh SQLite store in a temporary
+folder), drives it from this process with keep-alive connections, and prints one JSON line per
+measurement. The peer is the library call the service makes, ``Store.add_reports`` with the
+geo step (``ingest_reports``), on a second fresh store in this process: the ratio is what HTTP,
+JSON parsing and the service layer cost on top. Both must store the same reports
+(``same_answer``). Targets on the 2-core machine: >= 1,000 single reports/s with p99 <= 50 ms,
+>= 50,000 reports/s in batches, zero errors.
+
+Usage: ``python benchmarks/api.py [--quick]``. Loopback only; every phase is bounded in count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ceasefire.agreement import demo_agreement_path, load_agreement
+from ceasefire.geo import GeoEngine
+from ceasefire.pipeline import ingest_reports
+from ceasefire.reports import Report
+from ceasefire.store import Store
+
+V1 = "/api/v1"
+
+
+def emit(**fields: Any) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def report(prefix: str, i: int) -> dict[str, Any]:
+    return {
+        "id": f"{prefix}-{i}",
+        "submitted_by": "mission",
+        "source_kind": "sensor",
+        "source_name": f"acoustic {i % 11}",
+        "observed_from": f"2026-03-10T{18 + i % 6:02d}:{i % 60:02d}:{i % 59:02d}+00:00",
+        "lon": 35.5 + (i * 37) % 1000 / 500,
+        "lat": 47.3 + (i * 53) % 1000 / 800,
+        "uncertainty_m": 300.0,
+        "event_type": "explosion",
+        "count": 1 + i % 4,
+    }
+
+
+class Served:
+    """``ceasefire serve`` on a fresh database, as a child process."""
+
+    def __init__(self, db: Path) -> None:
+        with Store.open(db) as store:
+            token = store.add_user("load driver", "monitor")
+        self.auth = {"Authorization": f"Bearer {token}"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from ceasefire.cli import main; main()", "serve",
+             "--db", str(db), "--port", "0", "--log-level", "warning"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        if not found:
+            raise SystemExit(f"the server did not start: {line!r}")
+        self.port = int(found.group(1))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", V1)
+                conn.getresponse().read()
+                conn.close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def singles(server: Served, n: int, clients: int) -> dict[str, Any]:
+    """``n`` single-report POSTs from ``clients`` threads, each on one keep-alive connection."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def work(k: int) -> None:
+        conn = server.connect()
+        mine: list[float] = []
+        for i in range(k, n, clients):
+            body = json.dumps(report("single", i)).encode()
+            t = time.perf_counter()
+            conn.request(
+                "POST", f"{V1}/reports", body, {"Content-Type": "application/json", **server.auth}
+            )
+            answer = conn.getresponse()
+            answer.read()
+            mine.append(time.perf_counter() - t)
+            if answer.status not in (200, 201):
+                errors.append(str(answer.status))
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(clients)]
+    t0 = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    seconds = time.perf_counter() - t0
+    latencies.sort()
+    return {
+        "n": n,
+        "clients": clients,
+        "seconds": round(seconds, 2),
+        "per_s": round(n / seconds),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))] * 1000, 2),
+        "errors": len(errors),
+    }
+
+
+def batches(server: Served, n: int, size: int) -> dict[str, Any]:
+    """``n`` reports in JSON Lines batches of ``size``, one request at a time."""
+    conn = server.connect()
+    errors = 0
+    t0 = time.perf_counter()
+    for start in range(0, n, size):
+        body = "".join(
+            json.dumps(report("batch", i)) + "\n" for i in range(start, min(n, start + size))
+        ).encode()
+        headers = {"Content-Type": "application/x-ndjson", **server.auth}
+        conn.request("POST", f"{V1}/reports/batch", body, headers)
+        answer = conn.getresponse()
+        text = answer.read()
+        if answer.status != 200:
+            errors += 1
+            print(answer.status, text[:300], file=sys.stderr)
+    seconds = time.perf_counter() - t0
+    conn.close()
+    return {"n": n, "batch": size, "seconds": round(seconds, 2), "per_s": round(n / seconds),
+            "errors": errors}  # fmt: skip
+
+
+def library(n: int, size: int, prefix: str, folder: Path) -> tuple[float, set[str]]:
+    """The peer: the same reports through ``ingest_reports`` in this process."""
+    agreement = load_agreement(demo_agreement_path())
+    engine = GeoEngine(agreement).prepare()
+    with Store.open(folder / f"peer-{prefix}.db") as store:
+        reports = [
+            Report.model_validate(report(prefix, i), context={"check_future": False})
+            for i in range(n)
+        ]
+        t0 = time.perf_counter()
+        for start in range(0, n, size):
+            ingest_reports(store, reports[start : start + size], engine)
+        seconds = time.perf_counter() - t0
+        return seconds, {r.report.id for r in store.list_stored()}
+
+
+def stored_ids(db: Path, prefix: str) -> set[str]:
+    with Store.open(db) as store:
+        return {r.report.id for r in store.list_stored() if r.report.id.startswith(prefix)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smaller run (about a minute)")
+    args = parser.parse_args()
+    n_single = 2_000 if args.quick else 10_000
+    n_batch = 50_000 if args.quick else 200_000
+    size = 10_000
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        db = folder / "served.db"
+        server = Served(db)
+        try:
+            one = singles(server, n_single, clients=8)
+            many = batches(server, n_batch, size)
+        finally:
+            server.stop()
+        peer_single_s, peer_single = library(n_single, 1, "single", folder)
+        peer_batch_s, peer_batch = library(n_batch, size, "batch", folder)
+        emit(
+            benchmark="single-report POSTs (8 keep-alive clients, one commit each)",
+            **one,
+            target_per_s=1000,
+            target_p99_ms=50,
+            peer="Store.add_reports via ingest_reports, one report per call, in process",
+            peer_per_s=round(n_single / peer_single_s),
+            ratio=round(one["per_s"] / (n_single / peer_single_s), 2),
+            same_answer=stored_ids(db, "single-") == peer_single,
+        )
+        emit(
+            benchmark="batch POSTs (JSON Lines, streamed)",
+            **many,
+            target_per_s=50_000,
+            peer=f"ingest_reports in batches of {size}, in process",
+            peer_per_s=round(n_batch / peer_batch_s),
+            ratio=round(many["per_s"] / (n_batch / peer_batch_s), 2),
+            same_answer=stored_ids(db, "batch-") == peer_batch,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,455 @@
+"""Who may read and do what through the HTTP API (DESIGN section 6, :mod:`ceasefire.access`).
+
+The role matrix walks every route of the app against every role (and a bad token) and pins the
+status each gets; a route without an entry fails the test. The leak tests then read the demo
+data as each party and as the public and check that nothing of another party shows: not in
+lists, counts, ``next`` links, error messages, nor an incident's member ids.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from ceasefire.access import PUBLIC_DELAY, Principal, concerns, token_hash
+from ceasefire.api import create_app
+from ceasefire.cli import app as cli_app
+from ceasefire.errors import ConflictError, InputError, NotFoundError
+from ceasefire.geo import GeoEngine
+from ceasefire.notes import cosign
+from ceasefire.store import Store
+from test_service import (
+    AGREEMENT,
+    OBSERVER,
+    V1,
+    all_routes,
+    assert_error,
+    demo_dir,
+    engine,
+    log_verifier,
+    report,
+)
+
+__all__ = ["demo_dir", "engine"]  # fixtures shared with test_service.py
+
+ROLES = ("admin", "monitor", "mediator", "UA", "RU", "public", "bad")
+USERS = {
+    "admin": ("admin", None),
+    "monitor": ("monitor", None),
+    "mediator": ("mediator", None),
+    "UA": ("party", "UA"),
+    "RU": ("party", "RU"),
+}
+
+
+class World:
+    """The demo data behind one app, with a user of every role and two released incidents."""
+
+    def __init__(self, store: Store, engine: GeoEngine) -> None:
+        self.store = store
+        self.client = TestClient(
+            create_app(store, AGREEMENT, engine=engine, cosigners=[OBSERVER.verifier()])
+        )
+        self.headers: dict[str, dict[str, str]] = {"public": {}}
+        for name, (role, party) in USERS.items():
+            token = store.add_user(f"user-{name}", role, party)
+            self.headers[name] = {"Authorization": f"Bearer {token}"}
+        self.headers["bad"] = {"Authorization": "Bearer cf_not-a-token"}
+        reports = store.list_reports()
+        self.ids = {p: {r.id for r in reports if r.submitted_by == p} for p in ("UA", "RU")}
+        self.all_ids = {r.id for r in reports}
+        against = store.violation_parties([s.incident_id for s in store.list_incidents()])
+        self.incidents = {s.incident_id: s.to_dict() for s in store.list_incidents()}
+        self.against = against
+
+        def only(party: str, other: str) -> str:
+            return next(
+                i
+                for i, d in self.incidents.items()
+                if concerns(d, party, against.get(i, ()))
+                and not concerns(d, other, against.get(i, ()))
+            )
+
+        self.ua_only = only("UA", "RU")
+        self.ru_only = only("RU", "UA")
+        others = [i for i in self.incidents if i not in (self.ua_only, self.ru_only)]
+        self.released_full, self.released_coarse = others[0], others[1]
+        store.release_incident(self.released_full, full=True, by="setup")
+        store.release_incident(self.released_coarse, full=False, by="setup")
+        self.ua_report = sorted(self.ids["UA"])[0]
+
+    def get(self, role: str, url: str, **kwargs: Any) -> Any:
+        return self.client.get(url, headers=self.headers[role], **kwargs)
+
+    def visible_to(self, party: str) -> set[str]:
+        released = {self.released_full, self.released_coarse}
+        return {
+            i
+            for i, d in self.incidents.items()
+            if i in released or concerns(d, party, self.against.get(i, ()))
+        }
+
+
+@pytest.fixture
+def world(demo_dir: Path, tmp_path: Path, engine: GeoEngine) -> Iterator[World]:
+    for name in ("demo.db", "demo.db-wal", "demo.db-shm"):
+        if (demo_dir / name).exists():
+            (tmp_path / name).write_bytes((demo_dir / name).read_bytes())
+    with Store.open(tmp_path / "demo.db") as store:
+        yield World(store, engine)
+
+
+def walk(w: World, role: str, url: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every item of a list, following ``next``; and every answer's text, to search for leaks."""
+    items: list[dict[str, Any]] = []
+    texts: list[str] = []
+    while url:
+        r = w.get(role, url)
+        assert r.status_code == 200, r.text
+        texts.append(r.text + r.headers.get("link", ""))
+        items += r.json()["items"]
+        url = r.json()["next"]
+    return items, texts
+
+
+# -- the role matrix -------------------------------------------------------------------------
+
+A, M, D, U, R, P, B = ROLES  # admin monitor mediator UA RU public bad-token
+MISSION = {A: 200, M: 200, D: 200}
+EVERYONE = {**MISSION, U: 200, R: 200, P: 200, B: 401}
+MISSION_ONLY = {**MISSION, U: 403, R: 403, P: 403, B: 401}
+
+
+def _cosigned(w: World) -> str:
+    latest = w.store.ledger_checkpoint()
+    return cosign(latest.note, OBSERVER, int(time.time()), log_verifier=log_verifier(w.store))
+
+
+#: (method, route path) -> (the request for a role, the status each role gets).
+#: The request is made from the world, the role and a fresh number (for unique ids).
+MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
+    ("GET", V1): (lambda w, role: ("", {}), EVERYONE),
+    ("POST", f"{V1}/reports"): (
+        lambda w, role: ("", {"json": report(1, id=f"m-{role}", submitted_by="UA")}),
+        {A: 201, M: 201, D: 403, U: 201, R: 403, P: 403, B: 401},
+    ),
+    ("POST", f"{V1}/reports/batch"): (
+        lambda w, role: ("?partial=true", {"json": [report(1, id=f"b-{role}", submitted_by="UA")]}),
+        {A: 200, M: 200, D: 403, U: 200, R: 403, P: 403, B: 401},
+    ),
+    ("GET", f"{V1}/reports"): (
+        lambda w, role: ("?limit=5", {}),
+        {**MISSION, U: 200, R: 200, P: 403, B: 401},
+    ),
+    ("GET", f"{V1}/reports/{{report_id:path}}"): (
+        lambda w, role: (w.ua_report, {}),
+        {**MISSION, U: 200, R: 404, P: 403, B: 401},
+    ),
+    ("GET", f"{V1}/incidents"): (lambda w, role: ("?limit=5", {}), EVERYONE),
+    ("GET", f"{V1}/incidents/{{incident_id}}"): (
+        lambda w, role: (w.ua_only, {}),
+        {**MISSION, U: 200, R: 404, P: 404, B: 401},
+    ),
+    ("POST", f"{V1}/incidents/{{incident_id}}/status"): (
+        lambda w, role: (
+            sorted(w.incidents)[ROLES.index(role) + 10],
+            {"json": {"status": "disputed", "basis": "seen otherwise"}},
+        ),
+        {A: 200, M: 200, D: 403, U: 403, R: 403, P: 403, B: 401},
+    ),
+    ("POST", f"{V1}/incidents/{{incident_id}}/release"): (
+        lambda w, role: (w.ua_only, {"json": {"full": False}}),
+        {A: 200, M: 403, D: 200, U: 403, R: 403, P: 403, B: 401},
+    ),
+    ("GET", f"{V1}/violations"): (lambda w, role: ("?limit=5", {}), EVERYONE),
+    ("GET", f"{V1}/agreements"): (lambda w, role: ("", {}), EVERYONE),
+    ("GET", f"{V1}/ledger/checkpoint"): (lambda w, role: ("", {}), EVERYONE),
+    ("GET", f"{V1}/ledger/proof/inclusion"): (
+        lambda w, role: (f"?record_id={w.ua_report}", {}),
+        {**MISSION, U: 200, R: 404, P: 404, B: 401},
+    ),
+    ("GET", f"{V1}/ledger/proof/consistency"): (lambda w, role: ("?from=1", {}), EVERYONE),
+    ("POST", f"{V1}/ledger/cosignature"): (
+        lambda w, role: (
+            "",
+            {"content": _cosigned(w), "headers": {"Content-Type": "text/plain"}},
+        ),
+        {A: 403, M: 403, D: 200, U: 200, R: 200, P: 403, B: 401},
+    ),
+    # OGC API - Features: the mission's full view only (features are not filtered per caller).
+    ("GET", f"{V1}/ogc"): (lambda w, role: ("", {}), EVERYONE),
+    ("GET", f"{V1}/ogc/conformance"): (lambda w, role: ("", {}), EVERYONE),
+    ("GET", f"{V1}/ogc/collections"): (lambda w, role: ("", {}), MISSION_ONLY),
+    ("GET", f"{V1}/ogc/collections/{{collection_id}}"): (
+        lambda w, role: ("reports", {}),
+        MISSION_ONLY,
+    ),
+    ("GET", f"{V1}/ogc/collections/{{collection_id}}/items"): (
+        lambda w, role: ("reports?limit=5", {}),
+        MISSION_ONLY,
+    ),
+    ("GET", f"{V1}/ogc/collections/{{collection_id}}/items/{{feature_id:path}}"): (
+        lambda w, role: ("reports", {}),
+        MISSION_ONLY,
+    ),
+}
+
+
+def _url(w: World, path: str, fill: str) -> str:
+    """The path with its one or two parameters filled: ``fill`` is the last part or a query."""
+    if fill.startswith("?") or not fill:
+        return path + fill
+    params = re.findall(r"\{[^}]+\}", path)
+    if len(params) == 2:  # /ogc/collections/{collection_id}/items/{feature_id}
+        return path.replace(params[0], fill).replace(params[1], w.ua_report)
+    value, _, query = fill.partition("?")
+    return path.replace(params[0], value) + (f"?{query}" if query else "")
+
+
+def test_every_route_has_an_entry_in_the_matrix(world: World) -> None:
+    routes = {
+        (m, r.path)
+        for r in all_routes(world.client.app)
+        if r.path.startswith(V1) and r.methods
+        for m in r.methods
+    }
+    assert routes == set(MATRIX), "a new route needs its row in MATRIX (who may call it)"
+
+
+def test_every_role_against_every_route(world: World) -> None:
+    got: dict[tuple[str, str], dict[str, int]] = {}
+    for (method, path), (make, expected) in MATRIX.items():
+        assert set(expected) == set(ROLES), path
+        for role in ROLES:
+            fill, kwargs = make(world, role)
+            headers = kwargs.pop("headers", {}) | world.headers[role]
+            r = world.client.request(method, _url(world, path, fill), headers=headers, **kwargs)
+            got.setdefault((method, path), {})[role] = r.status_code
+            if r.status_code >= 400:
+                assert_error(r, r.status_code)  # the one shape, for every refusal
+            if role == "bad":
+                assert r.headers["www-authenticate"].startswith("Bearer")
+    wrong = {
+        f"{m} {p} as {role}: {got[m, p][role]} (expected {want})"
+        for (m, p), (_, expected) in MATRIX.items()
+        for role, want in expected.items()
+        if got[m, p][role] != want
+    }
+    assert not wrong, "\n".join(sorted(wrong))
+
+
+# -- tokens ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer cf_nope", "Basic dXNlcjpwYXNz", "Bearer", "bearer  ", "cf_token"]
+)
+def test_a_bad_authorization_header_is_401_in_the_one_shape(world: World, header: str) -> None:
+    r = world.client.get(f"{V1}/incidents", headers={"Authorization": header})
+    error = assert_error(r, 401, "unauthorized")
+    assert error["problems"][0]["field"] == "Authorization"
+    assert "cf_nope" not in error["message"]
+
+
+def test_no_header_is_the_public_and_a_token_is_its_user(world: World) -> None:
+    token = world.headers["UA"]["Authorization"].split(" ", 1)[1]
+    assert world.store.principal_for_token(token) == Principal("user-UA", "party", "UA")
+    assert world.store.principal_for_token("cf_" + "x" * 43) is None
+    assert world.client.get(f"{V1}/reports").status_code == 403  # the public reads incidents
+
+
+def test_the_actor_of_a_decision_is_the_caller(world: World) -> None:
+    target = sorted(world.incidents)[3]
+    r = world.client.post(
+        f"{V1}/incidents/{target}/status",
+        json={"status": "disputed", "basis": "crater faces the other way"},
+        headers=world.headers["monitor"],
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["actor"] == "user-monitor"
+    assert world.store.status_history(target)[-1].actor == "user-monitor"
+
+
+# -- a party submits its own reports only ----------------------------------------------------
+
+
+def test_a_party_submits_in_its_own_name_only(world: World) -> None:
+    before = world.store.count_reports()
+    ua = world.headers["UA"]
+    mine = world.client.post(f"{V1}/reports", json=report(1, submitted_by="UA"), headers=ua)
+    assert mine.status_code == 201, mine.text
+    error = assert_error(
+        world.client.post(f"{V1}/reports", json=report(2, submitted_by="RU"), headers=ua),
+        403,
+        "forbidden",
+    )
+    assert "submitted_by" in error["message"] and "nothing was stored" in error["message"]
+    for partial in ("false", "true"):
+        mixed = [report(3, submitted_by="UA"), report(4, submitted_by="mission")]
+        r = world.client.post(f"{V1}/reports/batch?partial={partial}", json=mixed, headers=ua)
+        assert "item 2" in assert_error(r, 403, "forbidden")["message"]
+        lines = "".join(json.dumps(x) + "\n" for x in mixed).encode()
+        r = world.client.post(
+            f"{V1}/reports/batch",
+            content=lines,
+            headers=ua | {"Content-Type": "application/x-ndjson"},
+        )
+        assert "line 2" in assert_error(r, 403, "forbidden")["message"]
+    assert world.store.count_reports() == before + 1
+
+
+# -- nothing leaks ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("party", "other"), [("RU", "UA"), ("UA", "RU")])
+def test_a_party_never_sees_another_partys_submissions(
+    world: World, party: str, other: str
+) -> None:
+    texts: list[str] = []
+    reports, seen = walk(world, party, f"{V1}/reports?limit=7")
+    texts += seen
+    assert {r["id"] for r in reports} == world.ids[party]  # every one of its own, only those
+    assert {r["submitted_by"] for r in reports} == {party}
+    incidents, seen = walk(world, party, f"{V1}/incidents?limit=13")
+    texts += seen
+    assert {i["id"] for i in incidents} == world.visible_to(party)  # counts and pages exact
+    for incident in incidents[:40]:
+        r = world.get(party, f"{V1}/incidents/{incident['id']}")
+        assert r.status_code == 200
+        texts.append(r.text)
+        assert {x["submitted_by"] for x in r.json()["reports"]} <= {party}
+    violations, seen = walk(world, party, f"{V1}/violations?limit=11")
+    texts += seen
+    assert violations and {v["incident_id"] for v in violations} <= world.visible_to(party)
+    filtered, seen = walk(world, party, f"{V1}/reports?submitted_by={other}")
+    texts += seen
+    assert filtered == []
+    # Report ids: a party meets its own only (not the other's, not the mission's sources).
+    found = {
+        rid for text in texts for rid in world.all_ids if f'"{rid}"' in text or f"={rid}" in text
+    }
+    assert found <= world.ids[party], sorted(found - world.ids[party])[:5]
+    blob = "".join(texts)
+    assert f"{other}/party" not in blob  # nor the other's complaints among the sources
+    assert "mission/sensor" not in blob and "mission/patrol" not in blob
+
+
+def _same_but_id(a: dict[str, Any], b: dict[str, Any], id_a: str, id_b: str) -> None:
+    assert a["status"] == b["status"] and a["code"] == b["code"]
+    assert a["message"].replace(id_a, "X") == b["message"].replace(id_b, "X")
+    assert a["problems"] == b["problems"]
+
+
+def test_what_a_party_may_not_read_answers_exactly_as_what_does_not_exist(world: World) -> None:
+    ua_report = world.ua_report
+    for url, missing in (
+        (f"{V1}/reports/{ua_report}", f"{V1}/reports/no-such-report"),
+        (f"{V1}/reports?after={ua_report}", f"{V1}/reports?after=no-such-report"),
+        (
+            f"{V1}/ledger/proof/inclusion?record_id={ua_report}",
+            f"{V1}/ledger/proof/inclusion?record_id=no-such-report",
+        ),
+    ):
+        hidden = assert_error(world.get("RU", url), 404, "not_found")
+        absent = assert_error(world.get("RU", missing), 404, "not_found")
+        _same_but_id(hidden, absent, ua_report, "no-such-report")
+    hidden = assert_error(world.get("RU", f"{V1}/incidents/{world.ua_only}"), 404)
+    absent = assert_error(world.get("RU", f"{V1}/incidents/INC-999999"), 404)
+    _same_but_id(hidden, absent, world.ua_only, "INC-999999")
+    # The other party's decisions and violations on its incidents are not provable either.
+    assert world.get("RU", f"{V1}/violations?incident_id={world.ua_only}").json()["items"] == []
+
+
+def test_the_public_sees_released_incidents_only_coarsened_unless_full(world: World) -> None:
+    incidents, texts = walk(world, "public", f"{V1}/incidents?limit=1")
+    by_id = {i["id"]: i for i in incidents}
+    assert set(by_id) == {world.released_full, world.released_coarse}
+    full, coarse = by_id[world.released_full], by_id[world.released_coarse]
+    stored = world.incidents[world.released_coarse]
+    assert coarse["place_precision"] == "coarsened" and coarse["uncertainty_m"] >= 8000
+    assert (coarse["lon"], coarse["lat"]) != (stored["lon"], stored["lat"])
+    assert (full["lon"], full["lat"]) == tuple(
+        world.incidents[world.released_full][k] for k in ("lon", "lat")
+    )
+    for item in incidents:
+        assert not {"report_ids", "sources", "submitters", "anchor_ids"} & set(item)
+    violations, more = walk(world, "public", f"{V1}/violations")
+    assert {v["incident_id"] for v in violations} <= set(by_id)
+    assert all("evidence" not in v for v in violations)
+    record = world.get("public", f"{V1}/incidents/{world.released_coarse}").json()
+    assert record["reports"] == [] and record["incident"] == coarse
+    blob = "".join(texts + more) + json.dumps(record)
+    assert not {rid for rid in world.all_ids if f'"{rid}"' in blob}
+    assert world.get("public", f"{V1}/reports/{world.ua_report}").status_code == 403
+
+
+def test_a_release_is_seen_by_the_public_after_the_delay(world: World) -> None:
+    r = world.client.post(
+        f"{V1}/incidents/{world.ru_only}/release", headers=world.headers["mediator"]
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["released_by"] == "user-mediator" and body["full"] is False
+    ended = datetime.fromisoformat(world.incidents[world.ru_only]["observed_to"])
+    assert datetime.fromisoformat(body["public_from"]) == max(
+        datetime.fromisoformat(body["released_at"]), ended + PUBLIC_DELAY
+    )
+    assert world.get("public", f"{V1}/incidents/{world.ru_only}").status_code == 200
+    assert world.get("UA", f"{V1}/incidents/{world.ru_only}").status_code == 200  # public now
+    assert_error(
+        world.client.post(f"{V1}/incidents/INC-999999/release", headers=world.headers["admin"]),
+        404,
+        "not_found",
+    )
+
+
+# -- the store and the CLI -------------------------------------------------------------------
+
+
+def test_users_and_releases_in_the_store(db_url: str) -> None:
+    with Store.open(db_url) as store:
+        token = store.add_user("kyiv", "party", "UA")
+        assert token.startswith("cf_") and len(token) > 40
+        assert store.principal_for_token(token) == Principal("kyiv", "party", "UA")
+        assert store.principal_for_token(token + "x") is None
+        with pytest.raises(ConflictError):
+            store.add_user("kyiv", "monitor")
+        with pytest.raises(InputError):
+            store.add_user("x", "party")
+        with pytest.raises(InputError):
+            store.add_user("y", "king")
+        users = store.list_users()
+        assert [(u.name, u.role, u.party, u.disabled) for u in users] == [
+            ("kyiv", "party", "UA", False)
+        ]
+        assert token not in json.dumps([u.to_dict() for u in users])
+        with pytest.raises(NotFoundError):
+            store.release_incident("INC-999999", by="m")
+        assert store.releases() == {}
+
+
+def test_users_add_prints_the_token_once_and_list_never(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "u.db")
+    added = runner.invoke(
+        cli_app, ["users", "add", "kyiv", "--role", "party", "--party", "UA", "--db", db]
+    )
+    assert added.exit_code == 0, added.output
+    token = added.stdout.strip()
+    assert "shown once" in added.stderr
+    with Store.open(db) as store:
+        assert store.principal_for_token(token) == Principal("kyiv", "party", "UA")
+    listed = runner.invoke(cli_app, ["users", "list", "--db", db, "--json"])
+    assert listed.exit_code == 0 and json.loads(listed.stdout)[0]["role"] == "party"
+    assert token not in listed.output and token_hash(token) not in listed.output
+    bad = runner.invoke(cli_app, ["users", "add", "x", "--role", "party", "--db", db])
+    assert bad.exit_code == 1
