@@ -128,33 +128,15 @@ def _list_table(title: str) -> Table:
 
 
 def _parse_time(value: str | None, name: str) -> datetime | None:
-    from ceasefire.errors import Problem
+    from ceasefire.query import parse_time
 
-    if value is None:
-        return None
-    try:
-        t = datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError(
-            Problem("command line", name, f"not an ISO 8601 time: {value!r}")
-        ) from None
-    if t.tzinfo is None:
-        raise InputError(Problem("command line", name, "needs a UTC offset, e.g. +00:00"))
-    return t
+    return parse_time(value, name, where="command line")
 
 
 def _parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    from ceasefire.errors import Problem
+    from ceasefire.query import parse_bbox
 
-    if value is None:
-        return None
-    try:
-        x0, y0, x1, y1 = (float(v) for v in value.split(","))
-    except ValueError:
-        raise InputError(
-            Problem("command line", "bbox", f"want lon_min,lat_min,lon_max,lat_max; got {value!r}")
-        ) from None
-    return (x0, y0, x1, y1)
+    return parse_bbox(value, where="command line")
 
 
 @app.command()

@@ -18,13 +18,13 @@ from fastapi.responses import JSONResponse
 
 from ceasefire.access import Principal, may
 from ceasefire.api.errors import Unauthorized
-from ceasefire.errors import ForbiddenError, InputError, Problem
+from ceasefire.errors import ForbiddenError, Problem
 
 if TYPE_CHECKING:
     from ceasefire.agreement import Agreement
     from ceasefire.geo import GeoEngine
     from ceasefire.notes import Verifier
-    from ceasefire.store import BBox, Store
+    from ceasefire.store import Store
 
 #: Where the API lives; a breaking change gets a new prefix.
 API_PREFIX = "/api/v1"
@@ -121,33 +121,3 @@ def require(caller: Principal, action: str) -> None:
     if not may(caller, action):
         doing = _DOING.get(action, action.replace("_", " "))
         raise ForbiddenError(f"the {caller.role} role may not {doing}")
-
-
-def parse_time(value: str | None, name: str) -> datetime | None:
-    """An ISO 8601 query value with a UTC offset, or InputError naming the parameter."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(
-            Problem("query", name, f"must be an ISO 8601 time with a UTC offset, got {value!r}")
-        ) from None
-    if moment.tzinfo is None:
-        raise InputError(
-            Problem("query", name, f"has no UTC offset; write e.g. {value}Z or {value}+02:00")
-        )
-    return moment
-
-
-def parse_bbox(value: str | None) -> BBox | None:
-    """``min_lon,min_lat,max_lon,max_lat`` (the GeoJSON / OGC API order), or InputError."""
-    if value is None:
-        return None
-    try:
-        x0, y0, x1, y1 = (float(v) for v in value.split(","))
-    except ValueError:
-        raise InputError(
-            Problem("query", "bbox", f"must be min_lon,min_lat,max_lon,max_lat; got {value!r}")
-        ) from None
-    return (x0, y0, x1, y1)

@@ -42,12 +42,11 @@ from ceasefire.api.deps import (
     Caller,
     Service,
     ServiceDep,
-    parse_bbox,
-    parse_time,
 )
 from ceasefire.api.errors import ERROR_JSON
 from ceasefire.api.routes_read import DEFAULT_PAGE, MAX_PAGE, stored_report
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
+from ceasefire.query import parse_bbox, parse_time
 from ceasefire.store import BBox, StoredIncident, StoredReport, incidents_table, reports_table
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])

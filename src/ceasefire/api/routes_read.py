@@ -15,10 +15,11 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from ceasefire.access import Principal, report_view
-from ceasefire.api.deps import JSON, Caller, Service, ServiceDep, parse_bbox, parse_time
+from ceasefire.api.deps import JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
 from ceasefire.api.visibility import Viewer, visible_page
 from ceasefire.errors import ForbiddenError, NotFoundError
+from ceasefire.query import parse_bbox, parse_time
 from ceasefire.store import StoredReport
 
 router = APIRouter(tags=["read"])
