@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
-import queue
 import re
 import shutil
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -33,6 +29,7 @@ from ceasefire.geo import GeoEngine
 from ceasefire.notes import Signer, cosign
 from ceasefire.pipeline import fuse_store
 from ceasefire.store import Store
+from served import Served
 
 AGREEMENT = load_agreement(demo_agreement_path())
 V1 = API_PREFIX
@@ -732,35 +729,8 @@ def test_a_store_failure_is_503_and_a_bug_is_500_in_the_shape(
 def test_serve_runs_the_api_and_prints_its_address(tmp_path: Path) -> None:
     with Store.open(tmp_path / "served.db") as made:
         admin = bearer(made, "admin", "admin")
-    command = [
-        sys.executable,
-        "-c",
-        "from ceasefire.cli import main; main()",
-        "serve",
-        "--db",
-        str(tmp_path / "served.db"),
-        "--port",
-        "0",
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 90
-        printed: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: printed.put(proc.stdout.readline()), daemon=True).start()  # type: ignore[union-attr]
-        first = printed.get(timeout=90)  # printed once the socket listens
-        found = re.search(r"http://127\.0\.0\.1:\d+", first)
-        assert found, (first, proc.stderr.read() if proc.poll() is not None else "")  # type: ignore[union-attr]
-        base = found.group(0)
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}{V1}", timeout=5) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.2)
+    with Served("--db", str(tmp_path / "served.db")) as server:
+        base = server.base
         post = urllib.request.Request(
             f"{base}{V1}/reports",
             data=json.dumps(report(1)).encode(),
@@ -772,10 +742,3 @@ def test_serve_runs_the_api_and_prints_its_address(tmp_path: Path) -> None:
         get = urllib.request.Request(f"{base}{V1}/reports/api-1", headers=admin)
         with urllib.request.urlopen(get, timeout=30) as r:
             assert json.load(r)["id"] == "api-1"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)

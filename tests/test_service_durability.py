@@ -8,11 +8,6 @@ Runs on each backend (``db_url``); loopback only, bounded in count and time.
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -25,6 +20,7 @@ import pytest
 from ceasefire import ledger
 from ceasefire.notes import Signer
 from ceasefire.store import Store
+from served import Served
 
 V1 = "/api/v1"
 BATCH = 150  # reports per request
@@ -51,79 +47,27 @@ def rows(batch: int) -> bytes:
     return "".join(json.dumps(r) + "\n" for r in lines).encode()
 
 
-class Server:
-    """``ceasefire serve`` as a child process, signing checkpoints every 0.1 s."""
+class Server(Served):
+    """The service on ``db``, signing checkpoints every 0.1 s, called with a monitor's token."""
 
     def __init__(self, db: str, key: Path, token: str) -> None:
         self.headers = {"Authorization": f"Bearer {token}"}
-        command = [
-            sys.executable,
-            "-c",
-            "from ceasefire.cli import main; main()",
-            "serve",
-            "--db",
-            db,
-            "--port",
-            "0",
-            "--log-level",
-            "warning",
-            "--sign-key",
-            str(key),
-            "--checkpoint-every",
-            "0.1",
-        ]
-        self.proc = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        line = self._first_line()
-        found = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert found, f"no address printed: {line!r}"
-        self.base = found.group(0) + V1
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                self.get("")
-                return
-            except OSError:
-                assert time.monotonic() < deadline and self.proc.poll() is None
-                time.sleep(0.1)
-
-    def _first_line(self) -> str:
-        got: list[str] = []
-        assert self.proc.stdout is not None
-        reader = threading.Thread(target=lambda: got.append(self.proc.stdout.readline()))  # type: ignore[union-attr]
-        reader.start()
-        reader.join(timeout=90)
-        assert got, "the server printed nothing within 90 s"
-        return got[0]
+        super().__init__("--db", db, "--sign-key", str(key), "--checkpoint-every", "0.1")
 
     def get(self, path: str) -> str:
-        request = urllib.request.Request(self.base + path, headers=self.headers)
+        request = urllib.request.Request(self.base + V1 + path, headers=self.headers)
         with urllib.request.urlopen(request, timeout=10) as r:
             return str(r.read().decode())
 
     def post_batch(self, body: bytes) -> Any:
         request = urllib.request.Request(
-            self.base + "/reports/batch",
+            self.base + V1 + "/reports/batch",
             data=body,
             headers={"Content-Type": "application/x-ndjson", **self.headers},
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=60) as r:
             return json.load(r)
-
-    def kill(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=20)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=20)
 
 
 @pytest.mark.slow

@@ -7,14 +7,10 @@ instead of a skip."""
 from __future__ import annotations
 
 import os
-import queue
 import re
 import shutil
 import subprocess
-import sys
-import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +26,7 @@ from ceasefire.api.routes_ogc import CONFORMANCE
 from ceasefire.demo import run_demo
 from ceasefire.geo import GeoEngine
 from ceasefire.store import Store
+from served import Served
 
 AGREEMENT = load_agreement(demo_agreement_path())
 OGC = f"{API_PREFIX}/ogc"
@@ -312,43 +309,8 @@ def served(demo_db: Path, tmp_path: Path, token: str) -> Iterator[str]:
     for name in ("demo.db", "demo.db-wal", "demo.db-shm"):
         if (demo_db.parent / name).exists():
             shutil.copy(demo_db.parent / name, tmp_path / name)
-    command = [
-        sys.executable,
-        "-c",
-        "from ceasefire.cli import main; main()",
-        "serve",
-        "--db",
-        str(tmp_path / "demo.db"),
-        "--port",
-        "0",
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 90
-        printed: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: printed.put(proc.stdout.readline()), daemon=True).start()  # type: ignore[union-attr]
-        first = printed.get(timeout=90)
-        found = re.search(r"http://127\.0\.0\.1:\d+", first)
-        assert found, (first, proc.stderr.read() if proc.poll() is not None else "")  # type: ignore[union-attr]
-        base = found.group(0)
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}{OGC}", timeout=5) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
+    with Served("--db", str(tmp_path / "demo.db")) as server:
+        yield server.base
 
 
 def _run(command: list[str], token: str) -> str:
