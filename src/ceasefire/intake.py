@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -373,7 +374,29 @@ def _feature_row(feature: Any, where: str) -> RawRow:
 def _loads(text: str) -> Any:
     # NaN/Infinity tokens are not JSON (RFC 8259 section 6) but Python reads them; they are let
     # through as floats so validation can name the field that holds one.
-    return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    value = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    check_unicode(text, value)
+    return value
+
+
+#: The escape of a UTF-16 surrogate (``\ud800``), the only way JSON text spells a string that
+#: is not Unicode; text without one needs no further check.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def check_unicode(text: str, value: Any) -> None:
+    """Refuse (``ValueError``) a value parsed from JSON ``text`` that holds a lone surrogate
+    (``"\\ud800"``): it is not Unicode text, has no UTF-8 form, and cannot be stored or hashed.
+    """
+    if not _SURROGATE_ESCAPE.search(text):
+        return
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        char = exc.object[exc.start]
+        raise ValueError(
+            f"a string holds a lone surrogate {char!r}, which is not Unicode"
+        ) from None
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

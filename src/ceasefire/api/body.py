@@ -22,6 +22,7 @@ from fastapi import Request
 
 from ceasefire.api.errors import BodyTooLarge, MalformedBody, UnsupportedMediaType
 from ceasefire.errors import Problem
+from ceasefire.intake import check_unicode
 
 #: Media types of one JSON document.
 JSON_TYPES = ("application/json",)
@@ -163,6 +164,7 @@ def parse_json(data: bytes, where: str = "body") -> Any:
         raise MalformedBody(f"{where} {reason}", [Problem(where, "", reason)])
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        check_unicode(text, value)
     except RecursionError:
         raise _too_deep(where) from None
     except ValueError as exc:

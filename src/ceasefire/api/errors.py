@@ -201,7 +201,7 @@ def _ceasefire_error(request: Request, exc: Exception) -> JSONResponse:
     problems: Sequence[Problem] = getattr(exc, "problems", ())
     message = str(exc)
     if request.method == "POST" and isinstance(exc, InputError | ConflictError | RequestError):
-        message += "; nothing was stored"
+        message = message.removesuffix("; nothing stored") + "; nothing was stored"
     extra: dict[str, Any] = {}
     if isinstance(exc, VerificationError):
         extra = {"expected": exc.expected, "computed": exc.computed, "entry": exc.entry}

@@ -31,6 +31,7 @@ from ceasefire import ledger
 from ceasefire.api.body import TEXT_TYPES, media_type, read_body
 from ceasefire.api.deps import Caller, Service, ServiceDep, require
 from ceasefire.api.errors import ERROR_JSON, ErrorResponse, MalformedBody
+from ceasefire.api.routes_read import MAX_INT
 from ceasefire.api.visibility import Viewer
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
 from ceasefire.notes import Verifier, verify_cosignatures
@@ -57,7 +58,8 @@ _NOTE = "text/plain; charset=utf-8"
 def checkpoint(
     service: ServiceDep,
     size: Annotated[
-        int | None, Query(ge=0, description="The checkpoint of this tree size (default latest).")
+        int | None,
+        Query(ge=0, le=MAX_INT, description="The checkpoint of this tree size (default latest)."),
     ] = None,
 ) -> PlainTextResponse:
     """The latest signed checkpoint (or the one of ``size``): a C2SP tlog-checkpoint note
@@ -95,11 +97,17 @@ def inclusion(
 def consistency(
     service: ServiceDep,
     size_from: Annotated[
-        int, Query(alias="from", ge=1, description="The size of the checkpoint you hold.")
+        int,
+        Query(alias="from", ge=1, le=MAX_INT, description="The size of the checkpoint you hold."),
     ],
     size_to: Annotated[
         int | None,
-        Query(alias="to", ge=1, description="A signed checkpoint's size (default: latest)."),
+        Query(
+            alias="to",
+            ge=1,
+            le=MAX_INT,
+            description="A signed checkpoint's size (default: latest).",
+        ),
     ] = None,
 ) -> dict[str, Any]:
     """The RFC 9162 consistency proof from tree size ``from`` to the signed checkpoint of size

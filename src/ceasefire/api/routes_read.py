@@ -26,6 +26,9 @@ router = APIRouter(tags=["read"])
 
 #: The most rows one page may ask for.
 MAX_PAGE = 10_000
+#: The largest integer a store column holds (64-bit signed): a larger offset, size or version
+#: in a query is 422, not an overflow in the database driver.
+MAX_INT = 2**63 - 1
 #: Rows of a page when ``limit`` is not given.
 DEFAULT_PAGE = 100
 
@@ -40,7 +43,7 @@ _BAD_QUERY: dict[int | str, dict[str, Any]] = {
 }
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Rows per page.")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_INT, description="Rows to skip.")]
 Since = Annotated[
     str | None,
     Query(description="ISO 8601 with offset: keep what was observed at or after this time."),
@@ -225,7 +228,7 @@ def list_violations(
     party: Annotated[str | None, Query(description="Held against this party.")] = None,
     since: Since = None,
     until: Until = None,
-    agreement_version: Annotated[int | None, Query(ge=1)] = None,
+    agreement_version: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     include_superseded: Annotated[
         bool, Query(description="Also judgements replaced by later ones.")
     ] = False,

@@ -1,0 +1,249 @@
+"""The HTTP API against its own OpenAPI document, fuzzed with schemathesis, and the bad inputs a
+fuzzer rarely reaches (huge numbers, invalid UTF-8, deep nesting, clashing ids in one batch).
+
+The schema is loaded from the ASGI app in process (no network). Every operation runs a bounded,
+derandomized number of generated cases (positive and negative) as an admin, a party and the
+public, and every answer must be: not a 5xx, a documented status and content type, and a body
+that conforms to the documented schema.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from ceasefire.api import create_app
+from ceasefire.geo import GeoEngine
+from ceasefire.pipeline import fuse_store
+from ceasefire.store import Store
+from test_service import AGREEMENT, NDJSON, V1, assert_error, client, engine, lines, report, store
+
+__all__ = ["client", "engine", "store"]  # fixtures shared with test_service.py
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+#: Examples per operation and caller: 21 operations x 3 callers x 25 runs in well under a minute.
+EXAMPLES = 25
+
+
+class Fuzzed:
+    """A small store with a few reports fused into incidents, and a token of each caller."""
+
+    def __init__(self, store: Store, engine: GeoEngine) -> None:
+        self.store = store
+        self.app = create_app(store, AGREEMENT, engine=engine)
+        admin = store.add_user("fuzz-admin", "admin", None)
+        self.headers: dict[str, dict[str, str]] = {
+            "admin": {"Authorization": f"Bearer {admin}"},
+            "party": {"Authorization": f"Bearer {store.add_user('fuzz-ua', 'party', 'UA')}"},
+            "public": {},
+        }
+        client = TestClient(self.app, headers=self.headers["admin"])
+        rows = [report(i, submitted_by="mission") for i in range(4)]
+        rows += [report(10 + i, lon=38.2, lat=47.9, event_type="explosion") for i in range(2)]
+        r = client.post(f"{V1}/reports/batch", content=lines(rows), headers=NDJSON)
+        assert r.status_code == 200, r.text
+        fuse_store(store, [AGREEMENT])
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory: pytest.TempPathFactory, engine: GeoEngine) -> Iterator[Fuzzed]:
+    with Store.open(tmp_path_factory.mktemp("fuzz") / "fuzz.db") as store:
+        yield Fuzzed(store, engine)
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _json_lines(ctx: Any, value: Any) -> bytes:
+    """A generated batch as JSON Lines (schemathesis has no serializer of its own for it)."""
+    items = value if isinstance(value, list) else [value]
+    return "".join(json.dumps(item) + "\n" for item in items).encode()
+
+
+def load_schema() -> Any:
+    """The OpenAPI document, read from ``/openapi.json`` of an app over a throwaway store (the
+    document does not depend on the data; the cases run against the fixture's app)."""
+    with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "s.db") as store:
+        return schemathesis.openapi.from_asgi("/openapi.json", create_app(store, AGREEMENT))
+
+
+schema = load_schema()
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@schema.parametrize()
+@FUZZ
+def test_every_operation_answers_an_admin_as_documented(case: Any, fuzzed: Fuzzed) -> None:
+    case.call_and_validate(app=fuzzed.app, headers=fuzzed.headers["admin"], checks=CHECKS)
+
+
+@schema.parametrize()
+@FUZZ
+def test_every_operation_answers_a_party_as_documented(case: Any, fuzzed: Fuzzed) -> None:
+    case.call_and_validate(app=fuzzed.app, headers=fuzzed.headers["party"], checks=CHECKS)
+
+
+@schema.parametrize()
+@FUZZ
+def test_every_operation_answers_the_public_as_documented(case: Any, fuzzed: Fuzzed) -> None:
+    case.call_and_validate(app=fuzzed.app, headers=fuzzed.headers["public"], checks=CHECKS)
+
+
+# -- what the fuzzer found, pinned ------------------------------------------------------------
+
+JSON = {"Content-Type": "application/json"}
+#: One past the largest integer a store column holds.
+TOO_BIG = 2**63
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        (f"/incidents?offset={TOO_BIG}", "offset"),
+        (f"/violations?offset={TOO_BIG}", "offset"),
+        (f"/violations?agreement_version={TOO_BIG}", "agreement_version"),
+        (f"/ledger/checkpoint?size={TOO_BIG}", "size"),
+        (f"/ledger/proof/consistency?from={TOO_BIG}", "from"),
+        (f"/ledger/proof/consistency?from=1&to={TOO_BIG}", "to"),
+        ("/incidents?offset=1e400", "offset"),
+    ],
+)
+def test_an_integer_past_64_bits_in_a_query_is_422_not_an_overflow(
+    client: TestClient, query: str, field: str
+) -> None:
+    """Was 500 (OverflowError in the SQLite driver); found by schemathesis on /proof/consistency."""
+    error = assert_error(client.get(V1 + query), 422, "invalid_input")
+    assert error["problems"][0]["field"] == field
+
+
+def _with_lone_surrogate(i: int) -> bytes:
+    return json.dumps(report(i)).replace('"notes": "', '"notes": "\\ud800').encode()
+
+
+def _with_lone_surrogate_key(i: int) -> bytes:
+    return json.dumps(report(i)).replace('"notes": "', '"\\udc00": "').encode()
+
+
+@pytest.mark.parametrize("bad", [_with_lone_surrogate, _with_lone_surrogate_key])
+def test_a_lone_surrogate_escape_is_refused_and_stores_nothing(
+    client: TestClient, store: Store, bad: Any
+) -> None:
+    """``"\\ud800"`` is valid JSON but not Unicode: it was a 500 (UnicodeEncodeError while
+    hashing the report) on every intake route."""
+    good = json.dumps(report(1)).encode()
+    error = assert_error(client.post(f"{V1}/reports", content=bad(2), headers=JSON), 400)
+    assert "lone surrogate" in error["problems"][0]["reason"]
+    array = b"[" + good + b"," + bad(2) + b"]"
+    assert_error(client.post(f"{V1}/reports/batch", content=array, headers=JSON), 400)
+    body = good + b"\n" + bad(2) + b"\n"
+    error = assert_error(client.post(f"{V1}/reports/batch", content=body, headers=NDJSON), 422)
+    assert error["problems"][0]["where"] == "line 2"
+    assert "lone surrogate" in error["problems"][0]["reason"]
+    assert store.count_reports() == 0
+    r = client.post(f"{V1}/reports/batch?partial=true", content=body, headers=NDJSON)
+    assert (r.json()["added"], r.json()["rejected"]) == (1, 1)
+    assert [r.id for r in store.list_reports()] == ["api-1"]
+
+
+def test_an_escaped_surrogate_pair_is_one_character_and_is_kept(client: TestClient) -> None:
+    body = json.dumps(report(1, notes="\U0001f4a5 heard"), ensure_ascii=True).encode()
+    assert b"\\ud83d\\udca5" in body
+    r = client.post(f"{V1}/reports", content=body, headers=JSON)
+    assert r.status_code == 201, r.text
+    assert r.json()["report"]["notes"] == "\U0001f4a5 heard"
+
+
+def test_a_conflict_says_nothing_was_stored_once(client: TestClient) -> None:
+    assert client.post(f"{V1}/reports", json=report(1)).status_code == 201
+    error = assert_error(client.post(f"{V1}/reports", json=report(1, count=4)), 409, "conflict")
+    assert error["message"].count("nothing") == 1, error["message"]
+
+
+# -- bad input: huge numbers, wrong types, invalid UTF-8, clashing ids --------------------------
+
+
+def _swap(row: dict[str, Any], field: str, raw: str) -> bytes:
+    """``row`` as JSON with ``field``'s value written as the raw JSON text ``raw``."""
+    text = json.dumps({**row, field: "@@"})
+    return text.replace('"@@"', raw).encode()
+
+
+@pytest.mark.parametrize(
+    ("field", "raw"),
+    [
+        ("lon", "1e400"),
+        ("lat", "-1e400"),
+        ("lon", "1" + "0" * 400),
+        ("count", "1" + "0" * 400),
+        ("count", str(2**63)),
+        ("calibre_mm", "1e400"),
+        ("extra_number", "1" + "0" * 400),
+        ("id", "7"),
+        ("lon", '{"x": 1}'),
+        ("lat", "[48.5]"),
+        ("count", "3.5"),
+        ("observed_from", "1773176400"),
+        ("event_type", "null"),
+    ],
+)
+def test_a_huge_number_or_a_wrong_type_is_422_and_stores_nothing(
+    client: TestClient, store: Store, field: str, raw: str
+) -> None:
+    bad = _swap(report(2), field, raw)
+    error = assert_error(client.post(f"{V1}/reports", content=bad, headers=JSON), 422)
+    assert error["code"] == "invalid_input"
+    body = lines([report(1)]) + bad + b"\n"
+    assert_error(client.post(f"{V1}/reports/batch", content=body, headers=NDJSON), 422)
+    array = b"[" + json.dumps(report(1)).encode() + b"," + bad + b"]"
+    assert_error(client.post(f"{V1}/reports/batch", content=array, headers=JSON), 422)
+    assert store.count_reports() == 0
+
+
+def test_invalid_utf8_in_a_json_lines_batch_names_the_line(
+    client: TestClient, store: Store
+) -> None:
+    body = lines([report(1)]) + b'{"id": "caf\xe9"}\n' + lines([report(3)])
+    error = assert_error(client.post(f"{V1}/reports/batch", content=body, headers=NDJSON), 422)
+    assert error["problems"][0]["where"] == "line 2"
+    assert "not valid UTF-8" in error["problems"][0]["reason"]
+    assert store.count_reports() == 0
+
+
+def test_one_id_twice_with_different_content_in_one_batch_stores_nothing(
+    client: TestClient, store: Store
+) -> None:
+    rows = [report(1), report(2), report(1, count=9)]
+    for body, headers, where in (
+        (lines(rows), NDJSON, "line 3"),
+        (json.dumps(rows).encode(), JSON, "item 3"),
+    ):
+        error = assert_error(client.post(f"{V1}/reports/batch", content=body, headers=headers), 422)
+        assert [(p["where"], p["field"]) for p in error["problems"]] == [(where, "id")]
+        assert "nothing was stored" in error["message"]
+    assert store.count_reports() == 0
+    same = client.post(f"{V1}/reports/batch", json=[report(1), report(1)])
+    assert (same.json()["added"], same.json()["unchanged"]) == (1, 0), same.text
+    assert store.count_reports() == 1
