@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from ceasefire.access import Principal, report_view
 from ceasefire.api.deps import JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
-from ceasefire.api.visibility import Viewer, visible_page
+from ceasefire.api.visibility import Viewer, listed_page
 from ceasefire.errors import ForbiddenError, NotFoundError
 from ceasefire.query import parse_bbox, parse_time
 from ceasefire.store import StoredReport
@@ -189,17 +189,13 @@ def list_incidents(
     }
     store = service.store
     viewer = Viewer(caller, store)
-    if viewer.sees_all:
-        rows = store.list_incidents(**filters, limit=limit + 1, offset=offset)  # type: ignore[arg-type]
-        more = len(rows) > limit
-        items = [r.to_dict() for r in rows[:limit]]
-    else:
-        items, more = visible_page(
-            lambda at, n: store.list_incidents(**filters, limit=n, offset=at),  # type: ignore[arg-type]
-            viewer.incidents,
-            offset,
-            limit,
-        )
+    items, more = listed_page(
+        viewer.sees_all,
+        lambda at, n: store.list_incidents(**filters, limit=n, offset=at),  # type: ignore[arg-type]
+        viewer.incidents,
+        offset,
+        limit,
+    )
     return _page(request, items, more, offset=offset + limit)
 
 
@@ -249,17 +245,13 @@ def list_violations(
     }
     store = service.store
     viewer = Viewer(caller, store)
-    if viewer.sees_all:
-        rows = store.list_violations(**filters, limit=limit + 1, offset=offset)  # type: ignore[arg-type]
-        more = len(rows) > limit
-        items = [v.to_dict() for v in rows[:limit]]
-    else:
-        items, more = visible_page(
-            lambda at, n: store.list_violations(**filters, limit=n, offset=at),  # type: ignore[arg-type]
-            viewer.violations,
-            offset,
-            limit,
-        )
+    items, more = listed_page(
+        viewer.sees_all,
+        lambda at, n: store.list_violations(**filters, limit=n, offset=at),  # type: ignore[arg-type]
+        viewer.violations,
+        offset,
+        limit,
+    )
     return _page(request, items, more, offset=offset + limit)
 
 

@@ -207,3 +207,18 @@ def visible_page(
         at += SCAN_CHUNK
     page = kept[offset : offset + limit]
     return page, len(kept) > offset + limit
+
+
+def listed_page(
+    sees_all: bool,
+    fetch: Callable[[int, int], Sequence[Any]],
+    view: Callable[[Sequence[Any]], Iterable[dict[str, Any] | None]],
+    offset: int,
+    limit: int,
+) -> tuple[list[dict[str, Any]], bool]:
+    """A page of a listing: straight from the store for a caller who sees everything (one
+    read of ``limit + 1`` rows), else through the caller's view (:func:`visible_page`)."""
+    if sees_all:
+        rows = fetch(offset, limit + 1)
+        return [r.to_dict() for r in rows[:limit]], len(rows) > limit
+    return visible_page(fetch, view, offset, limit)
