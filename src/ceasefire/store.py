@@ -1585,18 +1585,34 @@ class Store:
         if bbox is not None:
             where.append(self._dialect.bbox_clause(_check_bbox(bbox)))
         if after is not None:
-            key = conn.execute(
-                select(c.observed_from, c.seq).where(c.report_id == after)
-            ).one_or_none()
-            if key is None:
-                raise NotFoundError(f"no stored report with id {after!r} to page after")
-            where.append(
-                or_(
-                    c.observed_from > key.observed_from,
-                    and_(c.observed_from == key.observed_from, c.seq > key.seq),
-                )
-            )
+            where.append(after_clause(conn, reports_table, c.report_id, after, "report"))
         return where
+
+    def page_incidents(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        bbox: BBox | None = None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[StoredIncident], int]:
+        """Live incidents by ``observed_from`` then seq, ``limit`` of them after the incident
+        ``after`` (keyset paging, stable while incidents are added), and how many match in all.
+
+        Raises NotFoundError for an unknown ``after``; InputError for a box with min > max.
+        """
+        from ceasefire import store_incidents
+
+        where = store_incidents.incident_where(since=since, until=until)
+        if bbox is not None:
+            where.append(self._dialect.bbox_clause(_check_bbox(bbox), incidents_table))
+        with self._errors(), self._engine.connect() as conn, conn.begin():
+            matched = store_incidents.count_incidents(conn, where)
+            if after is not None:
+                c = incidents_table.c
+                where.append(after_clause(conn, incidents_table, c.incident_id, after, "incident"))
+            return store_incidents.list_incidents(conn, where, limit, 0), matched
 
     def _existing(self, conn: Connection, ids: list[str]) -> set[str]:
         found: set[str] = set()
@@ -1665,6 +1681,21 @@ def _stored_report(row: Any) -> StoredReport:
 def _report(body: str) -> Report:
     # Checked when it came in; the future check would only repeat that against a later clock.
     return Report.model_validate(json.loads(body), context={"check_future": False})
+
+
+def after_clause(
+    conn: Connection, table: Table, id_column: Column[Any], after: str, what: str
+) -> ColumnElement[bool]:
+    """Rows of ``table`` after the one whose id is ``after``, in (observed_from, seq) order:
+    the keyset paging condition. NotFoundError for an id that is not stored."""
+    c = table.c
+    key = conn.execute(select(c.observed_from, c.seq).where(id_column == after)).one_or_none()
+    if key is None:
+        raise NotFoundError(f"no stored {what} with id {after!r} to page after")
+    return or_(
+        c.observed_from > key.observed_from,
+        and_(c.observed_from == key.observed_from, c.seq > key.seq),
+    )
 
 
 def _check_bbox(bbox: BBox) -> BBox:

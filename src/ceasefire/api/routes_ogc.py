@@ -32,8 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import func, select
 
 from ceasefire.access import Principal
 from ceasefire.api.deps import (
@@ -234,32 +233,9 @@ def _incidents(
     service: Service, since: datetime | None, until: datetime | None, bbox: BBox | None,
     limit: int, after: str | None,
 ) -> tuple[list[dict[str, Any]], bool, int]:  # fmt: skip
-    from ceasefire import store_incidents
-
-    c = incidents_table.c
-    where: list[ColumnElement[bool]] = store_incidents.incident_where(since=since, until=until)
-    if bbox is not None:
-        x0, y0, x1, y1 = bbox
-        if not (x0 <= x1 and y0 <= y1):
-            raise InputError(
-                Problem("query", "bbox", f"must have min <= max (CRS84), got {list(bbox)}")
-            )
-        where += [c.lon >= x0, c.lon <= x1, c.lat >= y0, c.lat <= y1]
-    with service.store.read() as conn:
-        matched = store_incidents.count_incidents(conn, where)
-        if after is not None:
-            key = conn.execute(
-                select(c.observed_from, c.seq).where(c.incident_id == after)
-            ).one_or_none()
-            if key is None:
-                raise NotFoundError(f"no stored incident with id {after!r} to page after")
-            where.append(
-                or_(
-                    c.observed_from > key.observed_from,
-                    and_(c.observed_from == key.observed_from, c.seq > key.seq),
-                )
-            )
-        rows = store_incidents.list_incidents(conn, where, limit + 1, 0)
+    rows, matched = service.store.page_incidents(
+        since=since, until=until, bbox=bbox, limit=limit + 1, after=after
+    )
     return [_incident_feature(s) for s in rows[:limit]], len(rows) > limit, matched
 
 
