@@ -17,6 +17,7 @@ hashes on the tree's right edge folded in memory (:mod:`ceasefire.merkle`).
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -152,8 +153,6 @@ def superseded_item(seq: int, at: datetime) -> Item:
 def agreement_item(row: Mapping[str, Any]) -> Item:
     """The leaf of an agreement version: its identity and the SHA-256 of the stored body (the
     body itself, geometry included, stays in ``agreements``)."""
-    import hashlib
-
     record = {
         "agreement_id": row["agreement_id"],
         "version": row["version"],

@@ -14,7 +14,7 @@ window ended :data:`ceasefire.access.PUBLIC_DELAY` ago, at a coarsened place unl
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -28,6 +28,8 @@ from ceasefire.errors import InputError, Problem
 from ceasefire.reports import problems_from
 
 router = APIRouter(tags=["actions"])
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class StatusDecision(BaseModel):
@@ -81,13 +83,7 @@ async def set_status(
     caller's name; returns the status change as recorded in the history (and the ledger)."""
     require(caller, "set_status")
     media_type(request, JSON_TYPES)
-    data = parse_json(await read_body(request, service.limits.body_bytes))
-    if not isinstance(data, dict):
-        raise InputError(Problem("body", "", "must be a JSON object"))
-    try:
-        decision = StatusDecision.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(problems_from(exc, "body")) from None
+    decision = _model(StatusDecision, await read_body(request, service.limits.body_bytes))
     if decision.actor is not None and decision.actor != caller.name:
         raise InputError(Problem("body", "actor", f"is the caller, {caller.name!r}; leave it out"))
     change = await run_in_threadpool(
@@ -140,13 +136,7 @@ async def release(
     decision = ReleaseDecision()
     if data.strip():
         media_type(request, JSON_TYPES)
-        body = parse_json(data)
-        if not isinstance(body, dict):
-            raise InputError(Problem("body", "", "must be a JSON object"))
-        try:
-            decision = ReleaseDecision.model_validate(body)
-        except ValidationError as exc:
-            raise InputError(problems_from(exc, "body")) from None
+        decision = _model(ReleaseDecision, data)
     store = service.store
     done = await run_in_threadpool(
         store.release_incident, incident_id, full=decision.full, by=caller.name
@@ -159,3 +149,14 @@ async def release(
         "released_by": caller.name,
         "public_from": max(done.at, ended + PUBLIC_DELAY).isoformat(),
     }
+
+
+def _model(model: type[M], raw: bytes) -> M:
+    """A JSON object body as ``model``, or InputError naming each bad field."""
+    data = parse_json(raw)
+    if not isinstance(data, dict):
+        raise InputError(Problem("body", "", "must be a JSON object"))
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, "body")) from None
