@@ -8,6 +8,7 @@ lists, counts, ``next`` links, error messages, nor an incident's member ids.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -22,6 +23,7 @@ from typer.testing import CliRunner
 
 from ceasefire.access import PUBLIC_DELAY, Principal, concerns, token_hash
 from ceasefire.api import create_app
+from ceasefire.api.deps import Tokens
 from ceasefire.cli import app as cli_app
 from ceasefire.errors import ConflictError, InputError, NotFoundError
 from ceasefire.geo import GeoEngine
@@ -453,3 +455,44 @@ def test_users_add_prints_the_token_once_and_list_never(tmp_path: Path) -> None:
     assert token not in listed.output and token_hash(token) not in listed.output
     bad = runner.invoke(cli_app, ["users", "add", "x", "--role", "party", "--db", db])
     assert bad.exit_code == 1
+
+
+def test_users_disable_stops_a_token_and_enable_restores_it(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "u.db")
+    added = runner.invoke(cli_app, ["users", "add", "obs", "--role", "monitor", "--db", db])
+    token = added.stdout.strip()
+    done = runner.invoke(cli_app, ["users", "disable", "obs", "--db", db])
+    assert done.exit_code == 0, done.output
+    with Store.open(db) as store:
+        assert store.principal_for_token(token) is None
+        assert store.list_users()[0].disabled
+    runner.invoke(cli_app, ["users", "enable", "obs", "--db", db])
+    with Store.open(db) as store:
+        assert store.principal_for_token(token) == Principal("obs", "monitor", None)
+    unknown = runner.invoke(cli_app, ["users", "disable", "nobody", "--db", db])
+    assert unknown.exit_code == 1 and "nobody" in unknown.output
+
+
+def test_the_service_remembers_a_token_briefly_and_never_a_refusal(
+    tmp_path: Path, engine: GeoEngine
+) -> None:
+    with Store.open(tmp_path / "t.db") as store:
+        app = create_app(store, AGREEMENT, engine=engine)
+        now = [0.0]
+        tokens = Tokens(store, ttl_s=2.0, clock=lambda: now[0])
+        app.state.service = dataclasses.replace(app.state.service, tokens=tokens)
+        client = TestClient(app)
+        token = store.add_user("obs", "monitor")
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.get(f"{V1}/reports", headers=auth).status_code == 200
+        store.set_user_disabled("obs")
+        # Remembered: the disabled token still works until the lookup is 2 s old...
+        now[0] = 1.9
+        assert client.get(f"{V1}/reports", headers=auth).status_code == 200
+        now[0] = 2.1
+        # ...and is refused after it.
+        assert_error(client.get(f"{V1}/reports", headers=auth), 401)
+        # A refusal is not remembered: enabled again, the token works at once.
+        store.set_user_disabled("obs", False)
+        assert client.get(f"{V1}/reports", headers=auth).status_code == 200

@@ -75,3 +75,33 @@ def list_users(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
             u.name, u.role, u.party or "", f"{u.created_at:%Y-%m-%d %H:%M}", "yes" * u.disabled
         )
     out.print(table)
+
+
+def _set_disabled(name: str, db: str, disabled: bool) -> None:
+    from ceasefire.store import Store
+
+    with Store.open(db) as store:
+        store.set_user_disabled(name, disabled)
+    err.print(f"{name}: {'disabled' if disabled else 'enabled'}", soft_wrap=True)
+
+
+@users_app.command("disable")
+def disable(
+    name: Annotated[str, typer.Argument(help="The user's name.")], db: DbOpt = DEFAULT_DB
+) -> None:
+    """Disable a user: its token stops working (a running service notices within 2 s).
+
+    Example: ceasefire users disable kyiv-liaison --db var/demo.db
+    """
+    _set_disabled(name, db, True)
+
+
+@users_app.command("enable")
+def enable(
+    name: Annotated[str, typer.Argument(help="The user's name.")], db: DbOpt = DEFAULT_DB
+) -> None:
+    """Enable a disabled user again (the same token works again).
+
+    Example: ceasefire users enable kyiv-liaison --db var/demo.db
+    """
+    _set_disabled(name, db, False)

@@ -106,6 +106,14 @@ def principal_for_token(conn: Connection, token: str) -> Principal | None:
     return Principal(row.name, row.role, row.party)
 
 
+def set_disabled(conn: Connection, name: str, disabled: bool) -> None:
+    """Disable a user (its token stops working) or enable it again. NotFoundError for an
+    unknown name."""
+    done = conn.execute(users_table.update().where(_U.name == name).values(disabled=disabled))
+    if done.rowcount == 0:
+        raise NotFoundError(f"no user named {name!r}")
+
+
 def list_users(conn: Connection) -> list[User]:
     rows = conn.execute(
         select(_U.name, _U.role, _U.party, _U.created_at, _U.disabled).order_by(_U.name)

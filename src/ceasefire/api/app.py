@@ -28,8 +28,17 @@ from fastapi import APIRouter, Depends, FastAPI
 
 import ceasefire
 from ceasefire.api import routes_actions, routes_intake, routes_ledger, routes_ogc, routes_read
-from ceasefire.api.deps import API_PREFIX, JSON, Limits, Service, ServiceDep, get_caller
+from ceasefire.api.deps import (
+    API_PREFIX,
+    JSON,
+    Limits,
+    Service,
+    ServiceDep,
+    Tokens,
+    get_caller,
+)
 from ceasefire.api.errors import ErrorResponse, install
+from ceasefire.committer import GroupCommitter
 
 if TYPE_CHECKING:
     from ceasefire.agreement import Agreement
@@ -79,7 +88,10 @@ def create_app(
         from ceasefire.geo import GeoEngine
 
         engine = GeoEngine(agreement)
-    service = Service(store, agreement, engine, tuple(cosigners), limits or Limits())
+    committer = GroupCommitter(store, engine)
+    service = Service(
+        store, agreement, engine, tuple(cosigners), limits or Limits(), committer, Tokens(store)
+    )
     app = FastAPI(
         title="ceasefire",
         version=ceasefire.__version__,
@@ -90,7 +102,7 @@ def create_app(
         redoc_url=None,
         default_response_class=JSON,
         responses=_ANY_ERROR,
-        lifespan=None if signer is None else _signing(store, signer, checkpoint_every),
+        lifespan=_lifespan(service, signer, checkpoint_every),
     )
     app.state.service = service
     install(app)
@@ -130,20 +142,27 @@ def _root() -> dict[str, Any]:
 _log = logging.getLogger("ceasefire.api")
 
 
-def _signing(
-    store: Store, signer: Signer, every: float
+def _lifespan(
+    service: Service, signer: Signer | None, every: float
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
-    """The app's lifespan: :func:`checkpoints` runs beside the server until it stops."""
+    """The app's lifespan: with a signer, :func:`checkpoints` runs beside the server; when the
+    server stops, the single reports still waiting are stored before the store is let go."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(checkpoints(store, signer, every))
+        task = (
+            None
+            if signer is None
+            else asyncio.create_task(checkpoints(service.store, signer, every))
+        )
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await asyncio.to_thread(service.committer.close)
 
     return lifespan
 

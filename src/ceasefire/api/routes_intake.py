@@ -35,9 +35,8 @@ from ceasefire.api.body import (
 )
 from ceasefire.api.deps import API_PREFIX, JSON, Caller, Service, ServiceDep, require
 from ceasefire.api.errors import ErrorResponse, MalformedBody
-from ceasefire.api.routes_read import stored_report
 from ceasefire.errors import ForbiddenError, InputError, Problem
-from ceasefire.pipeline import IngestResult, ingest_files, ingest_reports
+from ceasefire.pipeline import IngestResult, ingest_files
 from ceasefire.reports import Report, validate_report
 
 router = APIRouter(tags=["intake"])
@@ -110,11 +109,11 @@ async def add_report(request: Request, service: ServiceDep, caller: Caller) -> A
         )
     _own_submission(caller, data.get("submitted_by"), "body")
     report = validate_report(data, where="body")
-    added, _ = await run_in_threadpool(ingest_reports, service.store, [report], service.engine)
-    stored = await run_in_threadpool(stored_report, service, report.id)
+    # Stored together with the single reports sent at the same moment (ceasefire.committer).
+    outcome = await service.committer.submit(report)
     return JSON(
-        {"result": "added" if added else "unchanged", "report": stored.to_dict()},
-        status_code=201 if added else 200,
+        {"result": "added" if outcome.added else "unchanged", "report": outcome.stored.to_dict()},
+        status_code=201 if outcome.added else 200,
         headers={"Location": f"{API_PREFIX}/reports/{quote(report.id, safe='')}"},
     )
 

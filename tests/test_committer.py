@@ -1,0 +1,124 @@
+"""Group commit (ceasefire.committer): single reports sent together share a transaction, and
+each keeps the answer it would have had alone. On SQLite and on PostgreSQL (db_url)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from ceasefire.agreement import demo_agreement_path, load_agreement
+from ceasefire.committer import GroupCommitter, Stored
+from ceasefire.errors import ConflictError
+from ceasefire.geo import GeoEngine
+from ceasefire.ledger import audit
+from ceasefire.reports import Report
+from ceasefire.store import Store
+
+ENGINE = GeoEngine(load_agreement(demo_agreement_path()))
+
+
+def make(i: int, **change: Any) -> Report:
+    row: dict[str, Any] = {
+        "id": f"gc-{i}",
+        "submitted_by": "mission",
+        "source_kind": "patrol",
+        "source_name": "team 2",
+        "observed_from": "2026-03-10T21:00:00+00:00",
+        "lon": 37.6 + i * 0.001,
+        "lat": 48.5,
+        "uncertainty_m": 150,
+        "event_type": "shelling",
+        "count": 2,
+    }
+    row.update(change)
+    return Report.model_validate(row)
+
+
+async def submit_all(committer: GroupCommitter, reports: list[Report]) -> list[Any]:
+    """Submit all at once; each answer, or the exception it raised."""
+    return await asyncio.gather(*(committer.submit(r) for r in reports), return_exceptions=True)
+
+
+@pytest.fixture
+def store(db_url: str) -> Any:
+    with Store.open(db_url) as opened:
+        yield opened
+
+
+def test_reports_sent_together_share_transactions_and_all_are_stored(store: Store) -> None:
+    committer = GroupCommitter(store, ENGINE)
+    reports = [make(i) for i in range(200)]
+    answers = asyncio.run(submit_all(committer, reports))
+    committer.close()
+    assert all(isinstance(a, Stored) and a.added for a in answers)
+    assert [a.stored.report.id for a in answers] == [r.id for r in reports]
+    # Each answer carries the placement the store holds for that report.
+    for answer in answers[:5]:
+        assert answer.stored.placement == store.get_placement(answer.stored.report.id)
+        assert answer.stored.placement["party"] in ("RU", "UA")
+    assert store.count_reports() == 200
+    # 200 reports in far fewer transactions than reports: groups formed.
+    assert committer.groups < 200
+    assert store.ledger_state().size == 200
+    assert audit(store).problems == []
+
+
+def test_a_refused_report_does_not_refuse_the_others_of_its_group(store: Store) -> None:
+    store.add_reports([make(5)])
+    committer = GroupCommitter(store, ENGINE)
+    clash = make(5, count=9)  # the stored id with other content
+    reports = [make(1), make(2), clash, make(3), make(5)]
+    answers = asyncio.run(submit_all(committer, reports))
+    committer.close()
+    assert isinstance(answers[2], ConflictError)
+    assert [a.added for i, a in enumerate(answers) if i != 2] == [True, True, True, False]
+    assert answers[4].stored.report == make(5)
+    assert sorted(r.id for r in store.list_reports()) == ["gc-1", "gc-2", "gc-3", "gc-5"]
+    assert store.get_report("gc-5").count == 2
+
+
+def test_the_same_id_twice_at_once_is_one_report_then_a_repeat_or_a_conflict(
+    store: Store,
+) -> None:
+    committer = GroupCommitter(store, ENGINE)
+    same = asyncio.run(submit_all(committer, [make(7), make(7)]))
+    assert [a.added for a in same] == [True, False]
+    other = asyncio.run(submit_all(committer, [make(8), make(8, count=4)]))
+    committer.close()
+    assert other[0].added is True
+    assert isinstance(other[1], ConflictError)
+    assert store.get_report("gc-8").count == 2
+    assert store.count_reports() == 2
+
+
+def test_close_stores_what_waits_and_then_refuses(store: Store) -> None:
+    committer = GroupCommitter(store, ENGINE)
+
+    async def go() -> None:
+        pending = [asyncio.ensure_future(committer.submit(make(i))) for i in range(20)]
+        await asyncio.sleep(0)  # all twenty are waiting
+        await asyncio.to_thread(committer.close)
+        # close() returned after the writer stored them; the answers reach the tasks next.
+        answers = await asyncio.wait_for(asyncio.gather(*pending), 60)
+        assert all(answer.added for answer in answers)
+        with pytest.raises(RuntimeError, match="closed"):
+            await committer.submit(make(99))
+
+    asyncio.run(go())
+    assert store.count_reports() == 20
+
+
+def test_callers_on_different_event_loops_get_their_own_answers(store: Store) -> None:
+    # TestClient without a `with` block runs each request on a loop of its own.
+    committer = GroupCommitter(store, ENGINE)
+    first = asyncio.run(committer.submit(make(1)))
+    second = asyncio.run(committer.submit(make(2)))
+    committer.close()
+    assert (first.stored.report.id, second.stored.report.id) == ("gc-1", "gc-2")
+
+
+def test_max_group_is_at_least_one(store: Store) -> None:
+    with pytest.raises(ValueError, match="max_group"):
+        GroupCommitter(store, ENGINE, max_group=0)
