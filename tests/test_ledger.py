@@ -115,6 +115,47 @@ def test_resubmitting_adds_no_leaf_and_a_refused_batch_adds_none(store: Store) -
     assert store.ledger_entries("rep-100")[0].idx == before
 
 
+def test_a_release_to_the_public_is_logged_and_the_row_must_be_the_latest(store: Store) -> None:
+    incident = store.list_incidents()[0].incident_id
+    key = f"release/{incident}"
+    store.release_incident(incident, by="mediator 1", at=NOW)
+    with raw(store) as conn:
+        first = conn.execute(
+            'SELECT released_at, "full" FROM incident_releases WHERE incident_id = ?', (incident,)
+        ).fetchone()
+    store.release_incident(incident, full=True, by="mediator 1", at=NOW + timedelta(hours=2))
+    entries = store.ledger_entries(key)
+    assert [e.kind for e in entries] == ["release", "release"]
+    assert '"full":false' in entries[0].body and '"full":true' in entries[1].body
+    held = ledger.audit(store, LOG.verifier())
+    assert held.records["releases"] == 1
+    # Rolled back behind the ledger's back to the first release (coarsened again): that row
+    # matches a logged leaf, but not the latest one, and the audit names the latest.
+    with raw(store) as conn:
+        conn.execute(
+            'UPDATE incident_releases SET released_at = ?, "full" = ? WHERE incident_id = ?',
+            (*first, incident),
+        )
+    store_at_first = store.releases()[incident]
+    assert store_at_first.full is False
+    with pytest.raises(VerificationError) as caught:
+        ledger.audit(store, LOG.verifier())
+    assert caught.value.entry == entries[1].idx, str(caught.value)
+    assert "differs from the latest entry" in str(caught.value)
+
+
+def test_a_release_with_no_entry_is_caught(store: Store) -> None:
+    incident = store.list_incidents()[0].incident_id
+    with raw(store) as conn:
+        conn.executescript(
+            'INSERT INTO incident_releases (incident_id, released_at, "full", released_by) '
+            f"VALUES ('{incident}', '2026-03-11 00:00:00.000000', "
+            f"{'1' if conn.backend == 'sqlite' else 'true'}, 'nobody')"
+        )
+    with pytest.raises(VerificationError, match=f"releases: release/{incident} has no ledger"):
+        ledger.audit(store, LOG.verifier())
+
+
 # -- checkpoints, proofs, cosignatures -----------------------------------------------------------
 
 

@@ -56,6 +56,7 @@ from ceasefire.store import (
     violations_table,
 )
 from ceasefire.store_ledger import Entry, StoredCheckpoint
+from ceasefire.store_users import releases_table
 
 __all__ = [
     "AuditReport",
@@ -477,6 +478,8 @@ def _logged_rows(conn: Connection) -> Iterator[tuple[str, store_ledger.Item]]:
             yield "violations", store_ledger.superseded_item(int(r.seq), r.superseded_at)
     for r in conn.execute(select(agreements_table)):
         yield "agreements", store_ledger.agreement_item(dict(r._mapping))
+    for r in conn.execute(select(releases_table)):
+        yield "releases", store_ledger.release_item(dict(r._mapping))
 
 
 def _check_records(
@@ -492,6 +495,16 @@ def _check_records(
             # A row with no entry was written behind the ledger's back; it has no index of its
             # own, so it is named after every entry (at the log's size).
             report.add(report.size, f"{table}: {record_id} has no ledger entry")
+            continue
+        if kind in store_ledger.LATEST_WINS:
+            # Only the latest leaf stands for the row; the earlier ones are its history.
+            latest_idx, latest = logged[-1]
+            if latest != leaf:
+                report.add(latest_idx, f"{table}: {record_id} differs from the latest entry")
+            del logged[:]
+            if latest != leaf:
+                continue
+            report.records[table] = report.records.get(table, 0) + 1
             continue
         hit = next((n for n, (_, h) in enumerate(logged) if h == leaf), None)
         if hit is None:

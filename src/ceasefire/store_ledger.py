@@ -163,6 +163,23 @@ def agreement_item(row: Mapping[str, Any]) -> Item:
     return ("agreement", f"{row['agreement_id']}@{row['version']}", record)
 
 
+def release_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of a release to the public (an ``incident_releases`` row). An incident released
+    again gets a new leaf under the same record id; the row holds the latest."""
+    record = {
+        "incident_id": row["incident_id"],
+        "released_at": utc_text(row["released_at"]),
+        "full": bool(row["full"]),
+        "released_by": row["released_by"],
+    }
+    return ("release", f"release/{row['incident_id']}", record)
+
+
+#: Kinds whose row is replaced rather than added to: the row must equal the latest leaf logged
+#: for its record id, and the earlier leaves are its history.
+LATEST_WINS = frozenset({"release"})
+
+
 @dataclass(frozen=True)
 class LedgerState:
     """The log as the store holds it now: its size, origin and log key (None until the first

@@ -18,12 +18,14 @@ from typing import Any
 from sqlalchemy import Boolean, Column, String, Table, select
 from sqlalchemy.engine import Connection
 
+from ceasefire import store_ledger
 from ceasefire.access import Principal, Release, new_token, token_hash
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
 from ceasefire.store import (
     _CHUNK,
     StoredIncident,
     UTCDateTime,
+    _Dialect,
     _metadata,
     incidents_table,
     reports_table,
@@ -122,10 +124,12 @@ def list_users(conn: Connection) -> list[User]:
 
 
 def release_incident(
-    conn: Connection, incident_id: str, full: bool, by: str, at: datetime
+    conn: Connection, dialect: _Dialect, incident_id: str, full: bool, by: str, at: datetime
 ) -> Release:
     """Release an incident to the public (again: a later release replaces the earlier one, e.g.
-    to show the place in full). NotFoundError for an unknown incident."""
+    to show the place in full), and log it in the ledger in the same transaction: what the
+    public was shown, and when, is part of the shared record. NotFoundError for an unknown
+    incident."""
     known = conn.execute(
         select(incidents_table.c.incident_id).where(incidents_table.c.incident_id == incident_id)
     ).first()
@@ -135,6 +139,8 @@ def release_incident(
     done = conn.execute(releases_table.update().where(_R.incident_id == incident_id), values)
     if done.rowcount == 0:
         conn.execute(releases_table.insert().values(incident_id=incident_id, **values))
+    item = store_ledger.release_item({"incident_id": incident_id, **values})
+    store_ledger.append(conn, dialect, [item], at)
     return Release(at, full)
 
 
