@@ -9,6 +9,7 @@ import pytest
 
 from ceasefire.access import (
     ACTIONS,
+    COARSE_DEG,
     COARSE_RADIUS_M,
     ROLES,
     Principal,
@@ -17,8 +18,13 @@ from ceasefire.access import (
     incident_view,
     may,
     new_token,
+    party_sources,
+    place_slack,
     report_view,
+    shows_key,
+    status_change_view,
     token_hash,
+    violation_view,
 )
 from ceasefire.errors import InputError
 
@@ -49,6 +55,7 @@ def incident(**changes: Any) -> dict[str, Any]:
         "submitters": ["UA", "mission"],
         "sources": ["UA/party", "mission/patrol", "mission/sensor"],
         "distance_m": 12_345.0,
+        "key": "patrol-3",
     }
     data.update(changes)
     return data
@@ -130,3 +137,80 @@ def test_coarsening_keeps_the_place_inside_its_cell(lon: float, lat: float) -> N
     clon, clat, radius = coarsen(lon, lat, 50.0)
     assert abs(clon - lon) <= 0.05 + 1e-9 and abs(clat - lat) <= 0.05 + 1e-9
     assert radius == COARSE_RADIUS_M
+
+
+# -- what a view keeps but would name another submitter ---------------------------------------
+
+
+def test_the_key_is_shown_to_the_mission_and_to_the_party_whose_report_it_is() -> None:
+    ua_anchored = incident(key="ua-1", anchor_ids=["ua-1"])
+    assert all(shows_key(p, ua_anchored, ()) for p in (ADMIN, MONITOR, MEDIATOR))
+    assert shows_key(UA, ua_anchored, {"ua-1"})
+    assert not shows_key(RU, ua_anchored, {"ru-1"}) and not shows_key(UA, incident(), {"ua-1"})
+    assert not shows_key(PUBLIC, ua_anchored, {"ua-1"})  # never, whatever it is told
+    seen = incident_view(UA, ua_anchored, now=NOW, own_reports={"ua-1"})
+    assert seen is not None and seen["key"] == "ua-1"
+    seen = incident_view(UA, incident(), now=NOW, own_reports={"ua-1"})  # the patrol's
+    assert seen is not None and "key" not in seen
+    released = incident_view(
+        PUBLIC, ua_anchored, now=NOW, release=Release(NOW - timedelta(hours=1), full=True)
+    )
+    assert released is not None and "key" not in released
+    assert incident_view(MONITOR, incident(), now=NOW) == incident()
+
+
+def test_a_party_sees_its_own_sources_only() -> None:
+    sources = ["UA/party", "RU/party", "mission/sensor", "UAV/drone"]
+    assert party_sources("UA", sources) == ["UA/party"]  # by submitter, not by prefix
+    assert party_sources("RU", sources) == ["RU/party"]
+    assert party_sources("UA", []) == []
+    seen = incident_view(UA, incident(), now=NOW, own_reports={"ua-1"})
+    assert seen is not None and seen["sources"] == ["UA/party"]
+    theirs = incident_view(RU, incident(), now=NOW, violation_parties={"RU"})
+    assert theirs is not None and theirs["sources"] == []
+
+
+def test_fusions_basis_is_dropped_for_a_party_and_the_public() -> None:
+    fusion = {"status": "corroborated", "automatic": True, "basis": "UA/party, mission/sensor"}
+    person = {"status": "disputed", "automatic": False, "basis": "crater faces the other way"}
+    for p in (UA, RU, PUBLIC):
+        assert status_change_view(p, fusion) == {**fusion, "basis": None}
+        assert status_change_view(p, person) == person
+    for p in (ADMIN, MONITOR, MEDIATOR):
+        assert status_change_view(p, fusion) == fusion
+    assert fusion["basis"] is not None  # the record given is not changed
+
+
+def test_violation_evidence_is_cut_for_a_party_and_dropped_for_the_public() -> None:
+    violation = {
+        "incident_id": "INC-000001",
+        "rule": "no-heavy-weapons",
+        "evidence": ["ua-1", "sensor-9", "ru-4"],
+        "facts": {"distance_m": 12_345.0, "calibre_mm": 152},
+    }
+    seen = incident_view(UA, incident(), now=NOW, own_reports={"ua-1"})
+    assert violation_view(MONITOR, violation, None) == violation  # the mission: whole
+    assert violation_view(UA, violation, None) is None  # of a hidden incident: hidden
+    party = violation_view(UA, violation, seen, own_reports={"ua-1"})
+    assert party is not None
+    assert party["evidence"] == ["ua-1"] and party["other_evidence"] == 2
+    assert party["facts"] == violation["facts"]
+    coarse = incident_view(PUBLIC, incident(), now=NOW, release=Release(NOW - timedelta(hours=1)))
+    public = violation_view(PUBLIC, violation, coarse, own_reports={"ua-1"})
+    assert public is not None and "evidence" not in public and public["n_evidence"] == 3
+    assert public["facts"] == {"distance_m": 10_000.0, "calibre_mm": 152}
+    full = incident_view(
+        PUBLIC, incident(), now=NOW, release=Release(NOW - timedelta(hours=1), full=True)
+    )
+    exact = violation_view(PUBLIC, violation, full)
+    assert exact is not None and exact["facts"] == violation["facts"]
+    assert "evidence" not in exact
+
+
+def test_a_box_over_shown_places_widens_by_the_coarsening() -> None:
+    assert place_slack(PUBLIC) == COARSE_DEG
+    assert all(place_slack(p) == 0.0 for p in (ADMIN, MONITOR, MEDIATOR, UA, RU))
+    # A coarsened place lies within the slack of the true one on each axis.
+    for lon, lat in ((36.2734, 47.6612), (36.2999, 47.6001), (-0.01, 0.09)):
+        clon, clat, _ = coarsen(lon, lat, None)
+        assert abs(clon - lon) <= place_slack(PUBLIC) and abs(clat - lat) <= place_slack(PUBLIC)

@@ -128,7 +128,6 @@ def walk(w: World, role: str, url: str) -> tuple[list[dict[str, Any]], list[str]
 A, M, D, U, R, P, B = ROLES  # admin monitor mediator UA RU public bad-token
 MISSION = {A: 200, M: 200, D: 200}
 EVERYONE = {**MISSION, U: 200, R: 200, P: 200, B: 401}
-MISSION_ONLY = {**MISSION, U: 403, R: 403, P: 403, B: 401}
 
 
 def _cosigned(w: World) -> str:
@@ -187,21 +186,21 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
         ),
         {A: 403, M: 403, D: 200, U: 200, R: 200, P: 403, B: 401},
     ),
-    # OGC API - Features: the mission's full view only (features are not filtered per caller).
+    # OGC API - Features: each caller's view, as the routes above (reports: the public is 403).
     ("GET", f"{V1}/ogc"): (lambda w, role: ("", {}), EVERYONE),
     ("GET", f"{V1}/ogc/conformance"): (lambda w, role: ("", {}), EVERYONE),
-    ("GET", f"{V1}/ogc/collections"): (lambda w, role: ("", {}), MISSION_ONLY),
+    ("GET", f"{V1}/ogc/collections"): (lambda w, role: ("", {}), EVERYONE),
     ("GET", f"{V1}/ogc/collections/{{collection_id}}"): (
         lambda w, role: ("reports", {}),
-        MISSION_ONLY,
+        {**MISSION, U: 200, R: 200, P: 403, B: 401},
     ),
     ("GET", f"{V1}/ogc/collections/{{collection_id}}/items"): (
         lambda w, role: ("reports?limit=5", {}),
-        MISSION_ONLY,
+        {**MISSION, U: 200, R: 200, P: 403, B: 401},
     ),
     ("GET", f"{V1}/ogc/collections/{{collection_id}}/items/{{feature_id:path}}"): (
         lambda w, role: ("reports", {}),
-        MISSION_ONLY,
+        {**MISSION, U: 200, R: 404, P: 403, B: 401},
     ),
 }
 

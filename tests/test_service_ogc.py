@@ -1,5 +1,6 @@
 """OGC API - Features over incidents and reports: every endpoint through TestClient, filters
-against a brute-force filter over the store, and GDAL's ``ogrinfo`` against ``ceasefire serve``.
+against a brute-force filter over the store, each role's view against the rest of the API, and
+GDAL's ``ogrinfo`` against ``ceasefire serve`` (as the mission, a party and the public).
 
 ``CEASEFIRE_TEST_GDAL=require`` (set by ``.ci/run``) makes a missing ``ogrinfo`` a failure
 instead of a skip."""
@@ -19,10 +20,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ceasefire.access import Principal
+from ceasefire import access
+from ceasefire.access import Principal, concerns
 from ceasefire.agreement import demo_agreement_path, load_agreement
-from ceasefire.api import API_PREFIX, create_app, get_caller
-from ceasefire.api.routes_ogc import CONFORMANCE
+from ceasefire.api import API_PREFIX, create_app, get_caller, visibility
+from ceasefire.api.routes_ogc import CONFORMANCE, _flat
 from ceasefire.demo import run_demo
 from ceasefire.geo import GeoEngine
 from ceasefire.store import Store
@@ -129,26 +131,6 @@ def test_collections_have_extents_and_item_links(client: TestClient, store: Stor
         max(p[0] for p in points),
         max(p[1] for p in points),
     ]
-
-
-@pytest.mark.parametrize("role", ["public", "party"])
-def test_only_the_mission_reads_the_collections(store: Store, role: str) -> None:
-    app = create_app(store, AGREEMENT, engine=GeoEngine(AGREEMENT))
-    caller = Principal("someone", role, "UA" if role == "party" else None)
-    app.dependency_overrides[get_caller] = lambda: caller
-    client = TestClient(app)
-    assert client.get(OGC).status_code == 200
-    assert client.get(f"{OGC}/conformance").status_code == 200
-    first = store.list_incidents(limit=1)[0].incident_id
-    for path in (
-        "/collections",
-        "/collections/incidents",
-        "/collections/incidents/items",
-        f"/collections/incidents/items/{first}",
-        "/collections/reports/items",
-    ):
-        assert_error(client.get(OGC + path), 403, "forbidden")
-    assert MONITOR.sees_all
 
 
 def test_an_unknown_collection_or_feature_is_404(client: TestClient) -> None:
@@ -284,6 +266,285 @@ def test_bbox_and_datetime_match_a_brute_force_filter(client: TestClient, store:
     assert t1 - t0 > timedelta(0)
 
 
+# -- each caller's view -----------------------------------------------------------------------
+
+UA = Principal("ogc-ua", "party", "UA")
+RU = Principal("ogc-ru", "party", "RU")
+PUBLIC = Principal("ogc-public", "public")
+#: Report and incident fields that name reports or sources, which the public never sees.
+NAMING = {"report_ids", "anchor_ids", "key", "submitters", "sources", "claimed_perpetrators"}
+
+
+@pytest.fixture(scope="module")
+def released(store: Store) -> dict[str, str]:
+    """Two incidents released (one in full, one coarsened), and one that concerns UA only and
+    one that concerns RU only (both unreleased). Releases change no mission view, so the module's
+    other tests read the store as before."""
+    incidents = {s.incident_id: s.to_dict() for s in store.list_incidents()}
+    against = store.violation_parties(list(incidents))
+
+    def only(party: str, other: str) -> str:
+        return next(
+            i
+            for i, d in incidents.items()
+            if concerns(d, party, against.get(i, ())) and not concerns(d, other, against.get(i, ()))
+        )
+
+    ids = {"ua_only": only("UA", "RU"), "ru_only": only("RU", "UA")}
+    rest = [i for i in incidents if i not in ids.values()]
+    ids |= {"full": rest[0], "coarse": rest[1]}
+    store.release_incident(ids["full"], full=True, by="ogc-test")
+    store.release_incident(ids["coarse"], full=False, by="ogc-test")
+    return ids
+
+
+def _as(principal: Principal) -> Any:
+    return lambda: principal
+
+
+@pytest.fixture(scope="module")
+def clients(store: Store, released: dict[str, str]) -> dict[str, TestClient]:
+    """A client for UA, RU and the public (the caller set as the token lookup would set it)."""
+    engine = GeoEngine(AGREEMENT)
+    out: dict[str, TestClient] = {}
+    for name, who in (("UA", UA), ("RU", RU), ("public", PUBLIC)):
+        app = create_app(store, AGREEMENT, engine=engine)
+        app.dependency_overrides[get_caller] = _as(who)
+        out[name] = TestClient(app)
+    return out
+
+
+def walk_as(
+    client: TestClient, collection: str, limit: int, query: str = ""
+) -> tuple[list[dict[str, Any]], list[str], int | None]:
+    """Every feature a caller gets, following ``next``; every answer's text (to search for
+    leaks); and ``numberMatched`` (None when left out). Every page but the last is full, and
+    ``numberMatched``, when given, is the same on every page and the number walked."""
+    url = f"{OGC}/collections/{collection}/items?limit={limit}" + (f"&{query}" if query else "")
+    features: list[dict[str, Any]] = []
+    texts: list[str] = []
+    matched: set[int | None] = set()
+    for _ in range(10_000):
+        r = client.get(url)
+        assert r.status_code == 200, r.text
+        texts.append(r.text)
+        page = r.json()
+        assert page["numberReturned"] == len(page["features"]) <= limit
+        matched.add(page.get("numberMatched"))
+        features += page["features"]
+        nxt = [link["href"] for link in page["links"] if link["rel"] == "next"]
+        if not nxt:
+            (number,) = matched
+            assert number is None or number == len(features)
+            return features, texts, number
+        assert len(page["features"]) == limit  # a page before the last is full
+        url = nxt[0]
+    raise AssertionError("paging does not end")
+
+
+def api_incidents(client: TestClient) -> list[dict[str, Any]]:
+    """What GET /api/v1/incidents gives the same caller, every page."""
+    items: list[dict[str, Any]] = []
+    url: str | None = f"{API_PREFIX}/incidents?limit=97"
+    while url:
+        body = client.get(url).json()
+        items += body["items"]
+        url = body["next"]
+    return items
+
+
+def _same_but_id(a: dict[str, Any], b: dict[str, Any], id_a: str, id_b: str) -> None:
+    assert (a["status"], a["code"], a["problems"]) == (b["status"], b["code"], b["problems"])
+    assert a["message"].replace(id_a, "X") == b["message"].replace(id_b, "X")
+
+
+def _hidden_as_absent(client: TestClient, url: str, hidden: str, absent: str) -> None:
+    """The answer for an id the caller may not see is the answer for one that does not exist."""
+    a = assert_error(client.get(url.format(hidden)), 404, "not_found")
+    b = assert_error(client.get(url.format(absent)), 404, "not_found")
+    _same_but_id(a, b, hidden, absent)
+
+
+@pytest.mark.parametrize("party", ["UA", "RU"])
+def test_a_party_sees_its_own_reports_and_the_incidents_that_concern_it(
+    store: Store, released: dict[str, str], clients: dict[str, TestClient], party: str
+) -> None:
+    client = clients[party]
+    mine = store.list_stored(submitted_by=party)
+    reports, _, matched = walk_as(client, "reports", 17)
+    assert ids(reports) == [r.report.id for r in mine]
+    assert matched == len(mine) > 0  # counted in the query: its own only
+    assert {f["properties"]["submitted_by"] for f in reports} == {party}
+    collection = client.get(f"{OGC}/collections/reports").json()
+    assert collection["extent"]["spatial"]["bbox"] == [
+        [
+            min(r.lon for r in mine),
+            min(r.lat for r in mine),
+            max(r.lon for r in mine),
+            max(r.lat for r in mine),
+        ]
+    ]
+    # Incidents: those that concern it and the released ones, exactly as /api/v1/incidents.
+    everything = store.list_incidents()
+    against = store.violation_parties([s.incident_id for s in everything])
+    want = [
+        s.incident_id
+        for s in everything
+        if s.incident_id in (released["full"], released["coarse"])
+        or concerns(s.to_dict(), party, against.get(s.incident_id, ()))
+    ]
+    assert 0 < len(want) < len(everything)
+    incidents, _, matched = walk_as(client, "incidents", 13)
+    assert matched is None  # not countable in the query: left out rather than inexact
+    api = api_incidents(client)
+    assert ids(incidents) == [i["id"] for i in api] == want
+    assert [f["properties"] for f in incidents] == [_flat(i) for i in api]
+    one = client.get(f"{OGC}/collections/incidents/items/{want[0]}").json()
+    assert one == incidents[0]
+    own = mine[0].report.id
+    assert client.get(f"{OGC}/collections/reports/items/{own}").json()["id"] == own
+    theirs = released["ru_only" if party == "UA" else "ua_only"]
+    _hidden_as_absent(client, f"{OGC}/collections/incidents/items/{{}}", theirs, "INC-999999")
+    _hidden_as_absent(client, f"{OGC}/collections/incidents/items?after={{}}", theirs, "INC-9")
+
+
+def test_ru_never_meets_a_ua_report_id_in_ogc_answers(
+    store: Store, released: dict[str, str], clients: dict[str, TestClient]
+) -> None:
+    ru = clients["RU"]
+    stored = store.list_stored()
+    own = {r.report.id for r in stored if r.report.submitted_by == "RU"}
+    ua = [r for r in stored if r.report.submitted_by == "UA"]
+    texts = [ru.get(OGC + path).text for path in ("", "/collections", "/collections/reports")]
+    texts.append(ru.get(f"{OGC}/collections/incidents").text)
+    # A box around UA's reports and a time they span: counts and pages of RU's own only.
+    box = (
+        min(r.lon for r in ua),
+        min(r.lat for r in ua),
+        max(r.lon for r in ua),
+        max(r.lat for r in ua),
+    )
+    bbox = ",".join(str(v) for v in box)
+    when = f"{ua[0].report.observed_from:%Y-%m-%dT%H:%M:%SZ}/.."
+    for query in ("", f"bbox={bbox}", f"datetime={when}", f"bbox={bbox}&datetime={when}"):
+        reports, seen, matched = walk_as(ru, "reports", 5, query)
+        texts += seen
+        assert set(ids(reports)) <= own and matched == len(reports)
+        texts += walk_as(ru, "incidents", 9, query)[1]
+    want = [r.report.id for r in store.list_stored(submitted_by="RU", bbox=box)]
+    assert ids(walk_as(ru, "reports", 1000, f"bbox={bbox}")[0]) == want
+    for incident in walk_as(ru, "incidents", 1000)[0][:60]:
+        texts.append(ru.get(f"{OGC}/collections/incidents/items/{incident['id']}").text)
+    # Properties hold lists as JSON text: unescaped, an id is quoted as anywhere else.
+    blob = "".join(texts).replace('\\"', '"')
+    others = {r.report.id for r in stored} - own
+    found = {rid for rid in others if f'"{rid}"' in blob or f"={rid}" in blob}
+    assert not found, sorted(found)[:5]
+    assert "UA/party" not in blob and "mission/sensor" not in blob
+    assert f'"{next(iter(own))}"' in blob  # the search finds ids where they are
+    # A UA report as a feature or a cursor answers as a missing one, naming only what was sent.
+    ua_id = ua[0].report.id
+    _hidden_as_absent(ru, f"{OGC}/collections/reports/items/{{}}", ua_id, "no-such-report")
+    _hidden_as_absent(ru, f"{OGC}/collections/reports/items?after={{}}", ua_id, "no-such-report")
+    _hidden_as_absent(
+        ru, f"{OGC}/collections/incidents/items?after={{}}", released["ua_only"], "INC-999999"
+    )
+
+
+def test_the_public_sees_released_incidents_only_coarsened_unless_full(
+    store: Store, released: dict[str, str], clients: dict[str, TestClient]
+) -> None:
+    public = clients["public"]
+    listed = public.get(f"{OGC}/collections").json()["collections"]
+    assert [c["id"] for c in listed] == ["incidents"]  # what it may read, nothing to refuse
+    some_report = store.list_reports(limit=1)[0].id
+    for path in ("", "/items", f"/items/{some_report}"):
+        assert_error(public.get(f"{OGC}/collections/reports{path}"), 403, "forbidden")
+    features, texts, matched = walk_as(public, "incidents", 1)
+    assert matched is None
+    assert ids(features) == [i["id"] for i in api_incidents(public)]
+    by_id = {f["id"]: f for f in features}
+    assert set(by_id) == {released["full"], released["coarse"]}
+    for feature in features:
+        assert not NAMING & set(feature["properties"])
+    full = store.get_incident(released["full"]).incident
+    assert by_id[released["full"]]["geometry"]["coordinates"] == [full.lon, full.lat]
+    coarse = store.get_incident(released["coarse"]).incident
+    shown = access.coarsen(coarse.lon, coarse.lat, coarse.uncertainty_m)
+    feature = by_id[released["coarse"]]
+    assert feature["geometry"]["coordinates"] == [shown[0], shown[1]]
+    assert feature["properties"]["place_precision"] == "coarsened"
+    assert abs(shown[0] - coarse.lon) + abs(shown[1] - coarse.lat) > 1e-3
+    # The extent is of the places shown.
+    points = [f["geometry"]["coordinates"] for f in features]
+    assert listed[0]["extent"]["spatial"]["bbox"] == [
+        [
+            min(p[0] for p in points),
+            min(p[1] for p in points),
+            max(p[0] for p in points),
+            max(p[1] for p in points),
+        ]
+    ]
+    # A box tests the place shown: a small box at the true place finds nothing there.
+    d = 1e-4
+    at_true = f"{coarse.lon - d},{coarse.lat - d},{coarse.lon + d},{coarse.lat + d}"
+    at_shown = f"{shown[0] - d},{shown[1] - d},{shown[0] + d},{shown[1] + d}"
+    assert released["coarse"] not in ids(walk_as(public, "incidents", 10, f"bbox={at_true}")[0])
+    assert ids(walk_as(public, "incidents", 10, f"bbox={at_shown}")[0]) == [released["coarse"]]
+    blob = "".join(texts).replace('\\"', '"')
+    assert not {r for r in store.list_reports() if f'"{r.id}"' in blob}
+    hidden = released["ua_only"]
+    _hidden_as_absent(public, f"{OGC}/collections/incidents/items/{{}}", hidden, "INC-999999")
+    _hidden_as_absent(public, f"{OGC}/collections/incidents/items?after={{}}", hidden, "INC-9")
+
+
+def _when(item: dict[str, Any], key: str) -> datetime:
+    return datetime.fromisoformat(item[key])
+
+
+@pytest.mark.parametrize("chunk", [7, visibility.SCAN_CHUNK])
+@pytest.mark.parametrize("who", ["UA", "RU", "public"])
+def test_paging_over_what_the_caller_sees_is_exact(
+    clients: dict[str, TestClient],
+    released: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    who: str,
+    chunk: int,
+) -> None:
+    # A small scan step makes every page cross many chunk boundaries of the keyset scan.
+    monkeypatch.setattr(visibility, "SCAN_CHUNK", chunk)
+    client = clients[who]
+    api = api_incidents(client)
+    assert api
+    for limit in (1, 2) if who == "public" else (3, 17):  # parties see a few hundred
+        assert ids(walk_as(client, "incidents", limit)[0]) == [i["id"] for i in api]
+    # Filters over what the caller sees, against a brute-force filter of its API list.
+    lons = sorted(i["lon"] for i in api)
+    lats = sorted(i["lat"] for i in api)
+    box = (lons[0], lats[0], lons[len(lons) // 2], lats[-1])
+    starts = sorted(_when(i, "observed_from") for i in api)
+    t0, t1 = starts[len(starts) // 3], starts[2 * len(starts) // 3]
+    z = "%Y-%m-%dT%H:%M:%SZ"
+    bbox = ",".join(str(v) for v in box)
+    lo, hi = t0.replace(microsecond=0), t1.replace(microsecond=0)
+    for query, spatial, timed in (
+        (f"bbox={bbox}", True, False),
+        (f"datetime={lo:{z}}/{hi:{z}}", False, True),
+        (f"bbox={bbox}&datetime={lo:{z}}/..", True, True),
+    ):
+        upper = hi if "/.." not in query else None
+        want = [
+            i["id"]
+            for i in api
+            if (not spatial or _inside(i["lon"], i["lat"], box))
+            and (
+                not timed or _touches(_when(i, "observed_from"), _when(i, "observed_to"), lo, upper)
+            )
+        ]
+        assert want, query
+        assert ids(walk_as(client, "incidents", 3, query)[0]) == want, query
+
+
 # -- GDAL against the real process -----------------------------------------------------------
 
 
@@ -303,9 +564,7 @@ def token(store: Store) -> str:
     return store.add_user(f"ogc-gdal-{time.monotonic_ns()}", "monitor")
 
 
-@pytest.fixture
-def served(demo_db: Path, tmp_path: Path, token: str) -> Iterator[str]:
-    """``ceasefire serve`` on a copy of the demo database; yields its base address."""
+def _serve(demo_db: Path, tmp_path: Path) -> Iterator[str]:
     for name in ("demo.db", "demo.db-wal", "demo.db-shm"):
         if (demo_db.parent / name).exists():
             shutil.copy(demo_db.parent / name, tmp_path / name)
@@ -313,13 +572,30 @@ def served(demo_db: Path, tmp_path: Path, token: str) -> Iterator[str]:
         yield server.base
 
 
-def _run(command: list[str], token: str) -> str:
-    env = {
-        **os.environ,
-        "NO_PROXY": "127.0.0.1",
-        "no_proxy": "127.0.0.1",
-        "GDAL_HTTP_HEADERS": f"Authorization: Bearer {token}",
-    }
+@pytest.fixture
+def served(demo_db: Path, tmp_path: Path, token: str) -> Iterator[str]:
+    """``ceasefire serve`` on a copy of the demo database; yields its base address."""
+    yield from _serve(demo_db, tmp_path)
+
+
+@pytest.fixture
+def party_token(store: Store, released: dict[str, str]) -> str:
+    """A UA party user's token, stored (with the releases) before ``served_views`` copies."""
+    return store.add_user(f"ogc-gdal-ua-{time.monotonic_ns()}", "party", "UA")
+
+
+@pytest.fixture
+def served_views(demo_db: Path, tmp_path: Path, party_token: str) -> Iterator[str]:
+    """``ceasefire serve`` on a copy holding the releases and a UA user."""
+    yield from _serve(demo_db, tmp_path)
+
+
+def _run(command: list[str], token: str | None) -> str:
+    """The command's output, with the token in GDAL's headers (None: none, the public)."""
+    env = {**os.environ, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+    env.pop("GDAL_HTTP_HEADERS", None)
+    if token is not None:
+        env["GDAL_HTTP_HEADERS"] = f"Authorization: Bearer {token}"
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -343,3 +619,31 @@ def test_gdal_reads_the_collections_as_they_are(served: str, token: str, store: 
     seen = re.findall(r"^  id \(String\) = (\S+)$", listing, re.M)
     assert seen == [s.incident_id for s in store.list_incidents()]
     assert "count_best (Integer)" in listing
+
+
+def _layers(summary: str) -> dict[str, int]:
+    layers = re.findall(r"^Layer name: (\S+)$", summary, re.M)
+    counts = [int(n) for n in re.findall(r"^Feature Count: (\d+)$", summary, re.M)]
+    return dict(zip(layers, counts, strict=True))
+
+
+def test_gdal_reads_what_a_party_and_the_public_may_see(
+    served_views: str, party_token: str, store: Store, clients: dict[str, TestClient]
+) -> None:
+    ogrinfo = _ogrinfo()
+    source = f"OAPIF:{served_views}{OGC}"
+    # The public: one layer (reports is not offered), its released incidents, read cleanly.
+    public = [i["id"] for i in api_incidents(clients["public"])]
+    assert _layers(_run([ogrinfo, "-ro", "-al", "-so", source], None)) == {"incidents": len(public)}
+    listing = _run([ogrinfo, "-ro", source, "incidents"], None)
+    assert re.findall(r"^  id \(String\) = (\S+)$", listing, re.M) == public
+    assert "place_precision (String) = coarsened" in listing
+    # A party: both layers, its own reports and its incidents (counted by reading: no
+    # numberMatched for its incidents).
+    ua = [i["id"] for i in api_incidents(clients["UA"])]
+    assert _layers(_run([ogrinfo, "-ro", "-al", "-so", source], party_token)) == {
+        "incidents": len(ua),
+        "reports": store.count_reports(submitted_by="UA"),
+    }
+    listing = _run([ogrinfo, "-ro", source, "incidents"], party_token)
+    assert re.findall(r"^  id \(String\) = (\S+)$", listing, re.M) == ua

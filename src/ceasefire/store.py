@@ -1629,9 +1629,11 @@ class Store:
         bbox: BBox | None = None,
         limit: int,
         after: str | None = None,
-    ) -> tuple[list[StoredIncident], int]:
+        count: bool = True,
+    ) -> tuple[list[StoredIncident], int | None]:
         """Live incidents by ``observed_from`` then seq, ``limit`` of them after the incident
-        ``after`` (keyset paging, stable while incidents are added), and how many match in all.
+        ``after`` (keyset paging, stable while incidents are added), and how many match in all
+        (None with ``count=False``: a caller that filters the rows itself has no use for it).
 
         Raises NotFoundError for an unknown ``after``; InputError for a box with min > max.
         """
@@ -1641,7 +1643,7 @@ class Store:
         if bbox is not None:
             where.append(self._dialect.bbox_clause(_check_bbox(bbox), incidents_table))
         with self._errors(), self._engine.connect() as conn, conn.begin():
-            matched = store_incidents.count_incidents(conn, where)
+            matched = store_incidents.count_incidents(conn, where) if count else None
             if after is not None:
                 c = incidents_table.c
                 where.append(after_clause(conn, incidents_table, c.incident_id, after, "incident"))

@@ -18,23 +18,41 @@ column per property): an estimate ``{low, best, high}`` becomes ``name_low``, ``
 ``name_high``; any other list or object is a JSON string. Incidents merged into others are not
 listed (they are still found by id).
 
-Access: the landing page and conformance are open; the collections and their features are the
-mission's full view (a caller whose role reads everything, :attr:`Principal.sees_all`), and
-anyone else is refused (403) rather than served a view the access rules would not give: a
-party or the public reads ``/api/v1/incidents``, filtered for it. GDAL sends the token with
-``GDAL_HTTP_HEADERS="Authorization: Bearer <token>"``.
+Access: the landing page and conformance are open; the collections serve every caller what the
+rest of the API shows it (:mod:`ceasefire.access`, applied by :mod:`ceasefire.api.visibility`):
+
+- the mission (admin, monitor, mediator): every feature, as stored;
+- a party: its own reports (filtered in the query, as ``GET /api/v1/reports``), and the
+  incidents that concern it or are released, through the same views as
+  ``GET /api/v1/incidents``;
+- the public: no reports (403, as ``GET /api/v1/reports``; ``/collections`` lists only
+  ``incidents``), and released incidents a day after they ended, at a coarsened place unless
+  released in full.
+
+Incidents are filtered by the view *before* paging (:func:`ceasefire.api.visibility.listed_page`
+over a keyset read), so ``limit``, ``next`` and ``numberReturned`` count what the caller sees;
+``bbox`` is tested against the place the caller is shown (a coarsened one for the public), so
+small boxes cannot find a coarsened incident's true place. ``numberMatched`` is given when it
+is exact and cheap, a count in the query: the mission's collections and a party's reports. For
+a party's or the public's incidents it is left out (OGC makes it optional; GDAL then counts by
+reading), as only a scan of every incident through the view could give it. A cursor (``after``)
+or feature the caller may not see answers 404 exactly as a missing one. The extents describe
+what the caller may see too (for a party's incidents: the whole world and an open interval,
+which tell nothing, rather than a scan of every incident). GDAL sends a token with
+``GDAL_HTTP_HEADERS="Authorization: Bearer <token>"``; without one it reads as the public.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
 
-from ceasefire.access import Principal
+from ceasefire.access import Principal, place_slack, report_view
 from ceasefire.api.deps import (
     API_PREFIX,
     JSON,
@@ -44,6 +62,7 @@ from ceasefire.api.deps import (
 )
 from ceasefire.api.errors import ERROR_JSON
 from ceasefire.api.routes_read import DEFAULT_PAGE, MAX_PAGE, stored_report
+from ceasefire.api.visibility import Viewer, keyset, listed_page
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
 from ceasefire.query import parse_bbox, parse_time
 from ceasefire.store import BBox, StoredIncident, StoredReport, incidents_table, reports_table
@@ -71,7 +90,7 @@ COLLECTIONS: dict[str, tuple[str, str]] = {
 }
 
 _GEO_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Not a mission caller (forbidden).", "content": ERROR_JSON},
+    403: {"description": "The public asking for reports (forbidden).", "content": ERROR_JSON},
     404: {"description": "No such collection or feature (not_found).", "content": ERROR_JSON},
     422: {"description": "A bad bbox, datetime or limit; problems name it.", "content": ERROR_JSON},
     "default": {"description": "Any error: the one error shape.", "content": ERROR_JSON},
@@ -91,13 +110,29 @@ def _base(request: Request) -> str:
     return f"{str(request.base_url).rstrip('/')}{PREFIX}"
 
 
-def _mission(caller: Principal) -> None:
-    """Only a caller that reads everything: the features are not filtered per caller."""
-    if not caller.sees_all:
+def _reads_reports(caller: Principal) -> bool:
+    """Reports are read by the mission and by parties (their own), as ``GET /api/v1/reports``;
+    the public reads incidents."""
+    return caller.sees_all or caller.role == "party"
+
+
+def _readable(caller: Principal, collection_id: str) -> None:
+    """ForbiddenError (403, as ``GET /api/v1/reports`` answers it) for the public asking for
+    reports; every caller reads incidents (its view of them)."""
+    if collection_id == "reports" and not _reads_reports(caller):
         raise ForbiddenError(
-            f"a {caller.role} caller may not read the OGC collections (the mission's full "
-            f"view); read {API_PREFIX}/incidents"
+            f"a {caller.role} caller may not read reports; read the incidents collection"
         )
+
+
+def _listed(caller: Principal) -> list[str]:
+    """The collections ``/collections`` offers this caller.
+
+    The public is offered ``incidents`` only, rather than both with ``reports`` answering 403:
+    GDAL's OAPIF driver makes every listed collection a layer, and ``ogrinfo -al`` (or QGIS
+    adding all layers) then fails on the one whose items it may not read. Asked for by name,
+    ``reports`` still answers 403, as ``GET /api/v1/reports`` does for the public."""
+    return [cid for cid in COLLECTIONS if cid != "reports" or _reads_reports(caller)]
 
 
 def _collection_id(collection_id: str) -> str:
@@ -134,12 +169,9 @@ def _feature(fid: str, lon: float, lat: float, properties: dict[str, Any]) -> di
     }
 
 
-def _report_feature(r: StoredReport) -> dict[str, Any]:
-    return _feature(r.report.id, r.lon, r.lat, r.to_dict())
-
-
-def _incident_feature(s: StoredIncident) -> dict[str, Any]:
-    return _feature(s.incident_id, s.incident.lon, s.incident.lat, s.to_dict())
+def _view_feature(view: dict[str, Any]) -> dict[str, Any]:
+    """A report or incident as the caller sees it (a coarsened incident at its coarse place)."""
+    return _feature(view["id"], float(view["lon"]), float(view["lat"]), view)
 
 
 def parse_datetime(value: str | None) -> tuple[datetime | None, datetime | None]:
@@ -172,17 +204,47 @@ def _window(value: str | None) -> tuple[datetime | None, datetime | None]:
     return start, None if end is None else end + timedelta(microseconds=1)
 
 
-def _extent(service: Service, collection_id: str) -> dict[str, Any]:
-    table = reports_table if collection_id == "reports" else incidents_table
-    c = table.c
-    query = select(
-        func.min(c.lon), func.min(c.lat), func.max(c.lon), func.max(c.lat),
-        func.min(c.observed_from), func.max(c.observed_to),
-    )  # fmt: skip
-    if collection_id == "incidents":
-        query = query.where(c.merged_into.is_(None))
-    with service.store.read() as conn:
-        x0, y0, x1, y1, t0, t1 = conn.execute(query).one()
+def _extent(viewer: Viewer, collection_id: str) -> dict[str, Any]:
+    """The extent of what the caller may see of the collection (the extent of hidden rows
+    would tell where and when they are)."""
+    caller = viewer.caller
+    if caller.sees_all or collection_id == "reports":  # reports: the mission's or a party's
+        table = reports_table if collection_id == "reports" else incidents_table
+        c = table.c
+        query = select(
+            func.min(c.lon), func.min(c.lat), func.max(c.lon), func.max(c.lat),
+            func.min(c.observed_from), func.max(c.observed_to),
+        )  # fmt: skip
+        if collection_id == "incidents":
+            query = query.where(c.merged_into.is_(None))
+        if not caller.sees_all:
+            query = query.where(c.submitted_by == str(caller.party))
+        with viewer.store.read() as conn:
+            return _extent_of(*conn.execute(query).one())
+    if caller.role == "public":
+        # The public sees released incidents only: few, read by id and put through its view
+        # (coarsened places), so the extent is exact and cheap.
+        released = viewer.store.incidents_by_id(list(viewer.releases)) if viewer.releases else {}
+        rows = [s for s in released.values() if s.merged_into is None]
+        views = [v for v in viewer.incidents(rows) if v is not None]
+        if views:
+            return _extent_of(
+                min(float(v["lon"]) for v in views),
+                min(float(v["lat"]) for v in views),
+                max(float(v["lon"]) for v in views),
+                max(float(v["lat"]) for v in views),
+                min(v["observed_from"] for v in views),
+                max(v["observed_to"] for v in views),
+            )
+    # A party's incidents: only a scan of every incident through its view would bound them;
+    # the whole world and an open interval are true and tell nothing.
+    return _extent_of(None, None, None, None, None, None)
+
+
+def _extent_of(
+    x0: float | None, y0: float | None, x1: float | None, y1: float | None,
+    t0: Any, t1: Any,
+) -> dict[str, Any]:  # fmt: skip
     bbox = [-180.0, -90.0, 180.0, 90.0] if x0 is None else [x0, y0, x1, y1]
     times = [None if t is None else _iso(t) for t in (t0, t1)]
     return {
@@ -199,7 +261,7 @@ def _iso(value: Any) -> str:
     return str(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
 
 
-def _collection(request: Request, service: Service, collection_id: str) -> dict[str, Any]:
+def _collection(request: Request, viewer: Viewer, collection_id: str) -> dict[str, Any]:
     title, description = COLLECTIONS[collection_id]
     here = f"{_base(request)}/collections/{collection_id}"
     return {
@@ -208,7 +270,7 @@ def _collection(request: Request, service: Service, collection_id: str) -> dict[
         "description": description,
         "itemType": "feature",
         "crs": [CRS84],
-        "extent": _extent(service, collection_id),
+        "extent": _extent(viewer, collection_id),
         "links": [
             {"href": here, "rel": "self", "type": "application/json", "title": title},
             {"href": f"{here}/items", "rel": "items", "type": GEOJSON, "title": title},
@@ -219,24 +281,101 @@ def _collection(request: Request, service: Service, collection_id: str) -> dict[
 # -- the two collections' queries ------------------------------------------------------------
 
 
+#: What a collection query answers: the page's views, whether more follow, and numberMatched
+#: (None: not given, as it would not be exact and cheap).
+Found = tuple[list[dict[str, Any]], bool, int | None]
+
+
 def _reports(
-    service: Service, since: datetime | None, until: datetime | None, bbox: BBox | None,
-    limit: int, after: str | None,
-) -> tuple[list[dict[str, Any]], bool, int]:  # fmt: skip
+    service: Service, viewer: Viewer, since: datetime | None, until: datetime | None,
+    bbox: BBox | None, limit: int, after: str | None,
+) -> Found:  # fmt: skip
     store = service.store
-    rows = store.list_stored(since=since, until=until, bbox=bbox, limit=limit + 1, after=after)
-    matched = store.count_reports(since=since, until=until, bbox=bbox)
-    return [_report_feature(r) for r in rows[:limit]], len(rows) > limit, matched
+    caller = viewer.caller
+    # A party's reports are filtered in the query (its code as submitted_by), as in
+    # GET /api/v1/reports: every row read is one it may see, so one read of limit + 1 rows
+    # pages it exactly, and the count in the query is its count.
+    mine = None if caller.sees_all else [str(caller.party)]
+    if mine is not None and after is not None:
+        stored_report(service, after, caller)  # another's cursor: 404, as a missing one
+
+    def read(cursor: str | None, n: int) -> list[StoredReport]:
+        return store.list_stored(
+            since=since, until=until, bbox=bbox, submitted_by=mine, limit=n, after=cursor
+        )
+
+    fetch = keyset(read, lambda r: r.report.id, after)
+    page, more = listed_page(True, fetch, viewer.reports, 0, limit)
+    # The policy still has the last word on each row (none is dropped while the filter holds).
+    page = [r for r in page if report_view(caller, r) is not None]
+    matched = store.count_reports(since=since, until=until, bbox=bbox, submitted_by=mine)
+    return page, more, matched
 
 
 def _incidents(
-    service: Service, since: datetime | None, until: datetime | None, bbox: BBox | None,
-    limit: int, after: str | None,
-) -> tuple[list[dict[str, Any]], bool, int]:  # fmt: skip
-    rows, matched = service.store.page_incidents(
-        since=since, until=until, bbox=bbox, limit=limit + 1, after=after
-    )
-    return [_incident_feature(s) for s in rows[:limit]], len(rows) > limit, matched
+    service: Service, viewer: Viewer, since: datetime | None, until: datetime | None,
+    bbox: BBox | None, limit: int, after: str | None,
+) -> Found:  # fmt: skip
+    store = service.store
+    if viewer.sees_all:
+        counted: list[int | None] = []
+
+        def read_all(cursor: str | None, n: int) -> list[StoredIncident]:
+            rows, matched = store.page_incidents(
+                since=since, until=until, bbox=bbox, limit=n, after=cursor
+            )
+            counted.append(matched)
+            return rows
+
+        fetch = keyset(read_all, lambda s: s.incident_id, after)
+        page, more = listed_page(True, fetch, viewer.incidents, 0, limit)
+        return page, more, counted[0]
+    if after is not None:
+        _visible_cursor(viewer, after)
+    # The store's box is widened by how far a shown place may lie from the stored one, and
+    # the caller's box is tested against the shown places (a coarsened one for the public).
+    wide = None if bbox is None else _widen(bbox, place_slack(viewer.caller))
+
+    def read(cursor: str | None, n: int) -> list[StoredIncident]:
+        # No count: the store's would include what this caller may not see.
+        return store.page_incidents(
+            since=since, until=until, bbox=wide, limit=n, after=cursor, count=False
+        )[0]
+
+    def view(rows: Sequence[StoredIncident]) -> list[dict[str, Any] | None]:
+        return [
+            v if v is not None and (bbox is None or _inside(v, bbox)) else None
+            for v in viewer.incidents(rows)
+        ]
+
+    # A keyset scan starts where the page starts, so a chunk need not be the fixed scan step
+    # (an offset scan rereads from the start, and wants large steps): a few times the page
+    # keeps a small page from viewing hundreds of rows it will not show.
+    fetch = keyset(read, lambda s: s.incident_id, after)
+    page, more = listed_page(False, fetch, view, 0, limit, chunk=4 * (limit + 1))
+    return page, more, None
+
+
+def _visible_cursor(viewer: Viewer, after: str) -> None:
+    """NotFoundError for a cursor naming an incident the caller may not see, with the message
+    the store gives for one that does not exist (whether it exists must not show)."""
+    try:
+        row = viewer.store.get_incident(after)
+    except NotFoundError:
+        row = None
+    if row is None or viewer.incident(row) is None:
+        raise NotFoundError(f"no stored incident with id {after!r} to page after")
+
+
+def _widen(box: BBox, by: float) -> BBox:
+    x0, y0, x1, y1 = box
+    return max(x0 - by, -180.0), max(y0 - by, -90.0), min(x1 + by, 180.0), min(y1 + by, 90.0)
+
+
+def _inside(view: dict[str, Any], box: BBox) -> bool:
+    """Whether the place shown lies in the box (edges included, as the store's box)."""
+    lon, lat = float(view["lon"]), float(view["lat"])
+    return box[0] <= lon <= box[2] and box[1] <= lat <= box[3]
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -282,13 +421,14 @@ def conformance() -> dict[str, Any]:
 
 @router.get("/collections", summary="OGC API - Features: the collections")
 def collections(request: Request, service: ServiceDep, caller: Caller) -> dict[str, Any]:
-    """``incidents`` and ``reports``, each with its extent and items link."""
-    _mission(caller)
+    """``incidents`` and ``reports`` (for the public ``incidents`` only), each with its extent
+    and items link."""
+    viewer = Viewer(caller, service.store)
     return {
         "links": [
             {"href": f"{_base(request)}/collections", "rel": "self", "type": "application/json"}
         ],
-        "collections": [_collection(request, service, cid) for cid in COLLECTIONS],
+        "collections": [_collection(request, viewer, cid) for cid in _listed(caller)],
     }
 
 
@@ -298,8 +438,8 @@ def collection(
 ) -> dict[str, Any]:
     """One collection, with its extent (CRS84 bbox, observation interval)."""
     cid = _collection_id(collection_id)  # an unknown one is 404 for anyone
-    _mission(caller)
-    return _collection(request, service, cid)
+    _readable(caller, cid)
+    return _collection(request, Viewer(caller, service.store), cid)
 
 
 @router.get(
@@ -335,11 +475,14 @@ def items(
     """A GeoJSON FeatureCollection with ``numberMatched``, ``numberReturned``, ``timeStamp``
     and a ``next`` link while more follow."""
     cid = _collection_id(collection_id)
-    _mission(caller)
+    _readable(caller, cid)
     since, until = _window(datetime_)
     box = _bbox(bbox)
     query = _reports if cid == "reports" else _incidents
-    features, more, matched = query(service, since, until, box, limit, after)
+    views, more, matched = query(
+        service, Viewer(caller, service.store), since, until, box, limit, after
+    )
+    features = [_view_feature(v) for v in views]
     here = f"{_base(request)}/collections/{cid}"
     links = [
         {"href": str(request.url), "rel": "self", "type": GEOJSON},
@@ -348,16 +491,11 @@ def items(
     if more:
         nxt = str(request.url.include_query_params(after=features[-1]["id"], limit=limit))
         links.append({"href": nxt, "rel": "next", "type": GEOJSON, "title": "Next page"})
-    return GeoJSON(
-        {
-            "type": "FeatureCollection",
-            "features": features,
-            "numberMatched": matched,
-            "numberReturned": len(features),
-            "timeStamp": _iso(datetime.now(UTC)),
-            "links": links,
-        }
-    )
+    body: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if matched is not None:
+        body["numberMatched"] = matched
+    body |= {"numberReturned": len(features), "timeStamp": _iso(datetime.now(UTC)), "links": links}
+    return GeoJSON(body)
 
 
 def _bbox(value: str | None) -> BBox | None:
@@ -374,9 +512,13 @@ def _bbox(value: str | None) -> BBox | None:
     responses=_GEO_ERRORS,
 )
 def item(service: ServiceDep, caller: Caller, collection_id: str, feature_id: str) -> GeoJSON:
-    """One incident or report as a GeoJSON Feature."""
+    """One incident or report as a GeoJSON Feature, as the caller may see it (one it may not
+    see is 404, as a missing one)."""
     cid = _collection_id(collection_id)
-    _mission(caller)
+    _readable(caller, cid)
     if cid == "reports":
-        return GeoJSON(_report_feature(stored_report(service, feature_id)))
-    return GeoJSON(_incident_feature(service.store.get_incident(feature_id)))
+        return GeoJSON(_view_feature(stored_report(service, feature_id, caller).to_dict()))
+    view = Viewer(caller, service.store).incident(service.store.get_incident(feature_id))
+    if view is None:
+        raise NotFoundError(f"no incident with id {feature_id!r}")  # the store's words
+    return GeoJSON(_view_feature(view))

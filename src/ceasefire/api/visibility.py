@@ -11,12 +11,13 @@ claim against a party concerns it too, and released incidents are visible to eve
 Reports are the exception: a party's reports are filtered in SQL (``submitted_by``), so their
 key paging stays exact.
 
-Beyond the views of :mod:`ceasefire.access`, the service cuts what the views keep but would
-name another submitter: an incident's ``key`` (its anchor report's id) is shown only to the
-party that submitted that report; a party's incident view lists only its own ``sources``; the basis of
-an automatic status change (fusion names every source in it) is left out for a party and the
-public; a violation's ``evidence`` (report ids) is cut to the party's own reports, and dropped
-for the public.
+Keyset pages (the OGC collections: ``after`` = the last id shown) scan the same way: a keyset
+read stands in for the positional one (:func:`keyset`), starting after a row the caller saw.
+
+What a view keeps and cuts (an incident's ``key``, a party's ``sources``, the basis of
+fusion's status changes, a violation's ``evidence``) is decided in :mod:`ceasefire.access`
+only; this module reads what those decisions need from the store (releases, the parties a
+violation holds against, which ids are the caller's own reports) and applies them.
 """
 
 from __future__ import annotations
@@ -26,8 +27,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from ceasefire.access import Principal, Release, incident_view, report_view
-from ceasefire.store import Store, StoredIncident, StoredViolation
+from ceasefire.access import (
+    Principal,
+    Release,
+    incident_view,
+    report_view,
+    status_change_view,
+    violation_view,
+)
+from ceasefire.store import Store, StoredIncident, StoredReport, StoredViolation
 
 T = TypeVar("T")
 
@@ -54,6 +62,13 @@ class Viewer:
             self._releases = self.store.releases()
         return self._releases
 
+    # -- reports -----------------------------------------------------------------------------
+
+    def reports(self, rows: Sequence[StoredReport]) -> list[dict[str, Any] | None]:
+        """Each stored report (with its point and placement) as this caller may see it, or
+        None."""
+        return [report_view(self.caller, r.to_dict()) for r in rows]
+
     # -- incidents ---------------------------------------------------------------------------
 
     def incidents(self, rows: Sequence[StoredIncident]) -> list[dict[str, Any] | None]:
@@ -68,9 +83,8 @@ class Viewer:
         if party is not None:
             members = {m for d in dicts for m in d.get("report_ids") or ()}
             own = self.store.reports_of(party, members)
-        out: list[dict[str, Any] | None] = []
-        for d in dicts:
-            view = incident_view(
+        return [
+            incident_view(
                 self.caller,
                 d,
                 now=self.now,
@@ -78,16 +92,8 @@ class Viewer:
                 release=self.releases.get(d["id"]),
                 own_reports=own,
             )
-            if view is not None:
-                # ``key`` is the incident's anchor report id: shown only if it is the caller's.
-                if view.get("key") not in own:
-                    view.pop("key", None)
-                if party is not None:
-                    view["sources"] = [
-                        s for s in view.get("sources") or () if s.split("/", 1)[0] == party
-                    ]
-            out.append(view)
-        return out
+            for d in dicts
+        ]
 
     def incident(self, row: StoredIncident) -> dict[str, Any] | None:
         return self.incidents([row])[0]
@@ -107,28 +113,10 @@ class Viewer:
         if self.caller.party is not None:
             evidence = {e for d in dicts for e in d.get("evidence") or ()}
             own = self.store.reports_of(self.caller.party, evidence)
-        return [self._violation(d, views.get(d["incident_id"]), own) for d in dicts]
-
-    def _violation(
-        self, v: dict[str, Any], incident: Mapping[str, Any] | None, own: set[str]
-    ) -> dict[str, Any] | None:
-        if incident is None:
-            return None
-        view = dict(v)
-        evidence = list(v.get("evidence") or ())
-        if self.caller.party is not None:
-            view["evidence"] = [e for e in evidence if e in own]
-            view["other_evidence"] = len(evidence) - len(view["evidence"])
-            return view
-        view.pop("evidence", None)
-        view["n_evidence"] = len(evidence)
-        if incident.get("place_precision") == "coarsened":
-            facts = dict(view.get("facts") or {})
-            for derived in ("distance_m", "line_distance_m"):
-                if facts.get(derived) is not None:
-                    facts[derived] = round(float(facts[derived]) / 5000.0) * 5000.0
-            view["facts"] = facts
-        return view
+        return [
+            violation_view(self.caller, d, views.get(d["incident_id"]), own_reports=own)
+            for d in dicts
+        ]
 
     # -- an incident's record ----------------------------------------------------------------
 
@@ -144,7 +132,9 @@ class Viewer:
         if self.caller.party is not None:
             evidence = {e for v in record["violations"] for e in v.get("evidence") or ()}
             own = self.store.reports_of(self.caller.party, evidence)
-        violations = [self._violation(v, incident, own) for v in record["violations"]]
+        violations = [
+            violation_view(self.caller, v, incident, own_reports=own) for v in record["violations"]
+        ]
         return {
             "incident": dict(incident),
             "reports": reports,
@@ -153,10 +143,7 @@ class Viewer:
         }
 
     def status_change(self, change: Mapping[str, Any]) -> dict[str, Any]:
-        view = dict(change)
-        if not self.sees_all and view.get("automatic"):
-            view["basis"] = None  # fusion's basis names every source of the incident
-        return view
+        return status_change_view(self.caller, change)
 
     # -- ledger leaves -----------------------------------------------------------------------
 
@@ -190,21 +177,24 @@ def visible_page(
     view: Callable[[Sequence[T]], Iterable[dict[str, Any] | None]],
     offset: int,
     limit: int,
+    chunk: int | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     """``limit`` visible rows after skipping ``offset`` visible ones, and whether more follow.
 
     ``fetch(offset, limit)`` reads the store's rows in their order; ``view`` maps them to what
-    the caller may see (None: hidden). The scan stops at ``offset + limit + 1`` visible rows.
+    the caller may see (None: hidden). The scan reads ``chunk`` rows at a time (at most
+    :data:`SCAN_CHUNK`) and stops at ``offset + limit + 1`` visible rows.
     """
+    step = SCAN_CHUNK if chunk is None else max(1, min(chunk, SCAN_CHUNK))
     wanted = offset + limit + 1
     kept: list[dict[str, Any]] = []
     at = 0
     while len(kept) < wanted:
-        rows = fetch(at, SCAN_CHUNK)
+        rows = fetch(at, step)
         kept.extend(v for v in view(rows) if v is not None)
-        if len(rows) < SCAN_CHUNK:
+        if len(rows) < step:
             break
-        at += SCAN_CHUNK
+        at += step
     page = kept[offset : offset + limit]
     return page, len(kept) > offset + limit
 
@@ -215,10 +205,35 @@ def listed_page(
     view: Callable[[Sequence[Any]], Iterable[dict[str, Any] | None]],
     offset: int,
     limit: int,
+    chunk: int | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     """A page of a listing: straight from the store for a caller who sees everything (one
-    read of ``limit + 1`` rows), else through the caller's view (:func:`visible_page`)."""
+    read of ``limit + 1`` rows), else through the caller's view (:func:`visible_page`, reading
+    ``chunk`` rows at a time)."""
     if sees_all:
         rows = fetch(offset, limit + 1)
         return [r.to_dict() for r in rows[:limit]], len(rows) > limit
-    return visible_page(fetch, view, offset, limit)
+    return visible_page(fetch, view, offset, limit, chunk)
+
+
+def keyset(
+    read: Callable[[str | None, int], Sequence[T]], key: Callable[[T], str], after: str | None
+) -> Callable[[int, int], Sequence[T]]:
+    """A ``fetch(offset, limit)`` for :func:`visible_page` and :func:`listed_page` over a
+    keyset read: ``read(after, limit)`` answers ``limit`` rows after the row whose key is
+    ``after`` (None: from the start), and ``key`` names a row.
+
+    The scans read chunk after chunk, each starting where the one before ended, so each
+    position asked for is the end of a chunk already read; the next read starts after that
+    chunk's last row (a keyset walk, stable while rows are added, unlike an offset)."""
+    cursors: dict[int, str | None] = {0: after}
+
+    def fetch(at: int, limit: int) -> Sequence[T]:
+        if at not in cursors:  # a scan that skips ahead: not what the pagers do
+            raise ValueError(f"keyset fetch at {at} before the rows up to it were read")
+        rows = read(cursors[at], limit)
+        if rows:
+            cursors[at + len(rows)] = key(rows[-1])
+        return rows
+
+    return fetch
