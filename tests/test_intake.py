@@ -170,3 +170,85 @@ def test_geojson_text_sequence_with_record_separators(tmp_path: Path) -> None:
     result = parse_file(path)
     assert [r.id for r in result.reports] == ["seq-1"]
     assert (result.reports[0].lon, result.reports[0].lat) == (37.55, 48.62)
+
+
+def _jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_a_jsonl_row_with_a_number_as_text_is_named_by_row_and_field(tmp_path: Path) -> None:
+    good = json.loads((DATA / "good_reports.jsonl").read_text().splitlines()[0])
+    bad = {**good, "id": "typed-as-text", "count": "3"}
+    target = _jsonl(tmp_path / "night.jsonl", [good, bad])
+    with pytest.raises(InputError) as caught:
+        parse_file(target, now=NOW)
+    assert [(p.where, p.field, p.reason) for p in caught.value.problems] == [
+        ("night.jsonl:row 2", "count", 'must be a JSON integer, got the string "3"')
+    ]
+    kept = parse_file(target, now=NOW, skip_invalid=True)
+    assert [r.id for r in kept.reports] == [good["id"]] and kept.bad_rows == 1
+    stream = read_reports(target, now=NOW)
+    assert next(stream).id == good["id"]
+    with pytest.raises(InputError, match=r"night.jsonl:row 2: count: must be a JSON integer"):
+        next(stream)
+
+
+def test_geojson_properties_and_coordinates_are_json_typed(tmp_path: Path) -> None:
+    properties = {
+        "id": "g-1",
+        "submitted_by": "mission",
+        "source_kind": "camera",
+        "observed_from": "2026-03-01T10:15:00+00:00",
+        "event_type": "explosion",
+    }
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [37.5, 48.6]},
+         "properties": {**properties, "count": True}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": ["37.5", 48.6]},
+         "properties": {**properties, "id": "g-2"}},
+    ]  # fmt: skip
+    target = tmp_path / "night.geojson"
+    target.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    with pytest.raises(InputError) as caught:
+        parse_file(target, now=NOW)
+    assert [(p.where, p.field, p.reason) for p in caught.value.problems] == [
+        ("night.geojson:feature 1", "count", "must be a JSON integer, got the boolean true"),
+        ("night.geojson:feature 2", "lon", 'must be a JSON number, got the string "37.5"'),
+    ]
+
+
+def test_csv_cells_are_converted_to_the_report_typed_json_gives(tmp_path: Path) -> None:
+    row = {
+        "id": "same-1",
+        "submitted_by": "smm",
+        "source_kind": "patrol",
+        "observed_from": "2026-03-01T08:10:00+02:00",
+        "lon": 37.8,
+        "lat": 48.5,
+        "event_type": "shelling",
+        "count": 3,
+        "calibre_mm": 122,
+        "notes": "5",
+        "team": 4,
+    }
+    (from_json,) = parse_file(_jsonl(tmp_path / "r.jsonl", [row]), now=NOW).reports
+    header, cells = ",".join(row), ",".join(str(v) for v in row.values())
+    target = tmp_path / "r.csv"
+    target.write_text(f"{header}\n{cells}\n")
+    (from_csv,) = parse_file(target, now=NOW).reports
+    assert (from_csv.count, from_csv.lat, from_csv.calibre_mm) == (3, 48.5, 122.0)
+    assert from_csv.notes == "5" and from_csv.extra == {"team": "4"}  # unknown: text stays text
+    assert from_csv.content_hash() == from_json.content_hash()
+    # A cell that does not convert gets today's CSV problem, naming row and field.
+    wrong = cells.replace("same-1", "other").replace(",3,", ",three,")
+    target.write_text(f"{header}\n{cells}\n{wrong}\n")
+    with pytest.raises(InputError) as caught:
+        parse_file(target, now=NOW)
+    assert [(p.where, p.field, p.reason) for p in caught.value.problems] == [
+        (
+            "r.csv:row 3",
+            "count",
+            "must be a valid integer, unable to parse string as an integer, got 'three'",
+        )
+    ]

@@ -32,18 +32,23 @@ BASE: dict[str, Any] = {
 }
 
 
-def problem_of(**changes: Any) -> tuple[str, str, str]:
-    """Validate BASE with ``changes`` and return the one problem as (where, field, reason)."""
+def problem_of(text_values: bool = False, **changes: Any) -> tuple[str, str, str]:
+    """Validate BASE with ``changes`` and return the one problem as (where, field, reason).
+
+    ``text_values``: as a CSV row, every value text (BASE's numbers too).
+    """
     data = {k: v for k, v in {**BASE, **changes}.items() if v is not None}
+    if text_values:
+        data = {k: str(v) for k, v in data.items()}
     with pytest.raises(InputError) as caught:
-        validate_report(data, where="f.csv:row 7", now=NOW)
+        validate_report(data, where="f.csv:row 7", now=NOW, text_values=text_values)
     assert len(caught.value.problems) == 1, caught.value.problems
     found = caught.value.problems[0]
     return found.where, found.field, found.reason
 
 
 def test_a_good_report_validates_and_exports_what_was_given() -> None:
-    report = validate_report({**BASE, "count": "3", "calibre_mm": "122"}, now=NOW)
+    report = validate_report({**BASE, "count": 3, "calibre_mm": 122}, now=NOW)
     assert report.count == 3 and report.calibre_mm == 122.0
     assert report.to_dict() == {**BASE, "count": 3, "calibre_mm": 122.0}
 
@@ -55,7 +60,6 @@ def test_the_spec_example_message() -> None:
 @pytest.mark.parametrize(
     ("changes", "field", "reason"),
     [
-        ({"lat": "nan"}, "lat", "must be a finite number"),
         ({"lat": float("nan")}, "lat", "must be a finite number"),
         ({"lon": float("inf")}, "lon", "must be a finite number"),
         ({"calibre_mm": float("-inf")}, "calibre_mm", "must be a finite number"),
@@ -67,7 +71,6 @@ def test_the_spec_example_message() -> None:
         ({"civilians_injured": -1}, "civilians_injured", "must not be negative"),
         ({"uncertainty_m": -5}, "uncertainty_m", "must not be negative"),
         ({"calibre_mm": 0}, "calibre_mm", "must be positive"),
-        ({"count": "many"}, "count", "must be a valid integer"),
         ({"event_type": "boom"}, "event_type", "unknown value 'boom'; expected one of: shelling"),
         ({"source_kind": "rumour"}, "source_kind", "unknown value 'rumour'"),
         ({"weapon_class": "railgun"}, "weapon_class", "unknown value 'railgun'"),
@@ -90,6 +93,80 @@ def test_each_bad_value_is_named(changes: dict[str, Any], field: str, reason: st
     assert where == "f.csv:row 7"
     assert got_field == field
     assert reason in got_reason
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"count": "3"}, "count", 'must be a JSON integer, got the string "3"'),
+        ({"killed": "0"}, "killed", 'must be a JSON integer, got the string "0"'),
+        ({"lat": "48.5"}, "lat", 'must be a JSON number, got the string "48.5"'),
+        ({"lat": "nan"}, "lat", 'must be a JSON number, got the string "nan"'),
+        ({"calibre_mm": "122"}, "calibre_mm", 'must be a JSON number, got the string "122"'),
+        ({"count": True}, "count", "must be a JSON integer, got the boolean true"),
+        ({"people_affected": False}, "people_affected", "must be a JSON integer, got the boolean false"),
+        ({"lon": True}, "lon", "must be a JSON number, got the boolean true"),
+        ({"bearing_deg": False}, "bearing_deg", "must be a JSON number, got the boolean false"),
+        ({"count": 3.0}, "count", "must be a JSON integer, got the number 3.0 (write 3)"),
+        ({"civilians_killed": 2.5}, "civilians_killed", "must be a JSON integer, got the number 2.5"),
+        ({"count": [3]}, "count", "must be a JSON integer, got an array"),
+        ({"notes": 5}, "notes", "must be a JSON string, got the number 5"),
+        ({"source_name": 12}, "source_name", "must be a JSON string, got the number 12"),
+        ({"id": 17}, "id", "must be a JSON string, got the number 17"),
+        ({"weapon_model": True}, "weapon_model", "must be a JSON string, got the boolean true"),
+        ({"event_type": {"a": 1}}, "event_type", "must be a JSON string, got an object"),
+    ],
+)  # fmt: skip
+def test_json_values_must_have_the_field_type(
+    changes: dict[str, Any], field: str, reason: str
+) -> None:
+    """JSON has its own types, so a value of another type is refused, not converted."""
+    assert problem_of(**changes) == ("f.csv:row 7", field, reason)
+
+
+def test_json_numbers_of_the_right_type_are_accepted() -> None:
+    given = {"count": 3, "lat": 48, "calibre_mm": 122, "killed": 0, "notes": "5"}
+    report = validate_report({**BASE, **given}, now=NOW)
+    assert report.count == 3 and isinstance(report.count, int)
+    assert report.lat == 48.0 and isinstance(report.lat, float)  # an integer is a JSON number
+    assert report.notes == "5"
+    as_floats = validate_report({**BASE, **given, "lat": 48.0, "calibre_mm": 122.0}, now=NOW)
+    assert as_floats.content_hash() == report.content_hash()
+
+
+def test_unknown_fields_keep_any_json_type_in_strict_json() -> None:
+    odd = {"team": 4, "armed": True, "ratio": 0.5, "code": "7", "tags": [1, "a", None]}
+    report = validate_report({**BASE, **odd}, now=NOW)
+    assert report.extra == odd
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"lat": "nan"}, "lat", "must be a finite number, got 'nan'"),
+        ({"count": "many"}, "count", "must be a valid integer, unable to parse string as an integer, got 'many'"),
+        ({"count": "-1"}, "count", "must not be negative, got -1"),
+        ({"lat": "91.5"}, "lat", "must be between -90 and 90, got 91.5"),
+        ({"count": "true"}, "count", "must be a valid integer, unable to parse string as an integer, got 'true'"),
+    ],
+)  # fmt: skip
+def test_csv_text_that_does_not_convert_is_named(
+    changes: dict[str, Any], field: str, reason: str
+) -> None:
+    assert problem_of(text_values=True, **changes) == ("f.csv:row 7", field, reason)
+
+
+def test_csv_text_is_converted_to_the_same_report_as_typed_json() -> None:
+    typed = {"count": 3, "lat": 48.5, "calibre_mm": 122, "notes": "5", "source_name": "12"}
+    text = {k: str(v) for k, v in {**BASE, **typed}.items()}
+    from_csv = validate_report(text, now=NOW, text_values=True)
+    assert from_csv.count == 3 and from_csv.lat == 48.5 and from_csv.calibre_mm == 122.0
+    assert from_csv.notes == "5" and from_csv.source_name == "12"
+    from_json = validate_report({**BASE, **typed}, now=NOW)
+    assert from_csv == from_json and from_csv.content_hash() == from_json.content_hash()
+    with pytest.raises(InputError) as caught:
+        validate_report(text, now=NOW)  # the same row as JSON is refused, field by field
+    assert {p.field for p in caught.value.problems} == {"lon", "lat", "calibre_mm", "count"}
 
 
 def test_all_bad_fields_are_reported_at_once() -> None:
@@ -121,8 +198,10 @@ def test_content_hash_is_canonical() -> None:
     report = validate_report(BASE, now=NOW)
     same_instant = {**BASE, "observed_from": "2026-03-01T08:00:00Z"}
     from_csv = {k: str(v) for k, v in BASE.items()}  # CSV gives every value as text
+    as_csv = validate_report(from_csv, now=NOW, text_values=True)
+    assert as_csv == report and as_csv.content_hash() == report.content_hash()
     reordered = dict(reversed(list(BASE.items())))
-    for other in (same_instant, from_csv, reordered, {**BASE, "notes": None}):
+    for other in (same_instant, reordered, {**BASE, "notes": None}):
         assert validate_report(other, now=NOW).content_hash() == report.content_hash()
     for changed in ({"count": 1}, {"lat": 48.0001}, {"unknown_field": "x"}):
         assert validate_report({**BASE, **changed}, now=NOW).content_hash() != report.content_hash()

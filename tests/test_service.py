@@ -742,3 +742,22 @@ def test_serve_runs_the_api_and_prints_its_address(tmp_path: Path) -> None:
         get = urllib.request.Request(f"{base}{V1}/reports/api-1", headers=admin)
         with urllib.request.urlopen(get, timeout=30) as r:
             assert json.load(r)["id"] == "api-1"
+
+
+def test_a_json_report_with_a_number_as_text_is_422_and_stores_nothing(
+    client: TestClient, store: Store
+) -> None:
+    # JSON has its own types, so "3" for count is refused, not converted as a CSV cell would be.
+    error = assert_error(client.post(f"{V1}/reports", json=report(1, count="3")), 422)
+    assert [(p["where"], p["field"], p["reason"]) for p in error["problems"]] == [
+        ("body", "count", 'must be a JSON integer, got the string "3"')
+    ]
+    error = assert_error(client.post(f"{V1}/reports", json=report(1, lat=True)), 422)
+    assert [p["field"] for p in error["problems"]] == ["lat"]
+    batch = [report(2), report(3, notes=5)]
+    error = assert_error(client.post(f"{V1}/reports/batch", json=batch), 422, "invalid_input")
+    assert [(p["where"], p["field"], p["reason"]) for p in error["problems"]] == [
+        ("item 2", "notes", "must be a JSON string, got the number 5")
+    ]
+    assert store.count_reports() == 0
+    assert client.post(f"{V1}/reports", json=report(1)).status_code == 201

@@ -14,6 +14,11 @@ JSON Lines and CSV are read line by line from a binary file (memory stays flat f
 files); each line is decoded on its own so a stray Windows-1251 byte is reported on its row.
 A GeoJSON FeatureCollection is one JSON document and is loaded whole; for very large point sets
 use GeoJSON Text Sequences (RFC 8142; one Feature per line), which the JSON Lines reader accepts.
+
+JSON rows must give each field its JSON type (``"count": 3``, not ``"3"``); CSV cells are text
+and are converted. The CSV reader marks its rows (:attr:`RawRow.text`) so that the one validation
+path, :func:`check_rows` and :func:`read_reports` through
+:func:`~ceasefire.reports.validate_report`, knows which rule applies.
 """
 
 from __future__ import annotations
@@ -55,11 +60,17 @@ _BOMS = {
 
 @dataclass(frozen=True)
 class RawRow:
-    """One row as read: where it came from, and its fields or why they could not be read."""
+    """One row as read: where it came from, and its fields or why they could not be read.
+
+    ``text`` is set by the CSV reader: its values are text cells, to be converted to each
+    field's type. JSON rows (JSON Lines, GeoJSON) keep their JSON types and are checked strictly
+    (:func:`ceasefire.reports.validate_report`).
+    """
 
     where: str
     fields: dict[str, Any] | None
     problems: tuple[Problem, ...] = ()
+    text: bool = False
 
 
 @dataclass
@@ -134,7 +145,7 @@ def read_reports(
     for row in iter_rows(path, format=format):
         if row.problems:
             raise InputError(row.problems)
-        yield validate_report(row.fields or {}, where=row.where, now=now)
+        yield validate_report(row.fields or {}, where=row.where, now=now, text_values=row.text)
 
 
 @dataclass(frozen=True)
@@ -171,7 +182,9 @@ def check_rows(
         report: Report | None = None
         if not problems:
             try:
-                report = validate_report(row.fields or {}, where=row.where, now=now)
+                report = validate_report(
+                    row.fields or {}, where=row.where, now=now, text_values=row.text
+                )
             except InputError as exc:
                 problems = list(exc.problems)
             else:
@@ -320,7 +333,9 @@ def _csv_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator
             continue
         # Empty cells mean "not given", as in ACLED exports and spreadsheets.
         yield RawRow(
-            where, {key: cell for key, cell in zip(header, cells, strict=True) if cell.strip()}
+            where,
+            {key: cell for key, cell in zip(header, cells, strict=True) if cell.strip()},
+            text=True,
         )
 
 

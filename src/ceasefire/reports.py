@@ -10,6 +10,14 @@ was wrong with the value (:func:`validate_report`). Times must carry a UTC offse
 more than :data:`FUTURE_SLACK` past *now*; *now* is injectable through the validation context
 (``{"now": datetime}``) so tests do not depend on the clock.
 
+Value types depend on where a report comes from. JSON (JSON Lines, GeoJSON properties, API bodies)
+has types of its own, so a value must already have its field's JSON type: ``"count": "3"``,
+``"count": 3.0``, ``"count": true`` and ``"notes": 5`` are refused, not converted: in JSON they
+mean a mis-mapped column or a serialiser bug on the sender's side, which converting would hide
+and which the sender can fix. A CSV cell is always
+text, so CSV rows (``text_values=True``) are converted to each field's type instead. Both give
+the same :class:`Report`, and so the same content hash, for the same values.
+
 Content identity (:meth:`Report.content_hash`) is the SHA-256 of a canonical JSON form of the
 validated report: sorted keys, no whitespace, every submitter-provided field including the unknown
 ones, absent and ``null`` treated alike, times normalised to UTC (``+02:00`` and ``Z`` spellings of
@@ -86,9 +94,10 @@ class Location(NamedTuple):
 class Report(BaseModel):
     """One observation by one source (DESIGN sections 2 and 5).
 
-    Build it with :func:`validate_report` (which turns failures into :class:`InputError`) or
-    ``Report.model_validate(mapping, context={"now": now})``. Unknown keys of the mapping land in
-    :attr:`extra`.
+    Build it with :func:`validate_report` (which turns failures into :class:`InputError` and
+    checks JSON types strictly unless told the values are text) or
+    ``Report.model_validate(mapping, context={"now": now})``, which converts text as for CSV
+    (pass ``strict=True`` for JSON input). Unknown keys of the mapping land in :attr:`extra`.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -399,18 +408,28 @@ def resolve_observer(
 
 
 def validate_report(
-    data: Mapping[str, Any], *, where: str = "", now: datetime | None = None
+    data: Mapping[str, Any],
+    *,
+    where: str = "",
+    now: datetime | None = None,
+    text_values: bool = False,
 ) -> Report:
     """Validate one interchange mapping into a :class:`Report`.
 
     Parameters
     ----------
     data
-        Field name to value; strings are converted (CSV), unknown keys are kept.
+        Field name to value; unknown keys are kept as they are, of any JSON type.
     where
         Names the source in problems, e.g. ``"reports.csv:row 7"``.
     now
         The present, for the "not in the future" check; defaults to the clock.
+    text_values
+        The values are text to convert to each field's type (a CSV row: ``"3"`` becomes the
+        integer 3). Off, for JSON, each value must already have its field's JSON type: an
+        integer field takes an integer only (not ``"3"``, ``3.0`` or ``true``), a number field
+        an integer or a float (not a string or a boolean), a text field a string. Times are ISO
+        8601 strings either way.
 
     Raises
     ------
@@ -418,7 +437,11 @@ def validate_report(
         One :class:`Problem` per bad field.
     """
     try:
-        return Report.model_validate(data, context={"now": now or datetime.now(UTC)})
+        # Pydantic's strict mode is exactly the JSON rule (no str->number, no bool->number, no
+        # float->int, int->float allowed); its lax mode is the CSV conversion we had all along.
+        return Report.model_validate(
+            data, strict=not text_values, context={"now": now or datetime.now(UTC)}
+        )
     except ValidationError as exc:
         raise InputError(problems_from(exc, where)) from None
 
@@ -444,8 +467,42 @@ def _reason(err: Any) -> str:
         return "is required"
     if kind == "finite_number":
         return f"must be a finite number, got {err['input']!r}"
+    if kind in _JSON_TYPES:
+        # Only raised when the value has the wrong JSON type (text that fails to parse as a
+        # number is *_parsing), so the reason names both types, as the submitter wrote them.
+        value = err["input"]
+        reason = f"must be {_JSON_TYPES[kind]}, got {_json_kind(value)}"
+        if kind == "int_type" and isinstance(value, float) and value.is_integer():
+            reason += f" (write {int(value)})"
+        return reason
     msg = msg.removeprefix("Value error, ").replace("Input should be", "must be")
     return f"{msg}, got {err['input']!r}"
+
+
+#: Pydantic's wrong-type errors and the JSON type each field wants.
+_JSON_TYPES = {
+    "int_type": "a JSON integer",
+    "float_type": "a JSON number",
+    "string_type": "a JSON string",
+    "bool_type": "a JSON boolean",
+}
+
+
+def _json_kind(value: Any) -> str:
+    """A value as JSON names it, for problems: ``the string "3"``, ``the boolean true``."""
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    if isinstance(value, str):
+        return f"the string {json.dumps(value, ensure_ascii=False)}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
 
 
 def _within(value: float | None, low: float, high: float) -> float | None:
