@@ -34,6 +34,8 @@ from ceasefire.reports import Report
 from ceasefire.store import Store
 
 V1 = "/api/v1"
+#: Single reports sent before the measured ones (ids ``warm-N``, not compared).
+WARM_UP = 1_000
 
 
 def emit(**fields: Any) -> None:
@@ -94,7 +96,9 @@ class Served:
         self.proc.wait(timeout=30)
 
 
-def _post_singles(port: int, auth: dict[str, str], ids: range, clients: int) -> list[Any]:
+def _post_singles(
+    port: int, auth: dict[str, str], ids: range, clients: int, prefix: str = "single"
+) -> list[Any]:
     """One client process: ``clients`` threads on keep-alive connections POST the reports
     ``ids`` (round robin); returns the latencies in seconds and the error statuses."""
     latencies: list[float] = []
@@ -105,7 +109,7 @@ def _post_singles(port: int, auth: dict[str, str], ids: range, clients: int) -> 
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         mine: list[float] = []
         for i in ids[k::clients]:
-            body = json.dumps(report("single", i)).encode()
+            body = json.dumps(report(prefix, i)).encode()
             t = time.perf_counter()
             conn.request(
                 "POST", f"{V1}/reports", body, {"Content-Type": "application/json", **auth}
@@ -135,6 +139,9 @@ def singles(server: Served, n: int, clients: int, processes: int) -> dict[str, A
     per = clients // processes
     shares = [range(p, n, processes) for p in range(processes)]
     with multiprocessing.get_context("fork").Pool(processes) as pool:
+        # Warm up first (connections, pools, caches), not counted: the steady state is measured.
+        warm = [range(p, WARM_UP, processes) for p in range(processes)]
+        pool.starmap(_post_singles, [(server.port, server.auth, w, per, "warm") for w in warm])
         t0 = time.perf_counter()
         parts = pool.starmap(
             _post_singles, [(server.port, server.auth, share, per) for share in shares]
@@ -201,7 +208,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smaller run (about a minute)")
     args = parser.parse_args()
-    n_single = 2_000 if args.quick else 10_000
+    n_single = 5_000 if args.quick else 20_000
     n_batch = 50_000 if args.quick else 200_000
     size = 10_000
     with tempfile.TemporaryDirectory() as tmp:
