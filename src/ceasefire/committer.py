@@ -92,7 +92,7 @@ class GroupCommitter:
             if self._closed:
                 raise RuntimeError("the group committer is closed")
             self._waiting.append(waiting)
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():  # first, or it died
                 self._thread = threading.Thread(
                     target=self._run, name="ceasefire-group-commit", daemon=True
                 )
