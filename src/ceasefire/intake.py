@@ -266,7 +266,7 @@ def _jsonl_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterat
         if not line.strip():
             continue  # blank lines (a trailing newline, hand-edited files) carry nothing
         try:
-            value = _loads(line)
+            value = loads_json(line)
         except ValueError as exc:
             yield RawRow(where, None, (Problem(where, "", f"not valid JSON: {exc}"),))
             continue
@@ -346,7 +346,7 @@ def _geojson_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iter
             raise InputError(Problem(name, "", f"{line.reason} ({line.where.rsplit(':', 1)[1]})"))
         parts.append(line)
     try:
-        document = _loads("".join(parts))
+        document = loads_json("".join(parts))
     except ValueError as exc:
         raise InputError(Problem(name, "", f"not valid JSON: {exc}")) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
@@ -386,7 +386,9 @@ def _feature_row(feature: Any, where: str) -> RawRow:
     return RawRow(where, fields)
 
 
-def _loads(text: str) -> Any:
+def loads_json(text: str) -> Any:
+    """One JSON text as the intake reads it (files and API bodies alike): an object with a
+    key twice, or a string holding a lone surrogate, is a ``ValueError``."""
     # NaN/Infinity tokens are not JSON (RFC 8259 section 6) but Python reads them; they are let
     # through as floats so validation can name the field that holds one.
     value = json.loads(text, object_pairs_hook=_no_duplicate_keys)

@@ -22,7 +22,7 @@ from fastapi import Request
 
 from ceasefire.api.errors import BodyTooLarge, MalformedBody, UnsupportedMediaType
 from ceasefire.errors import Problem
-from ceasefire.intake import check_unicode
+from ceasefire.intake import loads_json
 
 #: Media types of one JSON document.
 JSON_TYPES = ("application/json",)
@@ -163,8 +163,7 @@ def parse_json(data: bytes, where: str = "body") -> Any:
         reason = "is empty; send a JSON document"
         raise MalformedBody(f"{where} {reason}", [Problem(where, "", reason)])
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicate_keys)
-        check_unicode(text, value)
+        value = loads_json(text)
     except RecursionError:
         raise _too_deep(where) from None
     except ValueError as exc:
@@ -192,15 +191,6 @@ def _depth(value: Any) -> int:
             break
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"field {key!r} appears twice")
-        result[key] = value
-    return result
 
 
 def write_lines(items: list[Any], path: Path) -> None:
