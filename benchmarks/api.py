@@ -8,16 +8,23 @@ JSON parsing and the service layer cost on top. Both must store the same reports
 (``same_answer``). Targets on the 2-core machine: >= 1,000 single reports/s with p99 <= 50 ms,
 >= 50,000 reports/s in batches, zero errors.
 
+A last line gives the storage floor of a batch: the SQL statements the peer's batches sent to
+SQLite, replayed through the bare ``sqlite3`` driver on a fresh store of the same schema, with
+no Python work around them (no parsing, validation, hashing or placement). No ingest on this
+store can be faster than that line.
+
 Usage: ``python benchmarks/api.py [--quick]``. Loopback only; every phase is bounded in count.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import multiprocessing
 import re
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -26,6 +33,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine, event
 
 from ceasefire.agreement import demo_agreement_path, load_agreement
 from ceasefire.geo import GeoEngine
@@ -183,8 +192,11 @@ def batches(server: Served, n: int, size: int) -> dict[str, Any]:
             "errors": errors}  # fmt: skip
 
 
-def library(n: int, size: int, prefix: str, folder: Path) -> tuple[float, set[str]]:
-    """The peer: the same reports through ``ingest_reports`` in this process."""
+def library(
+    n: int, size: int, prefix: str, folder: Path, sql: Recorder | None = None
+) -> tuple[float, set[str]]:
+    """The peer: the same reports through ``ingest_reports`` in this process; ``sql`` records
+    the statements of the ingest calls (and only those) when given."""
     agreement = load_agreement(demo_agreement_path())
     engine = GeoEngine(agreement).prepare()
     with Store.open(folder / f"peer-{prefix}.db") as store:
@@ -192,11 +204,55 @@ def library(n: int, size: int, prefix: str, folder: Path) -> tuple[float, set[st
             Report.model_validate(report(prefix, i), context={"check_future": False})
             for i in range(n)
         ]
-        t0 = time.perf_counter()
-        for start in range(0, n, size):
-            ingest_reports(store, reports[start : start + size], engine)
-        seconds = time.perf_counter() - t0
+        with sql or contextlib.nullcontext():
+            t0 = time.perf_counter()
+            for start in range(0, n, size):
+                ingest_reports(store, reports[start : start + size], engine)
+            seconds = time.perf_counter() - t0
         return seconds, {r.report.id for r in store.list_stored()}
+
+
+class Recorder:
+    """The SQL statements every engine of this process sends to its driver, and its commits,
+    while recording."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any, bool]] = []
+
+    def _record(self, conn: Any, cursor: Any, statement: str, parameters: Any,
+                context: Any, executemany: bool) -> None:  # fmt: skip
+        self.calls.append((statement, parameters, executemany))
+
+    def _commit(self, conn: Any) -> None:
+        self.calls.append(("COMMIT", (), False))  # the driver's commit(), not a statement
+
+    def __enter__(self) -> Recorder:
+        event.listen(Engine, "before_cursor_execute", self._record)
+        event.listen(Engine, "commit", self._commit)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(Engine, "before_cursor_execute", self._record)
+        event.remove(Engine, "commit", self._commit)
+
+
+def replay(calls: list[tuple[str, Any, bool]], db: Path) -> float:
+    """Seconds to send ``calls`` through the bare sqlite3 driver to a fresh store at ``db``
+    (same schema and pragmas as the store's own connections; BEGIN and COMMIT included)."""
+    Store.open(db).close()  # the schema, by the migrations
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute("PRAGMA synchronous=FULL")
+    t0 = time.perf_counter()
+    for statement, parameters, many in calls:
+        if many:
+            con.executemany(statement, parameters)
+        else:
+            con.execute(statement, parameters or ())
+    seconds = time.perf_counter() - t0
+    con.close()
+    return seconds
 
 
 def stored_ids(db: Path, prefix: str) -> set[str]:
@@ -221,7 +277,9 @@ def main() -> None:
         finally:
             server.stop()
         peer_single_s, peer_single = library(n_single, 1, "single", folder)
-        peer_batch_s, peer_batch = library(n_batch, size, "batch", folder)
+        sql = Recorder()
+        peer_batch_s, peer_batch = library(n_batch, size, "batch", folder, sql)
+        floor_s = replay(sql.calls, folder / "floor.db")
         emit(
             benchmark="single-report POSTs (32 keep-alive clients in 4 processes; group commit)",
             **one,
@@ -240,6 +298,14 @@ def main() -> None:
             peer_per_s=round(n_batch / peer_batch_s),
             ratio=round(many["per_s"] / (n_batch / peer_batch_s), 2),
             same_answer=stored_ids(db, "batch-") == peer_batch,
+        )
+        emit(
+            benchmark="batch storage floor (the peer's SQL replayed through the sqlite3 driver)",
+            n=n_batch,
+            seconds=round(floor_s, 2),
+            per_s=round(n_batch / floor_s),
+            target_per_s=50_000,
+            same_answer=stored_ids(folder / "floor.db", "batch-") == peer_batch,
         )
 
 
