@@ -9,6 +9,7 @@ the API) catches that one class in one place and prints one clear message.
     ├── InputError            bad input: names the source (file, row) and the field
     ├── AgreementError        an agreement file that does not hold together (lists every problem)
     ├── ConflictError         a record that clashes with what is stored (same id, other content)
+    ├── DeliveryError         a message not handed on: an SMTP server refused it or was not reached
     ├── ForbiddenError        the actor may not do this (four eyes: nobody verifies their own report)
     ├── NotFoundError         asked for something that is not there
     ├── StoreError            the database cannot be used as asked (missing schema, bad URL)
@@ -62,6 +63,14 @@ class AgreementError(InputError):
 
 class ConflictError(CeasefireError):
     """A record clashes with one already stored (for example the same id with other content)."""
+
+
+class DeliveryError(CeasefireError):
+    """A message could not be handed on: an SMTP server refused it or could not be reached.
+
+    The message names the server (``host:port``) and the reason, so an operator can tell a
+    wrong address from a server that is down.
+    """
 
 
 class ForbiddenError(CeasefireError):
