@@ -781,9 +781,11 @@ from ceasefire.cli_ledger import ledger_app  # noqa: E402
 
 app.add_typer(ledger_app, name="ledger")
 
+from ceasefire.cli_hotline import hotline_app  # noqa: E402
 from ceasefire.cli_users import users_app  # noqa: E402
 
 app.add_typer(users_app, name="users")
+app.add_typer(hotline_app, name="hotline")
 
 from ceasefire.cli_serve import serve  # noqa: E402
 

@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from ceasefire import merkle, store_ledger
+from ceasefire import merkle, store_hotline, store_ledger
 from ceasefire.errors import (
     ConflictError,
     InputError,
@@ -480,6 +480,8 @@ def _logged_rows(conn: Connection) -> Iterator[tuple[str, store_ledger.Item]]:
         yield "agreements", store_ledger.agreement_item(dict(r._mapping))
     for r in conn.execute(select(releases_table)):
         yield "releases", store_ledger.release_item(dict(r._mapping))
+    for r in conn.execute(select(store_hotline.messages_table.c.record)):
+        yield "hotline messages", store_hotline.hotline_item(json.loads(r.record))
 
 
 def _check_records(

@@ -70,10 +70,12 @@ if TYPE_CHECKING:
 
     from ceasefire.access import Principal, Release
     from ceasefire.agreement import Agreement
+    from ceasefire.hotline import Message
     from ceasefire.incidents import Incident
     from ceasefire.notes import Signer, Verifier
     from ceasefire.rules import Violation
     from ceasefire.signing import TrustedKey
+    from ceasefire.store_hotline import Mail, StoredMessage
     from ceasefire.store_ledger import Appender, Entry, LedgerState, StoredCheckpoint
     from ceasefire.store_users import User
     from ceasefire.verification import StatusChange
@@ -1578,6 +1580,90 @@ class Store:
 
         with self._errors(), self._engine.connect() as conn:
             return store_users.incidents_by_id(conn, incident_ids)
+
+    # -- the hotline (ceasefire.store_hotline) ---------------------------------------------------
+
+    def hotline_send(
+        self,
+        messages: Sequence[Message],
+        now: datetime,
+        *,
+        cursor: tuple[str, str] | None = None,
+        mail: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[tuple[StoredMessage, bool]]:
+        """Store and log hotline messages (:class:`ceasefire.hotline.Message`) in one
+        transaction, with ``(StoredMessage, new)`` for each; ``cursor`` (name, value) moves a
+        scheduler bookmark and ``mail`` (message id -> addresses) queues e-mails in the same
+        transaction (see :func:`ceasefire.store_hotline.send` for the rules)."""
+        from ceasefire import store_hotline
+
+        with self._errors(), self._write() as conn:
+            out = store_hotline.send(conn, self._dialect, messages, now)
+            if cursor is not None:
+                store_hotline.set_cursor(conn, *cursor)
+            for message_id, addresses in (mail or {}).items():
+                store_hotline.queue_mail(conn, message_id, addresses, now)
+            return out
+
+    def hotline_messages(self, now: datetime, **filters: Any) -> list[StoredMessage]:
+        """Stored hotline messages, filtered (:func:`ceasefire.store_hotline.list_messages`)."""
+        from ceasefire import store_hotline
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_hotline.list_messages(conn, now, **filters)
+
+    def hotline_get(self, ids: Collection[str], now: datetime) -> dict[str, StoredMessage]:
+        """The stored hotline messages of these ids, by id (unknown ids are left out)."""
+        from ceasefire import store_hotline
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_hotline.get_messages(conn, ids, now)
+
+    def hotline_owing(self, now: datetime) -> list[StoredMessage]:
+        """Messages past a deadline and still owed a reply (the scheduler's escalation work)."""
+        from ceasefire import store_hotline
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_hotline.owing(conn, now)
+
+    def hotline_stored(self, ids: Collection[str]) -> set[str]:
+        """Which of these hotline message ids are stored."""
+        from ceasefire import store_hotline
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_hotline.notified(conn, ids)
+
+    def hotline_cursor(self, name: str) -> str | None:
+        """A scheduler bookmark (None before the first)."""
+        from ceasefire import store_hotline
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_hotline.get_cursor(conn, name)
+
+    def hotline_changed_incidents(
+        self, after: tuple[datetime, int] | None, limit: int
+    ) -> list[tuple[str, datetime, int]]:
+        """Incidents changed after a bookmark (:func:`ceasefire.store_hotline.changed_incidents`)."""
+        from ceasefire import store_hotline
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_hotline.changed_incidents(conn, after, limit)
+
+    def hotline_outbox(self, *, pending: bool = True, limit: int | None = None) -> list[Mail]:
+        """E-mails owed (or all of them), oldest first."""
+        from ceasefire import store_hotline
+
+        with self._errors(), self._engine.connect() as conn:
+            return store_hotline.outbox(conn, pending=pending, limit=limit)
+
+    def hotline_mail_done(
+        self, message_id: str, address: str, *, sent_at: datetime | None, error: str | None
+    ) -> None:
+        """Note one try of an owed e-mail: sent (``sent_at``) or failed (``error``)."""
+        from ceasefire import store_hotline
+
+        with self._errors(), self._write() as conn:
+            store_hotline.mark_mail(conn, message_id, address, sent_at=sent_at, error=error)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

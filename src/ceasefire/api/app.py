@@ -22,12 +22,20 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, FastAPI
 
 import ceasefire
-from ceasefire.api import routes_actions, routes_intake, routes_ledger, routes_ogc, routes_read
+from ceasefire.api import (
+    routes_actions,
+    routes_hotline,
+    routes_intake,
+    routes_ledger,
+    routes_ogc,
+    routes_read,
+)
 from ceasefire.api.deps import (
     API_PREFIX,
     JSON,
@@ -39,6 +47,7 @@ from ceasefire.api.deps import (
 )
 from ceasefire.api.errors import ErrorResponse, install
 from ceasefire.committer import GroupCommitter
+from ceasefire.hotline_scheduler import HotlineConfig, Scheduler
 
 if TYPE_CHECKING:
     from ceasefire.agreement import Agreement
@@ -61,6 +70,9 @@ def create_app(
     limits: Limits | None = None,
     signer: Signer | None = None,
     checkpoint_every: float = 1.0,
+    hotline: HotlineConfig | None = None,
+    hotline_every: float | None = 5.0,
+    clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The HTTP API over ``store``; reports are placed against ``agreement``.
 
@@ -83,6 +95,10 @@ def create_app(
         The log's key: while the app runs, a checkpoint is signed every ``checkpoint_every``
         seconds in which the log grew (:func:`checkpoints`), so a party always finds a recent
         one to prove against and to cosign. Without it checkpoints are signed from the CLI.
+    hotline, hotline_every, clock
+        The hotline scheduler's settings (:class:`ceasefire.hotline_scheduler.HotlineConfig`):
+        it ticks every ``hotline_every`` seconds (None: never; ``ceasefire hotline tick`` then
+        does its work) at the time ``clock`` gives (default: the present).
     """
     if engine is None:
         from ceasefire.geo import GeoEngine
@@ -102,14 +118,22 @@ def create_app(
         redoc_url=None,
         default_response_class=JSON,
         responses=_ANY_ERROR,
-        lifespan=_lifespan(service, signer, checkpoint_every),
+        lifespan=_lifespan(
+            service,
+            signer,
+            checkpoint_every,
+            Scheduler(store, agreement, hotline),
+            hotline_every,
+            clock,
+        ),
     )
     app.state.service = service
     install(app)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(get_caller)])
     api.add_api_route("", _index, methods=["GET"], summary="What this service is", tags=["meta"])
-    for module in (routes_intake, routes_read, routes_actions, routes_ledger, routes_ogc):
+    routes = (routes_intake, routes_read, routes_actions, routes_ledger, routes_ogc, routes_hotline)
+    for module in routes:
         api.include_router(module.router)
     app.include_router(api)
     app.add_api_route("/", _root, methods=["GET"], include_in_schema=False)
@@ -143,22 +167,28 @@ _log = logging.getLogger("ceasefire.api")
 
 
 def _lifespan(
-    service: Service, signer: Signer | None, every: float
+    service: Service,
+    signer: Signer | None,
+    every: float,
+    scheduler: Scheduler,
+    hotline_every: float | None,
+    clock: Callable[[], datetime] | None,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
-    """The app's lifespan: with a signer, :func:`checkpoints` runs beside the server; when the
-    server stops, the single reports still waiting are stored before the store is let go."""
+    """The app's lifespan: with a signer, :func:`checkpoints` runs beside the server, and the
+    hotline's scheduler ticks; when the server stops, the single reports still waiting are
+    stored before the store is let go."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = (
-            None
-            if signer is None
-            else asyncio.create_task(checkpoints(service.store, signer, every))
-        )
+        tasks = []
+        if signer is not None:
+            tasks.append(asyncio.create_task(checkpoints(service.store, signer, every)))
+        if hotline_every is not None:
+            tasks.append(asyncio.create_task(scheduler.run(hotline_every, clock)))
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
