@@ -27,6 +27,7 @@ from ceasefire.api.deps import Tokens
 from ceasefire.cli import app as cli_app
 from ceasefire.errors import ConflictError, InputError, NotFoundError
 from ceasefire.geo import GeoEngine
+from ceasefire.hotline_scheduler import Scheduler
 from ceasefire.notes import cosign
 from ceasefire.store import Store
 from test_service import (
@@ -88,6 +89,9 @@ class World:
         store.release_incident(self.released_full, full=True, by="setup")
         store.release_incident(self.released_coarse, full=False, by="setup")
         self.ua_report = sorted(self.ids["UA"])[0]
+        # The hotline's notifications of the incidents, as the service's scheduler makes them.
+        Scheduler(store, AGREEMENT).tick()
+        self.ua_note = f"n.{self.ua_only}.UA"
 
     def get(self, role: str, url: str, **kwargs: Any) -> Any:
         return self.client.get(url, headers=self.headers[role], **kwargs)
@@ -201,6 +205,40 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
     ("GET", f"{V1}/ogc/collections/{{collection_id}}/items/{{feature_id:path}}"): (
         lambda w, role: ("reports", {}),
         {**MISSION, U: 200, R: 404, P: 403, B: 401},
+    ),
+    # The hotline: a party reads and answers its own traffic; the mission and the mediator read
+    # all of it; the public has no part. Only a recipient acknowledges or answers.
+    ("GET", f"{V1}/hotline/messages"): (
+        lambda w, role: ("?limit=5", {}),
+        {**MISSION, U: 200, R: 200, P: 403, B: 401},
+    ),
+    ("POST", f"{V1}/hotline/messages"): (
+        lambda w, role: (
+            "",
+            {"json": {"kind": "query", "recipients": ["mission", "mediator"],
+                      "subject": "Who fired?", "id": f"q-{role}"}},  # fmt: skip
+        ),
+        {A: 201, M: 201, D: 201, U: 201, R: 201, P: 403, B: 401},
+    ),
+    ("GET", f"{V1}/hotline/messages/{{message_id}}"): (
+        lambda w, role: (w.ua_note, {}),
+        {**MISSION, U: 200, R: 404, P: 403, B: 401},
+    ),
+    ("GET", f"{V1}/hotline/messages/{{message_id}}/cap"): (
+        lambda w, role: (w.ua_note, {}),
+        {**MISSION, U: 200, R: 404, P: 403, B: 401},
+    ),
+    ("POST", f"{V1}/hotline/messages/{{message_id}}/ack"): (
+        lambda w, role: (w.ua_note, {}),
+        {A: 403, M: 403, D: 403, U: 201, R: 404, P: 403, B: 401},
+    ),
+    ("POST", f"{V1}/hotline/messages/{{message_id}}/answer"): (
+        lambda w, role: (w.ua_note, {"json": {"position": "under_investigation"}}),
+        {A: 403, M: 403, D: 403, U: 201, R: 404, P: 403, B: 401},
+    ),
+    ("GET", f"{V1}/hotline/metrics"): (
+        lambda w, role: ("", {}),
+        {**MISSION, U: 200, R: 200, P: 403, B: 401},
     ),
 }
 

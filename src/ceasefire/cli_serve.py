@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import socket
 import sys
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -38,6 +39,24 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _mail_to(values: Sequence[str], parties: Collection[str]) -> dict[str, list[str]]:
+    """``ADDRESS=EMAIL`` options as hotline address -> e-mail addresses."""
+    known = (*parties, "mission", "mediator")
+    out: dict[str, list[str]] = {}
+    for value in values:
+        address, sep, email = value.partition("=")
+        if not sep or address not in known or "@" not in email:
+            raise InputError(
+                Problem(
+                    "options",
+                    "--mail-to",
+                    f"{value!r} must be ADDRESS=EMAIL with ADDRESS one of {', '.join(known)}",
+                )
+            )
+        out.setdefault(address, []).append(email.strip())
+    return out
+
+
 def serve(
     db: DbOpt = DEFAULT_DB,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -57,6 +76,25 @@ def serve(
     checkpoint_every: Annotated[
         float, typer.Option(help="Seconds between checks for a new checkpoint (with --sign-key).")
     ] = 1.0,
+    hotline_every: Annotated[
+        float,
+        typer.Option(help="Seconds between hotline ticks (notifications, escalations); 0: none."),
+    ] = 5.0,
+    smtp: Annotated[
+        str | None,
+        typer.Option(help="E-mail urgent hotline messages through this server: smtp://HOST:PORT."),
+    ] = None,
+    mail_from: Annotated[
+        str, typer.Option("--mail-from", help="The From address of hotline e-mails.")
+    ] = "hotline@ceasefire.invalid",
+    mail_to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mail-to",
+            help="Where an address's urgent messages go: ADDRESS=EMAIL, e.g. UA=duty@example.org "
+            "(repeat for more).",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP API on a database and print its address (API under /api/v1, OpenAPI at
     /openapi.json). Callers send a bearer token from `ceasefire users add`; without one they
@@ -68,7 +106,9 @@ def serve(
 
     from ceasefire.api import Limits, create_app
     from ceasefire.geo import GeoEngine
+    from ceasefire.hotline_scheduler import HotlineConfig
     from ceasefire.ledger import read_signer, read_verifier
+    from ceasefire.mail import SmtpSettings
     from ceasefire.store import Store
 
     trusted = [read_verifier(c) for c in cosigner or ()]
@@ -77,6 +117,12 @@ def serve(
         raise InputError(Problem("options", "--checkpoint-every", "must be above 0 seconds"))
     placing = _load_agreement(agreement)
     limits = Limits(batch_bytes=int(max_batch_mb * 1024 * 1024))
+    if hotline_every < 0:
+        raise InputError(Problem("options", "--hotline-every", "must be 0 (off) or above"))
+    hotline = HotlineConfig(
+        smtp=None if smtp is None else SmtpSettings.parse(smtp, mail_from),
+        mail_to=_mail_to(mail_to or (), placing.parties),
+    )
     with Store.open(db) as store:
         # The grids are built now, not during the first large batch (about 5 s, measured).
         engine = GeoEngine(placing).prepare()
@@ -88,6 +134,8 @@ def serve(
             limits=limits,
             signer=signer,
             checkpoint_every=checkpoint_every,
+            hotline=hotline,
+            hotline_every=hotline_every or None,
         )
         sock = _listen(host, port)
         bound = sock.getsockname()[1]
