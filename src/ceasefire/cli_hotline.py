@@ -8,6 +8,7 @@ call per command; errors reach the one handler in :mod:`ceasefire.cli`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -260,19 +261,26 @@ def metrics(
     if as_json:
         _print_json(rows)
         return
-    table = Table(title="hotline metrics (minutes)")
-    for column in ("party", "week", "asked", "ack median", "ack p90", "answer median",
-                   "answer p90", "unacked", "unanswered", "escalated", "line checks",
-                   "missed", "access denied"):  # fmt: skip
-        table.add_column(column)
+    # One column per party and week, one row per measure: narrow enough for a terminal.
+    table = Table(title="hotline metrics (times in minutes)")
+    table.add_column("")
     for r in rows:
-        ack_t, ans_t = r["time_to_acknowledge"], r["time_to_answer"]
-        table.add_row(
-            r["party"], r["week"], str(r["asked"]), _m(ack_t["median_min"]),
-            _m(ack_t["p90_min"]), _m(ans_t["median_min"]), _m(ans_t["p90_min"]),
-            str(r["unacknowledged"]), str(r["unanswered"]), str(r["escalated"]),
-            str(r["line_checks"]), str(r["line_checks_missed"]), str(r["access_denied"]),
-        )  # fmt: skip
+        table.add_column(f"{r['party']} {r['week']}", justify="right")
+    measures: list[tuple[str, Callable[[dict[str, Any]], object]]] = [
+        ("asked (notifications, queries, requests)", lambda r: r["asked"]),
+        ("acknowledged: median", lambda r: _m(r["time_to_acknowledge"]["median_min"])),
+        ("acknowledged: p90", lambda r: _m(r["time_to_acknowledge"]["p90_min"])),
+        ("answered: median", lambda r: _m(r["time_to_answer"]["median_min"])),
+        ("answered: p90", lambda r: _m(r["time_to_answer"]["p90_min"])),
+        ("not acknowledged, past due", lambda r: r["unacknowledged"]),
+        ("not answered, past due", lambda r: r["unanswered"]),
+        ("escalated", lambda r: r["escalated"]),
+        ("line checks", lambda r: r["line_checks"]),
+        ("line checks missed", lambda r: r["line_checks_missed"]),
+        ("access requests denied", lambda r: r["access_denied"]),
+    ]
+    for label, value in measures:
+        table.add_row(label, *(str(value(r)) for r in rows))
     out.print(table)
     for r in rows:
         for reason in r["denial_reasons"]:

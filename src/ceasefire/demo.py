@@ -10,7 +10,7 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class DemoSummary:
     fusion: FuseResult | None = None
     verified: str | None = None  # an incident the demo monitor verified, to show the ladder
     ledger: list[str] = field(default_factory=list)  # the signed record, and a proof checked
+    hotline: list[str] = field(default_factory=list)  # two simulated days of hotline traffic
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(vars(self))
@@ -64,6 +65,7 @@ class DemoSummary:
             lines.append(self.fusion.render())
         if self.verified:
             lines.append(f"verified by the demo monitor: {self.verified}")
+        lines += self.hotline
         lines += self.ledger
         return "\n".join(lines)
 
@@ -99,6 +101,7 @@ def run_demo(db: str, *, seed: int = 7, progress: Any = None) -> DemoSummary:
         verified = _verify_one(store, agreement)
         if verified is not None:  # the status counts now include it
             fusion.by_status = dict(Counter(s.status for s in store.list_incidents()).most_common())
+        hotline = _hotline(store, agreement, db)
         record = _sign_and_prove(store, night.parent / "demo-keys", agreement.parties)
     finally:
         store.close()
@@ -119,7 +122,23 @@ def run_demo(db: str, *, seed: int = 7, progress: Any = None) -> DemoSummary:
         fusion=fusion,
         verified=verified,
         ledger=record,
+        hotline=hotline,
     )
+
+
+def _hotline(store: Store, agreement: Any, db: str) -> list[str]:
+    """Two days of hotline traffic from the morning after the night (ceasefire.demo_hotline)."""
+    from ceasefire import demo_hotline
+
+    ends = [s.incident.observed_to for s in store.list_incidents()]
+    if not ends:
+        return []
+    last = max(ends)
+    start = last.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    hours = 48
+    demo_hotline.simulate_hotline(store, agreement, start, hours=hours)
+    lines = demo_hotline.summary(store, start + timedelta(hours=hours))
+    return [*lines, f"hotline metrics: ceasefire hotline metrics --db {db}"]
 
 
 #: Who verifies in the demo: a monitor of the mission who filed none of the reports.
