@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,9 +89,12 @@ class World:
         store.release_incident(self.released_full, full=True, by="setup")
         store.release_incident(self.released_coarse, full=False, by="setup")
         self.ua_report = sorted(self.ids["UA"])[0]
-        # The hotline's notifications of the incidents, as the service's scheduler makes them.
+        # The hotline as the service's scheduler leaves it; a notification to UA that UA did
+        # not acknowledge in the demo's simulated traffic (RU may not even see it exists).
         Scheduler(store, AGREEMENT).tick()
-        self.ua_note = f"n.{self.ua_only}.UA"
+        now = datetime.now(UTC)
+        notes = store.hotline_messages(now, address="UA", kind="notification", limit=None)
+        self.ua_note = next(m.message.id for m in notes if m.progress.acknowledged_at is None)
 
     def get(self, role: str, url: str, **kwargs: Any) -> Any:
         return self.client.get(url, headers=self.headers[role], **kwargs)
@@ -215,8 +218,14 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
     ("POST", f"{V1}/hotline/messages"): (
         lambda w, role: (
             "",
-            {"json": {"kind": "query", "recipients": ["mission", "mediator"],
-                      "subject": "Who fired?", "id": f"q-{role}"}},  # fmt: skip
+            {
+                "json": {
+                    "kind": "query",
+                    "recipients": ["mission", "mediator"],
+                    "subject": "Who fired?",
+                    "id": f"q-{role}",
+                }
+            },
         ),
         {A: 201, M: 201, D: 201, U: 201, R: 201, P: 403, B: 401},
     ),
@@ -533,3 +542,30 @@ def test_the_service_remembers_a_token_briefly_and_never_a_refusal(
         # A refusal is not remembered: enabled again, the token works at once.
         store.set_user_disabled("obs", False)
         assert client.get(f"{V1}/reports", headers=auth).status_code == 200
+
+
+def test_a_party_reads_only_its_own_hotline_traffic(world: World) -> None:
+    seen: list[dict[str, Any]] = []
+    url = f"{V1}/hotline/messages?limit=200"
+    while url:
+        r = world.get("RU", url)
+        assert r.status_code == 200, r.text
+        seen += r.json()["messages"]
+        url = r.json().get("next")
+    assert seen and all(m["sender"] == "RU" or "RU" in m["recipients"] for m in seen)
+    everything = world.get("mediator", f"{V1}/hotline/messages?limit=1000").json()["messages"]
+    assert any("UA" in m["recipients"] for m in everything)  # there was something to hide
+    # UA's notification reads to RU exactly as a message that does not exist.
+    hidden = world.get("RU", f"{V1}/hotline/messages/{world.ua_note}")
+    missing = world.get("RU", f"{V1}/hotline/messages/n.nothing")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["error"]["message"].replace(world.ua_note, "X") == missing.json()["error"][
+        "message"
+    ].replace("n.nothing", "X")
+    # Nor through filters: UA's thread, UA's address.
+    thread = world.get("RU", f"{V1}/hotline/messages?thread={world.ua_note.split('.')[1]}")
+    assert all("RU" in m["recipients"] or m["sender"] == "RU" for m in thread.json()["messages"])
+    assert world.get("RU", f"{V1}/hotline/messages?address=UA").status_code == 403
+    metrics = world.get("RU", f"{V1}/hotline/metrics").json()["metrics"]
+    assert metrics and {row["party"] for row in metrics} == {"RU"}
+    assert world.get("RU", f"{V1}/hotline/metrics?party=UA").status_code == 403
