@@ -24,9 +24,12 @@ _EXPORTS: dict[str, str] = {
     "AgreementError": "ceasefire.errors",
     "Anchor": "ceasefire.agreement",
     "AuditReport": "ceasefire.ledger",
+    "CapAlert": "ceasefire.cap",
+    "CapArea": "ceasefire.cap",
     "CeasefireError": "ceasefire.errors",
     "Checkpoint": "ceasefire.notes",
     "ConflictError": "ceasefire.errors",
+    "DeliveryError": "ceasefire.errors",
     "Estimate": "ceasefire.incidents",
     "ForbiddenError": "ceasefire.errors",
     "FuseResult": "ceasefire.pipeline",
@@ -35,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "FusionInput": "ceasefire.fusion",
     "Gazetteer": "ceasefire.gazetteer",
     "GeoEngine": "ceasefire.geo",
+    "HotlineConfig": "ceasefire.hotline_scheduler",
     "HotlineDeadlines": "ceasefire.agreement",
     "Incident": "ceasefire.incidents",
     "IngestResult": "ceasefire.pipeline",
@@ -48,16 +52,20 @@ _EXPORTS: dict[str, str] = {
     "Problem": "ceasefire.errors",
     "ProhibitedAct": "ceasefire.agreement",
     "Report": "ceasefire.reports",
+    "Scheduler": "ceasefire.hotline_scheduler",
     "Signer": "ceasefire.notes",
     "SimConfig": "ceasefire.simulate",
     "SimStats": "ceasefire.simulate",
     "Simulation": "ceasefire.simulate",
+    "SmtpSettings": "ceasefire.mail",
     "StatusChange": "ceasefire.verification",
     "Store": "ceasefire.store",
     "StoreError": "ceasefire.errors",
     "StoredCheckpoint": "ceasefire.store_ledger",
     "StoredIncident": "ceasefire.store",
+    "StoredMessage": "ceasefire.store_hotline",
     "StoredReport": "ceasefire.store",
+    "TickResult": "ceasefire.hotline_scheduler",
     "VerificationError": "ceasefire.errors",
     "Verifier": "ceasefire.notes",
     "Violation": "ceasefire.rules",
@@ -133,10 +141,12 @@ if TYPE_CHECKING:
         zone_summaries,
     )
     from ceasefire.canonical import canonical_json
+    from ceasefire.cap import CapAlert, CapArea
     from ceasefire.errors import (
         AgreementError,
         CeasefireError,
         ConflictError,
+        DeliveryError,
         ForbiddenError,
         InputError,
         NotFoundError,
@@ -156,6 +166,7 @@ if TYPE_CHECKING:
     )
     from ceasefire.gazetteer import Gazetteer, load_gazetteer
     from ceasefire.geo import GeoEngine, Placement
+    from ceasefire.hotline_scheduler import HotlineConfig, Scheduler, TickResult
     from ceasefire.incidents import Estimate, Incident, summarise
     from ceasefire.intake import ParseResult, parse_file, read_reports
     from ceasefire.ledger import (
@@ -167,6 +178,7 @@ if TYPE_CHECKING:
         verify_bundle,
         verify_consistency_from,
     )
+    from ceasefire.mail import SmtpSettings
     from ceasefire.merkle import verify_consistency, verify_inclusion
     from ceasefire.notes import Checkpoint, Signer, Verifier
     from ceasefire.pipeline import (
@@ -182,5 +194,6 @@ if TYPE_CHECKING:
     from ceasefire.signing import sign_report
     from ceasefire.simulate import SimConfig, SimStats, Simulation, simulate, write_simulation
     from ceasefire.store import AddResult, Store, StoredIncident, StoredReport
+    from ceasefire.store_hotline import StoredMessage
     from ceasefire.store_ledger import StoredCheckpoint
     from ceasefire.verification import StatusChange

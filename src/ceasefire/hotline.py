@@ -37,10 +37,12 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from ceasefire.agreement import HotlineDeadlines
 from ceasefire.errors import InputError, Problem
+
+if TYPE_CHECKING:  # the agreement module loads shapely and PROJ; the CLI imports this one
+    from ceasefire.agreement import HotlineDeadlines
 
 MISSION: Final = "mission"
 MEDIATOR: Final = "mediator"
