@@ -519,6 +519,11 @@ def compose(
         bad("id", "must be 1-128 letters, digits and . _ : - (starting with a letter or digit)")
     subject = check_text(draft.subject, "subject", MAX_SUBJECT)
     text = check_text(draft.text, "text", MAX_TEXT)
+    # The store's columns: a thread of up to 200 characters, an incident id of up to 32.
+    if draft.thread is not None and not check_text(draft.thread, "thread", 200).strip():
+        bad("thread", "must not be blank")
+    if draft.incident_id is not None:
+        check_text(draft.incident_id, "incident_id", 32)
     if not subject.strip() and not text.strip():
         bad("text", "a message needs a subject or a text")
     if draft.kind == "request":
