@@ -25,6 +25,7 @@ from ceasefire.hotline import Draft, Message, Progress
 from ceasefire.hotline_scheduler import HotlineConfig, Scheduler, metrics_of
 from ceasefire.ledger import audit
 from ceasefire.mail import SmtpSettings
+from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.store import Store
 from test_mail import SmtpServer, received, smtp_server
 from test_service import demo_dir
@@ -300,12 +301,22 @@ def test_an_edited_message_row_is_caught_by_the_audit(hstore: Store) -> None:
 # -- the scheduler ---------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def night_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's night ingested and fused, without the demo's own hotline traffic."""
+    folder = tmp_path_factory.mktemp("night")
+    with Store.open(folder / "night.db") as store:
+        ingest_files(store, [demo_dir / "demo-night" / "reports.jsonl"], AGREEMENT)
+        fuse_store(store, [AGREEMENT])
+    return folder
+
+
 @pytest.fixture
-def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
-    for name in ("demo.db", "demo.db-wal", "demo.db-shm"):
-        if (demo_dir / name).exists():
-            shutil.copy(demo_dir / name, tmp_path / name)
-    with Store.open(tmp_path / "demo.db") as store:
+def demo_store(night_dir: Path, tmp_path: Path) -> Iterator[Store]:
+    for name in ("night.db", "night.db-wal", "night.db-shm"):
+        if (night_dir / name).exists():
+            shutil.copy(night_dir / name, tmp_path / name)
+    with Store.open(tmp_path / "night.db") as store:
         yield store
 
 

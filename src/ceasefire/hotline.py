@@ -376,7 +376,10 @@ def line_check(
     was down, gives the party its full reply time from when it is really sent."""
     sent = max(slot, now) if now is not None else slot
     ack_due, _ = deadlines("line_check", sent, rules)
-    stamp = slot.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+    # Seconds only when the period does not start on a whole minute (periods shorter than a
+    # minute, as in tests): each period must have its own id, and minute ids stay as they are.
+    whole = not (slot.second or slot.microsecond)
+    stamp = slot.astimezone(UTC).strftime("%Y%m%dT%H%MZ" if whole else "%Y%m%dT%H%M%SZ")
     return Message(
         id=f"lc.{party}.{stamp}",
         thread=f"line-check/{party}",
