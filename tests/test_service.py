@@ -660,6 +660,17 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
     ("GET", f"{V1}/ogc/collections/{{collection_id}}"): ("", {}, 404),
     ("GET", f"{V1}/ogc/collections/{{collection_id}}/items"): ("", {}, 404),
     ("GET", f"{V1}/ogc/collections/{{collection_id}}/items/{{feature_id:path}}"): ("", {}, 404),
+    ("GET", f"{V1}/hotline/messages"): ("?state=lost", {}, 422),
+    ("POST", f"{V1}/hotline/messages"): (
+        "",
+        {"json": {"kind": "notification", "recipients": ["RU"], "subject": "Made up"}},
+        422,
+    ),
+    ("GET", f"{V1}/hotline/messages/{{message_id}}"): ("", {}, 404),
+    ("GET", f"{V1}/hotline/messages/{{message_id}}/cap"): ("", {}, 404),
+    ("POST", f"{V1}/hotline/messages/{{message_id}}/ack"): ("", {}, 404),
+    ("POST", f"{V1}/hotline/messages/{{message_id}}/answer"): ("", {"json": {}}, 404),
+    ("GET", f"{V1}/hotline/metrics"): ("?party=XX", {}, 422),
 }
 
 

@@ -48,11 +48,15 @@ def rows(batch: int) -> bytes:
 
 
 class Server(Served):
-    """The service on ``db``, signing checkpoints every 0.1 s, called with a monitor's token."""
+    """The service on ``db``, signing checkpoints every 0.1 s, called with a monitor's token;
+    without the hotline's scheduler, so that every ledger entry is a report (the scheduler's
+    own kill test is in test_hotline_service.py)."""
 
     def __init__(self, db: str, key: Path, token: str) -> None:
         self.headers = {"Authorization": f"Bearer {token}"}
-        super().__init__("--db", db, "--sign-key", str(key), "--checkpoint-every", "0.1")
+        super().__init__(
+            "--db", db, "--sign-key", str(key), "--checkpoint-every", "0.1", "--hotline-every", "0"
+        )
 
     def get(self, path: str) -> str:
         request = urllib.request.Request(self.base + V1 + path, headers=self.headers)

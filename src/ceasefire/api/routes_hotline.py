@@ -240,6 +240,9 @@ async def metrics(
     is still owed, line checks sent and missed, access requests denied and why. A party gets
     its own rows."""
     _address(caller)
+    parties = tuple(service.agreement.parties)
+    if party is not None and party not in parties:
+        raise InputError(Problem("query", "party", f"must be one of {', '.join(parties)}"))
     scope = _scope(caller)
     if scope is not None and party is not None and party != scope:
         raise ForbiddenError("a party reads its own metrics only")
