@@ -54,6 +54,16 @@ class Unavailable(Exception):
     """PostgreSQL cannot be used here; the message says why and what to install."""
 
 
+def copy_sqlite(source: Path, folder: Path) -> Path:
+    """Copy an SQLite database file with its WAL and shared-memory files (when there) into
+    ``folder``; returns the copy's path."""
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{source}{suffix}")
+        if part.exists():
+            shutil.copy(part, folder / part.name)
+    return folder / source.name
+
+
 def libpq_url(url: URL | str) -> str:
     """A SQLAlchemy URL as a libpq connection URI, for psycopg directly."""
     parsed = make_url(database_url(str(url))) if isinstance(url, str) else url

@@ -8,7 +8,6 @@ e-mail, CAP over HTTP) is tested in ``test_hotline_service.py``.
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from backends import copy_sqlite
 from ceasefire import hotline
 from ceasefire.access import concerns
 from ceasefire.agreement import HotlineDeadlines, demo_agreement_path, load_agreement
@@ -313,10 +313,7 @@ def night_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def demo_store(night_dir: Path, tmp_path: Path) -> Iterator[Store]:
-    for name in ("night.db", "night.db-wal", "night.db-shm"):
-        if (night_dir / name).exists():
-            shutil.copy(night_dir / name, tmp_path / name)
-    with Store.open(tmp_path / "night.db") as store:
+    with Store.open(copy_sqlite(night_dir / "night.db", tmp_path)) as store:
         yield store
 
 

@@ -42,6 +42,7 @@ from ceasefire.store import Store
 from served import Served
 from test_cap import XSD
 from test_mail import LOOPBACK, LoopbackController, Mailbox
+from test_service_access import USERS
 
 pytestmark = pytest.mark.slow
 
@@ -54,13 +55,6 @@ GRACE = ACK  # the scheduler's default: the agreement's acknowledgement time
 TICK_S = 0.3
 WAIT_S = 30.0  # the longest any single wait may take
 MAIL = {"UA": "duty-ua@example.org", "RU": "duty-ru@example.org", "mediator": "desk@example.org"}
-USERS = {
-    "admin": ("admin", None),
-    "monitor": ("monitor", None),
-    "mediator": ("mediator", None),
-    "UA": ("party", "UA"),
-    "RU": ("party", "RU"),
-}
 # Places on each side of the line, about 80 km apart (checked against the agreement below).
 UA_PLACE = (37.56779, 48.73106)  # near Kramatorsk
 RU_PLACE = (37.80224, 48.02300)  # near Donetsk

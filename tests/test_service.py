@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import fastapi.routing
 import pytest
 from fastapi.testclient import TestClient
 
+from backends import copy_sqlite
 from ceasefire import ledger, merkle
 from ceasefire.agreement import demo_agreement_path, load_agreement
 from ceasefire.api import API_PREFIX, Limits, create_app, get_caller
@@ -118,10 +118,7 @@ OBSERVER = Signer.generate("observer-cosigner", cosigner=True)
 @pytest.fixture
 def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
     """A copy of the demo database (reports, incidents, violations, a cosigned checkpoint)."""
-    for name in ("demo.db", "demo.db-wal", "demo.db-shm"):
-        if (demo_dir / name).exists():
-            shutil.copy(demo_dir / name, tmp_path / name)
-    with Store.open(tmp_path / "demo.db") as s:
+    with Store.open(copy_sqlite(demo_dir / "demo.db", tmp_path)) as s:
         yield s
 
 

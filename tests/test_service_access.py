@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from backends import copy_sqlite
 from ceasefire.access import PUBLIC_DELAY, Principal, concerns, token_hash
 from ceasefire.api import create_app
 from ceasefire.api.deps import Tokens
@@ -110,10 +111,7 @@ class World:
 
 @pytest.fixture
 def world(demo_dir: Path, tmp_path: Path, engine: GeoEngine) -> Iterator[World]:
-    for name in ("demo.db", "demo.db-wal", "demo.db-shm"):
-        if (demo_dir / name).exists():
-            (tmp_path / name).write_bytes((demo_dir / name).read_bytes())
-    with Store.open(tmp_path / "demo.db") as store:
+    with Store.open(copy_sqlite(demo_dir / "demo.db", tmp_path)) as store:
         yield World(store, engine)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from backends import copy_sqlite
 from ceasefire import access
 from ceasefire.access import Principal, concerns
 from ceasefire.agreement import demo_agreement_path, load_agreement
@@ -565,10 +566,7 @@ def token(store: Store) -> str:
 
 
 def _serve(demo_db: Path, tmp_path: Path) -> Iterator[str]:
-    for name in ("demo.db", "demo.db-wal", "demo.db-shm"):
-        if (demo_db.parent / name).exists():
-            shutil.copy(demo_db.parent / name, tmp_path / name)
-    with Served("--db", str(tmp_path / "demo.db")) as server:
+    with Served("--db", str(copy_sqlite(demo_db, tmp_path))) as server:
         yield server.base
 
 
