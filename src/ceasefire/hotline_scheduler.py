@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 from ceasefire import cap
@@ -218,7 +219,7 @@ class Scheduler:
             sent += 1
         return sent, failed
 
-    def email(self, message: Message, to: Sequence[str]) -> Any:
+    def email(self, message: Message, to: Sequence[str]) -> EmailMessage:
         """The e-mail of a message: its text, and its CAP 1.2 alert attached."""
         settings = self.config.smtp
         assert settings is not None
