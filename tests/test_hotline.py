@@ -370,6 +370,12 @@ def test_line_checks_run_each_period_and_misses_are_counted(demo_store: Store) -
     )
     later = start + timedelta(hours=6)
     assert scheduler.tick(later).line_checks == 2  # the next period
+    # RU's missed check escalated once (level 1, its only level); replied or escalated checks
+    # are no longer read at each tick.
+    (ru_first,) = demo_store.hotline_messages(start, kind="line_check", address="RU", limit=1)
+    assert f"{ru_first.message.id}.e1" in demo_store.hotline_stored([f"{ru_first.message.id}.e1"])
+    owing = demo_store.hotline_owing(later + timedelta(hours=1))
+    assert {ua_check.message.id, ru_first.message.id}.isdisjoint(s.message.id for s in owing)
     rows = {r["party"]: r for r in metrics_of(demo_store, later + timedelta(hours=1))}
     assert (rows["UA"]["line_checks"], rows["UA"]["line_checks_missed"]) == (2, 1)
     assert (rows["RU"]["line_checks"], rows["RU"]["line_checks_missed"]) == (2, 2)

@@ -305,9 +305,18 @@ def owing(conn: Connection, now: datetime) -> list[StoredMessage]:
         and_(_M.ack_due.is_not(None), _M.ack_due <= now),
         and_(_M.answer_due.is_not(None), _M.answer_due <= now),
     )
+    # A line check is done once replied to or escalated (level 1 is its only one): without
+    # this, every line check ever sent would be read again at every tick.
+    done_check = and_(_M.kind == "line_check", or_(_M.acknowledged_at.is_not(None), _M.level >= 1))
     query = (
         select(*_COLUMNS)
-        .where(_M.answered_at.is_(None), _M.kind.in_(_WAITING_KINDS), _M.level < 3, past)
+        .where(
+            _M.answered_at.is_(None),
+            _M.kind.in_(_WAITING_KINDS),
+            _M.level < 3,
+            past,
+            not_(done_check),
+        )
         .order_by(_M.seq)
     )
     return [s for s in (_stored(r, now) for r in conn.execute(query)) if s.state != "answered"]
