@@ -134,20 +134,20 @@ def send(
     ForbiddenError
         A reply from someone the message was not addressed to.
     """
-    out: list[tuple[StoredMessage, bool]] = []
+    new: dict[str, bool] = {}
     items: list[store_ledger.Item] = []
     for message in messages:
         record = message.record()
         before = conn.execute(
-            select(_M.seq, _M.record).where(_M.message_id == message.id)
-        ).one_or_none()
+            select(_M.record).where(_M.message_id == message.id)
+        ).scalar_one_or_none()
         if before is not None:
-            stored = json.loads(before.record)
+            stored = json.loads(before)
             if any(stored.get(k) != record.get(k) for k in _CHOSEN):
                 raise ConflictError(
                     f"message id {message.id!r} is stored already with other content"
                 )
-            out.append((_read(conn, [message.id], now)[message.id], False))
+            new.setdefault(message.id, False)
             continue
         if message.in_reply_to is not None:
             _note_reply(conn, message)
@@ -168,16 +168,16 @@ def send(
             )
         ).inserted_primary_key
         assert inserted is not None  # an INSERT of one row
-        seq = inserted[0]
         addresses = dict.fromkeys((message.sender, *message.recipients))
-        conn.execute(addresses_table.insert(), [{"address": a, "seq": seq} for a in addresses])
+        rows = [{"address": a, "seq": inserted[0]} for a in addresses]
+        conn.execute(addresses_table.insert(), rows)
         items.append(hotline_item(record))
-        out.append((StoredMessage(int(seq), message, Progress(), None), True))
+        new[message.id] = True
     if items:
         store_ledger.append(conn, dialect, items, now)
-    # States as they stand after the whole lot (a reply later in the list changes an earlier one).
-    fresh = _read(conn, [m.message.id for m, _ in out], now)
-    return [(fresh[m.message.id], new) for m, new in out]
+    # Read back once all are in: a reply later in the list changes an earlier one's state.
+    stored_now = _read(conn, [m.id for m in messages], now)
+    return [(stored_now[m.id], new[m.id]) for m in messages]
 
 
 def _note_reply(conn: Connection, reply: Message) -> None:

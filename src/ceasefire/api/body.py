@@ -16,13 +16,17 @@ from __future__ import annotations
 import codecs
 import json
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 
 from ceasefire.api.errors import BodyTooLarge, MalformedBody, UnsupportedMediaType
-from ceasefire.errors import Problem
+from ceasefire.errors import InputError, Problem
 from ceasefire.intake import loads_json
+from ceasefire.reports import problems_from
+
+M = TypeVar("M", bound=BaseModel)
 
 #: Media types of one JSON document.
 JSON_TYPES = ("application/json",)
@@ -199,3 +203,14 @@ def write_lines(items: list[Any], path: Path) -> None:
         for item in items:
             sink.write(json.dumps(item, ensure_ascii=False))
             sink.write("\n")
+
+
+def json_model(model: type[M], raw: bytes) -> M:
+    """A JSON object body as ``model``, or InputError naming each bad field."""
+    data = parse_json(raw)
+    if not isinstance(data, dict):
+        raise InputError(Problem("body", "", "must be a JSON object"))
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, "body")) from None

@@ -14,22 +14,19 @@ window ended :data:`ceasefire.access.PUBLIC_DELAY` ago, at a coarsened place unl
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ceasefire.access import PUBLIC_DELAY
-from ceasefire.api.body import JSON_TYPES, media_type, parse_json, read_body
+from ceasefire.api.body import JSON_TYPES, json_model, media_type, read_body
 from ceasefire.api.deps import Caller, ServiceDep, require
 from ceasefire.api.errors import ErrorResponse
 from ceasefire.errors import InputError, Problem
-from ceasefire.reports import problems_from
 
 router = APIRouter(tags=["actions"])
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class StatusDecision(BaseModel):
@@ -83,7 +80,7 @@ async def set_status(
     caller's name; returns the status change as recorded in the history (and the ledger)."""
     require(caller, "set_status")
     media_type(request, JSON_TYPES)
-    decision = _model(StatusDecision, await read_body(request, service.limits.body_bytes))
+    decision = json_model(StatusDecision, await read_body(request, service.limits.body_bytes))
     if decision.actor is not None and decision.actor != caller.name:
         raise InputError(Problem("body", "actor", f"is the caller, {caller.name!r}; leave it out"))
     change = await run_in_threadpool(
@@ -136,7 +133,7 @@ async def release(
     decision = ReleaseDecision()
     if data.strip():
         media_type(request, JSON_TYPES)
-        decision = _model(ReleaseDecision, data)
+        decision = json_model(ReleaseDecision, data)
     store = service.store
     done = await run_in_threadpool(
         store.release_incident, incident_id, full=decision.full, by=caller.name
@@ -149,14 +146,3 @@ async def release(
         "released_by": caller.name,
         "public_from": max(done.at, ended + PUBLIC_DELAY).isoformat(),
     }
-
-
-def _model(model: type[M], raw: bytes) -> M:
-    """A JSON object body as ``model``, or InputError naming each bad field."""
-    data = parse_json(raw)
-    if not isinstance(data, dict):
-        raise InputError(Problem("body", "", "must be a JSON object"))
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(problems_from(exc, "body")) from None

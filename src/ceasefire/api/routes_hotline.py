@@ -17,10 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ceasefire import hotline
 from ceasefire.access import Principal, concerns
-from ceasefire.api.body import JSON_TYPES, media_type, read_body
+from ceasefire.api.body import JSON_TYPES, json_model, media_type, read_body
 from ceasefire.api.deps import API_PREFIX, JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
-from ceasefire.api.routes_actions import _model
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
 from ceasefire.hotline_scheduler import cap_alert, metrics_of
 
@@ -141,7 +140,7 @@ async def send_message(request: Request, service: ServiceDep, caller: Caller) ->
     ``id`` with the same content again is a no-op (200)."""
     sender = _address(caller)
     media_type(request, JSON_TYPES)
-    body = _model(Outgoing, await read_body(request, service.limits.body_bytes))
+    body = json_model(Outgoing, await read_body(request, service.limits.body_bytes))
     now = datetime.now(UTC)
     if body.incident_id is not None:
         await run_in_threadpool(_check_incident, service, caller, body.incident_id)
@@ -182,7 +181,7 @@ async def _reply(
     raw = await read_body(request, service.limits.body_bytes)
     if kind == "response":
         media_type(request, JSON_TYPES)
-        answer = _model(Answer, raw)
+        answer = json_model(Answer, raw)
         message = hotline.reply(
             original, "response", sender, now, position=answer.position,
             reasons=answer.reasons, text=answer.text, message_id=answer.id,
