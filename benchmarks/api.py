@@ -36,11 +36,11 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from ceasefire.agreement import demo_agreement_path, load_agreement
-from ceasefire.geo import GeoEngine
+from ceasefire.agreement.model import demo_agreement_path, load_agreement
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.intake.report import Report
 from ceasefire.pipeline import ingest_reports
-from ceasefire.reports import Report
-from ceasefire.store import Store
+from ceasefire.store.facade import Store
 
 V1 = "/api/v1"
 #: Single reports sent before the measured ones (ids ``warm-N``, not compared).
@@ -74,7 +74,7 @@ class Served:
             token = store.add_user("load driver", "monitor")
         self.auth = {"Authorization": f"Bearer {token}"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from ceasefire.cli import main; main()", "serve",
+            [sys.executable, "-c", "from ceasefire.cli.app import main; main()", "serve",
              "--db", str(db), "--port", "0", "--log-level", "warning"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Benchmark of :mod:`ceasefire.fusion`: speed against scikit-learn, quality against the truth.
+"""Benchmark of :mod:`ceasefire.fusion.bulk`: speed against scikit-learn, quality against the truth.
 
 Run ``python benchmarks/fusion.py --quick`` (< 1 min) or without ``--quick`` (1M reports, a few
 minutes). Each measurement prints one JSON object on its own line::
@@ -9,18 +9,18 @@ minutes). Each measurement prints one JSON object on its own line::
 Speed: simulated reports at the density of the default night (about 1,700 reports per 12 hours
 along the 1,180 km line), so 1M reports are about 300 nights. The anchors (the precise reports
 fusion links in space-time) are scaled by their group's neighbourhood exactly as
-:func:`ceasefire.fusion.scaled_points` does; ``sklearn.cluster.DBSCAN(eps=1, min_samples=1)``
-and our :func:`ceasefire._linking.eps_components` run on the same array, and ``same_answer``
+:func:`ceasefire.fusion.bulk.scaled_points` does; ``sklearn.cluster.DBSCAN(eps=1, min_samples=1)``
+and our :func:`ceasefire.fusion._linking.eps_components` run on the same array, and ``same_answer``
 says the partitions are identical. A second peer, scipy's ``cKDTree.query_pairs`` + connected
-components, is timed on the same points. The whole of :func:`ceasefire.fusion.fuse` (anchors,
+components, is timed on the same points. The whole of :func:`ceasefire.fusion.bulk.fuse` (anchors,
 coarse reports, unattached ones) is timed too.
 
-Quality: B-cubed precision, recall and F1 of the incidents of :func:`ceasefire.fusion.fuse`
+Quality: B-cubed precision, recall and F1 of the incidents of :func:`ceasefire.fusion.bulk.fuse`
 against the simulator's true events, default settings, default noise, on the default night
 (seed 7) and four more seeds; a false claim is its own true "event".
 
 Incremental: reports of the default night fed one at a time in time order to
-:class:`ceasefire.fusion.Fuser` (latency per report, p50 / p99), and whether the result is
+:class:`ceasefire.fusion.bulk.Fuser` (latency per report, p50 / p99), and whether the result is
 the bulk partition. Incremental at scale: 2,000 reports added to a fuser built in bulk over a
 history of ``--held-incidents`` incidents (60k with ``--quick``, else 1M: about 3.3M reports);
 ``--only-incremental-at-scale`` runs that part alone.
@@ -47,9 +47,9 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN
 
-from ceasefire._linking import eps_components, same_partition
-from ceasefire.agreement import demo_agreement_path, load_agreement
-from ceasefire.fusion import (
+from ceasefire.agreement.model import demo_agreement_path, load_agreement
+from ceasefire.fusion._linking import eps_components, same_partition
+from ceasefire.fusion.bulk import (
     Fuser,
     FusionConfig,
     FusionInput,
@@ -59,8 +59,8 @@ from ceasefire.fusion import (
     partition_keys,
     scaled_points,
 )
-from ceasefire.geo import GeoEngine
-from ceasefire.simulate import SimConfig, write_simulation
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.sim import SimConfig, write_simulation
 
 DEFAULT_NIGHT_REPORTS = 1_687  # reports of the default night (seed 7), for the density
 SEEDS = (7, 8, 9, 10, 11)

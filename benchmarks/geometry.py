@@ -1,4 +1,4 @@
-"""Benchmark of :class:`ceasefire.geo.GeoEngine` against shapely, in one process.
+"""Benchmark of :class:`ceasefire.geo.engine.GeoEngine` against shapely, in one process.
 
 Run ``python benchmarks/geometry.py --quick`` (< 1 min) or without ``--quick`` (a few minutes).
 Each measurement prints one JSON object on its own line::
@@ -40,8 +40,8 @@ from pyproj import Transformer
 from shapely.geometry import LineString
 
 import ceasefire
-from ceasefire.agreement import Agreement, HotlineDeadlines, Zone
-from ceasefire.geo import GeoEngine
+from ceasefire.agreement.model import Agreement, HotlineDeadlines, Zone
+from ceasefire.geo.engine import GeoEngine
 
 F64 = npt.NDArray[np.float64]
 DEMO_LINE = Path(ceasefire.__file__).parent / "data" / "demo" / "line_of_contact.geojson"

@@ -1,4 +1,4 @@
-"""Benchmark of the ledger (:mod:`ceasefire.store_ledger`, :mod:`ceasefire.merkle`) against pymerkle.
+"""Benchmark of the ledger (:mod:`ceasefire.store.ledger`, :mod:`ceasefire.ledger.merkle`) against pymerkle.
 
 Run ``python benchmarks/ledger.py --quick`` (100k leaves, < 1 min) or without ``--quick`` (1M
 leaves, a few minutes). Needs ``pip install -e '.[bench]'`` (pymerkle). Each measurement prints
@@ -24,7 +24,7 @@ cache of subtree roots of 128 leaves and more); we store every complete subtree'
    through ``append_entries``, one call (one transaction) per batch. The batches alternate
    between the two, so machine noise falls on both. ``same_answer``: the root of our signed
    checkpoint is the peer's root. Then :meth:`Store.add_reports` end to end with validated
-   :class:`~ceasefire.reports.Report` objects (report rows, R*Tree, ledger leaves in one
+   :class:`~ceasefire.intake.report.Report` objects (report rows, R*Tree, ledger leaves in one
    transaction per batch) against the peer appending the same leaves only; ``ledger_share`` is
    the part of our time spent in :meth:`Appender.append`. ``same_answer``: the peer's root over
    the stored entries is our checkpoint's.
@@ -37,9 +37,9 @@ cache of subtree roots of 128 leaves and more); we store every complete subtree'
    and verifies. pymerkle's consistency proofs are of its own shape (not RFC 9162 2.1.4), so
    there ``same_answer`` means that on a sample of sizes both verify, each with its own
    verifier, against the peer's roots.
-3. Verification: :func:`ceasefire.merkle.verify_inclusion` / ``verify_consistency`` of those
+3. Verification: :func:`ceasefire.ledger.merkle.verify_inclusion` / ``verify_consistency`` of those
    proofs against pymerkle's ``verify_inclusion`` / ``verify_consistency``; and a bundle from
-   :func:`ceasefire.ledger.prove` checked by :func:`ceasefire.ledger.verify_bundle` (its
+   :func:`ceasefire.ledger.audit.prove` checked by :func:`ceasefire.ledger.audit.verify_bundle` (its
    Ed25519 checkpoint signature included; pymerkle has no signed checkpoints, so no peer).
 """
 
@@ -58,11 +58,13 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire import ledger, merkle, store_ledger
 from ceasefire.errors import VerificationError
-from ceasefire.notes import Signer
-from ceasefire.reports import Report
-from ceasefire.store import Store
+from ceasefire.intake.report import Report
+from ceasefire.ledger import audit as ledger
+from ceasefire.ledger import merkle
+from ceasefire.ledger.notes import Signer
+from ceasefire.store import ledger as store_ledger
+from ceasefire.store.facade import Store
 
 try:
     import pymerkle

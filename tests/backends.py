@@ -39,7 +39,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import URL, make_url
 
-from ceasefire.store import Store, database_url
+from ceasefire.store.facade import Store, database_url
 
 ENV = "CEASEFIRE_TEST_POSTGRES"
 

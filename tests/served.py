@@ -23,7 +23,7 @@ class Served:
     """A running ``ceasefire serve``; ``base`` is ``http://127.0.0.1:PORT``."""
 
     def __init__(self, *args: str) -> None:
-        command = [sys.executable, "-c", "from ceasefire.cli import main; main()", "serve"]
+        command = [sys.executable, "-c", "from ceasefire.cli.app import main; main()", "serve"]
         command += ["--port", "0", "--log-level", "warning", *args]
         self.proc = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

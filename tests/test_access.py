@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ceasefire.access import (
+from ceasefire.errors import InputError
+from ceasefire.publish.access import (
     ACTIONS,
     COARSE_DEG,
     COARSE_RADIUS_M,
@@ -26,7 +27,6 @@ from ceasefire.access import (
     token_hash,
     violation_view,
 )
-from ceasefire.errors import InputError
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ADMIN = Principal("ops", "admin")

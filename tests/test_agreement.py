@@ -18,7 +18,8 @@ import yaml
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LineString, Point
 
-from ceasefire.agreement import (
+from ceasefire.agreement.load import parse_duration
+from ceasefire.agreement.model import (
     Agreement,
     area_km2,
     check_agreement,
@@ -30,9 +31,8 @@ from ceasefire.agreement import (
     zone_polygons,
     zone_summaries,
 )
-from ceasefire.agreement_io import parse_duration
 from ceasefire.errors import AgreementError, CeasefireError
-from ceasefire.gazetteer import Gazetteer, load_gazetteer
+from ceasefire.geo.gazetteer import Gazetteer, load_gazetteer
 
 DATA = Path(__file__).parent / "data" / "agreements"
 GEOD = Geod(ellps="WGS84")

@@ -45,7 +45,9 @@ def test_unknown_name_is_an_attribute_error() -> None:
 
 
 def test_importing_the_cli_does_not_load_the_heavy_parts() -> None:
-    code = "import sys, ceasefire.cli; print('sqlalchemy' in sys.modules, 'pyproj' in sys.modules)"
+    code = (
+        "import sys, ceasefire.cli.app; print('sqlalchemy' in sys.modules, 'pyproj' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from ceasefire.cap import CAP_NAMESPACE, CapAlert, CapArea, cap_time, reference_to, to_xml
 from ceasefire.errors import InputError
+from ceasefire.hotline.cap import CAP_NAMESPACE, CapAlert, CapArea, cap_time, reference_to, to_xml
 
 XSD = Path(__file__).resolve().parents[1].parent / "shared" / "vectors" / "cap" / "cap12.xsd"
 NS = {"cap": CAP_NAMESPACE}

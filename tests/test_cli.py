@@ -11,7 +11,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from ceasefire.cli import app
+from ceasefire.cli.app import app
 
 runner = CliRunner()
 
@@ -194,10 +194,10 @@ def _filled_store(db: str) -> str:
     """
     from datetime import UTC, datetime, timedelta
 
-    from ceasefire.incidents import Incident
-    from ceasefire.reports import Report
-    from ceasefire.rules import Violation
-    from ceasefire.store import Store
+    from ceasefire.fusion.incidents import Incident
+    from ceasefire.intake.report import Report
+    from ceasefire.judge.rules import Violation
+    from ceasefire.store.facade import Store
 
     t0 = datetime(2026, 3, 10, 21, 0, tzinfo=UTC)
 

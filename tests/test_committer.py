@@ -1,4 +1,4 @@
-"""Group commit (ceasefire.committer): single reports sent together share a transaction, and
+"""Group commit (ceasefire.api.committer): single reports sent together share a transaction, and
 each keeps the answer it would have had alone. On SQLite and on PostgreSQL (db_url)."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from ceasefire.agreement import demo_agreement_path, load_agreement
-from ceasefire.committer import GroupCommitter, Stored
+from ceasefire.agreement.model import demo_agreement_path, load_agreement
+from ceasefire.api.committer import GroupCommitter, Stored
 from ceasefire.errors import ConflictError
-from ceasefire.geo import GeoEngine
-from ceasefire.ledger import audit
-from ceasefire.reports import Report
-from ceasefire.store import Store
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.intake.report import Report
+from ceasefire.ledger.audit import audit
+from ceasefire.store.facade import Store
 
 ENGINE = GeoEngine(load_agreement(demo_agreement_path()))
 

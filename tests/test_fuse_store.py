@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ceasefire.agreement import Agreement, Zone, demo_agreement_path, load_agreement
-from ceasefire.cli import app
+from ceasefire.agreement.model import Agreement, Zone, demo_agreement_path, load_agreement
+from ceasefire.cli.app import app
 from ceasefire.pipeline import fuse_store, ingest_files
-from ceasefire.simulate import SimConfig, write_simulation
-from ceasefire.store import Store
+from ceasefire.sim import SimConfig, write_simulation
+from ceasefire.store.facade import Store
 
 NOW = datetime(2026, 3, 12, tzinfo=UTC)
 

@@ -11,12 +11,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import DBSCAN
 
-from ceasefire import _fuser_index
-from ceasefire._fuser_index import SpaceTimeGrid
-from ceasefire._linking import _first_appearance, eps_components, same_partition
-from ceasefire.agreement import Agreement, demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
 from ceasefire.errors import InputError
-from ceasefire.fusion import (
+from ceasefire.fusion import _grid as _fuser_index
+from ceasefire.fusion._grid import SpaceTimeGrid
+from ceasefire.fusion._linking import _first_appearance, eps_components, same_partition
+from ceasefire.fusion.bulk import (
     DEFAULT_GROUPS,
     Fuser,
     FusionConfig,
@@ -34,11 +34,11 @@ from ceasefire.fusion import (
     partition_keys,
     scaled_points,
 )
-from ceasefire.geo import GeoEngine
-from ceasefire.incidents import summarise
-from ceasefire.reports import validate_report
-from ceasefire.simulate import SimConfig, simulate
-from ceasefire.store import StoredReport
+from ceasefire.fusion.incidents import summarise
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.intake.report import validate_report
+from ceasefire.sim import SimConfig, simulate
+from ceasefire.store.facade import StoredReport
 from ceasefire.vocab import EVENT_TYPES
 
 T0 = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire import gazetteer
 from ceasefire.errors import NotFoundError
-from ceasefire.gazetteer import ADMIN1_NAMES, load_gazetteer
+from ceasefire.geo import gazetteer
+from ceasefire.geo.gazetteer import ADMIN1_NAMES, load_gazetteer
 
 # Each oblast centre and the region GeoNames files it under, as our table names it.
 CAPITALS = [

@@ -1,4 +1,4 @@
-"""Tests of :mod:`ceasefire.geo`: accuracy against shapely and the geodesic, sides, zones."""
+"""Tests of :mod:`ceasefire.geo.engine`: accuracy against shapely and the geodesic, sides, zones."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from pyproj import Geod
 from shapely.geometry import LineString, Polygon
 
 import ceasefire
-from ceasefire._nearest import Polyline
-from ceasefire.agreement import Agreement, HotlineDeadlines, Zone
+from ceasefire.agreement.model import Agreement, HotlineDeadlines, Zone
 from ceasefire.errors import AgreementError, CeasefireError, InputError
-from ceasefire.geo import GeoEngine, Placement
+from ceasefire.geo._nearest import Polyline
+from ceasefire.geo.engine import GeoEngine, Placement
 
 DEMO_LINE = Path(ceasefire.__file__).parent / "data" / "demo" / "line_of_contact.geojson"
 HOTLINE = HotlineDeadlines(timedelta(minutes=30), timedelta(hours=24), timedelta(hours=6))
@@ -410,7 +410,7 @@ def test_zone_width_for_a_party_without_a_side_is_an_agreement_error() -> None:
 
 
 def test_placement_keys_are_the_reserved_report_fields(demo_engine: GeoEngine) -> None:
-    from ceasefire.reports import DERIVED_FIELDS
+    from ceasefire.intake.report import DERIVED_FIELDS
 
     assert set(demo_engine.classify([37.8], [48.0]).row(0)) == DERIVED_FIELDS
 
@@ -421,7 +421,7 @@ def test_band_zones_agree_with_the_agreements_zone_polygons() -> None:
     Points near a polygon's edge are left out: the polygons approximate arcs with chords, follow
     the lon/lat line in their own projection; the engine the geodesically densified one in its.
     """
-    from ceasefire.agreement import demo_agreement_path, load_agreement, zone_polygons
+    from ceasefire.agreement.model import demo_agreement_path, load_agreement, zone_polygons
 
     agreement = load_agreement(demo_agreement_path())
     engine = GeoEngine(agreement)

@@ -1,5 +1,5 @@
-"""The hotline as a library: rules (:mod:`ceasefire.hotline`), the store on both backends
-(:mod:`ceasefire.store_hotline`) and the scheduler (:mod:`ceasefire.hotline_scheduler`).
+"""The hotline as a library: rules (:mod:`ceasefire.hotline.rules`), the store on both backends
+(:mod:`ceasefire.store.hotline`) and the scheduler (:mod:`ceasefire.hotline.scheduler`).
 
 The running service (notification -> acknowledgement -> answer, escalation across a kill,
 e-mail, CAP over HTTP) is tested in ``test_hotline_service.py``.
@@ -17,16 +17,16 @@ import pytest
 from sqlalchemy import text
 
 from backends import copy_sqlite
-from ceasefire import hotline
-from ceasefire.access import concerns
-from ceasefire.agreement import HotlineDeadlines, demo_agreement_path, load_agreement
+from ceasefire.agreement.model import HotlineDeadlines, demo_agreement_path, load_agreement
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, VerificationError
-from ceasefire.hotline import Draft, Message, Progress
-from ceasefire.hotline_scheduler import HotlineConfig, Scheduler, metrics_of
-from ceasefire.ledger import audit
-from ceasefire.mail import SmtpSettings
+from ceasefire.hotline import rules as hotline
+from ceasefire.hotline.mail import SmtpSettings
+from ceasefire.hotline.rules import Draft, Message, Progress
+from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, metrics_of
+from ceasefire.ledger.audit import audit
 from ceasefire.pipeline import fuse_store, ingest_files
-from ceasefire.store import Store
+from ceasefire.publish.access import concerns
+from ceasefire.store.facade import Store
 from test_mail import SmtpServer, received, smtp_server
 from test_service import demo_dir
 

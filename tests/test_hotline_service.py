@@ -34,11 +34,11 @@ import pytest
 import yaml
 from lxml import etree
 
-from ceasefire import ledger
-from ceasefire.agreement import Agreement, demo_agreement_path, load_agreement
-from ceasefire.geo import GeoEngine
-from ceasefire.hotline_scheduler import HotlineConfig, Scheduler
-from ceasefire.store import Store
+from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.hotline.scheduler import HotlineConfig, Scheduler
+from ceasefire.ledger import audit as ledger
+from ceasefire.store.facade import Store
 from served import Served
 from test_cap import XSD
 from test_mail import LOOPBACK, LoopbackController, Mailbox
@@ -198,7 +198,7 @@ def report(i: int, place: tuple[float, float], **change: Any) -> dict[str, Any]:
 def fuse(world: World) -> dict[str, Any]:
     """``ceasefire fuse`` as its own process, on the database the service is using."""
     done = subprocess.run(
-        [sys.executable, "-c", "from ceasefire.cli import main; main()", "fuse",
+        [sys.executable, "-c", "from ceasefire.cli.app import main; main()", "fuse",
          "--db", str(world.db), "--agreement", str(world.agreement_path), "--json"],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip

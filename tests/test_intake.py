@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ceasefire.errors import InputError
-from ceasefire.intake import iter_rows, parse_file, read_reports
+from ceasefire.intake.files import iter_rows, parse_file, read_reports
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

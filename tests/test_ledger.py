@@ -16,15 +16,16 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from backends import BACKENDS, Databases, copy_of, databases_for, raw, where_of
-from ceasefire import ledger, merkle
-from ceasefire.agreement import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import demo_agreement_path, load_agreement
 from ceasefire.canonical import canonical_json
-from ceasefire.cli import app
+from ceasefire.cli.app import app
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, VerificationError
-from ceasefire.notes import Signer
+from ceasefire.intake.report import Report
+from ceasefire.ledger import audit as ledger
+from ceasefire.ledger import merkle
+from ceasefire.ledger.notes import Signer
 from ceasefire.pipeline import fuse_store, ingest_reports
-from ceasefire.reports import Report
-from ceasefire.store import Store
+from ceasefire.store.facade import Store
 
 NOW = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
 LOG = Signer.generate("ceasefire.test/log")
@@ -166,7 +167,7 @@ def test_a_bundle_verifies_offline_with_the_log_key_only(store: Store) -> None:
     assert result.size == bundle["treeSize"]
     # The proof is what RFC 9162 gives over the whole tree of leaves.
     with store.read() as conn:
-        from ceasefire.store_ledger import iter_entries
+        from ceasefire.store.ledger import iter_entries
 
         leaves = [e.leaf_hash for e in iter_entries(conn)]
     assert merkle.root(leaves).hex() == bytes(store.ledger_checkpoint().root).hex()
@@ -313,7 +314,7 @@ def _entry_of(store: Store, what: Any) -> int:
 
 
 def _all(store: Store) -> list[Any]:
-    from ceasefire.store_ledger import iter_entries
+    from ceasefire.store.ledger import iter_entries
 
     with store.read() as conn:
         return list(iter_entries(conn))
@@ -336,7 +337,7 @@ def test_a_consistent_rewrite_is_caught_by_the_signed_checkpoint(store: Store) -
     """Someone edits entry 4 and recomputes every stored hash: only the signature catches it,
     and the audit says the entries up to that checkpoint are not what it signed."""
     with store.read() as conn:
-        from ceasefire.store_ledger import iter_entries
+        from ceasefire.store.ledger import iter_entries
 
         entries = list(iter_entries(conn))
     bodies = [e.body for e in entries]
@@ -484,7 +485,7 @@ def test_canonical_json_examples(value: Any, text: bytes) -> None:
 def test_proof_hashes_are_read_by_key_not_by_scanning(store: Store) -> None:
     """The node lookup must search the primary key once per node: SQLite planned the plain
     ``(level, idx) IN (...)`` form as a scan of the whole table (45 ms a proof at 200k leaves)."""
-    from ceasefire.store_ledger import _sqlite_fetch_sql
+    from ceasefire.store.ledger import _sqlite_fetch_sql
 
     if store._engine.dialect.name != "sqlite":
         # Measured: PostgreSQL 15 plans the plain form as one pk_ledger_nodes probe per node
@@ -506,7 +507,7 @@ def test_values_without_a_canonical_form_are_input_errors(value: Any) -> None:
 
 
 def test_a_cosignature_made_elsewhere_is_checked_then_kept(store: Store) -> None:
-    from ceasefire.notes import cosign
+    from ceasefire.ledger.notes import cosign
 
     latest = store.ledger_checkpoint()
     offline = cosign(latest.note, UA, 1_790_000_000, log_verifier=LOG.verifier())
@@ -519,7 +520,7 @@ def test_a_cosignature_made_elsewhere_is_checked_then_kept(store: Store) -> None
         )
     # A checkpoint the log never signed (another log of the same size) is refused too.
     other = Signer.generate("ceasefire.test/log")
-    from ceasefire.notes import Checkpoint, sign_note
+    from ceasefire.ledger.notes import Checkpoint, sign_note
 
     forged = sign_note(Checkpoint("ceasefire.test/log", latest.size, b"\x01" * 32).body(), other)
     with pytest.raises(VerificationError):

@@ -20,7 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from ceasefire.errors import DeliveryError, InputError
-from ceasefire.mail import Attachment, SmtpSettings, build_message, send
+from ceasefire.hotline.mail import Attachment, SmtpSettings, build_message, send
 
 LOOPBACK = "127.0.0.1"
 SENDER = "hotline@monitor.example.org"

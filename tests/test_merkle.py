@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ceasefire import merkle
 from ceasefire.errors import VerificationError
-from ceasefire.merkle import (
+from ceasefire.ledger import merkle
+from ceasefire.ledger.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
     LEAF_PREFIX,

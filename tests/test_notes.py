@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ceasefire.errors import InputError, VerificationError
-from ceasefire.notes import (
+from ceasefire.ledger.notes import (
     COSIGNATURE_V1,
     ED25519,
     MAX_SIGNATURES,

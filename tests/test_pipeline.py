@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ceasefire.agreement import Agreement, demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
 from ceasefire.errors import ConflictError, InputError, StoreError
-from ceasefire.geo import GeoEngine
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.intake.report import Report
 from ceasefire.pipeline import ingest_files
-from ceasefire.reports import Report
-from ceasefire.store import Store
+from ceasefire.store.facade import Store
 
 NOW = datetime(2026, 3, 11, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ceasefire.errors import InputError
-from ceasefire.reports import (
+from ceasefire.intake.report import (
     BEARING_ERROR_DEG,
     FUTURE_SLACK,
     GEOD,

@@ -1,4 +1,4 @@
-"""Tests of :mod:`ceasefire.rules`: which incidents break which rule of which agreement version.
+"""Tests of :mod:`ceasefire.judge.rules`: which incidents break which rule of which agreement version.
 
 Places are found with the demo agreement's own :class:`GeoEngine` along the meridian 35.6 E,
 which crosses the line near Zaporizhzhia with Ukraine to the north and Russia to the south
@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pytest
 from shapely.geometry import Polygon
 
-from ceasefire.agreement import (
+from ceasefire.agreement.model import (
     Agreement,
     ProhibitedAct,
     Zone,
@@ -26,9 +26,9 @@ from ceasefire.agreement import (
     load_agreement,
 )
 from ceasefire.errors import AgreementError
-from ceasefire.geo import GeoEngine, Placement
-from ceasefire.incidents import Incident
-from ceasefire.rules import Violation, in_force, judge, judge_under
+from ceasefire.fusion.incidents import Incident
+from ceasefire.geo.engine import GeoEngine, Placement
+from ceasefire.judge.rules import Violation, in_force, judge, judge_under
 
 AGREEMENTS = Path(__file__).parent / "data" / "agreements"
 EFFECTIVE = datetime(2026, 3, 1, tzinfo=UTC)  # the demo agreement's effective time

@@ -18,17 +18,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backends import copy_sqlite
-from ceasefire import ledger, merkle
-from ceasefire.agreement import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import demo_agreement_path, load_agreement
 from ceasefire.api import API_PREFIX, Limits, create_app, get_caller
 from ceasefire.api.body import MAX_DEPTH
 from ceasefire.api.errors import CODES
-from ceasefire.demo import run_demo
 from ceasefire.errors import ForbiddenError, StoreError
-from ceasefire.geo import GeoEngine
-from ceasefire.notes import Signer, cosign
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.ledger import audit as ledger
+from ceasefire.ledger import merkle
+from ceasefire.ledger.notes import Signer, cosign
 from ceasefire.pipeline import fuse_store
-from ceasefire.store import Store
+from ceasefire.sim.demo import run_demo
+from ceasefire.store.facade import Store
 from served import Served
 
 AGREEMENT = load_agreement(demo_agreement_path())
@@ -531,7 +532,7 @@ def test_four_eyes_refusal_is_403(client: TestClient, store: Store) -> None:
 
 
 def log_verifier(store: Store) -> Any:
-    from ceasefire.notes import Verifier
+    from ceasefire.ledger.notes import Verifier
 
     key = store.ledger_state().log_key
     assert key is not None

@@ -1,4 +1,4 @@
-"""Who may read and do what through the HTTP API (DESIGN section 6, :mod:`ceasefire.access`).
+"""Who may read and do what through the HTTP API (DESIGN section 6, :mod:`ceasefire.publish.access`).
 
 The role matrix walks every route of the app against every role (and a bad token) and pins the
 status each gets; a route without an entry fails the test. The leak tests then read the demo
@@ -22,15 +22,15 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from backends import copy_sqlite
-from ceasefire.access import PUBLIC_DELAY, Principal, concerns, token_hash
 from ceasefire.api import create_app
 from ceasefire.api.deps import Tokens
-from ceasefire.cli import app as cli_app
+from ceasefire.cli.app import app as cli_app
 from ceasefire.errors import ConflictError, InputError, NotFoundError
-from ceasefire.geo import GeoEngine
-from ceasefire.hotline_scheduler import Scheduler
-from ceasefire.notes import cosign
-from ceasefire.store import Store
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.hotline.scheduler import Scheduler
+from ceasefire.ledger.notes import cosign
+from ceasefire.publish.access import PUBLIC_DELAY, Principal, concerns, token_hash
+from ceasefire.store.facade import Store
 from test_service import (
     AGREEMENT,
     OBSERVER,

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from ceasefire import ledger
-from ceasefire.notes import Signer
-from ceasefire.store import Store
+from ceasefire.ledger import audit as ledger
+from ceasefire.ledger.notes import Signer
+from ceasefire.store.facade import Store
 from served import Served
 
 V1 = "/api/v1"

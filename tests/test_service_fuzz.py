@@ -27,9 +27,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from ceasefire.api import create_app
-from ceasefire.geo import GeoEngine
+from ceasefire.geo.engine import GeoEngine
 from ceasefire.pipeline import fuse_store
-from ceasefire.store import Store
+from ceasefire.store.facade import Store
 from test_service import AGREEMENT, NDJSON, V1, assert_error, client, engine, lines, report, store
 
 __all__ = ["client", "engine", "store"]  # fixtures shared with test_service.py

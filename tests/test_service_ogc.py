@@ -21,14 +21,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backends import copy_sqlite
-from ceasefire import access
-from ceasefire.access import Principal, concerns
-from ceasefire.agreement import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import demo_agreement_path, load_agreement
 from ceasefire.api import API_PREFIX, create_app, get_caller, visibility
-from ceasefire.api.routes_ogc import CONFORMANCE, _flat
-from ceasefire.demo import run_demo
-from ceasefire.geo import GeoEngine
-from ceasefire.store import Store
+from ceasefire.api.routes.ogc import CONFORMANCE, _flat
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.publish import access
+from ceasefire.publish.access import Principal, concerns
+from ceasefire.sim.demo import run_demo
+from ceasefire.store.facade import Store
 from served import Served
 
 AGREEMENT = load_agreement(demo_agreement_path())

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ceasefire import ledger
-from ceasefire.cli import app
+from ceasefire.cli.app import app
 from ceasefire.errors import ConflictError, InputError
-from ceasefire.notes import Signer
-from ceasefire.reports import Report
-from ceasefire.signing import sign_report, signed_message
-from ceasefire.store import Store
+from ceasefire.intake.report import Report
+from ceasefire.intake.signing import sign_report, signed_message
+from ceasefire.ledger import audit as ledger
+from ceasefire.ledger.notes import Signer
+from ceasefire.store.facade import Store
 
 NOW = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
 UA_KEY = Signer.generate("UA-submissions")

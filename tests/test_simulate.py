@@ -1,4 +1,4 @@
-"""Tests of :mod:`ceasefire.simulate`: determinism, validity, truth links, error statistics, scale.
+"""Tests of :mod:`ceasefire.sim`: determinism, validity, truth links, error statistics, scale.
 
 Geometry checks recompute distances and sides here (tmerc + shapely), independently of the
 module, so a bug in the simulator's own placement cannot hide itself.
@@ -23,9 +23,9 @@ from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point, shape
 
 import ceasefire
-from ceasefire.agreement import Agreement, demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
 from ceasefire.errors import InputError
-from ceasefire.simulate import (
+from ceasefire.sim import (
     CITIES,
     DMZ_KM,
     MONITOR_SIGMA_M,

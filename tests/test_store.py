@@ -21,11 +21,11 @@ from alembic.config import Config
 from sqlalchemy import func, select
 
 from backends import raw
-from ceasefire import ledger
-from ceasefire import store as store_module
 from ceasefire.errors import ConflictError, InputError, NotFoundError, StoreError
-from ceasefire.reports import Report
-from ceasefire.store import _MIGRATIONS, ENV_URL, Store, database_url, reports_table
+from ceasefire.intake.report import Report
+from ceasefire.ledger import audit as ledger
+from ceasefire.store import facade as store_module
+from ceasefire.store.facade import _MIGRATIONS, ENV_URL, Store, database_url, reports_table
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -323,8 +323,8 @@ CHILD = textwrap.dedent(
     """
     import sys
     from datetime import UTC, datetime, timedelta
-    from ceasefire.reports import Report
-    from ceasefire.store import Store
+    from ceasefire.intake.report import Report
+    from ceasefire.store.facade import Store
 
     store = Store.open(sys.argv[1])
     size = int(sys.argv[2])

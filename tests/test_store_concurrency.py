@@ -15,8 +15,8 @@ import textwrap
 
 import pytest
 
-from ceasefire import ledger
-from ceasefire.store import Store
+from ceasefire.ledger import audit as ledger
+from ceasefire.store.facade import Store
 
 WORKERS = 4
 BATCHES = 8
@@ -28,11 +28,11 @@ WORKER = textwrap.dedent(
     """
     import json, sys
     from datetime import UTC, datetime, timedelta
-    from ceasefire import ledger
-    from ceasefire.incidents import Incident
-    from ceasefire.notes import Signer
-    from ceasefire.reports import Report
-    from ceasefire.store import Store
+    from ceasefire.ledger import audit as ledger
+    from ceasefire.fusion.incidents import Incident
+    from ceasefire.ledger.notes import Signer
+    from ceasefire.intake.report import Report
+    from ceasefire.store.facade import Store
 
     where, worker, workers, batches, size, shared, incidents = sys.argv[1:]
     worker, workers, batches = int(worker), int(workers), int(batches)

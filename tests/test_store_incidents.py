@@ -15,14 +15,14 @@ import pytest
 from sqlalchemy import func, select
 
 from backends import raw
-from ceasefire.agreement import Agreement, demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, NotFoundError
-from ceasefire.incidents import Estimate, Incident
-from ceasefire.reports import Report
-from ceasefire.rules import Violation
-from ceasefire.store import Store, incidents_table
-from ceasefire.store_incidents import incident_dict, incident_from_dict
-from ceasefire.verification import DEFAULT_CORROBORATION
+from ceasefire.fusion.incidents import Estimate, Incident
+from ceasefire.intake.report import Report
+from ceasefire.judge.rules import Violation
+from ceasefire.judge.verification import DEFAULT_CORROBORATION
+from ceasefire.store.facade import Store, incidents_table
+from ceasefire.store.incidents import incident_dict, incident_from_dict
 
 NOW = datetime(2026, 3, 10, 23, 0, tzinfo=UTC)
 T0 = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from ceasefire.errors import ForbiddenError, InputError
-from ceasefire.incidents import DECIDED_STATUSES
-from ceasefire.verification import (
+from ceasefire.fusion.incidents import DECIDED_STATUSES
+from ceasefire.judge.verification import (
     DEFAULT_CORROBORATION,
     PERPETRATOR_BASES,
     StatusChange,

@@ -19,93 +19,93 @@ __version__ = "0.1.0"
 # Public name -> the module that defines it. Loaded on first use (PEP 562) so that
 # `ceasefire --help` does not pay for SQLAlchemy, Alembic, SciPy and PROJ before it prints.
 _EXPORTS: dict[str, str] = {
-    "AddResult": "ceasefire.store",
-    "Agreement": "ceasefire.agreement",
+    "AddResult": "ceasefire.store.facade",
+    "Agreement": "ceasefire.agreement.model",
     "AgreementError": "ceasefire.errors",
-    "Anchor": "ceasefire.agreement",
-    "AuditReport": "ceasefire.ledger",
-    "CapAlert": "ceasefire.cap",
-    "CapArea": "ceasefire.cap",
+    "Anchor": "ceasefire.agreement.model",
+    "AuditReport": "ceasefire.ledger.audit",
+    "CapAlert": "ceasefire.hotline.cap",
+    "CapArea": "ceasefire.hotline.cap",
     "CeasefireError": "ceasefire.errors",
-    "Checkpoint": "ceasefire.notes",
+    "Checkpoint": "ceasefire.ledger.notes",
     "ConflictError": "ceasefire.errors",
     "DeliveryError": "ceasefire.errors",
-    "Estimate": "ceasefire.incidents",
+    "Estimate": "ceasefire.fusion.incidents",
     "ForbiddenError": "ceasefire.errors",
     "FuseResult": "ceasefire.pipeline",
-    "Fuser": "ceasefire.fusion",
-    "FusionConfig": "ceasefire.fusion",
-    "FusionInput": "ceasefire.fusion",
-    "Gazetteer": "ceasefire.gazetteer",
-    "GeoEngine": "ceasefire.geo",
-    "HotlineConfig": "ceasefire.hotline_scheduler",
-    "HotlineDeadlines": "ceasefire.agreement",
-    "Incident": "ceasefire.incidents",
+    "Fuser": "ceasefire.fusion.bulk",
+    "FusionConfig": "ceasefire.fusion.bulk",
+    "FusionInput": "ceasefire.fusion.bulk",
+    "Gazetteer": "ceasefire.geo.gazetteer",
+    "GeoEngine": "ceasefire.geo.engine",
+    "HotlineConfig": "ceasefire.hotline.scheduler",
+    "HotlineDeadlines": "ceasefire.agreement.model",
+    "Incident": "ceasefire.fusion.incidents",
     "IngestResult": "ceasefire.pipeline",
     "InputError": "ceasefire.errors",
-    "Location": "ceasefire.reports",
-    "Neighbourhood": "ceasefire.fusion",
+    "Location": "ceasefire.intake.report",
+    "Neighbourhood": "ceasefire.fusion.bulk",
     "NotFoundError": "ceasefire.errors",
-    "ParseResult": "ceasefire.intake",
-    "Partition": "ceasefire.fusion",
-    "Placement": "ceasefire.geo",
+    "ParseResult": "ceasefire.intake.files",
+    "Partition": "ceasefire.fusion.bulk",
+    "Placement": "ceasefire.geo.engine",
     "Problem": "ceasefire.errors",
-    "ProhibitedAct": "ceasefire.agreement",
-    "Report": "ceasefire.reports",
-    "Scheduler": "ceasefire.hotline_scheduler",
-    "Signer": "ceasefire.notes",
-    "SimConfig": "ceasefire.simulate",
-    "SimStats": "ceasefire.simulate",
-    "Simulation": "ceasefire.simulate",
-    "SmtpSettings": "ceasefire.mail",
-    "StatusChange": "ceasefire.verification",
-    "Store": "ceasefire.store",
+    "ProhibitedAct": "ceasefire.agreement.model",
+    "Report": "ceasefire.intake.report",
+    "Scheduler": "ceasefire.hotline.scheduler",
+    "Signer": "ceasefire.ledger.notes",
+    "SimConfig": "ceasefire.sim",
+    "SimStats": "ceasefire.sim",
+    "Simulation": "ceasefire.sim",
+    "SmtpSettings": "ceasefire.hotline.mail",
+    "StatusChange": "ceasefire.judge.verification",
+    "Store": "ceasefire.store.facade",
     "StoreError": "ceasefire.errors",
-    "StoredCheckpoint": "ceasefire.store_ledger",
-    "StoredIncident": "ceasefire.store",
-    "StoredMessage": "ceasefire.store_hotline",
-    "StoredReport": "ceasefire.store",
-    "TickResult": "ceasefire.hotline_scheduler",
+    "StoredCheckpoint": "ceasefire.store.ledger",
+    "StoredIncident": "ceasefire.store.facade",
+    "StoredMessage": "ceasefire.store.hotline",
+    "StoredReport": "ceasefire.store.facade",
+    "TickResult": "ceasefire.hotline.scheduler",
     "VerificationError": "ceasefire.errors",
-    "Verifier": "ceasefire.notes",
-    "Violation": "ceasefire.rules",
-    "Zone": "ceasefire.agreement",
-    "ZoneSummary": "ceasefire.agreement",
-    "audit": "ceasefire.ledger",
+    "Verifier": "ceasefire.ledger.notes",
+    "Violation": "ceasefire.judge.rules",
+    "Zone": "ceasefire.agreement.model",
+    "ZoneSummary": "ceasefire.agreement.model",
+    "audit": "ceasefire.ledger.audit",
     "canonical_json": "ceasefire.canonical",
-    "check_agreement": "ceasefire.agreement",
-    "cosign_latest": "ceasefire.ledger",
-    "demo_agreement_path": "ceasefire.agreement",
-    "describe": "ceasefire.agreement",
-    "fuse": "ceasefire.fusion",
+    "check_agreement": "ceasefire.agreement.model",
+    "cosign_latest": "ceasefire.ledger.audit",
+    "demo_agreement_path": "ceasefire.agreement.model",
+    "describe": "ceasefire.agreement.model",
+    "fuse": "ceasefire.fusion.bulk",
     "fuse_store": "ceasefire.pipeline",
-    "fusion_input": "ceasefire.fusion",
-    "in_force": "ceasefire.rules",
+    "fusion_input": "ceasefire.fusion.bulk",
+    "in_force": "ceasefire.judge.rules",
     "ingest_files": "ceasefire.pipeline",
     "ingest_reports": "ceasefire.pipeline",
-    "judge": "ceasefire.rules",
-    "judge_under": "ceasefire.rules",
-    "load_agreement": "ceasefire.agreement",
-    "load_gazetteer": "ceasefire.gazetteer",
-    "parse_file": "ceasefire.intake",
+    "judge": "ceasefire.judge.rules",
+    "judge_under": "ceasefire.judge.rules",
+    "load_agreement": "ceasefire.agreement.model",
+    "load_gazetteer": "ceasefire.geo.gazetteer",
+    "parse_file": "ceasefire.intake.files",
     "place_reports": "ceasefire.pipeline",
-    "prove": "ceasefire.ledger",
-    "read_reports": "ceasefire.intake",
-    "resolve_observer": "ceasefire.reports",
-    "side_of_line": "ceasefire.agreement",
-    "sign_checkpoint": "ceasefire.ledger",
-    "sign_report": "ceasefire.signing",
-    "simulate": "ceasefire.simulate",
-    "summarise": "ceasefire.incidents",
-    "validate_report": "ceasefire.reports",
-    "verify_bundle": "ceasefire.ledger",
-    "verify_consistency": "ceasefire.merkle",
-    "verify_consistency_from": "ceasefire.ledger",
-    "verify_inclusion": "ceasefire.merkle",
-    "write_reports": "ceasefire.export",
-    "write_simulation": "ceasefire.simulate",
-    "zone_polygons": "ceasefire.agreement",
-    "zone_summaries": "ceasefire.agreement",
+    "prove": "ceasefire.ledger.audit",
+    "read_reports": "ceasefire.intake.files",
+    "resolve_observer": "ceasefire.intake.report",
+    "side_of_line": "ceasefire.agreement.model",
+    "sign_checkpoint": "ceasefire.ledger.audit",
+    "sign_report": "ceasefire.intake.signing",
+    "simulate": "ceasefire.sim",
+    "summarise": "ceasefire.fusion.incidents",
+    "validate_report": "ceasefire.intake.report",
+    "verify_bundle": "ceasefire.ledger.audit",
+    "verify_consistency": "ceasefire.ledger.merkle",
+    "verify_consistency_from": "ceasefire.ledger.audit",
+    "verify_inclusion": "ceasefire.ledger.merkle",
+    "write_reports": "ceasefire.publish.export",
+    "write_simulation": "ceasefire.sim",
+    "zone_polygons": "ceasefire.agreement.model",
+    "zone_summaries": "ceasefire.agreement.model",
 }
 
 __all__ = [*_EXPORTS, "__version__"]
@@ -125,7 +125,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from ceasefire.agreement import (
+    from ceasefire.agreement.model import (
         Agreement,
         Anchor,
         HotlineDeadlines,
@@ -141,7 +141,6 @@ if TYPE_CHECKING:
         zone_summaries,
     )
     from ceasefire.canonical import canonical_json
-    from ceasefire.cap import CapAlert, CapArea
     from ceasefire.errors import (
         AgreementError,
         CeasefireError,
@@ -154,8 +153,7 @@ if TYPE_CHECKING:
         StoreError,
         VerificationError,
     )
-    from ceasefire.export import write_reports
-    from ceasefire.fusion import (
+    from ceasefire.fusion.bulk import (
         Fuser,
         FusionConfig,
         FusionInput,
@@ -164,12 +162,18 @@ if TYPE_CHECKING:
         fuse,
         fusion_input,
     )
-    from ceasefire.gazetteer import Gazetteer, load_gazetteer
-    from ceasefire.geo import GeoEngine, Placement
-    from ceasefire.hotline_scheduler import HotlineConfig, Scheduler, TickResult
-    from ceasefire.incidents import Estimate, Incident, summarise
-    from ceasefire.intake import ParseResult, parse_file, read_reports
-    from ceasefire.ledger import (
+    from ceasefire.fusion.incidents import Estimate, Incident, summarise
+    from ceasefire.geo.engine import GeoEngine, Placement
+    from ceasefire.geo.gazetteer import Gazetteer, load_gazetteer
+    from ceasefire.hotline.cap import CapAlert, CapArea
+    from ceasefire.hotline.mail import SmtpSettings
+    from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, TickResult
+    from ceasefire.intake.files import ParseResult, parse_file, read_reports
+    from ceasefire.intake.report import Location, Report, resolve_observer, validate_report
+    from ceasefire.intake.signing import sign_report
+    from ceasefire.judge.rules import Violation, in_force, judge, judge_under
+    from ceasefire.judge.verification import StatusChange
+    from ceasefire.ledger.audit import (
         AuditReport,
         audit,
         cosign_latest,
@@ -178,9 +182,8 @@ if TYPE_CHECKING:
         verify_bundle,
         verify_consistency_from,
     )
-    from ceasefire.mail import SmtpSettings
-    from ceasefire.merkle import verify_consistency, verify_inclusion
-    from ceasefire.notes import Checkpoint, Signer, Verifier
+    from ceasefire.ledger.merkle import verify_consistency, verify_inclusion
+    from ceasefire.ledger.notes import Checkpoint, Signer, Verifier
     from ceasefire.pipeline import (
         FuseResult,
         IngestResult,
@@ -189,11 +192,8 @@ if TYPE_CHECKING:
         ingest_reports,
         place_reports,
     )
-    from ceasefire.reports import Location, Report, resolve_observer, validate_report
-    from ceasefire.rules import Violation, in_force, judge, judge_under
-    from ceasefire.signing import sign_report
-    from ceasefire.simulate import SimConfig, SimStats, Simulation, simulate, write_simulation
-    from ceasefire.store import AddResult, Store, StoredIncident, StoredReport
-    from ceasefire.store_hotline import StoredMessage
-    from ceasefire.store_ledger import StoredCheckpoint
-    from ceasefire.verification import StatusChange
+    from ceasefire.publish.export import write_reports
+    from ceasefire.sim import SimConfig, SimStats, Simulation, simulate, write_simulation
+    from ceasefire.store.facade import AddResult, Store, StoredIncident, StoredReport
+    from ceasefire.store.hotline import StoredMessage
+    from ceasefire.store.ledger import StoredCheckpoint

@@ -23,16 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.agreement import Agreement
+from ceasefire.agreement.model import Agreement
 from ceasefire.errors import InputError, Problem
-from ceasefire.fusion import FusionConfig, fuse_reports
-from ceasefire.geo import GeoEngine
-from ceasefire.incidents import Incident, summarise
-from ceasefire.intake import MAX_PROBLEMS, check_rows, detect_format
-from ceasefire.reports import Report
-from ceasefire.rules import in_force, judge
-from ceasefire.store import BulkWriter, Store
-from ceasefire.verification import DEFAULT_CORROBORATION, check_corroboration
+from ceasefire.fusion.bulk import FusionConfig, fuse_reports
+from ceasefire.fusion.incidents import Incident, summarise
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.intake.files import MAX_PROBLEMS, check_rows, detect_format
+from ceasefire.intake.report import Report
+from ceasefire.judge.rules import in_force, judge
+from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_corroboration
+from ceasefire.store.facade import BulkWriter, Store
 
 #: Reports validated, placed and written at a time. Memory grows with it (about 3 kB a report
 #: in flight); past ~20k the per-chunk costs (one classify, one executemany) are noise.
@@ -43,7 +43,7 @@ CHUNK_SIZE = 20_000
 class IngestResult:
     """What an ingest did: counts, and the rows skipped under ``skip_invalid``.
 
-    ``problems`` keeps at most :data:`ceasefire.intake.MAX_PROBLEMS` per file; ``bad_rows``
+    ``problems`` keeps at most :data:`ceasefire.intake.files.MAX_PROBLEMS` per file; ``bad_rows``
     counts every bad row.
     """
 
@@ -122,7 +122,7 @@ def ingest_files(
         A bad row (without ``skip_invalid``) or a file that cannot be read as a whole.
     ConflictError
         An id stored, or repeated in another chunk or file of this ingest, with other content.
-        Repeats within one chunk are row problems, as in :func:`ceasefire.intake.parse_file`.
+        Repeats within one chunk are row problems, as in :func:`ceasefire.intake.files.parse_file`.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
@@ -202,7 +202,7 @@ def _write(
 def _chunks(path: Path, size: int, now: datetime) -> Iterator[_Chunk]:
     """Validated reports of ``path``, ``size`` rows at a time, with the problems of the bad rows.
 
-    An id repeated within a chunk follows :func:`ceasefire.intake.parse_file`: an exact repeat is
+    An id repeated within a chunk follows :func:`ceasefire.intake.files.parse_file`: an exact repeat is
     dropped, one with other content is a problem of the later row. Across chunks the store's
     check (in the same transaction) decides, so memory does not grow with the file.
     """
@@ -226,7 +226,7 @@ def _count_lines(paths: Sequence[Path]) -> list[int | None]:
 
     Counting newlines in 1 MiB blocks reads a 570 MB file in about 0.5 s (measured, warm cache).
     None for a GeoJSON document (its rows are features, not lines) or a file that cannot be read
-    (:func:`ceasefire.intake.iter_rows` reports that, with the file's name).
+    (:func:`ceasefire.intake.files.iter_rows` reports that, with the file's name).
     """
     counts: list[int | None] = []
     for path in paths:
@@ -298,9 +298,9 @@ def fuse_store(
     """Fuse every stored report into incidents, judge them, and save both.
 
     The same functions in bulk that a live feed runs one report at a time: the partition does
-    not depend on the order reports arrived in (:mod:`ceasefire.fusion`). Geometry facts of the
+    not depend on the order reports arrived in (:mod:`ceasefire.fusion.bulk`). Geometry facts of the
     incidents come from the newest agreement version; each incident is judged under the version
-    in force at its time (:func:`ceasefire.rules.judge`). Earlier judgements are kept, marked
+    in force at its time (:func:`ceasefire.judge.rules.judge`). Earlier judgements are kept, marked
     superseded where the new run differs.
     """
     if not agreements:

@@ -7,8 +7,8 @@ The modules, each a thin layer over the library:
 - :mod:`~ceasefire.api.deps` what routes are given (the service, the caller, query parsing);
 - :mod:`~ceasefire.api.errors` the one error shape and the one place errors become it;
 - :mod:`~ceasefire.api.body` reading bodies (type, size, UTF-8, JSON, nesting);
-- :mod:`~ceasefire.api.routes_intake`, :mod:`~ceasefire.api.routes_read`,
-  :mod:`~ceasefire.api.routes_actions`, :mod:`~ceasefire.api.routes_ledger` the routes.
+- :mod:`~ceasefire.api.routes.intake`, :mod:`~ceasefire.api.routes.read`,
+  :mod:`~ceasefire.api.routes.actions`, :mod:`~ceasefire.api.routes.ledger` the routes.
 """
 
 from ceasefire.api.app import create_app

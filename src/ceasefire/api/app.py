@@ -28,14 +28,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, FastAPI
 
 import ceasefire
-from ceasefire.api import (
-    routes_actions,
-    routes_hotline,
-    routes_intake,
-    routes_ledger,
-    routes_ogc,
-    routes_read,
-)
+from ceasefire.api.committer import GroupCommitter
 from ceasefire.api.deps import (
     API_PREFIX,
     JSON,
@@ -46,14 +39,19 @@ from ceasefire.api.deps import (
     get_caller,
 )
 from ceasefire.api.errors import ErrorResponse, install
-from ceasefire.committer import GroupCommitter
-from ceasefire.hotline_scheduler import HotlineConfig, Scheduler
+from ceasefire.api.routes import actions as routes_actions
+from ceasefire.api.routes import hotline as routes_hotline
+from ceasefire.api.routes import intake as routes_intake
+from ceasefire.api.routes import ledger as routes_ledger
+from ceasefire.api.routes import ogc as routes_ogc
+from ceasefire.api.routes import read as routes_read
+from ceasefire.hotline.scheduler import HotlineConfig, Scheduler
 
 if TYPE_CHECKING:
-    from ceasefire.agreement import Agreement
-    from ceasefire.geo import GeoEngine
-    from ceasefire.notes import Signer, Verifier
-    from ceasefire.store import Store
+    from ceasefire.agreement.model import Agreement
+    from ceasefire.geo.engine import GeoEngine
+    from ceasefire.ledger.notes import Signer, Verifier
+    from ceasefire.store.facade import Store
 
 #: Documented on every operation: any error has the one shape.
 _ANY_ERROR: dict[int | str, dict[str, Any]] = {
@@ -96,12 +94,12 @@ def create_app(
         seconds in which the log grew (:func:`checkpoints`), so a party always finds a recent
         one to prove against and to cosign. Without it checkpoints are signed from the CLI.
     hotline, hotline_every, clock
-        The hotline scheduler's settings (:class:`ceasefire.hotline_scheduler.HotlineConfig`):
+        The hotline scheduler's settings (:class:`ceasefire.hotline.scheduler.HotlineConfig`):
         it ticks every ``hotline_every`` seconds (None: never; ``ceasefire hotline tick`` then
         does its work) at the time ``clock`` gives (default: the present).
     """
     if engine is None:
-        from ceasefire.geo import GeoEngine
+        from ceasefire.geo.engine import GeoEngine
 
         engine = GeoEngine(agreement)
     committer = GroupCommitter(store, engine)
@@ -204,7 +202,7 @@ async def checkpoints(store: Store, signer: Signer, every: float) -> None:
     logged and retried at the next tick rather than stopping the service, since intake does
     not depend on it.
     """
-    from ceasefire.ledger import sign_checkpoint
+    from ceasefire.ledger.audit import sign_checkpoint
 
     signed = -1
     while True:

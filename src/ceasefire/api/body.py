@@ -23,8 +23,8 @@ from pydantic import BaseModel, ValidationError
 
 from ceasefire.api.errors import BodyTooLarge, MalformedBody, UnsupportedMediaType
 from ceasefire.errors import InputError, Problem
-from ceasefire.intake import loads_json
-from ceasefire.reports import problems_from
+from ceasefire.intake.files import loads_json
+from ceasefire.intake.report import problems_from
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -155,7 +155,7 @@ def parse_json(data: bytes, where: str = "body") -> Any:
     """One JSON document from UTF-8 bytes (a leading byte-order mark is allowed).
 
     Duplicate keys in an object are refused, as in the file readers
-    (:mod:`ceasefire.intake`); NaN and Infinity are read so validation can name the field.
+    (:mod:`ceasefire.intake.files`); NaN and Infinity are read so validation can name the field.
     """
     data = data.removeprefix(codecs.BOM_UTF8)
     try:

@@ -3,7 +3,7 @@
 :func:`get_caller` is the one place access control plugs in: the ``/api/v1`` router depends on
 it for every route (:func:`ceasefire.api.app.create_app`); it reads the bearer token, and a
 route that needs to know who asks adds ``caller: Caller`` to its parameters (FastAPI runs the
-dependency once per request). What each role may do and see is :mod:`ceasefire.access`.
+dependency once per request). What each role may do and see is :mod:`ceasefire.publish.access`.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from ceasefire.access import Principal, may, token_hash
 from ceasefire.api.errors import Unauthorized
 from ceasefire.errors import ForbiddenError, Problem
+from ceasefire.publish.access import Principal, may, token_hash
 
 if TYPE_CHECKING:
-    from ceasefire.agreement import Agreement
-    from ceasefire.committer import GroupCommitter
-    from ceasefire.geo import GeoEngine
-    from ceasefire.notes import Verifier
-    from ceasefire.store import Store
+    from ceasefire.agreement.model import Agreement
+    from ceasefire.api.committer import GroupCommitter
+    from ceasefire.geo.engine import GeoEngine
+    from ceasefire.ledger.notes import Verifier
+    from ceasefire.store.facade import Store
 
 #: Where the API lives; a breaking change gets a new prefix.
 API_PREFIX = "/api/v1"
@@ -148,7 +148,7 @@ async def get_caller(
 
     No header is the public (:data:`PUBLIC`); a header that is not ``Bearer <token>``, or a
     token that is no enabled user's, is 401 in the one error shape. Only the token's hash is
-    looked up (:meth:`ceasefire.store.Store.principal_for_token`), through :class:`Tokens`.
+    looked up (:meth:`ceasefire.store.facade.Store.principal_for_token`), through :class:`Tokens`.
     """
     header = request.headers.get("authorization")
     if header is None:

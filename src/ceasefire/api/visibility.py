@@ -1,4 +1,4 @@
-"""What a caller may read, applied to what the store answers: the views of :mod:`ceasefire.access`
+"""What a caller may read, applied to what the store answers: the views of :mod:`ceasefire.publish.access`
 over pages, records and ledger leaves.
 
 The mission (admin, monitor, mediator) reads everything, straight from the store. For a party
@@ -15,7 +15,7 @@ Keyset pages (the OGC collections: ``after`` = the last id shown) scan the same 
 read stands in for the positional one (:func:`keyset`), starting after a row the caller saw.
 
 What a view keeps and cuts (an incident's ``key``, a party's ``sources``, the basis of
-fusion's status changes, a violation's ``evidence``) is decided in :mod:`ceasefire.access`
+fusion's status changes, a violation's ``evidence``) is decided in :mod:`ceasefire.publish.access`
 only; this module reads what those decisions need from the store (releases, the parties a
 violation holds against, which ids are the caller's own reports) and applies them.
 """
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from ceasefire.access import (
+from ceasefire.publish.access import (
     Principal,
     Release,
     incident_view,
@@ -35,7 +35,7 @@ from ceasefire.access import (
     status_change_view,
     violation_view,
 )
-from ceasefire.store import Store, StoredIncident, StoredReport, StoredViolation
+from ceasefire.store.facade import Store, StoredIncident, StoredReport, StoredViolation
 
 T = TypeVar("T")
 

@@ -1,0 +1,1 @@
+"""The rulebook: the agreement as data, loading it from YAML and geometry files, its checks."""

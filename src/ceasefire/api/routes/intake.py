@@ -1,0 +1,229 @@
+"""Submitting reports: one at a time, or a batch of up to tens of thousands in one request.
+
+Both go the way a file goes through ``ceasefire ingest``: validate, place against the agreement,
+store all or nothing in one transaction (and log in the ledger in the same one). Idempotent by
+``id``: the same id with the same content is a no-op, with other content a 409 that stores
+nothing.
+
+A batch is a JSON array (``application/json``) or JSON Lines (``application/x-ndjson``). JSON
+Lines are streamed to a temporary file as they arrive and ingested from it in chunks, so a
+large batch needs no more memory than a small one; an array is one JSON document and is read
+whole. Problems name the line (``line 7``) or the array item (``item 7``) and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from ceasefire.api.body import (
+    JSON_TYPES,
+    NDJSON_TYPES,
+    media_type,
+    parse_json,
+    read_body,
+    spool_lines,
+    write_lines,
+)
+from ceasefire.api.deps import API_PREFIX, JSON, Caller, Service, ServiceDep, require
+from ceasefire.api.errors import ErrorResponse, MalformedBody
+from ceasefire.errors import ForbiddenError, InputError, Problem
+from ceasefire.intake.report import Report, validate_report
+from ceasefire.pipeline import IngestResult, ingest_files
+from ceasefire.publish.access import Principal
+
+router = APIRouter(tags=["intake"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in (
+        (400, "The body is not UTF-8 or not JSON, or is nested too deep (malformed_body)."),
+        (403, "The caller may not submit, or a party submits for another (forbidden)."),
+        (409, "An id is stored with other content (conflict); nothing was stored."),
+        (413, "The body is over the size limit (too_large)."),
+        (415, "The Content-Type is not one this endpoint reads (unsupported_media_type)."),
+        (422, "A report is not valid; problems name the item and field (invalid_input)."),
+    )
+}
+
+
+def _body_schema(content: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A request body for OpenAPI: the route reads the body itself (ceasefire.api.body)."""
+    return {
+        "requestBody": {"required": True, "content": {t: {"schema": s} for t, s in content.items()}}
+    }
+
+
+_REPORT_SCHEMA = Report.model_json_schema()
+_REPORT_SCHEMA["additionalProperties"] = True  # unknown fields are kept, not dropped
+_REPORT_SCHEMA.get("properties", {}).pop("extra", None)
+
+
+class Submitted(BaseModel):
+    """The outcome of one report: ``added``, or ``unchanged`` (stored before, same content)."""
+
+    result: str = Field(examples=["added"])
+    report: dict[str, Any] = Field(
+        description="The stored report with its point and placement facts."
+    )
+
+
+class BatchResult(BaseModel):
+    """What a batch did. Without ``partial`` any bad report stores nothing (an error answer)."""
+
+    added: int
+    unchanged: int = Field(description="Reports stored before with the same content.")
+    rejected: int = Field(description="Bad reports left out (only with partial=true).")
+    problems: list[dict[str, str]] = Field(
+        description="Why, per bad report (at most 1,000): where, field, reason."
+    )
+
+
+@router.post(
+    "/reports",
+    summary="Submit one report",
+    response_model=Submitted,
+    status_code=201,
+    responses={200: {"model": Submitted, "description": "Stored before: no-op"}, **_ERRORS},
+    openapi_extra=_body_schema({"application/json": _REPORT_SCHEMA}),
+)
+async def add_report(request: Request, service: ServiceDep, caller: Caller) -> Any:
+    """Validate, place and store one report (``application/json``). 201 when added, 200 when
+    the same report was stored before; ``Location`` names it. Admins, monitors and parties
+    submit; a party only reports with ``submitted_by`` its own party code (else 403)."""
+    require(caller, "submit_report")
+    media_type(request, JSON_TYPES)
+    data = parse_json(await read_body(request, service.limits.body_bytes))
+    if not isinstance(data, dict):
+        raise InputError(
+            Problem(
+                "body", "", "must be one report (a JSON object); send several to /reports/batch"
+            )
+        )
+    _own_submission(caller, data.get("submitted_by"), "body")
+    report = validate_report(data, where="body")
+    # Stored together with the single reports sent at the same moment (ceasefire.api.committer).
+    outcome = await service.committer.submit(report)
+    return JSON(
+        {"result": "added" if outcome.added else "unchanged", "report": outcome.stored.to_dict()},
+        status_code=201 if outcome.added else 200,
+        headers={"Location": f"{API_PREFIX}/reports/{quote(report.id, safe='')}"},
+    )
+
+
+@router.post(
+    "/reports/batch",
+    summary="Submit a batch of reports",
+    response_model=BatchResult,
+    responses=_ERRORS,
+    openapi_extra=_body_schema(
+        {
+            "application/json": {"type": "array", "items": _REPORT_SCHEMA},
+            "application/x-ndjson": {
+                "type": "string",
+                "description": "JSON Lines: one report object per line.",
+            },
+        }
+    ),
+)
+async def add_batch(
+    request: Request,
+    service: ServiceDep,
+    caller: Caller,
+    partial: Annotated[
+        bool, Query(description="Store the good reports and list the bad ones.")
+    ] = False,
+) -> dict[str, Any]:
+    """Validate, place and store many reports in one transaction: a JSON array
+    (``application/json``) or JSON Lines (``application/x-ndjson``, streamed).
+
+    All or nothing unless ``partial=true``. An id stored with other content refuses the whole
+    batch either way (409), as ``ceasefire ingest`` does. A party's batch holds its own reports
+    only: one with another ``submitted_by`` refuses the whole batch (403), ``partial`` or not.
+    """
+    require(caller, "submit_report")
+    kind = media_type(request, JSON_TYPES + NDJSON_TYPES)
+    with tempfile.TemporaryDirectory(prefix="ceasefire-batch-") as folder:
+        path = Path(folder) / "body.jsonl"
+        if kind in NDJSON_TYPES:
+            with path.open("wb") as sink:
+                await spool_lines(request, service.limits.batch_bytes, sink)
+            unit = "line"
+        else:
+            data = await read_body(request, service.limits.batch_bytes)
+            await run_in_threadpool(_array_to_lines, data, path)
+            unit = "item"
+        if caller.party is not None:
+            await run_in_threadpool(_own_batch, caller, path, unit)
+        result = await run_in_threadpool(_ingest, service, path, partial, unit)
+    return {
+        "added": result.added,
+        "unchanged": result.unchanged,
+        "rejected": result.bad_rows,
+        "problems": [vars(_relabel(p, unit)) for p in result.problems],
+    }
+
+
+def _own_submission(caller: Principal, submitted_by: Any, where: str) -> None:
+    """A party submits in its own name only (DESIGN section 6)."""
+    if caller.party is not None and submitted_by != caller.party:
+        reason = f"must be {caller.party!r}: a party submits its own reports only"
+        raise ForbiddenError(f"{where}: submitted_by: {reason}; nothing was stored")
+
+
+def _own_batch(caller: Principal, path: Path, unit: str) -> None:
+    """Every line of a party's batch names the party; lines that are not JSON objects are left
+    to the validation to refuse."""
+    with path.open("rb") as lines:
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, dict):
+                _own_submission(caller, row.get("submitted_by"), f"{unit} {n}")
+
+
+def _array_to_lines(data: bytes, path: Path) -> None:
+    items = parse_json(data)
+    if not isinstance(items, list):
+        raise InputError(
+            Problem("body", "", "must be a JSON array of reports (or JSON Lines, one per line)")
+        )
+    write_lines(items, path)
+
+
+def _ingest(service: Service, path: Path, partial: bool, unit: str) -> IngestResult:
+    try:
+        return ingest_files(service.store, [path], service.engine, skip_invalid=partial)
+    except InputError as exc:
+        raise InputError([_relabel(p, unit) for p in exc.problems]) from None
+    except RecursionError:  # a line deeper than the spool's check counted (it should not be)
+        raise MalformedBody(
+            "a report is nested too deeply", [Problem("body", "", "nested too deeply")]
+        ) from None
+
+
+_FILE_REASONS = {
+    "file is empty": "is empty; send at least one report",
+    "no reports in file": "holds no reports",
+}
+
+
+def _relabel(problem: Problem, unit: str) -> Problem:
+    """Name the line or item of the body rather than the temporary file it went through."""
+    where = problem.where
+    if where.startswith("body.jsonl:row "):
+        where = f"{unit} {where.removeprefix('body.jsonl:row ')}"
+    elif where == "body.jsonl":
+        where = "body"
+    return Problem(where, problem.field, _FILE_REASONS.get(problem.reason, problem.reason))

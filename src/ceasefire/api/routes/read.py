@@ -1,0 +1,265 @@
+"""Reading: reports, incidents, violations and agreements, filtered and paged.
+
+Reports page by key (``after`` = the last id of the page before): a walk sees every report
+once, in observation order, however many arrive meanwhile. Incidents and violations page by
+position (``offset``), as fusion may move an incident's fused time between two pages. Every
+page gives the link to the next one in ``next`` and in a ``Link: <...>; rel="next"`` header;
+the last page has ``next: null``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from ceasefire.api.deps import JSON, Caller, Service, ServiceDep
+from ceasefire.api.errors import ErrorResponse
+from ceasefire.api.visibility import Viewer, listed_page
+from ceasefire.errors import ForbiddenError, NotFoundError
+from ceasefire.publish.access import Principal, report_view
+from ceasefire.query import parse_bbox, parse_time
+from ceasefire.store.facade import StoredReport
+
+router = APIRouter(tags=["read"])
+
+#: The most rows one page may ask for.
+MAX_PAGE = 10_000
+#: The largest integer a store column holds (64-bit signed): a larger offset, size or version
+#: in a query is 422, not an overflow in the database driver.
+MAX_INT = 2**63 - 1
+#: Rows of a page when ``limit`` is not given.
+DEFAULT_PAGE = 100
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "No such record, or none you may read."}
+}
+_NO_PUBLIC: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorResponse, "description": "The public reads incidents, not reports."}
+}
+_BAD_QUERY: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorResponse, "description": "A bad filter; problems name it."}
+}
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Rows per page.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_INT, description="Rows to skip.")]
+Since = Annotated[
+    str | None,
+    Query(description="ISO 8601 with offset: keep what was observed at or after this time."),
+]
+Until = Annotated[
+    str | None, Query(description="ISO 8601 with offset: keep what was observed before it.")
+]
+Many = Annotated[list[str] | None, Query(description="Repeat for any of several values.")]
+
+
+class Page(BaseModel):
+    """One page of a list; ``next`` is the link to the following page (null on the last)."""
+
+    items: list[dict[str, Any]]
+    next: str | None = Field(description="The next page, or null on the last one.")
+
+
+def _page(request: Request, rows: list[dict[str, Any]], more: bool, **params: Any) -> JSON:
+    nxt = None
+    headers = {}
+    if more:
+        url = request.url.include_query_params(**params)
+        nxt = f"{url.path}?{url.query}"
+        headers["Link"] = f'<{nxt}>; rel="next"'
+    return JSON({"items": rows, "next": nxt}, headers=headers)
+
+
+def _reports_readable(caller: Principal) -> None:
+    """Reports are read by the mission and by parties (their own); the public reads incidents."""
+    if not (caller.sees_all or caller.role == "party"):
+        raise ForbiddenError(f"a {caller.role} caller may not read reports; read /incidents")
+
+
+def stored_report(
+    service: Service, report_id: str, caller: Principal | None = None
+) -> StoredReport:
+    """One stored report with its point and placement facts. Raises NotFoundError, also for a
+    report the caller may not read (the same answer as for a missing one)."""
+    store = service.store
+    report = store.get_report(report_id)
+    if caller is not None and report_view(caller, {"submitted_by": report.submitted_by}) is None:
+        raise NotFoundError(f"no stored report with id {report_id!r}")
+    place = report.location()
+    return StoredReport(
+        report, place.lon, place.lat, place.uncertainty_m, store.get_placement(report_id)
+    )
+
+
+@router.get(
+    "/reports",
+    summary="List reports",
+    response_model=Page,
+    responses=_NOT_FOUND | _BAD_QUERY | _NO_PUBLIC,
+)
+def list_reports(
+    request: Request,
+    service: ServiceDep,
+    caller: Caller,
+    since: Since = None,
+    until: Until = None,
+    bbox: Annotated[
+        str | None, Query(description="min_lon,min_lat,max_lon,max_lat: the point lies inside.")
+    ] = None,
+    event_type: Many = None,
+    source_kind: Many = None,
+    submitted_by: Many = None,
+    limit: Limit = DEFAULT_PAGE,
+    after: Annotated[
+        str | None, Query(description="The cursor: the last report id of the page before.")
+    ] = None,
+) -> JSON:
+    """Stored reports in observation order (then arrival), each with its point and placement
+    facts. ``since``/``until`` keep reports whose window overlaps ``[since, until)``.
+
+    A party reads its own submissions only (filtered in the query, so pages and cursors never
+    count another's); the public reads none (403)."""
+    _reports_readable(caller)
+    if not caller.sees_all:
+        if submitted_by is not None and caller.party not in submitted_by:
+            return _page(request, [], False)
+        submitted_by = [str(caller.party)]
+        if after is not None:
+            stored_report(service, after, caller)  # someone else's cursor: 404 as if missing
+    rows = service.store.list_stored(
+        since=parse_time(since, "since"),
+        until=parse_time(until, "until"),
+        bbox=parse_bbox(bbox),
+        event_type=event_type,
+        source_kind=source_kind,
+        submitted_by=submitted_by,
+        limit=limit + 1,
+        after=after,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = rows[-1].report.id if rows else None
+    return _page(request, [r.to_dict() for r in rows], more, after=cursor)
+
+
+@router.get("/reports/{report_id:path}", summary="One report", responses=_NOT_FOUND | _NO_PUBLIC)
+def get_report(
+    service: ServiceDep, caller: Caller, report_id: Annotated[str, Path()]
+) -> dict[str, Any]:
+    """A stored report as submitted (unknown fields included), with its point and placement.
+    A party reads its own only: any other is 404, as a missing one."""
+    _reports_readable(caller)
+    return stored_report(service, report_id, caller).to_dict()
+
+
+@router.get("/incidents", summary="List incidents", response_model=Page, responses=_BAD_QUERY)
+def list_incidents(
+    request: Request,
+    service: ServiceDep,
+    caller: Caller,
+    since: Since = None,
+    until: Until = None,
+    event_type: Many = None,
+    status: Many = None,
+    zone: Annotated[str | None, Query(description="A zone name, e.g. dmz.")] = None,
+    side: Annotated[str | None, Query(description="Side of the line.")] = None,
+    party: Annotated[
+        str | None,
+        Query(description="Incidents that concern a party: its side, its doing, or its violation."),
+    ] = None,
+    include_merged: Annotated[
+        bool, Query(description="Also incidents merged into others.")
+    ] = False,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+) -> JSON:
+    """Fused incidents in order of observation, with their verification state, as the caller
+    may see them (a party: those that concern it and the released ones; the public: released
+    ones after the delay, coarsened). ``offset`` counts the incidents the caller sees."""
+    filters = {
+        "since": parse_time(since, "since"),
+        "until": parse_time(until, "until"),
+        "event_type": event_type,
+        "status": status,
+        "zone": zone,
+        "side": side,
+        "party": party,
+        "include_merged": include_merged,
+    }
+    store = service.store
+    viewer = Viewer(caller, store)
+    items, more = listed_page(
+        viewer.sees_all,
+        lambda at, n: store.list_incidents(**filters, limit=n, offset=at),  # type: ignore[arg-type]
+        viewer.incidents,
+        offset,
+        limit,
+    )
+    return _page(request, items, more, offset=offset + limit)
+
+
+@router.get("/incidents/{incident_id}", summary="One incident, in full", responses=_NOT_FOUND)
+def get_incident(service: ServiceDep, caller: Caller, incident_id: str) -> dict[str, Any]:
+    """The incident, its member reports, its status history and every violation judged of it
+    (superseded ones too), read in one transaction; as the caller may see it (an incident it
+    may not see is 404, as a missing one)."""
+    record = service.store.incident_record(incident_id)
+    viewer = Viewer(caller, service.store)
+    if viewer.sees_all:
+        return record.to_dict()
+    incident = viewer.incident(record.incident)
+    if incident is None:
+        raise NotFoundError(f"no incident with id {incident_id!r}")
+    return viewer.record(record.to_dict(), incident)
+
+
+@router.get("/violations", summary="List violations", response_model=Page, responses=_BAD_QUERY)
+def list_violations(
+    request: Request,
+    service: ServiceDep,
+    caller: Caller,
+    incident_id: Annotated[str | None, Query(description="Of this incident.")] = None,
+    rule: Many = None,
+    party: Annotated[str | None, Query(description="Held against this party.")] = None,
+    since: Since = None,
+    until: Until = None,
+    agreement_version: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
+    include_superseded: Annotated[
+        bool, Query(description="Also judgements replaced by later ones.")
+    ] = False,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+) -> JSON:
+    """Incidents judged to break a rule of the agreement, by the incident's time; for a party
+    those of incidents it sees (against it, concerning it, or released), for the public those
+    of released incidents. ``offset`` counts the violations the caller sees."""
+    filters = {
+        "incident_id": incident_id,
+        "rule": rule,
+        "party": party,
+        "since": parse_time(since, "since"),
+        "until": parse_time(until, "until"),
+        "agreement_version": agreement_version,
+        "include_superseded": include_superseded,
+    }
+    store = service.store
+    viewer = Viewer(caller, store)
+    items, more = listed_page(
+        viewer.sees_all,
+        lambda at, n: store.list_violations(**filters, limit=n, offset=at),  # type: ignore[arg-type]
+        viewer.violations,
+        offset,
+        limit,
+    )
+    return _page(request, items, more, offset=offset + limit)
+
+
+@router.get("/agreements", summary="Agreement versions")
+def list_agreements(service: ServiceDep) -> dict[str, Any]:
+    """Every registered agreement version, and the one this service places reports against."""
+    a = service.agreement
+    return {
+        "items": service.store.agreement_versions(),
+        "placing_against": {"id": a.id, "version": a.version, "title": a.title},
+    }

@@ -1,0 +1,1 @@
+"""The ``ceasefire`` command line: one module per command group."""

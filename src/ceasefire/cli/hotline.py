@@ -1,0 +1,324 @@
+"""``ceasefire hotline ...``: the hotline from a terminal (see :mod:`ceasefire.hotline.rules`).
+
+The commands work on the database directly, as the operator at the mechanism's terminal: each
+speaks as the address given with ``--as`` (a party code, ``mission`` or ``mediator``) and sees
+what that address sees, as the API would show it. Thin, as the rest of the CLI: one library
+call per command; errors reach the one handler in :mod:`ceasefire.cli.app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ceasefire.cli.app import (
+    DEFAULT_DB,
+    AgreementOpt,
+    DbOpt,
+    JsonOpt,
+    _Group,
+    _load_agreement,
+    _parse_time,
+    _print_json,
+    out,
+)
+from ceasefire.errors import InputError, NotFoundError, Problem
+from ceasefire.hotline import rules as hotline
+
+hotline_app = typer.Typer(
+    cls=_Group,
+    help="The hotline: notifications, queries, requests, line checks, deadlines.\n\n"
+    "Example: ceasefire hotline inbox --as UA --state overdue --db var/demo.db",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+AsOpt = Annotated[
+    str, typer.Option("--as", help="Speak as this address: a party code, mission or mediator.")
+]
+NowOpt = Annotated[
+    str | None,
+    typer.Option("--now", help="The time to act at (ISO 8601 with offset; default: now)."),
+]
+
+
+def _now(value: str | None) -> datetime:
+    return _parse_time(value, "--now") or datetime.now(UTC)
+
+
+def _check_address(address: str, parties: Any) -> str | None:
+    """The scope of what ``address`` reads: its own traffic for a party, all for the others."""
+    known = (*parties, hotline.MISSION, hotline.MEDIATOR)
+    if address not in known:
+        raise InputError(Problem("options", "--as", f"must be one of {', '.join(known)}"))
+    return address if address in parties else None
+
+
+@hotline_app.command("inbox")
+def inbox(
+    as_: AsOpt,
+    state: Annotated[
+        str | None, typer.Option(help=f"Only this state: {', '.join(hotline.STATES)}.")
+    ] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind of message.")] = None,
+    thread: Annotated[str | None, typer.Option(help="Only this thread.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    db: DbOpt = DEFAULT_DB,
+    agreement: AgreementOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The messages an address sent or received (all of them for mission and mediator), with
+    their state and deadlines.
+
+    Example: ceasefire hotline inbox --as UA --state open --db var/demo.db
+    """
+    from ceasefire.store.facade import Store
+
+    parties = _load_agreement(agreement).parties
+    scope = _check_address(as_, parties)
+    if state is not None and state not in hotline.STATES:
+        raise InputError(
+            Problem("options", "--state", f"must be one of {', '.join(hotline.STATES)}")
+        )
+    if kind is not None and kind not in hotline.KINDS:
+        raise InputError(Problem("options", "--kind", f"must be one of {', '.join(hotline.KINDS)}"))
+    moment = _now(now)
+    with Store.open(db) as store:
+        found = store.hotline_messages(
+            moment, address=scope, state=state, kind=kind, thread=thread, limit=limit
+        )
+    if as_json:
+        _print_json([m.to_dict() for m in found])
+        return
+    table = Table(title=f"hotline: {as_} ({len(found)} shown)")
+    for column in ("id", "kind", "from", "to", "sent", "state", "due", "subject"):
+        table.add_column(column)
+    for m in found:
+        msg = m.message
+        due = msg.answer_due if m.progress.acknowledged_at else msg.ack_due
+        table.add_row(
+            msg.id, msg.kind, msg.sender, ", ".join(msg.recipients),
+            msg.sent_at.strftime("%Y-%m-%d %H:%M"), m.state or "-",
+            due.strftime("%Y-%m-%d %H:%M") if due and m.state not in ("answered", None) else "",
+            msg.subject,
+        )  # fmt: skip
+    out.print(table)
+
+
+@hotline_app.command("send")
+def send(
+    as_: AsOpt,
+    kind: Annotated[str, typer.Option(help="query, request or agenda_item.")],
+    to: Annotated[list[str], typer.Option("--to", help="A recipient (repeat for more).")],
+    subject: Annotated[str, typer.Option(help="One line.")] = "",
+    text: Annotated[str, typer.Option(help="The message.")] = "",
+    incident: Annotated[str | None, typer.Option(help="The incident it is about.")] = None,
+    topic: Annotated[
+        str | None, typer.Option(help="A request's topic: access or prior_notification.")
+    ] = None,
+    place: Annotated[
+        str | None, typer.Option(help="A request's place: LON,LAT[,RADIUS_M].")
+    ] = None,
+    window: Annotated[
+        str | None, typer.Option(help="A prior notification's window: FROM/TO (ISO 8601).")
+    ] = None,
+    message_id: Annotated[
+        str | None, typer.Option("--id", help="Your idempotency key (default: a new id).")
+    ] = None,
+    db: DbOpt = DEFAULT_DB,
+    agreement: AgreementOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send a query, a request or an agenda item; deadlines come from the agreement.
+
+    Example: ceasefire hotline send --as mission --kind request --topic access --to RU
+    --place 37.8,48.0,2000 --subject "Patrol to the crossing" --db var/demo.db
+    """
+    from ceasefire.store.facade import Store
+
+    rules = _load_agreement(agreement)
+    _check_address(as_, rules.parties)
+    draft = hotline.Draft(
+        kind=kind, recipients=tuple(to), subject=subject, text=text, incident_id=incident,
+        topic=topic, place=_place(place), window=_window(window), id=message_id,
+    )  # fmt: skip
+    moment = _now(now)
+    message = hotline.compose(draft, as_, moment, rules.hotline, tuple(rules.parties))
+    with Store.open(db) as store:
+        if incident is not None and not store.incidents_by_id([incident]):
+            raise InputError(Problem("options", "--incident", f"no incident {incident!r}"))
+        ((stored, new),) = store.hotline_send([message], moment)
+    _show(stored.to_dict(), "sent" if new else "sent before (unchanged)", as_json)
+
+
+def _place(value: str | None) -> dict[str, float] | None:
+    if value is None:
+        return None
+    try:
+        numbers = [float(v) for v in value.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) not in (2, 3):
+        raise InputError(Problem("options", "--place", "must be LON,LAT or LON,LAT,RADIUS_M"))
+    return dict(zip(("lon", "lat", "radius_m"), numbers, strict=False))
+
+
+def _window(value: str | None) -> dict[str, str] | None:
+    if value is None:
+        return None
+    start, sep, end = value.partition("/")
+    if not sep:
+        raise InputError(Problem("options", "--window", "must be FROM/TO (ISO 8601 times)"))
+    return {"from": start, "to": end}
+
+
+def _reply(as_: str, message_id: str, kind: str, db: str, agreement: Path | None,
+           now: str | None, **fields: Any) -> tuple[dict[str, Any], bool]:  # fmt: skip
+    from ceasefire.store.facade import Store
+
+    parties = _load_agreement(agreement).parties
+    scope = _check_address(as_, parties)
+    moment = _now(now)
+    with Store.open(db) as store:
+        found = store.hotline_get([message_id], moment).get(message_id)
+        if found is None or not found.message.sees(scope):
+            raise NotFoundError(f"no message {message_id!r}")
+        message = hotline.reply(found.message, kind, as_, moment, **fields)
+        ((stored, new),) = store.hotline_send([message], moment)
+    return stored.to_dict(), new
+
+
+@hotline_app.command("ack")
+def ack(
+    as_: AsOpt,
+    message_id: Annotated[str, typer.Argument(help="The message acknowledged.")],
+    db: DbOpt = DEFAULT_DB,
+    agreement: AgreementOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Acknowledge a notification, query or request (or answer a line check).
+
+    Example: ceasefire hotline ack --as UA n.INC-000001.UA --db var/demo.db
+    """
+    record, new = _reply(as_, message_id, "acknowledgement", db, agreement, now)
+    _show(record, "acknowledged" if new else "acknowledged before (unchanged)", as_json)
+
+
+@hotline_app.command("answer")
+def answer(
+    as_: AsOpt,
+    message_id: Annotated[str, typer.Argument(help="The message answered.")],
+    position: Annotated[
+        str,
+        typer.Option(
+            help="accepted, denied, under_investigation; to a request approved or denied."
+        ),
+    ],
+    reasons: Annotated[str | None, typer.Option(help="Why (required for a denial).")] = None,
+    text: Annotated[str, typer.Option(help="Anything else to say.")] = "",
+    db: DbOpt = DEFAULT_DB,
+    agreement: AgreementOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """State a position on a notification, query or request.
+
+    Example: ceasefire hotline answer --as RU n.INC-000002.RU --position denied
+    --reasons "No units of ours in that area" --db var/demo.db
+    """
+    record, _ = _reply(
+        as_, message_id, "response", db, agreement, now, position=position, reasons=reasons,
+        text=text,
+    )  # fmt: skip
+    _show(record, "answered", as_json)
+
+
+@hotline_app.command("metrics")
+def metrics(
+    party: Annotated[str | None, typer.Option(help="Only this party.")] = None,
+    db: DbOpt = DEFAULT_DB,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per party and week: time to acknowledge and to answer (median, p90), what is still
+    owed, line checks missed, access requests denied and why.
+
+    Example: ceasefire hotline metrics --db var/demo.db
+    """
+    from ceasefire.hotline.scheduler import metrics_of
+    from ceasefire.store.facade import Store
+
+    with Store.open(db) as store:
+        rows = [r for r in metrics_of(store, _now(now)) if party is None or r["party"] == party]
+    if as_json:
+        _print_json(rows)
+        return
+    # One column per party and week, one row per measure: narrow enough for a terminal.
+    table = Table(title="hotline metrics (times in minutes)")
+    table.add_column("")
+    for r in rows:
+        table.add_column(f"{r['party']} {r['week']}", justify="right")
+    measures: list[tuple[str, Callable[[dict[str, Any]], object]]] = [
+        ("asked (notifications, queries, requests)", lambda r: r["asked"]),
+        ("acknowledged: median", lambda r: _m(r["time_to_acknowledge"]["median_min"])),
+        ("acknowledged: p90", lambda r: _m(r["time_to_acknowledge"]["p90_min"])),
+        ("answered: median", lambda r: _m(r["time_to_answer"]["median_min"])),
+        ("answered: p90", lambda r: _m(r["time_to_answer"]["p90_min"])),
+        ("not acknowledged, past due", lambda r: r["unacknowledged"]),
+        ("not answered, past due", lambda r: r["unanswered"]),
+        ("escalated", lambda r: r["escalated"]),
+        ("line checks", lambda r: r["line_checks"]),
+        ("line checks missed", lambda r: r["line_checks_missed"]),
+        ("access requests denied", lambda r: r["access_denied"]),
+    ]
+    for label, value in measures:
+        table.add_row(label, *(str(value(r)) for r in rows))
+    out.print(table)
+    for r in rows:
+        for reason in r["denial_reasons"]:
+            out.print(f"{r['party']} {r['week']} denied access: {reason}", soft_wrap=True)
+
+
+def _m(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+@hotline_app.command("tick")
+def tick(
+    db: DbOpt = DEFAULT_DB,
+    agreement: AgreementOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Do what is due now: notify parties of new incidents, send line checks, escalate what is
+    overdue (the service does this by itself every few seconds).
+
+    Example: ceasefire hotline tick --db var/demo.db
+    """
+    from ceasefire.hotline.scheduler import Scheduler
+    from ceasefire.store.facade import Store
+
+    with Store.open(db) as store:
+        result = Scheduler(store, _load_agreement(agreement)).tick(_now(now))
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        out.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.to_dict().items()))
+
+
+def _show(record: dict[str, Any], what: str, as_json: bool) -> None:
+    if as_json:
+        _print_json(record)
+        return
+    out.print(f"{what}: {record['id']} ({record['kind']}, state {record['state'] or '-'})")
+    for key in ("ack_due", "answer_due"):
+        if record.get(key):
+            out.print(f"  {key.replace('_', ' ')}: {record[key]}")

@@ -1,0 +1,1 @@
+"""Fusing reports into incidents: bulk and incremental linking, the incident estimates."""

@@ -1,0 +1,1 @@
+"""Placing reports against the agreement: the vectorised geometry engine and the gazetteer."""

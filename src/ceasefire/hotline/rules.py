@@ -1,0 +1,737 @@
+"""The hotline: how the parties' militaries talk to one another through the mechanism.
+
+Pure rules, no I/O (the store is :mod:`ceasefire.store.hotline`, the clock-driven work
+:mod:`ceasefire.hotline.scheduler`). Modelled on the channels that worked before: the Korean
+Military Armistice Commission's direct line (messages, line checks twice a day, access
+requests), the JCCC in Donbas and UNIFIL's tripartite meetings.
+
+Addresses: a party's code (``UA``, ``RU``), ``mission`` (the monitors who run the channel) and
+``mediator``. Kinds:
+
+- ``notification``: the mission tells a party of an incident that concerns it (on its side of
+  the line, assessed or claimed to be its doing, or a violation held against it); created by
+  the scheduler, one per incident and party;
+- ``query`` and ``request`` (``topic`` ``access``: monitors ask to go to a place;
+  ``prior_notification``: a party announces an activity near the line): ask for an answer;
+- ``acknowledgement``: "received", to one of the above;
+- ``response``: a stated position (``accepted``, ``denied`` with reasons, ``under_investigation``;
+  to a request ``approved`` or ``denied`` with reasons);
+- ``line_check`` (mission to party, every ``line_check_every``) and its ``line_check_reply``;
+- ``agenda_item``: a point for the next joint meeting;
+- ``escalation``: the mission tells the mediator that a party missed a deadline.
+
+Every message is immutable once sent and goes into the ledger. What a message is waiting for
+follows from its kind and the agreement's deadlines (:func:`deadlines`); its state (``open``,
+``acknowledged``, ``answered``, ``overdue``, ``escalated``) from the replies it got and the
+clock (:func:`state_at`). Escalation goes up in levels (:func:`due_escalations`), each level
+once: 1 when the acknowledgement is ``grace`` late, 2 when the answer is ``grace`` late, 3 when
+the answer is a whole answer period late, which also puts it on the joint meeting's agenda.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from ceasefire.errors import InputError, Problem
+
+if TYPE_CHECKING:  # the agreement module loads shapely and PROJ; the CLI imports this one
+    from ceasefire.agreement.model import HotlineDeadlines
+
+MISSION: Final = "mission"
+MEDIATOR: Final = "mediator"
+
+#: Kinds that wait for replies: an acknowledgement and an answer (a line check: its reply).
+ASKING: Final = frozenset({"notification", "query", "request"})
+REPLIES: Final = frozenset({"acknowledgement", "response", "line_check_reply"})
+KINDS: Final = (
+    "notification",
+    "acknowledgement",
+    "response",
+    "query",
+    "request",
+    "line_check",
+    "line_check_reply",
+    "agenda_item",
+    "escalation",
+)
+#: What people may send themselves; the rest the mechanism makes (the scheduler).
+SENDABLE: Final = frozenset({"query", "request", "agenda_item"})
+REQUEST_TOPICS: Final = ("access", "prior_notification")
+#: Positions a response may state, by the kind it answers.
+POSITIONS: Final[Mapping[str, tuple[str, ...]]] = {
+    "notification": ("accepted", "denied", "under_investigation"),
+    "query": ("accepted", "denied", "under_investigation"),
+    "request": ("approved", "denied"),
+}
+STATES: Final = ("open", "acknowledged", "answered", "overdue", "escalated")
+#: The highest escalation level; it also puts the message on the joint meeting's agenda.
+TOP_LEVEL: Final = 3
+#: How many report-level casualties make a notification urgent (e-mail and CAP as well).
+URGENT_CASUALTIES: Final = 1
+#: A strike this far behind the line (on the party's own side) is urgent too: past the reach
+#: of the tube artillery the withdrawal zones are drawn around.
+URGENT_DEPTH_M: Final = 50_000.0
+
+
+@dataclass(frozen=True)
+class Message:
+    """One hotline message as sent. ``ack_due`` and ``answer_due`` are the deadlines it sets
+    (None: it waits for nothing); ``level`` is an escalation's level."""
+
+    id: str
+    thread: str
+    kind: str
+    sender: str
+    recipients: tuple[str, ...]
+    sent_at: datetime
+    subject: str = ""
+    text: str = ""
+    in_reply_to: str | None = None
+    incident_id: str | None = None
+    topic: str | None = None
+    position: str | None = None
+    reasons: str | None = None
+    ack_due: datetime | None = None
+    answer_due: datetime | None = None
+    level: int | None = None
+    urgent: bool = False
+    place: Mapping[str, float] | None = None
+    window: Mapping[str, str] | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The message as logged in the ledger and shown by the API (times in UTC ISO 8601)."""
+        return {
+            "id": self.id,
+            "thread": self.thread,
+            "kind": self.kind,
+            "sender": self.sender,
+            "recipients": list(self.recipients),
+            "sent_at": utc(self.sent_at),
+            "subject": self.subject,
+            "text": self.text,
+            "in_reply_to": self.in_reply_to,
+            "incident_id": self.incident_id,
+            "topic": self.topic,
+            "position": self.position,
+            "reasons": self.reasons,
+            "ack_due": None if self.ack_due is None else utc(self.ack_due),
+            "answer_due": None if self.answer_due is None else utc(self.answer_due),
+            "level": self.level,
+            "urgent": self.urgent,
+            "place": None if self.place is None else dict(self.place),
+            "window": None if self.window is None else dict(self.window),
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Message:
+        def time(key: str) -> datetime | None:
+            value = record.get(key)
+            return None if value is None else datetime.fromisoformat(value)
+
+        sent = time("sent_at")
+        assert sent is not None
+        return cls(
+            id=record["id"],
+            thread=record["thread"],
+            kind=record["kind"],
+            sender=record["sender"],
+            recipients=tuple(record["recipients"]),
+            sent_at=sent,
+            subject=record.get("subject") or "",
+            text=record.get("text") or "",
+            in_reply_to=record.get("in_reply_to"),
+            incident_id=record.get("incident_id"),
+            topic=record.get("topic"),
+            position=record.get("position"),
+            reasons=record.get("reasons"),
+            ack_due=time("ack_due"),
+            answer_due=time("answer_due"),
+            level=record.get("level"),
+            urgent=bool(record.get("urgent")),
+            place=record.get("place"),
+            window=record.get("window"),
+        )
+
+    def sees(self, address: str | None) -> bool:
+        """Whether ``address`` takes part in this message (sender or recipient); None is the
+        mission's or the mediator's view of everything."""
+        return address is None or address == self.sender or address in self.recipients
+
+
+def utc(moment: datetime) -> str:
+    """A time as the hotline writes it: UTC, ISO 8601, whole microseconds, ``+00:00``."""
+    if moment.tzinfo is None:
+        raise ValueError("hotline times must be timezone-aware")
+    return moment.astimezone(UTC).isoformat()
+
+
+def deadlines(
+    kind: str, sent_at: datetime, rules: HotlineDeadlines
+) -> tuple[datetime | None, datetime | None]:
+    """The (acknowledge by, answer by) deadlines a message of ``kind`` sets under the
+    agreement's hotline rules: asking kinds both; a line check a reply within the
+    acknowledgement time; the rest none."""
+    if kind in ASKING:
+        return sent_at + rules.acknowledge_within, sent_at + rules.answer_within
+    if kind == "line_check":
+        return sent_at + rules.acknowledge_within, None
+    return None, None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a message that waits for replies has got so far (times of the first of each)."""
+
+    acknowledged_at: datetime | None = None
+    answered_at: datetime | None = None
+    level: int = 0  # the highest escalation level sent
+
+
+def state_at(message: Message, progress: Progress, now: datetime) -> str | None:
+    """The message's state at ``now``, or None for a message that waits for nothing (a reply,
+    an agenda item, an escalation): ``answered`` once answered (a line check: replied to), else
+    ``escalated`` once escalated, ``overdue`` once a deadline it waits on has passed,
+    ``acknowledged``, or ``open``."""
+    if message.kind not in ASKING and message.kind != "line_check":
+        return None
+    if progress.answered_at is not None:
+        return "answered"
+    if message.kind == "line_check" and progress.acknowledged_at is not None:
+        return "answered"
+    if progress.level > 0:
+        return "escalated"
+    acked = progress.acknowledged_at is not None
+    if (not acked and message.ack_due is not None and now > message.ack_due) or (
+        message.answer_due is not None and now > message.answer_due
+    ):
+        return "overdue"
+    return "acknowledged" if acked else "open"
+
+
+def escalation_times(message: Message, grace: timedelta) -> dict[int, datetime]:
+    """When each escalation level falls due if the message is not answered by then: level 1 at
+    the acknowledgement deadline plus ``grace``, 2 at the answer deadline plus ``grace``, 3 a
+    whole answer period after the answer deadline."""
+    times: dict[int, datetime] = {}
+    if message.ack_due is not None:
+        times[1] = message.ack_due + grace
+    if message.answer_due is not None:
+        times[2] = message.answer_due + grace
+        times[3] = message.answer_due + (message.answer_due - message.sent_at)
+    return times
+
+
+def due_escalations(
+    message: Message, progress: Progress, now: datetime, grace: timedelta
+) -> list[int]:
+    """The escalation levels due at ``now`` and not sent yet, lowest first. Level 1 is only due
+    while the message is unacknowledged; none is due once it is answered."""
+    if state_at(message, progress, now) in ("answered", None):
+        return []
+    due = []
+    for level, at in sorted(escalation_times(message, grace).items()):
+        if level <= progress.level or now < at:
+            continue
+        if level == 1 and progress.acknowledged_at is not None:
+            continue
+        due.append(level)
+    return due
+
+
+def escalation(message: Message, level: int, now: datetime) -> Message:
+    """The escalation of ``message`` at ``level`` to the mediator (its id is fixed by the
+    message and level, so it is made once whatever restarts in between)."""
+    missing = {
+        1: "no acknowledgement",
+        2: "no answer",
+        3: "still no answer after a second answer period",
+    }[level]
+    late = message.ack_due if level == 1 else message.answer_due
+    owed = ", ".join(r for r in message.recipients if r not in (MISSION, MEDIATOR)) or ", ".join(
+        message.recipients
+    )
+    return Message(
+        id=f"{message.id}.e{level}",
+        thread=message.thread,
+        kind="escalation",
+        sender=MISSION,
+        recipients=(MEDIATOR,),
+        sent_at=now,
+        subject=f"Escalation level {level}: {message.subject}"[:200],
+        text=f"{owed}: {missing} to {message.kind} {message.id} (due {utc(late) if late else '-'}).",
+        in_reply_to=message.id,
+        incident_id=message.incident_id,
+        level=level,
+        urgent=message.urgent,
+    )
+
+
+def agenda_for(message: Message, now: datetime) -> Message:
+    """The agenda item that a top-level escalation puts before the next joint meeting."""
+    return Message(
+        id=f"{message.id}.agenda",
+        thread=message.thread,
+        kind="agenda_item",
+        sender=MISSION,
+        recipients=tuple(dict.fromkeys((*message.recipients, message.sender, MEDIATOR))),
+        sent_at=now,
+        subject=f"Unanswered {message.kind}: {message.subject}"[:200],
+        text=f"{message.kind.capitalize()} {message.id} has had no answer since "
+        f"{utc(message.sent_at)}.",
+        in_reply_to=message.id,
+        incident_id=message.incident_id,
+    )
+
+
+def figure(value: Any) -> int:
+    """A count as an incident holds it: a number, or a range ``{low, best, high}`` (its best
+    estimate); 0 when unknown."""
+    if isinstance(value, Mapping):
+        value = value.get("best")
+    return int(value or 0)
+
+
+def is_urgent(incident: Mapping[str, Any], party: str) -> bool:
+    """An incident is urgent for a party when people were killed or injured, or when it struck
+    deep behind the line on the party's own side (:data:`URGENT_DEPTH_M`)."""
+    harmed = figure(incident.get("killed")) + figure(incident.get("injured"))
+    if harmed >= URGENT_CASUALTIES:
+        return True
+    distance = incident.get("distance_m")
+    return (
+        incident.get("party") == party
+        and distance is not None
+        and float(distance) >= URGENT_DEPTH_M
+    )
+
+
+def notification(
+    incident: Mapping[str, Any], party: str, now: datetime, rules: HotlineDeadlines
+) -> Message:
+    """The notification to ``party`` of an incident that concerns it (``StoredIncident``'s
+    mapping); one per incident and party, by its id."""
+    incident_id = str(incident["id"])
+    ack_due, answer_due = deadlines("notification", now, rules)
+    kind = str(incident.get("event_type") or "incident").replace("_", " ")
+    where = incident.get("oblast") or "unknown region"
+    distance = incident.get("distance_m")
+    side = incident.get("party")
+    place = f"{where}"
+    if distance is not None and side:
+        place += f", {float(distance) / 1000:.1f} km on the {side} side of the line"
+    harm = [
+        f"{figure(incident.get(k))} {k}" for k in ("killed", "injured") if figure(incident.get(k))
+    ]
+    subject = f"{incident_id}: {kind} in {where}"
+    text = (
+        f"The mission records {kind} ({incident_id}), observed {incident.get('observed_from')} "
+        f"to {incident.get('observed_to')}, at {place}; status {incident.get('status')}."
+    )
+    if harm:
+        text += " Casualties reported: " + ", ".join(harm) + "."
+    text += (
+        f" Acknowledge by {utc(ack_due) if ack_due else '-'} and state your position by "
+        f"{utc(answer_due) if answer_due else '-'}."
+    )
+    return Message(
+        id=f"n.{incident_id}.{party}",
+        thread=incident_id,
+        kind="notification",
+        sender=MISSION,
+        recipients=(party,),
+        sent_at=now,
+        subject=subject[:200],
+        text=text,
+        incident_id=incident_id,
+        ack_due=ack_due,
+        answer_due=answer_due,
+        urgent=is_urgent(incident, party),
+        place={
+            "lon": float(incident["lon"]),
+            "lat": float(incident["lat"]),
+            "radius_m": float(incident.get("uncertainty_m") or 0.0),
+        },
+    )
+
+
+def line_check_slot(now: datetime, start: datetime, every: timedelta) -> datetime:
+    """The start of the line-check period ``now`` falls in (periods of ``every`` from
+    ``start``, the agreement's entry into force)."""
+    periods = math.floor((now - start) / every)
+    return start + periods * every
+
+
+def line_check(
+    party: str, slot: datetime, rules: HotlineDeadlines, now: datetime | None = None
+) -> Message:
+    """The line check of ``party`` for the period starting at ``slot`` (one per period, by
+    id), sent at ``now`` (default: the period's start): a check made late, after the service
+    was down, gives the party its full reply time from when it is really sent."""
+    sent = max(slot, now) if now is not None else slot
+    ack_due, _ = deadlines("line_check", sent, rules)
+    # Seconds only when the period does not start on a whole minute (periods shorter than a
+    # minute, as in tests): each period must have its own id, and minute ids stay as they are.
+    whole = not (slot.second or slot.microsecond)
+    stamp = slot.astimezone(UTC).strftime("%Y%m%dT%H%MZ" if whole else "%Y%m%dT%H%M%SZ")
+    return Message(
+        id=f"lc.{party}.{stamp}",
+        thread=f"line-check/{party}",
+        kind="line_check",
+        sender=MISSION,
+        recipients=(party,),
+        sent_at=sent,
+        subject=f"Line check {stamp}",
+        text=f"Line check: reply by {utc(ack_due) if ack_due else '-'}.",
+        ack_due=ack_due,
+    )
+
+
+# -- what people send ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message as a person writes it (the API body, the CLI's options), before the hotline
+    gives it a thread, deadlines and a time."""
+
+    kind: str
+    recipients: tuple[str, ...] = ()
+    subject: str = ""
+    text: str = ""
+    in_reply_to: str | None = None
+    thread: str | None = None
+    incident_id: str | None = None
+    topic: str | None = None
+    position: str | None = None
+    reasons: str | None = None
+    place: Mapping[str, float] | None = None
+    window: Mapping[str, str] | None = None
+    id: str | None = None
+
+
+MAX_TEXT: Final = 20_000
+MAX_SUBJECT: Final = 200
+
+
+def check_text(value: Any, name: str, limit: int, *, where: str = "message") -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(Problem(where, name, "must be text"))
+    if len(value) > limit:
+        raise InputError(Problem(where, name, f"must be at most {limit} characters"))
+    if "\x00" in value:
+        raise InputError(Problem(where, name, "must not contain the NUL character"))
+    return value
+
+
+def check_reply(original: Message, kind: str, position: str | None, reasons: str | None) -> None:
+    """Refuse a reply that does not fit what it answers (InputError naming the field)."""
+    if kind == "line_check_reply":
+        if original.kind != "line_check":
+            raise InputError(
+                Problem("message", "in_reply_to", "a line check reply answers a line check")
+            )
+        return
+    if original.kind not in ASKING:
+        raise InputError(
+            Problem(
+                "message",
+                "in_reply_to",
+                f"{original.kind} {original.id} asks for no reply (only "
+                f"{', '.join(sorted(ASKING))} do)",
+            )
+        )
+    if kind == "acknowledgement":
+        if position is not None or reasons is not None:
+            raise InputError(
+                Problem("message", "position", "an acknowledgement states no position")
+            )
+        return
+    allowed = POSITIONS[original.kind]
+    if position not in allowed:
+        raise InputError(
+            Problem(
+                "message", "position", f"must be one of {', '.join(allowed)} for a {original.kind}"
+            )
+        )
+    if position == "denied" and not (reasons or "").strip():
+        raise InputError(Problem("message", "reasons", "a denial must give its reasons"))
+
+
+def missed_line_check(message: Message, progress: Progress, now: datetime) -> bool:
+    """A line check is missed when no reply came by its deadline (a late reply still misses)."""
+    due = message.ack_due
+    replied = progress.acknowledged_at
+    if due is None:
+        return False
+    return (replied is None and now > due) or (replied is not None and replied > due)
+
+
+#: Ids a sender may choose (its idempotency key, as a report's ``id``).
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def address_of(role: str, party: str | None) -> str | None:
+    """A caller's hotline address: its party, ``mediator``, ``mission`` for the mission's staff
+    (admin, monitor); None for the public, which has no part in the hotline."""
+    if role == "party":
+        return party
+    if role == "mediator":
+        return MEDIATOR
+    if role in ("admin", "monitor"):
+        return MISSION
+    return None
+
+
+def new_id() -> str:
+    return "m." + secrets.token_hex(8)
+
+
+def compose(
+    draft: Draft, sender: str, now: datetime, rules: HotlineDeadlines, parties: Sequence[str]
+) -> Message:
+    """A message a person sends (a query, a request or an agenda item), checked, with its
+    thread and deadlines. InputError names each field that is wrong."""
+    problems: list[Problem] = []
+
+    def bad(name: str, reason: str) -> None:
+        problems.append(Problem("message", name, reason))
+
+    if draft.kind not in SENDABLE:
+        bad(
+            "kind", f"must be one of {', '.join(sorted(SENDABLE))} (replies go to /ack and /answer)"
+        )
+    known = (*parties, MISSION, MEDIATOR)
+    recipients = tuple(dict.fromkeys(draft.recipients))
+    if not recipients:
+        bad("recipients", f"must name at least one of {', '.join(known)}")
+    for n, r in enumerate(recipients):
+        if r not in known:
+            bad(f"recipients[{n}]", f"{r!r} is not one of {', '.join(known)}")
+    if recipients == (sender,):
+        bad("recipients", "must name someone other than the sender")
+    if draft.id is not None and not _ID.fullmatch(draft.id):
+        bad("id", "must be 1-128 letters, digits and . _ : - (starting with a letter or digit)")
+    subject = check_text(draft.subject, "subject", MAX_SUBJECT)
+    text = check_text(draft.text, "text", MAX_TEXT)
+    # The store's columns: a thread of up to 200 characters, an incident id of up to 32.
+    if draft.thread is not None and not check_text(draft.thread, "thread", 200).strip():
+        bad("thread", "must not be blank")
+    if draft.incident_id is not None:
+        check_text(draft.incident_id, "incident_id", 32)
+    if not subject.strip() and not text.strip():
+        bad("text", "a message needs a subject or a text")
+    if draft.kind == "request":
+        if draft.topic not in REQUEST_TOPICS:
+            bad("topic", f"a request's topic must be one of {', '.join(REQUEST_TOPICS)}")
+        if draft.topic == "access" and sender != MISSION:
+            bad("topic", "access requests are the mission's (monitors asking to go to a place)")
+        if draft.topic == "prior_notification" and sender in (MISSION, MEDIATOR):
+            bad("topic", "prior notifications are a party's (of its own activity)")
+        if draft.place is None:
+            bad("place", "a request names a place: {lon, lat, radius_m}")
+        if draft.topic == "prior_notification" and draft.window is None:
+            bad("window", "a prior notification gives the activity's window: {from, to}")
+    elif draft.topic is not None:
+        bad("topic", "only a request has a topic")
+    place = _place(draft.place, bad)
+    window = _window(draft.window, bad)
+    if problems:
+        raise InputError(problems)
+    kind = draft.kind
+    ack_due, answer_due = deadlines(kind, now, rules) if kind != "agenda_item" else (None, None)
+    message_id = draft.id or new_id()
+    return Message(
+        id=message_id,
+        thread=draft.thread or draft.incident_id or message_id,
+        kind=kind,
+        sender=sender,
+        recipients=recipients,
+        sent_at=now,
+        subject=subject,
+        text=text,
+        incident_id=draft.incident_id,
+        topic=draft.topic,
+        ack_due=ack_due,
+        answer_due=answer_due,
+        place=place,
+        window=window,
+    )
+
+
+def _place(value: Any, bad: Any) -> dict[str, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        bad("place", "must be an object {lon, lat, radius_m}")
+        return None
+    out: dict[str, float] = {}
+    for key, low, high in (("lon", -180, 180), ("lat", -90, 90), ("radius_m", 0, 1_000_000)):
+        v = value.get(key, 0.0 if key == "radius_m" else None)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not low <= v <= high:
+            bad(f"place.{key}", f"must be a number from {low} to {high}")
+            continue
+        out[key] = float(v)
+    extra = set(value) - {"lon", "lat", "radius_m"}
+    if extra:
+        bad("place", f"unknown field(s): {', '.join(sorted(map(str, extra)))}")
+    return out
+
+
+def _window(value: Any, bad: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) != {"from", "to"}:
+        bad("window", "must be an object {from, to} of ISO 8601 times with an offset")
+        return None
+    times = {}
+    for key in ("from", "to"):
+        try:
+            moment = datetime.fromisoformat(str(value[key]))
+        except ValueError:
+            bad(f"window.{key}", "must be an ISO 8601 time, e.g. 2026-03-10T18:00:00+00:00")
+            continue
+        if moment.tzinfo is None:
+            bad(f"window.{key}", "must carry an offset, e.g. +00:00")
+            continue
+        times[key] = moment
+    if len(times) == 2 and times["to"] < times["from"]:
+        bad("window.to", "must not be before window.from")
+    return {k: utc(v) for k, v in times.items()} if len(times) == 2 else None
+
+
+def reply(
+    original: Message,
+    kind: str,
+    sender: str,
+    now: datetime,
+    *,
+    position: str | None = None,
+    reasons: str | None = None,
+    text: str = "",
+    message_id: str | None = None,
+) -> Message:
+    """The reply of ``sender`` to ``original``: an ``acknowledgement`` (for a line check its
+    ``line_check_reply``) or a ``response`` stating a position. The store checks it answers a
+    message addressed to the sender (:func:`ceasefire.store.hotline.send`)."""
+    if kind == "acknowledgement" and original.kind == "line_check":
+        kind = "line_check_reply"
+    text = check_text(text, "text", MAX_TEXT)
+    reasons = check_text(reasons, "reasons", MAX_TEXT) or None
+    if message_id is not None and not _ID.fullmatch(message_id):
+        raise InputError(Problem("message", "id", "must be 1-128 letters, digits and . _ : -"))
+    check_reply(original, kind, position, reasons)
+    if kind != "response" and text:
+        # An acknowledgement says "received" and nothing else, so that sending it twice is the
+        # same message (its id is fixed by what it acknowledges and who): a retry is a no-op.
+        raise InputError(Problem("message", "text", "an acknowledgement carries no text"))
+    if message_id is None:
+        message_id = new_id() if kind == "response" else f"{original.id}.ack.{sender}"
+    label = {"acknowledgement": "Received", "line_check_reply": "Line check answered",
+             "response": f"Position: {(position or '').replace('_', ' ')}"}[kind]  # fmt: skip
+    return Message(
+        id=message_id,
+        thread=original.thread,
+        kind=kind,
+        sender=sender,
+        recipients=(original.sender,),
+        sent_at=now,
+        subject=f"{label}: {original.subject}"[:MAX_SUBJECT],
+        text=text,
+        in_reply_to=original.id,
+        incident_id=original.incident_id,
+        position=position,
+        reasons=reasons,
+    )
+
+
+# -- metrics -------------------------------------------------------------------------------------
+
+
+def iso_week(moment: datetime) -> str:
+    year, week, _ = moment.astimezone(UTC).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _minutes(values: Sequence[float]) -> dict[str, float | None]:
+    if not values:
+        return {"n": 0, "median_min": None, "p90_min": None}
+    ordered = sorted(values)
+    # p90 as the nearest rank: a value that was really observed, as a duty officer expects.
+    rank = max(1, math.ceil(0.9 * len(ordered)))
+    return {
+        "n": len(ordered),
+        "median_min": round(statistics.median(ordered), 1),
+        "p90_min": round(ordered[rank - 1], 1),
+    }
+
+
+def metrics(
+    messages: Iterable[Message], progress: Mapping[str, Progress], now: datetime
+) -> list[dict[str, Any]]:
+    """Per party and ISO week (of the asking message): time to acknowledge and to answer
+    (median and p90 in minutes), how many are still owed, line checks sent and missed, access
+    requests denied and their reasons."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    by_id: dict[str, Message] = {}
+    answers: list[Message] = []
+    for m in messages:
+        by_id[m.id] = m
+        if m.kind == "response":
+            answers.append(m)
+
+    def row(party: str, week: str) -> dict[str, Any]:
+        return rows.setdefault(
+            (party, week),
+            {"party": party, "week": week, "_ack": [], "_answer": [], "asked": 0,
+             "unacknowledged": 0, "unanswered": 0, "escalated": 0, "line_checks": 0,
+             "line_checks_missed": 0, "access_denied": 0, "denial_reasons": []},
+        )  # fmt: skip
+
+    for m in by_id.values():
+        if m.kind not in ASKING and m.kind != "line_check":
+            continue
+        p = progress.get(m.id, Progress())
+        # What the parties among the recipients owe; the mission and the mediator are not rated.
+        for party in (r for r in m.recipients if r not in (MISSION, MEDIATOR)):
+            r = row(party, iso_week(m.sent_at))
+            if m.kind == "line_check":
+                r["line_checks"] += 1
+                if missed_line_check(m, p, now):
+                    r["line_checks_missed"] += 1
+                continue
+            r["asked"] += 1
+            if p.acknowledged_at is not None:
+                r["_ack"].append((p.acknowledged_at - m.sent_at).total_seconds() / 60)
+            elif m.ack_due is not None and now > m.ack_due:
+                r["unacknowledged"] += 1
+            if p.answered_at is not None:
+                r["_answer"].append((p.answered_at - m.sent_at).total_seconds() / 60)
+            elif m.answer_due is not None and now > m.answer_due:
+                r["unanswered"] += 1
+            if p.level > 0:
+                r["escalated"] += 1
+    for a in answers:
+        asked = by_id.get(a.in_reply_to or "")
+        if asked is None or asked.kind != "request" or asked.topic != "access":
+            continue
+        if a.position == "denied":
+            r = row(a.sender, iso_week(asked.sent_at))
+            r["access_denied"] += 1
+            r["denial_reasons"].append(a.reasons or "")
+    out = []
+    for key in sorted(rows):
+        r = rows[key]
+        ack, answer = r.pop("_ack"), r.pop("_answer")
+        r["time_to_acknowledge"] = _minutes(ack)
+        r["time_to_answer"] = _minutes(answer)
+        out.append(r)
+    return out

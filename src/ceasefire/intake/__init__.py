@@ -1,0 +1,1 @@
+"""Taking reports in: the report model, files (JSON Lines, CSV, GeoJSON), signatures."""

@@ -1,0 +1,431 @@
+"""Reading report files: JSON Lines, CSV and GeoJSON into validated reports.
+
+Three layers, each usable on its own:
+
+* :func:`iter_rows` reads a file into raw rows (field name to value) with the place each came
+  from (``"reports.csv:row 7"``); a row that cannot even be read (broken JSON, bytes that are not
+  UTF-8, a CSV row with too many cells) comes with its problem instead of its fields.
+* :func:`read_reports` validates rows one at a time and stops at the first bad one: for streaming.
+* :func:`parse_file` validates the whole file and applies the bulk rule: one bad row and nothing
+  is returned for storing, unless ``skip_invalid`` is set, in which case the good rows and the list
+  of problems come back together.
+
+JSON Lines and CSV are read line by line from a binary file (memory stays flat for 10M-line
+files); each line is decoded on its own so a stray Windows-1251 byte is reported on its row.
+A GeoJSON FeatureCollection is one JSON document and is loaded whole; for very large point sets
+use GeoJSON Text Sequences (RFC 8142; one Feature per line), which the JSON Lines reader accepts.
+
+JSON rows must give each field its JSON type (``"count": 3``, not ``"3"``); CSV cells are text
+and are converted. The CSV reader marks its rows (:attr:`RawRow.text`) so that the one validation
+path, :func:`check_rows` and :func:`read_reports` through
+:func:`~ceasefire.intake.report.validate_report`, knows which rule applies.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from ceasefire.errors import InputError, Problem
+from ceasefire.intake.report import Report, validate_report
+
+Format = Literal["jsonl", "csv", "geojson"]
+
+#: File name endings and the format they mean.
+EXTENSIONS: dict[str, Format] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".geojsonl": "jsonl",
+    ".geojsons": "jsonl",
+    ".csv": "csv",
+    ".geojson": "geojson",
+}
+
+#: At most this many problems are kept for one file; past that the count is all that matters.
+MAX_PROBLEMS = 1000
+
+_BOMS = {
+    codecs.BOM_UTF16_LE: "UTF-16",
+    codecs.BOM_UTF16_BE: "UTF-16",
+    codecs.BOM_UTF32_LE: "UTF-32",
+}
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One row as read: where it came from, and its fields or why they could not be read.
+
+    ``text`` is set by the CSV reader: its values are text cells, to be converted to each
+    field's type. JSON rows (JSON Lines, GeoJSON) keep their JSON types and are checked strictly
+    (:func:`ceasefire.intake.report.validate_report`).
+    """
+
+    where: str
+    fields: dict[str, Any] | None
+    problems: tuple[Problem, ...] = ()
+    text: bool = False
+
+
+@dataclass
+class ParseResult:
+    """The outcome of :func:`parse_file`: the good reports and one problem per bad field."""
+
+    reports: list[Report] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    bad_rows: int = 0
+
+
+def detect_format(path: Path, format: str | None = None) -> Format:
+    """The file's format: ``format`` when given, else from the file name's extension."""
+    if format is not None:
+        if format not in ("jsonl", "csv", "geojson"):
+            raise InputError(
+                Problem(str(path), "", f"unknown format {format!r}; use jsonl, csv or geojson")
+            )
+        return format  # type: ignore[return-value]  # checked just above
+    found = EXTENSIONS.get(path.suffix.lower())
+    if found is None:
+        known = ", ".join(EXTENSIONS)
+        raise InputError(
+            Problem(
+                str(path),
+                "",
+                f"cannot tell the format from {path.suffix!r}; name the file with one of: {known}",
+            )
+        )
+    return found
+
+
+def iter_rows(path: str | Path, *, format: str | None = None) -> Iterator[RawRow]:
+    """Read ``path`` into raw rows, lazily.
+
+    Raises
+    ------
+    InputError
+        For problems with the file as a whole: missing, empty, not UTF-8 at all (UTF-16), a bad
+        CSV header, a GeoJSON document that is not a FeatureCollection.
+    """
+    path = Path(path)
+    kind = detect_format(path, format)
+    name = path.name
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(Problem(str(path), "", f"cannot be read: {exc.strerror}")) from None
+    with handle:
+        head = handle.read(4)
+        handle.seek(0)
+        if not head:
+            raise InputError(Problem(name, "", "file is empty"))
+        for bom, encoding in _BOMS.items():
+            if head.startswith(bom):
+                raise InputError(Problem(name, "", f"file is {encoding}; save it as UTF-8"))
+        lines = _decoded_lines(handle, name)
+        rows = {"jsonl": _jsonl_rows, "csv": _csv_rows, "geojson": _geojson_rows}[kind](lines, name)
+        seen = False
+        for row in rows:
+            seen = True
+            yield row
+        if not seen:
+            raise InputError(Problem(name, "", "no reports in file"))
+
+
+def read_reports(
+    path: str | Path, *, format: str | None = None, now: datetime | None = None
+) -> Iterator[Report]:
+    """Validated reports from ``path``, one at a time; stops with InputError at the first bad row."""
+    now = now or datetime.now(UTC)
+    for row in iter_rows(path, format=format):
+        if row.problems:
+            raise InputError(row.problems)
+        yield validate_report(row.fields or {}, where=row.where, now=now, text_values=row.text)
+
+
+@dataclass(frozen=True)
+class CheckedRow:
+    """One row after validation: its report, or the problems that keep it out.
+
+    ``report`` is None for a bad row and for an exact repeat of an earlier row (a no-op, as in
+    the store).
+    """
+
+    where: str
+    report: Report | None
+    problems: list[Problem]
+
+
+def check_rows(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    now: datetime | None = None,
+    window: int | None = None,
+) -> Iterator[CheckedRow]:
+    """Validate every row of ``path``, the one place where rows become reports.
+
+    An id seen again with other content is a problem of the later row; seen again with the same
+    content, the row is dropped. ``window`` limits that memory to blocks of that many rows (the
+    streaming ingest's chunks, where the store's check in the same transaction covers the rest),
+    so memory does not grow with the file; None remembers the whole file.
+    """
+    now = now or datetime.now(UTC)
+    first_seen: dict[str, tuple[str, str]] = {}  # id -> (content hash, where)
+    for n, row in enumerate(iter_rows(path, format=format), start=1):
+        problems = list(row.problems)
+        report: Report | None = None
+        if not problems:
+            try:
+                report = validate_report(
+                    row.fields or {}, where=row.where, now=now, text_values=row.text
+                )
+            except InputError as exc:
+                problems = list(exc.problems)
+            else:
+                digest = report.content_hash()
+                before = first_seen.setdefault(report.id, (digest, row.where))
+                if before[0] != digest:
+                    reason = f"{report.id!r} was used with other content at {before[1]}"
+                    problems, report = [Problem(row.where, "id", reason)], None
+                elif before[1] != row.where:
+                    report = None  # an exact repeat of an earlier row
+        yield CheckedRow(row.where, report, problems)
+        if window is not None and n % window == 0:
+            first_seen.clear()
+
+
+def parse_file(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    skip_invalid: bool = False,
+    now: datetime | None = None,
+) -> ParseResult:
+    """Read and validate a whole file under the bulk rule.
+
+    Parameters
+    ----------
+    path
+        A ``.jsonl``/``.ndjson``, ``.csv`` or ``.geojson`` file (or name the ``format``).
+    skip_invalid
+        Off: any bad row raises InputError listing every problem found, and nothing is returned.
+        On: the good reports and the problems of the bad rows are returned together.
+    now
+        The present, for the "not in the future" check (one value for the whole file).
+
+    Raises
+    ------
+    InputError
+        A bad row (without ``skip_invalid``), or a problem with the file as a whole. Two rows with
+        the same ``id`` and different content are a problem of the later row.
+    """
+    result = ParseResult()
+    for row in check_rows(path, format=format, now=now):
+        if row.report is not None:
+            result.reports.append(row.report)
+        if row.problems:
+            result.bad_rows += 1
+            room = MAX_PROBLEMS - len(result.problems)
+            result.problems.extend(row.problems[: max(room, 0)])
+    if result.problems and not skip_invalid:
+        raise InputError(result.problems)
+    return result
+
+
+# -- format readers ----------------------------------------------------------------------------
+
+
+def _decoded_lines(handle: Iterable[bytes], name: str) -> Iterator[tuple[int, str | Problem]]:
+    """Number and decode each line on its own; a line that is not UTF-8 becomes a Problem."""
+    for number, raw in enumerate(handle, start=1):
+        chunk = raw.removeprefix(codecs.BOM_UTF8) if number == 1 else raw
+        try:
+            yield number, chunk.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            reason = (
+                f"not valid UTF-8 (byte 0x{chunk[exc.start]:02x} at column {exc.start + 1}); "
+                "save the file as UTF-8"
+            )
+            yield number, Problem(f"{name}:row {number}", "", reason)
+
+
+def _jsonl_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator[RawRow]:
+    for number, line in lines:
+        where = f"{name}:row {number}"
+        if isinstance(line, Problem):
+            yield RawRow(where, None, (line,))
+            continue
+        # RFC 8142 (GeoJSON Text Sequences) starts each record with RS (0x1E).
+        line = line.removeprefix("\x1e")
+        if not line.strip():
+            continue  # blank lines (a trailing newline, hand-edited files) carry nothing
+        try:
+            value = loads_json(line)
+        except ValueError as exc:
+            yield RawRow(where, None, (Problem(where, "", f"not valid JSON: {exc}"),))
+            continue
+        if isinstance(value, dict) and value.get("type") == "Feature":
+            yield _feature_row(value, where)
+        elif isinstance(value, dict):
+            yield RawRow(where, value)
+        else:
+            yield RawRow(
+                where, None, (Problem(where, "", f"must be a JSON object, got {_kind(value)}"),)
+            )
+
+
+def _csv_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator[RawRow]:
+    pending: list[Problem] = []
+    state = {"line": 0}
+
+    def text() -> Iterator[str]:
+        # Feeds csv.reader; an undecodable line is set aside and replaced by an empty one.
+        for number, line in lines:
+            state["line"] = number
+            if isinstance(line, Problem):
+                pending.append(line)
+                yield "\n"
+            else:
+                yield line
+
+    reader = csv.reader(text(), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise InputError(Problem(f"{name}:row 1", "", f"not valid CSV: {exc}")) from None
+    if pending:
+        raise InputError(pending)
+    header = [cell.strip() for cell in header]
+    if not any(header) or "" in header:
+        raise InputError(Problem(f"{name}:row 1", "", "the header row has an empty column name"))
+    doubled = sorted({cell for cell in header if header.count(cell) > 1})
+    if doubled:
+        raise InputError(
+            Problem(f"{name}:row 1", "", f"the header names {', '.join(doubled)} twice")
+        )
+    while True:
+        start = state["line"] + 1
+        where = f"{name}:row {start}"
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield RawRow(where, None, (Problem(where, "", f"not valid CSV: {exc}"),))
+            continue
+        if pending:
+            yield RawRow(pending[0].where, None, tuple(pending))
+            pending.clear()
+            continue
+        if not cells:
+            continue
+        if len(cells) != len(header):
+            reason = f"has {len(cells)} cells but the header has {len(header)}"
+            yield RawRow(where, None, (Problem(where, "", reason),))
+            continue
+        # Empty cells mean "not given", as in ACLED exports and spreadsheets.
+        yield RawRow(
+            where,
+            {key: cell for key, cell in zip(header, cells, strict=True) if cell.strip()},
+            text=True,
+        )
+
+
+def _geojson_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator[RawRow]:
+    parts: list[str] = []
+    for _, line in lines:
+        if isinstance(line, Problem):
+            raise InputError(Problem(name, "", f"{line.reason} ({line.where.rsplit(':', 1)[1]})"))
+        parts.append(line)
+    try:
+        document = loads_json("".join(parts))
+    except ValueError as exc:
+        raise InputError(Problem(name, "", f"not valid JSON: {exc}")) from None
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        got = document.get("type") if isinstance(document, dict) else _kind(document)
+        raise InputError(Problem(name, "type", f"must be a GeoJSON FeatureCollection, got {got!r}"))
+    features = document.get("features")
+    if not isinstance(features, list):
+        raise InputError(Problem(name, "features", "must be a list of Features"))
+    for index, feature in enumerate(features):
+        yield _feature_row(feature, f"{name}:feature {index + 1}")
+
+
+def _feature_row(feature: Any, where: str) -> RawRow:
+    """Point geometry to lon/lat, properties to fields; the Feature ``id`` stands in for a missing one."""
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        return RawRow(where, None, (Problem(where, "type", "must be a GeoJSON Feature"),))
+    props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        return RawRow(where, None, (Problem(where, "properties", "must be an object"),))
+    fields = dict(props)
+    if "id" not in fields and isinstance(feature.get("id"), str):
+        fields["id"] = feature["id"]
+    geometry = feature.get("geometry")
+    if geometry is None:
+        return RawRow(where, fields)  # place from properties (lon/lat or observer fields)
+    coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        got = geometry.get("type") if isinstance(geometry, dict) else _kind(geometry)
+        return RawRow(where, None, (Problem(where, "geometry", f"must be a Point, got {got!r}"),))
+    if not isinstance(coords, list) or len(coords) not in (2, 3):
+        return RawRow(where, None, (Problem(where, "geometry", "a Point needs [lon, lat]"),))
+    for key, value in zip(("lon", "lat"), coords, strict=False):
+        if key in fields and fields[key] != value:
+            reason = f"property {key}={fields[key]!r} disagrees with the geometry ({value!r})"
+            return RawRow(where, None, (Problem(where, key, reason),))
+        fields[key] = value
+    return RawRow(where, fields)
+
+
+def loads_json(text: str) -> Any:
+    """One JSON text as the intake reads it (files and API bodies alike): an object with a
+    key twice, or a string holding a lone surrogate, is a ``ValueError``."""
+    # NaN/Infinity tokens are not JSON (RFC 8259 section 6) but Python reads them; they are let
+    # through as floats so validation can name the field that holds one.
+    value = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    check_unicode(text, value)
+    return value
+
+
+#: The escape of a UTF-16 surrogate (``\ud800``), the only way JSON text spells a string that
+#: is not Unicode; text without one needs no further check.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def check_unicode(text: str, value: Any) -> None:
+    """Refuse (``ValueError``) a value parsed from JSON ``text`` that holds a lone surrogate
+    (``"\\ud800"``): it is not Unicode text, has no UTF-8 form, and cannot be stored or hashed.
+    """
+    if not _SURROGATE_ESCAPE.search(text):
+        return
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        char = exc.object[exc.start]
+        raise ValueError(
+            f"a string holds a lone surrogate {char!r}, which is not Unicode"
+        ) from None
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"field {key!r} appears twice")
+        result[key] = value
+    return result
+
+
+def _kind(value: Any) -> str:
+    return {list: "an array", str: "a string", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )

@@ -1,0 +1,540 @@
+"""The report: one observation by one source, as it arrives in the interchange formats.
+
+A :class:`Report` holds the interchange fields of DESIGN section 5 plus the optional facts of
+section 2 (precision codes, civilian casualties, infrastructure, direction of fire, an
+observer-relative location). Fields the model does not know are kept in :attr:`Report.extra` and
+written back, flat, by :meth:`Report.to_dict`, so an export loses nothing a submitter sent.
+
+Validation gives one :class:`~ceasefire.errors.Problem` per bad field, naming the field and what
+was wrong with the value (:func:`validate_report`). Times must carry a UTC offset and may not lie
+more than :data:`FUTURE_SLACK` past *now*; *now* is injectable through the validation context
+(``{"now": datetime}``) so tests do not depend on the clock.
+
+Value types depend on where a report comes from. JSON (JSON Lines, GeoJSON properties, API bodies)
+has types of its own, so a value must already have its field's JSON type: ``"count": "3"``,
+``"count": 3.0``, ``"count": true`` and ``"notes": 5`` are refused, not converted: in JSON they
+mean a mis-mapped column or a serialiser bug on the sender's side, which converting would hide
+and which the sender can fix. A CSV cell is always
+text, so CSV rows (``text_values=True``) are converted to each field's type instead. Both give
+the same :class:`Report`, and so the same content hash, for the same values.
+
+Content identity (:meth:`Report.content_hash`) is the SHA-256 of a canonical JSON form of the
+validated report: sorted keys, no whitespace, every submitter-provided field including the unknown
+ones, absent and ``null`` treated alike, times normalised to UTC (``+02:00`` and ``Z`` spellings of
+the same instant are the same report). Derived values (the point resolved from an observer
+position) are not part of it, so a new pyproj release cannot turn a resubmission into a conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any, NamedTuple
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from pyproj import Geod
+
+from ceasefire.errors import InputError, Problem
+from ceasefire.vocab import EVENT_TYPES, PRECISIONS, SOURCE_KINDS, WEAPON_CLASSES
+
+#: How far past *now* a reported time may lie before it is refused. Clocks of field devices drift;
+#: ten minutes absorbs that without letting a mistyped date (2062 for 2026) through.
+FUTURE_SLACK = timedelta(minutes=10)
+
+#: The bearing error assumed for observer-relative reports. OSCE SMM patrols estimated direction
+#: by ear or compass in 8- or 16-point terms (22.5 deg per point); +-10 deg is a half point of a
+#: 16-point rose, rounded.
+BEARING_ERROR_DEG = 10.0
+
+#: The ellipsoid for geodesic work (pyproj / GeographicLib, Karney 2013).
+GEOD = Geod(ellps="WGS84")
+
+#: The placement facts the mechanism computes for a report (:meth:`ceasefire.geo.engine.Placement.row`)
+#: and writes beside it in exports. Reserved names: they are dropped from input, so that an
+#: export read back (by us or by whoever we sent it to) is the same report as the original,
+#: not a conflicting one, and a submitter cannot pass off a side or a zone as the mechanism's.
+DERIVED_FIELDS = frozenset(
+    ("party", "side", "distance_m", "line_distance_m", "zones", "oblast", "oblast_precision")
+)
+
+_OBSERVER_FIELDS = (
+    "observer_lon",
+    "observer_lat",
+    "bearing_deg",
+    "distance_min_m",
+    "distance_max_m",
+)
+_TIME_FIELDS = ("observed_from", "observed_to")
+_CROSS = "ceasefire_field"  # error type of cross-field checks; its ctx names the field
+
+
+class Location(NamedTuple):
+    """Where a report puts its event: a point and the radius (m) it is known within."""
+
+    lon: float
+    lat: float
+    uncertainty_m: float | None
+    from_observer: bool
+
+
+class Report(BaseModel):
+    """One observation by one source (DESIGN sections 2 and 5).
+
+    Build it with :func:`validate_report` (which turns failures into :class:`InputError` and
+    checks JSON types strictly unless told the values are text) or
+    ``Report.model_validate(mapping, context={"now": now})``, which converts text as for CSV
+    (pass ``strict=True`` for JSON input). Unknown keys of the mapping land in :attr:`extra`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    id: str = Field(min_length=1, max_length=200)
+    submitted_by: str = Field(min_length=1)
+    source_kind: str
+    source_name: str | None = None
+    observed_from: datetime
+    observed_to: datetime | None = None
+    time_precision: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    uncertainty_m: float | None = None
+    place_precision: str | None = None
+    observer_lon: float | None = None
+    observer_lat: float | None = None
+    bearing_deg: float | None = None
+    distance_min_m: float | None = None
+    distance_max_m: float | None = None
+    event_type: str
+    weapon_class: str | None = None
+    weapon_model: str | None = None
+    calibre_mm: float | None = None
+    count: int | None = None
+    direction_of_fire_deg: float | None = None
+    claimed_perpetrator: str | None = None
+    killed: int | None = None
+    injured: int | None = None
+    civilians_killed: int | None = None
+    civilians_injured: int | None = None
+    infrastructure: str | None = None
+    people_affected: int | None = None
+    notes: str | None = None
+    #: The submitter's Ed25519 signature over the rest (see :mod:`ceasefire.intake.signing`).
+    signature: str | None = Field(default=None, max_length=400)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    # -- shaping -------------------------------------------------------------------------------
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_extra(cls, data: Any) -> Any:
+        """Move unknown keys into ``extra`` (an ``extra`` mapping given as such is merged)."""
+        if not isinstance(data, Mapping):
+            return data
+        known: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        given = data.get("extra")
+        if isinstance(given, Mapping):
+            extra.update(given)
+        for key, value in data.items():
+            if (key == "extra" and isinstance(value, Mapping)) or key in DERIVED_FIELDS:
+                continue
+            if key in cls.model_fields:
+                known[key] = value
+            else:
+                extra[str(key)] = value
+        known.setdefault("extra", extra)
+        return known
+
+    # -- single fields -------------------------------------------------------------------------
+
+    @field_validator("id", "submitted_by")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise _error("must not be blank")
+        return value
+
+    @field_validator(
+        "source_kind", "event_type", "weapon_class", "time_precision", "place_precision"
+    )
+    @classmethod
+    def _in_vocabulary(cls, value: str | None, info: ValidationInfo) -> str | None:
+        vocab = {
+            "source_kind": SOURCE_KINDS,
+            "event_type": EVENT_TYPES,
+            "weapon_class": WEAPON_CLASSES,
+            "time_precision": PRECISIONS,
+            "place_precision": PRECISIONS,
+        }[info.field_name or ""]
+        if value is not None and value not in vocab:
+            raise _error(f"unknown value {value!r}; expected one of: {', '.join(vocab)}")
+        return value
+
+    @field_validator(*_TIME_FIELDS, mode="before")
+    @classmethod
+    def _iso_with_offset(cls, value: Any) -> Any:
+        # Parsed here rather than by pydantic, which would also take bare numbers as Unix times.
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise _error(
+                    "must be an ISO 8601 time with a UTC offset (e.g. 2026-03-01T14:05:00+02:00), "
+                    f"got {value!r}"
+                ) from None
+        if not isinstance(value, datetime):
+            raise _error(f"must be an ISO 8601 time string, got {value!r}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            example = value.isoformat()
+            raise _error(f"has no UTC offset; write e.g. {example}+02:00 or {example}Z")
+        return value
+
+    @field_validator("lat", "observer_lat")
+    @classmethod
+    def _latitude(cls, value: float | None) -> float | None:
+        return _within(value, -90.0, 90.0)
+
+    @field_validator("lon", "observer_lon")
+    @classmethod
+    def _longitude(cls, value: float | None) -> float | None:
+        return _within(value, -180.0, 180.0)
+
+    @field_validator("bearing_deg", "direction_of_fire_deg")
+    @classmethod
+    def _degrees(cls, value: float | None) -> float | None:
+        return _within(value, 0.0, 360.0)
+
+    @field_validator(
+        "uncertainty_m",
+        "distance_min_m",
+        "distance_max_m",
+        "count",
+        "killed",
+        "injured",
+        "civilians_killed",
+        "civilians_injured",
+        "people_affected",
+    )
+    @classmethod
+    def _not_negative(cls, value: float | None) -> float | None:
+        if value is not None and value < 0:
+            raise _error(f"must not be negative, got {value}")
+        return value
+
+    @field_validator("calibre_mm")
+    @classmethod
+    def _positive(cls, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise _error(f"must be positive, got {value}")
+        return value
+
+    @field_validator("extra")
+    @classmethod
+    def _extra_is_json(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key, item in value.items():
+            _check_json_value(key, item)
+        return value
+
+    # -- across fields -------------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Report:
+        if self.observed_to is not None and self.observed_to < self.observed_from:
+            _fail(
+                "observed_to",
+                f"is before observed_from ({self.observed_to.isoformat()} < "
+                f"{self.observed_from.isoformat()})",
+            )
+        context = info.context if isinstance(info.context, Mapping) else {}
+        if context.get("check_future", True):
+            now = context.get("now") or datetime.now(UTC)
+            for name in _TIME_FIELDS:
+                value = getattr(self, name)
+                if value is not None and value > now + FUTURE_SLACK:
+                    _fail(name, f"is in the future ({value.isoformat()} > now {now.isoformat()})")
+        self._check_place()
+        return self
+
+    def _check_place(self) -> None:
+        if (self.lon is None) != (self.lat is None):
+            missing = "lat" if self.lat is None else "lon"
+            _fail(missing, f"is required when {'lon' if missing == 'lat' else 'lat'} is given")
+        given = [name for name in _OBSERVER_FIELDS if getattr(self, name) is not None]
+        if given and len(given) < len(_OBSERVER_FIELDS):
+            missing = next(name for name in _OBSERVER_FIELDS if getattr(self, name) is None)
+            _fail(
+                missing, f"is required for an observer-relative report (given: {', '.join(given)})"
+            )
+        if not given and self.lon is None:
+            _fail("lon", "a place is required: lon and lat, or observer_lon, observer_lat, "
+                  "bearing_deg, distance_min_m and distance_max_m")  # fmt: skip
+        if given and self.distance_min_m > self.distance_max_m:  # type: ignore[operator]
+            _fail(
+                "distance_max_m",
+                f"is smaller than distance_min_m ({self.distance_max_m} < {self.distance_min_m})",
+            )
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def location(self) -> Location:
+        """The point this report places its event at.
+
+        ``lon``/``lat`` when given (the submitter's point wins); otherwise the point resolved from
+        the observer position, bearing and distance band (:func:`resolve_observer`).
+        """
+        if self.lon is not None and self.lat is not None:
+            return Location(self.lon, self.lat, self.uncertainty_m, False)
+        lon, lat, radius = resolve_observer(
+            self.observer_lon,  # type: ignore[arg-type]  # presence checked by the validator
+            self.observer_lat,  # type: ignore[arg-type]
+            self.bearing_deg,  # type: ignore[arg-type]
+            self.distance_min_m,  # type: ignore[arg-type]
+            self.distance_max_m,  # type: ignore[arg-type]
+        )
+        # A given uncertainty_m is then the observer's own position error; the errors add up.
+        return Location(lon, lat, radius + (self.uncertainty_m or 0.0), True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as an interchange mapping: given fields only, unknown fields back at top level."""
+        data = self.model_dump(mode="json", exclude_none=True, exclude={"extra"})
+        data.update(self.extra)
+        return data
+
+    def canonical_json(self) -> str:
+        """The canonical JSON form :meth:`content_hash` is taken of (sorted keys, times in UTC).
+
+        Unknown fields count by their text (:func:`field_text`): they have no declared type, and
+        a CSV file carries only text, so ``4`` from JSON and ``"4"`` from CSV are one report.
+        """
+        data = self.to_dict()
+        for key, value in self.extra.items():
+            if value is not None:
+                data[key] = field_text(value)
+        if self._lonlat_is_the_observer_point():
+            del data["lon"], data["lat"]  # our own export wrote them: derived, not submitted
+        for name in _TIME_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return json.dumps(
+            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+
+    def _lonlat_is_the_observer_point(self) -> bool:
+        if self.lon is None or self.lat is None:
+            return False
+        if any(getattr(self, name) is None for name in _OBSERVER_FIELDS):
+            return False
+        lon, lat, _ = resolve_observer(
+            self.observer_lon,  # type: ignore[arg-type]  # all present, checked just above
+            self.observer_lat,  # type: ignore[arg-type]
+            self.bearing_deg,  # type: ignore[arg-type]
+            self.distance_min_m,  # type: ignore[arg-type]
+            self.distance_max_m,  # type: ignore[arg-type]
+        )
+        return abs(lon - self.lon) < 1e-7 and abs(lat - self.lat) < 1e-7  # ~1 cm
+
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of :meth:`canonical_json`: equal for the same submitted content."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:
+        # Frozen model: computed once, though intake and store both ask (30 us a report).
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+
+def field_text(value: Any) -> str:
+    """A field's value as CSV text: strings as they are, lists and objects as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def resolve_observer(
+    lon: float,
+    lat: float,
+    bearing_deg: float,
+    distance_min_m: float,
+    distance_max_m: float,
+    *,
+    bearing_error_deg: float = BEARING_ERROR_DEG,
+) -> tuple[float, float, float]:
+    """Resolve "observer position + bearing + distance band" to a point and a radius.
+
+    The point lies on the geodesic from the observer along ``bearing_deg`` at the middle of the
+    band. The radius is the farthest the event can be from that point: the band widened by
+    ``bearing_error_deg`` to each side is an annular sector, and its farthest point from the
+    middle is one of the sector's four corners (the squared distance
+    ``r**2 + m**2 - 2*r*m*cos(phi)`` grows with ``|phi|`` and is convex in ``r``). Corners and
+    distances are geodesic (pyproj.Geod on WGS 84).
+
+    Returns
+    -------
+    tuple of float
+        ``(lon, lat, uncertainty_m)``.
+
+    Examples
+    --------
+    >>> lon, lat, radius = resolve_observer(37.8, 48.0, 90.0, 2000.0, 4000.0)
+    >>> round(lon, 4), round(lat, 4), round(radius)
+    (37.8402, 48.0, 1168)
+    """
+    middle = (distance_min_m + distance_max_m) / 2.0
+    plon, plat, _ = GEOD.fwd(lon, lat, bearing_deg, middle)
+    bearings = np.array([-1.0, 1.0, -1.0, 1.0]) * bearing_error_deg + bearing_deg
+    distances = np.array([distance_min_m, distance_min_m, distance_max_m, distance_max_m])
+    clon, clat, _ = GEOD.fwd(np.full(4, lon), np.full(4, lat), bearings, distances)
+    _, _, spread = GEOD.inv(np.full(4, plon), np.full(4, plat), clon, clat)
+    return float(plon), float(plat), float(np.max(spread))
+
+
+def validate_report(
+    data: Mapping[str, Any],
+    *,
+    where: str = "",
+    now: datetime | None = None,
+    text_values: bool = False,
+) -> Report:
+    """Validate one interchange mapping into a :class:`Report`.
+
+    Parameters
+    ----------
+    data
+        Field name to value; unknown keys are kept as they are, of any JSON type.
+    where
+        Names the source in problems, e.g. ``"reports.csv:row 7"``.
+    now
+        The present, for the "not in the future" check; defaults to the clock.
+    text_values
+        The values are text to convert to each field's type (a CSV row: ``"3"`` becomes the
+        integer 3). Off, for JSON, each value must already have its field's JSON type: an
+        integer field takes an integer only (not ``"3"``, ``3.0`` or ``true``), a number field
+        an integer or a float (not a string or a boolean), a text field a string. Times are ISO
+        8601 strings either way.
+
+    Raises
+    ------
+    InputError
+        One :class:`Problem` per bad field.
+    """
+    try:
+        # Pydantic's strict mode is exactly the JSON rule (no str->number, no bool->number, no
+        # float->int, int->float allowed); its lax mode is the CSV conversion we had all along.
+        return Report.model_validate(
+            data, strict=not text_values, context={"now": now or datetime.now(UTC)}
+        )
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, where)) from None
+
+
+def problems_from(exc: ValidationError, where: str) -> list[Problem]:
+    """Turn pydantic's errors into :class:`Problem` values with user-facing wording."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        ctx = err.get("ctx") or {}
+        loc = [str(part) for part in err["loc"]]
+        if loc[:1] == ["extra"]:
+            loc = loc[1:]  # unknown fields are named as the submitter named them
+        field = str(ctx["field"]) if err["type"] == _CROSS else ".".join(loc)
+        problems.append(Problem(where, field, _reason(err)))
+    return problems
+
+
+def _reason(err: Any) -> str:
+    kind, msg = err["type"], str(err["msg"])
+    if kind in ("ceasefire", _CROSS):
+        return msg
+    if kind == "missing":
+        return "is required"
+    if kind == "finite_number":
+        return f"must be a finite number, got {err['input']!r}"
+    if kind in _JSON_TYPES:
+        # Only raised when the value has the wrong JSON type (text that fails to parse as a
+        # number is *_parsing), so the reason names both types, as the submitter wrote them.
+        value = err["input"]
+        reason = f"must be {_JSON_TYPES[kind]}, got {_json_kind(value)}"
+        if kind == "int_type" and isinstance(value, float) and value.is_integer():
+            reason += f" (write {int(value)})"
+        return reason
+    msg = msg.removeprefix("Value error, ").replace("Input should be", "must be")
+    return f"{msg}, got {err['input']!r}"
+
+
+#: Pydantic's wrong-type errors and the JSON type each field wants.
+_JSON_TYPES = {
+    "int_type": "a JSON integer",
+    "float_type": "a JSON number",
+    "string_type": "a JSON string",
+    "bool_type": "a JSON boolean",
+}
+
+
+def _json_kind(value: Any) -> str:
+    """A value as JSON names it, for problems: ``the string "3"``, ``the boolean true``."""
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    if isinstance(value, str):
+        return f"the string {json.dumps(value, ensure_ascii=False)}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def _within(value: float | None, low: float, high: float) -> float | None:
+    if value is not None and not low <= value <= high:
+        raise _error(f"must be between {low:g} and {high:g}, got {value}")
+    return value
+
+
+def _error(reason: str) -> PydanticCustomError:
+    # The reason goes in as a context value so braces in user input are not read as a template.
+    return PydanticCustomError("ceasefire", "{reason}", {"reason": reason})
+
+
+def _fail(field: str, reason: str) -> None:
+    raise PydanticCustomError(_CROSS, "{reason}", {"field": field, "reason": reason})
+
+
+def _check_json_value(field: str, value: Any) -> None:
+    """Unknown fields must be plain JSON (finite numbers) so they hash and export losslessly."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError(
+            _CROSS, "{reason}", {"field": field, "reason": f"must be a finite number, got {value}"}
+        )
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_json_value(f"{field}.{key}", item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json_value(f"{field}[{index}]", item)
+    elif not isinstance(value, str | int | float | bool | type(None)):
+        raise PydanticCustomError(
+            _CROSS,
+            "{reason}",
+            {"field": field, "reason": f"must be a JSON value, got {type(value).__name__}"},
+        )

@@ -1,0 +1,104 @@
+"""Signed submissions: a party signs its reports with its Ed25519 key; the store checks them.
+
+A report's ``signature`` field is ``<key name> <base64(key ID || Ed25519 signature)>``, the
+shape of a C2SP signed-note signature line without its leading dash, with the key ID as
+signed-note derives it. What is signed is the RFC 8785 canonical JSON of the report as the
+mechanism stores and logs it (:meth:`Report.to_dict`, without ``signature``), so the signature
+can be checked again by anyone from the ledger leaf, long after intake.
+
+A report signed with a key the store does not trust, or whose signature does not verify, or
+signed with one party's key but submitted in another's name, is refused with a clear error
+naming the report and the field, and nothing of its batch is stored
+(:meth:`ceasefire.store.facade.BulkWriter.add` calls :func:`check_signatures` before writing).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ceasefire.canonical import canonical_json
+from ceasefire.errors import InputError, Problem
+from ceasefire.intake.report import Report
+from ceasefire.ledger.notes import ED25519, Signer, Verifier
+
+__all__ = ["SIGNATURE_FIELD", "TrustedKey", "check_signatures", "sign_report", "signed_message"]
+
+#: The report field that carries the signature.
+SIGNATURE_FIELD = "signature"
+_KEY_ID_LEN = 4
+_SIG_LEN = 64
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """A submitter's public key the store accepts signatures from, and the ``submitted_by``
+    it may sign for (None: any)."""
+
+    verifier: Verifier
+    party: str | None
+
+
+def signed_message(report: Report | Mapping[str, Any]) -> bytes:
+    """The bytes a submitter signs: the canonical JSON of the report without its signature."""
+    data = report.to_dict() if isinstance(report, Report) else dict(report)
+    data.pop(SIGNATURE_FIELD, None)
+    return canonical_json(data, where=str(data.get("id", "report")))
+
+
+def sign_report(report: Report, signer: Signer) -> Report:
+    """The report with ``signature`` set by ``signer`` (a note key, type 0x01)."""
+    if signer.sig_type != ED25519:
+        raise InputError(Problem("key", signer.name, "a cosigning key cannot sign reports"))
+    signature = signer.sign(signed_message(report))
+    payload = signer.key_id.to_bytes(_KEY_ID_LEN, "big") + signature
+    return report.model_copy(
+        update={SIGNATURE_FIELD: f"{signer.name} {base64.b64encode(payload).decode()}"}
+    )
+
+
+def _problem(report: Report, trusted: Mapping[tuple[str, int], TrustedKey]) -> str | None:
+    """Why the report's signature is refused, or None when it holds (or there is none)."""
+    text = report.signature
+    if text is None:
+        return None
+    name, _, b64 = text.partition(" ")
+    try:
+        payload = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        return "must be '<key name> <base64 of key ID and signature>'"
+    if not name or len(payload) != _KEY_ID_LEN + _SIG_LEN:
+        return "must be '<key name> <base64 of key ID and signature>' (68 bytes)"
+    key_id = int.from_bytes(payload[:_KEY_ID_LEN], "big")
+    key = trusted.get((name, key_id))
+    if key is None:
+        return f"key {name}+{key_id:08x} is not among the store's trusted submitter keys"
+    if key.party is not None and key.party != report.submitted_by:
+        return (
+            f"key {name} signs for {key.party}, but the report is submitted_by "
+            f"{report.submitted_by!r}"
+        )
+    if not key.verifier.verify(signed_message(report), payload[_KEY_ID_LEN:]):
+        return f"does not verify with key {name}+{key_id:08x}: the report was changed or forged"
+    return None
+
+
+def check_signatures(reports: Iterable[Report], keys: Iterable[TrustedKey]) -> None:
+    """Check every signed report; unsigned ones pass.
+
+    Raises
+    ------
+    InputError
+        One problem per refused report, each naming the report id and ``signature``.
+    """
+    trusted = {(k.verifier.name, k.verifier.key_id): k for k in keys}
+    problems = [
+        Problem(report.id, SIGNATURE_FIELD, reason)
+        for report in reports
+        if report.signature is not None and (reason := _problem(report, trusted)) is not None
+    ]
+    if problems:
+        raise InputError(problems)

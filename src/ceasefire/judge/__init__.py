@@ -1,0 +1,1 @@
+"""Judging incidents: violation rules and the verification ladder."""

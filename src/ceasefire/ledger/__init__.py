@@ -1,0 +1,1 @@
+"""The tamper-evident record: Merkle hashing and proofs, signed notes, the audit."""

@@ -1,0 +1,1 @@
+"""What callers may read and how it leaves: the access policy and exports."""

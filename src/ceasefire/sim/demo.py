@@ -1,0 +1,200 @@
+"""The demo scenario: the demo agreement and one simulated night, loaded into a fresh store.
+
+``ceasefire demo`` (and ``make run``) call :func:`run_demo`; it runs the same library functions a
+real deployment uses (simulate -> ingest -> place -> store) and summarises what is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ceasefire.agreement.model import demo_agreement_path, load_agreement
+from ceasefire.pipeline import FuseResult, fuse_store, ingest_files
+from ceasefire.sim import SimConfig, write_simulation
+from ceasefire.store.facade import Store
+
+
+@dataclass
+class DemoSummary:
+    """What the demo loaded, counted the way a duty officer would read it."""
+
+    db: str
+    agreement: str
+    reports: int
+    events: int
+    seconds: float
+    by_source: dict[str, int] = field(default_factory=dict)
+    by_event: dict[str, int] = field(default_factory=dict)
+    by_side: dict[str, int] = field(default_factory=dict)
+    by_zone: dict[str, int] = field(default_factory=dict)
+    by_oblast: dict[str, int] = field(default_factory=dict)
+    fusion: FuseResult | None = None
+    verified: str | None = None  # an incident the demo monitor verified, to show the ladder
+    ledger: list[str] = field(default_factory=list)  # the signed record, and a proof checked
+    hotline: list[str] = field(default_factory=list)  # two simulated days of hotline traffic
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dict(vars(self))
+        out["fusion"] = None if self.fusion is None else self.fusion.to_dict()
+        return out
+
+    def render(self) -> str:
+        def block(title: str, counts: dict[str, int]) -> list[str]:
+            lines = [f"{title}:"]
+            lines += [f"  {k:<24} {v:>6}" for k, v in counts.items()]
+            return lines
+
+        lines = [
+            f"agreement: {self.agreement}",
+            f"database:  {self.db}",
+            f"loaded {self.reports} reports of {self.events} simulated events "
+            f"in {self.seconds:.1f} s",
+        ]
+        lines += block("reports by source", self.by_source)
+        lines += block("reports by event type", self.by_event)
+        lines += block("reports by side of the line", self.by_side)
+        lines += block("reports inside zones", self.by_zone)
+        lines += block("reports by oblast (top 8)", self.by_oblast)
+        if self.fusion is not None:
+            lines.append(self.fusion.render())
+        if self.verified:
+            lines.append(f"verified by the demo monitor: {self.verified}")
+        lines += self.hotline
+        lines += self.ledger
+        return "\n".join(lines)
+
+
+def _sqlite_file(db: str) -> Path | None:
+    """The file behind an SQLite path or URL; None for a server URL."""
+    path = db.removeprefix("sqlite:///")
+    return None if "://" in path else Path(path)
+
+
+def _fresh_sqlite(path: Path) -> None:
+    """Remove an SQLite demo file (and its WAL) so the demo always starts clean."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def run_demo(db: str, *, seed: int = 7, progress: Any = None) -> DemoSummary:
+    """Load the demo agreement and a simulated night into a fresh database at ``db``."""
+    started = time.perf_counter()
+    file = _sqlite_file(db)
+    if file is not None:  # a server database is never dropped by the demo
+        _fresh_sqlite(file)
+    agreement = load_agreement(demo_agreement_path())
+    night = (file.parent if file is not None else Path("var")) / "demo-night"
+    night.mkdir(parents=True, exist_ok=True)
+    stats = write_simulation(SimConfig(seed=seed), night / "reports.jsonl", night / "truth.jsonl")
+    store = Store.open(db)
+    try:
+        ingest_files(store, [night / "reports.jsonl"], agreement, progress=progress)
+        rows = [r.to_dict() for r in store.list_stored()]
+        fusion = fuse_store(store, [agreement], progress=progress)
+        verified = _verify_one(store, agreement)
+        if verified is not None:  # the status counts now include it
+            fusion.by_status = dict(Counter(s.status for s in store.list_incidents()).most_common())
+        hotline = _hotline(store, agreement, db)
+        record = _sign_and_prove(store, night.parent / "demo-keys", agreement.parties)
+    finally:
+        store.close()
+    zones: Counter[str] = Counter()
+    for r in rows:
+        zones.update(r.get("zones") or [])
+    return DemoSummary(
+        db=db,
+        agreement=f"{agreement.title} (v{agreement.version})",
+        reports=len(rows),
+        events=stats.events,
+        seconds=time.perf_counter() - started,
+        by_source=dict(Counter(r["source_kind"] for r in rows).most_common()),
+        by_event=dict(Counter(r["event_type"] for r in rows).most_common()),
+        by_side=dict(Counter(str(r.get("party")) for r in rows).most_common()),
+        by_zone=dict(sorted(zones.items())),
+        by_oblast=dict(Counter(str(r.get("oblast")) for r in rows).most_common(8)),
+        fusion=fusion,
+        verified=verified,
+        ledger=record,
+        hotline=hotline,
+    )
+
+
+def _hotline(store: Store, agreement: Any, db: str) -> list[str]:
+    """Two days of hotline traffic from the morning after the night (ceasefire.sim.demo_hotline)."""
+    from ceasefire.sim import demo_hotline
+
+    ends = [s.incident.observed_to for s in store.list_incidents()]
+    if not ends:
+        return []
+    last = max(ends)
+    start = last.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    hours = 48
+    demo_hotline.simulate_hotline(store, agreement, start, hours=hours)
+    lines = demo_hotline.summary(store, start + timedelta(hours=hours))
+    return [*lines, f"hotline metrics: ceasefire hotline metrics --db {db}"]
+
+
+#: Who verifies in the demo: a monitor of the mission who filed none of the reports.
+DEMO_MONITOR = "duty monitor (demo)"
+
+
+def _verify_one(store: Store, agreement: Any) -> str | None:
+    """Verify the best-corroborated incident a patrol saw, as a monitor would after a visit."""
+    candidates = [
+        s
+        for s in store.list_incidents(status="corroborated")
+        if "patrol" in s.incident.source_kinds
+    ]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda s: (s.incident.n_sources, -len(s.incident_id), s.incident_id))
+    change = store.set_status(
+        best.incident_id,
+        status="verified",
+        actor=DEMO_MONITOR,
+        basis="patrol visited the site and saw fresh craters; independent sources agree",
+        at=datetime.now(UTC),
+        parties=tuple(agreement.parties),
+    )
+    return f"{change.incident_id} ({best.incident.event_type}, {best.incident.n_sources} sources)"
+
+
+#: The demo log's name (its checkpoints' origin).
+DEMO_ORIGIN = "ceasefire.sim.demo/log"
+
+
+def _sign_and_prove(store: Store, keys: Path, parties: Any) -> list[str]:
+    """Sign a checkpoint, have each party cosign it, and check one report's proof as a party
+    would: with the bundle and the public keys alone. Keys and the bundle go to ``keys``."""
+    import shutil
+
+    from ceasefire.ledger import audit as ledger
+    from ceasefire.ledger.notes import Signer
+
+    shutil.rmtree(keys, ignore_errors=True)  # the demo's own keys, made afresh with its database
+    log = Signer.generate(DEMO_ORIGIN)
+    ledger.write_key(log, keys / "log.key")
+    checkpoint = ledger.sign_checkpoint(store, log)
+    cosigners = []
+    for party in parties:
+        cosigner = Signer.generate(f"{party}-cosigner", cosigner=True)
+        ledger.write_key(cosigner, keys / f"{party}.key")
+        ledger.cosign_latest(store, cosigner, log.verifier())
+        cosigners.append(cosigner.verifier())
+    first = store.list_stored(limit=1)[0].report.id
+    bundle = ledger.prove(store, first)
+    (keys / "proof.json").write_text(json.dumps(bundle, indent=2) + "\n", encoding="utf-8")
+    checked = ledger.verify_bundle(bundle, log.verifier(), cosigners=cosigners, quorum=2)
+    return [
+        f"ledger: {checkpoint.size} entries; checkpoint signed by {DEMO_ORIGIN}, "
+        f"cosigned by {', '.join(checked.cosigners)}",
+        f"proof of report {first} (entry {bundle['leafIdx']}, {len(bundle['proof'])} hashes) "
+        f"verifies with the public keys alone: {keys / 'proof.json'}",
+    ]

@@ -1,0 +1,1 @@
+"""Persistence: the schema, SQLite and PostgreSQL dialects, one module per area, migrations."""

@@ -1,0 +1,421 @@
+"""Hotline messages in the store (migration 0005); the rules are :mod:`ceasefire.hotline.rules`.
+
+Functions take an open connection, as :mod:`ceasefire.store.users` does; the
+:class:`~ceasefire.store.facade.Store` methods ``hotline_*`` wrap them in transactions. A message is
+written once and logged in the ledger in the same transaction; later only what it received is
+noted on its row (first acknowledgement, first answer, highest escalation level), and each of
+those is itself a logged message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Connection
+
+from ceasefire.errors import ConflictError, ForbiddenError, InputError, Problem
+from ceasefire.hotline.rules import ASKING, Message, Progress, check_reply, state_at
+from ceasefire.store import ledger as store_ledger
+from ceasefire.store.facade import _CHUNK, UTCDateTime, _Dialect, _metadata
+
+messages_table = Table(
+    "hotline_messages",
+    _metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("message_id", String(200), nullable=False, unique=True),
+    Column("thread", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("sender", String(64), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("in_reply_to", String(200)),
+    Column("incident_id", String(32)),
+    Column("urgent", Boolean, nullable=False),
+    Column("ack_due", UTCDateTime),
+    Column("answer_due", UTCDateTime),
+    Column("record", Text, nullable=False),
+    Column("acknowledged_at", UTCDateTime),
+    Column("answered_at", UTCDateTime),
+    Column("level", Integer, nullable=False),
+)
+addresses_table = Table(
+    "hotline_addresses",
+    _metadata,
+    Column("address", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+)
+outbox_table = Table(
+    "hotline_outbox",
+    _metadata,
+    Column("message_id", String(200), primary_key=True),
+    Column("address", String(320), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+)
+cursor_table = Table(
+    "hotline_cursor",
+    _metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+_M = messages_table.c
+_A = addresses_table.c
+_O = outbox_table.c
+_WAITING_KINDS = (*sorted(ASKING), "line_check")
+#: The fields a sender chooses: a message sent again with the same id and these is the same
+#: message (a retry), whatever time the service stamped on each try.
+_CHOSEN = ("kind", "recipients", "subject", "text", "in_reply_to", "incident_id", "topic",
+           "position", "reasons", "place", "window")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message as stored: its position in the store (``seq``, for paging), what it has
+    received so far, and its state at the time it was read."""
+
+    seq: int
+    message: Message
+    progress: Progress
+    state: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.message.record()
+        p = self.progress
+        out.update(
+            state=self.state,
+            acknowledged_at=None if p.acknowledged_at is None else p.acknowledged_at.isoformat(),
+            answered_at=None if p.answered_at is None else p.answered_at.isoformat(),
+            escalation_level=p.level,
+        )
+        return out
+
+
+def hotline_item(record: dict[str, Any]) -> store_ledger.Item:
+    """The leaf of one hotline message: its record as sent."""
+    return ("hotline_message", f"hotline/{record['id']}", record)
+
+
+def send(
+    conn: Connection, dialect: _Dialect, messages: Sequence[Message], now: datetime
+) -> list[tuple[StoredMessage, bool]]:
+    """Store messages in order and log them; each with True if new, False if it was stored
+    before (same id and the same chosen fields: a retry).
+
+    A reply must answer a stored message addressed to its sender and fit it
+    (:func:`ceasefire.hotline.rules.check_reply`); what it answers notes it (first acknowledgement,
+    first answer, highest escalation level).
+
+    Raises
+    ------
+    ConflictError
+        An id stored with other content.
+    InputError
+        A reply to an unknown message, or one that does not fit it.
+    ForbiddenError
+        A reply from someone the message was not addressed to.
+    """
+    new: dict[str, bool] = {}
+    items: list[store_ledger.Item] = []
+    for message in messages:
+        record = message.record()
+        before = conn.execute(
+            select(_M.record).where(_M.message_id == message.id)
+        ).scalar_one_or_none()
+        if before is not None:
+            stored = json.loads(before)
+            if any(stored.get(k) != record.get(k) for k in _CHOSEN):
+                raise ConflictError(
+                    f"message id {message.id!r} is stored already with other content"
+                )
+            new.setdefault(message.id, False)
+            continue
+        if message.in_reply_to is not None:
+            _note_reply(conn, message)
+        inserted = conn.execute(
+            messages_table.insert().values(
+                message_id=message.id,
+                thread=message.thread,
+                kind=message.kind,
+                sender=message.sender,
+                sent_at=message.sent_at,
+                in_reply_to=message.in_reply_to,
+                incident_id=message.incident_id,
+                urgent=message.urgent,
+                ack_due=message.ack_due,
+                answer_due=message.answer_due,
+                record=json.dumps(record, ensure_ascii=False, sort_keys=True),
+                level=0,
+            )
+        ).inserted_primary_key
+        assert inserted is not None  # an INSERT of one row
+        addresses = dict.fromkeys((message.sender, *message.recipients))
+        rows = [{"address": a, "seq": inserted[0]} for a in addresses]
+        conn.execute(addresses_table.insert(), rows)
+        items.append(hotline_item(record))
+        new[message.id] = True
+    if items:
+        store_ledger.append(conn, dialect, items, now)
+    # Read back once all are in: a reply later in the list changes an earlier one's state.
+    stored_now = _read(conn, [m.id for m in messages], now)
+    return [(stored_now[m.id], new[m.id]) for m in messages]
+
+
+def _note_reply(conn: Connection, reply: Message) -> None:
+    row = conn.execute(
+        select(_M.record, _M.acknowledged_at, _M.answered_at, _M.level).where(
+            _M.message_id == reply.in_reply_to
+        )
+    ).one_or_none()
+    if row is None:
+        raise InputError(Problem("message", "in_reply_to", f"no message {reply.in_reply_to!r}"))
+    original = Message.from_record(json.loads(row.record))
+    if reply.kind == "escalation":
+        if (reply.level or 0) > row.level:
+            conn.execute(
+                messages_table.update()
+                .where(_M.message_id == original.id)
+                .values(level=reply.level)
+            )
+        return
+    if reply.kind == "agenda_item":
+        return
+    if reply.sender not in original.recipients:
+        raise ForbiddenError(
+            f"{reply.sender} may not reply to {original.id}: it was sent to "
+            f"{', '.join(original.recipients)}"
+        )
+    check_reply(original, reply.kind, reply.position, reply.reasons)
+    values: dict[str, Any] = {}
+    if row.acknowledged_at is None:
+        values["acknowledged_at"] = reply.sent_at
+    if reply.kind == "response" and row.answered_at is None:
+        values["answered_at"] = reply.sent_at
+    if values:
+        conn.execute(messages_table.update().where(_M.message_id == original.id).values(values))
+
+
+def _stored(row: Any, now: datetime) -> StoredMessage:
+    message = Message.from_record(json.loads(row.record))
+    progress = Progress(row.acknowledged_at, row.answered_at, int(row.level))
+    return StoredMessage(int(row.seq), message, progress, state_at(message, progress, now))
+
+
+_COLUMNS = (_M.seq, _M.record, _M.acknowledged_at, _M.answered_at, _M.level)
+
+
+def _read(conn: Connection, ids: Sequence[str], now: datetime) -> dict[str, StoredMessage]:
+    found: dict[str, StoredMessage] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = conn.execute(
+            select(*_COLUMNS, _M.message_id).where(_M.message_id.in_(ids[start : start + _CHUNK]))
+        )
+        found.update({r.message_id: _stored(r, now) for r in rows})
+    return found
+
+
+def get_messages(conn: Connection, ids: Collection[str], now: datetime) -> dict[str, StoredMessage]:
+    """The stored messages of these ids (unknown ids are left out)."""
+    return _read(conn, list(ids), now)
+
+
+def state_clause(state: str, now: datetime) -> ColumnElement[bool]:
+    """Rows whose :func:`ceasefire.hotline.rules.state_at` is ``state`` at ``now``, in SQL."""
+    waits = _M.kind.in_(_WAITING_KINDS)
+    answered = or_(
+        _M.answered_at.is_not(None),
+        and_(_M.kind == "line_check", _M.acknowledged_at.is_not(None)),
+    )
+    ack_late = and_(_M.acknowledged_at.is_(None), _M.ack_due.is_not(None), _M.ack_due < now)
+    answer_late = and_(_M.answer_due.is_not(None), _M.answer_due < now)
+    late = or_(ack_late, answer_late)
+    owing = and_(waits, not_(answered))
+    clauses = {
+        "answered": and_(waits, answered),
+        "escalated": and_(owing, _M.level > 0),
+        "overdue": and_(owing, _M.level == 0, late),
+        "acknowledged": and_(owing, _M.level == 0, not_(late), _M.acknowledged_at.is_not(None)),
+        "open": and_(owing, _M.level == 0, not_(late), _M.acknowledged_at.is_(None)),
+    }
+    return clauses[state]
+
+
+def list_messages(
+    conn: Connection,
+    now: datetime,
+    *,
+    address: str | None = None,
+    thread: str | None = None,
+    kind: str | None = None,
+    state: str | None = None,
+    incident_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after: int | None = None,
+    limit: int | None = 100,
+) -> list[StoredMessage]:
+    """Messages in the order they were stored, filtered; ``address`` keeps those it sent or
+    received (None: all of them, the mission's and the mediator's view); ``after`` is the
+    ``seq`` of the last message of the previous page."""
+    query = select(*_COLUMNS).order_by(_M.seq)
+    if address is not None:
+        query = query.where(_M.seq.in_(select(_A.seq).where(_A.address == address)))
+    if thread is not None:
+        query = query.where(_M.thread == thread)
+    if kind is not None:
+        query = query.where(_M.kind == kind)
+    if state is not None:
+        query = query.where(state_clause(state, now))
+    if incident_id is not None:
+        query = query.where(_M.incident_id == incident_id)
+    if since is not None:
+        query = query.where(_M.sent_at >= since)
+    if until is not None:
+        query = query.where(_M.sent_at < until)
+    if after is not None:
+        query = query.where(_M.seq > after)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_stored(r, now) for r in conn.execute(query)]
+
+
+def owing(conn: Connection, now: datetime) -> list[StoredMessage]:
+    """Messages still waiting for a reply whose first deadline has passed, below the top
+    escalation level: what the scheduler looks at for escalations."""
+    past = or_(
+        and_(_M.ack_due.is_not(None), _M.ack_due <= now),
+        and_(_M.answer_due.is_not(None), _M.answer_due <= now),
+    )
+    # A line check is done once replied to or escalated (level 1 is its only one): without
+    # this, every line check ever sent would be read again at every tick.
+    done_check = and_(_M.kind == "line_check", or_(_M.acknowledged_at.is_not(None), _M.level >= 1))
+    query = (
+        select(*_COLUMNS)
+        .where(
+            _M.answered_at.is_(None),
+            _M.kind.in_(_WAITING_KINDS),
+            _M.level < 3,
+            past,
+            not_(done_check),
+        )
+        .order_by(_M.seq)
+    )
+    return [s for s in (_stored(r, now) for r in conn.execute(query)) if s.state != "answered"]
+
+
+def notified(conn: Connection, ids: Collection[str]) -> set[str]:
+    """Which of these message ids are stored."""
+    found: set[str] = set()
+    wanted = list(ids)
+    for start in range(0, len(wanted), _CHUNK):
+        found.update(
+            conn.execute(
+                select(_M.message_id).where(_M.message_id.in_(wanted[start : start + _CHUNK]))
+            ).scalars()
+        )
+    return found
+
+
+# -- the scheduler's bookmarks and the e-mail outbox -------------------------------------------
+
+
+def get_cursor(conn: Connection, name: str) -> str | None:
+    return conn.execute(select(cursor_table.c.value).where(cursor_table.c.name == name)).scalar()
+
+
+def set_cursor(conn: Connection, name: str, value: str) -> None:
+    done = conn.execute(
+        cursor_table.update().where(cursor_table.c.name == name).values(value=value)
+    )
+    if done.rowcount == 0:
+        conn.execute(cursor_table.insert().values(name=name, value=value))
+
+
+def queue_mail(conn: Connection, message_id: str, addresses: Sequence[str], at: datetime) -> int:
+    """Owe an e-mail of a message to each address (once: queued again it is not repeated)."""
+    have = set(conn.execute(select(_O.address).where(_O.message_id == message_id)).scalars())
+    rows = [
+        {"message_id": message_id, "address": a, "created_at": at, "attempts": 0}
+        for a in dict.fromkeys(addresses)
+        if a not in have
+    ]
+    if rows:
+        conn.execute(outbox_table.insert(), rows)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """An e-mail owed: which message, to which address, tried how often."""
+
+    message_id: str
+    address: str
+    attempts: int
+    sent_at: datetime | None
+    last_error: str | None
+
+
+def outbox(conn: Connection, *, pending: bool = True, limit: int | None = None) -> list[Mail]:
+    query = select(_O.message_id, _O.address, _O.attempts, _O.sent_at, _O.last_error).order_by(
+        _O.created_at, _O.message_id, _O.address
+    )
+    if pending:
+        query = query.where(_O.sent_at.is_(None))
+    if limit is not None:
+        query = query.limit(limit)
+    return [Mail(r.message_id, r.address, int(r.attempts), r.sent_at, r.last_error)
+            for r in conn.execute(query)]  # fmt: skip
+
+
+def mark_mail(
+    conn: Connection, message_id: str, address: str, *, sent_at: datetime | None, error: str | None
+) -> None:
+    where = and_(_O.message_id == message_id, _O.address == address)
+    conn.execute(
+        outbox_table.update()
+        .where(where)
+        .values(attempts=_O.attempts + 1, sent_at=sent_at, last_error=error)
+    )
+
+
+def count_messages(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(messages_table)).scalar_one())
+
+
+def changed_incidents(
+    conn: Connection, after: tuple[datetime, int] | None, limit: int
+) -> list[tuple[str, datetime, int]]:
+    """Incidents (not merged away) changed after the bookmark ``(updated_at, seq)``, oldest
+    change first: ``(incident_id, updated_at, seq)``."""
+    from ceasefire.store.facade import incidents_table
+
+    i = incidents_table.c
+    query = (
+        select(i.incident_id, i.updated_at, i.seq)
+        .where(i.merged_into.is_(None))
+        .order_by(i.updated_at, i.seq)
+        .limit(limit)
+    )
+    if after is not None:
+        at, seq = after
+        query = query.where(or_(i.updated_at > at, and_(i.updated_at == at, i.seq > seq)))
+    return [(r.incident_id, r.updated_at, int(r.seq)) for r in conn.execute(query)]

@@ -1,0 +1,499 @@
+"""The ledger's rows in the store: appending leaves, signed checkpoints, proofs from stored hashes.
+
+The :class:`~ceasefire.store.facade.Store` methods named ``ledger_*`` delegate here, each function taking
+an open connection, as :mod:`ceasefire.store.incidents` does. Tables come from migration 0003.
+
+Appends happen in the same transaction as the record they log (:class:`Appender`), so a record
+is stored if and only if its leaf is: a crash cannot leave one without the other. Writers append
+in turn: every store write holds the store's write lock from its first statement (SQLite's
+BEGIN IMMEDIATE, PostgreSQL's transaction-level advisory lock), and on a server database the
+appender also locks the ``ledger_state`` row before it reads the size.
+
+Hashes are kept for every complete subtree (``ledger_nodes``), so an inclusion or consistency
+proof is one indexed read of at most ``2 * log2(size)`` rows (:func:`fetch_nodes`), plus a few
+hashes on the tree's right edge folded in memory (:mod:`ceasefire.ledger.merkle`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table, Text, select, tuple_
+from sqlalchemy.engine import Connection
+
+from ceasefire.canonical import canonical_json
+from ceasefire.errors import ConflictError, ForbiddenError, NotFoundError, VerificationError
+from ceasefire.intake.signing import TrustedKey
+from ceasefire.ledger import merkle
+from ceasefire.ledger.notes import Checkpoint, Signer, Verifier, sign_note
+from ceasefire.store.facade import UTCDateTime, _Dialect, _metadata
+
+entries_table = Table(
+    "ledger_entries",
+    _metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(32), nullable=False),
+    Column("record_id", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("appended_at", UTCDateTime, nullable=False),
+)
+nodes_table = Table(
+    "ledger_nodes",
+    _metadata,
+    Column("level", Integer, primary_key=True),
+    Column("idx", BigInteger, primary_key=True),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+checkpoints_table = Table(
+    "ledger_checkpoints",
+    _metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("signed_at", UTCDateTime, nullable=False),
+)
+cosignatures_table = Table(
+    "ledger_cosignatures",
+    _metadata,
+    Column("size", BigInteger, primary_key=True),
+    Column("cosigner", String(200), primary_key=True),
+    Column("line", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+state_table = Table(
+    "ledger_state",
+    _metadata,
+    Column("id", Integer, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("origin", String(200)),
+    Column("log_key", Text),
+)
+
+submitter_keys_table = Table(
+    "submitter_keys",
+    _metadata,
+    Column("name", String(200), primary_key=True),
+    Column("key_id", BigInteger, primary_key=True),
+    Column("key", Text, nullable=False),
+    Column("party", String(64)),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+
+_E = entries_table.c
+_N = nodes_table.c
+_C = checkpoints_table.c
+_S = state_table.c
+_K = cosignatures_table.c
+
+#: What a leaf holds besides its record: the record's kind and its id within that kind.
+Item = tuple[str, str, Mapping[str, Any]]
+
+
+def leaf_body(kind: str, record_id: str, record: Any) -> bytes:
+    """The canonical JSON (RFC 8785) bytes of one leaf: ``{"id", "kind", "record"}``."""
+    return canonical_json({"kind": kind, "id": record_id, "record": record}, where=record_id)
+
+
+def utc_text(moment: datetime) -> str:
+    """A time as it is written in leaves: ISO 8601 in UTC with microseconds, ``Z`` suffix, so
+    the same instant always gives the same text whatever offset it arrived with."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def report_item(report_id: str, body: str) -> Item:
+    """The leaf of a stored report: its interchange JSON as stored (``reports.body``)."""
+    return ("report", report_id, json.loads(body))
+
+
+def status_item(seq: int, row: Mapping[str, Any]) -> Item:
+    """The leaf of one status change (a ``status_changes`` row)."""
+    record = {
+        "seq": seq,
+        "incident_id": row["incident_id"],
+        "from_status": row["from_status"],
+        "to_status": row["to_status"],
+        "actor": row["actor"],
+        "at": utc_text(row["at"]),
+        "basis": row["basis"],
+        "assessed_perpetrator": row["assessed_perpetrator"],
+        "perpetrator_basis": row["perpetrator_basis"],
+        "automatic": bool(row["automatic"]),
+    }
+    return ("status_change", f"status/{seq}", record)
+
+
+def violation_item(seq: int, row: Mapping[str, Any]) -> Item:
+    """The leaf of one violation as judged (a ``violations`` row)."""
+    record = {
+        "seq": seq,
+        "incident_id": row["incident_id"],
+        "rule": row["rule"],
+        "agreement_id": row["agreement_id"],
+        "agreement_version": row["agreement_version"],
+        "party": row["party"],
+        "evidence": json.loads(row["evidence"]),
+        "facts": json.loads(row["facts"]),
+        "description": row["description"],
+        "judged_at": utc_text(row["judged_at"]),
+    }
+    return ("violation", f"violation/{seq}", record)
+
+
+def superseded_item(seq: int, at: datetime) -> Item:
+    """The leaf saying a violation was replaced by a later judgement."""
+    return ("violation_superseded", f"violation/{seq}", {"seq": seq, "superseded_at": utc_text(at)})
+
+
+def agreement_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of an agreement version: its identity and the SHA-256 of the stored body (the
+    body itself, geometry included, stays in ``agreements``)."""
+    record = {
+        "agreement_id": row["agreement_id"],
+        "version": row["version"],
+        "effective_from": utc_text(row["effective_from"]),
+        "title": row["title"],
+        "body_sha256": hashlib.sha256(row["body"].encode("utf-8")).hexdigest(),
+    }
+    return ("agreement", f"{row['agreement_id']}@{row['version']}", record)
+
+
+def release_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of a release to the public (an ``incident_releases`` row). An incident released
+    again gets a new leaf under the same record id; the row holds the latest."""
+    record = {
+        "incident_id": row["incident_id"],
+        "released_at": utc_text(row["released_at"]),
+        "full": bool(row["full"]),
+        "released_by": row["released_by"],
+    }
+    return ("release", f"release/{row['incident_id']}", record)
+
+
+#: Kinds whose row is replaced rather than added to: the row must equal the latest leaf logged
+#: for its record id, and the earlier leaves are its history.
+LATEST_WINS = frozenset({"release"})
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """The log as the store holds it now: its size, origin and log key (None until the first
+    checkpoint is signed)."""
+
+    size: int
+    origin: str | None
+    log_key: str | None
+
+
+def state(conn: Connection, *, lock: bool = False) -> LedgerState:
+    query = select(_S.size, _S.origin, _S.log_key).where(_S.id == 1)
+    if lock and conn.dialect.name != "sqlite":
+        # Belt and braces: the store's write lock already serialises its writers (PostgreSQL's
+        # advisory lock, SQLite's BEGIN IMMEDIATE); this row lock holds for any other writer.
+        query = query.with_for_update()
+    row = conn.execute(query).one()
+    return LedgerState(int(row.size), row.origin, row.log_key)
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_fetch_sql(n: int) -> str:
+    """The driver SQL fetching ``n`` nodes by key: the keys as a VALUES list, CROSS JOIN (which
+    SQLite never reorders) so that they are the outer loop, each a primary-key search."""
+    keys = ", ".join(["(?, ?)"] * n)
+    return (
+        f"WITH wanted(level, idx) AS (VALUES {keys}) "
+        "SELECT n.level, n.idx, n.hash FROM wanted CROSS JOIN ledger_nodes AS n "
+        "ON n.level = wanted.level AND n.idx = wanted.idx"
+    )
+
+
+def fetch_nodes(conn: Connection, wanted: Collection[merkle.Node]) -> dict[merkle.Node, bytes]:
+    """The stored hashes of these complete subtrees. Raises VerificationError naming the first
+    one missing: proofs are only ever built from stored hashes."""
+    found: dict[merkle.Node, bytes] = {}
+    keys = sorted(wanted)
+    sqlite = conn.dialect.name == "sqlite"
+    for start in range(0, len(keys), 400):
+        part = keys[start : start + 400]
+        if sqlite:
+            # SQLite (3.40) plans ``(level, idx) IN (VALUES ...)`` as a scan of the whole table:
+            # 45 ms per inclusion proof at 200k leaves (benchmarks/ledger.py). Joining from the
+            # wanted keys searches the primary key once per node instead (~50 us per proof).
+            params = tuple(value for key in part for value in key)
+            rows = conn.exec_driver_sql(_sqlite_fetch_sql(len(part)), params)
+        else:
+            rows = conn.execute(
+                select(_N.level, _N.idx, _N.hash).where(tuple_(_N.level, _N.idx).in_(part))
+            )
+        found.update({(int(level), int(idx)): bytes(digest) for level, idx, digest in rows})
+    missing = [k for k in keys if k not in found]
+    if missing:
+        level, index = missing[0]
+        raise VerificationError(
+            f"the store lacks the hash of subtree (level {level}, index {index}), "
+            f"which covers entry {index << level}",
+            entry=index << level,
+        )
+    return found
+
+
+class Appender:
+    """Appends leaves to the log inside the caller's write transaction.
+
+    Made once per transaction (it reads the size and right edge when made and keeps them, so
+    many batches of one bulk write cost one read).
+    """
+
+    def __init__(self, conn: Connection, dialect: _Dialect, at: datetime) -> None:
+        self._conn = conn
+        self._dialect = dialect
+        self._at = at
+        self.size = state(conn, lock=True).size
+        edge = merkle.frontier_nodes(self.size)
+        hashes = fetch_nodes(conn, edge)
+        self._frontier = [hashes[node] for node in edge]
+
+    def append(self, items: Sequence[Item]) -> range:
+        """Append one leaf per item, in order; returns their indexes."""
+        if not items:
+            return range(self.size, self.size)
+        bodies = [leaf_body(kind, record_id, record) for kind, record_id, record in items]
+        leaves = [merkle.leaf_hash(body) for body in bodies]
+        nodes, self._frontier = merkle.append(self.size, self._frontier, leaves)
+        first = self.size
+        at = self._at
+        self._dialect.insert_rows(
+            self._conn,
+            entries_table,
+            [
+                {
+                    "idx": first + j,
+                    "kind": kind,
+                    "record_id": record_id,
+                    "body": body.decode("utf-8"),
+                    "appended_at": at,
+                }
+                for j, ((kind, record_id, _), body) in enumerate(zip(items, bodies, strict=True))
+            ],
+        )
+        self._dialect.insert_rows(
+            self._conn,
+            nodes_table,
+            [{"level": level, "idx": index, "hash": digest} for level, index, digest in nodes],
+        )
+        self.size = first + len(items)
+        self._conn.execute(state_table.update().where(_S.id == 1).values(size=self.size))
+        return range(first, self.size)
+
+    def root(self) -> bytes:
+        """The root of the tree as it stands in this transaction."""
+        return merkle.root_of_frontier(self._frontier)
+
+
+def append(conn: Connection, dialect: _Dialect, items: Sequence[Item], at: datetime) -> range:
+    """Append leaves in the caller's transaction (one :class:`Appender` for one call)."""
+    if not items:
+        return range(0)
+    return Appender(conn, dialect, at).append(items)
+
+
+# -- checkpoints -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A signed checkpoint and the cosignature lines received for it."""
+
+    size: int
+    root: bytes
+    note: str  # the signed note as the log signed it
+    cosignatures: tuple[str, ...]
+    signed_at: datetime
+
+    @property
+    def text(self) -> str:
+        """The note with every cosignature line appended (C2SP tlog-cosignature)."""
+        return self.note + "".join(self.cosignatures)
+
+
+def _checkpoint(conn: Connection, row: Any) -> StoredCheckpoint:
+    lines = conn.execute(
+        select(_K.line).where(_K.size == row.size).order_by(_K.received_at, _K.cosigner)
+    ).scalars()
+    return StoredCheckpoint(int(row.size), bytes(row.root), row.note, tuple(lines), row.signed_at)
+
+
+def latest_checkpoint(conn: Connection) -> StoredCheckpoint | None:
+    row = conn.execute(select(checkpoints_table).order_by(_C.size.desc()).limit(1)).one_or_none()
+    return None if row is None else _checkpoint(conn, row)
+
+
+def checkpoint_at(conn: Connection, size: int) -> StoredCheckpoint:
+    row = conn.execute(select(checkpoints_table).where(_C.size == size)).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no signed checkpoint of tree size {size}")
+    return _checkpoint(conn, row)
+
+
+def checkpoints(conn: Connection) -> Iterator[StoredCheckpoint]:
+    """Every stored checkpoint, smallest first (without cosignatures: the audit's view)."""
+    for row in conn.execute(select(checkpoints_table).order_by(_C.size)):
+        yield StoredCheckpoint(int(row.size), bytes(row.root), row.note, (), row.signed_at)
+
+
+def sign_checkpoint(conn: Connection, signer: Signer, at: datetime) -> StoredCheckpoint:
+    """Sign and store a checkpoint of the log as it is (the stored one if the size has not
+    changed). The first checkpoint fixes the log's origin (the key's name) and its key."""
+    now = state(conn, lock=True)
+    key = signer.verifier().key
+    if now.log_key is not None and now.log_key != key:
+        raise ForbiddenError(
+            f"this log is signed with key {now.log_key.split('+')[0]}+"
+            f"{now.log_key.split('+')[1]}; refusing to sign it with {signer.name}+"
+            f"{signer.key_id:08x}"
+        )
+    have = conn.execute(select(checkpoints_table).where(_C.size == now.size)).one_or_none()
+    if have is not None:
+        return _checkpoint(conn, have)
+    edge = merkle.frontier_nodes(now.size)
+    hashes = fetch_nodes(conn, edge)
+    root = merkle.root_of_frontier([hashes[node] for node in edge])
+    note = sign_note(Checkpoint(signer.name, now.size, root).body(), signer)
+    conn.execute(
+        checkpoints_table.insert().values(size=now.size, root=root, note=note, signed_at=at)
+    )
+    conn.execute(state_table.update().where(_S.id == 1).values(origin=signer.name, log_key=key))
+    return StoredCheckpoint(now.size, root, note, (), at)
+
+
+def save_cosignature(conn: Connection, size: int, cosigner: str, line: str, at: datetime) -> bool:
+    """Keep one cosigner's line for a checkpoint; False if that cosigner's line is there already
+    (a cosigner's later line for the same checkpoint replaces it)."""
+    have = conn.execute(
+        select(_K.line).where(_K.size == size, _K.cosigner == cosigner)
+    ).scalar_one_or_none()
+    if have == line:
+        return False
+    if have is not None:
+        conn.execute(
+            cosignatures_table.update()
+            .where(_K.size == size, _K.cosigner == cosigner)
+            .values(line=line, received_at=at)
+        )
+    else:
+        conn.execute(
+            cosignatures_table.insert().values(
+                size=size, cosigner=cosigner, line=line, received_at=at
+            )
+        )
+    return True
+
+
+# -- entries and proofs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One leaf of the log."""
+
+    idx: int
+    kind: str
+    record_id: str
+    body: str  # canonical JSON text
+
+    @property
+    def leaf_hash(self) -> bytes:
+        return merkle.leaf_hash(self.body.encode("utf-8"))
+
+
+def find_entries(conn: Connection, record_id: str, kind: str | None = None) -> list[Entry]:
+    """Every entry logged for a record id (oldest first); by index with ``#N``."""
+    query = select(_E.idx, _E.kind, _E.record_id, _E.body)
+    if record_id.startswith("#") and record_id[1:].isdigit():
+        query = query.where(_E.idx == int(record_id[1:]))
+    else:
+        query = query.where(_E.record_id == record_id)
+        if kind is not None:
+            query = query.where(_E.kind == kind)
+    rows = conn.execute(query.order_by(_E.idx)).all()
+    return [Entry(int(r.idx), r.kind, r.record_id, r.body) for r in rows]
+
+
+def inclusion_proof(conn: Connection, index: int, size: int) -> list[bytes]:
+    plan = merkle.inclusion_proof_plan(index, size)
+    return merkle.assemble(plan, fetch_nodes(conn, merkle.plan_nodes(plan)))
+
+
+def consistency_proof(conn: Connection, size1: int, size2: int) -> list[bytes]:
+    plan = merkle.consistency_proof_plan(size1, size2)
+    return merkle.assemble(plan, fetch_nodes(conn, merkle.plan_nodes(plan)))
+
+
+def iter_entries(conn: Connection, chunk: int = 50_000) -> Iterator[Entry]:
+    """Every entry in index order, read in chunks (the audit's scan)."""
+    last = -1
+    while True:
+        rows = conn.execute(
+            select(_E.idx, _E.kind, _E.record_id, _E.body)
+            .where(_E.idx > last)
+            .order_by(_E.idx)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            yield Entry(int(r.idx), r.kind, r.record_id, r.body)
+        last = int(rows[-1].idx)
+
+
+def iter_nodes(conn: Connection, chunk: int = 100_000) -> Iterator[tuple[int, int, bytes]]:
+    """Every stored subtree hash, by level then index."""
+    last = (-1, -1)
+    while True:
+        rows = conn.execute(
+            select(_N.level, _N.idx, _N.hash)
+            .where(tuple_(_N.level, _N.idx) > tuple_(*last))
+            .order_by(_N.level, _N.idx)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            yield int(r.level), int(r.idx), bytes(r.hash)
+        last = (int(rows[-1].level), int(rows[-1].idx))
+
+
+# -- submitter keys ----------------------------------------------------------------------------
+
+
+def trust_key(conn: Connection, verifier: Verifier, party: str | None, at: datetime) -> bool:
+    """Accept signed submissions by this key (for ``party`` only, when given); False if it is
+    trusted already, as it is. The same name and key id with another key is a conflict."""
+    t = submitter_keys_table.c
+    have = conn.execute(
+        select(t.key, t.party).where(t.name == verifier.name, t.key_id == verifier.key_id)
+    ).one_or_none()
+    if have is not None:
+        if have.key != verifier.key or have.party != party:
+            raise ConflictError(
+                f"key {verifier.name}+{verifier.key_id:08x} is trusted already "
+                f"(for {have.party or 'any submitter'}) with other content"
+            )
+        return False
+    conn.execute(
+        submitter_keys_table.insert().values(
+            name=verifier.name, key_id=verifier.key_id, key=verifier.key, party=party, added_at=at
+        )
+    )
+    return True
+
+
+def trusted_keys(conn: Connection) -> list[TrustedKey]:
+    t = submitter_keys_table.c
+    rows = conn.execute(select(t.key, t.party).order_by(t.name, t.key_id))
+    return [TrustedKey(Verifier.from_key(r.key), r.party) for r in rows]
