@@ -194,9 +194,9 @@ def _filled_store(db: str) -> str:
     """
     from datetime import UTC, datetime, timedelta
 
-    from ceasefire.fusion.incidents import Incident
     from ceasefire.intake.report import Report
     from ceasefire.judge.rules import Violation
+    from ceasefire.records import Incident
     from ceasefire.store.facade import Store
 
     t0 = datetime(2026, 3, 10, 21, 0, tzinfo=UTC)

@@ -37,8 +37,8 @@ from ceasefire.fusion.bulk import (
 from ceasefire.fusion.incidents import summarise
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.report import validate_report
+from ceasefire.records import StoredReport
 from ceasefire.sim import SimConfig, simulate
-from ceasefire.store.facade import StoredReport
 from ceasefire.vocab import EVENT_TYPES
 
 T0 = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)

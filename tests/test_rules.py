@@ -26,9 +26,9 @@ from ceasefire.agreement.model import (
     load_agreement,
 )
 from ceasefire.errors import AgreementError
-from ceasefire.fusion.incidents import Incident
 from ceasefire.geo.engine import GeoEngine, Placement
 from ceasefire.judge.rules import Violation, in_force, judge, judge_under
+from ceasefire.records import Incident
 
 AGREEMENTS = Path(__file__).parent / "data" / "agreements"
 EFFECTIVE = datetime(2026, 3, 1, tzinfo=UTC)  # the demo agreement's effective time

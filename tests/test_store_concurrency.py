@@ -29,7 +29,7 @@ WORKER = textwrap.dedent(
     import json, sys
     from datetime import UTC, datetime, timedelta
     from ceasefire.ledger import audit as ledger
-    from ceasefire.fusion.incidents import Incident
+    from ceasefire.records import Incident
     from ceasefire.ledger.notes import Signer
     from ceasefire.intake.report import Report
     from ceasefire.store.facade import Store

@@ -4,7 +4,6 @@ with four eyes, filters, violations superseded never deleted, agreement versions
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -17,12 +16,10 @@ from sqlalchemy import func, select
 from backends import raw
 from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, NotFoundError
-from ceasefire.fusion.incidents import Estimate, Incident
 from ceasefire.intake.report import Report
 from ceasefire.judge.rules import Violation
-from ceasefire.judge.verification import DEFAULT_CORROBORATION
+from ceasefire.records import Estimate, Incident, incident_dict, incident_from_dict
 from ceasefire.store.facade import Store, incidents_table
-from ceasefire.store.incidents import incident_dict, incident_from_dict
 
 NOW = datetime(2026, 3, 10, 23, 0, tzinfo=UTC)
 T0 = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)
@@ -156,11 +153,6 @@ def test_an_incident_reads_back_equal_from_its_body() -> None:
     assert incident_dict(full) == full.to_dict()  # the fast encoder is the same as to_dict
     assert incident_from_dict(full.to_dict()) == full
     assert incident_from_dict({**full.to_dict(), "added_later": 1}) == full
-
-
-def test_the_store_default_corroboration_is_the_verification_default() -> None:
-    default = inspect.signature(Store.save_incidents).parameters["corroboration"].default
-    assert default == DEFAULT_CORROBORATION
 
 
 # -- saving and reconciling -------------------------------------------------------------------

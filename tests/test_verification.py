@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from ceasefire.errors import ForbiddenError, InputError
-from ceasefire.fusion.incidents import DECIDED_STATUSES
 from ceasefire.judge.verification import (
     DEFAULT_CORROBORATION,
     PERPETRATOR_BASES,
@@ -16,6 +15,7 @@ from ceasefire.judge.verification import (
     automatic_status,
     check_change,
 )
+from ceasefire.vocab import DECIDED_STATUSES
 
 PARTIES = ("RU", "UA")
 #: One patrol report by monitor "Anna Kovacs" of team 4, one party complaint by UA.

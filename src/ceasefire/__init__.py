@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 # Public name -> the module that defines it. Loaded on first use (PEP 562) so that
 # `ceasefire --help` does not pay for SQLAlchemy, Alembic, SciPy and PROJ before it prints.
 _EXPORTS: dict[str, str] = {
-    "AddResult": "ceasefire.store.facade",
+    "AddResult": "ceasefire.records",
     "Agreement": "ceasefire.agreement.model",
     "AgreementError": "ceasefire.errors",
     "Anchor": "ceasefire.agreement.model",
@@ -30,7 +30,7 @@ _EXPORTS: dict[str, str] = {
     "Checkpoint": "ceasefire.ledger.notes",
     "ConflictError": "ceasefire.errors",
     "DeliveryError": "ceasefire.errors",
-    "Estimate": "ceasefire.fusion.incidents",
+    "Estimate": "ceasefire.records",
     "ForbiddenError": "ceasefire.errors",
     "FuseResult": "ceasefire.pipeline",
     "Fuser": "ceasefire.fusion.bulk",
@@ -40,7 +40,7 @@ _EXPORTS: dict[str, str] = {
     "GeoEngine": "ceasefire.geo.engine",
     "HotlineConfig": "ceasefire.hotline.scheduler",
     "HotlineDeadlines": "ceasefire.agreement.model",
-    "Incident": "ceasefire.fusion.incidents",
+    "Incident": "ceasefire.records",
     "IngestResult": "ceasefire.pipeline",
     "InputError": "ceasefire.errors",
     "Location": "ceasefire.intake.report",
@@ -62,9 +62,9 @@ _EXPORTS: dict[str, str] = {
     "Store": "ceasefire.store.facade",
     "StoreError": "ceasefire.errors",
     "StoredCheckpoint": "ceasefire.store.ledger",
-    "StoredIncident": "ceasefire.store.facade",
+    "StoredIncident": "ceasefire.records",
     "StoredMessage": "ceasefire.store.hotline",
-    "StoredReport": "ceasefire.store.facade",
+    "StoredReport": "ceasefire.records",
     "TickResult": "ceasefire.hotline.scheduler",
     "VerificationError": "ceasefire.errors",
     "Verifier": "ceasefire.ledger.notes",
@@ -162,7 +162,7 @@ if TYPE_CHECKING:
         fuse,
         fusion_input,
     )
-    from ceasefire.fusion.incidents import Estimate, Incident, summarise
+    from ceasefire.fusion.incidents import summarise
     from ceasefire.geo.engine import GeoEngine, Placement
     from ceasefire.geo.gazetteer import Gazetteer, load_gazetteer
     from ceasefire.hotline.cap import CapAlert, CapArea
@@ -193,7 +193,8 @@ if TYPE_CHECKING:
         place_reports,
     )
     from ceasefire.publish.export import write_reports
+    from ceasefire.records import AddResult, Estimate, Incident, StoredIncident, StoredReport
     from ceasefire.sim import SimConfig, SimStats, Simulation, simulate, write_simulation
-    from ceasefire.store.facade import AddResult, Store, StoredIncident, StoredReport
+    from ceasefire.store.facade import Store
     from ceasefire.store.hotline import StoredMessage
     from ceasefire.store.ledger import StoredCheckpoint

@@ -26,12 +26,13 @@ import numpy as np
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import InputError, Problem
 from ceasefire.fusion.bulk import FusionConfig, fuse_reports
-from ceasefire.fusion.incidents import Incident, summarise
+from ceasefire.fusion.incidents import summarise
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.files import MAX_PROBLEMS, check_rows, detect_format
 from ceasefire.intake.report import Report
 from ceasefire.judge.rules import in_force, judge
 from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_corroboration
+from ceasefire.records import Incident
 from ceasefire.store.facade import BulkWriter, Store
 
 #: Reports validated, placed and written at a time. Memory grows with it (about 3 kB a report

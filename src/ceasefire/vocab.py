@@ -64,3 +64,10 @@ WEAPON_CLASSES: Final = (
 
 #: How well a place or a time is known (after ACLED's geo/time precision codes 1-3).
 PRECISIONS: Final = ("exact", "near", "region")
+
+#: The verification statuses, in ladder order.
+STATUSES: Final = ("reported", "corroborated", "verified", "disputed", "unfounded")
+#: Statuses that follow the evidence (set by fusion, never by hand).
+AUTOMATIC_STATUSES: Final = ("reported", "corroborated")
+#: Statuses only a person sets, always with a basis.
+DECIDED_STATUSES: Final = ("verified", "disputed", "unfounded")

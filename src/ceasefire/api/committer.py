@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from ceasefire.errors import CeasefireError
 from ceasefire.pipeline import place_reports
-from ceasefire.store.facade import StoredReport
+from ceasefire.records import StoredReport
 
 if TYPE_CHECKING:
     from ceasefire.geo.engine import GeoEngine

@@ -35,7 +35,8 @@ from ceasefire.publish.access import (
     status_change_view,
     violation_view,
 )
-from ceasefire.store.facade import Store, StoredIncident, StoredReport, StoredViolation
+from ceasefire.records import StoredIncident, StoredReport, StoredViolation
+from ceasefire.store.facade import Store
 
 T = TypeVar("T")
 

@@ -47,7 +47,7 @@ from ceasefire.vocab import EVENT_TYPES, FIRE_EVENT_TYPES, WEAPON_CLASSES
 
 if TYPE_CHECKING:
     from ceasefire.geo.engine import GeoEngine
-    from ceasefire.store.facade import StoredReport
+    from ceasefire.records import StoredReport
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -30,92 +28,12 @@ import numpy.typing as npt
 
 from ceasefire.fusion.bulk import DEFAULT_UNCERTAINTY_M, FusionConfig
 from ceasefire.intake.report import Report
+from ceasefire.records import Estimate, Incident
 from ceasefire.vocab import EVENT_TYPES
 
 if TYPE_CHECKING:
     from ceasefire.geo.engine import GeoEngine
-    from ceasefire.store.facade import StoredReport
-
-#: The verification statuses, in ladder order.
-STATUSES: Final = ("reported", "corroborated", "verified", "disputed", "unfounded")
-#: Statuses that follow the evidence (set by fusion, never by hand).
-AUTOMATIC_STATUSES: Final = ("reported", "corroborated")
-#: Statuses only a person sets, always with a basis.
-DECIDED_STATUSES: Final = ("verified", "disputed", "unfounded")
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A number as the reports give it: the lowest, a best estimate and the highest.
-
-    ``None`` throughout when no member report states the number.
-    """
-
-    low: int | None = None
-    best: int | None = None
-    high: int | None = None
-
-    def to_dict(self) -> dict[str, int | None]:
-        return {"low": self.low, "best": self.best, "high": self.high}
-
-
-@dataclass(frozen=True)
-class Incident:
-    """One fused incident (see the module docstring).
-
-    ``key`` is the fusion's own handle, the id of the member report that came first (earliest
-    ``observed_from``, then smallest id); the store gives each incident a lasting ``id`` and keeps
-    it across merges (:meth:`ceasefire.store.facade.Store.save_incidents`).
-    """
-
-    key: str
-    event_type: str
-    group: str
-    observed_from: datetime
-    observed_to: datetime
-    lon: float
-    lat: float
-    uncertainty_m: float
-    place_precision: str
-    report_ids: tuple[str, ...]
-    #: Members that placed the incident (precise reports); the rest only joined it.
-    anchor_ids: tuple[str, ...]
-    #: Independent sources: distinct organisations per source kind (news outlets count apart).
-    sources: tuple[str, ...]
-    source_kinds: tuple[str, ...]
-    submitters: tuple[str, ...]
-    weapon_class: str | None = None
-    weapon_model: str | None = None
-    calibre_mm: float | None = None
-    count: Estimate = field(default_factory=Estimate)
-    killed: Estimate = field(default_factory=Estimate)
-    injured: Estimate = field(default_factory=Estimate)
-    civilians_killed: Estimate = field(default_factory=Estimate)
-    civilians_injured: Estimate = field(default_factory=Estimate)
-    #: Party code -> number of member reports that name it as the perpetrator.
-    claimed_perpetrators: dict[str, int] = field(default_factory=dict)
-    # Geometry facts of the fused place (None until placed).
-    party: str | None = None
-    side: str | None = None
-    distance_m: float | None = None
-    line_distance_m: float | None = None
-    zones: tuple[str, ...] = ()
-    oblast: str | None = None
-
-    @property
-    def n_sources(self) -> int:
-        return len(self.sources)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict (times as ISO 8601 UTC, tuples as lists)."""
-        out = asdict(self)
-        out["observed_from"] = self.observed_from.isoformat()
-        out["observed_to"] = self.observed_to.isoformat()
-        for name in ("report_ids", "anchor_ids", "sources", "source_kinds", "submitters", "zones"):
-            out[name] = list(out[name])
-        out["n_sources"] = self.n_sources
-        return out
-
+    from ceasefire.records import StoredReport
 
 # --- fused facts from member reports -------------------------------------------------------------
 

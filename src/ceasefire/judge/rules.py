@@ -37,8 +37,8 @@ import numpy.typing as npt
 
 from ceasefire.agreement.model import Agreement, ProhibitedAct, Zone
 from ceasefire.errors import AgreementError, Problem
-from ceasefire.fusion.incidents import Incident
 from ceasefire.geo.engine import GeoEngine, Placement
+from ceasefire.records import Incident
 from ceasefire.vocab import FIRE_EVENT_TYPES
 
 __all__ = ["FIRE_EVENT_TYPES", "Violation", "in_force", "judge", "judge_under"]

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from ceasefire.errors import ForbiddenError, InputError, Problem
-from ceasefire.fusion.incidents import DECIDED_STATUSES, STATUSES
+from ceasefire.vocab import DECIDED_STATUSES, STATUSES
 
 __all__ = [
     "DEFAULT_CORROBORATION",
@@ -137,7 +137,7 @@ def check_change(
     current
         Its status now (None if it has none yet).
     new
-        The status asked for: one of :data:`ceasefire.fusion.incidents.DECIDED_STATUSES`. Setting the
+        The status asked for: one of :data:`ceasefire.vocab.DECIDED_STATUSES`. Setting the
         same decided status again (with a new basis) is allowed; it is recorded again.
     actor
         Who decides (a monitor's name or account).

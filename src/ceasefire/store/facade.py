@@ -25,7 +25,6 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -64,18 +63,28 @@ from sqlalchemy.types import TypeEngine
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem, StoreError
 from ceasefire.intake.report import Report
+from ceasefire.judge.verification import DEFAULT_CORROBORATION
+from ceasefire.records import (
+    AddResult,
+    IncidentRecord,
+    IncidentSaveResult,
+    StoredIncident,
+    StoredReport,
+    StoredViolation,
+    ViolationSaveResult,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
     from ceasefire.agreement.model import Agreement
-    from ceasefire.fusion.incidents import Incident
     from ceasefire.hotline.rules import Message
     from ceasefire.intake.signing import TrustedKey
     from ceasefire.judge.rules import Violation
     from ceasefire.judge.verification import StatusChange
     from ceasefire.ledger.notes import Signer, Verifier
     from ceasefire.publish.access import Principal, Release
+    from ceasefire.records import Incident
     from ceasefire.store.hotline import Mail, StoredMessage
     from ceasefire.store.ledger import Appender, Entry, LedgerState, StoredCheckpoint
     from ceasefire.store.users import User
@@ -286,156 +295,6 @@ def _zones_json(zones: Any) -> str:
 @lru_cache(maxsize=1024)
 def _zone_list_json(zones: tuple[Any, ...]) -> str:
     return _ZONES_JSON(list(zones))
-
-
-@dataclass(frozen=True)
-class StoredReport:
-    """A stored report with its resolved point and the placement facts stored with it."""
-
-    report: Report
-    lon: float
-    lat: float
-    uncertainty_m: float | None
-    placement: dict[str, Any] | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report's fields (unknown ones included), its point, then its placement facts."""
-        d = self.report.to_dict()
-        # The point itself, also for an observer-relative report (its identity ignores a point
-        # equal to the one its observer fields give, so the export reads back as the same
-        # report); uncertainty_m stays as submitted.
-        d.update(lon=self.lon, lat=self.lat)
-        if self.placement is not None:
-            d.update(self.placement)
-        return d
-
-
-@dataclass(frozen=True)
-class AddResult:
-    """What :meth:`Store.add_reports` did: how many reports it stored and how many were already
-    there with the same content, and their ids (in batch order)."""
-
-    added: int
-    unchanged: int
-    added_ids: tuple[str, ...] = ()
-    unchanged_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class StoredIncident:
-    """A stored incident: its lasting id, the fused incident, and its verification state."""
-
-    incident_id: str
-    incident: Incident
-    status: str
-    assessed_perpetrator: str | None
-    assessed_basis: str | None
-    merged_into: str | None
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def report_ids(self) -> tuple[str, ...]:
-        return self.incident.report_ids
-
-    def to_dict(self) -> dict[str, Any]:
-        """``id``, the verification state, then every field of the incident (``report_ids``
-        included)."""
-        out: dict[str, Any] = {
-            "id": self.incident_id,
-            "status": self.status,
-            "assessed_perpetrator": self.assessed_perpetrator,
-            "assessed_basis": self.assessed_basis,
-            "merged_into": self.merged_into,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
-        from ceasefire.store.incidents import incident_dict  # the fast to_dict; loads fusion
-
-        out.update(incident_dict(self.incident))
-        return out
-
-
-@dataclass(frozen=True)
-class IncidentSaveResult:
-    """What :func:`save_incidents` did; ``ids`` maps each incident's key to its lasting id."""
-
-    created: int = 0
-    updated: int = 0
-    merged: int = 0
-    unchanged: int = 0
-    ids: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "merged": self.merged,
-            "unchanged": self.unchanged,
-        }
-
-
-@dataclass(frozen=True)
-class StoredViolation:
-    """A stored judgement: one incident breaking one rule of one agreement version."""
-
-    seq: int
-    incident_id: str
-    rule: str
-    agreement_id: str
-    agreement_version: int
-    party: str | None
-    evidence: tuple[str, ...]
-    facts: dict[str, Any]
-    description: str
-    judged_at: datetime
-    superseded_at: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "incident_id": self.incident_id,
-            "rule": self.rule,
-            "agreement_id": self.agreement_id,
-            "agreement_version": self.agreement_version,
-            "party": self.party,
-            "evidence": list(self.evidence),
-            "facts": dict(self.facts),
-            "description": self.description,
-            "judged_at": self.judged_at.isoformat(),
-            "superseded_at": None if self.superseded_at is None else self.superseded_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class ViolationSaveResult:
-    """What :func:`save_violations` did."""
-
-    added: int = 0
-    superseded: int = 0
-    unchanged: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"added": self.added, "superseded": self.superseded, "unchanged": self.unchanged}
-
-
-@dataclass(frozen=True)
-class IncidentRecord:
-    """Everything about one incident: itself, its member reports, its status history and its
-    violations (current and superseded)."""
-
-    incident: StoredIncident
-    reports: list[StoredReport]
-    history: list[StatusChange]
-    violations: list[StoredViolation]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "incident": self.incident.to_dict(),
-            "reports": [r.to_dict() for r in self.reports],
-            "history": [h.to_dict() for h in self.history],
-            "violations": [v.to_dict() for v in self.violations],
-        }
 
 
 class BulkWriter:
@@ -1089,9 +948,7 @@ class Store:
         incidents: Sequence[Incident],
         *,
         at: datetime,
-        # verification.DEFAULT_CORROBORATION, spelled out: importing it here would load the
-        # incident and fusion modules (SciPy) for every store user. A test holds them equal.
-        corroboration: int = 2,
+        corroboration: int = DEFAULT_CORROBORATION,
     ) -> IncidentSaveResult:
         """Save fusion's partition of some reports, all or nothing, keeping lasting incident ids.
 

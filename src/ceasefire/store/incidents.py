@@ -24,7 +24,6 @@ themselves took 11-15 s on the same machine.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -37,7 +36,6 @@ from sqlalchemy import Column, ColumnElement, Table, func, or_, select
 from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
-from ceasefire.fusion.incidents import AUTOMATIC_STATUSES, STATUSES, Estimate, Incident
 from ceasefire.judge.verification import (
     FUSION_ACTOR,
     StatusChange,
@@ -45,16 +43,21 @@ from ceasefire.judge.verification import (
     check_change,
     check_corroboration,
 )
-from ceasefire.store import ledger as store_ledger
-from ceasefire.store.facade import (
-    _CHUNK,
+from ceasefire.records import (
+    Incident,
     IncidentRecord,
     IncidentSaveResult,
     StoredIncident,
     StoredReport,
     StoredViolation,
-    Strs,
     ViolationSaveResult,
+    incident_dict,
+    incident_from_dict,
+)
+from ceasefire.store import ledger as store_ledger
+from ceasefire.store.facade import (
+    _CHUNK,
+    Strs,
     _Dialect,
     _stored_report,
     agreements_table,
@@ -64,6 +67,7 @@ from ceasefire.store.facade import (
     status_changes_table,
     violations_table,
 )
+from ceasefire.vocab import AUTOMATIC_STATUSES, STATUSES
 
 if TYPE_CHECKING:
     from ceasefire.agreement.model import Agreement
@@ -89,69 +93,6 @@ def incident_id_for(seq: int) -> str:
 
 
 # -- incidents as stored ----------------------------------------------------------------------
-
-
-def _fields_of_kind(word: str) -> tuple[str, ...]:
-    # incidents.py uses postponed annotations, so field types are strings ("tuple[str, ...]");
-    # str() gives the same words for real types.
-    return tuple(
-        f.name
-        for f in dataclasses.fields(Incident)
-        if word in (f.type if isinstance(f.type, str) else str(f.type))
-    )
-
-
-# Incident fields by how they cross JSON: worked out once, as a bulk save or list converts every
-# incident (per-field type tests cost ~25 us an incident, most of a 100k re-save; measured).
-_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Incident))
-_TIMES: Final = _fields_of_kind("datetime")
-_ESTIMATES: Final = _fields_of_kind("Estimate")
-_TUPLES: Final = tuple(n for n in _fields_of_kind("tuple") if n not in _ESTIMATES)
-_DICTS: Final = tuple(n for n in _fields_of_kind("dict") if n not in _ESTIMATES)
-
-
-def incident_dict(incident: Incident) -> dict[str, Any]:
-    """``incident.to_dict()``, built directly.
-
-    :meth:`Incident.to_dict` goes through ``dataclasses.asdict``, which deep-copies every value:
-    about 0.1 ms an incident, most of a re-save of 100k unchanged incidents (cProfile). A test
-    holds the two equal.
-    """
-    out = {name: getattr(incident, name) for name in _FIELDS}
-    for name in _TIMES:
-        out[name] = out[name].isoformat()
-    for name in _TUPLES:
-        out[name] = list(out[name])
-    for name in _ESTIMATES:
-        e = out[name]
-        out[name] = {"low": e.low, "best": e.best, "high": e.high}
-    for name in _DICTS:
-        out[name] = dict(out[name])
-    out["n_sources"] = len(incident.sources)
-    return out
-
-
-def incident_from_dict(data: Mapping[str, Any]) -> Incident:
-    """The :class:`Incident` whose :meth:`Incident.to_dict` gave ``data`` (keys it does not know
-    are ignored, so a body written by a newer version still reads)."""
-    values = {name: data[name] for name in _FIELDS if name in data}
-    for name in _TIMES:
-        if values.get(name) is not None:
-            values[name] = datetime.fromisoformat(values[name])
-    for name in _TUPLES:
-        if values.get(name) is not None:
-            values[name] = tuple(values[name])
-    for name in _ESTIMATES:
-        e = values.get(name)
-        if e is not None:
-            values[name] = _estimate(e.get("low"), e.get("best"), e.get("high"))
-    return Incident(**values)
-
-
-@lru_cache(maxsize=4096)
-def _estimate(low: int | None, best: int | None, high: int | None) -> Estimate:
-    # Frozen, so one object per distinct value can be shared: most are "not stated" (all None).
-    return Estimate(low, best, high)
 
 
 # -- small helpers ----------------------------------------------------------------------------

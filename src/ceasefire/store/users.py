@@ -20,10 +20,10 @@ from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
 from ceasefire.publish.access import Principal, Release, new_token, token_hash
+from ceasefire.records import StoredIncident
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.facade import (
     _CHUNK,
-    StoredIncident,
     UTCDateTime,
     _Dialect,
     _metadata,

@@ -20,7 +20,7 @@ from ceasefire.api.visibility import Viewer, listed_page
 from ceasefire.errors import ForbiddenError, NotFoundError
 from ceasefire.publish.access import Principal, report_view
 from ceasefire.query import parse_bbox, parse_time
-from ceasefire.store.facade import StoredReport
+from ceasefire.records import StoredReport
 
 router = APIRouter(tags=["read"])
 
