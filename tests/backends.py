@@ -39,7 +39,8 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import URL, make_url
 
-from ceasefire.store.facade import Store, database_url
+from ceasefire.store.database import database_url
+from ceasefire.store.facade import Store
 
 ENV = "CEASEFIRE_TEST_POSTGRES"
 

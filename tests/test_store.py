@@ -24,8 +24,10 @@ from backends import raw
 from ceasefire.errors import ConflictError, InputError, NotFoundError, StoreError
 from ceasefire.intake.report import Report
 from ceasefire.ledger import audit as ledger
-from ceasefire.store import facade as store_module
-from ceasefire.store.facade import _MIGRATIONS, ENV_URL, Store, database_url, reports_table
+from ceasefire.store import backends as store_backends
+from ceasefire.store.database import _MIGRATIONS, ENV_URL, database_url
+from ceasefire.store.facade import Store
+from ceasefire.store.schema import reports_table
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -191,7 +193,7 @@ def test_same_id_other_content_refuses_the_whole_batch(store: Store) -> None:
 def test_a_second_writer_waits_its_turn_then_gives_up(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "_LOCK_WAIT_S", 1)  # 10 s in use
+    monkeypatch.setattr(store_backends, "LOCK_WAIT_S", 1)  # 10 s in use
     with Store.open(db_url) as first, Store.open(db_url) as second:
         with first.bulk_writer() as writer:
             writer.add([make_report(1)])

@@ -19,7 +19,8 @@ from ceasefire.errors import ConflictError, ForbiddenError, InputError, NotFound
 from ceasefire.intake.report import Report
 from ceasefire.judge.rules import Violation
 from ceasefire.records import Estimate, Incident, incident_dict, incident_from_dict
-from ceasefire.store.facade import Store, incidents_table
+from ceasefire.store.facade import Store
+from ceasefire.store.schema import incidents_table
 
 NOW = datetime(2026, 3, 10, 23, 0, tzinfo=UTC)
 T0 = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)

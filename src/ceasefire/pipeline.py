@@ -33,7 +33,8 @@ from ceasefire.intake.report import Report
 from ceasefire.judge.rules import in_force, judge
 from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_corroboration
 from ceasefire.records import Incident
-from ceasefire.store.facade import BulkWriter, Store
+from ceasefire.store.facade import Store
+from ceasefire.store.reports import BulkWriter
 
 #: Reports validated, placed and written at a time. Memory grows with it (about 3 kB a report
 #: in flight); past ~20k the per-chunk costs (one classify, one executemany) are noise.

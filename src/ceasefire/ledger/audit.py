@@ -50,14 +50,14 @@ from ceasefire.ledger.notes import (
 )
 from ceasefire.store import hotline as store_hotline
 from ceasefire.store import ledger as store_ledger
-from ceasefire.store.facade import (
-    Store,
+from ceasefire.store.facade import Store
+from ceasefire.store.ledger import Entry, StoredCheckpoint
+from ceasefire.store.schema import (
     agreements_table,
     reports_table,
     status_changes_table,
     violations_table,
 )
-from ceasefire.store.ledger import Entry, StoredCheckpoint
 from ceasefire.store.users import releases_table
 
 __all__ = [

@@ -10,7 +10,7 @@ those is itself a logged message.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,11 +34,13 @@ from sqlalchemy.engine import Connection
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, Problem
 from ceasefire.hotline.rules import ASKING, Message, Progress, check_reply, state_at
 from ceasefire.store import ledger as store_ledger
-from ceasefire.store.facade import _CHUNK, UTCDateTime, _Dialect, _metadata
+from ceasefire.store.backends import Backend
+from ceasefire.store.database import Database
+from ceasefire.store.schema import CHUNK, UTCDateTime, metadata
 
 messages_table = Table(
     "hotline_messages",
-    _metadata,
+    metadata,
     Column("seq", Integer, primary_key=True),
     Column("message_id", String(200), nullable=False, unique=True),
     Column("thread", String(200), nullable=False),
@@ -57,13 +59,13 @@ messages_table = Table(
 )
 addresses_table = Table(
     "hotline_addresses",
-    _metadata,
+    metadata,
     Column("address", String(64), primary_key=True),
     Column("seq", Integer, primary_key=True),
 )
 outbox_table = Table(
     "hotline_outbox",
-    _metadata,
+    metadata,
     Column("message_id", String(200), primary_key=True),
     Column("address", String(320), primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
@@ -73,7 +75,7 @@ outbox_table = Table(
 )
 cursor_table = Table(
     "hotline_cursor",
-    _metadata,
+    metadata,
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
@@ -116,7 +118,7 @@ def hotline_item(record: dict[str, Any]) -> store_ledger.Item:
 
 
 def send(
-    conn: Connection, dialect: _Dialect, messages: Sequence[Message], now: datetime
+    conn: Connection, dialect: Backend, messages: Sequence[Message], now: datetime
 ) -> list[tuple[StoredMessage, bool]]:
     """Store messages in order and log them; each with True if new, False if it was stored
     before (same id and the same chosen fields: a retry).
@@ -225,9 +227,9 @@ _COLUMNS = (_M.seq, _M.record, _M.acknowledged_at, _M.answered_at, _M.level)
 
 def _read(conn: Connection, ids: Sequence[str], now: datetime) -> dict[str, StoredMessage]:
     found: dict[str, StoredMessage] = {}
-    for start in range(0, len(ids), _CHUNK):
+    for start in range(0, len(ids), CHUNK):
         rows = conn.execute(
-            select(*_COLUMNS, _M.message_id).where(_M.message_id.in_(ids[start : start + _CHUNK]))
+            select(*_COLUMNS, _M.message_id).where(_M.message_id.in_(ids[start : start + CHUNK]))
         )
         found.update({r.message_id: _stored(r, now) for r in rows})
     return found
@@ -326,10 +328,10 @@ def notified(conn: Connection, ids: Collection[str]) -> set[str]:
     """Which of these message ids are stored."""
     found: set[str] = set()
     wanted = list(ids)
-    for start in range(0, len(wanted), _CHUNK):
+    for start in range(0, len(wanted), CHUNK):
         found.update(
             conn.execute(
-                select(_M.message_id).where(_M.message_id.in_(wanted[start : start + _CHUNK]))
+                select(_M.message_id).where(_M.message_id.in_(wanted[start : start + CHUNK]))
             ).scalars()
         )
     return found
@@ -406,7 +408,7 @@ def changed_incidents(
 ) -> list[tuple[str, datetime, int]]:
     """Incidents (not merged away) changed after the bookmark ``(updated_at, seq)``, oldest
     change first: ``(incident_id, updated_at, seq)``."""
-    from ceasefire.store.facade import incidents_table
+    from ceasefire.store.schema import incidents_table
 
     i = incidents_table.c
     query = (
@@ -419,3 +421,80 @@ def changed_incidents(
         at, seq = after
         query = query.where(or_(i.updated_at > at, and_(i.updated_at == at, i.seq > seq)))
     return [(r.incident_id, r.updated_at, int(r.seq)) for r in conn.execute(query)]
+
+
+class HotlineArea(Database):
+    """Hotline messages, the scheduler's bookmarks and the e-mail outbox (part of :class:`~ceasefire.store.facade.Store`)."""
+
+    def hotline_send(
+        self,
+        messages: Sequence[Message],
+        now: datetime,
+        *,
+        cursor: tuple[str, str] | None = None,
+        mail: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[tuple[StoredMessage, bool]]:
+        """Store and log hotline messages (:class:`ceasefire.hotline.rules.Message`) in one
+        transaction, with ``(StoredMessage, new)`` for each; ``cursor`` (name, value) moves a
+        scheduler bookmark and ``mail`` (message id -> addresses) queues e-mails in the same
+        transaction (see :func:`ceasefire.store.hotline.send` for the rules)."""
+
+        with self._errors(), self._write() as conn:
+            out = send(conn, self._dialect, messages, now)
+            if cursor is not None:
+                set_cursor(conn, *cursor)
+            for message_id, addresses in (mail or {}).items():
+                queue_mail(conn, message_id, addresses, now)
+            return out
+
+    def hotline_messages(self, now: datetime, **filters: Any) -> list[StoredMessage]:
+        """Stored hotline messages, filtered (:func:`ceasefire.store.hotline.list_messages`)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return list_messages(conn, now, **filters)
+
+    def hotline_get(self, ids: Collection[str], now: datetime) -> dict[str, StoredMessage]:
+        """The stored hotline messages of these ids, by id (unknown ids are left out)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return get_messages(conn, ids, now)
+
+    def hotline_owing(self, now: datetime) -> list[StoredMessage]:
+        """Messages past a deadline and still owed a reply (the scheduler's escalation work)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return owing(conn, now)
+
+    def hotline_stored(self, ids: Collection[str]) -> set[str]:
+        """Which of these hotline message ids are stored."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return notified(conn, ids)
+
+    def hotline_cursor(self, name: str) -> str | None:
+        """A scheduler bookmark (None before the first)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return get_cursor(conn, name)
+
+    def hotline_changed_incidents(
+        self, after: tuple[datetime, int] | None, limit: int
+    ) -> list[tuple[str, datetime, int]]:
+        """Incidents changed after a bookmark (:func:`ceasefire.store.hotline.changed_incidents`)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return changed_incidents(conn, after, limit)
+
+    def hotline_outbox(self, *, pending: bool = True, limit: int | None = None) -> list[Mail]:
+        """E-mails owed (or all of them), oldest first."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return outbox(conn, pending=pending, limit=limit)
+
+    def hotline_mail_done(
+        self, message_id: str, address: str, *, sent_at: datetime | None, error: str | None
+    ) -> None:
+        """Note one try of an owed e-mail: sent (``sent_at``) or failed (``error``)."""
+
+        with self._errors(), self._write() as conn:
+            mark_mail(conn, message_id, address, sent_at=sent_at, error=error)

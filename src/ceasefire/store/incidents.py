@@ -26,17 +26,18 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Column, ColumnElement, Table, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
 from ceasefire.judge.verification import (
+    DEFAULT_CORROBORATION,
     FUSION_ACTOR,
     StatusChange,
     automatic_status,
@@ -49,17 +50,25 @@ from ceasefire.records import (
     IncidentSaveResult,
     StoredIncident,
     StoredReport,
-    StoredViolation,
-    ViolationSaveResult,
     incident_dict,
     incident_from_dict,
 )
-from ceasefire.store import ledger as store_ledger
-from ceasefire.store.facade import (
-    _CHUNK,
+from ceasefire.store.backends import Backend
+from ceasefire.store.database import Database
+from ceasefire.store.reports import after_clause, check_bbox, stored_report
+from ceasefire.store.rows import (
+    CANONICAL_JSON,
+    chunks,
+    insert_logged,
+    one_or_many,
+    require_aware,
+    require_offsets,
+    rows_in,
+    scan_cheaper,
+)
+from ceasefire.store.schema import (
+    BBox,
     Strs,
-    _Dialect,
-    _stored_report,
     agreements_table,
     incident_reports_table,
     incidents_table,
@@ -67,18 +76,15 @@ from ceasefire.store.facade import (
     status_changes_table,
     violations_table,
 )
+from ceasefire.store.violations import list_violations, violation_where
 from ceasefire.vocab import AUTOMATIC_STATUSES, STATUSES
 
 if TYPE_CHECKING:
-    from ceasefire.agreement.model import Agreement
-    from ceasefire.judge.rules import Violation
+    pass
 
 #: Store-assigned incident ids: the prefix and the zero-padded width of the counter.
 INCIDENT_PREFIX: Final = "INC-"
 INCIDENT_DIGITS: Final = 6
-
-# Canonical JSON (sorted keys): equal content gives equal text, so "unchanged" is a text compare.
-_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True).encode
 
 _I = incidents_table.c
 _M = incident_reports_table.c
@@ -98,91 +104,23 @@ def incident_id_for(seq: int) -> str:
 # -- small helpers ----------------------------------------------------------------------------
 
 
-def _aware(value: datetime, name: str) -> None:
-    if value.tzinfo is None:
-        raise InputError(Problem("store", name, "must carry a UTC offset"))
-
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
-#: A lookup of this many keys or more may read the whole table instead of IN (...) chunks...
-_SCAN_MIN: Final = 20_000
-#: ...when the keys are at least this share of its rows: a scan reads rows about 4x as fast as
-#: chunked IN lookups find them (SQLite, 200k keys: 0.34 s against 1.3 s; measured).
-_SCAN_SHARE: Final = 0.25
-
-
-def _scan(conn: Connection, table: Table, n: int) -> bool:
-    """Whether looking up ``n`` keys in ``table`` is cheaper as one scan of the table."""
-    if n < _SCAN_MIN:
-        return False
-    total = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-    return n >= _SCAN_SHARE * total
-
-
-def _rows_in(
-    conn: Connection, key: Column[Any], columns: Sequence[Column[Any]], keys: Sequence[str]
-) -> Iterator[Any]:
-    """Rows (``key``, then ``columns``) whose ``key`` is one of ``keys``."""
-    if _scan(conn, key.table, len(keys)):
-        wanted = set(keys)
-        for row in conn.execute(select(key, *columns)):
-            if row[0] in wanted:
-                yield row
-        return
-    for part in _chunks(keys):
-        yield from conn.execute(select(key, *columns).where(key.in_(part)))
-
-
 def _member_counts(conn: Connection, incident_ids: Sequence[str]) -> dict[str, int]:
     """How many reports each of these live incidents holds."""
     query = select(_M.incident_id, func.count()).group_by(_M.incident_id)
-    if _scan(conn, incident_reports_table, len(incident_ids)):
+    if scan_cheaper(conn, incident_reports_table, len(incident_ids)):
         wanted = set(incident_ids)
         return {iid: int(n) for iid, n in conn.execute(query) if iid in wanted}
     counts: dict[str, int] = {}
-    for part in _chunks(incident_ids):
+    for part in chunks(incident_ids):
         counts.update(
             (iid, int(n)) for iid, n in conn.execute(query.where(_M.incident_id.in_(part)))
         )
     return counts
 
 
-def _one_or_many(value: str | Sequence[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
-
-
 def _sources_text(incident: Incident) -> str:
     n = len(incident.sources)
     return f"{n} independent source{'s' if n != 1 else ''}: {', '.join(incident.sources)}"
-
-
-#: How each logged table's rows become ledger leaves (see ceasefire.store.ledger).
-_LEAVES: Final = {
-    "status_changes": store_ledger.status_item,
-    "violations": store_ledger.violation_item,
-}
-
-
-def _insert_logged(
-    conn: Connection, dialect: _Dialect, table: Table, rows: list[dict[str, Any]], at: datetime
-) -> None:
-    """Insert rows of a logged table and append their leaves, in the caller's transaction.
-
-    The store numbers the rows itself (max + 1 under the write lock, as for incidents) so that
-    each leaf can name its row (``status/17``) before the insert."""
-    if not rows:
-        return
-    first = int(conn.execute(select(func.coalesce(func.max(table.c.seq), 0))).scalar_one()) + 1
-    for offset, row in enumerate(rows):
-        row["seq"] = first + offset
-    leaf = _LEAVES[table.name]
-    items = [leaf(row["seq"], row) for row in rows]
-    dialect.insert_rows(conn, table, rows)
-    store_ledger.append(conn, dialect, items, at)
 
 
 def _history_row(change: StatusChange) -> dict[str, Any]:
@@ -202,7 +140,7 @@ def _history_row(change: StatusChange) -> dict[str, Any]:
 @lru_cache(maxsize=1024)
 def _zones_text(zones: tuple[str, ...]) -> str:
     # A handful of distinct zone lists among any number of incidents.
-    return _JSON(list(zones))
+    return CANONICAL_JSON(list(zones))
 
 
 def _incident_columns(incident: Incident, body: str) -> dict[str, Any]:
@@ -241,7 +179,7 @@ class _Stored:
 
 def save_incidents(
     conn: Connection,
-    dialect: _Dialect,
+    dialect: Backend,
     incidents: Sequence[Incident],
     *,
     at: datetime,
@@ -251,19 +189,19 @@ def save_incidents(
     docstring and :meth:`ceasefire.store.facade.Store.save_incidents`). Runs inside the caller's write
     transaction; raises before writing anything when the input is refused."""
     check_corroboration(corroboration)
-    _aware(at, "at")
+    require_aware(at, "at")
     owner = _check_partition(incidents)
     covered = list(owner)
     _check_reports_exist(conn, incidents, owner)
 
     # Which stored live incident holds each covered report now.
     before: dict[str, str] = {
-        r.report_id: r.incident_id for r in _rows_in(conn, _M.report_id, [_M.incident_id], covered)
+        r.report_id: r.incident_id for r in rows_in(conn, _M.report_id, [_M.incident_id], covered)
     }
     touched = sorted(set(before.values()))
     stored = {
         r.incident_id: _Stored(r.seq, r.status, r.body)
-        for r in _rows_in(conn, _I.incident_id, [_I.seq, _I.status, _I.body], touched)
+        for r in rows_in(conn, _I.incident_id, [_I.seq, _I.status, _I.body], touched)
     }
     sizes = _member_counts(conn, touched)
     _check_whole(conn, before, sizes)
@@ -370,14 +308,14 @@ def save_incidents(
     dialect.update_rows(conn, incidents_table, "incident_id", updates)
     dialect.update_rows(conn, incidents_table, "incident_id", merged_rows)
     stale = [r for r in moved if r in before]
-    for part in _chunks(stale):
+    for part in chunks(stale):
         conn.execute(incident_reports_table.delete().where(_M.report_id.in_(part)))
     dialect.insert_rows(
         conn,
         incident_reports_table,
         [{"incident_id": ids[owner[r]], "report_id": r} for r in moved],
     )
-    _insert_logged(conn, dialect, status_changes_table, [_history_row(c) for c in changes], at)
+    insert_logged(conn, dialect, status_changes_table, [_history_row(c) for c in changes], at)
     return IncidentSaveResult(
         created=len(new_rows),
         updated=len(updates),
@@ -388,7 +326,7 @@ def save_incidents(
 
 
 def _body(incident: Incident) -> str:
-    return _JSON(incident_dict(incident))
+    return CANONICAL_JSON(incident_dict(incident))
 
 
 def _check_partition(incidents: Sequence[Incident]) -> dict[str, int]:
@@ -422,7 +360,7 @@ def _check_reports_exist(
     conn: Connection, incidents: Sequence[Incident], owner: Mapping[str, int]
 ) -> None:
     ids = list(owner)
-    found = {r.report_id for r in _rows_in(conn, reports_table.c.report_id, [], ids)}
+    found = {r.report_id for r in rows_in(conn, reports_table.c.report_id, [], ids)}
     missing = [r for r in ids if r not in found]
     if missing:
         key = incidents[owner[missing[0]]].key
@@ -485,12 +423,6 @@ _INCIDENT_COLUMNS = (
 )
 
 
-def _require_offsets(since: datetime | None, until: datetime | None) -> None:
-    for name, moment in (("since", since), ("until", until)):
-        if moment is not None and moment.tzinfo is None:
-            raise InputError(Problem("query", name, "must carry a UTC offset"))
-
-
 def incident_where(
     *,
     since: datetime | None = None,
@@ -504,15 +436,15 @@ def incident_where(
 ) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the incident filters (see :meth:`Store.list_incidents`)."""
     where: list[ColumnElement[bool]] = []
-    _require_offsets(since, until)
+    require_offsets(since, until)
     if since is not None:
         where.append(_I.observed_to >= since)
     if until is not None:
         where.append(_I.observed_from < until)
     if event_type is not None:
-        where.append(_I.event_type.in_(_one_or_many(event_type)))
+        where.append(_I.event_type.in_(one_or_many(event_type)))
     if status is not None:
-        wanted = _one_or_many(status)
+        wanted = one_or_many(status)
         unknown = [s for s in wanted if s not in STATUSES]
         if unknown:
             raise InputError(
@@ -590,7 +522,7 @@ def member_reports(conn: Connection, incident_id: str) -> list[StoredReport]:
         .where(_M.incident_id == incident_id)
         .order_by(c.observed_from, c.seq)
     )
-    return [_stored_report(r) for r in conn.execute(query)]
+    return [stored_report(r) for r in conn.execute(query)]
 
 
 def incident_record(conn: Connection, incident_id: str) -> IncidentRecord:
@@ -629,7 +561,7 @@ def known_parties(conn: Connection) -> set[str]:
 
 def set_status(
     conn: Connection,
-    dialect: _Dialect,
+    dialect: Backend,
     incident_id: str,
     *,
     status: str,
@@ -640,7 +572,7 @@ def set_status(
     perpetrator_basis: str | None,
     parties: Collection[str] | None,
 ) -> StatusChange:
-    _aware(at, "at")
+    require_aware(at, "at")
     row = conn.execute(
         select(_I.status, _I.merged_into).where(_I.incident_id == incident_id)
     ).one_or_none()
@@ -683,236 +615,237 @@ def set_status(
             updated_at=at,
         )
     )
-    _insert_logged(conn, dialect, status_changes_table, [_history_row(change)], at)
+    insert_logged(conn, dialect, status_changes_table, [_history_row(change)], at)
     return change
 
 
-# -- violations -------------------------------------------------------------------------------
+class IncidentsArea(Database):
+    """Incidents, their status and decisions (part of :class:`~ceasefire.store.facade.Store`)."""
 
+    def save_incidents(
+        self,
+        incidents: Sequence[Incident],
+        *,
+        at: datetime,
+        corroboration: int = DEFAULT_CORROBORATION,
+    ) -> IncidentSaveResult:
+        """Save fusion's partition of some reports, all or nothing, keeping lasting incident ids.
 
-def _violation_key(
-    rule: str, agreement_id: str, version: int, party: str | None, evidence: str, facts: str
-) -> tuple[str, str, int, str | None, str, str]:
-    return (rule, agreement_id, version, party, evidence, facts)
+        ``incidents`` is the whole current partition of the reports it covers; a stored incident
+        is covered whole (every report of it in the input) or not at all, and one not covered is
+        left as it is. Each incident takes the stored id holding most of its reports (ties: the
+        older id); a stored id goes to one incident only, the one holding most of its reports,
+        so in a split the larger part keeps the id and the other gets a fresh ``INC-nnnnnn``. A
+        stored incident left with no reports was absorbed: it is kept, marked ``merged_into``
+        the id that took most of its reports, with a history entry saying so.
 
+        Statuses follow the evidence (:func:`ceasefire.judge.verification.automatic_status`) unless a
+        person decided one (verified, disputed, unfounded), which fusion never changes; every
+        change is appended to the history with actor ``fusion``.
 
-def save_violations(
-    conn: Connection,
-    dialect: _Dialect,
-    violations: Sequence[Violation],
-    *,
-    incident_ids: Mapping[str, str],
-    judged: Collection[str],
-    agreement_id: str,
-    agreement_version: int,
-    at: datetime,
-) -> ViolationSaveResult:
-    """See :meth:`ceasefire.store.facade.Store.save_violations`; inside the caller's transaction."""
-    _aware(at, "at")
-    judged_ids = sorted(set(judged))
-    new_by_incident: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for n, v in enumerate(violations):
-        where = f"violation {n} (incident {v.incident_key}, rule {v.rule})"
-        if (v.agreement_id, v.agreement_version) != (agreement_id, agreement_version):
-            raise InputError(
-                Problem(
-                    where,
-                    "agreement_version",
-                    f"judged under {v.agreement_id} v{v.agreement_version}, but this run saves "
-                    f"{agreement_id} v{agreement_version}",
-                )
+        Parameters
+        ----------
+        incidents
+            Fused incidents; their member reports must be stored.
+        at
+            The time of this run (aware), for the rows and the history.
+        corroboration
+            Independent sources it takes to call an incident corroborated.
+
+        Returns
+        -------
+        IncidentSaveResult
+            Counts (created, updated, merged, unchanged) and each incident key's lasting id.
+
+        Raises
+        ------
+        InputError
+            A report in two incidents, a key twice, a stored incident covered in part, a naive
+            time, ``corroboration`` below 1. Nothing is written.
+        NotFoundError
+            A member report that is not stored. Nothing is written.
+        """
+
+        with self._errors(), self._write() as conn:
+            return save_incidents(
+                conn, self._dialect, incidents, at=at, corroboration=corroboration
             )
-        iid = incident_ids.get(v.incident_key)
-        if iid is None:
-            raise InputError(Problem(where, "incident_key", "no stored incident id given for it"))
-        if iid not in judged:
-            raise InputError(Problem(where, "incident_key", f"{iid} is not among those judged"))
-        evidence, facts = _JSON(list(v.evidence)), _JSON(dict(v.facts))
-        key = (
-            iid,
-            *_violation_key(v.rule, agreement_id, agreement_version, v.party, evidence, facts),
-        )
-        new_by_incident[iid].append(key)
-        rows[key] = {
-            "incident_id": iid,
-            "rule": v.rule,
-            "agreement_id": agreement_id,
-            "agreement_version": agreement_version,
-            "party": v.party,
-            "evidence": evidence,
-            "facts": facts,
-            "description": v.description,
-            "judged_at": at,
-            "superseded_at": None,
-        }
 
-    found: set[str] = set()
-    current: dict[str, list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
-    for part in _chunks(judged_ids):
-        found.update(conn.execute(select(_I.incident_id).where(_I.incident_id.in_(part))).scalars())
-        # The earlier judgement of the same agreement, whatever its version: the version in
-        # force judges an incident, so a new version's judgement replaces the old one's.
-        query = select(
-            _V.seq, _V.incident_id, _V.rule, _V.agreement_version, _V.party, _V.evidence, _V.facts
-        ).where(
-            _V.incident_id.in_(part), _V.agreement_id == agreement_id, _V.superseded_at.is_(None)
+    def list_incidents(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: Strs = None,
+        status: Strs = None,
+        zone: str | None = None,
+        side: str | None = None,
+        party: str | None = None,
+        include_merged: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[StoredIncident]:
+        """Stored incidents matching every filter given, by ``observed_from`` then id.
+
+        Parameters
+        ----------
+        since, until
+            Keep incidents whose time window overlaps ``[since, until)``.
+        event_type, status
+            One value or several (any of them).
+        zone
+            Incidents whose fused place lies in the zone of this name.
+        side
+            The side of the line (the ``side`` geometry fact).
+        party
+            Incidents that concern the party: on its side of the line, assessed to be its doing,
+            or with a current violation held against it.
+        include_merged
+            Also list incidents absorbed into others (``merged_into`` set).
+        limit, offset
+            Page by position.
+        """
+
+        where = incident_where(
+            since=since,
+            until=until,
+            event_type=event_type,
+            status=status,
+            zone=zone,
+            side=side,
+            party=party,
+            include_merged=include_merged,
         )
-        for r in conn.execute(query):
-            key = (
-                r.incident_id,
-                *_violation_key(
-                    r.rule, agreement_id, r.agreement_version, r.party, r.evidence, r.facts
-                ),
+        with self._errors(), self._engine.connect() as conn:
+            return list_incidents(conn, where, limit, offset)
+
+    def count_incidents(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: Strs = None,
+        status: Strs = None,
+        zone: str | None = None,
+        side: str | None = None,
+        party: str | None = None,
+        include_merged: bool = False,
+    ) -> int:
+        """How many stored incidents match the filters (as in :meth:`list_incidents`)."""
+
+        where = incident_where(
+            since=since,
+            until=until,
+            event_type=event_type,
+            status=status,
+            zone=zone,
+            side=side,
+            party=party,
+            include_merged=include_merged,
+        )
+        with self._errors(), self._engine.connect() as conn:
+            return count_incidents(conn, where)
+
+    def get_incident(self, incident_id: str) -> StoredIncident:
+        """The stored incident with this id (merged ones too). Raises NotFoundError."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return get_incident(conn, incident_id)
+
+    def status_history(self, incident_id: str) -> list[StatusChange]:
+        """Every status change of an incident, oldest first. Raises NotFoundError."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return status_history(conn, incident_id)
+
+    def incident_record(self, incident_id: str) -> IncidentRecord:
+        """An incident with its member reports, status history and every violation (superseded
+        ones too), read in one transaction. Raises NotFoundError."""
+
+        with self._errors(), self._snapshot() as conn:
+            return incident_record(conn, incident_id)
+
+    def set_status(
+        self,
+        incident_id: str,
+        *,
+        status: str,
+        actor: str,
+        basis: str,
+        at: datetime,
+        assessed_perpetrator: str | None = None,
+        perpetrator_basis: str | None = None,
+        parties: Collection[str] | None = None,
+    ) -> StatusChange:
+        """Record a person's decision on an incident: its status, and the perpetrator assessed.
+
+        Checked by :func:`ceasefire.judge.verification.check_change` (including the four-eyes rule
+        against the authors of the member reports); the incident and its history are written in
+        one transaction, or nothing is. A decision states the whole assessment: without
+        ``assessed_perpetrator`` none is assessed.
+
+        Parameters
+        ----------
+        status
+            ``verified``, ``disputed`` or ``unfounded``.
+        actor, basis
+            Who decides, and why.
+        at
+            When (aware).
+        assessed_perpetrator, perpetrator_basis
+            The party responsible and what that rests on (both or neither).
+        parties
+            The party codes a perpetrator may be; by default those of the registered agreements.
+
+        Raises
+        ------
+        NotFoundError
+            No such incident.
+        ConflictError
+            The incident was merged into another (named in the message).
+        InputError
+            A bad status, a blank actor or basis, an unknown party or basis.
+        ForbiddenError
+            The actor would verify an incident whose only evidence is their own report.
+        """
+
+        with self._errors(), self._write() as conn:
+            return set_status(
+                conn,
+                self._dialect,
+                incident_id,
+                status=status,
+                actor=actor,
+                basis=basis,
+                at=at,
+                assessed_perpetrator=assessed_perpetrator,
+                perpetrator_basis=perpetrator_basis,
+                parties=parties,
             )
-            current[r.incident_id].append((r.seq, key))
-    missing = [i for i in judged_ids if i not in found]
-    if missing:
-        raise NotFoundError(f"no incident with id {missing[0]!r} to record judgements of")
 
-    inserts: list[dict[str, Any]] = []
-    supersede: list[int] = []
-    unchanged = 0
-    for iid in judged_ids:
-        wanted = Counter(new_by_incident.get(iid, ()))
-        for seq, key in current.get(iid, ()):
-            if wanted[key] > 0:
-                wanted[key] -= 1
-                unchanged += 1
-            else:
-                supersede.append(seq)
-        for key, n in wanted.items():
-            inserts.extend(dict(rows[key]) for _ in range(n))
-    for part in _chunks(supersede):
-        conn.execute(violations_table.update().where(_V.seq.in_(part)).values(superseded_at=at))
-    store_ledger.append(
-        conn, dialect, [store_ledger.superseded_item(seq, at) for seq in sorted(supersede)], at
-    )
-    _insert_logged(conn, dialect, violations_table, inserts, at)
-    return ViolationSaveResult(added=len(inserts), superseded=len(supersede), unchanged=unchanged)
+    def page_incidents(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        bbox: BBox | None = None,
+        limit: int,
+        after: str | None = None,
+        count: bool = True,
+    ) -> tuple[list[StoredIncident], int | None]:
+        """Live incidents by ``observed_from`` then seq, ``limit`` of them after the incident
+        ``after`` (keyset paging, stable while incidents are added), and how many match in all
+        (None with ``count=False``: a caller that filters the rows itself has no use for it).
 
+        Raises NotFoundError for an unknown ``after``; InputError for a box with min > max.
+        """
 
-def violation_where(
-    *,
-    incident_id: str | None = None,
-    rule: Strs = None,
-    party: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    agreement_version: int | None = None,
-    include_superseded: bool = False,
-) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of the violation filters (see :meth:`Store.list_violations`)."""
-    where: list[ColumnElement[bool]] = []
-    _require_offsets(since, until)
-    if incident_id is not None:
-        where.append(_V.incident_id == incident_id)
-    if rule is not None:
-        where.append(_V.rule.in_(_one_or_many(rule)))
-    if party is not None:
-        where.append(_V.party == party)
-    if since is not None:
-        where.append(_I.observed_from >= since)
-    if until is not None:
-        where.append(_I.observed_from < until)
-    if agreement_version is not None:
-        where.append(_V.agreement_version == agreement_version)
-    if not include_superseded:
-        where.append(_V.superseded_at.is_(None))
-    return where
-
-
-def list_violations(
-    conn: Connection, where: list[ColumnElement[bool]], limit: int | None, offset: int
-) -> list[StoredViolation]:
-    query = (
-        select(violations_table)
-        .join(incidents_table, _I.incident_id == _V.incident_id)
-        .where(*where)
-        .order_by(_I.observed_from, _I.seq, _V.seq)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    if offset:
-        query = query.offset(offset)
-    return [
-        StoredViolation(
-            seq=r.seq,
-            incident_id=r.incident_id,
-            rule=r.rule,
-            agreement_id=r.agreement_id,
-            agreement_version=r.agreement_version,
-            party=r.party,
-            evidence=tuple(json.loads(r.evidence)),
-            facts=json.loads(r.facts),
-            description=r.description,
-            judged_at=r.judged_at,
-            superseded_at=r.superseded_at,
-        )
-        for r in conn.execute(query)
-    ]
-
-
-def count_violations(conn: Connection, where: list[ColumnElement[bool]]) -> int:
-    query = (
-        select(func.count())
-        .select_from(violations_table.join(incidents_table, _I.incident_id == _V.incident_id))
-        .where(*where)
-    )
-    return int(conn.execute(query).scalar_one())
-
-
-# -- agreements -------------------------------------------------------------------------------
-
-
-def _agreement_body(agreement: Agreement) -> str:
-    body = dict(agreement.to_dict())
-    # Where the file was read from is the reader's, not the agreement's: the same version read
-    # from two paths is the same version.
-    body.pop("source", None)
-    return _JSON(body)
-
-
-def register_agreement(
-    conn: Connection, dialect: _Dialect, agreement: Agreement, at: datetime
-) -> bool:
-    body = _agreement_body(agreement)
-    stored = conn.execute(
-        select(_A.body).where(_A.agreement_id == agreement.id, _A.version == agreement.version)
-    ).scalar_one_or_none()
-    if stored is not None:
-        if stored != body:
-            raise ConflictError(
-                f"agreement {agreement.id!r} version {agreement.version} is already registered "
-                "with other content; a change of the agreement is a new version"
-            )
-        return False
-    row = {
-        "agreement_id": agreement.id,
-        "version": agreement.version,
-        "effective_from": agreement.effective_from,
-        "title": agreement.title,
-        "body": body,
-        "registered_at": at,
-    }
-    conn.execute(agreements_table.insert().values(**row))
-    store_ledger.append(conn, dialect, [store_ledger.agreement_item(row)], at)
-    return True
-
-
-def agreement_versions(conn: Connection) -> list[dict[str, Any]]:
-    query = select(agreements_table).order_by(_A.agreement_id, _A.version)
-    out: list[dict[str, Any]] = []
-    for r in conn.execute(query):
-        body = json.loads(r.body)
-        out.append(
-            {
-                "id": r.agreement_id,
-                "version": r.version,
-                "title": r.title,
-                "effective_from": r.effective_from.isoformat(),
-                "parties": body.get("parties", {}),
-                "registered_at": r.registered_at.isoformat(),
-            }
-        )
-    return out
+        where = incident_where(since=since, until=until)
+        if bbox is not None:
+            where.append(self._dialect.bbox_clause(check_bbox(bbox), incidents_table))
+        with self._errors(), self._engine.connect() as conn, conn.begin():
+            matched = count_incidents(conn, where) if count else None
+            if after is not None:
+                c = incidents_table.c
+                where.append(after_clause(conn, incidents_table, c.incident_id, after, "incident"))
+            return list_incidents(conn, where, limit, 0), matched

@@ -32,11 +32,13 @@ from ceasefire.errors import ConflictError, ForbiddenError, NotFoundError, Verif
 from ceasefire.intake.signing import TrustedKey
 from ceasefire.ledger import merkle
 from ceasefire.ledger.notes import Checkpoint, Signer, Verifier, sign_note
-from ceasefire.store.facade import UTCDateTime, _Dialect, _metadata
+from ceasefire.store.backends import Backend
+from ceasefire.store.database import Database
+from ceasefire.store.schema import UTCDateTime, metadata
 
 entries_table = Table(
     "ledger_entries",
-    _metadata,
+    metadata,
     Column("idx", BigInteger, primary_key=True, autoincrement=False),
     Column("kind", String(32), nullable=False),
     Column("record_id", String(300), nullable=False),
@@ -45,14 +47,14 @@ entries_table = Table(
 )
 nodes_table = Table(
     "ledger_nodes",
-    _metadata,
+    metadata,
     Column("level", Integer, primary_key=True),
     Column("idx", BigInteger, primary_key=True),
     Column("hash", LargeBinary(32), nullable=False),
 )
 checkpoints_table = Table(
     "ledger_checkpoints",
-    _metadata,
+    metadata,
     Column("size", BigInteger, primary_key=True, autoincrement=False),
     Column("root", LargeBinary(32), nullable=False),
     Column("note", Text, nullable=False),
@@ -60,7 +62,7 @@ checkpoints_table = Table(
 )
 cosignatures_table = Table(
     "ledger_cosignatures",
-    _metadata,
+    metadata,
     Column("size", BigInteger, primary_key=True),
     Column("cosigner", String(200), primary_key=True),
     Column("line", Text, nullable=False),
@@ -68,7 +70,7 @@ cosignatures_table = Table(
 )
 state_table = Table(
     "ledger_state",
-    _metadata,
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("size", BigInteger, nullable=False),
     Column("origin", String(200)),
@@ -77,7 +79,7 @@ state_table = Table(
 
 submitter_keys_table = Table(
     "submitter_keys",
-    _metadata,
+    metadata,
     Column("name", String(200), primary_key=True),
     Column("key_id", BigInteger, primary_key=True),
     Column("key", Text, nullable=False),
@@ -249,7 +251,7 @@ class Appender:
     many batches of one bulk write cost one read).
     """
 
-    def __init__(self, conn: Connection, dialect: _Dialect, at: datetime) -> None:
+    def __init__(self, conn: Connection, dialect: Backend, at: datetime) -> None:
         self._conn = conn
         self._dialect = dialect
         self._at = at
@@ -295,7 +297,7 @@ class Appender:
         return merkle.root_of_frontier(self._frontier)
 
 
-def append(conn: Connection, dialect: _Dialect, items: Sequence[Item], at: datetime) -> range:
+def append(conn: Connection, dialect: Backend, items: Sequence[Item], at: datetime) -> range:
     """Append leaves in the caller's transaction (one :class:`Appender` for one call)."""
     if not items:
         return range(0)
@@ -497,3 +499,72 @@ def trusted_keys(conn: Connection) -> list[TrustedKey]:
     t = submitter_keys_table.c
     rows = conn.execute(select(t.key, t.party).order_by(t.name, t.key_id))
     return [TrustedKey(Verifier.from_key(r.key), r.party) for r in rows]
+
+
+class LedgerArea(Database):
+    """The ledger's checkpoints, entries, proofs and submitter keys (part of :class:`~ceasefire.store.facade.Store`)."""
+
+    def ledger_state(self) -> LedgerState:
+        """The log's size, origin and key (None before the first signed checkpoint)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return state(conn)
+
+    def ledger_sign(self, signer: Signer, at: datetime) -> StoredCheckpoint:
+        """Sign and store a checkpoint of the log as it is now (see :mod:`ceasefire.ledger.audit`)."""
+
+        with self._errors(), self._write() as conn:
+            return sign_checkpoint(conn, signer, at)
+
+    def ledger_checkpoint(self, size: int | None = None) -> StoredCheckpoint:
+        """The latest signed checkpoint, or the one of tree size ``size``, with its
+        cosignatures. Raises NotFoundError when there is none."""
+
+        with self._errors(), self._engine.connect() as conn:
+            if size is not None:
+                return checkpoint_at(conn, size)
+            latest = latest_checkpoint(conn)
+        if latest is None:
+            raise NotFoundError(
+                "no signed checkpoint yet; sign one with `ceasefire ledger checkpoint`"
+            )
+        return latest
+
+    def ledger_add_cosignature(self, size: int, cosigner: str, line: str) -> StoredCheckpoint:
+        """Keep a cosigner's line (already verified by the caller) for checkpoint ``size``."""
+
+        with self._errors(), self._write() as conn:
+            checkpoint_at(conn, size)
+            save_cosignature(conn, size, cosigner, line, datetime.now(UTC))
+            return checkpoint_at(conn, size)
+
+    def ledger_entries(self, record_id: str, *, kind: str | None = None) -> list[Entry]:
+        """The entries logged for a record id (``#N`` for entry N), oldest first."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return find_entries(conn, record_id, kind)
+
+    def ledger_inclusion(self, index: int, size: int) -> list[bytes]:
+        """The inclusion proof of entry ``index`` in the tree of ``size`` (RFC 9162 2.1.3)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return inclusion_proof(conn, index, size)
+
+    def ledger_consistency(self, size1: int, size2: int) -> list[bytes]:
+        """The consistency proof between tree sizes (RFC 9162 2.1.4)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return consistency_proof(conn, size1, size2)
+
+    def trust_key(self, verifier: Verifier, party: str | None = None) -> bool:
+        """Accept reports signed with this key, for ``submitted_by == party`` only when given.
+        True if newly trusted. Raises ConflictError for the same name and id with another key."""
+
+        with self._errors(), self._write() as conn:
+            return trust_key(conn, verifier, party, datetime.now(UTC))
+
+    def trusted_keys(self) -> list[TrustedKey]:
+        """The submitter keys whose signed reports the store accepts."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return trusted_keys(conn)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Column, String, Table, select
@@ -22,19 +22,20 @@ from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
 from ceasefire.publish.access import Principal, Release, new_token, token_hash
 from ceasefire.records import StoredIncident
 from ceasefire.store import ledger as store_ledger
-from ceasefire.store.facade import (
-    _CHUNK,
+from ceasefire.store.backends import Backend
+from ceasefire.store.database import Database
+from ceasefire.store.schema import (
+    CHUNK,
     UTCDateTime,
-    _Dialect,
-    _metadata,
     incidents_table,
+    metadata,
     reports_table,
     violations_table,
 )
 
 users_table = Table(
     "users",
-    _metadata,
+    metadata,
     Column("name", String(200), primary_key=True),
     Column("role", String(16), nullable=False),
     Column("party", String(64)),
@@ -44,7 +45,7 @@ users_table = Table(
 )
 releases_table = Table(
     "incident_releases",
-    _metadata,
+    metadata,
     Column("incident_id", String(32), primary_key=True),
     Column("released_at", UTCDateTime, nullable=False),
     Column("full", Boolean, nullable=False),
@@ -124,7 +125,7 @@ def list_users(conn: Connection) -> list[User]:
 
 
 def release_incident(
-    conn: Connection, dialect: _Dialect, incident_id: str, full: bool, by: str, at: datetime
+    conn: Connection, dialect: Backend, incident_id: str, full: bool, by: str, at: datetime
 ) -> Release:
     """Release an incident to the public (again: a later release replaces the earlier one, e.g.
     to show the place in full), and log it in the ledger in the same transaction: what the
@@ -158,10 +159,10 @@ def violation_parties(conn: Connection, incident_ids: Collection[str]) -> dict[s
     filter of incidents counts them)."""
     found: dict[str, set[str]] = {}
     ids = list(incident_ids)
-    for start in range(0, len(ids), _CHUNK):
+    for start in range(0, len(ids), CHUNK):
         rows = conn.execute(
             select(_V.incident_id, _V.party).where(
-                _V.incident_id.in_(ids[start : start + _CHUNK]),
+                _V.incident_id.in_(ids[start : start + CHUNK]),
                 _V.superseded_at.is_(None),
                 _V.party.is_not(None),
             )
@@ -175,11 +176,11 @@ def reports_of(conn: Connection, submitted_by: str, report_ids: Collection[str])
     """Which of ``report_ids`` were submitted by ``submitted_by``."""
     found: set[str] = set()
     ids = list(report_ids)
-    for start in range(0, len(ids), _CHUNK):
+    for start in range(0, len(ids), CHUNK):
         found.update(
             conn.execute(
                 select(reports_table.c.report_id).where(
-                    reports_table.c.report_id.in_(ids[start : start + _CHUNK]),
+                    reports_table.c.report_id.in_(ids[start : start + CHUNK]),
                     reports_table.c.submitted_by == submitted_by,
                 )
             ).scalars()
@@ -193,12 +194,77 @@ def incidents_by_id(conn: Connection, incident_ids: Collection[str]) -> dict[str
 
     found: dict[str, StoredIncident] = {}
     ids = list(incident_ids)
-    for start in range(0, len(ids), _CHUNK):
+    for start in range(0, len(ids), CHUNK):
         rows = conn.execute(
             select(*_INCIDENT_COLUMNS).where(
-                incidents_table.c.incident_id.in_(ids[start : start + _CHUNK])
+                incidents_table.c.incident_id.in_(ids[start : start + CHUNK])
             )
         )
         for row in rows:
             found[row.incident_id] = _stored_incident(row)
     return found
+
+
+class UsersArea(Database):
+    """Users, releases, and what the access views need in bulk (part of :class:`~ceasefire.store.facade.Store`)."""
+
+    def add_user(self, name: str, role: str, party: str | None = None) -> str:
+        """Add a user; returns its bearer token, shown this once (only its hash is stored)."""
+
+        with self._errors(), self._write() as conn:
+            return add_user(conn, name, role, party, datetime.now(UTC))
+
+    def principal_for_token(self, token: str) -> Principal | None:
+        """Who a bearer token stands for; None for an unknown token or a disabled user."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return principal_for_token(conn, token)
+
+    def set_user_disabled(self, name: str, disabled: bool = True) -> None:
+        """Disable a user, so that its token stops working (``disabled=False`` enables it
+        again). A running service notices within :data:`ceasefire.api.deps.TOKEN_TTL_S`
+        seconds. NotFoundError for an unknown name."""
+
+        with self._errors(), self._write() as conn:
+            set_disabled(conn, name, disabled)
+
+    def list_users(self) -> list[User]:
+        """Every user, by name (never a token)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return list_users(conn)
+
+    def release_incident(
+        self, incident_id: str, *, full: bool = False, by: str, at: datetime | None = None
+    ) -> Release:
+        """Release an incident to the public (coarsened unless ``full``). NotFoundError for an
+        unknown incident; releasing again replaces the earlier release."""
+
+        with self._errors(), self._write() as conn:
+            return release_incident(
+                conn, self._dialect, incident_id, full, by, at or datetime.now(UTC)
+            )
+
+    def releases(self) -> dict[str, Release]:
+        """Every incident released to the public, by id."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return releases(conn)
+
+    def violation_parties(self, incident_ids: Collection[str]) -> dict[str, set[str]]:
+        """The parties each incident has a current violation against."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return violation_parties(conn, incident_ids)
+
+    def reports_of(self, submitted_by: str, report_ids: Collection[str]) -> set[str]:
+        """Which of ``report_ids`` were submitted by ``submitted_by``."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return reports_of(conn, submitted_by, report_ids)
+
+    def incidents_by_id(self, incident_ids: Collection[str]) -> dict[str, StoredIncident]:
+        """The stored incidents of these ids, by id (unknown ids are left out)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return incidents_by_id(conn, incident_ids)

@@ -66,7 +66,7 @@ from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
 from ceasefire.publish.access import Principal, place_slack, report_view
 from ceasefire.query import parse_bbox, parse_time
 from ceasefire.records import StoredIncident, StoredReport
-from ceasefire.store.facade import BBox, incidents_table, reports_table
+from ceasefire.store.schema import BBox, incidents_table, reports_table
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 

@@ -23,7 +23,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url") or os.environ.get("CEASEFIRE_DATABASE_URL")
     if not url:
         raise RuntimeError("no database URL: set sqlalchemy.url or CEASEFIRE_DATABASE_URL")
-    from ceasefire.store.facade import database_url
+    from ceasefire.store.database import database_url
 
     return database_url(url)  # a path is SQLite; postgresql:// means psycopg 3, as in the store
 

@@ -1,0 +1,460 @@
+"""Reports in the store: writing batches (all or nothing, idempotent by id), reading and filtering
+them.
+
+Each report is kept twice over: its interchange JSON (lossless, unknown fields included, for
+export) and columns to filter on. An acknowledged batch survives the process being killed:
+:meth:`ReportsArea.add_reports` returns only after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Connection
+
+from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem, StoreError
+from ceasefire.intake.report import Report
+from ceasefire.records import (
+    AddResult,
+    StoredReport,
+)
+from ceasefire.store.backends import Backend
+from ceasefire.store.database import Database
+from ceasefire.store.schema import (
+    BODY_JSON,
+    CHUNK,
+    PLACEMENT_COLUMNS,
+    BBox,
+    Strs,
+    placement_columns,
+    refuse_nul,
+    reports_table,
+)
+
+if TYPE_CHECKING:
+    from ceasefire.intake.signing import TrustedKey
+    from ceasefire.store.ledger import Appender
+
+
+class BulkWriter:
+    """Adds batches of reports inside one open write transaction; made by :meth:`Store.bulk_writer`.
+
+    All the batches of one writer are one batch as far as :meth:`Store.add_reports` is concerned:
+    an id added earlier in the same writer with other content is a conflict, with the same content
+    it counts as unchanged. All reports of one writer get the same ``ingested_at``.
+    """
+
+    def __init__(self, conn: Connection, dialect: Backend) -> None:
+        self._conn = conn
+        self._dialect = dialect
+        self._now = datetime.now(UTC)
+        self._first_seq: int | None = None  # highest seq before this writer's first insert
+        self._ledger: Appender | None = None  # made at the first insert; one per transaction
+        self._keys: list[TrustedKey] | None = None  # trusted submitter keys, read when needed
+        #: True once a write failed part-way: the block then rolls back, even if that was caught.
+        self.broken = False
+
+    def add(
+        self,
+        reports: Iterable[Report],
+        placements: Sequence[Mapping[str, Any] | None] | None = None,
+    ) -> AddResult:
+        """Check and insert one batch (see :meth:`Store.add_reports` for the rules).
+
+        Raises
+        ------
+        ConflictError
+            Before anything of this batch is written; earlier batches of the block stay pending,
+            so the caller may go on or leave the block (which rolls everything back).
+        """
+        if self.broken:
+            raise StoreError("an earlier write of this batch failed; leave the block")
+        batch = reports if isinstance(reports, list) else list(reports)
+        if any(r.signature is not None for r in batch):
+            self._check_signatures(batch)
+        if placements is not None and len(placements) != len(batch):
+            raise ValueError(f"{len(placements)} placements for {len(batch)} reports")
+        rows: dict[str, dict[str, Any]] = {}
+        records: dict[str, dict[str, Any]] = {}  # id -> interchange mapping, for the leaves
+        repeated: list[str] = []
+        now = self._now
+        for index, report in enumerate(batch):
+            record = report.to_dict()
+            row = _row(report, now, record)
+            if placements is not None:
+                # executemany needs the same keys in every row: all placement columns or none.
+                row.update(placement_columns(placements[index]))
+            before = rows.setdefault(report.id, row)
+            records.setdefault(report.id, record)
+            if before is not row:
+                if before["content_hash"] != row["content_hash"]:
+                    raise ConflictError(
+                        f"report id {report.id!r} appears twice in the batch with different content"
+                    )
+                repeated.append(report.id)
+        refuse_nul(rows.values())
+        conn = self._conn
+        last_seq = None  # the highest seq now, when this call has read it
+        if self._first_seq is None:
+            last = conn.execute(select(func.coalesce(func.max(reports_table.c.seq), 0)))
+            self._first_seq = last_seq = int(last.scalar_one())
+        c = reports_table.c
+        ids = list(rows)
+        stored: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(ids), CHUNK):
+            query = select(c.report_id, c.content_hash, c.seq).where(
+                c.report_id.in_(ids[start : start + CHUNK])
+            )
+            stored.update({r.report_id: (r.content_hash, r.seq) for r in conn.execute(query)})
+        clashes = sorted(
+            i for i, (digest, _) in stored.items() if rows[i]["content_hash"] != digest
+        )
+        if clashes:
+            here = [i for i in clashes if stored[i][1] > self._first_seq]
+            if here:
+                raise ConflictError(
+                    f"report id {here[0]!r} appears twice in the batch with different content"
+                )
+            shown = ", ".join(repr(i) for i in clashes[:5])
+            more = f" and {len(clashes) - 5} more" if len(clashes) > 5 else ""
+            raise ConflictError(
+                f"report id {shown}{more} already stored with different content; nothing stored"
+            )
+        new = [rows[i] for i in ids if i not in stored]
+        if new:
+            try:
+                if last_seq is None:  # an earlier batch of this writer has inserted since
+                    last_seq = conn.execute(
+                        select(func.coalesce(func.max(reports_table.c.seq), 0))
+                    ).scalar_one()
+                self._dialect.insert_reports(conn, new)
+                self._dialect.after_insert(conn, int(last_seq))
+                # The leaves go in with the rows, in the same transaction (ceasefire.store.ledger).
+                from ceasefire.store import ledger as store_ledger
+
+                if self._ledger is None:
+                    self._ledger = store_ledger.Appender(conn, self._dialect, self._now)
+                # The leaf's record is the stored body's mapping (report_item of the body), taken
+                # before it was encoded rather than decoded again: 6 us a report.
+                self._ledger.append(
+                    [("report", row["report_id"], records[row["report_id"]]) for row in new]
+                )
+            except BaseException:
+                self.broken = True
+                raise
+        unchanged = tuple(stored) + tuple(repeated)
+        return AddResult(len(new), len(unchanged), tuple(r["report_id"] for r in new), unchanged)
+
+    def _check_signatures(self, batch: list[Report]) -> None:
+        """Refuse the batch unless every signed report verifies with a trusted key."""
+        from ceasefire.intake.signing import check_signatures
+        from ceasefire.store import ledger as store_ledger
+
+        if self._keys is None:
+            self._keys = store_ledger.trusted_keys(self._conn)
+        check_signatures(batch, self._keys)
+
+
+class ReportsArea(Database):
+    """Writing and reading reports (part of :class:`~ceasefire.store.facade.Store`)."""
+
+    def add_reports(
+        self,
+        reports: Iterable[Report],
+        placements: Sequence[Mapping[str, Any] | None] | None = None,
+    ) -> AddResult:
+        """Store a batch of reports, all or nothing, in one transaction.
+
+        A report whose ``id`` is stored with the same content is left as it is (idempotent
+        resubmission); one whose ``id`` is stored with other content refuses the whole batch.
+        The same as one :meth:`BulkWriter.add` in its own :meth:`bulk_writer`.
+
+        Parameters
+        ----------
+        reports
+            Validated reports.
+        placements
+            Placement facts aligned with ``reports`` (None entries for reports without): a
+            mapping per report, e.g. the geo step's ``party``, ``side``, ``distance_m``,
+            ``zones``, ``oblast``; stored for newly added reports.
+
+        Raises
+        ------
+        ConflictError
+            Names the ids stored (or repeated in the batch) with other content; nothing is stored.
+        """
+        with self.bulk_writer() as writer:
+            return writer.add(reports, placements)
+
+    @contextmanager
+    def bulk_writer(self) -> Iterator[BulkWriter]:
+        """One write transaction for many batches: committed when the block ends, else rolled back.
+
+        For ingesting more reports than fit in memory at once: each :meth:`BulkWriter.add` checks
+        and inserts one batch, and the whole block stays all or nothing. Nothing is visible to
+        other connections, and other writers wait, until the block ends; leaving it returns only
+        after the commit, so what was added is durable.
+
+        Examples
+        --------
+        >>> with store.bulk_writer() as writer:  # doctest: +SKIP
+        ...     for chunk in chunks:
+        ...         writer.add(chunk, placements_of(chunk))
+        """
+        with self._errors(), self._write() as conn:
+            writer = BulkWriter(conn, self._dialect)
+            yield writer
+            if writer.broken:
+                raise StoreError("a failed write left the batch incomplete; nothing stored")
+
+    def set_placements(self, placements: Mapping[str, Mapping[str, Any]]) -> None:
+        """Record (or replace) placement facts of stored reports, report id to mapping, at once."""
+        values = [{"rid": rid, **placement_columns(p)} for rid, p in placements.items()]
+        with self._errors(), self._write() as conn:
+            missing = set(placements) - self._existing(conn, list(placements))
+            if missing:
+                raise NotFoundError(f"no stored report with id {sorted(missing)[0]!r}")
+            statement = (
+                reports_table.update()
+                .where(reports_table.c.report_id == bindparam("rid"))
+                .values({k: bindparam(k) for k in (*PLACEMENT_COLUMNS, "placement")})
+            )
+            if values:
+                conn.execute(statement, values)
+
+    def get_report(self, report_id: str) -> Report:
+        """The stored report with this id (unknown fields included). Raises NotFoundError."""
+        query = select(reports_table.c.body).where(reports_table.c.report_id == report_id)
+        with self._errors(), self._engine.connect() as conn:
+            body = conn.execute(query).scalar_one_or_none()
+        if body is None:
+            raise NotFoundError(f"no stored report with id {report_id!r}")
+        return report_from_body(body)
+
+    def get_stored(self, report_ids: Sequence[str]) -> dict[str, StoredReport]:
+        """The stored reports with these ids, id to report with its point and placement facts;
+        ids not stored are left out."""
+        c = reports_table.c
+        found: dict[str, StoredReport] = {}
+        with self._errors(), self._engine.connect() as conn:
+            for start in range(0, len(report_ids), CHUNK):
+                query = select(c.report_id, c.body, c.lon, c.lat, c.uncertainty_m, c.placement)
+                query = query.where(c.report_id.in_(report_ids[start : start + CHUNK]))
+                found.update({row.report_id: stored_report(row) for row in conn.execute(query)})
+        return found
+
+    def get_placement(self, report_id: str) -> dict[str, Any] | None:
+        """The placement facts stored with a report, or None before the geo step has run."""
+        query = select(reports_table.c.placement).where(reports_table.c.report_id == report_id)
+        with self._errors(), self._engine.connect() as conn:
+            row = conn.execute(query).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no stored report with id {report_id!r}")
+        return None if row.placement is None else dict(json.loads(row.placement))
+
+    def list_reports(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: Strs = None,
+        source_kind: Strs = None,
+        submitted_by: Strs = None,
+        bbox: BBox | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        after: str | None = None,
+    ) -> list[Report]:
+        """Stored reports matching every filter given, in order of ``observed_from`` then arrival.
+
+        Parameters
+        ----------
+        since, until
+            Keep reports whose observation window overlaps ``[since, until)``.
+        event_type, source_kind, submitted_by
+            One value or several (any of them).
+        bbox
+            ``(min_lon, min_lat, max_lon, max_lat)``; the report's point must lie inside.
+        limit, offset
+            Page by position.
+        after
+            Page by key: only reports that come after the report with this id (stable while
+            reports are being added, unlike ``offset``).
+        """
+        return [
+            s.report
+            for s in self.list_stored(
+                since=since,
+                until=until,
+                event_type=event_type,
+                source_kind=source_kind,
+                submitted_by=submitted_by,
+                bbox=bbox,
+                limit=limit,
+                offset=offset,
+                after=after,
+            )
+        ]
+
+    def list_stored(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: Strs = None,
+        source_kind: Strs = None,
+        submitted_by: Strs = None,
+        bbox: BBox | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        after: str | None = None,
+    ) -> list[StoredReport]:
+        """As :meth:`list_reports`, each report with its resolved point and placement facts."""
+        c = reports_table.c
+        query = select(c.body, c.lon, c.lat, c.uncertainty_m, c.placement)
+        with self._errors(), self._engine.connect() as conn:
+            where = self._where(
+                conn, since, until, event_type, source_kind, submitted_by, bbox, after
+            )
+            query = query.where(*where).order_by(c.observed_from, c.seq)
+            if limit is not None:
+                query = query.limit(limit)
+            if offset:
+                query = query.offset(offset)
+            return [stored_report(row) for row in conn.execute(query)]
+
+    def count_reports(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: Strs = None,
+        source_kind: Strs = None,
+        submitted_by: Strs = None,
+        bbox: BBox | None = None,
+    ) -> int:
+        """How many stored reports match the filters (as in :meth:`list_reports`)."""
+        with self._errors(), self._engine.connect() as conn:
+            where = self._where(
+                conn, since, until, event_type, source_kind, submitted_by, bbox, None
+            )
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(reports_table).where(*where)
+                ).scalar_one()
+            )
+
+    def _where(
+        self,
+        conn: Connection,
+        since: datetime | None,
+        until: datetime | None,
+        event_type: Strs,
+        source_kind: Strs,
+        submitted_by: Strs,
+        bbox: BBox | None,
+        after: str | None,
+    ) -> list[ColumnElement[bool]]:
+        c = reports_table.c
+        where: list[ColumnElement[bool]] = []
+        for name, moment in (("since", since), ("until", until)):
+            if moment is not None and moment.tzinfo is None:
+                raise InputError(Problem("query", name, "must carry a UTC offset"))
+        if since is not None:
+            where.append(c.observed_to >= since)
+        if until is not None:
+            where.append(c.observed_from < until)
+        for column, wanted in (
+            (c.event_type, event_type),
+            (c.source_kind, source_kind),
+            (c.submitted_by, submitted_by),
+        ):
+            if wanted is not None:
+                where.append(column.in_([wanted] if isinstance(wanted, str) else list(wanted)))
+        if bbox is not None:
+            where.append(self._dialect.bbox_clause(check_bbox(bbox)))
+        if after is not None:
+            where.append(after_clause(conn, reports_table, c.report_id, after, "report"))
+        return where
+
+    def _existing(self, conn: Connection, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), CHUNK):
+            query = select(reports_table.c.report_id).where(
+                reports_table.c.report_id.in_(ids[start : start + CHUNK])
+            )
+            found.update(conn.execute(query).scalars())
+        return found
+
+
+def _row(report: Report, now: datetime, record: dict[str, Any]) -> dict[str, Any]:
+    """The column values for one report; ``record`` is its :meth:`Report.to_dict`."""
+    place = report.location()
+    return {
+        "report_id": report.id,
+        "content_hash": report.content_hash(),
+        "submitted_by": report.submitted_by,
+        "source_kind": report.source_kind,
+        "event_type": report.event_type,
+        "weapon_class": report.weapon_class,
+        "observed_from": report.observed_from,
+        "observed_to": report.observed_to or report.observed_from,
+        "lon": place.lon,
+        "lat": place.lat,
+        "uncertainty_m": place.uncertainty_m,
+        "body": BODY_JSON(record),
+        "ingested_at": now,
+    }
+
+
+def stored_report(row: Any) -> StoredReport:
+    """A StoredReport from a row with body, lon, lat, uncertainty_m and placement columns."""
+    placement = None if row.placement is None else json.loads(row.placement)
+    return StoredReport(report_from_body(row.body), row.lon, row.lat, row.uncertainty_m, placement)
+
+
+def report_from_body(body: str) -> Report:
+    # Checked when it came in; the future check would only repeat that against a later clock.
+    return Report.model_validate(json.loads(body), context={"check_future": False})
+
+
+def after_clause(
+    conn: Connection, table: Table, id_column: Column[Any], after: str, what: str
+) -> ColumnElement[bool]:
+    """Rows of ``table`` after the one whose id is ``after``, in (observed_from, seq) order:
+    the keyset paging condition. NotFoundError for an id that is not stored."""
+    c = table.c
+    key = conn.execute(select(c.observed_from, c.seq).where(id_column == after)).one_or_none()
+    if key is None:
+        raise NotFoundError(f"no stored {what} with id {after!r} to page after")
+    return or_(
+        c.observed_from > key.observed_from,
+        and_(c.observed_from == key.observed_from, c.seq > key.seq),
+    )
+
+
+def check_bbox(bbox: BBox) -> BBox:
+    min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox)
+    if not (min_lon <= max_lon and min_lat <= max_lat):
+        raise InputError(
+            Problem(
+                "query",
+                "bbox",
+                f"must be (min_lon, min_lat, max_lon, max_lat) with min <= max, got {bbox}",
+            )
+        )
+    return min_lon, min_lat, max_lon, max_lat
