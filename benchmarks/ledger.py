@@ -39,7 +39,7 @@ cache of subtree roots of 128 leaves and more); we store every complete subtree'
    verifier, against the peer's roots.
 3. Verification: :func:`ceasefire.ledger.merkle.verify_inclusion` / ``verify_consistency`` of those
    proofs against pymerkle's ``verify_inclusion`` / ``verify_consistency``; and a bundle from
-   :func:`ceasefire.ledger.audit.prove` checked by :func:`ceasefire.ledger.audit.verify_bundle` (its
+   :func:`ceasefire.ledger.proofs.prove` checked by :func:`ceasefire.ledger.proofs.verify_bundle` (its
    Ed25519 checkpoint signature included; pymerkle has no signed checkpoints, so no peer).
 """
 
@@ -58,9 +58,9 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire import ledger
 from ceasefire.errors import VerificationError
 from ceasefire.intake.report import Report
-from ceasefire.ledger import audit as ledger
 from ceasefire.ledger import merkle
 from ceasefire.ledger.notes import Signer
 from ceasefire.store import ledger as store_ledger

@@ -13,7 +13,7 @@ from ceasefire.api.committer import GroupCommitter, Stored
 from ceasefire.errors import ConflictError
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.report import Report
-from ceasefire.ledger.audit import audit
+from ceasefire.ledger.auditor import audit
 from ceasefire.store.facade import Store
 
 ENGINE = GeoEngine(load_agreement(demo_agreement_path()))

@@ -23,7 +23,7 @@ from ceasefire.hotline import rules as hotline
 from ceasefire.hotline.mail import SmtpSettings
 from ceasefire.hotline.rules import Draft, Message, Progress
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, metrics_of
-from ceasefire.ledger.audit import audit
+from ceasefire.ledger.auditor import audit
 from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.publish.access import concerns
 from ceasefire.store.facade import Store

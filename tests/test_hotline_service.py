@@ -34,10 +34,10 @@ import pytest
 import yaml
 from lxml import etree
 
+from ceasefire import ledger
 from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler
-from ceasefire.ledger import audit as ledger
 from ceasefire.store.facade import Store
 from served import Served
 from test_cap import XSD

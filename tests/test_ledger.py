@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from backends import BACKENDS, Databases, copy_of, databases_for, raw, where_of
+from ceasefire import ledger
 from ceasefire.agreement.model import demo_agreement_path, load_agreement
 from ceasefire.canonical import canonical_json
 from ceasefire.cli.app import app
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, VerificationError
 from ceasefire.intake.report import Report
-from ceasefire.ledger import audit as ledger
 from ceasefire.ledger import merkle
 from ceasefire.ledger.notes import Signer
 from ceasefire.pipeline import fuse_store, ingest_reports

@@ -18,13 +18,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backends import copy_sqlite
+from ceasefire import ledger
 from ceasefire.agreement.model import demo_agreement_path, load_agreement
 from ceasefire.api import API_PREFIX, Limits, create_app, get_caller
 from ceasefire.api.body import MAX_DEPTH
 from ceasefire.api.errors import CODES
 from ceasefire.errors import ForbiddenError, StoreError
 from ceasefire.geo.engine import GeoEngine
-from ceasefire.ledger import audit as ledger
 from ceasefire.ledger import merkle
 from ceasefire.ledger.notes import Signer, cosign
 from ceasefire.pipeline import fuse_store

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from ceasefire.ledger import audit as ledger
+from ceasefire import ledger
 from ceasefire.ledger.notes import Signer
 from ceasefire.store.facade import Store
 from served import Served

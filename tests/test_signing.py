@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from ceasefire import ledger
 from ceasefire.cli.app import app
 from ceasefire.errors import ConflictError, InputError
 from ceasefire.intake.report import Report
 from ceasefire.intake.signing import sign_report, signed_message
-from ceasefire.ledger import audit as ledger
 from ceasefire.ledger.notes import Signer
 from ceasefire.store.facade import Store
 

@@ -21,9 +21,9 @@ from alembic.config import Config
 from sqlalchemy import func, select
 
 from backends import raw
+from ceasefire import ledger
 from ceasefire.errors import ConflictError, InputError, NotFoundError, StoreError
 from ceasefire.intake.report import Report
-from ceasefire.ledger import audit as ledger
 from ceasefire.store import backends as store_backends
 from ceasefire.store.database import _MIGRATIONS, ENV_URL, database_url
 from ceasefire.store.facade import Store

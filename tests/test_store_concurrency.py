@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from ceasefire.ledger import audit as ledger
+from ceasefire import ledger
 from ceasefire.store.facade import Store
 
 WORKERS = 4
@@ -28,7 +28,7 @@ WORKER = textwrap.dedent(
     """
     import json, sys
     from datetime import UTC, datetime, timedelta
-    from ceasefire.ledger import audit as ledger
+    from ceasefire import ledger
     from ceasefire.records import Incident
     from ceasefire.ledger.notes import Signer
     from ceasefire.intake.report import Report

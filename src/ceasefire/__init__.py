@@ -23,7 +23,7 @@ _EXPORTS: dict[str, str] = {
     "Agreement": "ceasefire.agreement.model",
     "AgreementError": "ceasefire.errors",
     "Anchor": "ceasefire.agreement.model",
-    "AuditReport": "ceasefire.ledger.audit",
+    "AuditReport": "ceasefire.ledger.auditor",
     "CapAlert": "ceasefire.hotline.cap",
     "CapArea": "ceasefire.hotline.cap",
     "CeasefireError": "ceasefire.errors",
@@ -61,7 +61,7 @@ _EXPORTS: dict[str, str] = {
     "StatusChange": "ceasefire.judge.verification",
     "Store": "ceasefire.store.facade",
     "StoreError": "ceasefire.errors",
-    "StoredCheckpoint": "ceasefire.store.ledger",
+    "StoredCheckpoint": "ceasefire.ledger.log",
     "StoredIncident": "ceasefire.records",
     "StoredMessage": "ceasefire.store.hotline",
     "StoredReport": "ceasefire.records",
@@ -71,10 +71,10 @@ _EXPORTS: dict[str, str] = {
     "Violation": "ceasefire.judge.rules",
     "Zone": "ceasefire.agreement.model",
     "ZoneSummary": "ceasefire.agreement.model",
-    "audit": "ceasefire.ledger.audit",
+    "audit": "ceasefire.ledger.auditor",
     "canonical_json": "ceasefire.canonical",
     "check_agreement": "ceasefire.agreement.model",
-    "cosign_latest": "ceasefire.ledger.audit",
+    "cosign_latest": "ceasefire.ledger.proofs",
     "demo_agreement_path": "ceasefire.agreement.model",
     "describe": "ceasefire.agreement.model",
     "fuse": "ceasefire.fusion.bulk",
@@ -89,18 +89,18 @@ _EXPORTS: dict[str, str] = {
     "load_gazetteer": "ceasefire.geo.gazetteer",
     "parse_file": "ceasefire.intake.files",
     "place_reports": "ceasefire.pipeline",
-    "prove": "ceasefire.ledger.audit",
+    "prove": "ceasefire.ledger.proofs",
     "read_reports": "ceasefire.intake.files",
     "resolve_observer": "ceasefire.intake.report",
     "side_of_line": "ceasefire.agreement.model",
-    "sign_checkpoint": "ceasefire.ledger.audit",
+    "sign_checkpoint": "ceasefire.ledger.proofs",
     "sign_report": "ceasefire.intake.signing",
     "simulate": "ceasefire.sim",
     "summarise": "ceasefire.fusion.incidents",
     "validate_report": "ceasefire.intake.report",
-    "verify_bundle": "ceasefire.ledger.audit",
+    "verify_bundle": "ceasefire.ledger.proofs",
     "verify_consistency": "ceasefire.ledger.merkle",
-    "verify_consistency_from": "ceasefire.ledger.audit",
+    "verify_consistency_from": "ceasefire.ledger.proofs",
     "verify_inclusion": "ceasefire.ledger.merkle",
     "write_reports": "ceasefire.publish.export",
     "write_simulation": "ceasefire.sim",
@@ -173,17 +173,17 @@ if TYPE_CHECKING:
     from ceasefire.intake.signing import sign_report
     from ceasefire.judge.rules import Violation, in_force, judge, judge_under
     from ceasefire.judge.verification import StatusChange
-    from ceasefire.ledger.audit import (
-        AuditReport,
-        audit,
+    from ceasefire.ledger.auditor import AuditReport, audit
+    from ceasefire.ledger.log import StoredCheckpoint
+    from ceasefire.ledger.merkle import verify_consistency, verify_inclusion
+    from ceasefire.ledger.notes import Checkpoint, Signer, Verifier
+    from ceasefire.ledger.proofs import (
         cosign_latest,
         prove,
         sign_checkpoint,
         verify_bundle,
         verify_consistency_from,
     )
-    from ceasefire.ledger.merkle import verify_consistency, verify_inclusion
-    from ceasefire.ledger.notes import Checkpoint, Signer, Verifier
     from ceasefire.pipeline import (
         FuseResult,
         IngestResult,
@@ -197,4 +197,3 @@ if TYPE_CHECKING:
     from ceasefire.sim import SimConfig, SimStats, Simulation, simulate, write_simulation
     from ceasefire.store.facade import Store
     from ceasefire.store.hotline import StoredMessage
-    from ceasefire.store.ledger import StoredCheckpoint

@@ -202,7 +202,7 @@ async def checkpoints(store: Store, signer: Signer, every: float) -> None:
     logged and retried at the next tick rather than stopping the service, since intake does
     not depend on it.
     """
-    from ceasefire.ledger.audit import sign_checkpoint
+    from ceasefire.ledger.proofs import sign_checkpoint
 
     signed = -1
     while True:

@@ -1,4 +1,4 @@
-"""``ceasefire ledger ...``: the shared record from the command line (see :mod:`ceasefire.ledger.audit`).
+"""``ceasefire ledger ...``: the shared record from the command line (see :mod:`ceasefire.ledger.auditor`).
 
 What a party runs on its own copy of the database, or on a bundle alone: keygen, checkpoint
 (print, sign, save), cosign, prove, verify. Thin, as the rest of the CLI: one library call per
@@ -82,7 +82,7 @@ def keygen(
 
     Example: ceasefire ledger keygen ceasefire.example/log --out keys/log.key
     """
-    from ceasefire.ledger.audit import write_key
+    from ceasefire.ledger.keys import write_key
     from ceasefire.ledger.notes import Signer
 
     signer = Signer.generate(name, cosigner=cosigner)
@@ -105,7 +105,8 @@ def checkpoint(
 
     Example: ceasefire ledger checkpoint --db var/demo.db --save seen.checkpoint
     """
-    from ceasefire.ledger.audit import read_signer, sign_checkpoint
+    from ceasefire.ledger.keys import read_signer
+    from ceasefire.ledger.proofs import sign_checkpoint
     from ceasefire.store.facade import Store
 
     with Store.open(db) as store:
@@ -136,7 +137,8 @@ def cosign(
 
     Example: ceasefire ledger cosign --key keys/UA.key --log-key keys/log.key.pub --since seen.cp
     """
-    from ceasefire.ledger.audit import cosign_latest, read_signer, read_verifier
+    from ceasefire.ledger.keys import read_signer, read_verifier
+    from ceasefire.ledger.proofs import cosign_latest
     from ceasefire.store.facade import Store
 
     if log_key is None:
@@ -159,7 +161,7 @@ def prove(
 
     Example: ceasefire ledger prove r-0001 --db var/demo.db --json > r-0001.proof.json
     """
-    from ceasefire.ledger.audit import prove as make_bundle
+    from ceasefire.ledger.proofs import prove as make_bundle
     from ceasefire.store.facade import Store
 
     with Store.open(db) as store:
@@ -196,7 +198,7 @@ def verify(
 
     Example: ceasefire ledger verify --db var/demo.db --log-key keys/log.key.pub --checkpoint seen.cp
     """
-    from ceasefire.ledger import audit as ledger
+    from ceasefire import ledger
     from ceasefire.store.facade import Store
 
     cosigners = [ledger.read_verifier(c) for c in cosigner or ()]
@@ -248,7 +250,7 @@ def trust(
 
     Example: ceasefire ledger trust keys/UA-submit.key.pub --party UA --db monitoring.db
     """
-    from ceasefire.ledger.audit import read_verifier
+    from ceasefire.ledger.keys import read_verifier
     from ceasefire.store.facade import Store
 
     verifier = read_verifier(key)
@@ -270,7 +272,7 @@ def sign_reports(
     """
     from ceasefire.intake.files import read_reports
     from ceasefire.intake.signing import sign_report
-    from ceasefire.ledger.audit import read_signer
+    from ceasefire.ledger.keys import read_signer
 
     signer = read_signer(key)
     n = 0

@@ -108,7 +108,7 @@ def serve(
     from ceasefire.geo.engine import GeoEngine
     from ceasefire.hotline.mail import SmtpSettings
     from ceasefire.hotline.scheduler import HotlineConfig
-    from ceasefire.ledger.audit import read_signer, read_verifier
+    from ceasefire.ledger.keys import read_signer, read_verifier
     from ceasefire.store.facade import Store
 
     trusted = [read_verifier(c) for c in cosigner or ()]

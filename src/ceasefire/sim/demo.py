@@ -175,7 +175,7 @@ def _sign_and_prove(store: Store, keys: Path, parties: Any) -> list[str]:
     would: with the bundle and the public keys alone. Keys and the bundle go to ``keys``."""
     import shutil
 
-    from ceasefire.ledger import audit as ledger
+    from ceasefire import ledger
     from ceasefire.ledger.notes import Signer
 
     shutil.rmtree(keys, ignore_errors=True)  # the demo's own keys, made afresh with its database

@@ -30,12 +30,15 @@ from __future__ import annotations
 from ceasefire.store.hotline import HotlineArea
 from ceasefire.store.incidents import IncidentsArea
 from ceasefire.store.ledger import LedgerArea
+from ceasefire.store.logged import AuditArea
 from ceasefire.store.reports import ReportsArea
 from ceasefire.store.users import UsersArea
 from ceasefire.store.violations import ViolationsArea
 
 
-class Store(ReportsArea, IncidentsArea, ViolationsArea, LedgerArea, UsersArea, HotlineArea):
+class Store(
+    ReportsArea, IncidentsArea, ViolationsArea, LedgerArea, UsersArea, HotlineArea, AuditArea
+):
     """Reports, incidents, violations, the ledger, users and the hotline in one database.
 
     Use :meth:`open`; close with :meth:`close` or a ``with`` block.

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, Problem
 from ceasefire.hotline.rules import ASKING, Message, Progress, check_reply, state_at
+from ceasefire.ledger.log import Item, hotline_item
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.backends import Backend
 from ceasefire.store.database import Database
@@ -112,11 +113,6 @@ class StoredMessage:
         return out
 
 
-def hotline_item(record: dict[str, Any]) -> store_ledger.Item:
-    """The leaf of one hotline message: its record as sent."""
-    return ("hotline_message", f"hotline/{record['id']}", record)
-
-
 def send(
     conn: Connection, dialect: Backend, messages: Sequence[Message], now: datetime
 ) -> list[tuple[StoredMessage, bool]]:
@@ -137,7 +133,7 @@ def send(
         A reply from someone the message was not addressed to.
     """
     new: dict[str, bool] = {}
-    items: list[store_ledger.Item] = []
+    items: list[Item] = []
     for message in messages:
         record = message.record()
         before = conn.execute(

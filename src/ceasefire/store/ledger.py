@@ -17,20 +17,17 @@ hashes on the tree's right edge folded in memory (:mod:`ceasefire.ledger.merkle`
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table, Text, select, tuple_
 from sqlalchemy.engine import Connection
 
-from ceasefire.canonical import canonical_json
 from ceasefire.errors import ConflictError, ForbiddenError, NotFoundError, VerificationError
 from ceasefire.intake.signing import TrustedKey
 from ceasefire.ledger import merkle
+from ceasefire.ledger.log import Entry, Item, LedgerState, StoredCheckpoint, leaf_body
 from ceasefire.ledger.notes import Checkpoint, Signer, Verifier, sign_note
 from ceasefire.store.backends import Backend
 from ceasefire.store.database import Database
@@ -92,104 +89,6 @@ _N = nodes_table.c
 _C = checkpoints_table.c
 _S = state_table.c
 _K = cosignatures_table.c
-
-#: What a leaf holds besides its record: the record's kind and its id within that kind.
-Item = tuple[str, str, Mapping[str, Any]]
-
-
-def leaf_body(kind: str, record_id: str, record: Any) -> bytes:
-    """The canonical JSON (RFC 8785) bytes of one leaf: ``{"id", "kind", "record"}``."""
-    return canonical_json({"kind": kind, "id": record_id, "record": record}, where=record_id)
-
-
-def utc_text(moment: datetime) -> str:
-    """A time as it is written in leaves: ISO 8601 in UTC with microseconds, ``Z`` suffix, so
-    the same instant always gives the same text whatever offset it arrived with."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def report_item(report_id: str, body: str) -> Item:
-    """The leaf of a stored report: its interchange JSON as stored (``reports.body``)."""
-    return ("report", report_id, json.loads(body))
-
-
-def status_item(seq: int, row: Mapping[str, Any]) -> Item:
-    """The leaf of one status change (a ``status_changes`` row)."""
-    record = {
-        "seq": seq,
-        "incident_id": row["incident_id"],
-        "from_status": row["from_status"],
-        "to_status": row["to_status"],
-        "actor": row["actor"],
-        "at": utc_text(row["at"]),
-        "basis": row["basis"],
-        "assessed_perpetrator": row["assessed_perpetrator"],
-        "perpetrator_basis": row["perpetrator_basis"],
-        "automatic": bool(row["automatic"]),
-    }
-    return ("status_change", f"status/{seq}", record)
-
-
-def violation_item(seq: int, row: Mapping[str, Any]) -> Item:
-    """The leaf of one violation as judged (a ``violations`` row)."""
-    record = {
-        "seq": seq,
-        "incident_id": row["incident_id"],
-        "rule": row["rule"],
-        "agreement_id": row["agreement_id"],
-        "agreement_version": row["agreement_version"],
-        "party": row["party"],
-        "evidence": json.loads(row["evidence"]),
-        "facts": json.loads(row["facts"]),
-        "description": row["description"],
-        "judged_at": utc_text(row["judged_at"]),
-    }
-    return ("violation", f"violation/{seq}", record)
-
-
-def superseded_item(seq: int, at: datetime) -> Item:
-    """The leaf saying a violation was replaced by a later judgement."""
-    return ("violation_superseded", f"violation/{seq}", {"seq": seq, "superseded_at": utc_text(at)})
-
-
-def agreement_item(row: Mapping[str, Any]) -> Item:
-    """The leaf of an agreement version: its identity and the SHA-256 of the stored body (the
-    body itself, geometry included, stays in ``agreements``)."""
-    record = {
-        "agreement_id": row["agreement_id"],
-        "version": row["version"],
-        "effective_from": utc_text(row["effective_from"]),
-        "title": row["title"],
-        "body_sha256": hashlib.sha256(row["body"].encode("utf-8")).hexdigest(),
-    }
-    return ("agreement", f"{row['agreement_id']}@{row['version']}", record)
-
-
-def release_item(row: Mapping[str, Any]) -> Item:
-    """The leaf of a release to the public (an ``incident_releases`` row). An incident released
-    again gets a new leaf under the same record id; the row holds the latest."""
-    record = {
-        "incident_id": row["incident_id"],
-        "released_at": utc_text(row["released_at"]),
-        "full": bool(row["full"]),
-        "released_by": row["released_by"],
-    }
-    return ("release", f"release/{row['incident_id']}", record)
-
-
-#: Kinds whose row is replaced rather than added to: the row must equal the latest leaf logged
-#: for its record id, and the earlier leaves are its history.
-LATEST_WINS = frozenset({"release"})
-
-
-@dataclass(frozen=True)
-class LedgerState:
-    """The log as the store holds it now: its size, origin and log key (None until the first
-    checkpoint is signed)."""
-
-    size: int
-    origin: str | None
-    log_key: str | None
 
 
 def state(conn: Connection, *, lock: bool = False) -> LedgerState:
@@ -307,22 +206,6 @@ def append(conn: Connection, dialect: Backend, items: Sequence[Item], at: dateti
 # -- checkpoints -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoredCheckpoint:
-    """A signed checkpoint and the cosignature lines received for it."""
-
-    size: int
-    root: bytes
-    note: str  # the signed note as the log signed it
-    cosignatures: tuple[str, ...]
-    signed_at: datetime
-
-    @property
-    def text(self) -> str:
-        """The note with every cosignature line appended (C2SP tlog-cosignature)."""
-        return self.note + "".join(self.cosignatures)
-
-
 def _checkpoint(conn: Connection, row: Any) -> StoredCheckpoint:
     lines = conn.execute(
         select(_K.line).where(_K.size == row.size).order_by(_K.received_at, _K.cosigner)
@@ -397,20 +280,6 @@ def save_cosignature(conn: Connection, size: int, cosigner: str, line: str, at: 
 
 
 # -- entries and proofs ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One leaf of the log."""
-
-    idx: int
-    kind: str
-    record_id: str
-    body: str  # canonical JSON text
-
-    @property
-    def leaf_hash(self) -> bytes:
-        return merkle.leaf_hash(self.body.encode("utf-8"))
 
 
 def find_entries(conn: Connection, record_id: str, kind: str | None = None) -> list[Entry]:
@@ -511,7 +380,7 @@ class LedgerArea(Database):
             return state(conn)
 
     def ledger_sign(self, signer: Signer, at: datetime) -> StoredCheckpoint:
-        """Sign and store a checkpoint of the log as it is now (see :mod:`ceasefire.ledger.audit`)."""
+        """Sign and store a checkpoint of the log as it is now (see :mod:`ceasefire.ledger.auditor`)."""
 
         with self._errors(), self._write() as conn:
             return sign_checkpoint(conn, signer, at)

@@ -12,6 +12,7 @@ from sqlalchemy import Column, Table, func, select
 from sqlalchemy.engine import Connection
 
 from ceasefire.errors import InputError, Problem
+from ceasefire.ledger.log import status_item, violation_item
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.backends import Backend
 from ceasefire.store.schema import CHUNK
@@ -65,8 +66,8 @@ def one_or_many(value: str | Sequence[str]) -> list[str]:
 
 #: How each logged table's rows become ledger leaves (see ceasefire.store.ledger).
 _LEAVES: Final = {
-    "status_changes": store_ledger.status_item,
-    "violations": store_ledger.violation_item,
+    "status_changes": status_item,
+    "violations": violation_item,
 }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Boolean, Column, String, Table, select
 from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
+from ceasefire.ledger.log import release_item
 from ceasefire.publish.access import Principal, Release, new_token, token_hash
 from ceasefire.records import StoredIncident
 from ceasefire.store import ledger as store_ledger
@@ -140,7 +141,7 @@ def release_incident(
     done = conn.execute(releases_table.update().where(_R.incident_id == incident_id), values)
     if done.rowcount == 0:
         conn.execute(releases_table.insert().values(incident_id=incident_id, **values))
-    item = store_ledger.release_item({"incident_id": incident_id, **values})
+    item = release_item({"incident_id": incident_id, **values})
     store_ledger.append(conn, dialect, [item], at)
     return Release(at, full)
 

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
+from ceasefire.ledger.log import agreement_item, superseded_item
 from ceasefire.records import (
     StoredViolation,
     ViolationSaveResult,
@@ -140,9 +141,7 @@ def save_violations(
             inserts.extend(dict(rows[key]) for _ in range(n))
     for part in chunks(supersede):
         conn.execute(violations_table.update().where(_V.seq.in_(part)).values(superseded_at=at))
-    store_ledger.append(
-        conn, dialect, [store_ledger.superseded_item(seq, at) for seq in sorted(supersede)], at
-    )
+    store_ledger.append(conn, dialect, [superseded_item(seq, at) for seq in sorted(supersede)], at)
     insert_logged(conn, dialect, violations_table, inserts, at)
     return ViolationSaveResult(added=len(inserts), superseded=len(supersede), unchanged=unchanged)
 
@@ -251,7 +250,7 @@ def register_agreement(
         "registered_at": at,
     }
     conn.execute(agreements_table.insert().values(**row))
-    store_ledger.append(conn, dialect, [store_ledger.agreement_item(row)], at)
+    store_ledger.append(conn, dialect, [agreement_item(row)], at)
     return True
 
 

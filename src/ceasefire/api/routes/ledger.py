@@ -1,6 +1,6 @@
 """The shared record over HTTP: the signed checkpoint, proofs, and parties' cosignatures.
 
-What a party fetches to check the record for itself (:mod:`ceasefire.ledger.audit`): the latest
+What a party fetches to check the record for itself (:mod:`ceasefire.ledger.auditor`): the latest
 checkpoint as the C2SP signed note with every cosignature line (``text/plain``, to save and
 compare later), the inclusion bundle of a record (the same JSON as ``ceasefire ledger prove``,
 checked offline with ``ceasefire ledger verify --bundle``), and the consistency proof from the
@@ -27,15 +27,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
+from ceasefire import ledger
 from ceasefire.api.body import TEXT_TYPES, media_type, read_body
 from ceasefire.api.deps import Caller, Service, ServiceDep, require
 from ceasefire.api.errors import ERROR_JSON, ErrorResponse, MalformedBody
 from ceasefire.api.routes.read import MAX_INT
 from ceasefire.api.visibility import Viewer
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
-from ceasefire.ledger import audit as ledger
+from ceasefire.ledger.log import StoredCheckpoint
 from ceasefire.ledger.notes import Verifier, verify_cosignatures
-from ceasefire.store.ledger import StoredCheckpoint
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 

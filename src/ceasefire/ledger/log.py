@@ -1,0 +1,152 @@
+"""The log's values: how each record becomes a leaf, the entries, the checkpoints as stored.
+
+A leaf is the canonical JSON (RFC 8785) of ``{"kind", "id", "record"}``; its hash is RFC 9162's
+leaf hash (:mod:`ceasefire.ledger.merkle`). Each logged kind of record has one function here that
+makes its leaf from the row the store holds, so the store writes and the audit rereads the same
+bytes. Pure: no database, no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ceasefire.canonical import canonical_json
+from ceasefire.ledger import merkle
+
+#: What a leaf holds besides its record: the record's kind and its id within that kind.
+Item = tuple[str, str, Mapping[str, Any]]
+
+
+def leaf_body(kind: str, record_id: str, record: Any) -> bytes:
+    """The canonical JSON (RFC 8785) bytes of one leaf: ``{"id", "kind", "record"}``."""
+    return canonical_json({"kind": kind, "id": record_id, "record": record}, where=record_id)
+
+
+def utc_text(moment: datetime) -> str:
+    """A time as it is written in leaves: ISO 8601 in UTC with microseconds, ``Z`` suffix, so
+    the same instant always gives the same text whatever offset it arrived with."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def report_item(report_id: str, body: str) -> Item:
+    """The leaf of a stored report: its interchange JSON as stored (``reports.body``)."""
+    return ("report", report_id, json.loads(body))
+
+
+def status_item(seq: int, row: Mapping[str, Any]) -> Item:
+    """The leaf of one status change (a ``status_changes`` row)."""
+    record = {
+        "seq": seq,
+        "incident_id": row["incident_id"],
+        "from_status": row["from_status"],
+        "to_status": row["to_status"],
+        "actor": row["actor"],
+        "at": utc_text(row["at"]),
+        "basis": row["basis"],
+        "assessed_perpetrator": row["assessed_perpetrator"],
+        "perpetrator_basis": row["perpetrator_basis"],
+        "automatic": bool(row["automatic"]),
+    }
+    return ("status_change", f"status/{seq}", record)
+
+
+def violation_item(seq: int, row: Mapping[str, Any]) -> Item:
+    """The leaf of one violation as judged (a ``violations`` row)."""
+    record = {
+        "seq": seq,
+        "incident_id": row["incident_id"],
+        "rule": row["rule"],
+        "agreement_id": row["agreement_id"],
+        "agreement_version": row["agreement_version"],
+        "party": row["party"],
+        "evidence": json.loads(row["evidence"]),
+        "facts": json.loads(row["facts"]),
+        "description": row["description"],
+        "judged_at": utc_text(row["judged_at"]),
+    }
+    return ("violation", f"violation/{seq}", record)
+
+
+def superseded_item(seq: int, at: datetime) -> Item:
+    """The leaf saying a violation was replaced by a later judgement."""
+    return ("violation_superseded", f"violation/{seq}", {"seq": seq, "superseded_at": utc_text(at)})
+
+
+def agreement_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of an agreement version: its identity and the SHA-256 of the stored body (the
+    body itself, geometry included, stays in ``agreements``)."""
+    record = {
+        "agreement_id": row["agreement_id"],
+        "version": row["version"],
+        "effective_from": utc_text(row["effective_from"]),
+        "title": row["title"],
+        "body_sha256": hashlib.sha256(row["body"].encode("utf-8")).hexdigest(),
+    }
+    return ("agreement", f"{row['agreement_id']}@{row['version']}", record)
+
+
+def release_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of a release to the public (an ``incident_releases`` row). An incident released
+    again gets a new leaf under the same record id; the row holds the latest."""
+    record = {
+        "incident_id": row["incident_id"],
+        "released_at": utc_text(row["released_at"]),
+        "full": bool(row["full"]),
+        "released_by": row["released_by"],
+    }
+    return ("release", f"release/{row['incident_id']}", record)
+
+
+#: Kinds whose row is replaced rather than added to: the row must equal the latest leaf logged
+#: for its record id, and the earlier leaves are its history.
+LATEST_WINS = frozenset({"release"})
+
+
+def hotline_item(record: dict[str, Any]) -> Item:
+    """The leaf of one hotline message: its record as sent."""
+    return ("hotline_message", f"hotline/{record['id']}", record)
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """The log as the store holds it now: its size, origin and log key (None until the first
+    checkpoint is signed)."""
+
+    size: int
+    origin: str | None
+    log_key: str | None
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A signed checkpoint and the cosignature lines received for it."""
+
+    size: int
+    root: bytes
+    note: str  # the signed note as the log signed it
+    cosignatures: tuple[str, ...]
+    signed_at: datetime
+
+    @property
+    def text(self) -> str:
+        """The note with every cosignature line appended (C2SP tlog-cosignature)."""
+        return self.note + "".join(self.cosignatures)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One leaf of the log."""
+
+    idx: int
+    kind: str
+    record_id: str
+    body: str  # canonical JSON text
+
+    @property
+    def leaf_hash(self) -> bytes:
+        return merkle.leaf_hash(self.body.encode("utf-8"))
