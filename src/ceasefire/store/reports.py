@@ -40,6 +40,7 @@ from ceasefire.store.schema import (
     PLACEMENT_COLUMNS,
     BBox,
     Strs,
+    incidents_table,
     placement_columns,
     refuse_nul,
     reports_table,
@@ -399,6 +400,25 @@ class ReportsArea(Database):
             )
             found.update(conn.execute(query).scalars())
         return found
+
+    def extent(
+        self, collection: str = "reports", *, submitted_by: str | None = None
+    ) -> tuple[Any, ...]:
+        """``(min_lon, min_lat, max_lon, max_lat, first observed_from, last observed_to)`` of the
+        stored reports (``collection="reports"``, optionally one submitter's) or of the live
+        incidents (``"incidents"``); all None when there are none."""
+        table = reports_table if collection == "reports" else incidents_table
+        c = table.c
+        query = select(
+            func.min(c.lon), func.min(c.lat), func.max(c.lon), func.max(c.lat),
+            func.min(c.observed_from), func.max(c.observed_to),
+        )  # fmt: skip
+        if collection == "incidents":
+            query = query.where(c.merged_into.is_(None))
+        if submitted_by is not None:
+            query = query.where(c.submitted_by == submitted_by)
+        with self._errors(), self._snapshot() as conn:
+            return tuple(conn.execute(query).one())
 
 
 def _row(report: Report, now: datetime, record: dict[str, Any]) -> dict[str, Any]:

@@ -50,7 +50,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, select
 
 from ceasefire.api.deps import (
     API_PREFIX,
@@ -66,7 +65,7 @@ from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
 from ceasefire.publish.access import Principal, place_slack, report_view
 from ceasefire.query import parse_bbox, parse_time
 from ceasefire.records import StoredIncident, StoredReport
-from ceasefire.store.schema import BBox, incidents_table, reports_table
+from ceasefire.store.schema import BBox
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 
@@ -210,18 +209,8 @@ def _extent(viewer: Viewer, collection_id: str) -> dict[str, Any]:
     would tell where and when they are)."""
     caller = viewer.caller
     if caller.sees_all or collection_id == "reports":  # reports: the mission's or a party's
-        table = reports_table if collection_id == "reports" else incidents_table
-        c = table.c
-        query = select(
-            func.min(c.lon), func.min(c.lat), func.max(c.lon), func.max(c.lat),
-            func.min(c.observed_from), func.max(c.observed_to),
-        )  # fmt: skip
-        if collection_id == "incidents":
-            query = query.where(c.merged_into.is_(None))
-        if not caller.sees_all:
-            query = query.where(c.submitted_by == str(caller.party))
-        with viewer.store.read() as conn:
-            return _extent_of(*conn.execute(query).one())
+        party = None if caller.sees_all else str(caller.party)
+        return _extent_of(*viewer.store.extent(collection_id, submitted_by=party))
     if caller.role == "public":
         # The public sees released incidents only: few, read by id and put through its view
         # (coarsened places), so the extent is exact and cheap.
