@@ -12,9 +12,14 @@ The library comes first; the CLI is a thin layer over these names::
 from __future__ import annotations
 
 import importlib
+from importlib import metadata as _metadata
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+try:
+    # One source for the version: the installed distribution's metadata (pyproject.toml).
+    __version__ = _metadata.version("ceasefire")
+except _metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 # Public name -> the module that defines it. Loaded on first use (PEP 562) so that
 # `ceasefire --help` does not pay for SQLAlchemy, Alembic, SciPy and PROJ before it prints.

@@ -16,22 +16,22 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ceasefire.cli.app import (
+from ceasefire.cli._common import (
     DEFAULT_DB,
     AgreementOpt,
     DbOpt,
+    Group,
     JsonOpt,
-    _Group,
-    _load_agreement,
-    _parse_time,
-    _print_json,
+    load_agreement,
     out,
+    parse_time,
+    print_json,
 )
 from ceasefire.errors import InputError, NotFoundError, Problem
 from ceasefire.hotline import rules as hotline
 
 hotline_app = typer.Typer(
-    cls=_Group,
+    cls=Group,
     help="The hotline: notifications, queries, requests, line checks, deadlines.\n\n"
     "Example: ceasefire hotline inbox --as UA --state overdue --db var/demo.db",
     no_args_is_help=True,
@@ -48,7 +48,7 @@ NowOpt = Annotated[
 
 
 def _now(value: str | None) -> datetime:
-    return _parse_time(value, "--now") or datetime.now(UTC)
+    return parse_time(value, "--now") or datetime.now(UTC)
 
 
 def _check_address(address: str, parties: Any) -> str | None:
@@ -80,7 +80,7 @@ def inbox(
     """
     from ceasefire.store.facade import Store
 
-    parties = _load_agreement(agreement).parties
+    parties = load_agreement(agreement).parties
     scope = _check_address(as_, parties)
     if state is not None and state not in hotline.STATES:
         raise InputError(
@@ -94,7 +94,7 @@ def inbox(
             moment, address=scope, state=state, kind=kind, thread=thread, limit=limit
         )
     if as_json:
-        _print_json([m.to_dict() for m in found])
+        print_json([m.to_dict() for m in found])
         return
     table = Table(title=f"hotline: {as_} ({len(found)} shown)")
     for column in ("id", "kind", "from", "to", "sent", "state", "due", "subject"):
@@ -143,7 +143,7 @@ def send(
     """
     from ceasefire.store.facade import Store
 
-    rules = _load_agreement(agreement)
+    rules = load_agreement(agreement)
     _check_address(as_, rules.parties)
     draft = hotline.Draft(
         kind=kind, recipients=tuple(to), subject=subject, text=text, incident_id=incident,
@@ -183,7 +183,7 @@ def _reply(as_: str, message_id: str, kind: str, db: str, agreement: Path | None
            now: str | None, **fields: Any) -> tuple[dict[str, Any], bool]:  # fmt: skip
     from ceasefire.store.facade import Store
 
-    parties = _load_agreement(agreement).parties
+    parties = load_agreement(agreement).parties
     scope = _check_address(as_, parties)
     moment = _now(now)
     with Store.open(db) as store:
@@ -259,7 +259,7 @@ def metrics(
     with Store.open(db) as store:
         rows = [r for r in metrics_of(store, _now(now)) if party is None or r["party"] == party]
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     # One column per party and week, one row per measure: narrow enough for a terminal.
     table = Table(title="hotline metrics (times in minutes)")
@@ -307,16 +307,16 @@ def tick(
     from ceasefire.store.facade import Store
 
     with Store.open(db) as store:
-        result = Scheduler(store, _load_agreement(agreement)).tick(_now(now))
+        result = Scheduler(store, load_agreement(agreement)).tick(_now(now))
     if as_json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
     else:
         out.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.to_dict().items()))
 
 
 def _show(record: dict[str, Any], what: str, as_json: bool) -> None:
     if as_json:
-        _print_json(record)
+        print_json(record)
         return
     out.print(f"{what}: {record['id']} ({record['kind']}, state {record['state'] or '-'})")
     for key in ("ack_due", "answer_due"):

@@ -14,11 +14,11 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli.app import DEFAULT_DB, DbOpt, JsonOpt, _Group, _print_json, err, out
+from ceasefire.cli._common import DEFAULT_DB, DbOpt, Group, JsonOpt, err, out, print_json
 from ceasefire.errors import InputError, Problem
 
 ledger_app = typer.Typer(
-    cls=_Group,
+    cls=Group,
     help="The shared record: checkpoints, proofs, verification.\n\n"
     "Example: ceasefire ledger verify --db var/demo.db --log-key var/demo-keys/log.key.pub",
     no_args_is_help=True,
@@ -116,7 +116,7 @@ def checkpoint(
     if save is not None:
         save.write_text(latest.text, encoding="utf-8")
     if as_json:
-        _print_json(
+        print_json(
             {"size": latest.size, "signed_at": latest.signed_at.isoformat(), "note": latest.text}
         )
     else:
@@ -169,7 +169,7 @@ def prove(
     if save is not None:
         save.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if as_json:
-        _print_json(bundle)
+        print_json(bundle)
     else:
         _say(
             f"entry {bundle['leafIdx']} of {bundle['treeSize']} "

@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli.app import DEFAULT_DB, AgreementOpt, DbOpt, _load_agreement
+from ceasefire.cli._common import DEFAULT_DB, AgreementOpt, DbOpt, load_agreement
 from ceasefire.cli.ledger import CosignerOpt
 from ceasefire.errors import InputError, Problem
 
@@ -115,7 +115,7 @@ def serve(
     signer = None if sign_key is None else read_signer(sign_key)
     if checkpoint_every <= 0:
         raise InputError(Problem("options", "--checkpoint-every", "must be above 0 seconds"))
-    placing = _load_agreement(agreement)
+    placing = load_agreement(agreement)
     limits = Limits(batch_bytes=int(max_batch_mb * 1024 * 1024))
     if hotline_every < 0:
         raise InputError(Problem("options", "--hotline-every", "must be 0 (off) or above"))

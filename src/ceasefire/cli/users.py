@@ -13,11 +13,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ceasefire.cli.app import DEFAULT_DB, DbOpt, JsonOpt, _Group, _print_json, err, out
+from ceasefire.cli._common import DEFAULT_DB, DbOpt, Group, JsonOpt, err, out, print_json
 from ceasefire.publish.access import ROLES
 
 users_app = typer.Typer(
-    cls=_Group,
+    cls=Group,
     help="Who may call the service: roles and bearer tokens.\n\n"
     "Example: ceasefire users add kyiv-liaison --role party --party UA --db var/demo.db",
     no_args_is_help=True,
@@ -44,7 +44,7 @@ def add(
     with Store.open(db) as store:
         token = store.add_user(name, role, party)
     if as_json:
-        _print_json({"name": name.strip(), "role": role, "party": party, "token": token})
+        print_json({"name": name.strip(), "role": role, "party": party, "token": token})
     else:
         out.print(token, soft_wrap=True)
     err.print(
@@ -65,7 +65,7 @@ def list_users(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     with Store.open(db) as store:
         users = store.list_users()
     if as_json:
-        _print_json([u.to_dict() for u in users])
+        print_json([u.to_dict() for u in users])
         return
     table = Table(box=None)
     for col in ("name", "role", "party", "created", "disabled"):

@@ -1,0 +1,167 @@
+"""Reports in and out: ``init``, ``ingest``, ``reports``, ``export``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import typer.core
+
+from ceasefire.cli._common import (
+    DEFAULT_DB,
+    MAX_PROBLEMS_SHOWN,
+    AgreementOpt,
+    BboxOpt,
+    ByOpt,
+    DbOpt,
+    JsonOpt,
+    KindOpt,
+    SinceOpt,
+    TypeOpt,
+    UntilOpt,
+    err,
+    filters,
+    list_table,
+    load_agreement,
+    out,
+    print_json,
+    progress,
+)
+
+
+def init(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
+    """Create or upgrade the database schema.
+
+    Example: ceasefire init --db monitoring.db
+    """
+    from ceasefire.store.facade import Store
+
+    store = Store.open(db)
+    store.close()
+    if as_json:
+        print_json({"db": db, "ok": True})
+    else:
+        out.print(f"database ready: {db}")
+
+
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="JSON Lines, CSV or GeoJSON files.")],
+    db: DbOpt = DEFAULT_DB,
+    agreement: AgreementOpt = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Store the good rows and list the bad ones.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate reports, place them against the agreement and store them.
+
+    A file with a bad row stores nothing unless --skip-invalid is given.
+
+    Example: ceasefire ingest night.jsonl patrol.csv --db monitoring.db
+    """
+    from ceasefire.pipeline import ingest_files
+    from ceasefire.store.facade import Store
+
+    store = Store.open(db)
+    try:
+        with progress(not as_json) as bar:
+            result = ingest_files(
+                store, files, load_agreement(agreement), skip_invalid=skip_invalid, progress=bar
+            )
+    finally:
+        store.close()
+    if as_json:
+        print_json(result.to_dict())
+        return
+    out.print(
+        f"{result.added} report(s) added, {result.unchanged} already stored, "
+        f"{result.bad_rows} invalid row(s) skipped"
+    )
+    for p in result.problems[:MAX_PROBLEMS_SHOWN]:
+        out.print(f"  skipped {p}")
+
+
+def reports(
+    db: DbOpt = DEFAULT_DB,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    event_type: TypeOpt = None,
+    source_kind: KindOpt = None,
+    submitted_by: ByOpt = None,
+    bbox: BboxOpt = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """List stored reports in order of observation, with filters.
+
+    Example: ceasefire reports --type shelling --since 2026-03-10T18:00:00+00:00 --json
+    """
+    from ceasefire.store.facade import Store
+
+    store = Store.open(db)
+    try:
+        f = filters(since, until, event_type, source_kind, submitted_by, bbox)
+        rows = store.list_stored(**f, limit=limit)
+        total = store.count_reports(**f)
+    finally:
+        store.close()
+    if as_json:
+        print_json({"total": total, "reports": [r.to_dict() for r in rows]})
+        return
+    # Compact on purpose: ids and numbers never wrap; --json has every field.
+    table = list_table(f"{len(rows)} of {total} report(s)")
+    for col in ("id", "observed (UTC)", "source", "event", "lon", "lat", "side", "km", "oblast"):
+        table.add_column(col, no_wrap=True)
+    for r in rows:
+        d = r.to_dict()
+        dist = d.get("distance_m")
+        seen = r.report.observed_from.astimezone(UTC)
+        table.add_row(
+            str(d["id"]),
+            seen.strftime("%m-%d %H:%M"),
+            d["source_kind"] if d["source_kind"] != "party" else f"party {d['submitted_by']}",
+            str(d["event_type"]),
+            f"{d['lon']:.3f}",
+            f"{d['lat']:.3f}",
+            str(d.get("party") or ""),
+            "" if dist is None else f"{dist / 1000:.1f}",
+            str(d.get("oblast") or ""),
+        )
+    out.print(table)
+
+
+def export(
+    db: DbOpt = DEFAULT_DB,
+    fmt: Annotated[str, typer.Option("--format", help="geojson or csv.")] = "geojson",
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output file (default: stdout).")
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    event_type: TypeOpt = None,
+    source_kind: KindOpt = None,
+    submitted_by: ByOpt = None,
+    bbox: BboxOpt = None,
+) -> None:
+    """Export reports as GeoJSON (RFC 7946) or CSV, with their placement facts.
+
+    Example: ceasefire export --format geojson --out reports.geojson
+    """
+    from ceasefire.publish.export import write_reports
+    from ceasefire.store.facade import Store
+
+    store = Store.open(db)
+    try:
+        f = filters(since, until, event_type, source_kind, submitted_by, bbox)
+        rows = store.list_stored(**f)
+        if output is None:
+            write_reports(rows, sys.stdout, fmt)
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                n = write_reports(rows, fh, fmt)
+            err.print(f"{n} report(s) written to {output}")
+    finally:
+        store.close()
