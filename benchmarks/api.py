@@ -36,7 +36,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from ceasefire.agreement.model import demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.report import Report
 from ceasefire.pipeline import ingest_reports

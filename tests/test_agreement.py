@@ -18,21 +18,19 @@ import yaml
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LineString, Point
 
-from ceasefire.agreement.load import parse_duration
+from ceasefire.agreement.load import check_agreement, demo_agreement_path, load_agreement
 from ceasefire.agreement.model import (
     Agreement,
     area_km2,
-    check_agreement,
-    demo_agreement_path,
     describe,
     format_duration,
-    load_agreement,
     side_of_line,
     zone_polygons,
-    zone_summaries,
 )
+from ceasefire.agreement.values import parse_duration
 from ceasefire.errors import AgreementError, CeasefireError
 from ceasefire.geo.gazetteer import Gazetteer, load_gazetteer
+from ceasefire.geo.zones import zone_summaries
 
 DATA = Path(__file__).parent / "data" / "agreements"
 GEOD = Geod(ellps="WGS84")

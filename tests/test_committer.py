@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ceasefire.agreement.model import demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.api.committer import GroupCommitter, Stored
 from ceasefire.errors import ConflictError
 from ceasefire.geo.engine import GeoEngine

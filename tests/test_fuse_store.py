@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ceasefire.agreement.model import Agreement, Zone, demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement, Zone
 from ceasefire.cli.app import app
 from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.sim import SimConfig, write_simulation

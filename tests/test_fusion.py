@@ -11,7 +11,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import DBSCAN
 
-from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement
 from ceasefire.errors import InputError
 from ceasefire.fusion import _grid as _fuser_index
 from ceasefire.fusion._grid import SpaceTimeGrid

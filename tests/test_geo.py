@@ -421,7 +421,8 @@ def test_band_zones_agree_with_the_agreements_zone_polygons() -> None:
     Points near a polygon's edge are left out: the polygons approximate arcs with chords, follow
     the lon/lat line in their own projection; the engine the geodesically densified one in its.
     """
-    from ceasefire.agreement.model import demo_agreement_path, load_agreement, zone_polygons
+    from ceasefire.agreement.load import demo_agreement_path, load_agreement
+    from ceasefire.agreement.model import zone_polygons
 
     agreement = load_agreement(demo_agreement_path())
     engine = GeoEngine(agreement)

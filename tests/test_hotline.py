@@ -17,10 +17,12 @@ import pytest
 from sqlalchemy import text
 
 from backends import copy_sqlite
-from ceasefire.agreement.model import HotlineDeadlines, demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import HotlineDeadlines
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, VerificationError
 from ceasefire.hotline import rules as hotline
 from ceasefire.hotline.mail import SmtpSettings
+from ceasefire.hotline.metrics import metrics
 from ceasefire.hotline.rules import Draft, Message, Progress
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, metrics_of
 from ceasefire.ledger.auditor import audit
@@ -198,7 +200,7 @@ def test_metrics_give_median_and_p90_per_party_and_week() -> None:
     progress[checks[1].id] = Progress(acknowledged_at=T0 + timedelta(hours=6, minutes=40))  # late
     silent = query(sender="mission", to=("RU",), id="q-silent")  # never acknowledged
     messages += [access, denial, silent, *checks]
-    (row,) = hotline.metrics(messages, progress, T0 + timedelta(days=2))
+    (row,) = metrics(messages, progress, T0 + timedelta(days=2))
     assert (row["party"], row["week"]) == ("RU", "2026-W11")
     ack = row["time_to_acknowledge"]
     # The access request counts too: answered (so acknowledged) at once by the denial.

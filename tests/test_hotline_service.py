@@ -35,7 +35,8 @@ import yaml
 from lxml import etree
 
 from ceasefire import ledger
-from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler
 from ceasefire.store.facade import Store

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from backends import BACKENDS, Databases, copy_of, databases_for, raw, where_of
 from ceasefire import ledger
-from ceasefire.agreement.model import demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.canonical import canonical_json
 from ceasefire.cli.app import app
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, VerificationError

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement
 from ceasefire.errors import ConflictError, InputError, StoreError
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.report import Report

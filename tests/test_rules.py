@@ -18,13 +18,8 @@ import numpy.typing as npt
 import pytest
 from shapely.geometry import Polygon
 
-from ceasefire.agreement.model import (
-    Agreement,
-    ProhibitedAct,
-    Zone,
-    demo_agreement_path,
-    load_agreement,
-)
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement, ProhibitedAct, Zone
 from ceasefire.errors import AgreementError
 from ceasefire.geo.engine import GeoEngine, Placement
 from ceasefire.judge.rules import Violation, in_force, judge, judge_under

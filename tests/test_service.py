@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from backends import copy_sqlite
 from ceasefire import ledger
-from ceasefire.agreement.model import demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.api import API_PREFIX, Limits, create_app, get_caller
 from ceasefire.api.body import MAX_DEPTH
 from ceasefire.api.errors import CODES

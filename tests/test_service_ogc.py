@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backends import copy_sqlite
-from ceasefire.agreement.model import demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.api import API_PREFIX, create_app, get_caller, visibility
 from ceasefire.api.routes.ogc import CONFORMANCE, _flat
 from ceasefire.geo.engine import GeoEngine

@@ -23,7 +23,8 @@ from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point, shape
 
 import ceasefire
-from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement
 from ceasefire.errors import InputError
 from ceasefire.sim import (
     CITIES,

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from backends import raw
-from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from ceasefire.intake.report import Report
 from ceasefire.judge.rules import Violation

@@ -11,10 +11,10 @@ from ceasefire.errors import ForbiddenError, InputError
 from ceasefire.judge.verification import (
     DEFAULT_CORROBORATION,
     PERPETRATOR_BASES,
-    StatusChange,
     automatic_status,
     check_change,
 )
+from ceasefire.records import StatusChange
 from ceasefire.vocab import DECIDED_STATUSES
 
 PARTIES = ("RU", "UA")

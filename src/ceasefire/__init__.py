@@ -63,24 +63,24 @@ _EXPORTS: dict[str, str] = {
     "SimStats": "ceasefire.sim",
     "Simulation": "ceasefire.sim",
     "SmtpSettings": "ceasefire.hotline.mail",
-    "StatusChange": "ceasefire.judge.verification",
+    "StatusChange": "ceasefire.records",
     "Store": "ceasefire.store.facade",
     "StoreError": "ceasefire.errors",
     "StoredCheckpoint": "ceasefire.ledger.log",
     "StoredIncident": "ceasefire.records",
-    "StoredMessage": "ceasefire.store.hotline",
+    "StoredMessage": "ceasefire.hotline.rules",
     "StoredReport": "ceasefire.records",
     "TickResult": "ceasefire.hotline.scheduler",
     "VerificationError": "ceasefire.errors",
     "Verifier": "ceasefire.ledger.notes",
     "Violation": "ceasefire.judge.rules",
     "Zone": "ceasefire.agreement.model",
-    "ZoneSummary": "ceasefire.agreement.model",
+    "ZoneSummary": "ceasefire.geo.zones",
     "audit": "ceasefire.ledger.auditor",
     "canonical_json": "ceasefire.canonical",
-    "check_agreement": "ceasefire.agreement.model",
+    "check_agreement": "ceasefire.agreement.load",
     "cosign_latest": "ceasefire.ledger.proofs",
-    "demo_agreement_path": "ceasefire.agreement.model",
+    "demo_agreement_path": "ceasefire.agreement.load",
     "describe": "ceasefire.agreement.model",
     "fuse": "ceasefire.fusion.bulk",
     "fuse_store": "ceasefire.pipeline",
@@ -90,7 +90,7 @@ _EXPORTS: dict[str, str] = {
     "ingest_reports": "ceasefire.pipeline",
     "judge": "ceasefire.judge.rules",
     "judge_under": "ceasefire.judge.rules",
-    "load_agreement": "ceasefire.agreement.model",
+    "load_agreement": "ceasefire.agreement.load",
     "load_gazetteer": "ceasefire.geo.gazetteer",
     "parse_file": "ceasefire.intake.files",
     "place_reports": "ceasefire.pipeline",
@@ -110,7 +110,7 @@ _EXPORTS: dict[str, str] = {
     "write_reports": "ceasefire.publish.export",
     "write_simulation": "ceasefire.sim",
     "zone_polygons": "ceasefire.agreement.model",
-    "zone_summaries": "ceasefire.agreement.model",
+    "zone_summaries": "ceasefire.geo.zones",
 }
 
 __all__ = [*_EXPORTS, "__version__"]
@@ -130,20 +130,16 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from ceasefire.agreement.load import check_agreement, demo_agreement_path, load_agreement
     from ceasefire.agreement.model import (
         Agreement,
         Anchor,
         HotlineDeadlines,
         ProhibitedAct,
         Zone,
-        ZoneSummary,
-        check_agreement,
-        demo_agreement_path,
         describe,
-        load_agreement,
         side_of_line,
         zone_polygons,
-        zone_summaries,
     )
     from ceasefire.canonical import canonical_json
     from ceasefire.errors import (
@@ -170,14 +166,15 @@ if TYPE_CHECKING:
     from ceasefire.fusion.incidents import summarise
     from ceasefire.geo.engine import GeoEngine, Placement
     from ceasefire.geo.gazetteer import Gazetteer, load_gazetteer
+    from ceasefire.geo.zones import ZoneSummary, zone_summaries
     from ceasefire.hotline.cap import CapAlert, CapArea
     from ceasefire.hotline.mail import SmtpSettings
+    from ceasefire.hotline.rules import StoredMessage
     from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, TickResult
     from ceasefire.intake.files import ParseResult, parse_file, read_reports
     from ceasefire.intake.report import Location, Report, resolve_observer, validate_report
     from ceasefire.intake.signing import sign_report
     from ceasefire.judge.rules import Violation, in_force, judge, judge_under
-    from ceasefire.judge.verification import StatusChange
     from ceasefire.ledger.auditor import AuditReport, audit
     from ceasefire.ledger.log import StoredCheckpoint
     from ceasefire.ledger.merkle import verify_consistency, verify_inclusion
@@ -198,7 +195,13 @@ if TYPE_CHECKING:
         place_reports,
     )
     from ceasefire.publish.export import write_reports
-    from ceasefire.records import AddResult, Estimate, Incident, StoredIncident, StoredReport
+    from ceasefire.records import (
+        AddResult,
+        Estimate,
+        Incident,
+        StatusChange,
+        StoredIncident,
+        StoredReport,
+    )
     from ceasefire.sim import SimConfig, SimStats, Simulation, simulate, write_simulation
     from ceasefire.store.facade import Store
-    from ceasefire.store.hotline import StoredMessage

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from ceasefire.intake.report import Report
-    from ceasefire.judge.verification import StatusChange
 
 
 @dataclass(frozen=True)
@@ -301,4 +300,37 @@ class IncidentRecord:
             "reports": [r.to_dict() for r in self.reports],
             "history": [h.to_dict() for h in self.history],
             "violations": [v.to_dict() for v in self.violations],
+        }
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One entry of an incident's status history (append-only).
+
+    ``from_status`` is None for the first entry. For a decision, ``assessed_perpetrator`` and
+    ``perpetrator_basis`` are the assessment as the decision states it (None: no perpetrator
+    assessed). ``automatic`` marks changes made by fusion (and merges), not by a person.
+    """
+
+    incident_id: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    at: datetime
+    basis: str
+    assessed_perpetrator: str | None = None
+    perpetrator_basis: str | None = None
+    automatic: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "incident_id": self.incident_id,
+            "from_status": self.from_status,
+            "to_status": self.to_status,
+            "actor": self.actor,
+            "at": self.at.isoformat(),
+            "basis": self.basis,
+            "assessed_perpetrator": self.assessed_perpetrator,
+            "perpetrator_basis": self.perpetrator_basis,
+            "automatic": self.automatic,
         }

@@ -11,11 +11,10 @@ fix a file in one pass; :func:`load_agreement` raises :class:`AgreementError` ca
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -36,6 +35,7 @@ from ceasefire.agreement.model import (
     ZoneKind,
     side_of_line,
 )
+from ceasefire.agreement.values import StrictLoader, finite_number, parse_duration
 from ceasefire.errors import AgreementError, Problem
 from ceasefire.vocab import EVENT_TYPES, WEAPON_CLASSES
 
@@ -74,89 +74,6 @@ _ZONE_KEYS: Final = frozenset(
 _ACT_KEYS: Final = frozenset(["code", "description", "event_types", "zones"])
 _HOTLINE_KEYS: Final = ("acknowledge_within", "answer_within", "line_check_every")
 _GEOD = Geod(ellps="WGS84")
-
-
-# --- YAML -------------------------------------------------------------------------------------
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that keeps timestamps as text and refuses duplicate keys.
-
-    PyYAML turns ``2026-03-01T00:00:00+00:00`` into a datetime but a date-only value into a
-    ``date``; keeping text means one parser and one message for every time. A duplicate key
-    (``RU`` twice under ``widths_km``) would silently keep the last value.
-    """
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Hashable] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-
-
-# --- values -----------------------------------------------------------------------------------
-
-_COMPACT = re.compile(r"(\d+(?:\.\d+)?)(w|d|h|min|m|s)")
-_ISO = re.compile(
-    r"P(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
-    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?"
-)
-_UNIT_S: Final = {"w": 604800, "d": 86400, "h": 3600, "min": 60, "m": 60, "s": 1}
-
-
-def parse_duration(text: str) -> timedelta:
-    """A positive duration from ``"15m"``, ``"2h"``, ``"1h30m"``, ``"1d"`` or ISO 8601 ``"PT15M"``.
-
-    ISO years and months are refused: they have no fixed length, and ``P15M`` is the classic slip
-    for ``PT15M`` (15 months, not 15 minutes).
-
-    >>> parse_duration("PT15M") == parse_duration("15m") == timedelta(minutes=15)
-    True
-    """
-    s = str(text).strip()
-    if not s:
-        raise ValueError("empty duration")
-    if s[0] in "Pp":
-        m = _ISO.fullmatch(s.upper())
-        if m is None or s.upper() in ("P", "PT") or s.upper().endswith("T"):
-            if re.fullmatch(r"P(\d+Y)?(\d+M)?.*", s.upper()) and "T" not in s.upper():
-                raise ValueError(
-                    f"{s!r}: ISO years/months have no fixed length (did you mean PT{s[1:]}?)"
-                )
-            raise ValueError(f"{s!r} is not an ISO 8601 duration like PT15M or P1DT2H")
-        parts = {k: float(v) for k, v in m.groupdict().items() if v}
-        secs = sum(v * _UNIT_S["min" if k == "m" else k] for k, v in parts.items())
-    else:
-        compact = s.lower().replace(" ", "")
-        found = _COMPACT.findall(compact)
-        if not found or "".join(n + u for n, u in found) != compact:
-            raise ValueError(f"{s!r} is not a duration like 15m, 2h, 1h30m, 1d or PT15M")
-        secs = sum(float(n) * _UNIT_S[u] for n, u in found)
-    if secs <= 0:
-        raise ValueError(f"{s!r} must be longer than zero")
-    return timedelta(seconds=secs)
-
-
-def _number(value: object) -> float | None:
-    """A finite number, or None (bools are not numbers here: ``yes`` is not a width)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
 
 
 # --- the collecting context -------------------------------------------------------------------
@@ -318,7 +235,7 @@ def _anchors(ctx: _Ctx, raw: Mapping[str, Any], parties: Mapping[str, str]) -> d
             ctx.add(fld, "give [lon, lat] or {name, lon, lat}")
             continue
         ctx.unknown_keys(item, frozenset({"name", "lon", "lat"}), fld)
-        lon, lat = _number(item.get("lon")), _number(item.get("lat"))
+        lon, lat = finite_number(item.get("lon")), finite_number(item.get("lat"))
         if lon is None or lat is None or abs(lon) > 180 or abs(lat) > 90:
             ctx.add(
                 fld,
@@ -460,7 +377,7 @@ def _area(ctx: _Ctx, raw: Mapping[str, Any]) -> Polygon | None:
         return None
     if "bbox" in m:
         bb = m["bbox"]
-        nums = [_number(v) for v in bb] if isinstance(bb, list) else []
+        nums = [finite_number(v) for v in bb] if isinstance(bb, list) else []
         if len(nums) != 4 or any(v is None for v in nums):
             ctx.add(
                 "area.bbox",
@@ -505,7 +422,7 @@ def _widths(
         wf = base if "width_km" in z else f"{base}.{party}"
         if not _known(ctx, party, wf, parties):
             continue
-        km = _number(value)
+        km = finite_number(value)
         if km is None:
             ctx.add(wf, f"must be a number of kilometres, got {value!r}")
         elif km < 0:
@@ -560,7 +477,7 @@ def _zones(
                 f"{fld}.weapon_classes", "a withdrawal zone must name the weapon classes it bars"
             )
         calibre = z.get("min_calibre_mm")
-        if calibre is not None and ((c_mm := _number(calibre)) is None or c_mm <= 0):
+        if calibre is not None and ((c_mm := finite_number(calibre)) is None or c_mm <= 0):
             ctx.add(f"{fld}.min_calibre_mm", f"must be a positive number of mm, got {calibre!r}")
         ways = [k for k in ("widths_km", "width_km", "polygon") if k in z]
         widths: dict[str, float] = {}
@@ -584,7 +501,7 @@ def _zones(
                 widths_m=widths,
                 polygon=polygon,
                 weapon_classes=tuple(str(c) for c in classes),
-                min_calibre_mm=_number(calibre),
+                min_calibre_mm=finite_number(calibre),
                 description=str(z.get("description") or ""),
             )
         )
@@ -690,7 +607,7 @@ def _parse(path: str | Path) -> tuple[Agreement | None, list[Problem]]:
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(ctx.where, "", f"cannot read the file: {exc}")]
     try:
-        raw = yaml.load(text, Loader=_Loader)
+        raw = yaml.load(text, Loader=StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
@@ -795,3 +712,8 @@ def load_agreement(path: str | Path) -> Agreement:
     if agreement is None:
         raise AgreementError(problems or [Problem(str(path), "", "could not be read")])
     return agreement
+
+
+def demo_agreement_path() -> Path:
+    """The demo agreement shipped with the package (RU/UA, approximate 2025-26 line)."""
+    return Path(str(resources.files("ceasefire") / "data" / "demo" / "agreement.yaml"))

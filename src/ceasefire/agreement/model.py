@@ -18,20 +18,14 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import shapely
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
-
-from ceasefire.errors import Problem
-
-if TYPE_CHECKING:
-    from ceasefire.geo.gazetteer import Gazetteer
 
 ZoneKind = Literal["dmz", "withdrawal", "other"]
 #: A zone's area in lon/lat; a band clipped to the declared area may come out in pieces.
@@ -149,31 +143,6 @@ class Agreement:
 
 
 # --- loading (the implementation lives in agreement_io, which imports this module) ---------
-
-
-def load_agreement(path: str | Path) -> Agreement:
-    """Read and check an agreement YAML file.
-
-    Raises
-    ------
-    AgreementError
-        listing every problem found (file and field named in each).
-    """
-    from ceasefire.agreement.load import load_agreement as _load
-
-    return _load(path)
-
-
-def check_agreement(path: str | Path) -> list[Problem]:
-    """Every problem with an agreement YAML file and its geometry; empty when it is valid."""
-    from ceasefire.agreement.load import check_agreement as _check
-
-    return _check(path)
-
-
-def demo_agreement_path() -> Path:
-    """The demo agreement shipped with the package (RU/UA, approximate 2025-26 line)."""
-    return Path(str(resources.files("ceasefire") / "data" / "demo" / "agreement.yaml"))
 
 
 # --- sides ------------------------------------------------------------------------------------
@@ -354,52 +323,6 @@ def area_km2(geom: BaseGeometry) -> float:
     """Geodesic area of a lon/lat polygon on the WGS 84 ellipsoid, in km²."""
     area, _ = _GEOD.geometry_area_perimeter(geom)
     return abs(float(area)) / 1e6
-
-
-@dataclass(frozen=True)
-class ZoneSummary:
-    """A zone on one party's side: its area and the settlements in it, largest first."""
-
-    zone: str
-    party: str | None
-    area_km2: float
-    settlements: tuple[tuple[str, int], ...]
-    kind: ZoneKind = "other"
-
-    @property
-    def population(self) -> int:
-        """Total population of the settlements inside (GeoNames figures)."""
-        return sum(p for _, p in self.settlements)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form, as ``ceasefire agreement zones --json`` prints it."""
-        return {
-            "zone": self.zone,
-            "kind": self.kind,
-            "party": self.party,
-            "area_km2": round(self.area_km2, 1),
-            "population": self.population,
-            "settlements": [{"name": n, "population": p} for n, p in self.settlements],
-        }
-
-
-def zone_summaries(agreement: Agreement, gazetteer: Gazetteer) -> list[ZoneSummary]:
-    """Area (km², geodesic) and settlements inside each zone polygon, in agreement order.
-
-    Settlements are the gazetteer's points; one on a zone's boundary is counted in it.
-    """
-    kinds = {z.name: z.kind for z in agreement.zones}
-    out: list[ZoneSummary] = []
-    for (name, party), geom in zone_polygons(agreement).items():
-        shapely.prepare(geom)
-        inside = np.flatnonzero(shapely.intersects_xy(geom, gazetteer.lon, gazetteer.lat))
-        inside = inside[np.argsort(-gazetteer.population[inside], kind="stable")]
-        people = tuple((str(gazetteer.name[i]), int(gazetteer.population[i])) for i in inside)
-        out.append(ZoneSummary(name, party, area_km2(geom), people, kinds[name]))
-    return out
-
-
-# --- summary ----------------------------------------------------------------------------------
 
 
 def format_duration(td: timedelta) -> str:

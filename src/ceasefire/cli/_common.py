@@ -108,7 +108,7 @@ def progress(enabled: bool) -> Iterator[Progress | None]:
 
 
 def load_agreement(path: Path | None) -> Any:
-    from ceasefire.agreement.model import demo_agreement_path, load_agreement
+    from ceasefire.agreement.load import demo_agreement_path, load_agreement
 
     return load_agreement(path or demo_agreement_path())
 

@@ -40,7 +40,7 @@ def agreement_check(
 
     Example: ceasefire agreement check my-agreement.yaml
     """
-    from ceasefire.agreement.model import check_agreement
+    from ceasefire.agreement.load import check_agreement
 
     problems = check_agreement(file)
     if as_json:
@@ -64,8 +64,8 @@ def agreement_zones(
 
     Example: ceasefire agreement zones --top 5
     """
-    from ceasefire.agreement.model import zone_summaries
     from ceasefire.geo.gazetteer import load_gazetteer
+    from ceasefire.geo.zones import zone_summaries
 
     summaries = zone_summaries(load_agreement(file), load_gazetteer())
     if as_json:

@@ -33,8 +33,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
-import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -653,85 +652,37 @@ def reply(
     )
 
 
-# -- metrics -------------------------------------------------------------------------------------
+# -- messages as stored ------------------------------------------------------------------------
 
 
-def iso_week(moment: datetime) -> str:
-    year, week, _ = moment.astimezone(UTC).isocalendar()
-    return f"{year}-W{week:02d}"
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message as stored: its position in the store (``seq``, for paging), what it has
+    received so far, and its state at the time it was read."""
+
+    seq: int
+    message: Message
+    progress: Progress
+    state: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.message.record()
+        p = self.progress
+        out.update(
+            state=self.state,
+            acknowledged_at=None if p.acknowledged_at is None else p.acknowledged_at.isoformat(),
+            answered_at=None if p.answered_at is None else p.answered_at.isoformat(),
+            escalation_level=p.level,
+        )
+        return out
 
 
-def _minutes(values: Sequence[float]) -> dict[str, float | None]:
-    if not values:
-        return {"n": 0, "median_min": None, "p90_min": None}
-    ordered = sorted(values)
-    # p90 as the nearest rank: a value that was really observed, as a duty officer expects.
-    rank = max(1, math.ceil(0.9 * len(ordered)))
-    return {
-        "n": len(ordered),
-        "median_min": round(statistics.median(ordered), 1),
-        "p90_min": round(ordered[rank - 1], 1),
-    }
+@dataclass(frozen=True)
+class Mail:
+    """An e-mail owed: which message, to which address, tried how often."""
 
-
-def metrics(
-    messages: Iterable[Message], progress: Mapping[str, Progress], now: datetime
-) -> list[dict[str, Any]]:
-    """Per party and ISO week (of the asking message): time to acknowledge and to answer
-    (median and p90 in minutes), how many are still owed, line checks sent and missed, access
-    requests denied and their reasons."""
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    by_id: dict[str, Message] = {}
-    answers: list[Message] = []
-    for m in messages:
-        by_id[m.id] = m
-        if m.kind == "response":
-            answers.append(m)
-
-    def row(party: str, week: str) -> dict[str, Any]:
-        return rows.setdefault(
-            (party, week),
-            {"party": party, "week": week, "_ack": [], "_answer": [], "asked": 0,
-             "unacknowledged": 0, "unanswered": 0, "escalated": 0, "line_checks": 0,
-             "line_checks_missed": 0, "access_denied": 0, "denial_reasons": []},
-        )  # fmt: skip
-
-    for m in by_id.values():
-        if m.kind not in ASKING and m.kind != "line_check":
-            continue
-        p = progress.get(m.id, Progress())
-        # What the parties among the recipients owe; the mission and the mediator are not rated.
-        for party in (r for r in m.recipients if r not in (MISSION, MEDIATOR)):
-            r = row(party, iso_week(m.sent_at))
-            if m.kind == "line_check":
-                r["line_checks"] += 1
-                if missed_line_check(m, p, now):
-                    r["line_checks_missed"] += 1
-                continue
-            r["asked"] += 1
-            if p.acknowledged_at is not None:
-                r["_ack"].append((p.acknowledged_at - m.sent_at).total_seconds() / 60)
-            elif m.ack_due is not None and now > m.ack_due:
-                r["unacknowledged"] += 1
-            if p.answered_at is not None:
-                r["_answer"].append((p.answered_at - m.sent_at).total_seconds() / 60)
-            elif m.answer_due is not None and now > m.answer_due:
-                r["unanswered"] += 1
-            if p.level > 0:
-                r["escalated"] += 1
-    for a in answers:
-        asked = by_id.get(a.in_reply_to or "")
-        if asked is None or asked.kind != "request" or asked.topic != "access":
-            continue
-        if a.position == "denied":
-            r = row(a.sender, iso_week(asked.sent_at))
-            r["access_denied"] += 1
-            r["denial_reasons"].append(a.reasons or "")
-    out = []
-    for key in sorted(rows):
-        r = rows[key]
-        ack, answer = r.pop("_ack"), r.pop("_answer")
-        r["time_to_acknowledge"] = _minutes(ack)
-        r["time_to_answer"] = _minutes(answer)
-        out.append(r)
-    return out
+    message_id: str
+    address: str
+    attempts: int
+    sent_at: datetime | None
+    last_error: str | None

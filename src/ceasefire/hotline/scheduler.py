@@ -18,38 +18,68 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Protocol
 
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import CeasefireError
 from ceasefire.hotline import cap
 from ceasefire.hotline.mail import Attachment, SmtpSettings, build_message, send
+from ceasefire.hotline.metrics import metrics
 from ceasefire.hotline.rules import (
     MEDIATOR,
+    Mail,
     Message,
+    StoredMessage,
     agenda_for,
     due_escalations,
     escalation,
     line_check,
     line_check_slot,
-    metrics,
     notification,
     utc,
 )
 from ceasefire.publish.access import concerns
-from ceasefire.store.facade import Store
+from ceasefire.records import StoredIncident
 
-_log = logging.getLogger("ceasefire.hotline.rules")
+_log = logging.getLogger("ceasefire.hotline")
 
 #: Incidents looked at per transaction when notifying.
 NOTIFY_BATCH = 500
 #: Tries of one e-mail before it is left in the outbox as failed.
 MAX_MAIL_ATTEMPTS = 10
 _CURSOR = "incidents"
+
+
+class HotlineStore(Protocol):
+    """What the scheduler needs of a store (:class:`ceasefire.store.facade.Store` is one): the
+    hotline's messages, bookmark and outbox, and the incidents it notifies about."""
+
+    def hotline_send(
+        self,
+        messages: Sequence[Message],
+        now: datetime,
+        *,
+        cursor: tuple[str, str] | None = None,
+        mail: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[tuple[StoredMessage, bool]]: ...
+    def hotline_messages(self, now: datetime, **filters: Any) -> list[StoredMessage]: ...
+    def hotline_get(self, ids: Collection[str], now: datetime) -> dict[str, StoredMessage]: ...
+    def hotline_owing(self, now: datetime) -> list[StoredMessage]: ...
+    def hotline_stored(self, ids: Collection[str]) -> set[str]: ...
+    def hotline_cursor(self, name: str) -> str | None: ...
+    def hotline_changed_incidents(
+        self, after: tuple[datetime, int] | None, limit: int
+    ) -> list[tuple[str, datetime, int]]: ...
+    def hotline_outbox(self, *, pending: bool = True, limit: int | None = None) -> list[Mail]: ...
+    def hotline_mail_done(
+        self, message_id: str, address: str, *, sent_at: datetime | None, error: str | None
+    ) -> None: ...
+    def violation_parties(self, incident_ids: Collection[str]) -> dict[str, set[str]]: ...
+    def incidents_by_id(self, incident_ids: Collection[str]) -> dict[str, StoredIncident]: ...
 
 
 @dataclass
@@ -84,7 +114,7 @@ class Scheduler:
     """Runs the hotline's clock over a store, under one agreement's deadlines."""
 
     def __init__(
-        self, store: Store, agreement: Agreement, config: HotlineConfig | None = None
+        self, store: HotlineStore, agreement: Agreement, config: HotlineConfig | None = None
     ) -> None:
         self.store = store
         self.agreement = agreement
@@ -291,8 +321,8 @@ def cap_alert(message: Message, sender: str) -> cap.CapAlert:
     )
 
 
-def metrics_of(store: Store, now: datetime) -> list[dict[str, Any]]:
-    """The hotline metrics of everything stored (:func:`ceasefire.hotline.rules.metrics`)."""
+def metrics_of(store: HotlineStore, now: datetime) -> list[dict[str, Any]]:
+    """The hotline metrics of everything stored (:func:`ceasefire.hotline.metrics.metrics`)."""
     stored = store.hotline_messages(now, limit=None)
     return metrics([s.message for s in stored], {s.message.id: s.progress for s in stored}, now)
 

@@ -22,9 +22,7 @@ Pure: values in, values out or an error; no store, no clock.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.vocab import DECIDED_STATUSES, STATUSES
@@ -33,7 +31,6 @@ __all__ = [
     "DEFAULT_CORROBORATION",
     "FUSION_ACTOR",
     "PERPETRATOR_BASES",
-    "StatusChange",
     "automatic_status",
     "check_change",
     "check_corroboration",
@@ -50,39 +47,6 @@ PERPETRATOR_BASES: Final = ("direction_of_fire", "crater_analysis", "claim", "im
 
 #: The actor recorded for changes made by fusion.
 FUSION_ACTOR: Final = "fusion"
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """One entry of an incident's status history (append-only).
-
-    ``from_status`` is None for the first entry. For a decision, ``assessed_perpetrator`` and
-    ``perpetrator_basis`` are the assessment as the decision states it (None: no perpetrator
-    assessed). ``automatic`` marks changes made by fusion (and merges), not by a person.
-    """
-
-    incident_id: str
-    from_status: str | None
-    to_status: str
-    actor: str
-    at: datetime
-    basis: str
-    assessed_perpetrator: str | None = None
-    perpetrator_basis: str | None = None
-    automatic: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "incident_id": self.incident_id,
-            "from_status": self.from_status,
-            "to_status": self.to_status,
-            "actor": self.actor,
-            "at": self.at.isoformat(),
-            "basis": self.basis,
-            "assessed_perpetrator": self.assessed_perpetrator,
-            "perpetrator_basis": self.perpetrator_basis,
-            "automatic": self.automatic,
-        }
 
 
 def automatic_status(n_sources: int, corroboration: int = DEFAULT_CORROBORATION) -> str:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ceasefire.agreement.model import demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.pipeline import FuseResult, fuse_store, ingest_files
 from ceasefire.sim import SimConfig, write_simulation
 from ceasefire.store.facade import Store
@@ -167,7 +167,7 @@ def _verify_one(store: Store, agreement: Any) -> str | None:
 
 
 #: The demo log's name (its checkpoints' origin).
-DEMO_ORIGIN = "ceasefire.sim.demo/log"
+DEMO_ORIGIN = "ceasefire.demo/log"
 
 
 def _sign_and_prove(store: Store, keys: Path, parties: Any) -> list[str]:

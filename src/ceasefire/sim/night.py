@@ -105,7 +105,7 @@ def simulate(
     agreement
         Where the zones reach: weapon sightings fall inside the withdrawal zone that bars the
         weapon on its owner's side, incursions inside the DMZ, each width measured from the
-        line. Default the demo agreement (:func:`ceasefire.agreement.model.demo_agreement_path`).
+        line. Default the demo agreement (:func:`ceasefire.agreement.load.demo_agreement_path`).
 
     Raises
     ------

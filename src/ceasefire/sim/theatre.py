@@ -20,7 +20,8 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
-from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import Agreement
 from ceasefire.errors import InputError, Problem
 from ceasefire.geo.gazetteer import load_gazetteer
 from ceasefire.sim.config import F64, I64, PARTIES

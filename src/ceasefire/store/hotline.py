@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +31,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, Problem
-from ceasefire.hotline.rules import ASKING, Message, Progress, check_reply, state_at
+from ceasefire.hotline.rules import (
+    ASKING,
+    Mail,
+    Message,
+    Progress,
+    StoredMessage,
+    check_reply,
+    state_at,
+)
 from ceasefire.ledger.log import Item, hotline_item
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.backends import Backend
@@ -89,28 +96,6 @@ _WAITING_KINDS = (*sorted(ASKING), "line_check")
 #: message (a retry), whatever time the service stamped on each try.
 _CHOSEN = ("kind", "recipients", "subject", "text", "in_reply_to", "incident_id", "topic",
            "position", "reasons", "place", "window")  # fmt: skip
-
-
-@dataclass(frozen=True)
-class StoredMessage:
-    """A message as stored: its position in the store (``seq``, for paging), what it has
-    received so far, and its state at the time it was read."""
-
-    seq: int
-    message: Message
-    progress: Progress
-    state: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        out = self.message.record()
-        p = self.progress
-        out.update(
-            state=self.state,
-            acknowledged_at=None if p.acknowledged_at is None else p.acknowledged_at.isoformat(),
-            answered_at=None if p.answered_at is None else p.answered_at.isoformat(),
-            escalation_level=p.level,
-        )
-        return out
 
 
 def send(
@@ -359,17 +344,6 @@ def queue_mail(conn: Connection, message_id: str, addresses: Sequence[str], at: 
     if rows:
         conn.execute(outbox_table.insert(), rows)
     return len(rows)
-
-
-@dataclass(frozen=True)
-class Mail:
-    """An e-mail owed: which message, to which address, tried how often."""
-
-    message_id: str
-    address: str
-    attempts: int
-    sent_at: datetime | None
-    last_error: str | None
 
 
 def outbox(conn: Connection, *, pending: bool = True, limit: int | None = None) -> list[Mail]:

@@ -39,7 +39,6 @@ from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
 from ceasefire.judge.verification import (
     DEFAULT_CORROBORATION,
     FUSION_ACTOR,
-    StatusChange,
     automatic_status,
     check_change,
     check_corroboration,
@@ -48,6 +47,7 @@ from ceasefire.records import (
     Incident,
     IncidentRecord,
     IncidentSaveResult,
+    StatusChange,
     StoredIncident,
     StoredReport,
     incident_dict,
