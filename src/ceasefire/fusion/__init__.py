@@ -7,4 +7,6 @@
 - :mod:`~ceasefire.fusion.incremental`: :class:`~ceasefire.fusion.incremental.Fuser`, one at a
   time, the same partition;
 - :mod:`~ceasefire.fusion.incidents`: the fused facts of each incident.
+- :mod:`~ceasefire.fusion.identity`: which stored incident (lasting id, status) each fused
+  one continues, decided without the store.
 """
