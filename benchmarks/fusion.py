@@ -1,4 +1,4 @@
-"""Benchmark of :mod:`ceasefire.fusion.bulk`: speed against scikit-learn, quality against the truth.
+"""Benchmark of :mod:`ceasefire.fusion`: speed against scikit-learn, quality against the truth.
 
 Run ``python benchmarks/fusion.py --quick`` (< 1 min) or without ``--quick`` (1M reports, a few
 minutes). Each measurement prints one JSON object on its own line::
@@ -9,7 +9,7 @@ minutes). Each measurement prints one JSON object on its own line::
 Speed: simulated reports at the density of the default night (about 1,700 reports per 12 hours
 along the 1,180 km line), so 1M reports are about 300 nights. The anchors (the precise reports
 fusion links in space-time) are scaled by their group's neighbourhood exactly as
-:func:`ceasefire.fusion.bulk.scaled_points` does; ``sklearn.cluster.DBSCAN(eps=1, min_samples=1)``
+:func:`ceasefire.fusion.matching.scaled_points` does; ``sklearn.cluster.DBSCAN(eps=1, min_samples=1)``
 and our :func:`ceasefire.fusion._linking.eps_components` run on the same array, and ``same_answer``
 says the partitions are identical. A second peer, scipy's ``cKDTree.query_pairs`` + connected
 components, is timed on the same points. The whole of :func:`ceasefire.fusion.bulk.fuse` (anchors,
@@ -20,7 +20,7 @@ against the simulator's true events, default settings, default noise, on the def
 (seed 7) and four more seeds; a false claim is its own true "event".
 
 Incremental: reports of the default night fed one at a time in time order to
-:class:`ceasefire.fusion.bulk.Fuser` (latency per report, p50 / p99), and whether the result is
+:class:`ceasefire.fusion.incremental.Fuser` (latency per report, p50 / p99), and whether the result is
 the bulk partition. Incremental at scale: 2,000 reports added to a fuser built in bulk over a
 history of ``--held-incidents`` incidents (60k with ``--quick``, else 1M: about 3.3M reports);
 ``--only-incremental-at-scale`` runs that part alone.
@@ -49,16 +49,11 @@ from sklearn.cluster import DBSCAN
 
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.fusion._linking import eps_components, same_partition
-from ceasefire.fusion.bulk import (
-    Fuser,
-    FusionConfig,
-    FusionInput,
-    anchor_mask,
-    fuse,
-    fusion_columns,
-    partition_keys,
-    scaled_points,
-)
+from ceasefire.fusion.bulk import fuse, partition_keys
+from ceasefire.fusion.columns import FusionInput, fusion_columns
+from ceasefire.fusion.config import FusionConfig
+from ceasefire.fusion.incremental import Fuser
+from ceasefire.fusion.matching import anchor_mask, scaled_points
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.sim import SimConfig, write_simulation
 

@@ -17,25 +17,19 @@ from ceasefire.errors import InputError
 from ceasefire.fusion import _grid as _fuser_index
 from ceasefire.fusion._grid import SpaceTimeGrid
 from ceasefire.fusion._linking import _first_appearance, eps_components, same_partition
-from ceasefire.fusion.bulk import (
-    DEFAULT_GROUPS,
-    Fuser,
-    FusionConfig,
-    FusionInput,
-    Neighbourhood,
-    Partition,
+from ceasefire.fusion.bulk import Partition, fuse, partition_keys
+from ceasefire.fusion.columns import FusionInput, fusion_columns, fusion_input
+from ceasefire.fusion.config import DEFAULT_GROUPS, FusionConfig, Neighbourhood
+from ceasefire.fusion.incidents import summarise
+from ceasefire.fusion.incremental import Fuser
+from ceasefire.fusion.matching import (
     _anchored,
     _choose,
     _coarse_links,
     _gap,
     anchor_mask,
-    fuse,
-    fusion_columns,
-    fusion_input,
-    partition_keys,
     scaled_points,
 )
-from ceasefire.fusion.incidents import summarise
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.report import validate_report
 from ceasefire.records import StoredReport

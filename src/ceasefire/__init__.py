@@ -38,9 +38,9 @@ _EXPORTS: dict[str, str] = {
     "Estimate": "ceasefire.records",
     "ForbiddenError": "ceasefire.errors",
     "FuseResult": "ceasefire.pipeline",
-    "Fuser": "ceasefire.fusion.bulk",
-    "FusionConfig": "ceasefire.fusion.bulk",
-    "FusionInput": "ceasefire.fusion.bulk",
+    "Fuser": "ceasefire.fusion.incremental",
+    "FusionConfig": "ceasefire.fusion.config",
+    "FusionInput": "ceasefire.fusion.columns",
     "Gazetteer": "ceasefire.geo.gazetteer",
     "GeoEngine": "ceasefire.geo.engine",
     "HotlineConfig": "ceasefire.hotline.scheduler",
@@ -49,7 +49,7 @@ _EXPORTS: dict[str, str] = {
     "IngestResult": "ceasefire.pipeline",
     "InputError": "ceasefire.errors",
     "Location": "ceasefire.intake.report",
-    "Neighbourhood": "ceasefire.fusion.bulk",
+    "Neighbourhood": "ceasefire.fusion.config",
     "NotFoundError": "ceasefire.errors",
     "ParseResult": "ceasefire.intake.files",
     "Partition": "ceasefire.fusion.bulk",
@@ -84,7 +84,7 @@ _EXPORTS: dict[str, str] = {
     "describe": "ceasefire.agreement.model",
     "fuse": "ceasefire.fusion.bulk",
     "fuse_store": "ceasefire.pipeline",
-    "fusion_input": "ceasefire.fusion.bulk",
+    "fusion_input": "ceasefire.fusion.columns",
     "in_force": "ceasefire.judge.rules",
     "ingest_files": "ceasefire.pipeline",
     "ingest_reports": "ceasefire.pipeline",
@@ -154,16 +154,11 @@ if TYPE_CHECKING:
         StoreError,
         VerificationError,
     )
-    from ceasefire.fusion.bulk import (
-        Fuser,
-        FusionConfig,
-        FusionInput,
-        Neighbourhood,
-        Partition,
-        fuse,
-        fusion_input,
-    )
+    from ceasefire.fusion.bulk import Partition, fuse
+    from ceasefire.fusion.columns import FusionInput, fusion_input
+    from ceasefire.fusion.config import FusionConfig, Neighbourhood
     from ceasefire.fusion.incidents import summarise
+    from ceasefire.fusion.incremental import Fuser
     from ceasefire.geo.engine import GeoEngine, Placement
     from ceasefire.geo.gazetteer import Gazetteer, load_gazetteer
     from ceasefire.geo.zones import ZoneSummary, zone_summaries

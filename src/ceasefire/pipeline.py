@@ -25,7 +25,8 @@ import numpy as np
 
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import InputError, Problem
-from ceasefire.fusion.bulk import FusionConfig, fuse_reports
+from ceasefire.fusion.bulk import fuse_reports
+from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.incidents import summarise
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.files import MAX_PROBLEMS, check_rows, detect_format

@@ -9,6 +9,7 @@ imports another to name them.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -136,6 +137,19 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
         out[name] = dict(out[name])
     out["n_sources"] = len(incident.sources)
     return out
+
+
+# Canonical JSON (sorted keys): equal content gives equal text, so "unchanged" is a text compare.
+_JSON: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True).encode
+
+
+def incident_json(incident: Incident) -> str:
+    """:func:`incident_dict` as JSON text with sorted keys: equal content gives equal text.
+
+    The store keeps it as the incident's body; :func:`ceasefire.fusion.identity.reconcile`
+    compares it with the stored body to tell an unchanged incident.
+    """
+    return _JSON(incident_dict(incident))
 
 
 def incident_from_dict(data: Mapping[str, Any]) -> Incident:

@@ -14,7 +14,7 @@ cells instead of thousands. Multiplying by 4 is exact in floating point, so ever
 the same cell sides. Time buckets (an hour, or the group's window where longer) double with each
 of the first levels too: a report that reaches across an oblast usually spans hours.
 
-:class:`SpaceTimeGrid` is the incremental index of :class:`ceasefire.fusion.bulk.Fuser` (dict of
+:class:`SpaceTimeGrid` is the incremental index of :class:`ceasefire.fusion.incremental.Fuser` (dict of
 cells, Python lookups of a few dozen cells); :func:`grid_pairs` is the bulk join of
 :func:`ceasefire.fusion.bulk.fuse` (sorted cell keys, numpy throughout). Both return a superset of the
 pairs within reach, never missing one; the exact test is the caller's.

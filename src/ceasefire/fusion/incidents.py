@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fusion.bulk import DEFAULT_UNCERTAINTY_M, FusionConfig
+from ceasefire.fusion.config import DEFAULT_UNCERTAINTY_M, FusionConfig
 from ceasefire.intake.report import Report
 from ceasefire.records import Estimate, Incident
 from ceasefire.vocab import EVENT_TYPES

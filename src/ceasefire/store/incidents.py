@@ -8,12 +8,11 @@ transactions begin and end. Tables come from migration 0002 (their query shapes 
 safe with several writer processes (tests/test_store_concurrency.py).
 
 Lasting incident ids. Fusion regroups reports every time it runs; the store gives each cluster a
-lasting ``INC-000001``-style id and keeps it across runs (:func:`save_incidents`): each fused
-incident takes the stored id that holds most of its member reports, one stored id going to at
-most one incident (the one holding most of its reports: in a split the larger part keeps the
-id). A stored incident left with no members was absorbed: it is kept, marked ``merged_into`` the
-id that took most of its reports, and its history says so. Nothing here is ever deleted; a
-violation replaced by a later judgement is marked ``superseded_at``.
+lasting ``INC-000001``-style id and keeps it across runs. Which stored incident each fused one
+continues, which were merged and which status each takes is decided by the pure
+:func:`ceasefire.fusion.identity.reconcile`; :func:`save_incidents` reads what it needs, calls it
+and writes the plan in the same transaction. Nothing here is ever deleted; a violation replaced by
+a later judgement is marked ``superseded_at``.
 
 Bulk work is a few reads (chunked ``IN (...)`` lookups, or one scan of the table when the keys
 are a large share of it) and one ``executemany`` per kind of write. Measured on two shared cores
@@ -27,22 +26,16 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
-from ceasefire.judge.verification import (
-    DEFAULT_CORROBORATION,
-    FUSION_ACTOR,
-    automatic_status,
-    check_change,
-    check_corroboration,
-)
+from ceasefire.fusion.identity import Held, check_partition, reconcile
+from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_change, check_corroboration
 from ceasefire.records import (
     Incident,
     IncidentRecord,
@@ -50,7 +43,6 @@ from ceasefire.records import (
     StatusChange,
     StoredIncident,
     StoredReport,
-    incident_dict,
     incident_from_dict,
 )
 from ceasefire.store.backends import Backend
@@ -77,25 +69,17 @@ from ceasefire.store.schema import (
     violations_table,
 )
 from ceasefire.store.violations import list_violations, violation_where
-from ceasefire.vocab import AUTOMATIC_STATUSES, STATUSES
+from ceasefire.vocab import STATUSES
 
 if TYPE_CHECKING:
     pass
 
-#: Store-assigned incident ids: the prefix and the zero-padded width of the counter.
-INCIDENT_PREFIX: Final = "INC-"
-INCIDENT_DIGITS: Final = 6
 
 _I = incidents_table.c
 _M = incident_reports_table.c
 _H = status_changes_table.c
 _V = violations_table.c
 _A = agreements_table.c
-
-
-def incident_id_for(seq: int) -> str:
-    """The lasting id of the incident stored as row ``seq``: ``INC-000042``."""
-    return f"{INCIDENT_PREFIX}{seq:0{INCIDENT_DIGITS}d}"
 
 
 # -- incidents as stored ----------------------------------------------------------------------
@@ -116,11 +100,6 @@ def _member_counts(conn: Connection, incident_ids: Sequence[str]) -> dict[str, i
             (iid, int(n)) for iid, n in conn.execute(query.where(_M.incident_id.in_(part)))
         )
     return counts
-
-
-def _sources_text(incident: Incident) -> str:
-    n = len(incident.sources)
-    return f"{n} independent source{'s' if n != 1 else ''}: {', '.join(incident.sources)}"
 
 
 def _history_row(change: StatusChange) -> dict[str, Any]:
@@ -165,15 +144,6 @@ def _incident_columns(incident: Incident, body: str) -> dict[str, Any]:
     }
 
 
-@dataclass
-class _Stored:
-    """What :func:`save_incidents` needs of a stored incident it touches."""
-
-    seq: int
-    status: str
-    body: str
-
-
 # -- saving fusion's partition ----------------------------------------------------------------
 
 
@@ -185,12 +155,13 @@ def save_incidents(
     at: datetime,
     corroboration: int,
 ) -> IncidentSaveResult:
-    """Reconcile fusion's partition of some reports with the stored incidents (see the module
-    docstring and :meth:`ceasefire.store.facade.Store.save_incidents`). Runs inside the caller's write
-    transaction; raises before writing anything when the input is refused."""
+    """Save fusion's partition of some reports (see :meth:`ceasefire.store.facade.Store.save_incidents`):
+    read the stored incidents it touches, let :func:`ceasefire.fusion.identity.reconcile` decide,
+    write its plan. Runs inside the caller's write transaction; raises before writing anything
+    when the input is refused."""
     check_corroboration(corroboration)
     require_aware(at, "at")
-    owner = _check_partition(incidents)
+    owner = check_partition(incidents)
     covered = list(owner)
     _check_reports_exist(conn, incidents, owner)
 
@@ -199,48 +170,24 @@ def save_incidents(
         r.report_id: r.incident_id for r in rows_in(conn, _M.report_id, [_M.incident_id], covered)
     }
     touched = sorted(set(before.values()))
-    stored = {
-        r.incident_id: _Stored(r.seq, r.status, r.body)
+    _check_whole(conn, before, _member_counts(conn, touched))
+    members: dict[str, list[str]] = defaultdict(list)
+    for report_id, iid in before.items():
+        members[iid].append(report_id)
+    held = [
+        Held(r.incident_id, r.seq, r.status, r.body, tuple(members[r.incident_id]))
         for r in rows_in(conn, _I.incident_id, [_I.seq, _I.status, _I.body], touched)
-    }
-    sizes = _member_counts(conn, touched)
-    _check_whole(conn, before, sizes)
-
-    # Each fused incident takes the stored id holding most of its reports; a stored id goes to
-    # one incident only, the one holding most of its reports (greedy, largest overlaps first).
-    claims: list[tuple[int, int, int, str, int, str]] = []
-    for index, incident in enumerate(incidents):
-        overlap = Counter(before[r] for r in incident.report_ids if r in before)
-        claims.extend(
-            (-n, stored[iid].seq, -len(incident.report_ids), incident.key, index, iid)
-            for iid, n in overlap.items()
-        )
-    claims.sort()
-    assigned: dict[int, str] = {}
-    taken: set[str] = set()
-    for *_, index, iid in claims:
-        if index not in assigned and iid not in taken:
-            assigned[index] = iid
-            taken.add(iid)
-
-    # Fresh ids for new clusters, in time order. Under the write lock max(seq) + 1 is safe.
-    fresh = sorted(
-        (i for i in range(len(incidents)) if i not in assigned),
-        key=lambda i: (incidents[i].observed_from, incidents[i].key),
-    )
+    ]
+    # Fresh ids count on from max(seq): safe under the write lock.
     last = int(conn.execute(select(func.coalesce(func.max(_I.seq), 0))).scalar_one())
+    plan = reconcile(held, incidents, last_seq=last, corroboration=corroboration, at=at)
+
     new_rows: list[dict[str, Any]] = []
-    changes: list[StatusChange] = []
-    ids: dict[int, str] = dict(assigned)
-    for offset, index in enumerate(fresh, start=1):
-        seq = last + offset
-        iid = incident_id_for(seq)
-        ids[index] = iid
-        incident = incidents[index]
-        status = automatic_status(len(incident.sources), corroboration)
-        row = {"seq": seq, "incident_id": iid, **_incident_columns(incident, _body(incident))}
+    for c in plan.creates:
+        row = {"seq": c.seq, "incident_id": c.incident_id}
+        row.update(_incident_columns(incidents[c.index], c.body))
         row.update(
-            status=status,
+            status=c.status,
             assessed_perpetrator=None,
             assessed_basis=None,
             merged_into=None,
@@ -248,112 +195,33 @@ def save_incidents(
             updated_at=at,
         )
         new_rows.append(row)
-        changes.append(
-            StatusChange(
-                iid, None, status, FUSION_ACTOR, at, _sources_text(incident), automatic=True
-            )
-        )
-
     updates: list[dict[str, Any]] = []
-    unchanged = 0
-    for index, iid in assigned.items():
-        incident = incidents[index]
-        old = stored[iid]
-        body = _body(incident)
-        status = old.status
-        if status in AUTOMATIC_STATUSES:  # decided statuses are never changed by fusion
-            status = automatic_status(len(incident.sources), corroboration)
-        if body == old.body and status == old.status:
-            unchanged += 1
-            continue
-        row = {"incident_id": iid, **_incident_columns(incident, body)}
-        row.update(status=status, updated_at=at)
+    for u in plan.updates:
+        row = {"incident_id": u.incident_id, **_incident_columns(incidents[u.index], u.body)}
+        row.update(status=u.status, updated_at=at)
         updates.append(row)
-        if status != old.status:
-            changes.append(
-                StatusChange(
-                    iid,
-                    old.status,
-                    status,
-                    FUSION_ACTOR,
-                    at,
-                    _sources_text(incident),
-                    automatic=True,
-                )
-            )
-
-    # Stored incidents left without members were absorbed: into the id that took most of them.
-    merged_rows: list[dict[str, Any]] = []
-    gone = [iid for iid in touched if iid not in taken]
-    if gone:
-        went: dict[str, Counter[str]] = defaultdict(Counter)
-        for report_id, old_iid in before.items():
-            if old_iid not in taken:
-                went[old_iid][ids[owner[report_id]]] += 1
-        for iid in gone:
-            # Every incident that took one of its reports holds a stored id (a fused incident
-            # overlapping an untaken stored id would have taken it), so ``stored`` knows it.
-            target = min(went[iid].items(), key=lambda kv: (-kv[1], stored[kv[0]].seq))[0]
-            merged_rows.append({"incident_id": iid, "merged_into": target, "updated_at": at})
-            status = stored[iid].status
-            changes.append(
-                StatusChange(
-                    iid, status, status, FUSION_ACTOR, at, f"merged into {target}", automatic=True
-                )
-            )
-
-    # Membership rows whose incident changed: delete the old, insert the new.
-    moved = [r for r in covered if before.get(r) != ids[owner[r]]]
+    merged_rows = [
+        {"incident_id": m.incident_id, "merged_into": m.into, "updated_at": at} for m in plan.merges
+    ]
     dialect.insert_rows(conn, incidents_table, new_rows)
     dialect.update_rows(conn, incidents_table, "incident_id", updates)
     dialect.update_rows(conn, incidents_table, "incident_id", merged_rows)
-    stale = [r for r in moved if r in before]
-    for part in chunks(stale):
+    # Membership rows whose incident changed: delete the old, insert the new.
+    for part in chunks(plan.left):
         conn.execute(incident_reports_table.delete().where(_M.report_id.in_(part)))
     dialect.insert_rows(
         conn,
         incident_reports_table,
-        [{"incident_id": ids[owner[r]], "report_id": r} for r in moved],
+        [{"incident_id": iid, "report_id": r} for r, iid in plan.moves],
     )
-    insert_logged(conn, dialect, status_changes_table, [_history_row(c) for c in changes], at)
+    insert_logged(conn, dialect, status_changes_table, [_history_row(c) for c in plan.history], at)
     return IncidentSaveResult(
-        created=len(new_rows),
-        updated=len(updates),
-        merged=len(merged_rows),
-        unchanged=unchanged,
-        ids={incidents[i].key: iid for i, iid in sorted(ids.items())},
+        created=len(plan.creates),
+        updated=len(plan.updates),
+        merged=len(plan.merges),
+        unchanged=len(plan.unchanged),
+        ids={incident.key: iid for incident, iid in zip(incidents, plan.ids, strict=True)},
     )
-
-
-def _body(incident: Incident) -> str:
-    return CANONICAL_JSON(incident_dict(incident))
-
-
-def _check_partition(incidents: Sequence[Incident]) -> dict[str, int]:
-    """Report id -> position of its incident; refuses keys or reports that appear twice."""
-    owner: dict[str, int] = {}
-    keys: dict[str, int] = {}
-    for index, incident in enumerate(incidents):
-        where = f"incident {incident.key}"
-        if keys.setdefault(incident.key, index) != index:
-            raise InputError(Problem(where, "key", "appears twice in the input"))
-        if not incident.report_ids:
-            raise InputError(Problem(where, "report_ids", "an incident needs a member report"))
-        for name in ("observed_from", "observed_to"):
-            if getattr(incident, name).tzinfo is None:
-                raise InputError(Problem(where, name, "must carry a UTC offset"))
-        for report_id in incident.report_ids:
-            first = owner.setdefault(report_id, index)
-            if first != index:
-                raise InputError(
-                    Problem(
-                        where,
-                        "report_ids",
-                        f"report {report_id!r} is also a member of incident "
-                        f"{incidents[first].key}: a report belongs to one incident",
-                    )
-                )
-    return owner
 
 
 def _check_reports_exist(

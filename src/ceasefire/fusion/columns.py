@@ -1,0 +1,163 @@
+"""Reports as fusion reads them: columns of numbers, one row per report.
+
+Fusion compares thousands of reports at once, so it works on arrays rather than objects
+(:class:`FusionInput`): the point in the geo engine's metric projection, the time window in
+seconds since the epoch, the uncertainty, the group, and what the report claims as codes that
+compare across inputs. :func:`fusion_columns` builds them from plain columns (the simulator, the
+benchmark), :func:`fusion_input` from stored reports.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from ceasefire.errors import InputError, Problem
+from ceasefire.fusion.config import DEFAULT_UNCERTAINTY_M, FusionConfig
+from ceasefire.vocab import EVENT_TYPES, WEAPON_CLASSES
+
+if TYPE_CHECKING:
+    from ceasefire.geo.engine import GeoEngine
+    from ceasefire.records import StoredReport
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+
+@dataclass
+class FusionInput:
+    """Reports as columns, in the engine's metric projection (see :func:`fusion_input`).
+
+    The content columns say what a report claims, as codes that compare across inputs: the
+    event type (index in the vocabulary), weapon class (-1 when not given or ``unknown``),
+    weapon model (CRC-32 of its case-folded name, -1 when not given), claimed perpetrator and the
+    side of the line the report's point is on (+1 left, -1 right, 0 neither / not given).
+    """
+
+    ids: npt.NDArray[np.object_]
+    x: F64
+    y: F64
+    t0: I64  # seconds since the epoch
+    t1: I64
+    uncertainty_m: F64
+    region: B  # placed only to an oblast
+    group: npt.NDArray[np.int16]
+    etype: npt.NDArray[np.int16]
+    wclass: npt.NDArray[np.int16]
+    wmodel: I64
+    claim: npt.NDArray[np.int8]
+    side: npt.NDArray[np.int8]
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    def take(self, index: npt.ArrayLike) -> FusionInput:
+        i = np.asarray(index)
+        return FusionInput(*(getattr(self, f.name)[i] for f in fields(self)))
+
+
+def fusion_columns(
+    engine: GeoEngine,
+    config: FusionConfig,
+    *,
+    ids: Sequence[str],
+    lon: npt.ArrayLike,
+    lat: npt.ArrayLike,
+    t0: npt.ArrayLike,
+    t1: npt.ArrayLike,
+    uncertainty_m: npt.ArrayLike,
+    place_precision: Sequence[str | None],
+    event_type: Sequence[str],
+    weapon_class: Sequence[str | None],
+    weapon_model: Sequence[str | None],
+    claimed_perpetrator: Sequence[str | None],
+) -> FusionInput:
+    """A :class:`FusionInput` from plain columns (times in seconds since the epoch).
+
+    Raises :class:`InputError` naming the row and field of an event type the vocabulary lacks.
+    """
+    n = len(ids)
+    unknown = [
+        Problem(f"row {i + 1}", "event_type", f"unknown event type {t!r}")
+        for i, t in enumerate(event_type)
+        if t not in EVENT_TYPES
+    ]
+    if unknown:
+        raise InputError(unknown)
+    x, y = engine.project(lon, lat) if n else (np.zeros(0), np.zeros(0))
+    side = engine.classify_xy(x, y).side if n else np.zeros(0, np.int8)
+    a = engine.agreement
+    parties = {a.left_party: 1, a.right_party: -1}
+    classes = {c: i for i, c in enumerate(WEAPON_CLASSES) if c != "unknown"}
+    types = {t: i for i, t in enumerate(EVENT_TYPES)}
+    return FusionInput(
+        ids=np.array(list(ids), dtype=object),
+        x=x,
+        y=y,
+        t0=np.asarray(t0, dtype=np.int64),
+        t1=np.asarray(t1, dtype=np.int64),
+        uncertainty_m=np.asarray(uncertainty_m, dtype=np.float64),
+        region=np.array([p == "region" for p in place_precision], dtype=bool),
+        group=config.group_codes(event_type),
+        etype=np.fromiter((types[t] for t in event_type), dtype=np.int16, count=n),
+        wclass=np.fromiter((classes.get(c or "", -1) for c in weapon_class), np.int16, n),
+        wmodel=np.fromiter((_model_code(m) for m in weapon_model), dtype=np.int64, count=n),
+        claim=np.fromiter((parties.get(c or "", 0) for c in claimed_perpetrator), np.int8, n),
+        side=np.asarray(side, dtype=np.int8),
+    )
+
+
+def _model_code(model: str | None) -> int:
+    return -1 if not model else zlib.crc32(model.strip().casefold().encode("utf-8"))
+
+
+def fusion_input(
+    items: Sequence[StoredReport], engine: GeoEngine, config: FusionConfig | None = None
+) -> FusionInput:
+    """Columns of stored reports for :func:`ceasefire.fusion.bulk.fuse` (points projected by ``engine``)."""
+    config = config or FusionConfig()
+    reports = [s.report for s in items]
+    return fusion_columns(
+        engine,
+        config,
+        ids=[r.id for r in reports],
+        lon=[s.lon for s in items],
+        lat=[s.lat for s in items],
+        t0=[int(r.observed_from.timestamp()) for r in reports],
+        t1=[int((r.observed_to or r.observed_from).timestamp()) for r in reports],
+        uncertainty_m=[
+            s.uncertainty_m
+            if s.uncertainty_m is not None
+            else DEFAULT_UNCERTAINTY_M.get(s.report.place_precision, 1_000.0)
+            for s in items
+        ],
+        place_precision=[r.place_precision for r in reports],
+        event_type=[r.event_type for r in reports],
+        weapon_class=[r.weapon_class for r in reports],
+        weapon_model=[r.weapon_model for r in reports],
+        claimed_perpetrator=[r.claimed_perpetrator for r in reports],
+    )
+
+
+#: The dtype of each column of :class:`FusionInput` (for arrays built to hold its rows).
+_DTYPES: Final[dict[str, Any]] = {
+    "ids": object,
+    "x": np.float64,
+    "y": np.float64,
+    "t0": np.int64,
+    "t1": np.int64,
+    "uncertainty_m": np.float64,
+    "region": bool,
+    "group": np.int16,
+    "etype": np.int16,
+    "wclass": np.int16,
+    "wmodel": np.int64,
+    "claim": np.int8,
+    "side": np.int8,
+}

@@ -1,0 +1,259 @@
+"""The decisions of fusion, shared by the bulk and the incremental path.
+
+Which reports are anchors (:func:`anchor_mask`) and where they lie in neighbourhood units
+(:func:`scaled_points`); the table of anchored incidents a coarse report is matched against
+(:class:`_Anchored`); whether a coarse report may describe an incident (:func:`_compatible`) and
+which one it joins (:func:`_choose`); whether two unattached coarse reports link
+(:func:`_coarse_links`); how wide the cells of the space-time grids are (:func:`_cell_base`).
+:func:`ceasefire.fusion.bulk.fuse` applies them to every report at once and
+:class:`ceasefire.fusion.incremental.Fuser` to the neighbourhood of one new report: both decide
+with the same code, so they give the same partition.
+
+Incident places used for these decisions are integer-weighted sums in whole metres, so they are
+exact whatever order the members arrived in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from ceasefire.fusion.columns import FusionInput
+from ceasefire.fusion.config import FusionConfig
+from ceasefire.vocab import EVENT_TYPES, FIRE_EVENT_TYPES
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+# Integer weights for exact, order-free sums: w = round((_W_REF / u)**2), u >= _U_MIN, so
+# 1 <= w <= 6400 and sum(w * x) stays far inside int64 for any realistic incident.
+_W_REF: Final = 4_000.0
+_U_MIN: Final = 50.0
+#: Metres added to every reach a grid is searched with, so rounding never loses a pair at a
+#: cell edge (the exact tests allow one metre less).
+_SLACK_M: Final = 2.0
+
+
+def anchor_mask(inp: FusionInput, config: FusionConfig) -> B:
+    """Reports precise enough to place an incident."""
+    _, window = config.scales()
+    return (
+        ~inp.region
+        & (inp.uncertainty_m <= config.anchor_max_uncertainty_m)
+        & ((inp.t1 - inp.t0) <= config.anchor_max_window * window[inp.group])
+    )
+
+
+def scaled_points(inp: FusionInput, config: FusionConfig) -> F64:
+    """``(x, y, t)`` in neighbourhood units; groups are set far apart so they never link.
+
+    Times count from 2020-01-01 so a window of minutes keeps sub-second resolution in float64.
+    """
+    radius, window = config.scales()
+    r, w = radius[inp.group], window[inp.group]
+    mid = (inp.t0 - _EPOCH) + (inp.t1 - inp.t0) / 2.0
+    # Groups are separated along x by more than any line length in neighbourhood units.
+    return np.column_stack(
+        [inp.x / r + inp.group.astype(np.float64) * _GROUP_GAP, inp.y / r, mid / w]
+    )
+
+
+_EPOCH: Final = 1_577_836_800  # 2020-01-01T00:00:00Z
+_GROUP_GAP: Final = 1e7
+
+
+def _weights(u: F64) -> I64:
+    return np.maximum(1, np.rint((_W_REF / np.maximum(u, _U_MIN)) ** 2)).astype(np.int64)
+
+
+#: Event types that say nothing about what caused them: they fit an incident of any type.
+_UNSPECIFIC: Final = frozenset({"explosion", "infrastructure_damage", "air_attack", "other"})
+_TYPE_BITS: Final = np.array(
+    [0 if t in _UNSPECIFIC else 1 << i for i, t in enumerate(EVENT_TYPES)], dtype=np.int64
+)
+_FIRE: Final = np.array([t in FIRE_EVENT_TYPES for t in EVENT_TYPES], dtype=bool)
+
+
+def _class_bits(wclass: npt.NDArray[np.int16]) -> I64:
+    out: I64 = np.where(wclass >= 0, np.left_shift(1, np.maximum(wclass, 0)), 0).astype(np.int64)
+    return out
+
+
+def _model_keys(incident: I64, model: I64) -> I64:
+    """One key per (incident, model): models are CRC-32s, so they fit in the low 32 bits."""
+    out: I64 = incident.astype(np.int64) * (1 << 32) + model
+    return out
+
+
+@dataclass
+class _Anchored:
+    """Per anchored incident: exact weighted sums, time span and what its anchors say.
+
+    ``types`` and ``classes`` are bit sets of the specific event types and known weapon classes
+    among the anchors, ``models`` the sorted (incident, model) keys of :func:`_model_keys`, and
+    ``sw_left`` / ``sw_right`` the weight of anchors on each side of the line. All are unions and
+    sums, so they do not depend on the order the anchors came in.
+    """
+
+    key: npt.NDArray[np.object_]  # canonical key: smallest member id
+    group: npt.NDArray[np.int16]
+    sw: I64
+    swx: I64
+    swy: I64
+    t0: I64
+    t1: I64
+    types: I64
+    classes: I64
+    models: I64
+    sw_left: I64
+    sw_right: I64
+
+    @property
+    def x(self) -> F64:
+        return self.swx / self.sw
+
+    @property
+    def y(self) -> F64:
+        return self.swy / self.sw
+
+    @property
+    def u(self) -> F64:
+        return _W_REF / np.sqrt(self.sw.astype(np.float64))
+
+
+def _anchored(inp: FusionInput, labels: I64, k: int) -> _Anchored:
+    w = _weights(inp.uncertainty_m)
+    qx, qy = np.rint(inp.x).astype(np.int64), np.rint(inp.y).astype(np.int64)
+    sums = {}
+    for name, v in (
+        ("sw", w),
+        ("swx", w * qx),
+        ("swy", w * qy),
+        ("sw_left", np.where(inp.side > 0, w, 0)),
+        ("sw_right", np.where(inp.side < 0, w, 0)),
+    ):
+        sums[name] = np.zeros(k, np.int64)
+        np.add.at(sums[name], labels, v)
+    t0 = np.full(k, np.iinfo(np.int64).max)
+    t1 = np.full(k, np.iinfo(np.int64).min)
+    np.minimum.at(t0, labels, inp.t0)
+    np.maximum.at(t1, labels, inp.t1)
+    types = np.zeros(k, np.int64)
+    classes = np.zeros(k, np.int64)
+    np.bitwise_or.at(types, labels, _TYPE_BITS[inp.etype])
+    np.bitwise_or.at(classes, labels, _class_bits(inp.wclass))
+    has = inp.wmodel >= 0
+    models = np.unique(_model_keys(labels[has], inp.wmodel[has]))
+    group = np.zeros(k, np.int16)
+    group[labels] = inp.group
+    order = np.lexsort((inp.ids.astype(str), labels))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = labels[order][1:] != labels[order][:-1]
+    key = np.empty(k, dtype=object)
+    key[labels[order][first]] = inp.ids[order][first]
+    return _Anchored(key, group, t0=t0, t1=t1, types=types, classes=classes, models=models, **sums)
+
+
+def _compatible(coarse: FusionInput, ci: I64, inc: _Anchored, ki: I64) -> B:
+    """Whether coarse reports ``ci`` may describe incidents ``ki``: nothing they say contradicts
+    the incident's anchors.
+
+    A specific event type, a known weapon class or a weapon model must be among the anchors'
+    where the anchors name any; for fire, the claimed perpetrator must not hold the side every
+    anchor lies on (a party does not report the other side shelling its own ground).
+    """
+    tb = _TYPE_BITS[coarse.etype[ci]]
+    ok = (tb == 0) | (inc.types[ki] == 0) | ((inc.types[ki] & tb) != 0)
+    cb = _class_bits(coarse.wclass[ci])
+    ok &= (cb == 0) | (inc.classes[ki] == 0) | ((inc.classes[ki] & cb) != 0)
+    if inc.models.size:  # else no anchor names a model: nothing to contradict
+        m = coarse.wmodel[ci]
+        named = np.zeros(inc.key.size, dtype=bool)
+        named[inc.models >> 32] = True
+        keys = _model_keys(ki, m)  # sought in the sorted keys
+        at = np.minimum(np.searchsorted(inc.models, keys), inc.models.size - 1)
+        ok &= (m < 0) | ~named[ki] | (inc.models[at] == keys)
+    claim = coarse.claim[ci]
+    own = np.where(claim > 0, inc.sw_right[ki] == 0, inc.sw_left[ki] == 0)  # all on its side
+    ok &= ~_FIRE[coarse.etype[ci]] | (claim == 0) | ~own
+    out: B = ok
+    return out
+
+
+def _gap(a0: I64, a1: I64, b0: I64, b1: I64) -> I64:
+    """Seconds between two windows (0 when they overlap)."""
+    out: I64 = np.maximum(0, np.maximum(b0 - a1, a0 - b1))
+    return out
+
+
+def _choose(
+    coarse: FusionInput, ci: I64, inc: _Anchored, ki: I64, config: FusionConfig
+) -> tuple[I64, I64]:
+    """For candidate pairs (coarse ``ci``, incident ``ki``), the chosen incident per report.
+
+    Returns the coarse indices that join and the incident each joins. A pair qualifies when the
+    groups match, the report does not contradict the incident (:func:`_compatible`), the windows
+    lie within one neighbourhood window and the distance is within the report's radius + the
+    incident's + one neighbourhood radius; the best has the smallest
+    normalised distance (ties: earliest incident, then smallest key).
+    """
+    radius, window = config.scales()
+    g = coarse.group[ci]
+    # The cheap tests that drop most candidates first; the content test on what is left.
+    gap = _gap(coarse.t0[ci], coarse.t1[ci], inc.t0[ki], inc.t1[ki])
+    ok = (inc.group[ki] == g) & (gap <= window[g])
+    ci, ki, g, gap = ci[ok], ki[ok], g[ok], gap[ok]
+    sw = inc.sw[ki]
+    d = np.hypot(coarse.x[ci] - inc.swx[ki] / sw, coarse.y[ci] - inc.swy[ki] / sw)
+    reach = coarse.uncertainty_m[ci] + _W_REF / np.sqrt(sw.astype(np.float64)) + radius[g]
+    ok = d <= reach
+    ok[ok] = _compatible(coarse, ci[ok], inc, ki[ok])
+    ci, ki, g, gap, d, reach = ci[ok], ki[ok], g[ok], gap[ok], d[ok], reach[ok]
+    score = (d / reach) ** 2 + (gap / window[g]) ** 2
+    order = np.lexsort((inc.key[ki].astype(str), inc.t0[ki], score, ci))
+    ci, ki = ci[order], ki[order]
+    first = np.ones(ci.size, dtype=bool)
+    first[1:] = ci[1:] != ci[:-1]
+    n_cand = np.diff(np.append(np.flatnonzero(first), ci.size))
+    ci, ki = ci[first], ki[first]
+    region = coarse.region[ci]
+    if config.region_joins == "never":
+        keep = ~region
+    elif config.region_joins == "sole":
+        keep = ~region | (n_cand == 1)
+    else:
+        keep = np.ones(ci.size, dtype=bool)
+    return ci[keep], ki[keep]
+
+
+def _coarse_links(a: FusionInput, ai: I64, bi: I64, config: FusionConfig) -> B:
+    """Whether unattached coarse reports ``ai`` and ``bi`` are linked (pairwise, vectorised)."""
+    _, window = config.scales()
+    g = a.group[ai]
+    ok = (g == a.group[bi]) & ~a.region[ai] & ~a.region[bi]
+    # Nothing they say contradicts: specific types, known classes and named models agree where
+    # both give one. Claims may differ: each party blames the other for the same shell.
+    ta, tb = _TYPE_BITS[a.etype[ai]], _TYPE_BITS[a.etype[bi]]
+    ok &= (ta == 0) | (tb == 0) | (ta == tb)
+    ca, cb = a.wclass[ai], a.wclass[bi]
+    ok &= (ca < 0) | (cb < 0) | (ca == cb)
+    ma, mb = a.wmodel[ai], a.wmodel[bi]
+    ok &= (ma < 0) | (mb < 0) | (ma == mb)
+    gap = _gap(a.t0[ai], a.t1[ai], a.t0[bi], a.t1[bi])
+    d = np.hypot(a.x[ai] - a.x[bi], a.y[ai] - a.y[bi])
+    reach = np.maximum(a.uncertainty_m[ai], a.uncertainty_m[bi])
+    linked: B = ok & (gap <= window[g]) & (d <= reach)
+    return linked
+
+
+def _cell_base(config: FusionConfig) -> F64:
+    """Side of the finest grid cells of each group: twice the reach of a point-like report (one
+    neighbourhood radius plus the widest incident's), so its lookup visits 2 x 2 or 3 x 3 cells.
+    Coarser levels are 4, 16, ... times wider (see :mod:`ceasefire.fusion._grid`)."""
+    radius, _ = config.scales()
+    out: F64 = 2.0 * (_W_REF + radius)
+    return out
