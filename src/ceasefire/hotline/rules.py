@@ -159,11 +159,6 @@ class Message:
             window=record.get("window"),
         )
 
-    def sees(self, address: str | None) -> bool:
-        """Whether ``address`` takes part in this message (sender or recipient); None is the
-        mission's or the mediator's view of everything."""
-        return address is None or address == self.sender or address in self.recipients
-
 
 def utc(moment: datetime) -> str:
     """A time as the hotline writes it: UTC, ISO 8601, whole microseconds, ``+00:00``."""
@@ -477,18 +472,6 @@ def missed_line_check(message: Message, progress: Progress, now: datetime) -> bo
 
 #: Ids a sender may choose (its idempotency key, as a report's ``id``).
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-
-
-def address_of(role: str, party: str | None) -> str | None:
-    """A caller's hotline address: its party, ``mediator``, ``mission`` for the mission's staff
-    (admin, monitor); None for the public, which has no part in the hotline."""
-    if role == "party":
-        return party
-    if role == "mediator":
-        return MEDIATOR
-    if role in ("admin", "monitor"):
-        return MISSION
-    return None
 
 
 def new_id() -> str:
