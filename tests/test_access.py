@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ceasefire.errors import InputError
+from ceasefire.errors import ForbiddenError, InputError
 from ceasefire.publish.access import (
     ACTIONS,
     COARSE_DEG,
@@ -15,10 +15,19 @@ from ceasefire.publish.access import (
     ROLES,
     Principal,
     Release,
+    address_principal,
     coarsen,
+    concerns,
+    hotline_address,
+    hotline_scope,
     incident_view,
     may,
+    may_prove,
+    may_read_incident,
+    may_read_message,
+    may_read_report,
     new_token,
+    notified_parties,
     party_sources,
     place_slack,
     report_view,
@@ -27,6 +36,7 @@ from ceasefire.publish.access import (
     token_hash,
     violation_view,
 )
+from ceasefire.records import StoredIncident, incident_from_dict
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ADMIN = Principal("ops", "admin")
@@ -214,3 +224,100 @@ def test_a_box_over_shown_places_widens_by_the_coarsening() -> None:
     for lon, lat in ((36.2734, 47.6612), (36.2999, 47.6001), (-0.01, 0.09)):
         clon, clat, _ = coarsen(lon, lat, None)
         assert abs(clon - lon) <= place_slack(PUBLIC) and abs(clat - lat) <= place_slack(PUBLIC)
+
+
+# -- the predicates the views and every surface ask -----------------------------------------
+
+
+def test_every_view_is_given_exactly_when_its_predicate_says_so() -> None:
+    releases = (None, Release(NOW), Release(NOW + timedelta(hours=1)), Release(NOW, full=True))
+    cases = [incident(), incident(party="RU"), incident(claimed_perpetrators={"RU": 1})]
+    for p in EVERYONE:
+        for data in cases:
+            for release in releases:
+                for against in ((), ("RU",)):
+                    kwargs = {"now": NOW, "release": release, "violation_parties": against}
+                    seen = incident_view(p, data, **kwargs)  # type: ignore[arg-type]
+                    assert (seen is not None) == may_read_incident(p, data, **kwargs)  # type: ignore[arg-type]
+    for p in EVERYONE:
+        for report in ({"submitted_by": "UA"}, {"submitted_by": "mission"}):
+            assert (report_view(p, report) is not None) == may_read_report(p, report)
+
+
+def test_a_notified_party_may_read_what_it_is_notified_of() -> None:
+    for data in (incident(), incident(party="RU"), incident(assessed_perpetrator="RU")):
+        stored = _stored(data)
+        for against in ((), ("RU",)):
+            told = notified_parties(stored, ("RU", "UA"), against)
+            assert told == [p for p in ("RU", "UA") if concerns(data, p, against)]
+            for party in told:
+                principal = Principal(party, "party", party)
+                assert may_read_incident(principal, stored, now=NOW, violation_parties=against)
+    # A release lets every party read an incident, and notifies none.
+    assert notified_parties(_stored(incident()), ("RU",), ()) == []
+
+
+def _stored(data: dict[str, Any]) -> StoredIncident:
+    """A StoredIncident whose facts the policy reads are those of ``data``."""
+    fields = incident_from_dict(
+        {"key": "k", "group": "g", "place_precision": "near", "report_ids": ("r",),
+         "anchor_ids": ("r",), "sources": (), "source_kinds": (), "submitters": (),
+         **{k: data[k] for k in ("event_type", "observed_from", "observed_to", "lon", "lat",
+                                 "uncertainty_m", "party", "claimed_perpetrators")}}
+    )  # fmt: skip
+    return StoredIncident(
+        data["id"], fields, "reported", data["assessed_perpetrator"], None, None, NOW, NOW
+    )
+
+
+def test_the_hotline_is_the_mission_the_mediator_and_the_parties() -> None:
+    assert [hotline_address(p) for p in EVERYONE] == [
+        "mission", "mission", "mediator", "UA", "RU", None
+    ]  # fmt: skip
+    assert [hotline_scope(p) for p in EVERYONE[:5]] == [None, None, None, "UA", "RU"]
+    with pytest.raises(ForbiddenError):
+        hotline_scope(PUBLIC)  # never "everything" for the public
+    note = {"sender": "mission", "recipients": ["UA"]}
+    assert [may_read_message(p, note) for p in EVERYONE] == [True, True, True, True, False, False]
+    assert address_principal("UA", ("RU", "UA")) == Principal("hotline:UA", "party", "UA")
+    assert address_principal("mission", ("RU", "UA")) is not None
+    assert address_principal("XX", ("RU", "UA")) is None
+
+
+def test_a_proof_is_given_only_where_the_view_would_be_whole() -> None:
+    violation = {"incident_id": "INC-000001", "evidence": [], "facts": {"distance_m": 12_345.0}}
+    coarse = incident_view(PUBLIC, incident(), now=NOW, release=Release(NOW - timedelta(hours=1)))
+    full = incident_view(
+        PUBLIC, incident(), now=NOW, release=Release(NOW - timedelta(hours=1), full=True)
+    )
+    assert not may_prove(PUBLIC, "violation", violation, incident=coarse)
+    assert may_prove(PUBLIC, "violation", violation, incident=full)
+    assert not may_prove(PUBLIC, "violation", violation, incident=None)
+    theirs = {**violation, "evidence": ["ru-4"]}
+    seen = incident_view(UA, incident(), now=NOW)
+    assert not may_prove(UA, "violation", theirs, incident=seen, own_reports={"ua-1"})
+    assert may_prove(RU, "violation", theirs, incident=seen, own_reports={"ru-4"})
+    message = {"sender": "mission", "recipients": ["UA"]}
+    assert may_prove(UA, "hotline_message", message) and not may_prove(
+        RU, "hotline_message", message
+    )
+    assert not may_prove(UA, "release", {"incident_id": "INC-000001"}, incident=seen)
+
+
+def test_the_policy_package_imports_no_surface_and_no_store() -> None:
+    import ast
+    from pathlib import Path
+
+    import ceasefire.publish
+
+    for path in Path(ceasefire.publish.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = (
+                [node.module or ""] if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            )  # fmt: skip
+            for name in names:
+                assert not name.startswith(("ceasefire.store", "ceasefire.api", "ceasefire.cli")), (
+                    f"{path.name} imports {name}"
+                )

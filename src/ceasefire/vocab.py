@@ -71,3 +71,8 @@ STATUSES: Final = ("reported", "corroborated", "verified", "disputed", "unfounde
 AUTOMATIC_STATUSES: Final = ("reported", "corroborated")
 #: Statuses only a person sets, always with a basis.
 DECIDED_STATUSES: Final = ("verified", "disputed", "unfounded")
+
+#: The hotline's addresses besides the party codes: the mission (admin and monitor users) and the
+#: mediator.
+MISSION: Final = "mission"
+MEDIATOR: Final = "mediator"

@@ -3,7 +3,8 @@
 :func:`get_caller` is the one place access control plugs in: the ``/api/v1`` router depends on
 it for every route (:func:`ceasefire.api.app.create_app`); it reads the bearer token, and a
 route that needs to know who asks adds ``caller: Caller`` to its parameters (FastAPI runs the
-dependency once per request). What each role may do and see is :mod:`ceasefire.publish.access`.
+dependency once per request). What each role may do and see is :mod:`ceasefire.publish.access`
+(a route refuses with :func:`ceasefire.publish.access.require`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from ceasefire.api.errors import Unauthorized
-from ceasefire.errors import ForbiddenError, Problem
-from ceasefire.publish.access import Principal, may, token_hash
+from ceasefire.errors import Problem
+from ceasefire.publish.access import Principal, token_hash
 
 if TYPE_CHECKING:
     from ceasefire.agreement.model import Agreement
@@ -171,18 +172,3 @@ async def get_caller(
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 Caller = Annotated[Principal, Depends(get_caller)]
-
-
-_DOING = {
-    "submit_report": "submit reports",
-    "set_status": "decide an incident's status",
-    "release": "release incidents",
-    "cosign": "post cosignatures",
-}
-
-
-def require(caller: Principal, action: str) -> None:
-    """ForbiddenError (403) unless the caller's role may do ``action`` (:func:`access.may`)."""
-    if not may(caller, action):
-        doing = _DOING.get(action, action.replace("_", " "))
-        raise ForbiddenError(f"the {caller.role} role may not {doing}")

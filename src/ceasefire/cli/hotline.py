@@ -2,8 +2,10 @@
 
 The commands work on the database directly, as the operator at the mechanism's terminal: each
 speaks as the address given with ``--as`` (a party code, ``mission`` or ``mediator``) and sees
-what that address sees, as the API would show it. Thin, as the rest of the CLI: one library
-call per command; errors reach the one handler in :mod:`ceasefire.cli.app`.
+what that address sees, as the API would show it: the address is a caller
+(:func:`ceasefire.publish.access.address_principal`) and the same policy decides. Thin, as the
+rest of the CLI: one library call per command; errors reach the one handler in
+:mod:`ceasefire.cli.app`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from ceasefire.cli._common import (
 )
 from ceasefire.errors import InputError, NotFoundError, Problem
 from ceasefire.hotline import rules as hotline
+from ceasefire.publish.access import Principal, address_principal, hotline_scope, may_read_message
+from ceasefire.vocab import MEDIATOR, MISSION
 
 hotline_app = typer.Typer(
     cls=Group,
@@ -51,12 +55,13 @@ def _now(value: str | None) -> datetime:
     return parse_time(value, "--now") or datetime.now(UTC)
 
 
-def _check_address(address: str, parties: Any) -> str | None:
-    """The scope of what ``address`` reads: its own traffic for a party, all for the others."""
-    known = (*parties, hotline.MISSION, hotline.MEDIATOR)
-    if address not in known:
+def _speaker(address: str, parties: Any) -> Principal:
+    """Who ``--as`` speaks as (InputError for an address that is no one's)."""
+    principal = address_principal(address, tuple(parties))
+    if principal is None:
+        known = (*parties, MISSION, MEDIATOR)
         raise InputError(Problem("options", "--as", f"must be one of {', '.join(known)}"))
-    return address if address in parties else None
+    return principal
 
 
 @hotline_app.command("inbox")
@@ -81,7 +86,7 @@ def inbox(
     from ceasefire.store.facade import Store
 
     parties = load_agreement(agreement).parties
-    scope = _check_address(as_, parties)
+    scope = hotline_scope(_speaker(as_, parties))
     if state is not None and state not in hotline.STATES:
         raise InputError(
             Problem("options", "--state", f"must be one of {', '.join(hotline.STATES)}")
@@ -141,10 +146,11 @@ def send(
     Example: ceasefire hotline send --as mission --kind request --topic access --to RU
     --place 37.8,48.0,2000 --subject "Patrol to the crossing" --db var/demo.db
     """
+    from ceasefire.publish.visibility import Viewer
     from ceasefire.store.facade import Store
 
     rules = load_agreement(agreement)
-    _check_address(as_, rules.parties)
+    speaker = _speaker(as_, rules.parties)
     draft = hotline.Draft(
         kind=kind, recipients=tuple(to), subject=subject, text=text, incident_id=incident,
         topic=topic, place=_place(place), window=_window(window), id=message_id,
@@ -152,7 +158,11 @@ def send(
     moment = _now(now)
     message = hotline.compose(draft, as_, moment, rules.hotline, tuple(rules.parties))
     with Store.open(db) as store:
-        if incident is not None and not store.incidents_by_id([incident]):
+        # As the API: only an incident the speaker may read (hidden answers as missing).
+        if (
+            incident is not None
+            and Viewer(speaker, store, moment).visible_incident(incident) is None
+        ):
             raise InputError(Problem("options", "--incident", f"no incident {incident!r}"))
         ((stored, new),) = store.hotline_send([message], moment)
     _show(stored.to_dict(), "sent" if new else "sent before (unchanged)", as_json)
@@ -183,12 +193,11 @@ def _reply(as_: str, message_id: str, kind: str, db: str, agreement: Path | None
            now: str | None, **fields: Any) -> tuple[dict[str, Any], bool]:  # fmt: skip
     from ceasefire.store.facade import Store
 
-    parties = load_agreement(agreement).parties
-    scope = _check_address(as_, parties)
+    speaker = _speaker(as_, load_agreement(agreement).parties)
     moment = _now(now)
     with Store.open(db) as store:
         found = store.hotline_get([message_id], moment).get(message_id)
-        if found is None or not found.message.sees(scope):
+        if found is None or not may_read_message(speaker, found.message):
             raise NotFoundError(f"no message {message_id!r}")
         message = hotline.reply(found.message, kind, as_, moment, **fields)
         ((stored, new),) = store.hotline_send([message], moment)

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ceasefire.hotline.rules import ASKING, MEDIATOR, MISSION, Message, Progress, missed_line_check
+from ceasefire.hotline.rules import ASKING, Message, Progress, missed_line_check
+from ceasefire.vocab import MEDIATOR, MISSION
 
 # -- metrics -------------------------------------------------------------------------------------
 

@@ -39,12 +39,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from ceasefire.errors import InputError, Problem
+from ceasefire.vocab import MEDIATOR, MISSION
 
 if TYPE_CHECKING:  # the agreement module loads shapely and PROJ; the CLI imports this one
     from ceasefire.agreement.model import HotlineDeadlines
 
-MISSION: Final = "mission"
-MEDIATOR: Final = "mediator"
 
 #: Kinds that wait for replies: an acknowledgement and an answer (a line check: its reply).
 ASKING: Final = frozenset({"notification", "query", "request"})
@@ -157,11 +156,6 @@ class Message:
             place=record.get("place"),
             window=record.get("window"),
         )
-
-    def sees(self, address: str | None) -> bool:
-        """Whether ``address`` takes part in this message (sender or recipient); None is the
-        mission's or the mediator's view of everything."""
-        return address is None or address == self.sender or address in self.recipients
 
 
 def utc(moment: datetime) -> str:
@@ -476,18 +470,6 @@ def missed_line_check(message: Message, progress: Progress, now: datetime) -> bo
 
 #: Ids a sender may choose (its idempotency key, as a report's ``id``).
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-
-
-def address_of(role: str, party: str | None) -> str | None:
-    """A caller's hotline address: its party, ``mediator``, ``mission`` for the mission's staff
-    (admin, monitor); None for the public, which has no part in the hotline."""
-    if role == "party":
-        return party
-    if role == "mediator":
-        return MEDIATOR
-    if role in ("admin", "monitor"):
-        return MISSION
-    return None
 
 
 def new_id() -> str:

@@ -30,7 +30,6 @@ from ceasefire.hotline import cap
 from ceasefire.hotline.mail import Attachment, SmtpSettings, build_message, send
 from ceasefire.hotline.metrics import metrics
 from ceasefire.hotline.rules import (
-    MEDIATOR,
     Mail,
     Message,
     StoredMessage,
@@ -42,8 +41,9 @@ from ceasefire.hotline.rules import (
     notification,
     utc,
 )
-from ceasefire.publish.access import concerns
+from ceasefire.publish.access import notified_parties
 from ceasefire.records import StoredIncident
+from ceasefire.vocab import MEDIATOR
 
 _log = logging.getLogger("ceasefire.hotline")
 
@@ -155,10 +155,11 @@ class Scheduler:
                 stored = incidents.get(incident_id)
                 if stored is None:
                     continue
-                view = stored.to_dict()
-                for party in parties:
-                    if concerns(view, party, against.get(incident_id, set())):
-                        messages.append(notification(view, party, now, self.agreement.hotline))
+                # The policy names who is told: those it concerns (each of them may read it).
+                told = notified_parties(stored, parties, against.get(incident_id, set()))
+                if told:
+                    view = stored.to_dict()
+                    messages += [notification(view, p, now, self.agreement.hotline) for p in told]
             have = self.store.hotline_stored([m.id for m in messages])
             new = [m for m in messages if m.id not in have]
             _, last_at, last_seq = changed[-1]

@@ -18,8 +18,15 @@ anchor report's id) is shown only to the party that submitted that report; a par
 lists only its own ``sources``; the basis of an automatic status change (fusion names every
 source in it) is dropped for a party and the public (:func:`status_change_view`); a violation's
 ``evidence`` (report ids) is cut to the party's own reports and dropped for the public
-(:func:`violation_view`). The service applies these views (``ceasefire.api.visibility``); it
-decides nothing about who sees what itself.
+(:func:`violation_view`).
+
+This module is the one home of these rules. Every surface asks it: the HTTP API and OGC API -
+Features (through :class:`ceasefire.publish.visibility.Viewer`, which reads from the store what
+the rules need: releases, the parties a violation holds against, which ids are the caller's own
+reports), the hotline (who may name an incident, read a message, is notified) and the CLI
+(speaking as a hotline address). Each question has one predicate (``may_*``); each view is
+built only after its predicate said yes, so a view and a check can never disagree. The rules
+take values, never the store: this package is core.
 
 Tokens are random (256 bits) and stored only as their SHA-256: a token that high in entropy
 cannot be guessed from its hash, so a slow password hash would add latency to every request and
@@ -31,29 +38,52 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from ceasefire.errors import InputError, Problem
+from ceasefire.errors import ForbiddenError, InputError, Problem
+from ceasefire.records import StoredIncident, StoredReport
+from ceasefire.vocab import MEDIATOR, MISSION
+
+if TYPE_CHECKING:
+    from ceasefire.intake.report import Report
 
 __all__ = [
     "ACTIONS",
+    "HOTLINE_MEDIATOR",
+    "HOTLINE_MISSION",
     "PUBLIC_DELAY",
     "ROLES",
+    "Addressed",
     "Principal",
     "Release",
+    "address_principal",
     "coarsen",
     "concerns",
+    "hotline_address",
+    "hotline_scope",
     "incident_view",
+    "is_released",
     "may",
+    "may_act",
+    "may_prove",
+    "may_read_incident",
+    "may_read_message",
+    "may_read_report",
+    "may_submit_as",
     "new_token",
+    "notified_parties",
     "party_sources",
     "place_slack",
+    "reads_released_only",
+    "report_scope",
     "report_view",
+    "require",
     "shows_key",
     "status_change_view",
+    "submits_as",
     "token_hash",
     "violation_view",
 ]
@@ -69,7 +99,23 @@ ACTIONS: Final[Mapping[str, frozenset[str]]] = {
     "cosign": frozenset({"party", "mediator"}),
     "manage_users": frozenset({"admin"}),
     "read_all": frozenset({"admin", "monitor", "mediator"}),
+    "read_reports": frozenset({"admin", "monitor", "mediator", "party"}),
+    "use_hotline": frozenset({"admin", "monitor", "mediator", "party"}),
 }
+
+#: How a refusal of each action reads ("the public role may not ...").
+_DOING: Final[Mapping[str, str]] = {
+    "submit_report": "submit reports",
+    "set_status": "decide an incident's status",
+    "release": "release incidents",
+    "cosign": "post cosignatures",
+    "read_reports": "read reports",
+    "use_hotline": "use the hotline",
+}
+
+#: The hotline addresses that are not parties.
+HOTLINE_MISSION: Final = MISSION
+HOTLINE_MEDIATOR: Final = MEDIATOR
 
 #: How long the public waits for a released incident (DESIGN section 6).
 PUBLIC_DELAY: Final = timedelta(hours=24)
@@ -120,12 +166,69 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def may(principal: Principal, action: str) -> bool:
+def may_act(principal: Principal, action: str) -> bool:
     """Whether the principal's role may do ``action`` (a key of :data:`ACTIONS`)."""
     try:
         return principal.role in ACTIONS[action]
     except KeyError:
         raise ValueError(f"unknown action {action!r}") from None
+
+
+#: The name older callers use for :func:`may_act`.
+may = may_act
+
+
+def require(principal: Principal, action: str, *, instead: str | None = None) -> None:
+    """ForbiddenError (403) unless the principal may do ``action`` (:func:`may_act`);
+    ``instead`` says what it may do instead."""
+    if not may_act(principal, action):
+        doing = _DOING.get(action, action.replace("_", " "))
+        hint = f"; {instead}" if instead else ""
+        raise ForbiddenError(f"the {principal.role} role may not {doing}{hint}")
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+def _submitted_by(report: StoredReport | Report | Mapping[str, Any]) -> Any:
+    if isinstance(report, StoredReport):
+        return report.report.submitted_by
+    if isinstance(report, Mapping):
+        return report.get("submitted_by")
+    return report.submitted_by
+
+
+def may_read_report(
+    principal: Principal, report: StoredReport | Report | Mapping[str, Any]
+) -> bool:
+    """Whether the principal may read the report: the mission every one, a party its own
+    submissions, the public none (it reads incidents)."""
+    if principal.sees_all:
+        return True
+    return principal.role == "party" and _submitted_by(report) == principal.party
+
+
+def report_scope(principal: Principal) -> str | None:
+    """Whose reports a listing for the principal holds: None every one's (the mission), a
+    party's code its own. ForbiddenError for a caller who reads no reports (the public), so a
+    listing cannot fall back to every report by mistake."""
+    require(principal, "read_reports", instead="read the incidents")
+    return None if principal.sees_all else principal.party
+
+
+def submits_as(principal: Principal) -> str | None:
+    """The ``submitted_by`` every report of the principal must carry: a party its own code
+    (DESIGN section 6); None for the mission, which submits for any submitter."""
+    return principal.party
+
+
+def may_submit_as(principal: Principal, submitted_by: Any) -> bool:
+    """Whether the principal may submit a report with this ``submitted_by``: a party in its
+    own name only, the mission as any submitter, the rest not at all."""
+    if not may_act(principal, "submit_report"):
+        return False
+    bound = submits_as(principal)
+    return bound is None or submitted_by == bound
 
 
 def report_view(principal: Principal, report: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -134,23 +237,83 @@ def report_view(principal: Principal, report: Mapping[str, Any]) -> dict[str, An
     The mission sees every report whole; a party sees its own submissions only; the public sees
     no report (it sees incidents).
     """
-    if principal.sees_all:
-        return dict(report)
-    if principal.role == "party" and report.get("submitted_by") == principal.party:
-        return dict(report)
-    return None
+    return dict(report) if may_read_report(principal, report) else None
 
 
-def concerns(incident: Mapping[str, Any], party: str, violation_parties: Collection[str]) -> bool:
+# -- incidents -------------------------------------------------------------------------------
+
+
+def concerns(
+    incident: StoredIncident | Mapping[str, Any], party: str, violation_parties: Collection[str]
+) -> bool:
     """Whether an incident concerns a party: on its side of the line, assessed to be its doing,
-    claimed against it by a report, or with a violation held against it."""
-    claimed = incident.get("claimed_perpetrators") or {}
-    return (
-        incident.get("party") == party
-        or incident.get("assessed_perpetrator") == party
-        or party in claimed
-        or party in violation_parties
-    )
+    claimed against it by a report, or with a violation held against it.
+
+    ``incident`` is the stored incident or its mapping (``StoredIncident.to_dict()``)."""
+    if isinstance(incident, StoredIncident):
+        side = incident.incident.party
+        assessed = incident.assessed_perpetrator
+        claimed: Collection[str] = incident.incident.claimed_perpetrators
+    else:
+        side = incident.get("party")
+        assessed = incident.get("assessed_perpetrator")
+        claimed = incident.get("claimed_perpetrators") or {}
+    return side == party or assessed == party or party in claimed or party in violation_parties
+
+
+def is_released(release: Release | None, now: datetime) -> bool:
+    """Whether a release has taken effect at ``now`` (one dated later is not yet a release)."""
+    return release is not None and release.at <= now
+
+
+def _ended(incident: StoredIncident | Mapping[str, Any]) -> datetime | None:
+    if isinstance(incident, StoredIncident):
+        return incident.incident.observed_to
+    ended = incident.get("observed_to")
+    return datetime.fromisoformat(ended) if isinstance(ended, str) else ended
+
+
+def may_read_incident(
+    principal: Principal,
+    incident: StoredIncident | Mapping[str, Any],
+    *,
+    now: datetime,
+    release: Release | None = None,
+    violation_parties: Collection[str] = (),
+    delay: timedelta = PUBLIC_DELAY,
+) -> bool:
+    """Whether the principal may read the incident (and so name it, e.g. in a hotline message,
+    and read what hangs on it: its violations, its decisions).
+
+    - the mission: every incident;
+    - a party: the incidents that concern it (:func:`concerns`) and the released ones;
+    - the public: released incidents whose window ended ``delay`` ago.
+
+    ``release`` is the incident's release (None: not released), ``violation_parties`` the
+    parties its current violations hold against.
+    """
+    if principal.sees_all:
+        return True
+    released = is_released(release, now)
+    if principal.role == "party":
+        party = principal.party or ""  # set for every party principal (__post_init__)
+        return released or concerns(incident, party, violation_parties)
+    ended = _ended(incident)
+    return released and ended is not None and ended + delay <= now
+
+
+def reads_released_only(principal: Principal) -> bool:
+    """Whether every incident the principal may read is a released one (the public), so a
+    reader may start from the releases instead of scanning every incident."""
+    return not principal.sees_all and principal.role != "party"
+
+
+def notified_parties(
+    incident: StoredIncident, parties: Iterable[str], violation_parties: Collection[str]
+) -> list[str]:
+    """The parties the hotline notifies of an incident: those it concerns. Each of them may
+    read it (:func:`may_read_incident`); a release alone notifies nobody."""
+    return [p for p in parties if concerns(incident, p, violation_parties)]
 
 
 def coarsen(lon: float, lat: float, uncertainty_m: float | None) -> tuple[float, float, float]:
@@ -219,13 +382,19 @@ def incident_view(
     - the public: released incidents whose window ended ``delay`` ago, without report ids,
       ``key``, submitters or sources, at a coarsened place unless released in full.
     """
+    if not may_read_incident(
+        principal,
+        incident,
+        now=now,
+        release=release,
+        violation_parties=violation_parties,
+        delay=delay,
+    ):
+        return None
     if principal.sees_all:
         return dict(incident)
-    released = release is not None and release.at <= now
     if principal.role == "party":
         party = principal.party or ""  # set for every party principal (__post_init__)
-        if not (released or concerns(incident, party, violation_parties)):
-            return None
         view = dict(incident)
         members = list(incident.get("report_ids") or ())
         mine = [r for r in members if r in own_reports]
@@ -237,10 +406,7 @@ def incident_view(
         if not shows_key(principal, incident, own_reports):
             view.pop("key", None)
         return view
-    ended = incident.get("observed_to")
-    ended_at = datetime.fromisoformat(ended) if isinstance(ended, str) else ended
-    if release is None or not released or ended_at is None or ended_at + delay > now:
-        return None
+    assert release is not None  # the public reads released incidents only (may_read_incident)
     view = {
         k: v
         for k, v in incident.items()
@@ -303,3 +469,108 @@ def violation_view(
                 facts[derived] = _coarse_distance(facts[derived])
         view["facts"] = facts
     return view
+
+
+# -- the hotline -----------------------------------------------------------------------------
+
+
+class Addressed(Protocol):
+    """What the hotline rules need of a message: who sent it and to whom
+    (:class:`ceasefire.hotline.rules.Message`)."""
+
+    @property
+    def sender(self) -> str: ...
+
+    @property
+    def recipients(self) -> Sequence[str]: ...
+
+
+def hotline_address(principal: Principal) -> str | None:
+    """The hotline address the principal speaks as: a party its code, the mediator
+    ``mediator``, admins and monitors ``mission``; None for the public, which has no part in
+    the hotline."""
+    if not may_act(principal, "use_hotline"):
+        return None
+    if principal.role == "party":
+        return principal.party
+    return HOTLINE_MEDIATOR if principal.role == "mediator" else HOTLINE_MISSION
+
+
+def address_principal(address: str, parties: Collection[str]) -> Principal | None:
+    """Who an operator speaks as on the CLI with a hotline address (``--as``): a party code
+    is that party, ``mediator`` the mediator, ``mission`` a monitor; None for an address
+    that is none of these. The CLI then sees what the API shows that caller."""
+    if address in parties:
+        return Principal(f"hotline:{address}", "party", address)
+    if address == HOTLINE_MEDIATOR:
+        return Principal(f"hotline:{address}", "mediator")
+    if address == HOTLINE_MISSION:
+        return Principal(f"hotline:{address}", "monitor")
+    return None
+
+
+def hotline_scope(principal: Principal) -> str | None:
+    """Whose hotline traffic the principal reads: a party its own (its code), the mission and
+    the mediator all of it (None). ForbiddenError for the public, so that a caller who has no
+    part cannot fall through to everything."""
+    if not may_act(principal, "use_hotline"):
+        raise ForbiddenError("the public has no part in the hotline")
+    return principal.party if principal.role == "party" else None
+
+
+def _participants(message: Addressed | Mapping[str, Any]) -> tuple[Any, Collection[Any]]:
+    if isinstance(message, Mapping):
+        return message.get("sender"), tuple(message.get("recipients") or ())
+    return message.sender, message.recipients
+
+
+def may_read_message(principal: Principal, message: Addressed | Mapping[str, Any]) -> bool:
+    """Whether the principal may read a hotline message (or its record, as logged): the
+    mission and the mediator every one, a party the ones it sent or that are addressed to it,
+    the public none."""
+    if not may_act(principal, "use_hotline"):
+        return False
+    if principal.role != "party":
+        return True
+    sender, recipients = _participants(message)
+    return sender == principal.party or principal.party in recipients
+
+
+# -- ledger proofs ---------------------------------------------------------------------------
+
+
+def may_prove(
+    principal: Principal,
+    kind: str,
+    record: Mapping[str, Any],
+    *,
+    incident: Mapping[str, Any] | None = None,
+    own_reports: Collection[str] = (),
+) -> bool:
+    """Whether the principal may have the inclusion bundle of a ledger leaf of ``kind``.
+
+    A bundle carries its record whole (no view can cut it), so it is given only where the
+    principal's views would show the record whole:
+
+    - an agreement: to anyone;
+    - a report: one it may read (:func:`may_read_report`);
+    - a hotline message: one it may read (:func:`may_read_message`);
+    - a status change: a person's decision (not fusion's, whose basis names every source) on
+      an incident it may read (``incident``: its view of the record's incident, None hidden);
+    - a violation: on an incident it may read, whose evidence is all its own reports
+      (``own_reports``), at a place it is shown in full (a coarsened view rounds the facts'
+      distances; the record does not);
+    - anything else (releases, superseded marks, users, keys): the mission only.
+    """
+    if principal.sees_all or kind == "agreement":
+        return True
+    if kind == "report":
+        return may_read_report(principal, record)
+    if kind == "hotline_message":
+        return may_read_message(principal, record)
+    if kind not in ("status_change", "violation") or incident is None:
+        return False
+    if kind == "status_change":
+        return not record.get("automatic")
+    evidence = set(record.get("evidence") or ())
+    return evidence <= set(own_reports) and incident.get("place_precision") != "coarsened"

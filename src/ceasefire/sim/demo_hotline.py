@@ -20,6 +20,7 @@ from ceasefire.hotline import rules as hotline
 from ceasefire.hotline.rules import Draft, Message
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, TickResult
 from ceasefire.store.facade import Store
+from ceasefire.vocab import MISSION
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def _access_requests(
             place={"lon": lon, "lat": lat, "radius_m": 3000.0},
             id=f"demo-access-{party}",
         )
-        request = hotline.compose(draft, hotline.MISSION, now, agreement.hotline,
+        request = hotline.compose(draft, MISSION, now, agreement.hotline,
                                   tuple(agreement.parties))  # fmt: skip
         store.hotline_send([request], now)
         at = now + timedelta(minutes=40)

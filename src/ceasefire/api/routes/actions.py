@@ -21,10 +21,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from ceasefire.api.body import JSON_TYPES, json_model, media_type, read_body
-from ceasefire.api.deps import Caller, ServiceDep, require
+from ceasefire.api.deps import Caller, ServiceDep
 from ceasefire.api.errors import ErrorResponse
 from ceasefire.errors import InputError, Problem
-from ceasefire.publish.access import PUBLIC_DELAY
+from ceasefire.publish.access import PUBLIC_DELAY, require
 
 router = APIRouter(tags=["actions"])
 

@@ -1,9 +1,12 @@
 """The hotline over HTTP: inbox, sending, acknowledging, answering, metrics and CAP alerts.
 
-A caller speaks as its hotline address (:func:`ceasefire.hotline.rules.address_of`): a party as its
-code, the mediator as ``mediator``, admins and monitors as ``mission``; the public has no part
-(403). A party reads only the messages it sent or that are addressed to it; a message it may
-not read is 404, as if it did not exist. The mission and the mediator read everything.
+A caller speaks as its hotline address (:func:`ceasefire.publish.access.hotline_address`): a
+party as its code, the mediator as ``mediator``, admins and monitors as ``mission``; the public
+has no part (403). A party reads only the messages it sent or that are addressed to it
+(:func:`ceasefire.publish.access.may_read_message`); a message it may not read is 404, as if it
+did not exist. The mission and the mediator read everything. A message names only an incident
+the caller may read (:func:`ceasefire.publish.access.may_read_incident`, as ``GET
+/incidents/{id}``); any other is refused exactly as one that does not exist.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from ceasefire.api.deps import API_PREFIX, JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
 from ceasefire.hotline import rules as hotline
+from ceasefire.hotline.rules import StoredMessage
 from ceasefire.hotline.scheduler import cap_alert, metrics_of
-from ceasefire.publish.access import Principal, concerns
+from ceasefire.publish.access import Principal, hotline_address, hotline_scope, may_read_message
+from ceasefire.publish.visibility import Viewer
 
 router = APIRouter(prefix="/hotline", tags=["hotline"])
 
@@ -70,20 +75,15 @@ class Answer(BaseModel):
 
 
 def _address(caller: Principal) -> str:
-    address = hotline.address_of(caller.role, caller.party)
+    address = hotline_address(caller)
     if address is None:
         raise ForbiddenError("the public has no part in the hotline")
     return address
 
 
-def _scope(caller: Principal) -> str | None:
-    """Whose traffic the caller reads: a party its own, the mission and the mediator all."""
-    return caller.party if caller.role == "party" else None
-
-
-def _visible(service: Service, caller: Principal, message_id: str, now: datetime) -> Any:
+def _visible(service: Service, caller: Principal, message_id: str, now: datetime) -> StoredMessage:
     found = service.store.hotline_get([message_id], now).get(message_id)
-    if found is None or not found.message.sees(_scope(caller)):
+    if found is None or not may_read_message(caller, found.message):
         raise NotFoundError(f"no message {message_id!r}")
     return found
 
@@ -111,14 +111,14 @@ async def inbox(
         raise InputError(Problem("query", "state", f"must be one of {', '.join(hotline.STATES)}"))
     if kind is not None and kind not in hotline.KINDS:
         raise InputError(Problem("query", "kind", f"must be one of {', '.join(hotline.KINDS)}"))
-    scope = _scope(caller)
+    scope = hotline_scope(caller)
     if scope is not None and address is not None and address != scope:
         raise ForbiddenError("a party reads its own traffic only")
     now = datetime.now(UTC)
     found = await run_in_threadpool(
         service.store.hotline_messages,
         now,
-        address=scope or address,
+        address=address if scope is None else scope,
         thread=thread,
         kind=kind,
         state=state,
@@ -153,13 +153,9 @@ async def send_message(request: Request, service: ServiceDep, caller: Caller) ->
 
 
 def _check_incident(service: Service, caller: Principal, incident_id: str) -> None:
-    """A message may name an incident the caller may read (unknown and hidden read alike)."""
-    found = service.store.incidents_by_id([incident_id]).get(incident_id)
-    visible = found is not None
-    if found is not None and caller.role == "party" and caller.party is not None:
-        against = service.store.violation_parties([incident_id]).get(incident_id, set())
-        visible = concerns(found.to_dict(), caller.party, against)
-    if not visible:
+    """A message may name an incident the caller may read, as ``GET /incidents/{id}`` decides
+    (unknown and hidden are refused alike)."""
+    if Viewer(caller, service.store).visible_incident(incident_id) is None:
         raise InputError(Problem("message", "incident_id", f"no incident {incident_id!r}"))
 
 
@@ -242,7 +238,7 @@ async def metrics(
     parties = tuple(service.agreement.parties)
     if party is not None and party not in parties:
         raise InputError(Problem("query", "party", f"must be one of {', '.join(parties)}"))
-    scope = _scope(caller)
+    scope = hotline_scope(caller)
     if scope is not None and party is not None and party != scope:
         raise ForbiddenError("a party reads its own metrics only")
     now = datetime.now(UTC)

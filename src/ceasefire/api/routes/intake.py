@@ -32,12 +32,12 @@ from ceasefire.api.body import (
     spool_lines,
     write_lines,
 )
-from ceasefire.api.deps import API_PREFIX, JSON, Caller, Service, ServiceDep, require
+from ceasefire.api.deps import API_PREFIX, JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse, MalformedBody
 from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.intake.report import Report, validate_report
 from ceasefire.pipeline import IngestResult, ingest_files
-from ceasefire.publish.access import Principal
+from ceasefire.publish.access import Principal, may_submit_as, require, submits_as
 
 router = APIRouter(tags=["intake"])
 
@@ -160,7 +160,7 @@ async def add_batch(
             data = await read_body(request, service.limits.batch_bytes)
             await run_in_threadpool(_array_to_lines, data, path)
             unit = "item"
-        if caller.party is not None:
+        if submits_as(caller) is not None:  # a party's: every line must name it
             await run_in_threadpool(_own_batch, caller, path, unit)
         result = await run_in_threadpool(_ingest, service, path, partial, unit)
     return {
@@ -172,9 +172,9 @@ async def add_batch(
 
 
 def _own_submission(caller: Principal, submitted_by: Any, where: str) -> None:
-    """A party submits in its own name only (DESIGN section 6)."""
-    if caller.party is not None and submitted_by != caller.party:
-        reason = f"must be {caller.party!r}: a party submits its own reports only"
+    """A party submits in its own name only (DESIGN section 6; :func:`access.may_submit_as`)."""
+    if not may_submit_as(caller, submitted_by):
+        reason = f"must be {submits_as(caller)!r}: a party submits its own reports only"
         raise ForbiddenError(f"{where}: submitted_by: {reason}; nothing was stored")
 
 

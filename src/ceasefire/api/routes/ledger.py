@@ -8,7 +8,7 @@ size of a checkpoint it saved to a newer one (RFC 9162 section 2.1.4).
 
 The checkpoint and consistency proofs are public: they are hashes, and the record is shared by
 design. An inclusion bundle carries its record whole, so it is given only for a record the
-caller may read (:meth:`ceasefire.api.visibility.Viewer.may_prove`); any other answers 404
+caller may read (:func:`ceasefire.publish.access.may_prove`); any other answers 404
 exactly as a record that was never logged.
 
 A party (or the mediator) that cosigned a checkpoint elsewhere posts the note with its line
@@ -29,13 +29,14 @@ from fastapi.responses import PlainTextResponse
 
 from ceasefire import ledger
 from ceasefire.api.body import TEXT_TYPES, media_type, read_body
-from ceasefire.api.deps import Caller, Service, ServiceDep, require
+from ceasefire.api.deps import Caller, Service, ServiceDep
 from ceasefire.api.errors import ERROR_JSON, ErrorResponse, MalformedBody
 from ceasefire.api.routes.read import MAX_INT
-from ceasefire.api.visibility import Viewer
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
 from ceasefire.ledger.log import StoredCheckpoint
 from ceasefire.ledger.notes import Verifier, verify_cosignatures
+from ceasefire.publish.access import require
+from ceasefire.publish.visibility import Viewer
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 

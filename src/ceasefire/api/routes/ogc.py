@@ -60,11 +60,21 @@ from ceasefire.api.deps import (
 )
 from ceasefire.api.errors import ERROR_JSON
 from ceasefire.api.routes.read import DEFAULT_PAGE, MAX_PAGE, stored_report
-from ceasefire.api.visibility import Viewer, keyset, listed_page
-from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
-from ceasefire.publish.access import Principal, place_slack, report_view
+from ceasefire.api.visibility import keyset, listed_page
+from ceasefire.errors import InputError, NotFoundError, Problem
+from ceasefire.publish.access import (
+    Principal,
+    may_act,
+    may_read_report,
+    place_slack,
+    reads_released_only,
+    report_scope,
+    require,
+)
+from ceasefire.publish.visibility import Viewer
 from ceasefire.query import parse_bbox, parse_time
 from ceasefire.records import StoredIncident, StoredReport
+from ceasefire.store.facade import Store
 from ceasefire.store.schema import BBox
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
@@ -110,19 +120,11 @@ def _base(request: Request) -> str:
     return f"{str(request.base_url).rstrip('/')}{PREFIX}"
 
 
-def _reads_reports(caller: Principal) -> bool:
-    """Reports are read by the mission and by parties (their own), as ``GET /api/v1/reports``;
-    the public reads incidents."""
-    return caller.sees_all or caller.role == "party"
-
-
 def _readable(caller: Principal, collection_id: str) -> None:
     """ForbiddenError (403, as ``GET /api/v1/reports`` answers it) for the public asking for
     reports; every caller reads incidents (its view of them)."""
-    if collection_id == "reports" and not _reads_reports(caller):
-        raise ForbiddenError(
-            f"a {caller.role} caller may not read reports; read the incidents collection"
-        )
+    if collection_id == "reports":
+        require(caller, "read_reports", instead="read the incidents collection")
 
 
 def _listed(caller: Principal) -> list[str]:
@@ -132,7 +134,7 @@ def _listed(caller: Principal) -> list[str]:
     GDAL's OAPIF driver makes every listed collection a layer, and ``ogrinfo -al`` (or QGIS
     adding all layers) then fails on the one whose items it may not read. Asked for by name,
     ``reports`` still answers 403, as ``GET /api/v1/reports`` does for the public."""
-    return [cid for cid in COLLECTIONS if cid != "reports" or _reads_reports(caller)]
+    return [cid for cid in COLLECTIONS if cid != "reports" or may_act(caller, "read_reports")]
 
 
 def _collection_id(collection_id: str) -> str:
@@ -204,17 +206,17 @@ def _window(value: str | None) -> tuple[datetime | None, datetime | None]:
     return start, None if end is None else end + timedelta(microseconds=1)
 
 
-def _extent(viewer: Viewer, collection_id: str) -> dict[str, Any]:
+def _extent(store: Store, viewer: Viewer, collection_id: str) -> dict[str, Any]:
     """The extent of what the caller may see of the collection (the extent of hidden rows
     would tell where and when they are)."""
     caller = viewer.caller
     if caller.sees_all or collection_id == "reports":  # reports: the mission's or a party's
-        party = None if caller.sees_all else str(caller.party)
-        return _extent_of(*viewer.store.extent(collection_id, submitted_by=party))
-    if caller.role == "public":
+        scope = None if collection_id == "incidents" else report_scope(caller)
+        return _extent_of(*store.extent(collection_id, submitted_by=scope))
+    if reads_released_only(caller):
         # The public sees released incidents only: few, read by id and put through its view
         # (coarsened places), so the extent is exact and cheap.
-        released = viewer.store.incidents_by_id(list(viewer.releases)) if viewer.releases else {}
+        released = store.incidents_by_id(list(viewer.releases)) if viewer.releases else {}
         rows = [s for s in released.values() if s.merged_into is None]
         views = [v for v in viewer.incidents(rows) if v is not None]
         if views:
@@ -251,7 +253,9 @@ def _iso(value: Any) -> str:
     return str(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
 
 
-def _collection(request: Request, viewer: Viewer, collection_id: str) -> dict[str, Any]:
+def _collection(
+    request: Request, store: Store, viewer: Viewer, collection_id: str
+) -> dict[str, Any]:
     title, description = COLLECTIONS[collection_id]
     here = f"{_base(request)}/collections/{collection_id}"
     return {
@@ -260,7 +264,7 @@ def _collection(request: Request, viewer: Viewer, collection_id: str) -> dict[st
         "description": description,
         "itemType": "feature",
         "crs": [CRS84],
-        "extent": _extent(viewer, collection_id),
+        "extent": _extent(store, viewer, collection_id),
         "links": [
             {"href": here, "rel": "self", "type": "application/json", "title": title},
             {"href": f"{here}/items", "rel": "items", "type": GEOJSON, "title": title},
@@ -285,7 +289,8 @@ def _reports(
     # A party's reports are filtered in the query (its code as submitted_by), as in
     # GET /api/v1/reports: every row read is one it may see, so one read of limit + 1 rows
     # pages it exactly, and the count in the query is its count.
-    mine = None if caller.sees_all else [str(caller.party)]
+    scope = report_scope(caller)
+    mine = None if scope is None else [scope]
     if mine is not None and after is not None:
         stored_report(service, after, caller)  # another's cursor: 404, as a missing one
 
@@ -297,7 +302,7 @@ def _reports(
     fetch = keyset(read, lambda r: r.report.id, after)
     page, more = listed_page(True, fetch, viewer.reports, 0, limit)
     # The policy still has the last word on each row (none is dropped while the filter holds).
-    page = [r for r in page if report_view(caller, r) is not None]
+    page = [r for r in page if may_read_report(caller, r)]
     matched = store.count_reports(since=since, until=until, bbox=bbox, submitted_by=mine)
     return page, more, matched
 
@@ -349,11 +354,7 @@ def _incidents(
 def _visible_cursor(viewer: Viewer, after: str) -> None:
     """NotFoundError for a cursor naming an incident the caller may not see, with the message
     the store gives for one that does not exist (whether it exists must not show)."""
-    try:
-        row = viewer.store.get_incident(after)
-    except NotFoundError:
-        row = None
-    if row is None or viewer.incident(row) is None:
+    if viewer.visible_incident(after) is None:
         raise NotFoundError(f"no stored incident with id {after!r} to page after")
 
 
@@ -418,7 +419,9 @@ def collections(request: Request, service: ServiceDep, caller: Caller) -> dict[s
         "links": [
             {"href": f"{_base(request)}/collections", "rel": "self", "type": "application/json"}
         ],
-        "collections": [_collection(request, viewer, cid) for cid in _listed(caller)],
+        "collections": [
+            _collection(request, service.store, viewer, cid) for cid in _listed(caller)
+        ],
     }
 
 
@@ -429,7 +432,7 @@ def collection(
     """One collection, with its extent (CRS84 bbox, observation interval)."""
     cid = _collection_id(collection_id)  # an unknown one is 404 for anyone
     _readable(caller, cid)
-    return _collection(request, Viewer(caller, service.store), cid)
+    return _collection(request, service.store, Viewer(caller, service.store), cid)
 
 
 @router.get(

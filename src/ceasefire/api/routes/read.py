@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 
 from ceasefire.api.deps import JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
-from ceasefire.api.visibility import Viewer, listed_page
-from ceasefire.errors import ForbiddenError, NotFoundError
-from ceasefire.publish.access import Principal, report_view
+from ceasefire.api.visibility import listed_page
+from ceasefire.errors import NotFoundError
+from ceasefire.publish.access import Principal, may_read_report, report_scope, require
+from ceasefire.publish.visibility import Viewer
 from ceasefire.query import parse_bbox, parse_time
 from ceasefire.records import StoredReport
 
@@ -73,8 +74,7 @@ def _page(request: Request, rows: list[dict[str, Any]], more: bool, **params: An
 
 def _reports_readable(caller: Principal) -> None:
     """Reports are read by the mission and by parties (their own); the public reads incidents."""
-    if not (caller.sees_all or caller.role == "party"):
-        raise ForbiddenError(f"a {caller.role} caller may not read reports; read /incidents")
+    require(caller, "read_reports", instead="read /incidents")
 
 
 def stored_report(
@@ -84,7 +84,7 @@ def stored_report(
     report the caller may not read (the same answer as for a missing one)."""
     store = service.store
     report = store.get_report(report_id)
-    if caller is not None and report_view(caller, {"submitted_by": report.submitted_by}) is None:
+    if caller is not None and not may_read_report(caller, report):
         raise NotFoundError(f"no stored report with id {report_id!r}")
     place = report.location()
     return StoredReport(
@@ -121,10 +121,11 @@ def list_reports(
     A party reads its own submissions only (filtered in the query, so pages and cursors never
     count another's); the public reads none (403)."""
     _reports_readable(caller)
-    if not caller.sees_all:
-        if submitted_by is not None and caller.party not in submitted_by:
+    scope = report_scope(caller)
+    if scope is not None:
+        if submitted_by is not None and scope not in submitted_by:
             return _page(request, [], False)
-        submitted_by = [str(caller.party)]
+        submitted_by = [scope]
         if after is not None:
             stored_report(service, after, caller)  # someone else's cursor: 404 as if missing
     rows = service.store.list_stored(
@@ -205,13 +206,10 @@ def get_incident(service: ServiceDep, caller: Caller, incident_id: str) -> dict[
     (superseded ones too), read in one transaction; as the caller may see it (an incident it
     may not see is 404, as a missing one)."""
     record = service.store.incident_record(incident_id)
-    viewer = Viewer(caller, service.store)
-    if viewer.sees_all:
-        return record.to_dict()
-    incident = viewer.incident(record.incident)
-    if incident is None:
+    seen = Viewer(caller, service.store).record(record)
+    if seen is None:
         raise NotFoundError(f"no incident with id {incident_id!r}")
-    return viewer.record(record.to_dict(), incident)
+    return seen
 
 
 @router.get("/violations", summary="List violations", response_model=Page, responses=_BAD_QUERY)

@@ -1,0 +1,184 @@
+"""The access policy applied to what the store answers: one caller's view of incidents,
+reports, violations, an incident's record and ledger leaves.
+
+:mod:`ceasefire.publish.access` decides; a :class:`Viewer` reads from the store the facts those
+decisions need (the releases, the parties a violation holds against, which report ids are the
+caller's own) and asks it, for every surface that reads as a caller: the HTTP API and OGC API -
+Features (:mod:`ceasefire.api.visibility` pages over these views), the hotline's routes (which
+incident a message may name) and the CLI speaking as a hotline address. It lives here, not in
+the API, because the CLI and the hotline need the very same reads and must not import the API;
+the store is passed in (:class:`Records`: the four reads it needs), never imported, as this
+package is core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ceasefire.publish.access import (
+    Principal,
+    Release,
+    incident_view,
+    may_prove,
+    may_read_incident,
+    may_read_report,
+    status_change_view,
+    violation_view,
+)
+from ceasefire.records import IncidentRecord, StoredIncident, StoredReport, StoredViolation
+
+
+class Records(Protocol):
+    """The store's reads a viewer needs (:class:`ceasefire.store.facade.Store` has them)."""
+
+    def releases(self) -> dict[str, Release]: ...
+
+    def violation_parties(self, incident_ids: Collection[str]) -> dict[str, set[str]]: ...
+
+    def reports_of(self, submitted_by: str, report_ids: Collection[str]) -> set[str]: ...
+
+    def incidents_by_id(self, incident_ids: Collection[str]) -> dict[str, StoredIncident]: ...
+
+
+@dataclass
+class Viewer:
+    """One caller's view of the store during one request (or one CLI command)."""
+
+    caller: Principal
+    store: Records
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _releases: dict[str, Release] | None = None
+
+    @property
+    def sees_all(self) -> bool:
+        return self.caller.sees_all
+
+    @property
+    def releases(self) -> dict[str, Release]:
+        if self._releases is None:
+            self._releases = self.store.releases()
+        return self._releases
+
+    def _own(self, report_ids: Collection[str]) -> set[str]:
+        """Which of ``report_ids`` are the caller's own submissions (a party's; else none)."""
+        party = self.caller.party
+        if party is None or not report_ids:
+            return set()
+        return self.store.reports_of(party, report_ids)
+
+    # -- reports -----------------------------------------------------------------------------
+
+    def may_read_report(self, report: StoredReport) -> bool:
+        return may_read_report(self.caller, report)
+
+    def reports(self, rows: Sequence[StoredReport]) -> list[dict[str, Any] | None]:
+        """Each stored report (with its point and placement) as this caller may see it, or
+        None."""
+        return [r.to_dict() if may_read_report(self.caller, r) else None for r in rows]
+
+    # -- incidents ---------------------------------------------------------------------------
+
+    def may_read_incident(self, row: StoredIncident) -> bool:
+        """Whether the caller may read this stored incident (:func:`access.may_read_incident`)."""
+        if self.sees_all:
+            return True
+        against = self.store.violation_parties([row.incident_id])
+        return may_read_incident(
+            self.caller,
+            row,
+            now=self.now,
+            release=self.releases.get(row.incident_id),
+            violation_parties=against.get(row.incident_id, set()),
+        )
+
+    def visible_incident(self, incident_id: str) -> StoredIncident | None:
+        """The stored incident of this id if the caller may read it; None when it does not
+        exist or is hidden, alike (whether a hidden one exists must not show)."""
+        row = self.store.incidents_by_id([incident_id]).get(incident_id)
+        return row if row is not None and self.may_read_incident(row) else None
+
+    def incidents(self, rows: Sequence[StoredIncident]) -> list[dict[str, Any] | None]:
+        """Each incident as this caller may see it, or None."""
+        dicts = [r.to_dict() for r in rows]
+        if self.sees_all:
+            return list(dicts)
+        ids = [d["id"] for d in dicts]
+        against = self.store.violation_parties(ids)
+        own = self._own({m for d in dicts for m in d.get("report_ids") or ()})
+        return [
+            incident_view(
+                self.caller,
+                d,
+                now=self.now,
+                violation_parties=against.get(d["id"], set()),
+                release=self.releases.get(d["id"]),
+                own_reports=own,
+            )
+            for d in dicts
+        ]
+
+    def incident(self, row: StoredIncident) -> dict[str, Any] | None:
+        return self.incidents([row])[0]
+
+    # -- violations --------------------------------------------------------------------------
+
+    def violations(self, rows: Sequence[StoredViolation]) -> list[dict[str, Any] | None]:
+        """Each violation as this caller may see it: those of incidents it may see (for a
+        party: the ones against it, or of incidents that concern it or are released)."""
+        dicts = [v.to_dict() for v in rows]
+        if self.sees_all:
+            return list(dicts)
+        found = self.store.incidents_by_id({d["incident_id"] for d in dicts})
+        ids = list(found)
+        views = dict(zip(ids, self.incidents([found[i] for i in ids]), strict=True))
+        own = self._own({e for d in dicts for e in d.get("evidence") or ()})
+        return [
+            violation_view(self.caller, d, views.get(d["incident_id"]), own_reports=own)
+            for d in dicts
+        ]
+
+    # -- an incident's record ----------------------------------------------------------------
+
+    def record(self, record: IncidentRecord) -> dict[str, Any] | None:
+        """The incident's record (``IncidentRecord.to_dict()``) as this caller may see it, or
+        None when it may not see the incident: its own member reports only, the history
+        without fusion's source list, the violations through :func:`access.violation_view`."""
+        whole = record.to_dict()
+        if self.sees_all:
+            return whole
+        incident = self.incident(record.incident)
+        if incident is None:
+            return None
+        reports = [r.to_dict() for r in record.reports if may_read_report(self.caller, r)]
+        history = [status_change_view(self.caller, h) for h in whole["history"]]
+        own = self._own({e for v in record.violations for e in v.evidence})
+        violations = [
+            violation_view(self.caller, v, incident, own_reports=own) for v in whole["violations"]
+        ]
+        return {
+            "incident": incident,
+            "reports": reports,
+            "history": history,
+            "violations": [v for v in violations if v is not None],
+        }
+
+    def status_change(self, change: Mapping[str, Any]) -> dict[str, Any]:
+        return status_change_view(self.caller, change)
+
+    # -- ledger leaves -----------------------------------------------------------------------
+
+    def may_prove(self, kind: str, record: Mapping[str, Any]) -> bool:
+        """Whether the caller may have the inclusion bundle of a leaf (:func:`access.may_prove`),
+        given its view of the record's incident and which of the evidence is its own."""
+        if self.sees_all:
+            return True
+        incident = None
+        own: set[str] = set()
+        if kind in ("status_change", "violation"):
+            found = self.store.incidents_by_id([str(record.get("incident_id"))])
+            incident = self.incidents(list(found.values()))[0] if found else None
+            own = self._own(list(record.get("evidence") or ()))
+        return may_prove(self.caller, kind, record, incident=incident, own_reports=own)
