@@ -21,10 +21,10 @@ import pytest
 from typer.testing import CliRunner
 
 from backends import copy_sqlite
+from ceasefire import ledger
 from ceasefire.cli.app import app as cli_app
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.judge.rules import Violation
-from ceasefire.ledger import audit as ledger
 from ceasefire.store.facade import Store
 from test_service import AGREEMENT, V1, assert_error, demo_dir, engine
 from test_service_access import World
@@ -46,7 +46,7 @@ def world(db: Path, engine: GeoEngine, demo_dir: Path) -> Iterator[World]:
         made = World(store, engine)
         # A checkpoint over what the world added (the scheduler's messages), so they are provable.
         ledger.sign_checkpoint(store, ledger.read_signer(demo_dir / "demo-keys" / "log.key"))
-        made.log_key = demo_dir / "demo-keys" / "log.key"  # type: ignore[attr-defined]
+        made.log_key = demo_dir / "demo-keys" / "log.key"
         yield made
 
 
@@ -168,7 +168,7 @@ def test_the_public_proves_no_violation_whose_facts_its_view_rounds(world: World
         (seqs[incident_id],) = [
             v.seq for v in store.list_violations(incident_id=incident_id) if v.rule == "test-rule"
         ]
-    ledger.sign_checkpoint(store, ledger.read_signer(world.log_key))  # type: ignore[attr-defined]
+    ledger.sign_checkpoint(store, ledger.read_signer(world.log_key))
     listed = world.get("public", f"{V1}/violations", params={"rule": "test-rule"}).json()["items"]
     facts = {v["incident_id"]: v["facts"]["distance_m"] for v in listed}
     assert facts == {world.released_coarse: 10_000.0, world.released_full: 12_345.0}
