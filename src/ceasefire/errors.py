@@ -1,7 +1,8 @@
 """The one error tree of ceasefire.
 
-Every failure the library reports on purpose is a :class:`CeasefireError`; the CLI (and later
-the API) catches that one class in one place and prints one clear message.
+Every failure the library reports on purpose is a :class:`CeasefireError`; the CLI and the API
+each catch that one class in one place: the CLI prints one clear message, the API answers with
+the one error shape (:mod:`ceasefire.api.errors`).
 
 ::
 

@@ -1,7 +1,9 @@
-"""The intake flow: parse -> validate -> place against the agreement -> store.
+"""The flows into the store: intake (parse -> validate -> place against the agreement -> store)
+and fusion (fuse -> summarise -> judge against the agreement -> save incidents and violations).
 
 DESIGN section 3: every step is a library function; this module only strings them together so
-that the CLI (and later the API) make one call.
+that the CLI (``ceasefire ingest``, ``ceasefire fuse``), the API (report submission, group
+commit) and the demo make one call.
 
 Files are streamed: rows are read and validated a chunk at a time, each chunk is placed with one
 vectorized :meth:`GeoEngine.classify` call and added to one open write transaction

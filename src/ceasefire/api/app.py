@@ -1,13 +1,21 @@
 """The application factory: one FastAPI app over one store and one agreement.
 
-``create_app`` wires the pieces; each route module is a thin layer over the library::
+``create_app`` wires the pieces; each route module (``ceasefire.api.routes``) is a thin layer
+over the library::
 
-    /api/v1/reports, /reports/batch          routes_intake   submit reports
-    /api/v1/reports, /incidents, /violations, /agreements
-                                            routes_read     read, filter, page
-    /api/v1/incidents/{id}/status           routes_actions  a monitor's decision
-    /api/v1/ledger/...                      routes_ledger   checkpoint, proofs, cosignatures
+    /api/v1                                 _index          what this service is, links
+    /api/v1/reports, /reports/batch (POST)  routes.intake   submit reports
+    /api/v1/reports, /incidents, /violations, /agreements (GET)
+                                            routes.read     read, filter, page
+    /api/v1/incidents/{id}/status, /release routes.actions  a monitor's decision; a release
+    /api/v1/ledger/...                      routes.ledger   checkpoint, proofs, cosignatures
+    /api/v1/ogc/...                         routes.ogc      OGC API - Features: landing page,
+                                                            conformance, collections, items
+    /api/v1/hotline/messages/..., /metrics  routes.hotline  inbox, send, ack, answer, CAP, metrics
     /openapi.json                           FastAPI         the OpenAPI document
+
+While the app runs, its lifespan signs checkpoints as the log grows (with a signer) and ticks the
+hotline :class:`~ceasefire.hotline.scheduler.Scheduler` (notifications, escalations, mail).
 
 Every ``/api/v1`` route depends on :func:`ceasefire.api.deps.get_caller`, set once on the
 router here; every error, from any layer, leaves through :mod:`ceasefire.api.errors`.

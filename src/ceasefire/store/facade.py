@@ -4,7 +4,7 @@ Alembic migrations.
 A :class:`Store` is chosen by a URL (``sqlite:///var/ceasefire.db``,
 ``postgresql+psycopg://monitor@db.example/ceasefire``) or a plain path (SQLite); without either
 it reads ``CEASEFIRE_DATABASE_URL``. Opening it upgrades the schema to the newest migration
-(``src/ceasefire/migrations/versions``).
+(``src/ceasefire/store/migrations/versions``).
 
 Each report is kept twice over: its interchange JSON (lossless, unknown fields included, for
 export) and columns to filter on. Writes are all-or-nothing: :meth:`Store.add_reports` checks
@@ -21,7 +21,8 @@ writers take turns: one write transaction at a time, readers never wait (see doc
 :class:`Store` is the one object callers hold. It is put together from one part per area, each
 in its own module beside its SQL (:mod:`~ceasefire.store.reports`, :mod:`~ceasefire.store.incidents`,
 :mod:`~ceasefire.store.violations`, :mod:`~ceasefire.store.ledger`, :mod:`~ceasefire.store.users`,
-:mod:`~ceasefire.store.hotline`), all sharing the engine, backend and transactions of
+:mod:`~ceasefire.store.hotline`, and :mod:`~ceasefire.store.logged` for the ledger audit's view of
+every logged table), all sharing the engine, backend and transactions of
 :class:`~ceasefire.store.database.Database`; redis-py composes its command groups the same way.
 """
 

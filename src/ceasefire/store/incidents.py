@@ -1,9 +1,10 @@
-"""Incidents, their status history, violations and agreement versions in the store.
+"""Incidents, their member reports and their status history in the store (violations and
+agreement versions are in :mod:`ceasefire.store.violations`).
 
 The :class:`~ceasefire.store.facade.Store` methods of the same names delegate here; each function takes
 an open connection (a write transaction for the writers) so the store keeps the one place where
 transactions begin and end. Tables come from migration 0002 (their query shapes are in
-:mod:`ceasefire.store.facade`). A write transaction holds the store's write lock from its start
+:mod:`ceasefire.store.schema`). A write transaction holds the store's write lock from its start
 (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock), so numbering rows ``max(seq) + 1`` is
 safe with several writer processes (tests/test_store_concurrency.py).
 
