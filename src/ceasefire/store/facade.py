@@ -19,7 +19,7 @@ bounding-box filter, snapshot reads); the rest is dialect-neutral SQLAlchemy Cor
 writers take turns: one write transaction at a time, readers never wait (see docs/store.md).
 
 :class:`Store` is the one object callers hold. It is put together from one part per area, each
-in its own module beside its SQL (:mod:`~ceasefire.store.reports`, :mod:`~ceasefire.store.incidents`,
+in its own module beside its SQL (:mod:`~ceasefire.store.reports`, :mod:`~ceasefire.store.incidents`, :mod:`~ceasefire.store.decisions`,
 :mod:`~ceasefire.store.violations`, :mod:`~ceasefire.store.ledger`, :mod:`~ceasefire.store.users`,
 :mod:`~ceasefire.store.hotline`, and :mod:`~ceasefire.store.logged` for the ledger audit's view of
 every logged table), all sharing the engine, backend and transactions of
@@ -28,6 +28,7 @@ every logged table), all sharing the engine, backend and transactions of
 
 from __future__ import annotations
 
+from ceasefire.store.decisions import DecisionsArea
 from ceasefire.store.hotline import HotlineArea
 from ceasefire.store.incidents import IncidentsArea
 from ceasefire.store.ledger import LedgerArea
@@ -38,7 +39,14 @@ from ceasefire.store.violations import ViolationsArea
 
 
 class Store(
-    ReportsArea, IncidentsArea, ViolationsArea, LedgerArea, UsersArea, HotlineArea, AuditArea
+    ReportsArea,
+    IncidentsArea,
+    DecisionsArea,
+    ViolationsArea,
+    LedgerArea,
+    UsersArea,
+    HotlineArea,
+    AuditArea,
 ):
     """Reports, incidents, violations, the ledger, users and the hotline in one database.
 

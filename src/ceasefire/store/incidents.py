@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.engine import Connection
 
-from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
+from ceasefire.errors import InputError, NotFoundError, Problem
 from ceasefire.fusion.identity import Held, check_partition, reconcile
-from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_change, check_corroboration
+from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_corroboration
 from ceasefire.records import (
     Incident,
     IncidentRecord,
@@ -103,7 +103,7 @@ def _member_counts(conn: Connection, incident_ids: Sequence[str]) -> dict[str, i
     return counts
 
 
-def _history_row(change: StatusChange) -> dict[str, Any]:
+def history_row(change: StatusChange) -> dict[str, Any]:
     return {
         "incident_id": change.incident_id,
         "from_status": change.from_status,
@@ -215,7 +215,7 @@ def save_incidents(
         incident_reports_table,
         [{"incident_id": iid, "report_id": r} for r, iid in plan.moves],
     )
-    insert_logged(conn, dialect, status_changes_table, [_history_row(c) for c in plan.history], at)
+    insert_logged(conn, dialect, status_changes_table, [history_row(c) for c in plan.history], at)
     return IncidentSaveResult(
         created=len(plan.creates),
         updated=len(plan.updates),
@@ -405,89 +405,6 @@ def incident_record(conn: Connection, incident_id: str) -> IncidentRecord:
     )
 
 
-# -- decisions --------------------------------------------------------------------------------
-
-
-def _authors(conn: Connection, incident_id: str) -> list[tuple[str | None, str | None]]:
-    """(submitted_by, source_name) of each member report: the four-eyes check's input."""
-    c = reports_table.c
-    query = (
-        select(c.submitted_by, c.body)
-        .join(incident_reports_table, _M.report_id == c.report_id)
-        .where(_M.incident_id == incident_id)
-    )
-    # source_name has no column of its own; the body is the report's interchange JSON.
-    return [(r.submitted_by, json.loads(r.body).get("source_name")) for r in conn.execute(query)]
-
-
-def known_parties(conn: Connection) -> set[str]:
-    """The party codes of every registered agreement version."""
-    found: set[str] = set()
-    for body in conn.execute(select(_A.body)).scalars():
-        found.update(json.loads(body).get("parties") or ())
-    return found
-
-
-def set_status(
-    conn: Connection,
-    dialect: Backend,
-    incident_id: str,
-    *,
-    status: str,
-    actor: str,
-    basis: str,
-    at: datetime,
-    assessed_perpetrator: str | None,
-    perpetrator_basis: str | None,
-    parties: Collection[str] | None,
-) -> StatusChange:
-    require_aware(at, "at")
-    row = conn.execute(
-        select(_I.status, _I.merged_into).where(_I.incident_id == incident_id)
-    ).one_or_none()
-    if row is None:
-        raise NotFoundError(f"no incident with id {incident_id!r}")
-    if row.merged_into is not None:
-        raise ConflictError(
-            f"incident {incident_id} was merged into {row.merged_into}; decide on that one"
-        )
-    check_change(
-        incident_id=incident_id,
-        current=row.status,
-        new=status,
-        actor=actor,
-        basis=basis,
-        authors=_authors(conn, incident_id),
-        parties=known_parties(conn) if parties is None else parties,
-        assessed_perpetrator=assessed_perpetrator,
-        perpetrator_basis=perpetrator_basis,
-    )
-    change = StatusChange(
-        incident_id=incident_id,
-        from_status=row.status,
-        to_status=status,
-        actor=actor.strip(),
-        at=at,
-        basis=basis.strip(),
-        assessed_perpetrator=assessed_perpetrator,
-        perpetrator_basis=perpetrator_basis,
-        automatic=False,
-    )
-    # A decision states the whole assessment: no perpetrator given means none is assessed.
-    conn.execute(
-        incidents_table.update()
-        .where(_I.incident_id == incident_id)
-        .values(
-            status=status,
-            assessed_perpetrator=assessed_perpetrator,
-            assessed_basis=perpetrator_basis,
-            updated_at=at,
-        )
-    )
-    insert_logged(conn, dialect, status_changes_table, [_history_row(change)], at)
-    return change
-
-
 class IncidentsArea(Database):
     """Incidents, their status and decisions (part of :class:`~ceasefire.store.facade.Store`)."""
 
@@ -633,64 +550,6 @@ class IncidentsArea(Database):
 
         with self._errors(), self._snapshot() as conn:
             return incident_record(conn, incident_id)
-
-    def set_status(
-        self,
-        incident_id: str,
-        *,
-        status: str,
-        actor: str,
-        basis: str,
-        at: datetime,
-        assessed_perpetrator: str | None = None,
-        perpetrator_basis: str | None = None,
-        parties: Collection[str] | None = None,
-    ) -> StatusChange:
-        """Record a person's decision on an incident: its status, and the perpetrator assessed.
-
-        Checked by :func:`ceasefire.judge.verification.check_change` (including the four-eyes rule
-        against the authors of the member reports); the incident and its history are written in
-        one transaction, or nothing is. A decision states the whole assessment: without
-        ``assessed_perpetrator`` none is assessed.
-
-        Parameters
-        ----------
-        status
-            ``verified``, ``disputed`` or ``unfounded``.
-        actor, basis
-            Who decides, and why.
-        at
-            When (aware).
-        assessed_perpetrator, perpetrator_basis
-            The party responsible and what that rests on (both or neither).
-        parties
-            The party codes a perpetrator may be; by default those of the registered agreements.
-
-        Raises
-        ------
-        NotFoundError
-            No such incident.
-        ConflictError
-            The incident was merged into another (named in the message).
-        InputError
-            A bad status, a blank actor or basis, an unknown party or basis.
-        ForbiddenError
-            The actor would verify an incident whose only evidence is their own report.
-        """
-
-        with self._errors(), self._write() as conn:
-            return set_status(
-                conn,
-                self._dialect,
-                incident_id,
-                status=status,
-                actor=actor,
-                basis=basis,
-                at=at,
-                assessed_perpetrator=assessed_perpetrator,
-                perpetrator_basis=perpetrator_basis,
-                parties=parties,
-            )
 
     def page_incidents(
         self,
