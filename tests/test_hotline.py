@@ -21,10 +21,12 @@ from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import HotlineDeadlines
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, VerificationError
 from ceasefire.hotline import rules as hotline
+from ceasefire.hotline import sending
 from ceasefire.hotline.mail import SmtpSettings
 from ceasefire.hotline.metrics import metrics
-from ceasefire.hotline.rules import Draft, Message, Progress
+from ceasefire.hotline.rules import Message, Progress
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, metrics_of
+from ceasefire.hotline.sending import Draft
 from ceasefire.ledger.auditor import audit
 from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.publish.access import concerns
@@ -46,7 +48,7 @@ AGREEMENT = load_agreement(demo_agreement_path())
 
 def query(sender: str = "UA", to: tuple[str, ...] = ("RU",), **change: object) -> Message:
     draft = Draft(kind="query", recipients=to, subject="Shots at the bridge", **change)  # type: ignore[arg-type]
-    return hotline.compose(draft, sender, T0, RULES, PARTIES)
+    return sending.compose(draft, sender, T0, RULES, PARTIES)
 
 
 # -- rules ------------------------------------------------------------------------------------
@@ -73,7 +75,7 @@ def test_state_climbs_the_ladder_with_the_clock_and_the_replies() -> None:
     answered = Progress(T0, T0 + timedelta(hours=30), level=2)
     assert hotline.state_at(m, answered, T0 + timedelta(hours=31)) == "answered"
     # A reply waits for nothing: no state.
-    ack = hotline.reply(m, "acknowledgement", "RU", T0)
+    ack = sending.reply(m, "acknowledgement", "RU", T0)
     assert hotline.state_at(ack, Progress(), T0 + timedelta(days=9)) is None
 
 
@@ -130,19 +132,19 @@ def test_a_bad_message_is_refused_naming_the_field(change: dict[str, object], fi
     fields: dict[str, object] = {"kind": "query", "recipients": ("RU",), "subject": "About 4th"}
     fields.update(change)
     with pytest.raises(InputError) as caught:
-        hotline.compose(Draft(**fields), "UA", T0, RULES, PARTIES)  # type: ignore[arg-type]
+        sending.compose(Draft(**fields), "UA", T0, RULES, PARTIES)  # type: ignore[arg-type]
     assert field in [p.field for p in caught.value.problems], caught.value.problems
 
 
 def test_requests_carry_their_topic_place_and_window() -> None:
-    access = hotline.compose(
+    access = sending.compose(
         Draft(kind="request", recipients=("RU",), subject="Patrol to the ferry", topic="access",
               place={"lon": 37.8, "lat": 48.0, "radius_m": 2000}),
         "mission", T0, RULES, PARTIES,
     )  # fmt: skip
     assert (access.topic, access.place) == ("access", {"lon": 37.8, "lat": 48.0, "radius_m": 2000})
     assert access.thread == access.id and access.ack_due == T0 + RULES.acknowledge_within
-    notice = hotline.compose(
+    notice = sending.compose(
         Draft(kind="request", recipients=("RU", "mission"), subject="Engineering work",
               topic="prior_notification", place={"lon": 37.8, "lat": 48.0},
               window={"from": "2026-03-11T08:00:00+02:00", "to": "2026-03-11T12:00:00+02:00"}),
@@ -154,20 +156,20 @@ def test_requests_carry_their_topic_place_and_window() -> None:
 def test_replies_must_fit_what_they_answer() -> None:
     m = query()
     with pytest.raises(InputError, match="reasons"):
-        hotline.reply(m, "response", "RU", T0, position="denied")
+        sending.reply(m, "response", "RU", T0, position="denied")
     with pytest.raises(InputError, match="position"):
-        hotline.reply(m, "response", "RU", T0, position="approved")  # a request's word
+        sending.reply(m, "response", "RU", T0, position="approved")  # a request's word
     with pytest.raises(InputError, match="no text"):
-        hotline.reply(m, "acknowledgement", "RU", T0, text="seen")
-    answer = hotline.reply(m, "response", "RU", T0, position="denied", reasons="Not ours.")
+        sending.reply(m, "acknowledgement", "RU", T0, text="seen")
+    answer = sending.reply(m, "response", "RU", T0, position="denied", reasons="Not ours.")
     with pytest.raises(InputError, match="asks for no reply"):
-        hotline.reply(answer, "acknowledgement", "UA", T0)
+        sending.reply(answer, "acknowledgement", "UA", T0)
     check = hotline.line_check("RU", T0, RULES)
-    assert hotline.reply(check, "acknowledgement", "RU", T0).kind == "line_check_reply"
+    assert sending.reply(check, "acknowledgement", "RU", T0).kind == "line_check_reply"
     # An acknowledgement is the same message each time: a retry is not a second one.
     assert (
-        hotline.reply(m, "acknowledgement", "RU", T0).id
-        == hotline.reply(m, "acknowledgement", "RU", T0 + timedelta(minutes=1)).id
+        sending.reply(m, "acknowledgement", "RU", T0).id
+        == sending.reply(m, "acknowledgement", "RU", T0 + timedelta(minutes=1)).id
     )
 
 
@@ -188,12 +190,12 @@ def test_metrics_give_median_and_p90_per_party_and_week() -> None:
         m = query(sender="mission", to=("RU",), id=f"q{n}")
         messages.append(m)
         progress[m.id] = Progress(acknowledged_at=T0 + timedelta(minutes=minutes))
-    access = hotline.compose(
+    access = sending.compose(
         Draft(kind="request", recipients=("RU",), subject="Visit", topic="access",
               place={"lon": 37.8, "lat": 48.0}, id="acc"),
         "mission", T0, RULES, PARTIES,
     )  # fmt: skip
-    denial = hotline.reply(access, "response", "RU", T0, position="denied", reasons="Mines.")
+    denial = sending.reply(access, "response", "RU", T0, position="denied", reasons="Mines.")
     progress[access.id] = Progress(T0, T0)  # as the store notes it when the denial comes
     checks = [hotline.line_check("RU", T0 + timedelta(hours=6 * k), RULES) for k in range(3)]
     progress[checks[0].id] = Progress(acknowledged_at=T0 + timedelta(minutes=2))  # in time
@@ -237,15 +239,15 @@ def test_replies_move_the_state_and_everything_is_in_the_ledger(hstore: Store) -
     m = query(id="ask-2")
     hstore.hotline_send([m], T0)
     with pytest.raises(ForbiddenError, match="ask-2"):  # the mission was not asked
-        hstore.hotline_send([hotline.reply(m, "acknowledgement", "mission", T0)], T0)
-    bogus = hotline.reply(m, "acknowledgement", "RU", T0)
+        hstore.hotline_send([sending.reply(m, "acknowledgement", "mission", T0)], T0)
+    bogus = sending.reply(m, "acknowledgement", "RU", T0)
     with pytest.raises(InputError, match="in_reply_to"):
         hstore.hotline_send([Message(**{**vars(bogus), "id": "x", "in_reply_to": "nope"})], T0)
     later = T0 + timedelta(minutes=10)
-    hstore.hotline_send([hotline.reply(m, "acknowledgement", "RU", later)], later)
+    hstore.hotline_send([sending.reply(m, "acknowledgement", "RU", later)], later)
     assert hstore.hotline_get(["ask-2"], later)["ask-2"].state == "acknowledged"
     answered_at = T0 + timedelta(hours=3)
-    answer = hotline.reply(m, "response", "RU", answered_at, position="under_investigation")
+    answer = sending.reply(m, "response", "RU", answered_at, position="under_investigation")
     hstore.hotline_send([answer], answered_at)
     got = hstore.hotline_get(["ask-2"], T0 + timedelta(days=3))["ask-2"]
     assert (got.state, got.progress.acknowledged_at, got.progress.answered_at) == (
@@ -269,13 +271,13 @@ def test_the_state_filter_agrees_with_the_rules(hstore: Store) -> None:
     sent = {"open": now - timedelta(minutes=1)}
     for name, progress in plan.items():
         at = sent.get(name, T0)
-        m = hotline.compose(Draft(kind="query", recipients=("RU",), subject=name, id=name),
+        m = sending.compose(Draft(kind="query", recipients=("RU",), subject=name, id=name),
                             "UA", at, RULES, PARTIES)  # fmt: skip
         hstore.hotline_send([m], at)
         if progress.acknowledged_at:
-            hstore.hotline_send([hotline.reply(m, "acknowledgement", "RU", T0)], T0)
+            hstore.hotline_send([sending.reply(m, "acknowledgement", "RU", T0)], T0)
         if progress.answered_at:
-            hstore.hotline_send([hotline.reply(m, "response", "RU", T0, position="accepted")], T0)
+            hstore.hotline_send([sending.reply(m, "response", "RU", T0, position="accepted")], T0)
         if progress.level:
             hstore.hotline_send([hotline.escalation(m, 1, T0)], T0)
     stored = {s.message.id: s for s in hstore.hotline_messages(now, kind="query")}
@@ -367,7 +369,7 @@ def test_line_checks_run_each_period_and_misses_are_counted(demo_store: Store) -
     assert scheduler.tick(start + timedelta(minutes=5)).line_checks == 0
     (ua_check,) = demo_store.hotline_messages(start, kind="line_check", address="UA")
     demo_store.hotline_send(
-        [hotline.reply(ua_check.message, "acknowledgement", "UA", start + timedelta(minutes=1))],
+        [sending.reply(ua_check.message, "acknowledgement", "UA", start + timedelta(minutes=1))],
         start + timedelta(minutes=1),
     )
     later = start + timedelta(hours=6)

@@ -31,6 +31,7 @@ from ceasefire.cli._common import (
 )
 from ceasefire.errors import InputError, NotFoundError, Problem
 from ceasefire.hotline import rules as hotline
+from ceasefire.hotline import sending
 from ceasefire.publish.access import Principal, address_principal, hotline_scope, may_read_message
 from ceasefire.vocab import MEDIATOR, MISSION
 
@@ -151,12 +152,12 @@ def send(
 
     rules = load_agreement(agreement)
     speaker = _speaker(as_, rules.parties)
-    draft = hotline.Draft(
+    draft = sending.Draft(
         kind=kind, recipients=tuple(to), subject=subject, text=text, incident_id=incident,
         topic=topic, place=_place(place), window=_window(window), id=message_id,
     )  # fmt: skip
     moment = _now(now)
-    message = hotline.compose(draft, as_, moment, rules.hotline, tuple(rules.parties))
+    message = sending.compose(draft, as_, moment, rules.hotline, tuple(rules.parties))
     with Store.open(db) as store:
         # As the API: only an incident the speaker may read (hidden answers as missing).
         if (
@@ -199,7 +200,7 @@ def _reply(as_: str, message_id: str, kind: str, db: str, agreement: Path | None
         found = store.hotline_get([message_id], moment).get(message_id)
         if found is None or not may_read_message(speaker, found.message):
             raise NotFoundError(f"no message {message_id!r}")
-        message = hotline.reply(found.message, kind, as_, moment, **fields)
+        message = sending.reply(found.message, kind, as_, moment, **fields)
         ((stored, new),) = store.hotline_send([message], moment)
     return stored.to_dict(), new
 

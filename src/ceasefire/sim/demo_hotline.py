@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ceasefire.agreement.model import Agreement
-from ceasefire.hotline import rules as hotline
-from ceasefire.hotline.rules import Draft, Message
+from ceasefire.hotline import sending
+from ceasefire.hotline.rules import Message
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, TickResult
+from ceasefire.hotline.sending import Draft
 from ceasefire.store.facade import Store
 from ceasefire.vocab import MISSION
 
@@ -96,19 +97,19 @@ def _replies(rng: random.Random, message: Message) -> list[tuple[datetime, Messa
         if rng.random() >= officer.line_checks:
             return []
         at = message.sent_at + timedelta(minutes=rng.uniform(*officer.ack_minutes))
-        return [(at, hotline.reply(message, "acknowledgement", party, at))]
+        return [(at, sending.reply(message, "acknowledgement", party, at))]
     if message.kind != "notification":
         return []
     out = []
     acked = message.sent_at + timedelta(minutes=rng.uniform(*officer.ack_minutes))
     if rng.random() < officer.acknowledges:
-        out.append((acked, hotline.reply(message, "acknowledgement", party, acked)))
+        out.append((acked, sending.reply(message, "acknowledgement", party, acked)))
     if rng.random() < officer.answers:
         at = acked + timedelta(hours=rng.uniform(*officer.answer_hours))
         positions, weights = zip(*officer.positions, strict=True)
         position = rng.choices(positions, weights)[0]
         reasons = officer.denial_reason if position == "denied" else None
-        out.append((at, hotline.reply(message, "response", party, at, position=position,
+        out.append((at, sending.reply(message, "response", party, at, position=position,
                                       reasons=reasons, message_id=f"{message.id}.res")))  # fmt: skip
     return out
 
@@ -129,13 +130,13 @@ def _access_requests(
             place={"lon": lon, "lat": lat, "radius_m": 3000.0},
             id=f"demo-access-{party}",
         )
-        request = hotline.compose(draft, MISSION, now, agreement.hotline,
+        request = sending.compose(draft, MISSION, now, agreement.hotline,
                                   tuple(agreement.parties))  # fmt: skip
         store.hotline_send([request], now)
         at = now + timedelta(minutes=40)
-        out.append((at, hotline.reply(request, "acknowledgement", party, at)))
+        out.append((at, sending.reply(request, "acknowledgement", party, at)))
         answered = now + timedelta(hours=3)
-        out.append((answered, hotline.reply(request, "response", party, answered,
+        out.append((answered, sending.reply(request, "response", party, answered,
                                             position=position, reasons=reasons)))  # fmt: skip
     return out
 

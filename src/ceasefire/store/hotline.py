@@ -31,15 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, Problem
-from ceasefire.hotline.rules import (
-    ASKING,
-    Mail,
-    Message,
-    Progress,
-    StoredMessage,
-    check_reply,
-    state_at,
-)
+from ceasefire.hotline.rules import ASKING, Mail, Message, Progress, StoredMessage, state_at
+from ceasefire.hotline.sending import check_reply
 from ceasefire.ledger.log import Item, hotline_item
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.backends import Backend
@@ -105,7 +98,7 @@ def send(
     before (same id and the same chosen fields: a retry).
 
     A reply must answer a stored message addressed to its sender and fit it
-    (:func:`ceasefire.hotline.rules.check_reply`); what it answers notes it (first acknowledgement,
+    (:func:`ceasefire.hotline.sending.check_reply`); what it answers notes it (first acknowledgement,
     first answer, highest escalation level).
 
     Raises

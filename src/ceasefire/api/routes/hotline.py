@@ -23,6 +23,7 @@ from ceasefire.api.deps import API_PREFIX, JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
 from ceasefire.hotline import rules as hotline
+from ceasefire.hotline import sending
 from ceasefire.hotline.rules import StoredMessage
 from ceasefire.hotline.scheduler import cap_alert, metrics_of
 from ceasefire.publish.access import Principal, hotline_address, hotline_scope, may_read_message
@@ -144,8 +145,8 @@ async def send_message(request: Request, service: ServiceDep, caller: Caller) ->
     now = datetime.now(UTC)
     if body.incident_id is not None:
         await run_in_threadpool(_check_incident, service, caller, body.incident_id)
-    draft = hotline.Draft(**body.model_dump())
-    message = hotline.compose(
+    draft = sending.Draft(**body.model_dump())
+    message = sending.compose(
         draft, sender, now, service.agreement.hotline, tuple(service.agreement.parties)
     )
     ((stored, new),) = await run_in_threadpool(service.store.hotline_send, [message], now)
@@ -178,14 +179,14 @@ async def _reply(
     if kind == "response":
         media_type(request, JSON_TYPES)
         answer = json_model(Answer, raw)
-        message = hotline.reply(
+        message = sending.reply(
             original, "response", sender, now, position=answer.position,
             reasons=answer.reasons, text=answer.text, message_id=answer.id,
         )  # fmt: skip
     else:
         if raw.strip():
             raise InputError(Problem("body", "", "an acknowledgement has no body"))
-        message = hotline.reply(original, "acknowledgement", sender, now)
+        message = sending.reply(original, "acknowledgement", sender, now)
     ((stored, new),) = await run_in_threadpool(service.store.hotline_send, [message], now)
     return JSON(stored.to_dict(), status_code=201 if new else 200)
 

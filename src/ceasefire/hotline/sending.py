@@ -1,0 +1,270 @@
+"""What people send on the hotline: drafts checked and composed into messages, and replies.
+
+A party's liaison officer, the mission or the mediator writes a :class:`Draft` (a query, a
+request, an agenda item) or answers a message; :func:`compose` and :func:`reply` check it against
+the rules of :mod:`ceasefire.hotline.rules` and give the :class:`~ceasefire.hotline.rules.Message`
+to store. Pure: no store, no clock (the caller passes ``now``).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from ceasefire.errors import InputError, Problem
+from ceasefire.vocab import MEDIATOR, MISSION
+
+if TYPE_CHECKING:  # the agreement module loads shapely and PROJ; the CLI imports this one
+    from ceasefire.agreement.model import HotlineDeadlines
+
+
+#: Kinds that wait for replies: an acknowledgement and an answer (a line check: its reply).
+from ceasefire.hotline.rules import (
+    ASKING,
+    POSITIONS,
+    REQUEST_TOPICS,
+    SENDABLE,
+    Message,
+    deadlines,
+    utc,
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message as a person writes it (the API body, the CLI's options), before the hotline
+    gives it a thread, deadlines and a time."""
+
+    kind: str
+    recipients: tuple[str, ...] = ()
+    subject: str = ""
+    text: str = ""
+    in_reply_to: str | None = None
+    thread: str | None = None
+    incident_id: str | None = None
+    topic: str | None = None
+    position: str | None = None
+    reasons: str | None = None
+    place: Mapping[str, float] | None = None
+    window: Mapping[str, str] | None = None
+    id: str | None = None
+
+
+MAX_TEXT: Final = 20_000
+MAX_SUBJECT: Final = 200
+
+
+def check_text(value: Any, name: str, limit: int, *, where: str = "message") -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(Problem(where, name, "must be text"))
+    if len(value) > limit:
+        raise InputError(Problem(where, name, f"must be at most {limit} characters"))
+    if "\x00" in value:
+        raise InputError(Problem(where, name, "must not contain the NUL character"))
+    return value
+
+
+def check_reply(original: Message, kind: str, position: str | None, reasons: str | None) -> None:
+    """Refuse a reply that does not fit what it answers (InputError naming the field)."""
+    if kind == "line_check_reply":
+        if original.kind != "line_check":
+            raise InputError(
+                Problem("message", "in_reply_to", "a line check reply answers a line check")
+            )
+        return
+    if original.kind not in ASKING:
+        raise InputError(
+            Problem(
+                "message",
+                "in_reply_to",
+                f"{original.kind} {original.id} asks for no reply (only "
+                f"{', '.join(sorted(ASKING))} do)",
+            )
+        )
+    if kind == "acknowledgement":
+        if position is not None or reasons is not None:
+            raise InputError(
+                Problem("message", "position", "an acknowledgement states no position")
+            )
+        return
+    allowed = POSITIONS[original.kind]
+    if position not in allowed:
+        raise InputError(
+            Problem(
+                "message", "position", f"must be one of {', '.join(allowed)} for a {original.kind}"
+            )
+        )
+    if position == "denied" and not (reasons or "").strip():
+        raise InputError(Problem("message", "reasons", "a denial must give its reasons"))
+
+
+#: Ids a sender may choose (its idempotency key, as a report's ``id``).
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def new_id() -> str:
+    return "m." + secrets.token_hex(8)
+
+
+def compose(
+    draft: Draft, sender: str, now: datetime, rules: HotlineDeadlines, parties: Sequence[str]
+) -> Message:
+    """A message a person sends (a query, a request or an agenda item), checked, with its
+    thread and deadlines. InputError names each field that is wrong."""
+    problems: list[Problem] = []
+
+    def bad(name: str, reason: str) -> None:
+        problems.append(Problem("message", name, reason))
+
+    if draft.kind not in SENDABLE:
+        bad(
+            "kind", f"must be one of {', '.join(sorted(SENDABLE))} (replies go to /ack and /answer)"
+        )
+    known = (*parties, MISSION, MEDIATOR)
+    recipients = tuple(dict.fromkeys(draft.recipients))
+    if not recipients:
+        bad("recipients", f"must name at least one of {', '.join(known)}")
+    for n, r in enumerate(recipients):
+        if r not in known:
+            bad(f"recipients[{n}]", f"{r!r} is not one of {', '.join(known)}")
+    if recipients == (sender,):
+        bad("recipients", "must name someone other than the sender")
+    if draft.id is not None and not _ID.fullmatch(draft.id):
+        bad("id", "must be 1-128 letters, digits and . _ : - (starting with a letter or digit)")
+    subject = check_text(draft.subject, "subject", MAX_SUBJECT)
+    text = check_text(draft.text, "text", MAX_TEXT)
+    # The store's columns: a thread of up to 200 characters, an incident id of up to 32.
+    if draft.thread is not None and not check_text(draft.thread, "thread", 200).strip():
+        bad("thread", "must not be blank")
+    if draft.incident_id is not None:
+        check_text(draft.incident_id, "incident_id", 32)
+    if not subject.strip() and not text.strip():
+        bad("text", "a message needs a subject or a text")
+    if draft.kind == "request":
+        if draft.topic not in REQUEST_TOPICS:
+            bad("topic", f"a request's topic must be one of {', '.join(REQUEST_TOPICS)}")
+        if draft.topic == "access" and sender != MISSION:
+            bad("topic", "access requests are the mission's (monitors asking to go to a place)")
+        if draft.topic == "prior_notification" and sender in (MISSION, MEDIATOR):
+            bad("topic", "prior notifications are a party's (of its own activity)")
+        if draft.place is None:
+            bad("place", "a request names a place: {lon, lat, radius_m}")
+        if draft.topic == "prior_notification" and draft.window is None:
+            bad("window", "a prior notification gives the activity's window: {from, to}")
+    elif draft.topic is not None:
+        bad("topic", "only a request has a topic")
+    place = _place(draft.place, bad)
+    window = _window(draft.window, bad)
+    if problems:
+        raise InputError(problems)
+    kind = draft.kind
+    ack_due, answer_due = deadlines(kind, now, rules) if kind != "agenda_item" else (None, None)
+    message_id = draft.id or new_id()
+    return Message(
+        id=message_id,
+        thread=draft.thread or draft.incident_id or message_id,
+        kind=kind,
+        sender=sender,
+        recipients=recipients,
+        sent_at=now,
+        subject=subject,
+        text=text,
+        incident_id=draft.incident_id,
+        topic=draft.topic,
+        ack_due=ack_due,
+        answer_due=answer_due,
+        place=place,
+        window=window,
+    )
+
+
+def _place(value: Any, bad: Any) -> dict[str, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        bad("place", "must be an object {lon, lat, radius_m}")
+        return None
+    out: dict[str, float] = {}
+    for key, low, high in (("lon", -180, 180), ("lat", -90, 90), ("radius_m", 0, 1_000_000)):
+        v = value.get(key, 0.0 if key == "radius_m" else None)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not low <= v <= high:
+            bad(f"place.{key}", f"must be a number from {low} to {high}")
+            continue
+        out[key] = float(v)
+    extra = set(value) - {"lon", "lat", "radius_m"}
+    if extra:
+        bad("place", f"unknown field(s): {', '.join(sorted(map(str, extra)))}")
+    return out
+
+
+def _window(value: Any, bad: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) != {"from", "to"}:
+        bad("window", "must be an object {from, to} of ISO 8601 times with an offset")
+        return None
+    times = {}
+    for key in ("from", "to"):
+        try:
+            moment = datetime.fromisoformat(str(value[key]))
+        except ValueError:
+            bad(f"window.{key}", "must be an ISO 8601 time, e.g. 2026-03-10T18:00:00+00:00")
+            continue
+        if moment.tzinfo is None:
+            bad(f"window.{key}", "must carry an offset, e.g. +00:00")
+            continue
+        times[key] = moment
+    if len(times) == 2 and times["to"] < times["from"]:
+        bad("window.to", "must not be before window.from")
+    return {k: utc(v) for k, v in times.items()} if len(times) == 2 else None
+
+
+def reply(
+    original: Message,
+    kind: str,
+    sender: str,
+    now: datetime,
+    *,
+    position: str | None = None,
+    reasons: str | None = None,
+    text: str = "",
+    message_id: str | None = None,
+) -> Message:
+    """The reply of ``sender`` to ``original``: an ``acknowledgement`` (for a line check its
+    ``line_check_reply``) or a ``response`` stating a position. The store checks it answers a
+    message addressed to the sender (:func:`ceasefire.store.hotline.send`)."""
+    if kind == "acknowledgement" and original.kind == "line_check":
+        kind = "line_check_reply"
+    text = check_text(text, "text", MAX_TEXT)
+    reasons = check_text(reasons, "reasons", MAX_TEXT) or None
+    if message_id is not None and not _ID.fullmatch(message_id):
+        raise InputError(Problem("message", "id", "must be 1-128 letters, digits and . _ : -"))
+    check_reply(original, kind, position, reasons)
+    if kind != "response" and text:
+        # An acknowledgement says "received" and nothing else, so that sending it twice is the
+        # same message (its id is fixed by what it acknowledges and who): a retry is a no-op.
+        raise InputError(Problem("message", "text", "an acknowledgement carries no text"))
+    if message_id is None:
+        message_id = new_id() if kind == "response" else f"{original.id}.ack.{sender}"
+    label = {"acknowledgement": "Received", "line_check_reply": "Line check answered",
+             "response": f"Position: {(position or '').replace('_', ' ')}"}[kind]  # fmt: skip
+    return Message(
+        id=message_id,
+        thread=original.thread,
+        kind=kind,
+        sender=sender,
+        recipients=(original.sender,),
+        sent_at=now,
+        subject=f"{label}: {original.subject}"[:MAX_SUBJECT],
+        text=text,
+        in_reply_to=original.id,
+        incident_id=original.incident_id,
+        position=position,
+        reasons=reasons,
+    )
