@@ -57,12 +57,8 @@ def fuse(
     from ceasefire.store.facade import Store
 
     agreements = [load_agreement(p) for p in agreement] if agreement else [load_agreement(None)]
-    store = Store.open(db)
-    try:
-        with progress(not as_json) as bar:
-            result = fuse_store(store, agreements, corroboration=corroboration, progress=bar)
-    finally:
-        store.close()
+    with Store.open(db) as store, progress(not as_json) as bar:
+        result = fuse_store(store, agreements, corroboration=corroboration, progress=bar)
     if as_json:
         print_json(result.to_dict())
     else:
@@ -95,8 +91,7 @@ def incidents(
     """
     from ceasefire.store.facade import Store
 
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         f: dict[str, Any] = {
             "since": parse_time(since, "since"),
             "until": parse_time(until, "until"),
@@ -109,8 +104,6 @@ def incidents(
         }
         rows = store.list_incidents(**f, limit=limit_for(limit, as_json))
         total = store.count_incidents(**f)
-    finally:
-        store.close()
     if as_json:
         print_json([r.to_dict() for r in rows])
         return
@@ -151,11 +144,8 @@ def incident(
     """
     from ceasefire.store.facade import Store
 
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         record = store.incident_record(incident_id)
-    finally:
-        store.close()
     if as_json:
         print_json(record.to_dict())
         return
@@ -235,8 +225,7 @@ def verify(
     from ceasefire.store.facade import Store
 
     parties = tuple(load_agreement(agreement).parties)
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         change = store.set_status(
             incident_id,
             status=status,
@@ -247,8 +236,6 @@ def verify(
             perpetrator_basis=perpetrator_basis,
             parties=parties,
         )
-    finally:
-        store.close()
     if as_json:
         print_json(change.to_dict())
         return
@@ -282,8 +269,7 @@ def violations(
     """
     from ceasefire.store.facade import Store
 
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         f: dict[str, Any] = {
             "incident_id": incident_id,
             "rule": rule,
@@ -294,8 +280,6 @@ def violations(
         }
         rows = store.list_violations(**f, limit=limit_for(limit, as_json))
         total = store.count_violations(**f)
-    finally:
-        store.close()
     if as_json:
         print_json([v.to_dict() for v in rows])
         return

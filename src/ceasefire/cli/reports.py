@@ -39,8 +39,7 @@ def init(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """
     from ceasefire.store.facade import Store
 
-    store = Store.open(db)
-    store.close()
+    Store.open(db).close()
     if as_json:
         print_json({"db": db, "ok": True})
     else:
@@ -65,14 +64,10 @@ def ingest(
     from ceasefire.pipeline import ingest_files
     from ceasefire.store.facade import Store
 
-    store = Store.open(db)
-    try:
-        with progress(not as_json) as bar:
-            result = ingest_files(
-                store, files, load_agreement(agreement), skip_invalid=skip_invalid, progress=bar
-            )
-    finally:
-        store.close()
+    with Store.open(db) as store, progress(not as_json) as bar:
+        result = ingest_files(
+            store, files, load_agreement(agreement), skip_invalid=skip_invalid, progress=bar
+        )
     if as_json:
         print_json(result.to_dict())
         return
@@ -101,13 +96,10 @@ def reports(
     """
     from ceasefire.store.facade import Store
 
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         f = filters(since, until, event_type, source_kind, submitted_by, bbox)
         rows = store.list_stored(**f, limit=limit)
         total = store.count_reports(**f)
-    finally:
-        store.close()
     if as_json:
         print_json({"total": total, "reports": [r.to_dict() for r in rows]})
         return
@@ -153,8 +145,7 @@ def export(
     from ceasefire.publish.export import write_reports
     from ceasefire.store.facade import Store
 
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         f = filters(since, until, event_type, source_kind, submitted_by, bbox)
         rows = store.list_stored(**f)
         if output is None:
@@ -163,5 +154,3 @@ def export(
             with open(output, "w", encoding="utf-8", newline="") as fh:
                 n = write_reports(rows, fh, fmt)
             err.print(f"{n} report(s) written to {output}")
-    finally:
-        store.close()
