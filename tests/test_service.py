@@ -28,7 +28,6 @@ from ceasefire.ledger import audit as ledger
 from ceasefire.ledger import merkle
 from ceasefire.ledger.notes import Signer, cosign
 from ceasefire.pipeline import fuse_store
-from ceasefire.sim.demo import run_demo
 from ceasefire.store.facade import Store
 from served import Served
 
@@ -82,11 +81,6 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     return error
 
 
-@pytest.fixture(scope="module")
-def engine() -> GeoEngine:
-    return GeoEngine(AGREEMENT)
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     with Store.open(tmp_path / "api.db") as s:
@@ -105,20 +99,14 @@ def client(store: Store, engine: GeoEngine) -> TestClient:
     )
 
 
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    run_demo(str(folder / "demo.db"))
-    return folder
-
-
 #: A cosigner the demo service trusts whose line is not stored yet.
 OBSERVER = Signer.generate("observer-cosigner", cosigner=True)
 
 
 @pytest.fixture
 def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
-    """A copy of the demo database (reports, incidents, violations, a cosigned checkpoint)."""
+    """A copy of the session's demo database (reports, incidents, violations, a cosigned
+    checkpoint): tests here write to it."""
     with Store.open(copy_sqlite(demo_dir / "demo.db", tmp_path)) as s:
         yield s
 

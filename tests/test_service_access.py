@@ -37,13 +37,9 @@ from test_service import (
     V1,
     all_routes,
     assert_error,
-    demo_dir,
-    engine,
     log_verifier,
     report,
 )
-
-__all__ = ["demo_dir", "engine"]  # fixtures shared with test_service.py
 
 ROLES = ("admin", "monitor", "mediator", "UA", "RU", "public", "bad")
 USERS = {

@@ -30,9 +30,7 @@ from ceasefire.api import create_app
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.pipeline import fuse_store
 from ceasefire.store.facade import Store
-from test_service import AGREEMENT, NDJSON, V1, assert_error, client, engine, lines, report, store
-
-__all__ = ["client", "engine", "store"]  # fixtures shared with test_service.py
+from test_service import AGREEMENT, NDJSON, V1, assert_error, bearer, lines, report
 
 CHECKS = [
     not_a_server_error,
@@ -113,6 +111,21 @@ def test_every_operation_answers_the_public_as_documented(case: Any, fuzzed: Fuz
 
 
 # -- what the fuzzer found, pinned ------------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """An empty store; ``client`` is an admin's over it (as in test_service.py)."""
+    with Store.open(tmp_path / "api.db") as s:
+        yield s
+
+
+@pytest.fixture
+def client(store: Store, engine: GeoEngine) -> TestClient:
+    return TestClient(
+        create_app(store, AGREEMENT, engine=engine), headers=bearer(store, "a", "admin")
+    )
+
 
 JSON = {"Content-Type": "application/json"}
 #: One past the largest integer a store column holds.

@@ -27,7 +27,6 @@ from ceasefire.api.routes.ogc import CONFORMANCE, _flat
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.publish import access
 from ceasefire.publish.access import Principal, concerns
-from ceasefire.sim.demo import run_demo
 from ceasefire.store.facade import Store
 from served import Served
 
@@ -45,10 +44,9 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ogc")
-    run_demo(str(folder / "demo.db"))
-    return folder / "demo.db"
+def demo_db(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This module's copy of the session's demo database (its tests add users and releases)."""
+    return copy_sqlite(demo_dir / "demo.db", tmp_path_factory.mktemp("ogc"))
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +60,8 @@ MONITOR = Principal("ogc-monitor", "monitor")
 
 
 @pytest.fixture(scope="module")
-def app(store: Store) -> Any:
-    return create_app(store, AGREEMENT, engine=GeoEngine(AGREEMENT))
+def app(store: Store, engine: GeoEngine) -> Any:
+    return create_app(store, AGREEMENT, engine=engine)
 
 
 @pytest.fixture(scope="module")
@@ -304,9 +302,8 @@ def _as(principal: Principal) -> Any:
 
 
 @pytest.fixture(scope="module")
-def clients(store: Store, released: dict[str, str]) -> dict[str, TestClient]:
+def clients(store: Store, released: dict[str, str], engine: GeoEngine) -> dict[str, TestClient]:
     """A client for UA, RU and the public (the caller set as the token lookup would set it)."""
-    engine = GeoEngine(AGREEMENT)
     out: dict[str, TestClient] = {}
     for name, who in (("UA", UA), ("RU", RU), ("public", PUBLIC)):
         app = create_app(store, AGREEMENT, engine=engine)
