@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import served
 from backends import (
     BACKENDS,
     ENV,
@@ -36,6 +37,13 @@ from test_mail import LOOPBACK, REFUSED, LoopbackController, Mailbox, SmtpServer
 
 def pytest_report_header() -> str:
     return f"postgresql: {os.environ.get(ENV) or 'auto'} ({ENV})"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tell served.py whether this test may start ``ceasefire serve`` (it is marked ``served``),
+    before its fixtures are set up."""
+    served.MARKED = item.get_closest_marker("served") is not None
 
 
 # -- the demo, once per session --------------------------------------------------------------

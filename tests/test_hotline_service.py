@@ -290,6 +290,7 @@ def ack_first_line_check(world: World) -> dict[str, Any]:
 # -- the tests ---------------------------------------------------------------------------------
 
 
+@pytest.mark.served
 def test_each_party_reads_its_notifications_and_answers_one(world: World) -> None:
     ua, ru = world.notifications["UA"], world.notifications["RU"]
     assert ua["recipients"] == ["UA"] and ru["recipients"] == ["RU"]
@@ -346,6 +347,7 @@ def test_each_party_reads_its_notifications_and_answers_one(world: World) -> Non
     assert response["id"] not in {m["id"] for m in ru_view}
 
 
+@pytest.mark.served
 def test_the_urgent_notification_as_a_cap_alert(world: World, cap_schema: etree.XMLSchema) -> None:
     ua = world.notifications["UA"]
     answer = world.call("UA", "GET", f"{HL}/messages/{ua['id']}/cap")
@@ -362,6 +364,7 @@ def test_the_urgent_notification_as_a_cap_alert(world: World, cap_schema: etree.
     assert world.call("RU", "GET", f"{HL}/messages/{ua['id']}/cap").status == 404
 
 
+@pytest.mark.served
 def test_the_urgent_notification_arrives_by_email(
     world: World, cap_schema: etree.XMLSchema
 ) -> None:
@@ -392,6 +395,7 @@ def test_the_urgent_notification_arrives_by_email(
     assert all(MAIL["RU"] not in e.rcpt_tos for e in world.mailbox.envelopes)
 
 
+@pytest.mark.served
 def test_line_checks_are_counted_and_missed(world: World) -> None:
     checked = world.acked_line_check
     assert checked is not None
@@ -429,6 +433,7 @@ def escalations(world: World) -> list[dict[str, Any]]:
     return world.messages("mediator", "kind=escalation&limit=1000")
 
 
+@pytest.mark.served
 def test_silence_escalates_on_time_and_once_across_a_kill(world: World) -> None:
     ru = world.notifications["RU"]
     level_1_due = at(ru["ack_due"]) + GRACE

@@ -331,6 +331,7 @@ def test_a_batch_is_idempotent_by_id_and_a_clash_stores_nothing(
     assert_error(client.post(f"{V1}/reports/batch", json={"id": "x"}), 422, "invalid_input")
 
 
+@pytest.mark.slow  # 50,000 reports through the API: the size is the point (~8 s)
 def test_fifty_thousand_reports_in_one_streamed_json_lines_request(
     client: TestClient, store: Store
 ) -> None:
@@ -723,6 +724,7 @@ def test_a_store_failure_is_503_and_a_bug_is_500_in_the_shape(
 # -- the real process ------------------------------------------------------------------------
 
 
+@pytest.mark.served
 def test_serve_runs_the_api_and_prints_its_address(tmp_path: Path) -> None:
     with Store.open(tmp_path / "served.db") as made:
         admin = bearer(made, "admin", "admin")

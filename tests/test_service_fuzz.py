@@ -119,6 +119,7 @@ def fuzz_every_operation(
     assert operations == {(m, r.path.replace(":path}", "}")) for r in routes for m in r.methods}
 
 
+@pytest.mark.slow  # ~1,700 generated requests (~7 s)
 def test_every_operation_answers_an_admin_as_documented(
     api_schema: Any, fuzzed: Fuzzed, subtests: pytest.Subtests
 ) -> None:
@@ -128,6 +129,7 @@ def test_every_operation_answers_an_admin_as_documented(
     fuzz_every_operation(api_schema, fuzzed.app, subtests, test)
 
 
+@pytest.mark.slow  # ~1,700 generated requests (~7 s)
 def test_every_operation_answers_a_party_as_documented(
     api_schema: Any, fuzzed: Fuzzed, subtests: pytest.Subtests
 ) -> None:
@@ -137,6 +139,7 @@ def test_every_operation_answers_a_party_as_documented(
     fuzz_every_operation(api_schema, fuzzed.app, subtests, test)
 
 
+@pytest.mark.slow  # ~1,700 generated requests (~7 s)
 def test_every_operation_answers_the_public_as_documented(
     api_schema: Any, fuzzed: Fuzzed, subtests: pytest.Subtests
 ) -> None:

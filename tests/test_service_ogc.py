@@ -406,6 +406,7 @@ def test_a_party_sees_its_own_reports_and_the_incidents_that_concern_it(
     _hidden_as_absent(client, f"{OGC}/collections/incidents/items?after={{}}", theirs, "INC-9")
 
 
+@pytest.mark.slow  # every OGC answer RU can get, over the whole demo (~5 s)
 def test_ru_never_meets_a_ua_report_id_in_ogc_answers(
     store: Store, released: dict[str, str], clients: dict[str, TestClient]
 ) -> None:
@@ -500,6 +501,7 @@ def _when(item: dict[str, Any], key: str) -> datetime:
     return datetime.fromisoformat(item[key])
 
 
+@pytest.mark.slow  # walks each caller's whole view page by page, several ways (~2.5 s each)
 @pytest.mark.parametrize("chunk", [7, visibility.SCAN_CHUNK])
 @pytest.mark.parametrize("who", ["UA", "RU", "public"])
 def test_paging_over_what_the_caller_sees_is_exact(
@@ -596,6 +598,7 @@ def _run(command: list[str], token: str | None) -> str:
     return done.stdout
 
 
+@pytest.mark.served
 def test_gdal_reads_the_collections_as_they_are(served: str, token: str, store: Store) -> None:
     ogrinfo = _ogrinfo()
     source = f"OAPIF:{served}{OGC}"
@@ -622,6 +625,7 @@ def _layers(summary: str) -> dict[str, int]:
     return dict(zip(layers, counts, strict=True))
 
 
+@pytest.mark.served
 def test_gdal_reads_what_a_party_and_the_public_may_see(
     served_views: str, party_token: str, store: Store, clients: dict[str, TestClient]
 ) -> None:
