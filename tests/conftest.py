@@ -25,18 +25,23 @@ import served
 from backends import (
     BACKENDS,
     ENV,
+    VECTORS_ENV,
     Databases,
     PostgresServer,
     Unavailable,
     databases_for,
     start_postgres,
+    vectors_dir,
 )
 from ceasefire.geo.engine import GeoEngine
 from test_mail import LOOPBACK, REFUSED, LoopbackController, Mailbox, SmtpServer
 
 
-def pytest_report_header() -> str:
-    return f"postgresql: {os.environ.get(ENV) or 'auto'} ({ENV})"
+def pytest_report_header() -> list[str]:
+    return [
+        f"postgresql: {os.environ.get(ENV) or 'auto'} ({ENV})",
+        f"vectors: {vectors_dir()}, {os.environ.get(VECTORS_ENV) or 'auto'} ({VECTORS_ENV})",
+    ]
 
 
 @pytest.hookimpl(tryfirst=True)

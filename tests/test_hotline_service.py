@@ -34,13 +34,13 @@ import pytest
 import yaml
 from lxml import etree
 
+from backends import vector
 from ceasefire.agreement.model import Agreement, demo_agreement_path, load_agreement
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler
 from ceasefire.ledger import audit as ledger
 from ceasefire.store.facade import Store
 from served import Served
-from test_cap import XSD
 from test_mail import LOOPBACK, LoopbackController, Mailbox
 from test_service_access import USERS
 
@@ -209,9 +209,7 @@ def fuse(world: World) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def cap_schema() -> etree.XMLSchema:
-    if not XSD.is_file():
-        pytest.skip(f"../shared/vectors/cap/cap12.xsd is absent: looked for {XSD}")
-    return etree.XMLSchema(etree.parse(str(XSD)))
+    return etree.XMLSchema(etree.parse(str(vector("cap", "cap12.xsd"))))
 
 
 @pytest.fixture(scope="module")
