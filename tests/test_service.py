@@ -433,7 +433,7 @@ def test_incidents_filter_and_page(demo: TestClient, demo_store: Store) -> None:
     walked = walk(demo, f"{V1}/incidents?limit=40")
     assert [i["id"] for i in walked] == every
     dmz = walk(demo, f"{V1}/incidents?limit=1000&zone=dmz&status=corroborated")
-    assert len(dmz) == demo_store.count_incidents(zone="dmz", status="corroborated")
+    assert len(dmz) == demo_store.count_incidents(zone="dmz", status="corroborated") > 0
     assert all(i["status"] == "corroborated" and "dmz" in i["zones"] for i in dmz)
     ua = walk(demo, f"{V1}/incidents?limit=1000&party=UA&event_type=shelling")
     assert len(ua) == demo_store.count_incidents(party="UA", event_type="shelling") > 0
@@ -454,7 +454,7 @@ def test_violations_filter_and_page(demo: TestClient, demo_store: Store) -> None
     every = walk(demo, f"{V1}/violations?limit=25")
     assert len(every) == demo_store.count_violations() > 0
     ru = walk(demo, f"{V1}/violations?limit=1000&party=RU")
-    assert len(ru) == demo_store.count_violations(party="RU")
+    assert len(ru) == demo_store.count_violations(party="RU") > 0
     assert all(v["party"] == "RU" for v in ru)
     one = every[0]["incident_id"]
     assert {v["incident_id"] for v in walk(demo, f"{V1}/violations?incident_id={one}")} == {one}
