@@ -1,10 +1,11 @@
 # Two commands for a newcomer: `make run` (the demo service/pipeline) and `make test` (everything).
+# While working: `make test-fast`, the suite less PostgreSQL, `ceasefire serve` and slow tests.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DB     ?= var/demo.db
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
 
 # The virtual environment is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -30,6 +31,12 @@ test: $(BIN)/.installed-test
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+## test-fast: the quick loop while working (under 90 s on two cores): the suite less the tests
+## marked postgresql, served (they start `ceasefire serve`) or slow (several seconds each: scale,
+## timing and fuzz runs); no lint, no mypy. Not a gate: `make test` (what .ci/run runs) is.
+test-fast: $(BIN)/.installed-test
+	$(BIN)/pytest -m "not postgresql and not served and not slow"
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check --fix src tests benchmarks

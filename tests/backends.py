@@ -17,6 +17,12 @@ module of the tests folder, on ``sys.path`` as the test modules themselves are).
 
 Each test gets a fresh database, copied from a template that has PostGIS (``CREATE DATABASE
 ... TEMPLATE``: about 0.1 s).
+
+The conformance vectors (RFC 9162 proofs, signed notes, the CAP 1.2 schema) are read from
+``../shared/vectors`` beside the checkout (``CEASEFIRE_TEST_VECTORS_DIR`` names another folder),
+always through :func:`vector`. ``CEASEFIRE_TEST_VECTORS`` says what a missing one does: unset or
+``auto``, the tests that need it are skipped, naming the path; ``require`` (``.ci/run``), they
+fail.
 """
 
 from __future__ import annotations
@@ -379,3 +385,31 @@ def raw(database: Store | str) -> Iterator[Raw]:
         conn.commit()
     finally:
         conn.close()
+
+
+# -- the conformance vectors -----------------------------------------------------------------
+
+VECTORS_ENV = "CEASEFIRE_TEST_VECTORS"
+VECTORS_DIR_ENV = "CEASEFIRE_TEST_VECTORS_DIR"
+#: Shared by the sibling projects beside this checkout; never copied into this repository.
+SHARED_VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
+
+
+def vectors_dir() -> Path:
+    """The conformance vectors' folder (which may be missing: :func:`vector` says what then)."""
+    return Path(os.environ.get(VECTORS_DIR_ENV) or SHARED_VECTORS)
+
+
+def vector(*parts: str) -> Path:
+    """A file or folder of the conformance vectors (``vector("cap", "cap12.xsd")``), from a
+    test or a fixture. When it is missing the test is skipped with the path, or under
+    ``CEASEFIRE_TEST_VECTORS=require`` fails with it."""
+    path = vectors_dir().joinpath(*parts)
+    if not path.exists():
+        reason = f"the conformance vectors are not there: {path} is missing"
+        if not vectors_dir().is_dir():
+            reason += f" (no folder {vectors_dir()}: put ../shared beside the checkout or set {VECTORS_DIR_ENV})"
+        if os.environ.get(VECTORS_ENV, "").strip() == "require":
+            pytest.fail(f"{VECTORS_ENV}=require, but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return path

@@ -2,6 +2,10 @@
 
 Starts the command with ``--port 0``, reads the address it prints once its socket listens,
 waits until the API answers, and stops it (SIGTERM, then SIGKILL) when done. Bounded in time.
+
+A test that starts one (itself or through its fixtures) is marked ``served``, which ``make
+test-fast`` leaves out; ``conftest.py`` tells this module whether the running test is, and an
+unmarked one fails here.
 """
 
 from __future__ import annotations
@@ -18,11 +22,20 @@ from types import TracebackType
 
 STARTUP_S = 90
 
+#: Whether the test being set up or run is marked ``served`` (set by conftest.py; None outside
+#: a pytest run).
+MARKED: bool | None = None
+
 
 class Served:
     """A running ``ceasefire serve``; ``base`` is ``http://127.0.0.1:PORT``."""
 
     def __init__(self, *args: str) -> None:
+        if MARKED is False:
+            raise AssertionError(
+                "this test starts `ceasefire serve`: mark it @pytest.mark.served "
+                "(make test-fast leaves those out)"
+            )
         command = [sys.executable, "-c", "from ceasefire.cli.app import main; main()", "serve"]
         command += ["--port", "0", "--log-level", "warning", *args]
         self.proc = subprocess.Popen(

@@ -381,6 +381,7 @@ def test_wider_zones_contain_narrower(demo: Agreement) -> None:
         assert area_km2(heavy) > area_km2(polygons[("mlrs", party)]) > area_km2(dmz)
 
 
+@pytest.mark.slow  # ~120 towns, each distance computed independently (~3 s)
 def test_zone_membership_matches_distance_and_side(demo: Agreement, gazetteer: Gazetteer) -> None:
     """Every band, judged against an independent distance and the side test, at ~120 towns."""
     polygons = zone_polygons(demo)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 import pyogrio
@@ -11,6 +12,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
+from backends import BACKENDS
 from ceasefire.cli.app import app
 
 runner = CliRunner()
@@ -134,13 +136,19 @@ def test_agreement_check_fails_on_missing_file(tmp_path: Path) -> None:
     assert "nope.yaml" in result.output
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_demo_loads_and_summarises(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # With a server database the demo writes its night and keys under ./var: not this repo's.
-    monkeypatch.chdir(tmp_path)
-    db = db_url
-    result = runner.invoke(app, ["demo", "--db", db, "--json"])
+    result: Any
+    if backend == "sqlite":
+        # The session's demo (conftest.py) is this very command on an SQLite file.
+        result = request.getfixturevalue("demo_run")
+    else:
+        # With a server database the demo writes its night and keys under ./var: not this repo's.
+        monkeypatch.chdir(tmp_path)
+        db = request.getfixturevalue("pg_url")
+        result = runner.invoke(app, ["demo", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["reports"] > 100

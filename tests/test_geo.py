@@ -415,7 +415,8 @@ def test_placement_keys_are_the_reserved_report_fields(demo_engine: GeoEngine) -
     assert set(demo_engine.classify([37.8], [48.0]).row(0)) == DERIVED_FIELDS
 
 
-def test_band_zones_agree_with_the_agreements_zone_polygons() -> None:
+@pytest.mark.slow  # 30,000 points against every zone polygon (~7 s)
+def test_band_zones_agree_with_the_agreements_zone_polygons(engine: GeoEngine) -> None:
     """Two independent builds of the same zones: our thresholds and the agreement's polygons.
 
     Points near a polygon's edge are left out: the polygons approximate arcs with chords, follow
@@ -425,7 +426,7 @@ def test_band_zones_agree_with_the_agreements_zone_polygons() -> None:
     from ceasefire.agreement.model import zone_polygons
 
     agreement = load_agreement(demo_agreement_path())
-    engine = GeoEngine(agreement)
+    assert engine.agreement == agreement  # the session's engine of the demo agreement (conftest)
     rng = np.random.default_rng(11)
     lon = rng.uniform(30.5, 40.5, 30_000)
     lat = rng.uniform(45.5, 52.5, 30_000)

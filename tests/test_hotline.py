@@ -31,10 +31,7 @@ from ceasefire.ledger.auditor import audit
 from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.publish.access import concerns
 from ceasefire.store.facade import Store
-from test_mail import SmtpServer, received, smtp_server
-from test_service import demo_dir
-
-__all__ = ["demo_dir", "smtp_server"]  # fixtures shared with other modules
+from test_mail import SmtpServer, received
 
 RULES = HotlineDeadlines(
     acknowledge_within=timedelta(minutes=15),

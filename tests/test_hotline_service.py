@@ -34,6 +34,7 @@ import pytest
 import yaml
 from lxml import etree
 
+from backends import vector
 from ceasefire import ledger
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import Agreement
@@ -41,7 +42,6 @@ from ceasefire.geo.engine import GeoEngine
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler
 from ceasefire.store.facade import Store
 from served import Served
-from test_cap import XSD
 from test_mail import LOOPBACK, LoopbackController, Mailbox
 from test_service_access import USERS
 
@@ -210,9 +210,7 @@ def fuse(world: World) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def cap_schema() -> etree.XMLSchema:
-    if not XSD.is_file():
-        pytest.skip(f"../shared/vectors/cap/cap12.xsd is absent: looked for {XSD}")
-    return etree.XMLSchema(etree.parse(str(XSD)))
+    return etree.XMLSchema(etree.parse(str(vector("cap", "cap12.xsd"))))
 
 
 @pytest.fixture(scope="module")
@@ -291,6 +289,7 @@ def ack_first_line_check(world: World) -> dict[str, Any]:
 # -- the tests ---------------------------------------------------------------------------------
 
 
+@pytest.mark.served
 def test_each_party_reads_its_notifications_and_answers_one(world: World) -> None:
     ua, ru = world.notifications["UA"], world.notifications["RU"]
     assert ua["recipients"] == ["UA"] and ru["recipients"] == ["RU"]
@@ -347,6 +346,7 @@ def test_each_party_reads_its_notifications_and_answers_one(world: World) -> Non
     assert response["id"] not in {m["id"] for m in ru_view}
 
 
+@pytest.mark.served
 def test_the_urgent_notification_as_a_cap_alert(world: World, cap_schema: etree.XMLSchema) -> None:
     ua = world.notifications["UA"]
     answer = world.call("UA", "GET", f"{HL}/messages/{ua['id']}/cap")
@@ -363,6 +363,7 @@ def test_the_urgent_notification_as_a_cap_alert(world: World, cap_schema: etree.
     assert world.call("RU", "GET", f"{HL}/messages/{ua['id']}/cap").status == 404
 
 
+@pytest.mark.served
 def test_the_urgent_notification_arrives_by_email(
     world: World, cap_schema: etree.XMLSchema
 ) -> None:
@@ -393,6 +394,7 @@ def test_the_urgent_notification_arrives_by_email(
     assert all(MAIL["RU"] not in e.rcpt_tos for e in world.mailbox.envelopes)
 
 
+@pytest.mark.served
 def test_line_checks_are_counted_and_missed(world: World) -> None:
     checked = world.acked_line_check
     assert checked is not None
@@ -430,6 +432,7 @@ def escalations(world: World) -> list[dict[str, Any]]:
     return world.messages("mediator", "kind=escalation&limit=1000")
 
 
+@pytest.mark.served
 def test_silence_escalates_on_time_and_once_across_a_kill(world: World) -> None:
     ru = world.notifications["RU"]
     level_1_due = at(ru["ack_due"]) + GRACE

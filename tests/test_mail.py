@@ -11,7 +11,6 @@ import email
 import email.policy
 import socket
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -82,19 +81,7 @@ class SmtpServer:
         )
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    """A running SMTP server on loopback that refuses mail for ``REFUSED``."""
-    mailbox = Mailbox(refuse=frozenset({REFUSED}))
-    # server_hostname: without it aiosmtpd asks the resolver for this host's FQDN.
-    controller = LoopbackController(
-        mailbox, hostname=LOOPBACK, port=0, server_hostname="smtp.test", ready_timeout=5.0
-    )
-    controller.start()
-    try:
-        yield SmtpServer(mailbox, controller.port)
-    finally:
-        controller.stop()
+# ``smtp_server``, a running one of these that refuses ``REFUSED``, is in conftest.py.
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backends import vector, vectors_dir
 from ceasefire.errors import VerificationError
 from ceasefire.ledger import merkle
 from ceasefire.ledger.merkle import (
@@ -40,10 +41,8 @@ from ceasefire.ledger.merkle import (
     verify_inclusion,
 )
 
-#: The conformance vectors shared by the sibling projects; never copied into this repository.
-VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
-RFC9162 = VECTORS / "rfc9162"
-NO_VECTORS = f"the conformance vectors in ../shared/vectors are not beside the checkout ({VECTORS})"
+#: The RFC 9162 conformance vectors (backends.vector: skipped or, when required, failed if absent).
+RFC9162 = vectors_dir() / "rfc9162"
 
 #: The eight leaves of the CT test tree (certificate-transparency / transparency-dev test data),
 #: the tree the RFC 9162 vectors prove against.
@@ -75,7 +74,7 @@ def vector_params(kind: str) -> list[Any]:
 
 def load(path: Path | None) -> dict[str, Any]:
     if path is None:
-        pytest.skip(NO_VECTORS)
+        vector("rfc9162")  # absent: skips, or fails when the vectors are required
     data: dict[str, Any] = json.loads(path.read_text())
     return data
 
@@ -119,15 +118,13 @@ def test_consistency_vector(path: Path | None) -> None:
 
 def test_vector_count() -> None:
     """All 196 vectors are found (a moved folder must not silently shrink the suite)."""
-    if not RFC9162.is_dir():
-        pytest.skip(NO_VECTORS)
+    vector("rfc9162")
     assert len(vector_params("inclusion")) + len(vector_params("consistency")) == 196
 
 
 def happy_paths(kind: str) -> list[dict[str, Any]]:
-    if not RFC9162.is_dir():
-        pytest.skip(NO_VECTORS)
-    return [json.loads(f.read_text()) for f in sorted((RFC9162 / kind).glob("*/happy-path.json"))]
+    folder = vector("rfc9162", kind)
+    return [json.loads(f.read_text()) for f in sorted(folder.glob("*/happy-path.json"))]
 
 
 # -- the RFC's test tree -----------------------------------------------------------------------

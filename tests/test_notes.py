@@ -6,11 +6,11 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from backends import vector, vectors_dir
 from ceasefire.errors import InputError, VerificationError
 from ceasefire.ledger.notes import (
     COSIGNATURE_V1,
@@ -27,8 +27,7 @@ from ceasefire.ledger.notes import (
     verify_cosignatures,
 )
 
-VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
-GO_NOTE = VECTORS / "signed-note" / "go-note.json"
+GO_NOTE = vectors_dir() / "signed-note" / "go-note.json"
 
 #: The checkpoint body from tlog-checkpoint.md's opening example.
 SPEC_CHECKPOINT = (
@@ -51,11 +50,9 @@ GO: dict[str, Any] | None = _load_go_note()
 
 @pytest.fixture
 def go() -> dict[str, Any]:
-    """The go-note.json vector, or a skip when ../shared/vectors is not beside the checkout."""
-    if GO is None:
-        pytest.skip(
-            f"conformance vectors in ../shared/vectors are not beside the checkout ({GO_NOTE})"
-        )
+    """The go-note.json vector (backends.vector: skipped or, when required, failed if absent)."""
+    vector("signed-note", "go-note.json")
+    assert GO is not None
     return GO
 
 

@@ -28,7 +28,6 @@ from ceasefire.geo.engine import GeoEngine
 from ceasefire.ledger import merkle
 from ceasefire.ledger.notes import Signer, cosign
 from ceasefire.pipeline import fuse_store
-from ceasefire.sim.demo import run_demo
 from ceasefire.store.facade import Store
 from served import Served
 
@@ -82,11 +81,6 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     return error
 
 
-@pytest.fixture(scope="module")
-def engine() -> GeoEngine:
-    return GeoEngine(AGREEMENT)
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     with Store.open(tmp_path / "api.db") as s:
@@ -105,20 +99,14 @@ def client(store: Store, engine: GeoEngine) -> TestClient:
     )
 
 
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    run_demo(str(folder / "demo.db"))
-    return folder
-
-
 #: A cosigner the demo service trusts whose line is not stored yet.
 OBSERVER = Signer.generate("observer-cosigner", cosigner=True)
 
 
 @pytest.fixture
 def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
-    """A copy of the demo database (reports, incidents, violations, a cosigned checkpoint)."""
+    """A copy of the session's demo database (reports, incidents, violations, a cosigned
+    checkpoint): tests here write to it."""
     with Store.open(copy_sqlite(demo_dir / "demo.db", tmp_path)) as s:
         yield s
 
@@ -343,6 +331,7 @@ def test_a_batch_is_idempotent_by_id_and_a_clash_stores_nothing(
     assert_error(client.post(f"{V1}/reports/batch", json={"id": "x"}), 422, "invalid_input")
 
 
+@pytest.mark.slow  # 50,000 reports through the API: the size is the point (~8 s)
 def test_fifty_thousand_reports_in_one_streamed_json_lines_request(
     client: TestClient, store: Store
 ) -> None:
@@ -444,7 +433,7 @@ def test_incidents_filter_and_page(demo: TestClient, demo_store: Store) -> None:
     walked = walk(demo, f"{V1}/incidents?limit=40")
     assert [i["id"] for i in walked] == every
     dmz = walk(demo, f"{V1}/incidents?limit=1000&zone=dmz&status=corroborated")
-    assert len(dmz) == demo_store.count_incidents(zone="dmz", status="corroborated")
+    assert len(dmz) == demo_store.count_incidents(zone="dmz", status="corroborated") > 0
     assert all(i["status"] == "corroborated" and "dmz" in i["zones"] for i in dmz)
     ua = walk(demo, f"{V1}/incidents?limit=1000&party=UA&event_type=shelling")
     assert len(ua) == demo_store.count_incidents(party="UA", event_type="shelling") > 0
@@ -465,7 +454,7 @@ def test_violations_filter_and_page(demo: TestClient, demo_store: Store) -> None
     every = walk(demo, f"{V1}/violations?limit=25")
     assert len(every) == demo_store.count_violations() > 0
     ru = walk(demo, f"{V1}/violations?limit=1000&party=RU")
-    assert len(ru) == demo_store.count_violations(party="RU")
+    assert len(ru) == demo_store.count_violations(party="RU") > 0
     assert all(v["party"] == "RU" for v in ru)
     one = every[0]["incident_id"]
     assert {v["incident_id"] for v in walk(demo, f"{V1}/violations?incident_id={one}")} == {one}
@@ -735,6 +724,7 @@ def test_a_store_failure_is_503_and_a_bug_is_500_in_the_shape(
 # -- the real process ------------------------------------------------------------------------
 
 
+@pytest.mark.served
 def test_serve_runs_the_api_and_prints_its_address(tmp_path: Path) -> None:
     with Store.open(tmp_path / "served.db") as made:
         admin = bearer(made, "admin", "admin")

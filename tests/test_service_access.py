@@ -37,13 +37,9 @@ from test_service import (
     V1,
     all_routes,
     assert_error,
-    demo_dir,
-    engine,
     log_verifier,
     report,
 )
-
-__all__ = ["demo_dir", "engine"]  # fixtures shared with test_service.py
 
 ROLES = ("admin", "monitor", "mediator", "UA", "RU", "public", "bad")
 USERS = {
@@ -356,6 +352,7 @@ def test_a_party_submits_in_its_own_name_only(world: World) -> None:
 # -- nothing leaks ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # every answer a party can get, over the whole demo (~3.5 s each)
 @pytest.mark.parametrize(("party", "other"), [("RU", "UA"), ("UA", "RU")])
 def test_a_party_never_sees_another_partys_submissions(
     world: World, party: str, other: str

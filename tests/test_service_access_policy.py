@@ -26,10 +26,8 @@ from ceasefire.cli.app import app as cli_app
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.judge.rules import Violation
 from ceasefire.store.facade import Store
-from test_service import AGREEMENT, V1, assert_error, demo_dir, engine
+from test_service import AGREEMENT, V1, assert_error
 from test_service_access import World
-
-__all__ = ["demo_dir", "engine"]  # fixtures shared with test_service.py
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "ceasefire"
 MISSING = "INC-999999"

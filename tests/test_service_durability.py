@@ -75,6 +75,7 @@ class Server(Served):
 
 
 @pytest.mark.slow
+@pytest.mark.served
 def test_sigkill_mid_ingestion_loses_nothing_acknowledged(db_url: str, tmp_path: Path) -> None:
     started = time.monotonic()
     log = Signer.generate("ceasefire.test/durable-log")

@@ -1,17 +1,17 @@
 """The HTTP API against its own OpenAPI document, fuzzed with schemathesis, and the bad inputs a
 fuzzer rarely reaches (huge numbers, invalid UTF-8, deep nesting, clashing ids in one batch).
 
-The schema is loaded from the ASGI app in process (no network). Every operation runs a bounded,
-derandomized number of generated cases (positive and negative) as an admin, a party and the
-public, and every answer must be: not a 5xx, a documented status and content type, and a body
-that conforms to the documented schema.
+The schema is loaded from the ASGI app in process (no network), by a fixture when the fuzz tests
+run (collecting the suite builds no app); each operation is a subtest. Every operation runs a
+bounded, derandomized number of generated cases (positive and negative) as an admin, a party and
+the public, and every answer must be: not a 5xx, a documented status and content type, and a
+body that conforms to the documented schema.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
+from schemathesis.pytest.lazy import get_all_tests, run_subtest
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -30,9 +32,7 @@ from ceasefire.api import create_app
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.pipeline import fuse_store
 from ceasefire.store.facade import Store
-from test_service import AGREEMENT, NDJSON, V1, assert_error, client, engine, lines, report, store
-
-__all__ = ["client", "engine", "store"]  # fixtures shared with test_service.py
+from test_service import AGREEMENT, NDJSON, V1, all_routes, assert_error, bearer, lines, report
 
 CHECKS = [
     not_a_server_error,
@@ -77,14 +77,14 @@ def _json_lines(ctx: Any, value: Any) -> bytes:
     return "".join(json.dumps(item) + "\n" for item in items).encode()
 
 
-def load_schema() -> Any:
-    """The OpenAPI document, read from ``/openapi.json`` of an app over a throwaway store (the
-    document does not depend on the data; the cases run against the fixture's app)."""
-    with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "s.db") as store:
-        return schemathesis.openapi.from_asgi("/openapi.json", create_app(store, AGREEMENT))
+@pytest.fixture(scope="module")
+def api_schema(fuzzed: Fuzzed) -> Any:
+    """The OpenAPI document, read from ``/openapi.json`` of the fuzzed app (the document does
+    not depend on the data; the cases run against that app too). Built when a fuzz test first
+    runs: collecting the suite builds no app."""
+    return schemathesis.openapi.from_asgi("/openapi.json", fuzzed.app)
 
 
-schema = load_schema()
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -94,25 +94,77 @@ FUZZ = settings(
 )
 
 
-@schema.parametrize()
-@FUZZ
-def test_every_operation_answers_an_admin_as_documented(case: Any, fuzzed: Fuzzed) -> None:
-    case.call_and_validate(app=fuzzed.app, headers=fuzzed.headers["admin"], checks=CHECKS)
+def fuzz_every_operation(
+    schema: Any, app: Any, subtests: pytest.Subtests, test: Callable[[Any], None]
+) -> None:
+    """``test(case)`` on FUZZ's generated cases of every operation of ``schema``, one subtest
+    per operation, and every operation of ``app`` is one of them.
+
+    What ``schemathesis.pytest.from_fixture`` runs (its per-operation tests, built the same way),
+    by hand: its loader relabels the test through ``Function._nodeid``, which pytest 9.2 no
+    longer has (AttributeError)."""
+    operations = set()
+    for result in get_all_tests(
+        schema=schema, test_func=FUZZ(test), settings=FUZZ, given_kwargs={}
+    ):
+        if isinstance(result, Ok):
+            operation, sub_test = result.ok()
+            run_subtest(operation, {}, sub_test, subtests)
+            operations.add((operation.method.upper(), operation.path))
+        else:
+            error = result.err()
+            with subtests.test(msg=f"schema error: {error}"):
+                error.as_failing_test_function()()
+    routes = [r for r in all_routes(app) if r.methods and r.include_in_schema]
+    assert operations == {(m, r.path.replace(":path}", "}")) for r in routes for m in r.methods}
 
 
-@schema.parametrize()
-@FUZZ
-def test_every_operation_answers_a_party_as_documented(case: Any, fuzzed: Fuzzed) -> None:
-    case.call_and_validate(app=fuzzed.app, headers=fuzzed.headers["party"], checks=CHECKS)
+@pytest.mark.slow  # ~1,700 generated requests (~7 s)
+def test_every_operation_answers_an_admin_as_documented(
+    api_schema: Any, fuzzed: Fuzzed, subtests: pytest.Subtests
+) -> None:
+    def test(case: Any) -> None:
+        case.call_and_validate(app=fuzzed.app, headers=fuzzed.headers["admin"], checks=CHECKS)
+
+    fuzz_every_operation(api_schema, fuzzed.app, subtests, test)
 
 
-@schema.parametrize()
-@FUZZ
-def test_every_operation_answers_the_public_as_documented(case: Any, fuzzed: Fuzzed) -> None:
-    case.call_and_validate(app=fuzzed.app, headers=fuzzed.headers["public"], checks=CHECKS)
+@pytest.mark.slow  # ~1,700 generated requests (~7 s)
+def test_every_operation_answers_a_party_as_documented(
+    api_schema: Any, fuzzed: Fuzzed, subtests: pytest.Subtests
+) -> None:
+    def test(case: Any) -> None:
+        case.call_and_validate(app=fuzzed.app, headers=fuzzed.headers["party"], checks=CHECKS)
+
+    fuzz_every_operation(api_schema, fuzzed.app, subtests, test)
+
+
+@pytest.mark.slow  # ~1,700 generated requests (~7 s)
+def test_every_operation_answers_the_public_as_documented(
+    api_schema: Any, fuzzed: Fuzzed, subtests: pytest.Subtests
+) -> None:
+    def test(case: Any) -> None:
+        case.call_and_validate(app=fuzzed.app, headers=fuzzed.headers["public"], checks=CHECKS)
+
+    fuzz_every_operation(api_schema, fuzzed.app, subtests, test)
 
 
 # -- what the fuzzer found, pinned ------------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """An empty store; ``client`` is an admin's over it (as in test_service.py)."""
+    with Store.open(tmp_path / "api.db") as s:
+        yield s
+
+
+@pytest.fixture
+def client(store: Store, engine: GeoEngine) -> TestClient:
+    return TestClient(
+        create_app(store, AGREEMENT, engine=engine), headers=bearer(store, "a", "admin")
+    )
+
 
 JSON = {"Content-Type": "application/json"}
 #: One past the largest integer a store column holds.

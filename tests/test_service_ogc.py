@@ -27,7 +27,6 @@ from ceasefire.api.routes.ogc import CONFORMANCE, _flat
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.publish import access
 from ceasefire.publish.access import Principal, concerns
-from ceasefire.sim.demo import run_demo
 from ceasefire.store.facade import Store
 from served import Served
 
@@ -45,10 +44,9 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ogc")
-    run_demo(str(folder / "demo.db"))
-    return folder / "demo.db"
+def demo_db(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This module's copy of the session's demo database (its tests add users and releases)."""
+    return copy_sqlite(demo_dir / "demo.db", tmp_path_factory.mktemp("ogc"))
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +60,8 @@ MONITOR = Principal("ogc-monitor", "monitor")
 
 
 @pytest.fixture(scope="module")
-def app(store: Store) -> Any:
-    return create_app(store, AGREEMENT, engine=GeoEngine(AGREEMENT))
+def app(store: Store, engine: GeoEngine) -> Any:
+    return create_app(store, AGREEMENT, engine=engine)
 
 
 @pytest.fixture(scope="module")
@@ -304,9 +302,8 @@ def _as(principal: Principal) -> Any:
 
 
 @pytest.fixture(scope="module")
-def clients(store: Store, released: dict[str, str]) -> dict[str, TestClient]:
+def clients(store: Store, released: dict[str, str], engine: GeoEngine) -> dict[str, TestClient]:
     """A client for UA, RU and the public (the caller set as the token lookup would set it)."""
-    engine = GeoEngine(AGREEMENT)
     out: dict[str, TestClient] = {}
     for name, who in (("UA", UA), ("RU", RU), ("public", PUBLIC)):
         app = create_app(store, AGREEMENT, engine=engine)
@@ -409,6 +406,7 @@ def test_a_party_sees_its_own_reports_and_the_incidents_that_concern_it(
     _hidden_as_absent(client, f"{OGC}/collections/incidents/items?after={{}}", theirs, "INC-9")
 
 
+@pytest.mark.slow  # every OGC answer RU can get, over the whole demo (~5 s)
 def test_ru_never_meets_a_ua_report_id_in_ogc_answers(
     store: Store, released: dict[str, str], clients: dict[str, TestClient]
 ) -> None:
@@ -503,6 +501,7 @@ def _when(item: dict[str, Any], key: str) -> datetime:
     return datetime.fromisoformat(item[key])
 
 
+@pytest.mark.slow  # walks each caller's whole view page by page, several ways (~2.5 s each)
 @pytest.mark.parametrize("chunk", [7, visibility.SCAN_CHUNK])
 @pytest.mark.parametrize("who", ["UA", "RU", "public"])
 def test_paging_over_what_the_caller_sees_is_exact(
@@ -599,6 +598,7 @@ def _run(command: list[str], token: str | None) -> str:
     return done.stdout
 
 
+@pytest.mark.served
 def test_gdal_reads_the_collections_as_they_are(served: str, token: str, store: Store) -> None:
     ogrinfo = _ogrinfo()
     source = f"OAPIF:{served}{OGC}"
@@ -625,6 +625,7 @@ def _layers(summary: str) -> dict[str, int]:
     return dict(zip(layers, counts, strict=True))
 
 
+@pytest.mark.served
 def test_gdal_reads_what_a_party_and_the_public_may_see(
     served_views: str, party_token: str, store: Store, clients: dict[str, TestClient]
 ) -> None:

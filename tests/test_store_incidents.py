@@ -371,6 +371,7 @@ def test_a_corroboration_below_one_is_refused(store: Store) -> None:
         store.save_incidents([incident("r1", ["r1"])], at=datetime(2026, 3, 10))
 
 
+@pytest.mark.slow  # a timing bound on a large partition: the size is the point
 def test_a_large_partition_saves_and_resaves_quickly(db_url: str) -> None:
     n = 10_000
     with Store.open(db_url) as big:
