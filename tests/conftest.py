@@ -96,7 +96,7 @@ def demo_dir(demo_run: DemoRun) -> Path:
 @pytest.fixture(scope="session")
 def engine() -> GeoEngine:
     """The demo agreement's geometry engine (modules about another agreement define their own)."""
-    from ceasefire.agreement.model import demo_agreement_path, load_agreement
+    from ceasefire.agreement.load import demo_agreement_path, load_agreement
 
     return GeoEngine(load_agreement(demo_agreement_path()))
 
