@@ -34,7 +34,7 @@ from backends import (
     vectors_dir,
 )
 from ceasefire.geo.engine import GeoEngine
-from test_mail import LOOPBACK, REFUSED, LoopbackController, Mailbox, SmtpServer
+from mailserver import LOOPBACK, REFUSED, LoopbackController, Mailbox, SmtpServer
 
 
 def pytest_report_header() -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 from ceasefire.errors import InputError
 from ceasefire.intake.files import iter_rows, parse_file, read_reports
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 

@@ -31,7 +31,7 @@ from ceasefire.ledger.auditor import audit
 from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.publish.access import concerns
 from ceasefire.store.facade import Store
-from test_mail import SmtpServer, received
+from mailserver import SmtpServer, received
 
 RULES = HotlineDeadlines(
     acknowledge_within=timedelta(minutes=15),

@@ -29,7 +29,7 @@ from ceasefire.store.facade import Store
 from test_service import AGREEMENT, V1, assert_error
 from test_service_access import World
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "ceasefire"
+SRC = Path(__file__).resolve().parents[2] / "src" / "ceasefire"
 MISSING = "INC-999999"
 
 

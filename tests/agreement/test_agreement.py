@@ -32,7 +32,7 @@ from ceasefire.errors import AgreementError, CeasefireError
 from ceasefire.geo.gazetteer import Gazetteer, load_gazetteer
 from ceasefire.geo.zones import zone_summaries
 
-DATA = Path(__file__).parent / "data" / "agreements"
+DATA = Path(__file__).parents[1] / "data" / "agreements"
 GEOD = Geod(ellps="WGS84")
 
 

@@ -25,7 +25,7 @@ from ceasefire.geo.engine import GeoEngine, Placement
 from ceasefire.judge.rules import Violation, in_force, judge, judge_under
 from ceasefire.records import Incident
 
-AGREEMENTS = Path(__file__).parent / "data" / "agreements"
+AGREEMENTS = Path(__file__).parents[1] / "data" / "agreements"
 EFFECTIVE = datetime(2026, 3, 1, tzinfo=UTC)  # the demo agreement's effective time
 AFTER = EFFECTIVE + timedelta(days=3)
 BEFORE = EFFECTIVE - timedelta(days=3)

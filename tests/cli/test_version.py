@@ -9,7 +9,7 @@ from pathlib import Path
 
 import ceasefire
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_version_is_the_one_in_pyproject() -> None:

@@ -41,8 +41,8 @@ from ceasefire.agreement.model import Agreement
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler
 from ceasefire.store.facade import Store
+from mailserver import LOOPBACK, LoopbackController, Mailbox
 from served import Served
-from test_mail import LOOPBACK, LoopbackController, Mailbox
 from test_service_access import USERS
 
 pytestmark = pytest.mark.slow
