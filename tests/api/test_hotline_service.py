@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 from lxml import etree
+from test_service_access import USERS
 
 from backends import vector
 from ceasefire import ledger
@@ -43,7 +44,6 @@ from ceasefire.hotline.scheduler import HotlineConfig, Scheduler
 from ceasefire.store.facade import Store
 from mailserver import LOOPBACK, LoopbackController, Mailbox
 from served import Served
-from test_service_access import USERS
 
 pytestmark = pytest.mark.slow
 

@@ -19,6 +19,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from test_service import (
+    AGREEMENT,
+    OBSERVER,
+    V1,
+    all_routes,
+    assert_error,
+    log_verifier,
+    report,
+)
 from typer.testing import CliRunner
 
 from backends import copy_sqlite
@@ -31,15 +40,6 @@ from ceasefire.hotline.scheduler import Scheduler
 from ceasefire.ledger.notes import cosign
 from ceasefire.publish.access import PUBLIC_DELAY, Principal, concerns, token_hash
 from ceasefire.store.facade import Store
-from test_service import (
-    AGREEMENT,
-    OBSERVER,
-    V1,
-    all_routes,
-    assert_error,
-    log_verifier,
-    report,
-)
 
 ROLES = ("admin", "monitor", "mediator", "UA", "RU", "public", "bad")
 USERS = {

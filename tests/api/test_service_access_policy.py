@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_service import AGREEMENT, V1, assert_error
+from test_service_access import World
 from typer.testing import CliRunner
 
 from backends import copy_sqlite
@@ -26,8 +28,6 @@ from ceasefire.cli.app import app as cli_app
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.judge.rules import Violation
 from ceasefire.store.facade import Store
-from test_service import AGREEMENT, V1, assert_error
-from test_service_access import World
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "ceasefire"
 MISSING = "INC-999999"

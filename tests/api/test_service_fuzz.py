@@ -27,12 +27,12 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from test_service import AGREEMENT, NDJSON, V1, all_routes, assert_error, bearer, lines, report
 
 from ceasefire.api import create_app
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.pipeline import fuse_store
 from ceasefire.store.facade import Store
-from test_service import AGREEMENT, NDJSON, V1, all_routes, assert_error, bearer, lines, report
 
 CHECKS = [
     not_a_server_error,
