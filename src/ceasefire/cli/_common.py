@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import typer
@@ -22,6 +22,9 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from ceasefire.agreement.model import Agreement
 
 from ceasefire.errors import AgreementError, CeasefireError, InputError
 
@@ -107,7 +110,7 @@ def progress(enabled: bool) -> Iterator[Progress | None]:
         yield bar
 
 
-def load_agreement(path: Path | None) -> Any:
+def load_agreement(path: Path | None) -> Agreement:
     from ceasefire.agreement.load import demo_agreement_path, load_agreement
 
     return load_agreement(path or demo_agreement_path())

@@ -138,7 +138,9 @@ async def release(
     done = await run_in_threadpool(
         store.release_incident, incident_id, full=decision.full, by=caller.name
     )
-    ended = store.get_incident(incident_id).incident.observed_to
+    # The store is synchronous: read in the thread pool, not on the event loop.
+    stored = await run_in_threadpool(store.get_incident, incident_id)
+    ended = stored.incident.observed_to
     return {
         "incident_id": incident_id,
         "released_at": done.at.isoformat(),

@@ -9,6 +9,7 @@ the last page has ``next: null``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -82,14 +83,11 @@ def stored_report(
 ) -> StoredReport:
     """One stored report with its point and placement facts. Raises NotFoundError, also for a
     report the caller may not read (the same answer as for a missing one)."""
-    store = service.store
-    report = store.get_report(report_id)
-    if caller is not None and not may_read_report(caller, report):
+    # One read (a single transaction): the report with its stored point and placement facts.
+    found = service.store.get_stored([report_id]).get(report_id)
+    if found is None or (caller is not None and not may_read_report(caller, found.report)):
         raise NotFoundError(f"no stored report with id {report_id!r}")
-    place = report.location()
-    return StoredReport(
-        report, place.lon, place.lat, place.uncertainty_m, store.get_placement(report_id)
-    )
+    return found
 
 
 @router.get(
@@ -178,21 +176,22 @@ def list_incidents(
     """Fused incidents in order of observation, with their verification state, as the caller
     may see them (a party: those that concern it and the released ones; the public: released
     ones after the delay, coarsened). ``offset`` counts the incidents the caller sees."""
-    filters = {
-        "since": parse_time(since, "since"),
-        "until": parse_time(until, "until"),
-        "event_type": event_type,
-        "status": status,
-        "zone": zone,
-        "side": side,
-        "party": party,
-        "include_merged": include_merged,
-    }
     store = service.store
+    read = partial(
+        store.list_incidents,
+        since=parse_time(since, "since"),
+        until=parse_time(until, "until"),
+        event_type=event_type,
+        status=status,
+        zone=zone,
+        side=side,
+        party=party,
+        include_merged=include_merged,
+    )
     viewer = Viewer(caller, store)
     items, more = listed_page(
         viewer.sees_all,
-        lambda at, n: store.list_incidents(**filters, limit=n, offset=at),  # type: ignore[arg-type]
+        lambda at, n: read(limit=n, offset=at),
         viewer.incidents,
         offset,
         limit,
@@ -232,20 +231,21 @@ def list_violations(
     """Incidents judged to break a rule of the agreement, by the incident's time; for a party
     those of incidents it sees (against it, concerning it, or released), for the public those
     of released incidents. ``offset`` counts the violations the caller sees."""
-    filters = {
-        "incident_id": incident_id,
-        "rule": rule,
-        "party": party,
-        "since": parse_time(since, "since"),
-        "until": parse_time(until, "until"),
-        "agreement_version": agreement_version,
-        "include_superseded": include_superseded,
-    }
     store = service.store
+    read = partial(
+        store.list_violations,
+        incident_id=incident_id,
+        rule=rule,
+        party=party,
+        since=parse_time(since, "since"),
+        until=parse_time(until, "until"),
+        agreement_version=agreement_version,
+        include_superseded=include_superseded,
+    )
     viewer = Viewer(caller, store)
     items, more = listed_page(
         viewer.sees_all,
-        lambda at, n: store.list_violations(**filters, limit=n, offset=at),  # type: ignore[arg-type]
+        lambda at, n: read(limit=n, offset=at),
         viewer.violations,
         offset,
         limit,
