@@ -373,3 +373,37 @@ def test_violations_lists_with_filters(db_url: str) -> None:
     table = runner.invoke(app, ["violations", "--db", db, "--all"])
     assert table.exit_code == 0, table.output
     assert "1 of 1 violation(s)" in table.output and "fire_in_dmz" in table.output
+
+
+READERS = [
+    ["serve"],
+    ["ledger", "verify"],
+    ["reports"],
+    ["incidents"],
+    ["violations"],
+    ["export", "--out", "x.geojson"],
+    ["hotline", "metrics"],
+    ["users", "list"],
+    ["fuse"],
+]
+
+
+@pytest.mark.parametrize("command", READERS, ids=" ".join)
+def test_a_command_on_a_mistyped_database_path_refuses_and_creates_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # `ledger verify` on an empty store it had just made answered "ok: 0 entries"; `serve`
+    # started a new, empty log and signed it with the real key.
+    typo = tmp_path / "monitorng.db"
+    result = runner.invoke(app, [*command, "--db", str(typo)])
+    assert result.exit_code == 1, result.output
+    assert "no database at" in result.output
+    assert not typo.exists()
+
+
+def test_serve_refuses_an_empty_database_unless_told_to_create_one(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = runner.invoke(app, ["serve", "--db", str(empty)])
+    assert result.exit_code == 1 and "holds no ceasefire store" in result.output
+    assert empty.stat().st_size == 0

@@ -414,3 +414,29 @@ def test_a_killed_ingest_loses_no_acknowledged_batch(db_url: str, when: str) -> 
         else:
             (indexed,) = conn.execute("SELECT count(geom) FROM reports").fetchone()
         assert indexed == total
+
+
+# -- opening without creating -----------------------------------------------------------------
+
+
+def test_opening_without_create_refuses_a_missing_file_and_writes_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "monitoring.db"
+    with pytest.raises(StoreError, match="no database at"):
+        Store.open(missing, create=False)
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_opening_without_create_refuses_an_empty_database(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(StoreError, match="holds no ceasefire store"):
+        Store.open(empty, create=False)
+    assert empty.stat().st_size == 0  # no schema was written into it
+
+
+def test_opening_without_create_reads_an_existing_store(tmp_path: Path) -> None:
+    path = tmp_path / "kept.db"
+    with Store.open(path) as made:
+        made.add_reports([make_report(1)])
+    with Store.open(path, create=False) as again:
+        assert again.count_reports() == 1

@@ -95,7 +95,7 @@ def inbox(
     if kind is not None and kind not in hotline.KINDS:
         raise InputError(Problem("options", "--kind", f"must be one of {', '.join(hotline.KINDS)}"))
     moment = _now(now)
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         found = store.hotline_messages(
             moment, address=scope, state=state, kind=kind, thread=thread, limit=limit
         )
@@ -158,7 +158,7 @@ def send(
     )  # fmt: skip
     moment = _now(now)
     message = sending.compose(draft, as_, moment, rules.hotline, tuple(rules.parties))
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         # As the API: only an incident the speaker may read (hidden answers as missing).
         if (
             incident is not None
@@ -196,7 +196,7 @@ def _reply(as_: str, message_id: str, kind: str, db: str, agreement: Path | None
 
     speaker = _speaker(as_, load_agreement(agreement).parties)
     moment = _now(now)
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         found = store.hotline_get([message_id], moment).get(message_id)
         if found is None or not may_read_message(speaker, found.message):
             raise NotFoundError(f"no message {message_id!r}")
@@ -266,7 +266,7 @@ def metrics(
     from ceasefire.hotline.scheduler import metrics_of
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         rows = [r for r in metrics_of(store, _now(now)) if party is None or r["party"] == party]
     if as_json:
         print_json(rows)
@@ -316,7 +316,7 @@ def tick(
     from ceasefire.hotline.scheduler import Scheduler
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         result = Scheduler(store, load_agreement(agreement)).tick(_now(now))
     if as_json:
         print_json(result.to_dict())

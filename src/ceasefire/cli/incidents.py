@@ -57,7 +57,7 @@ def fuse(
     from ceasefire.store.facade import Store
 
     agreements = [load_agreement(p) for p in agreement] if agreement else [load_agreement(None)]
-    with Store.open(db) as store, progress(not as_json) as bar:
+    with Store.open(db, create=False) as store, progress(not as_json) as bar:
         result = fuse_store(store, agreements, corroboration=corroboration, progress=bar)
     if as_json:
         print_json(result.to_dict())
@@ -91,7 +91,7 @@ def incidents(
     """
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         f: dict[str, Any] = {
             "since": parse_time(since, "since"),
             "until": parse_time(until, "until"),
@@ -144,7 +144,7 @@ def incident(
     """
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         record = store.incident_record(incident_id)
     if as_json:
         print_json(record.to_dict())
@@ -225,7 +225,7 @@ def verify(
     from ceasefire.store.facade import Store
 
     parties = tuple(load_agreement(agreement).parties)
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         change = store.set_status(
             incident_id,
             status=status,
@@ -269,7 +269,7 @@ def violations(
     """
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         f: dict[str, Any] = {
             "incident_id": incident_id,
             "rule": rule,

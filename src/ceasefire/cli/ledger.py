@@ -109,7 +109,7 @@ def checkpoint(
     from ceasefire.ledger.proofs import sign_checkpoint
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         if sign is not None:
             sign_checkpoint(store, read_signer(sign))
         latest = store.ledger_checkpoint()
@@ -144,7 +144,7 @@ def cosign(
     if log_key is None:
         raise InputError(Problem("options", "--log-key", "a party cosigns only a log it knows"))
     old = None if since is None else _read_text(since, "checkpoint")
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         done = cosign_latest(store, read_signer(key), read_verifier(log_key), since=old)
     _emit(done.text)
 
@@ -164,7 +164,7 @@ def prove(
     from ceasefire.ledger.proofs import prove as make_bundle
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         bundle = make_bundle(store, record_id, kind=kind)
     if save is not None:
         save.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -216,7 +216,7 @@ def verify(
         _say(f"ok: {result}")
         return
     verifier = None if log_key is None else ledger.read_verifier(log_key)
-    with Store.open(db, migrate=False) as store:
+    with Store.open(db, migrate=False, create=False) as store:
         if checkpoint_file is not None:
             if verifier is None:
                 raise InputError(
@@ -254,7 +254,7 @@ def trust(
     from ceasefire.store.facade import Store
 
     verifier = read_verifier(key)
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         added = store.trust_key(verifier, party)
     what = "now trusted" if added else "already trusted"
     _say(f"{verifier.name}+{verifier.key_id:08x} {what} for {party or 'any submitter'}")

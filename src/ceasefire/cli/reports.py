@@ -96,7 +96,7 @@ def reports(
     """
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         f = filters(since, until, event_type, source_kind, submitted_by, bbox)
         rows = store.list_stored(**f, limit=limit)
         total = store.count_reports(**f)
@@ -145,7 +145,7 @@ def export(
     from ceasefire.publish.export import write_reports
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         f = filters(since, until, event_type, source_kind, submitted_by, bbox)
         rows = store.list_stored(**f)
         if output is None:

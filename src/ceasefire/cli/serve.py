@@ -95,6 +95,13 @@ def serve(
             "(repeat for more).",
         ),
     ] = None,
+    create: Annotated[
+        bool,
+        typer.Option(
+            "--create",
+            help="Start a new, empty store when --db holds none (otherwise that is refused).",
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP API on a database and print its address (API under /api/v1, OpenAPI at
     /openapi.json). Callers send a bearer token from `ceasefire users add`; without one they
@@ -123,7 +130,7 @@ def serve(
         smtp=None if smtp is None else SmtpSettings.parse(smtp, mail_from),
         mail_to=_mail_to(mail_to or (), placing.parties),
     )
-    with Store.open(db) as store:
+    with Store.open(db, create=create) as store:
         # The grids are built now, not during the first large batch (about 5 s, measured).
         engine = GeoEngine(placing).prepare()
         app = create_app(

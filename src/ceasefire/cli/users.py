@@ -41,7 +41,7 @@ def add(
     """
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         token = store.add_user(name, role, party)
     if as_json:
         print_json({"name": name.strip(), "role": role, "party": party, "token": token})
@@ -62,7 +62,7 @@ def list_users(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         users = store.list_users()
     if as_json:
         print_json([u.to_dict() for u in users])
@@ -80,7 +80,7 @@ def list_users(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
 def _set_disabled(name: str, db: str, disabled: bool) -> None:
     from ceasefire.store.facade import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         store.set_user_disabled(name, disabled)
     err.print(f"{name}: {'disabled' if disabled else 'enabled'}", soft_wrap=True)
 

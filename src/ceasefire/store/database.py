@@ -63,7 +63,9 @@ class Database:
         self._dialect.prepare(engine)
 
     @classmethod
-    def open(cls, url_or_path: str | Path | None = None, *, migrate: bool = True) -> Self:
+    def open(
+        cls, url_or_path: str | Path | None = None, *, migrate: bool = True, create: bool = True
+    ) -> Self:
         """Open (and by default create or upgrade) the store at a URL or path.
 
         Parameters
@@ -73,6 +75,10 @@ class Database:
             ``CEASEFIRE_DATABASE_URL``.
         migrate
             Upgrade the schema to the newest migration (creating it in an empty database).
+        create
+            Start a new store where there is none (no SQLite file, or an empty database). With
+            ``False`` that is a :class:`StoreError` and nothing is written: a service pointed at
+            a mistyped path must not start a new, empty record and sign it with the real key.
         """
         url = database_url(url_or_path)
         try:
@@ -82,8 +88,15 @@ class Database:
                 "",
                 ":memory:",
             )
-            if pooled and parsed.get_backend_name() == "sqlite" and parsed.database:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            on_disk = pooled and parsed.get_backend_name() == "sqlite" and parsed.database
+            if on_disk and not create:
+                file = Path(str(parsed.database))
+                if not file.is_file():
+                    raise StoreError(f"no database at {file}; nothing was created")
+                if file.stat().st_size == 0:  # refused before SQLite writes a header into it
+                    raise StoreError(f"the database {file} holds no ceasefire store (it is empty)")
+            if on_disk:
+                Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
             # The service reads and writes from up to 40 worker threads at once. With the
             # default pool of 5, the rest opened and closed a connection per request (and set
             # its pragmas each time): a third of a single-report POST's time (py-spy).
@@ -91,6 +104,12 @@ class Database:
         except (ArgumentError, ImportError, OSError) as exc:
             raise StoreError(f"cannot open database {url!r}: {exc}") from None
         store = cls(engine)
+        if not create and store.schema_revision() is None:
+            store.close()
+            raise StoreError(
+                f"the database {parsed.render_as_string(hide_password=True)} holds no ceasefire "
+                "store (it is empty); nothing was created"
+            )
         if migrate:
             try:
                 store.init()
