@@ -12,7 +12,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from backends import BACKENDS
+from backends import BACKENDS, OPERATOR
 from ceasefire.cli.app import app
 
 runner = CliRunner()
@@ -230,7 +230,7 @@ def _filled_store(db: str) -> str:
     with Store.open(db) as store:
         store.add_reports(
             [report("r1", "mission", "team 4"), report("u1", "UA", "UA General Staff"),
-             report("r2", "mission", "team 4")]
+             report("r2", "mission", "team 4")], entered_by=OPERATOR
         )  # fmt: skip
         saved = store.save_incidents(
             [

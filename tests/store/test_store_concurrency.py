@@ -68,7 +68,7 @@ WORKER = textwrap.dedent(
         # Each worker sends the batch in another order, so shared ids race every which way.
         turn = worker * size // workers
         batch = batch[turn:] + batch[:turn]
-        added = store.add_reports(batch)
+        added = store.add_reports(batch, entered_by=OPERATOR)
         own = [r for r in batch if r.id.startswith("w")][:incidents]
         saved = store.save_incidents([incident(r) for r in own], at=t0 + timedelta(hours=b))
         if signer is not None:

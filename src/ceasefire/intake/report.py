@@ -64,11 +64,22 @@ BEARING_ERROR_DEG = 10.0
 GEOD = Geod(ellps="WGS84")
 
 #: The placement facts the mechanism computes for a report (:meth:`ceasefire.geo.engine.Placement.row`)
-#: and writes beside it in exports. Reserved names: they are dropped from input, so that an
+#: and writes beside it in exports, and who entered it (the signed-in user, kept by the store
+#: and logged in the report's leaf). Reserved names: they are dropped from input, so that an
 #: export read back (by us or by whoever we sent it to) is the same report as the original,
-#: not a conflicting one, and a submitter cannot pass off a side or a zone as the mechanism's.
+#: not a conflicting one, and a submitter cannot pass off a side, a zone or an enterer as the
+#: mechanism's.
 DERIVED_FIELDS = frozenset(
-    ("party", "side", "distance_m", "line_distance_m", "zones", "oblast", "oblast_precision")
+    (
+        "party",
+        "side",
+        "distance_m",
+        "line_distance_m",
+        "zones",
+        "oblast",
+        "oblast_precision",
+        "entered_by",
+    )
 )
 
 _OBSERVER_FIELDS = (
