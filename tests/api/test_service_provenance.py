@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from test_service import AGREEMENT, V1, assert_error, bearer, report
+from test_service import AGREEMENT, NDJSON, V1, assert_error, bearer, lines, report
 
+from ceasefire import ledger
 from ceasefire.api import create_app
 from ceasefire.geo.engine import GeoEngine
+from ceasefire.ledger.notes import Signer
 from ceasefire.store.facade import Store
 
 
@@ -110,3 +112,28 @@ def test_the_mission_keeps_party_codes_to_party_reports(
     )
     assert "submitted_by" in assert_error(r, 403, "forbidden")["message"]
     assert store.count_reports() == 1
+
+
+def test_the_leaf_of_a_report_says_who_entered_it(service: tuple[Store, TestClient]) -> None:
+    store, client = service
+    ua = bearer(store, "ua-officer", "party", "UA")
+    monitor = bearer(store, "monitor-7", "monitor")
+    assert client.post(f"{V1}/reports", json=_ua(30), headers=ua).status_code == 201
+    batch = lines([_ua(31), report(32)])
+    assert client.post(f"{V1}/reports/batch", content=batch, headers=monitor | NDJSON).is_success
+    # An enterer a report claims for itself is not the mechanism's: it is dropped.
+    forged = _ua(33, entered_by={"name": "monitor-7", "role": "monitor", "party": None})
+    assert client.post(f"{V1}/reports", json=forged, headers=ua).status_code == 201
+    ledger.sign_checkpoint(store, Signer.generate("ceasefire.test/log"))
+    entered = {
+        rid: ledger.prove(store, rid)["record"]["record"]["entered_by"]
+        for rid in ("api-30", "api-31", "api-32", "api-33")
+    }
+    assert entered == {
+        "api-30": {"name": "ua-officer", "role": "party", "party": "UA"},
+        "api-31": {"name": "monitor-7", "role": "monitor", "party": None, "on_behalf_of": "UA"},
+        "api-32": {"name": "monitor-7", "role": "monitor", "party": None},
+        "api-33": {"name": "ua-officer", "role": "party", "party": "UA"},
+    }
+    assert "entered_by" not in store.get_report("api-33").to_dict()
+    ledger.audit(store)

@@ -289,6 +289,15 @@ TAMPERING = {
         "WHERE report_id = 'rep-004'",
         "rep-004",
     ),
+    "report-enterer-changed": (
+        "UPDATE reports SET entered_by = 'someone else' WHERE report_id = 'rep-004'",
+        "rep-004",
+    ),
+    "report-enterer-role-changed": (
+        "UPDATE reports SET entered_role = 'party', entered_party = 'UA' "
+        "WHERE report_id = 'rep-004'",
+        "rep-004",
+    ),
     "report-row-deleted": (
         "DELETE FROM incident_reports WHERE report_id = 'rep-010';"
         "DELETE FROM reports WHERE report_id = 'rep-010'",
