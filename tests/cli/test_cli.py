@@ -367,11 +367,12 @@ def test_verify_records_the_decision(db_url: str) -> None:
 def test_verify_refuses_four_eyes_and_bad_input_with_exit_1(db_url: str) -> None:
     db = _filled_store(db_url)
     own = ["verify", "INC-000002", "--db", db, "--status", "verified", "--basis", "I saw it"]
-    refused = runner.invoke(app, [*own, "--by", "Team 4"])
+    # Four eyes by identity: who entered the only report (the store recorded OPERATOR).
+    refused = runner.invoke(app, [*own, "--by", OPERATOR.name.upper()])
     assert refused.exit_code == 1
     assert "may not verify incident INC-000002" in refused.output
     assert "own report" in refused.output
-    as_json = runner.invoke(app, [*own, "--by", "team 4", "--json"])
+    as_json = runner.invoke(app, [*own, "--by", OPERATOR.name, "--json"])
     assert as_json.exit_code == 1
     assert "own report" in json.loads(as_json.stdout)["error"]
 

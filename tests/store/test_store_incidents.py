@@ -451,14 +451,17 @@ def test_a_decision_is_recorded_with_who_when_and_why(store: Store) -> None:
 
 
 def test_four_eyes_refuses_and_writes_nothing(store: Store) -> None:
-    store.save_incidents([incident("r1", ["r1", "r2"])], at=RUN1)  # both by team 4
+    store.save_incidents([incident("r1", ["r1", "r2"])], at=RUN1)  # both entered by OPERATOR
     before = snapshot(store)
-    for actor in ("team 4", "MISSION"):
+    # Four eyes by identity: who entered the reports, not the names the reports give.
+    for actor in (OPERATOR.name, f" {OPERATOR.name.upper()} "):
         with pytest.raises(ForbiddenError, match="INC-000001"):
             store.set_status("INC-000001", status="verified", actor=actor, basis="x", at=RUN2)
     assert snapshot(store) == before
     # Someone else may; and the author may dispute their own report.
-    store.set_status("INC-000001", status="disputed", actor="team 4", basis="misheard", at=RUN2)
+    store.set_status(
+        "INC-000001", status="disputed", actor=OPERATOR.name, basis="misheard", at=RUN2
+    )
     store.set_status("INC-000001", status="verified", actor="Ben Osei", basis="seen", at=RUN3)
 
 
