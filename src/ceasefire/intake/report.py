@@ -64,23 +64,17 @@ BEARING_ERROR_DEG = 10.0
 GEOD = Geod(ellps="WGS84")
 
 #: The placement facts the mechanism computes for a report (:meth:`ceasefire.geo.engine.Placement.row`)
-#: and writes beside it in exports, and who entered it (the signed-in user, kept by the store
-#: and logged in the report's leaf). Reserved names: they are dropped from input, so that an
+#: and writes beside it in exports. Reserved names: they are dropped from input, so that an
 #: export read back (by us or by whoever we sent it to) is the same report as the original,
-#: not a conflicting one, and a submitter cannot pass off a side, a zone or an enterer as the
-#: mechanism's.
+#: not a conflicting one, and a submitter cannot pass off a side or a zone as the mechanism's.
 DERIVED_FIELDS = frozenset(
-    (
-        "party",
-        "side",
-        "distance_m",
-        "line_distance_m",
-        "zones",
-        "oblast",
-        "oblast_precision",
-        "entered_by",
-    )
+    ("party", "side", "distance_m", "line_distance_m", "zones", "oblast", "oblast_precision")
 )
+#: What the mechanism records of a report beside its fields: who entered it (the signed-in
+#: user, kept by the store and logged in the report's leaf). Dropped from input as well, so a
+#: submitter cannot name an enterer of its choosing.
+RECORDED_FIELDS = frozenset(("entered_by",))
+_RESERVED = DERIVED_FIELDS | RECORDED_FIELDS
 
 _OBSERVER_FIELDS = (
     "observer_lon",
@@ -161,7 +155,7 @@ class Report(BaseModel):
         if isinstance(given, Mapping):
             extra.update(given)
         for key, value in data.items():
-            if (key == "extra" and isinstance(value, Mapping)) or key in DERIVED_FIELDS:
+            if (key == "extra" and isinstance(value, Mapping)) or key in _RESERVED:
                 continue
             if key in cls.model_fields:
                 known[key] = value

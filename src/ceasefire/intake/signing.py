@@ -47,7 +47,7 @@ def signed_message(report: Report | Mapping[str, Any]) -> bytes:
 
     A report's ledger leaf may be given as well: the mechanism's ``entered_by`` (who stored it,
     :func:`ceasefire.ledger.log.report_item`) is not the submitter's and is left out too; no
-    report carries that name itself (:data:`ceasefire.intake.report.DERIVED_FIELDS`).
+    report carries that name itself (:data:`ceasefire.intake.report.RECORDED_FIELDS`).
     """
     data = report.to_dict() if isinstance(report, Report) else dict(report)
     data.pop(SIGNATURE_FIELD, None)

@@ -42,7 +42,7 @@ def report_item(
     ``entered_by`` is the signed-in user who stored the report: ``name``, ``role`` and
     ``party``; when a mission user entered a party's report (source kind ``party``) it also
     says ``on_behalf_of`` that party. The report's own fields cannot spell ``entered_by``:
-    intake drops the name (:data:`ceasefire.intake.report.DERIVED_FIELDS`). A report stored
+    intake drops the name (:data:`ceasefire.intake.report.RECORDED_FIELDS`). A report stored
     before the mechanism recorded this has no ``entered_by``.
     """
     record = dict(json.loads(body) if isinstance(body, str) else body)
