@@ -332,8 +332,10 @@ CHILD = textwrap.dedent(
     import sys
     from datetime import UTC, datetime, timedelta
     from ceasefire.intake.report import Report
+    from ceasefire.publish.access import Principal
     from ceasefire.store.facade import Store
 
+    OPERATOR = Principal("test intake", "admin")
     store = Store.open(sys.argv[1])
     size = int(sys.argv[2])
     insert = store._dialect.insert_reports

@@ -32,8 +32,10 @@ WORKER = textwrap.dedent(
     from ceasefire.records import Incident
     from ceasefire.ledger.notes import Signer
     from ceasefire.intake.report import Report
+    from ceasefire.publish.access import Principal
     from ceasefire.store.facade import Store
 
+    OPERATOR = Principal("test intake", "admin")
     where, worker, workers, batches, size, shared, incidents = sys.argv[1:]
     worker, workers, batches = int(worker), int(workers), int(batches)
     size, shared, incidents = int(size), int(shared), int(incidents)
