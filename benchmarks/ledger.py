@@ -63,6 +63,7 @@ from ceasefire.errors import VerificationError
 from ceasefire.intake.report import Report
 from ceasefire.ledger import merkle
 from ceasefire.ledger.notes import Signer
+from ceasefire.publish.access import Principal
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.facade import Store
 
@@ -72,6 +73,8 @@ except ImportError:
     raise SystemExit("benchmarks/ledger.py needs pymerkle: pip install -e '.[bench]'") from None
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+#: Who enters the benchmark's reports (the store records it with each).
+OPERATOR = Principal("benchmark", "admin")
 SEED = 2026
 PEER = "pymerkle.SqliteTree (WAL, synchronous=FULL)"
 
@@ -209,7 +212,9 @@ def add_reports(n: int, batch: int, folder: Path, signer: Signer) -> None:
     for start in range(0, n, batch):
         reports = [make_report(i) for i in range(start, min(n, start + batch))]
         with appender_clock(spent):
-            added, seconds = timed(lambda reports=reports: store.add_reports(reports))
+            added, seconds = timed(
+                lambda reports=reports: store.add_reports(reports, entered_by=OPERATOR)
+            )
         ours_s += seconds
         assert added.added == len(reports)
         t = time.perf_counter()

@@ -45,6 +45,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import URL, make_url
 
+from ceasefire.publish.access import Principal
 from ceasefire.store.database import database_url
 from ceasefire.store.facade import Store
 
@@ -413,3 +414,8 @@ def vector(*parts: str) -> Path:
             pytest.fail(f"{VECTORS_ENV}=require, but {reason}", pytrace=False)
         pytest.skip(reason)
     return path
+
+
+#: Who enters the reports the tests store directly (the store records it with each): the
+#: mission's intake, an admin. Tests of who may store what use their own principals.
+OPERATOR = Principal("test intake", "admin")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from backends import OPERATOR
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import Agreement, Zone
 from ceasefire.cli.app import app
@@ -37,7 +38,7 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def store(db_url: str, night: Path, agreement: Agreement) -> Iterator[Store]:
     opened = Store.open(db_url)
-    ingest_files(opened, [night], agreement, now=NOW)
+    ingest_files(opened, [night], agreement, now=NOW, entered_by=OPERATOR)
     yield opened
     opened.close()
 

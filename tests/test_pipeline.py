@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from backends import OPERATOR
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import ConflictError, InputError, StoreError
@@ -85,7 +86,7 @@ def test_a_bad_row_in_a_later_chunk_stores_nothing_and_every_problem_is_listed(
     rows[8]["event_type"] = "picnic"  # fifth chunk: found although nothing more is written
     src = write_jsonl(tmp_path / "night.jsonl", rows)
     with pytest.raises(InputError) as caught:
-        ingest_files(store, [src], agreement, chunk_size=2, now=NOW)
+        ingest_files(store, [src], agreement, chunk_size=2, now=NOW, entered_by=OPERATOR)
     assert [(p.where, p.field) for p in caught.value.problems] == [
         ("night.jsonl:row 6", "lat"),
         ("night.jsonl:row 9", "event_type"),
@@ -99,7 +100,7 @@ def test_a_bad_row_in_a_second_file_rolls_back_the_first(
     first = write_jsonl(tmp_path / "a.jsonl", [report(i) for i in range(4)])
     second = write_jsonl(tmp_path / "b.jsonl", [report(4), report(5, lon="east")])
     with pytest.raises(InputError, match=r"b\.jsonl:row 2"):
-        ingest_files(store, [first, second], agreement, chunk_size=3, now=NOW)
+        ingest_files(store, [first, second], agreement, chunk_size=3, now=NOW, entered_by=OPERATOR)
     assert store.count_reports() == 0
 
 
@@ -110,7 +111,9 @@ def test_skip_invalid_stores_the_good_rows_of_every_chunk(
     rows[1]["lat"] = 91.5
     rows[7] = {"id": "p-7"}  # every required field missing: one row, several problems
     src = write_jsonl(tmp_path / "night.jsonl", rows)
-    result = ingest_files(store, [src], agreement, chunk_size=3, skip_invalid=True, now=NOW)
+    result = ingest_files(
+        store, [src], agreement, chunk_size=3, skip_invalid=True, now=NOW, entered_by=OPERATOR
+    )
     assert (result.added, result.unchanged, result.bad_rows) == (7, 0, 2)
     assert {p.where for p in result.problems} == {"night.jsonl:row 2", "night.jsonl:row 8"}
     assert store.count_reports() == 7
@@ -120,12 +123,20 @@ def test_skip_invalid_stores_the_good_rows_of_every_chunk(
 def test_a_conflict_in_a_later_chunk_rolls_back_the_earlier_chunks(
     tmp_path: Path, store: Store, agreement: Agreement
 ) -> None:
-    ingest_files(store, [write_jsonl(tmp_path / "old.jsonl", [report(7)])], agreement, now=NOW)
+    ingest_files(
+        store,
+        [write_jsonl(tmp_path / "old.jsonl", [report(7)])],
+        agreement,
+        now=NOW,
+        entered_by=OPERATOR,
+    )
     rows = [report(i) for i in range(10)]
     rows[7]["event_type"] = "small_arms"  # p-7 is stored as shelling
     src = write_jsonl(tmp_path / "night.jsonl", rows)
     with pytest.raises(ConflictError, match="'p-7' already stored with different content"):
-        ingest_files(store, [src], agreement, chunk_size=2, skip_invalid=True, now=NOW)
+        ingest_files(
+            store, [src], agreement, chunk_size=2, skip_invalid=True, now=NOW, entered_by=OPERATOR
+        )
     assert store.count_reports() == 1
 
 
@@ -135,11 +146,11 @@ def test_an_id_reused_with_other_content_in_a_later_chunk_is_a_conflict(
     rows = [report(0), report(1), report(2), report(0, event_type="small_arms")]
     src = write_jsonl(tmp_path / "night.jsonl", rows)
     with pytest.raises(ConflictError, match="'p-0' appears twice in the batch"):
-        ingest_files(store, [src], agreement, chunk_size=2, now=NOW)
+        ingest_files(store, [src], agreement, chunk_size=2, now=NOW, entered_by=OPERATOR)
     assert store.count_reports() == 0
     # Within one chunk it is a problem of the later row, as parse_file has it.
     with pytest.raises(InputError, match=r"was used with other content at night\.jsonl:row 1"):
-        ingest_files(store, [src], agreement, chunk_size=10, now=NOW)
+        ingest_files(store, [src], agreement, chunk_size=10, now=NOW, entered_by=OPERATOR)
 
 
 def test_exact_repeats_are_no_ops_within_and_across_chunks(
@@ -147,10 +158,10 @@ def test_exact_repeats_are_no_ops_within_and_across_chunks(
 ) -> None:
     rows = [report(0), report(0), report(1), report(0)]
     src = write_jsonl(tmp_path / "night.jsonl", rows)
-    result = ingest_files(store, [src], agreement, chunk_size=2, now=NOW)
+    result = ingest_files(store, [src], agreement, chunk_size=2, now=NOW, entered_by=OPERATOR)
     # row 2 repeats row 1 in its chunk (dropped); row 4 repeats a stored report (unchanged)
     assert (result.added, result.unchanged) == (2, 1)
-    again = ingest_files(store, [src], agreement, chunk_size=2, now=NOW)
+    again = ingest_files(store, [src], agreement, chunk_size=2, now=NOW, entered_by=OPERATOR)
     assert (again.added, again.unchanged) == (0, 3)
 
 
@@ -159,7 +170,7 @@ def test_progress_counts_rows_up_to_the_lines_in_the_files(
 ) -> None:
     src = write_jsonl(tmp_path / "night.jsonl", [report(i) for i in range(5)])
     bar = RecordingProgress()
-    ingest_files(store, [src], agreement, chunk_size=2, progress=bar, now=NOW)
+    ingest_files(store, [src], agreement, chunk_size=2, progress=bar, now=NOW, entered_by=OPERATOR)
     assert bar.total == 5
     assert bar.completed == [2, 4, 5, 5]
     assert bar.descriptions == ["ingesting night.jsonl"]
@@ -176,7 +187,7 @@ def test_progress_of_a_csv_ends_at_its_line_count(
         encoding="utf-8",
     )
     bar = RecordingProgress()
-    result = ingest_files(store, [src], agreement, progress=bar, now=NOW)
+    result = ingest_files(store, [src], agreement, progress=bar, now=NOW, entered_by=OPERATOR)
     assert result.added == 2
     assert bar.total == 3 and bar.completed[-1] == 3
 
@@ -195,7 +206,7 @@ def test_observer_relative_reports_are_placed(
         distance_max_m=4000,
     )
     src = write_jsonl(tmp_path / "night.jsonl", [report(0), observer])
-    ingest_files(store, [src], agreement, chunk_size=1, now=NOW)
+    ingest_files(store, [src], agreement, chunk_size=1, now=NOW, entered_by=OPERATOR)
     (stored,) = [s for s in store.list_stored() if s.report.id == "p-1"]
     assert stored.lon == pytest.approx(37.59, abs=0.01)  # 3 km east of the observer
     assert stored.placement is not None
@@ -214,14 +225,16 @@ def test_placement_rows_match_placement_row(agreement: Agreement) -> None:
 def test_a_bulk_writer_commits_only_when_its_block_ends(store: Store, db_url: str) -> None:
     reports = [Report.model_validate(report(i), context={"now": NOW}) for i in range(4)]
     with store.bulk_writer() as writer:
-        assert writer.add(reports[:2]).added == 2
-        assert writer.add(reports[1:]).added == 2  # p-1 was added by this writer: unchanged
+        assert writer.add(reports[:2], entered_by=OPERATOR).added == 2
+        assert (
+            writer.add(reports[1:], entered_by=OPERATOR).added == 2
+        )  # p-1 was added by this writer: unchanged
         with Store.open(db_url, migrate=False) as other:
             assert other.count_reports() == 0  # not committed yet
     assert store.count_reports() == 4
 
     with pytest.raises(RuntimeError), store.bulk_writer() as writer:
-        writer.add([Report.model_validate(report(9), context={"now": NOW})])
+        writer.add([Report.model_validate(report(9), context={"now": NOW})], entered_by=OPERATOR)
         raise RuntimeError("the caller failed")
     assert store.count_reports() == 4
 
@@ -230,10 +243,12 @@ def test_a_conflict_leaves_the_bulk_writer_usable(store: Store) -> None:
     first = Report.model_validate(report(0), context={"now": NOW})
     other = Report.model_validate(report(0, event_type="small_arms"), context={"now": NOW})
     with store.bulk_writer() as writer:
-        writer.add([first])
+        writer.add([first], entered_by=OPERATOR)
         with pytest.raises(ConflictError, match="appears twice in the batch"):
-            writer.add([other])  # checked before anything of the batch is written
-        writer.add([Report.model_validate(report(1), context={"now": NOW})])
+            writer.add(
+                [other], entered_by=OPERATOR
+            )  # checked before anything of the batch is written
+        writer.add([Report.model_validate(report(1), context={"now": NOW})], entered_by=OPERATOR)
     assert store.count_reports() == 2
 
 
@@ -242,15 +257,17 @@ def test_a_failed_insert_rolls_the_block_back_even_if_caught(
 ) -> None:
     good = Report.model_validate(report(0), context={"now": NOW})
     with store.bulk_writer() as writer:
-        writer.add([good])
+        writer.add([good], entered_by=OPERATOR)
     dialect = store._dialect
 
     def fail(*_: object) -> None:
         raise OSError("disk full")
 
     with pytest.raises(StoreError, match="nothing stored"), store.bulk_writer() as writer:
-        writer.add([Report.model_validate(report(1), context={"now": NOW})])
+        writer.add([Report.model_validate(report(1), context={"now": NOW})], entered_by=OPERATOR)
         monkeypatch.setattr(dialect, "insert_reports", fail)
         with pytest.raises(OSError):
-            writer.add([Report.model_validate(report(2), context={"now": NOW})])
+            writer.add(
+                [Report.model_validate(report(2), context={"now": NOW})], entered_by=OPERATOR
+            )
     assert store.count_reports() == 1

@@ -35,6 +35,7 @@ from ceasefire.intake.files import MAX_PROBLEMS, check_rows, detect_format
 from ceasefire.intake.report import Report
 from ceasefire.judge.rules import in_force, judge
 from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_corroboration
+from ceasefire.publish.access import Principal
 from ceasefire.records import Incident
 from ceasefire.store.facade import Store
 from ceasefire.store.reports import BulkWriter
@@ -80,11 +81,22 @@ def place_reports(engine: GeoEngine, reports: Sequence[Report]) -> list[dict[str
 
 
 def ingest_reports(
-    store: Store, reports: Sequence[Report], agreement: Agreement | GeoEngine
+    store: Store,
+    reports: Sequence[Report],
+    agreement: Agreement | GeoEngine,
+    *,
+    entered_by: Principal,
 ) -> tuple[int, int]:
-    """Place and store ``reports`` in one transaction; returns (added, unchanged)."""
+    """Place and store ``reports`` in one transaction as ``entered_by`` (the signed-in user,
+    who must be allowed to store each: :func:`ceasefire.publish.access.check_submission`);
+    returns (added, unchanged)."""
     engine = agreement if isinstance(agreement, GeoEngine) else GeoEngine(agreement)
-    result = store.add_reports(reports, place_reports(engine, reports))
+    result = store.add_reports(
+        reports,
+        place_reports(engine, reports),
+        entered_by=entered_by,
+        parties=tuple(engine.agreement.parties),
+    )
     return result.added, result.unchanged
 
 
@@ -93,6 +105,7 @@ def ingest_files(
     paths: Sequence[Path],
     agreement: Agreement | GeoEngine,
     *,
+    entered_by: Principal,
     skip_invalid: bool = False,
     progress: Any = None,
     chunk_size: int = CHUNK_SIZE,
@@ -111,6 +124,10 @@ def ingest_files(
         JSON Lines, CSV or GeoJSON files (format from the extension).
     agreement
         The agreement the reports are placed against (or a :class:`GeoEngine` of it).
+    entered_by
+        Who stores them (the signed-in user; the CLI's local operator). Every report read must
+        be one it may store (:func:`ceasefire.publish.access.check_submission`), else nothing
+        is stored, ``skip_invalid`` or not; it is recorded beside each report and in its leaf.
     skip_invalid
         Store the good rows and list the bad ones instead of storing nothing.
     progress
@@ -125,6 +142,8 @@ def ingest_files(
     ------
     InputError
         A bad row (without ``skip_invalid``) or a file that cannot be read as a whole.
+    ForbiddenError
+        ``entered_by`` may not store a report read (it names the row); nothing is stored.
     ConflictError
         An id stored, or repeated in another chunk or file of this ingest, with other content.
         Repeats within one chunk are row problems, as in :func:`ceasefire.intake.files.parse_file`.
@@ -132,6 +151,7 @@ def ingest_files(
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     engine = agreement if isinstance(agreement, GeoEngine) else GeoEngine(agreement)
+    parties = tuple(engine.agreement.parties)
     now = now or datetime.now(UTC)
     result = IngestResult(files=[str(p) for p in paths])
     for path in paths:
@@ -156,7 +176,7 @@ def ingest_files(
                 file_problems += len(chunk.problems)
                 result.problems.extend(kept)
                 if chunk.reports and (skip_invalid or not result.bad_rows):
-                    _write(writer, engine, chunk.reports, result)
+                    _write(writer, engine, chunk, result, entered_by, parties)
                 # else: doomed; keep validating so every problem is listed, but write no more.
                 rows += chunk.rows
                 gc.collect(1)  # cycles made by this chunk (tracebacks of bad rows)
@@ -193,13 +213,26 @@ class _Chunk:
     problems: list[Problem]
     rows: int  # rows read, good or bad
     bad_rows: int
+    where: list[str] = field(default_factory=list)  # where each report was read
 
 
 def _write(
-    writer: BulkWriter, engine: GeoEngine, reports: list[Report], result: IngestResult
+    writer: BulkWriter,
+    engine: GeoEngine,
+    chunk: _Chunk,
+    result: IngestResult,
+    entered_by: Principal,
+    parties: Sequence[str],
 ) -> None:
     """Place one chunk and add it to the open transaction, counting into ``result``."""
-    added = writer.add(reports, place_reports(engine, reports))
+    reports = chunk.reports
+    added = writer.add(
+        reports,
+        place_reports(engine, reports),
+        entered_by=entered_by,
+        parties=parties,
+        where=chunk.where,
+    )
     result.added += added.added
     result.unchanged += added.unchanged
 
@@ -216,6 +249,7 @@ def _chunks(path: Path, size: int, now: datetime) -> Iterator[_Chunk]:
         chunk.rows += 1
         if row.report is not None:
             chunk.reports.append(row.report)
+            chunk.where.append(row.where)
         if row.problems:
             chunk.bad_rows += 1
             chunk.problems.extend(row.problems)

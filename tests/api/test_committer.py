@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from backends import OPERATOR
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.api.committer import GroupCommitter, Stored
 from ceasefire.errors import ConflictError
@@ -38,7 +39,9 @@ def make(i: int, **change: Any) -> Report:
 
 async def submit_all(committer: GroupCommitter, reports: list[Report]) -> list[Any]:
     """Submit all at once; each answer, or the exception it raised."""
-    return await asyncio.gather(*(committer.submit(r) for r in reports), return_exceptions=True)
+    return await asyncio.gather(
+        *(committer.submit(r, entered_by=OPERATOR) for r in reports), return_exceptions=True
+    )
 
 
 @pytest.fixture
@@ -66,7 +69,7 @@ def test_reports_sent_together_share_transactions_and_all_are_stored(store: Stor
 
 
 def test_a_refused_report_does_not_refuse_the_others_of_its_group(store: Store) -> None:
-    store.add_reports([make(5)])
+    store.add_reports([make(5)], entered_by=OPERATOR)
     committer = GroupCommitter(store, ENGINE)
     clash = make(5, count=9)  # the stored id with other content
     reports = [make(1), make(2), clash, make(3), make(5)]
@@ -97,14 +100,16 @@ def test_close_stores_what_waits_and_then_refuses(store: Store) -> None:
     committer = GroupCommitter(store, ENGINE)
 
     async def go() -> None:
-        pending = [asyncio.ensure_future(committer.submit(make(i))) for i in range(20)]
+        pending = [
+            asyncio.ensure_future(committer.submit(make(i), entered_by=OPERATOR)) for i in range(20)
+        ]
         await asyncio.sleep(0)  # all twenty are waiting
         await asyncio.to_thread(committer.close)
         # close() returned after the writer stored them; the answers reach the tasks next.
         answers = await asyncio.wait_for(asyncio.gather(*pending), 60)
         assert all(answer.added for answer in answers)
         with pytest.raises(RuntimeError, match="closed"):
-            await committer.submit(make(99))
+            await committer.submit(make(99), entered_by=OPERATOR)
 
     asyncio.run(go())
     assert store.count_reports() == 20
@@ -113,8 +118,8 @@ def test_close_stores_what_waits_and_then_refuses(store: Store) -> None:
 def test_callers_on_different_event_loops_get_their_own_answers(store: Store) -> None:
     # TestClient without a `with` block runs each request on a loop of its own.
     committer = GroupCommitter(store, ENGINE)
-    first = asyncio.run(committer.submit(make(1)))
-    second = asyncio.run(committer.submit(make(2)))
+    first = asyncio.run(committer.submit(make(1), entered_by=OPERATOR))
+    second = asyncio.run(committer.submit(make(2), entered_by=OPERATOR))
     committer.close()
     assert (first.stored.report.id, second.stored.report.id) == ("gc-1", "gc-2")
 

@@ -503,18 +503,27 @@ def test_status_errors(demo: TestClient, demo_store: Store) -> None:
 
 
 def test_four_eyes_refusal_is_403(client: TestClient, store: Store) -> None:
-    client.post(f"{V1}/reports", json=report(1, submitted_by="mission", source_name="J. Doe"))
-    fuse_store(store, [AGREEMENT])
-    incident = store.list_incidents()[0].incident_id
-    decision = {"status": "verified", "basis": "I saw it"}
+    # Four eyes by identity: the user who entered the only report may not verify it, whatever
+    # names the report gives (here none of theirs); a name in a report is no identity.
     doe = bearer(store, "J. Doe", "monitor")
+    posted = client.post(f"{V1}/reports", json=report(1, source_name="team 4"), headers=doe)
+    assert posted.status_code == 201, posted.text
+    client.post(f"{V1}/reports", json=report(2, lon=36.0, lat=47.2, source_name="Ben Osei"))
+    fuse_store(store, [AGREEMENT])
+    of = {r: s.incident_id for s in store.list_incidents() for r in s.incident.report_ids}
+    mine, other = of["api-1"], of["api-2"]
+    decision = {"status": "verified", "basis": "I saw it"}
     error = assert_error(
-        client.post(f"{V1}/incidents/{incident}/status", json=decision, headers=doe),
+        client.post(f"{V1}/incidents/{mine}/status", json=decision, headers=doe),
         403,
         "forbidden",
     )
     assert "own" in error["message"]
-    assert store.get_incident(incident).status == "reported"
+    assert store.get_incident(mine).status == "reported"
+    # A report naming a monitor (as a hostile source might) does not make it theirs.
+    ben = bearer(store, "Ben Osei", "monitor")
+    r = client.post(f"{V1}/incidents/{other}/status", json=decision, headers=ben)
+    assert r.status_code == 200, r.text
 
 
 # -- ledger ----------------------------------------------------------------------------------

@@ -141,11 +141,17 @@ def _cosigned(w: World) -> str:
 MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
     ("GET", V1): (lambda w, role: ("", {}), EVERYONE),
     ("POST", f"{V1}/reports"): (
-        lambda w, role: ("", {"json": report(1, id=f"m-{role}", submitted_by="UA")}),
+        lambda w, role: (
+            "",
+            {"json": report(1, id=f"m-{role}", submitted_by="UA", source_kind="party")},
+        ),
         {A: 201, M: 201, D: 403, U: 201, R: 403, P: 403, B: 401},
     ),
     ("POST", f"{V1}/reports/batch"): (
-        lambda w, role: ("?partial=true", {"json": [report(1, id=f"b-{role}", submitted_by="UA")]}),
+        lambda w, role: (
+            "?partial=true",
+            {"json": [report(1, id=f"b-{role}", submitted_by="UA", source_kind="party")]},
+        ),
         {A: 200, M: 200, D: 403, U: 200, R: 403, P: 403, B: 401},
     ),
     ("GET", f"{V1}/reports"): (
@@ -327,16 +333,19 @@ def test_the_actor_of_a_decision_is_the_caller(world: World) -> None:
 def test_a_party_submits_in_its_own_name_only(world: World) -> None:
     before = world.store.count_reports()
     ua = world.headers["UA"]
-    mine = world.client.post(f"{V1}/reports", json=report(1, submitted_by="UA"), headers=ua)
+    own = {"submitted_by": "UA", "source_kind": "party"}
+    mine = world.client.post(f"{V1}/reports", json=report(1, **own), headers=ua)
     assert mine.status_code == 201, mine.text
     error = assert_error(
-        world.client.post(f"{V1}/reports", json=report(2, submitted_by="RU"), headers=ua),
+        world.client.post(
+            f"{V1}/reports", json=report(2, submitted_by="RU", source_kind="party"), headers=ua
+        ),
         403,
         "forbidden",
     )
     assert "submitted_by" in error["message"] and "nothing was stored" in error["message"]
     for partial in ("false", "true"):
-        mixed = [report(3, submitted_by="UA"), report(4, submitted_by="mission")]
+        mixed = [report(3, **own), report(4, submitted_by="mission", source_kind="party")]
         r = world.client.post(f"{V1}/reports/batch?partial={partial}", json=mixed, headers=ua)
         assert "item 2" in assert_error(r, 403, "forbidden")["message"]
         lines = "".join(json.dumps(x) + "\n" for x in mixed).encode()

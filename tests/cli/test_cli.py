@@ -12,8 +12,11 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from backends import BACKENDS
+from backends import BACKENDS, OPERATOR
+from ceasefire import ledger
 from ceasefire.cli.app import app
+from ceasefire.ledger.notes import Signer
+from ceasefire.store.facade import Store
 
 runner = CliRunner()
 
@@ -119,6 +122,32 @@ def test_bad_row_stores_nothing_and_names_file_row_field(tmp_path: Path, db_url:
     assert partial.exit_code == 0, partial.output
     body = json.loads(partial.output)
     assert body["added"] == 2 and len(body["skipped"]) == 1 and body["bad_rows"] == 1
+
+
+def test_ingest_records_the_local_operator_and_keeps_party_codes_to_party_reports(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "operator.db")
+    rows = [_report(0), _report(1, submitted_by="UA", source_kind="party")]
+    src = _write_jsonl(tmp_path / "r.jsonl", rows)
+    result = runner.invoke(app, ["ingest", str(src), "--db", db, "--as", "duty-officer"])
+    assert result.exit_code == 0, result.output
+    with Store.open(db) as store:
+        ledger.sign_checkpoint(store, Signer.generate("ceasefire.test/log"))
+        entered = [
+            ledger.prove(store, f"cli-{i}")["record"]["record"]["entered_by"] for i in (0, 1)
+        ]
+    assert entered == [
+        {"name": "duty-officer", "role": "admin", "party": None},
+        {"name": "duty-officer", "role": "admin", "party": None, "on_behalf_of": "UA"},
+    ]
+    # A party's code on the mission's patrol is refused from the command line too, naming the row.
+    forged = _write_jsonl(tmp_path / "f.jsonl", [_report(2), _report(3, submitted_by="RU")])
+    refused = runner.invoke(app, ["ingest", str(forged), "--db", db, "--skip-invalid"])
+    assert refused.exit_code == 1
+    assert "f.jsonl:row 2: submitted_by" in refused.output, refused.output
+    with Store.open(db) as store:
+        assert store.count_reports() == 2
 
 
 def test_agreement_commands() -> None:
@@ -230,7 +259,7 @@ def _filled_store(db: str) -> str:
     with Store.open(db) as store:
         store.add_reports(
             [report("r1", "mission", "team 4"), report("u1", "UA", "UA General Staff"),
-             report("r2", "mission", "team 4")]
+             report("r2", "mission", "team 4")], entered_by=OPERATOR
         )  # fmt: skip
         saved = store.save_incidents(
             [
@@ -338,11 +367,12 @@ def test_verify_records_the_decision(db_url: str) -> None:
 def test_verify_refuses_four_eyes_and_bad_input_with_exit_1(db_url: str) -> None:
     db = _filled_store(db_url)
     own = ["verify", "INC-000002", "--db", db, "--status", "verified", "--basis", "I saw it"]
-    refused = runner.invoke(app, [*own, "--by", "Team 4"])
+    # Four eyes by identity: who entered the only report (the store recorded OPERATOR).
+    refused = runner.invoke(app, [*own, "--by", OPERATOR.name.upper()])
     assert refused.exit_code == 1
     assert "may not verify incident INC-000002" in refused.output
     assert "own report" in refused.output
-    as_json = runner.invoke(app, [*own, "--by", "team 4", "--json"])
+    as_json = runner.invoke(app, [*own, "--by", OPERATOR.name, "--json"])
     assert as_json.exit_code == 1
     assert "own report" in json.loads(as_json.stdout)["error"]
 

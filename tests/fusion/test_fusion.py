@@ -32,6 +32,7 @@ from ceasefire.fusion.matching import (
 )
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.report import validate_report
+from ceasefire.judge.verification import automatic_status
 from ceasefire.records import StoredReport
 from ceasefire.sim import SimConfig, simulate
 from ceasefire.vocab import EVENT_TYPES
@@ -360,6 +361,28 @@ def test_summary_estimates_do_not_sum_duplicates(engine: GeoEngine) -> None:
     assert inc.sources == ("UA/party", "mission/patrol", "mission/sensor")
     assert inc.claimed_perpetrators == {"RU": 1}
     assert inc.party == "UA" and "dmz" in inc.zones
+
+
+def test_a_party_is_one_source_whatever_kinds_its_reports_claim(engine: GeoEngine) -> None:
+    # Reports stored before the intake held a party to its own source kind (or entered with
+    # one by mistake): four UA reports under the mission's kinds are still one source, UA's.
+    kinds = ("patrol", "sensor", "camera", "uav", "osint")
+    items = [
+        stored(f"ua-{k}", source_kind=k, source_name=f"UA {k}", submitted_by="UA", count=3)
+        for k in kinds
+    ]
+    config = FusionConfig()
+    inp = fusion_input(items, engine, config)
+    part = fuse(inp, config)
+    (inc,) = summarise(items, part.members(), part.anchor, engine, config)
+    assert inc.sources == ("UA/party",)
+    assert automatic_status(len(inc.sources)) == "reported"
+    # ...and the mission's own means stay sources of their own.
+    items.append(stored("m1", source_kind="patrol", source_name="Patrol 3"))
+    inp = fusion_input(items, engine, config)
+    part = fuse(inp, config)
+    (inc,) = summarise(items, part.members(), part.anchor, engine, config)
+    assert inc.sources == ("UA/party", "mission/patrol")
 
 
 def test_fused_place_is_weighted_by_uncertainty(engine: GeoEngine) -> None:

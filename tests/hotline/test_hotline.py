@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from backends import copy_sqlite
+from backends import OPERATOR, copy_sqlite
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import HotlineDeadlines
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, VerificationError
@@ -307,7 +307,9 @@ def night_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's night ingested and fused, without the demo's own hotline traffic."""
     folder = tmp_path_factory.mktemp("night")
     with Store.open(folder / "night.db") as store:
-        ingest_files(store, [demo_dir / "demo-night" / "reports.jsonl"], AGREEMENT)
+        ingest_files(
+            store, [demo_dir / "demo-night" / "reports.jsonl"], AGREEMENT, entered_by=OPERATOR
+        )
         fuse_store(store, [AGREEMENT])
     return folder
 

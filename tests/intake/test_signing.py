@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from backends import OPERATOR
 from ceasefire import ledger
 from ceasefire.cli.app import app
 from ceasefire.errors import ConflictError, InputError
@@ -53,7 +54,7 @@ def store(db_url: str) -> Iterator[Store]:
 def test_a_signed_report_is_stored_and_its_signature_logged(store: Store) -> None:
     signed = sign_report(complaint(1), UA_KEY)
     assert signed.signature is not None and signed.signature.startswith("UA-submissions ")
-    assert store.add_reports([signed]).added == 1
+    assert store.add_reports([signed], entered_by=OPERATOR).added == 1
     assert store.get_report(signed.id).signature == signed.signature
     # Anyone holding the ledger leaf can check the party's signature again.
     ledger.sign_checkpoint(store, Signer.generate("ceasefire.test/log"))
@@ -67,7 +68,7 @@ def test_a_signed_report_is_stored_and_its_signature_logged(store: Store) -> Non
 def _refused(store: Store, reports: list[Report], reason: str) -> InputError:
     before = store.ledger_state().size
     with pytest.raises(InputError) as caught:
-        store.add_reports(reports)
+        store.add_reports(reports, entered_by=OPERATOR)
     problem = caught.value.problems[0]
     assert problem.field == "signature"
     assert reason in problem.reason, problem.reason
@@ -100,7 +101,7 @@ def test_a_malformed_signature_is_refused(store: Store, text: str) -> None:
 
 
 def test_unsigned_reports_still_go_in(store: Store) -> None:
-    assert store.add_reports([complaint(7)]).added == 1
+    assert store.add_reports([complaint(7)], entered_by=OPERATOR).added == 1
 
 
 def test_a_key_is_trusted_once(store: Store) -> None:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from backends import BACKENDS, Databases, copy_of, databases_for, raw, where_of
+from backends import BACKENDS, OPERATOR, Databases, copy_of, databases_for, raw, where_of
 from ceasefire import ledger
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.canonical import canonical_json
@@ -63,7 +63,7 @@ def built(
     where = databases.new("built.db")
     agreement = load_agreement(demo_agreement_path())
     with Store.open(where) as store:
-        ingest_reports(store, [report(i) for i in range(16)], agreement)
+        ingest_reports(store, [report(i) for i in range(16)], agreement, entered_by=OPERATOR)
         fuse_store(store, [agreement], now=NOW)
         target = store.list_incidents(status="corroborated")[0].incident_id
         store.set_status(target, status="verified", actor="monitor 7", basis="site visit", at=NOW)
@@ -106,12 +106,12 @@ def test_every_record_and_state_change_is_a_leaf(store: Store) -> None:
 
 def test_resubmitting_adds_no_leaf_and_a_refused_batch_adds_none(store: Store) -> None:
     before = store.ledger_state().size
-    store.add_reports([report(1), report(2)])
+    store.add_reports([report(1), report(2)], entered_by=OPERATOR)
     assert store.ledger_state().size == before
     with pytest.raises(ConflictError):
-        store.add_reports([report(100), report(1, count=99)])
+        store.add_reports([report(100), report(1, count=99)], entered_by=OPERATOR)
     assert store.ledger_state().size == before
-    store.add_reports([report(100)])
+    store.add_reports([report(100)], entered_by=OPERATOR)
     assert store.ledger_state().size == before + 1
     assert store.ledger_entries("rep-100")[0].idx == before
 
@@ -199,14 +199,14 @@ def test_a_bundle_signed_by_another_log_fails(store: Store) -> None:
 
 
 def test_the_log_refuses_a_second_key(store: Store) -> None:
-    store.add_reports([report(101)])
+    store.add_reports([report(101)], entered_by=OPERATOR)
     with pytest.raises(ForbiddenError, match="refusing to sign"):
         ledger.sign_checkpoint(store, Signer.generate("ceasefire.test/log"))
 
 
 def test_consistency_from_a_saved_checkpoint(store: Store) -> None:
     saved = store.ledger_checkpoint().text
-    store.add_reports([report(i) for i in range(200, 230)])
+    store.add_reports([report(i) for i in range(200, 230)], entered_by=OPERATOR)
     ledger.sign_checkpoint(store, LOG)
     result = ledger.verify_consistency_from(store, saved, LOG.verifier())
     assert result.size == store.ledger_state().size
@@ -222,11 +222,13 @@ def test_a_log_cut_back_fails_consistency(store: Store, built: tuple[Databases, 
     pass a party holding a later checkpoint."""
     databases, _ = built
     older = copy_of(store, databases)
-    store.add_reports([report(i) for i in range(300, 310)])
+    store.add_reports([report(i) for i in range(300, 310)], entered_by=OPERATOR)
     ledger.sign_checkpoint(store, LOG)
     later = store.ledger_checkpoint().text
     with Store.open(older) as rolled_back:
-        rolled_back.add_reports([report(400)])  # a different history of the same size
+        rolled_back.add_reports(
+            [report(400)], entered_by=OPERATOR
+        )  # a different history of the same size
         ledger.sign_checkpoint(rolled_back, LOG)
         with pytest.raises(VerificationError, match="cut back"):
             ledger.verify_consistency_from(rolled_back, later, LOG.verifier())
@@ -234,7 +236,7 @@ def test_a_log_cut_back_fails_consistency(store: Store, built: tuple[Databases, 
 
 def test_cosignatures_k_of_n(store: Store) -> None:
     saved = store.ledger_checkpoint().text
-    store.add_reports([report(500)])
+    store.add_reports([report(500)], entered_by=OPERATOR)
     ledger.sign_checkpoint(store, LOG)
     ledger.cosign_latest(store, UA, LOG.verifier(), since=saved, timestamp=1_790_000_000)
     trusted = [RU.verifier(), UA.verifier(), MEDIATOR.verifier()]
@@ -284,6 +286,15 @@ TAMPERING = {
     ),
     "report-row-changed": (
         "UPDATE reports SET body = replace(body, '\"count\": 5', '\"count\": 50') "
+        "WHERE report_id = 'rep-004'",
+        "rep-004",
+    ),
+    "report-enterer-changed": (
+        "UPDATE reports SET entered_by = 'someone else' WHERE report_id = 'rep-004'",
+        "rep-004",
+    ),
+    "report-enterer-role-changed": (
+        "UPDATE reports SET entered_role = 'party', entered_party = 'UA' "
         "WHERE report_id = 'rep-004'",
         "rep-004",
     ),
@@ -382,7 +393,7 @@ def test_cli_round_trip(store: Store, tmp_path: Path) -> None:
     saved = tmp_path / "seen.checkpoint"
     shown = runner.invoke(app, ["ledger", "checkpoint", "--db", db, "--save", str(saved)])
     assert shown.exit_code == 0 and shown.output.startswith("ceasefire.test/log\n")
-    store.add_reports([report(600)])
+    store.add_reports([report(600)], entered_by=OPERATOR)
     signed = runner.invoke(app, ["ledger", "checkpoint", "--db", db, "--sign", str(log_key)])
     assert signed.exit_code == 0, signed.output
     cosigned = runner.invoke(

@@ -20,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import func, select
 
-from backends import raw
+from backends import OPERATOR, raw
 from ceasefire import ledger
 from ceasefire.errors import ConflictError, InputError, NotFoundError, StoreError
 from ceasefire.intake.report import Report
@@ -68,7 +68,7 @@ def test_migration_creates_the_schema_in_an_empty_file(tmp_path: Path) -> None:
     with Store.open(f"sqlite:///{path}", migrate=False) as bare:
         assert bare.schema_revision() is None
         bare.init()
-        assert bare.schema_revision() == "0005"
+        assert bare.schema_revision() == "0006"
         bare.init()  # up to date: a no-op
     assert {"reports", "reports_rtree", "alembic_version", "reports_rtree_delete"} <= tables(path)
     with sqlite3.connect(path) as conn:
@@ -83,9 +83,9 @@ def test_migration_adds_postgis_points_with_gist_indexes(pg_url: str) -> None:
     with Store.open(libpq, migrate=False) as bare:
         assert bare.schema_revision() is None
         bare.init()
-        assert bare.schema_revision() == "0005"
+        assert bare.schema_revision() == "0006"
         bare.init()  # up to date: a no-op
-        bare.add_reports([make_report(1, lon=36.25, lat=47.5)])
+        bare.add_reports([make_report(1, lon=36.25, lat=47.5)], entered_by=OPERATOR)
     with raw(db_url) as conn:
         columns = conn.execute(
             "SELECT f_table_name, type, srid FROM geometry_columns ORDER BY 1"
@@ -124,8 +124,8 @@ def test_migrations_go_down_and_up_again(db_url: str) -> None:
     with raw(db_url) as conn:
         assert not {"reports", "reports_rtree", "incidents", "users"} & conn.tables()
     with Store.open(db_url) as again:
-        assert again.schema_revision() == "0005"
-        again.add_reports([make_report(1)])
+        assert again.schema_revision() == "0006"
+        again.add_reports([make_report(1)], entered_by=OPERATOR)
         assert again.count_reports(bbox=(30.0, 40.0, 40.0, 50.0)) == 1
 
 
@@ -152,13 +152,13 @@ def test_the_url_comes_from_the_environment(
         Store.open()
     monkeypatch.setenv(ENV_URL, f"sqlite:///{tmp_path / 'env.db'}")
     with Store.open() as opened:
-        opened.add_reports([make_report(1)])
+        opened.add_reports([make_report(1)], entered_by=OPERATOR)
     assert (tmp_path / "env.db").exists()
 
 
 def test_round_trip_keeps_unknown_fields_and_offsets(store: Store) -> None:
     report = make_report(1, observed_from="2026-03-01T10:00:00+02:00", nested={"a": [1, 2.5, None]})
-    store.add_reports([report])
+    store.add_reports([report], entered_by=OPERATOR)
     back = store.get_report("r-1")
     assert back == report
     assert back.to_dict() == report.to_dict()
@@ -169,24 +169,24 @@ def test_round_trip_keeps_unknown_fields_and_offsets(store: Store) -> None:
 
 
 def test_same_id_same_content_is_a_no_op(store: Store) -> None:
-    first = store.add_reports([make_report(i) for i in range(5)])
+    first = store.add_reports([make_report(i) for i in range(5)], entered_by=OPERATOR)
     assert (first.added, first.unchanged) == (5, 0)
-    again = store.add_reports([make_report(i) for i in range(3, 7)])
+    again = store.add_reports([make_report(i) for i in range(3, 7)], entered_by=OPERATOR)
     assert again.added_ids == ("r-5", "r-6") and set(again.unchanged_ids) == {"r-3", "r-4"}
     assert store.count_reports() == 7
-    repeat = store.add_reports([make_report(9), make_report(9)])
+    repeat = store.add_reports([make_report(9), make_report(9)], entered_by=OPERATOR)
     assert repeat.added_ids == ("r-9",) and repeat.unchanged_ids == ("r-9",)
 
 
 def test_same_id_other_content_refuses_the_whole_batch(store: Store) -> None:
-    store.add_reports([make_report(1)])
+    store.add_reports([make_report(1)], entered_by=OPERATOR)
     batch = [make_report(2), make_report(1, lat=48.5), make_report(3)]
     with pytest.raises(ConflictError, match="'r-1' already stored with different content"):
-        store.add_reports(batch)
+        store.add_reports(batch, entered_by=OPERATOR)
     assert store.count_reports() == 1  # neither r-2 nor r-3 went in
     assert store.get_report("r-1") == make_report(1)
     with pytest.raises(ConflictError, match="'r-4' appears twice"):
-        store.add_reports([make_report(4), make_report(4, count=2)])
+        store.add_reports([make_report(4), make_report(4, count=2)], entered_by=OPERATOR)
     assert store.count_reports() == 1
 
 
@@ -196,13 +196,13 @@ def test_a_second_writer_waits_its_turn_then_gives_up(
     monkeypatch.setattr(store_backends, "LOCK_WAIT_S", 1)  # 10 s in use
     with Store.open(db_url) as first, Store.open(db_url) as second:
         with first.bulk_writer() as writer:
-            writer.add([make_report(1)])
+            writer.add([make_report(1)], entered_by=OPERATOR)
             assert second.count_reports() == 0  # readers never wait, and see only commits
             started = time.perf_counter()
             with pytest.raises(StoreError, match="database error"):
-                second.add_reports([make_report(2)])
+                second.add_reports([make_report(2)], entered_by=OPERATOR)
             assert 0.9 < time.perf_counter() - started < 5.0
-        second.add_reports([make_report(2)])
+        second.add_reports([make_report(2)], entered_by=OPERATOR)
         assert {r.id for r in second.list_reports()} == {"r-1", "r-2"}
 
 
@@ -210,9 +210,13 @@ def test_a_second_writer_waits_its_turn_then_gives_up(
 def test_a_nul_character_is_bad_input_on_every_backend(store: Store, field: str) -> None:
     # PostgreSQL text cannot hold U+0000; both backends refuse it alike, before writing.
     with pytest.raises(InputError, match=f"{field}: must not contain the NUL character"):
-        store.add_reports([make_report(1), make_report(2, **{field: "a\x00b"})])
+        store.add_reports(
+            [make_report(1), make_report(2, **{field: "a\x00b"})], entered_by=OPERATOR
+        )
     assert store.count_reports() == 0
-    store.add_reports([make_report(3, notes="a\x00b")])  # in the JSON body it is escaped
+    store.add_reports(
+        [make_report(3, notes="a\x00b")], entered_by=OPERATOR
+    )  # in the JSON body it is escaped
     assert store.get_report("r-3").notes == "a\x00b"
 
 
@@ -221,7 +225,7 @@ def test_bbox_query_matches_a_brute_force_filter(store: Store) -> None:
     n = 3000
     lons, lats = rng.uniform(22.0, 40.0, n), rng.uniform(44.0, 52.5, n)
     reports = [make_report(i, lon=float(lons[i]), lat=float(lats[i])) for i in range(n)]
-    store.add_reports(reports)
+    store.add_reports(reports, entered_by=OPERATOR)
     boxes = [(float(a), float(b), float(a + w), float(b + h))
              for a, b, w, h in zip(rng.uniform(22, 38, 25), rng.uniform(44, 51, 25),
                                    rng.uniform(0.01, 4, 25), rng.uniform(0.01, 3, 25), strict=True)]  # fmt: skip
@@ -245,7 +249,7 @@ def test_bbox_query_matches_a_brute_force_filter(store: Store) -> None:
 def test_filters_and_paging(store: Store) -> None:
     reports = [make_report(i) for i in range(40)]
     reports.append(make_report(100, observed_to=(NOW - timedelta(minutes=20)).isoformat()))
-    store.add_reports(reports)
+    store.add_reports(reports, entered_by=OPERATOR)
 
     def ids(**filters: Any) -> set[str]:
         return {r.id for r in store.list_reports(**filters)}
@@ -283,7 +287,9 @@ def test_placements_are_stored_when_given(store: Store) -> None:
         "party": "ua", "side": 1, "distance_m": 1250.0, "line_distance_m": 1250.0,
         "zones": {"dmz": True, "artillery_50km": True}, "oblast": "Donetsk", "oblast_precision": "nearest",
     }  # fmt: skip
-    result = store.add_reports([make_report(1), make_report(2)], placements=[facts, None])
+    result = store.add_reports(
+        [make_report(1), make_report(2)], placements=[facts, None], entered_by=OPERATOR
+    )
     assert (result.added, result.unchanged) == (2, 0)
     assert store.get_placement("r-1") == facts
     assert store.get_placement("r-2") is None
@@ -297,7 +303,7 @@ def test_placements_are_stored_when_given(store: Store) -> None:
     with pytest.raises(NotFoundError):
         store.get_placement("r-404")
     with pytest.raises(ValueError, match="placements for"):
-        store.add_reports([make_report(3)], placements=[])
+        store.add_reports([make_report(3)], placements=[], entered_by=OPERATOR)
 
 
 def test_observer_relative_reports_are_indexed_at_their_resolved_point(store: Store) -> None:
@@ -305,7 +311,7 @@ def test_observer_relative_reports_are_indexed_at_their_resolved_point(store: St
         1, lon=None, lat=None, observer_lon=37.75, observer_lat=48.1, bearing_deg=90.0,
         distance_min_m=2000.0, distance_max_m=4000.0,
     )  # fmt: skip
-    store.add_reports([report])
+    store.add_reports([report], entered_by=OPERATOR)
     place = report.location()
     near = (place.lon - 0.001, place.lat - 0.001, place.lon + 0.001, place.lat + 0.001)
     assert [r.id for r in store.list_reports(bbox=near)] == ["r-1"]
@@ -315,7 +321,7 @@ def test_observer_relative_reports_are_indexed_at_their_resolved_point(store: St
 def test_a_large_batch_goes_in_quickly(store: Store) -> None:
     reports = [make_report(i) for i in range(20_000)]
     started = time.perf_counter()
-    result = store.add_reports(reports)
+    result = store.add_reports(reports, entered_by=OPERATOR)
     elapsed = time.perf_counter() - started
     assert result.added == 20_000 and store.count_reports() == 20_000
     assert elapsed < 20.0, f"20k reports took {elapsed:.1f} s"  # ~2 s measured on 2 shared cores
@@ -326,8 +332,10 @@ CHILD = textwrap.dedent(
     import sys
     from datetime import UTC, datetime, timedelta
     from ceasefire.intake.report import Report
+    from ceasefire.publish.access import Principal
     from ceasefire.store.facade import Store
 
+    OPERATOR = Principal("test intake", "admin")
     store = Store.open(sys.argv[1])
     size = int(sys.argv[2])
     insert = store._dialect.insert_reports
@@ -349,7 +357,7 @@ CHILD = textwrap.dedent(
             for i in range(size)
         ]
         print("writing", batch, flush=True)
-        store.add_reports(reports)
+        store.add_reports(reports, entered_by=OPERATOR)
         print("committed", batch, flush=True)
     """
 )

@@ -32,8 +32,10 @@ WORKER = textwrap.dedent(
     from ceasefire.records import Incident
     from ceasefire.ledger.notes import Signer
     from ceasefire.intake.report import Report
+    from ceasefire.publish.access import Principal
     from ceasefire.store.facade import Store
 
+    OPERATOR = Principal("test intake", "admin")
     where, worker, workers, batches, size, shared, incidents = sys.argv[1:]
     worker, workers, batches = int(worker), int(workers), int(batches)
     size, shared, incidents = int(size), int(shared), int(incidents)
@@ -68,7 +70,7 @@ WORKER = textwrap.dedent(
         # Each worker sends the batch in another order, so shared ids race every which way.
         turn = worker * size // workers
         batch = batch[turn:] + batch[:turn]
-        added = store.add_reports(batch)
+        added = store.add_reports(batch, entered_by=OPERATOR)
         own = [r for r in batch if r.id.startswith("w")][:incidents]
         saved = store.save_incidents([incident(r) for r in own], at=t0 + timedelta(hours=b))
         if signer is not None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from backends import raw
+from backends import OPERATOR, raw
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, NotFoundError
@@ -90,7 +90,8 @@ def store(db_url: str) -> Iterator[Store]:
     opened = Store.open(db_url)
     opened.add_reports(
         [report(f"r{i}") for i in range(1, 10)]
-        + [report(f"u{i}", "UA", "UA General Staff") for i in range(1, 4)]
+        + [report(f"u{i}", "UA", "UA General Staff") for i in range(1, 4)],
+        entered_by=OPERATOR,
     )
     yield opened
     opened.close()
@@ -129,7 +130,7 @@ def history(store: Store, incident_id: str) -> list[tuple[str | None, str, str, 
 
 
 def test_migration_0002_adds_the_incident_tables(store: Store) -> None:
-    assert store.schema_revision() == "0005"
+    assert store.schema_revision() == "0006"
     with raw(store) as conn:
         names = conn.tables()
     expected = {"incidents", "incident_reports", "status_changes", "violations", "agreements"}
@@ -375,7 +376,7 @@ def test_a_corroboration_below_one_is_refused(store: Store) -> None:
 def test_a_large_partition_saves_and_resaves_quickly(db_url: str) -> None:
     n = 10_000
     with Store.open(db_url) as big:
-        big.add_reports([report(f"b{i}") for i in range(2 * n)])
+        big.add_reports([report(f"b{i}") for i in range(2 * n)], entered_by=OPERATOR)
         partition = [incident(f"b{2 * i}", [f"b{2 * i}", f"b{2 * i + 1}"]) for i in range(n)]
         started = time.perf_counter()
         first = big.save_incidents(partition, at=RUN1)
@@ -450,14 +451,17 @@ def test_a_decision_is_recorded_with_who_when_and_why(store: Store) -> None:
 
 
 def test_four_eyes_refuses_and_writes_nothing(store: Store) -> None:
-    store.save_incidents([incident("r1", ["r1", "r2"])], at=RUN1)  # both by team 4
+    store.save_incidents([incident("r1", ["r1", "r2"])], at=RUN1)  # both entered by OPERATOR
     before = snapshot(store)
-    for actor in ("team 4", "MISSION"):
+    # Four eyes by identity: who entered the reports, not the names the reports give.
+    for actor in (OPERATOR.name, f" {OPERATOR.name.upper()} "):
         with pytest.raises(ForbiddenError, match="INC-000001"):
             store.set_status("INC-000001", status="verified", actor=actor, basis="x", at=RUN2)
     assert snapshot(store) == before
     # Someone else may; and the author may dispute their own report.
-    store.set_status("INC-000001", status="disputed", actor="team 4", basis="misheard", at=RUN2)
+    store.set_status(
+        "INC-000001", status="disputed", actor=OPERATOR.name, basis="misheard", at=RUN2
+    )
     store.set_status("INC-000001", status="verified", actor="Ben Osei", basis="seen", at=RUN3)
 
 

@@ -37,6 +37,7 @@ from ceasefire.records import StoredReport
 if TYPE_CHECKING:
     from ceasefire.geo.engine import GeoEngine
     from ceasefire.intake.report import Report
+    from ceasefire.publish.access import Principal
     from ceasefire.store.facade import Store
 
 #: The most reports one transaction takes; past a few hundred a group costs more in latency
@@ -58,6 +59,7 @@ class Stored:
 @dataclass(eq=False)
 class _Waiting:
     report: Report
+    entered_by: Principal
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Stored]
     outcome: Stored | BaseException | None = None
@@ -72,6 +74,7 @@ class GroupCommitter:
             raise ValueError(f"max_group must be at least 1, got {max_group}")
         self._store = store
         self._engine = engine
+        self._parties = tuple(engine.agreement.parties)
         self._max_group = max_group
         self._ready = threading.Condition()  # guards _waiting, _thread and _closed
         self._waiting: deque[_Waiting] = deque()
@@ -80,14 +83,15 @@ class GroupCommitter:
         #: Transactions tried so far (a group, or one report of a group stored one by one).
         self.groups = 0
 
-    async def submit(self, report: Report) -> Stored:
-        """Store ``report`` (with whatever else is waiting) and return its outcome once the
-        transaction committed.
+    async def submit(self, report: Report, entered_by: Principal) -> Stored:
+        """Store ``report`` as entered by ``entered_by`` (the signed-in user), with whatever
+        else is waiting, and return its outcome once the transaction committed.
 
-        Raises what storing it alone would raise (ConflictError, InputError, StoreError).
+        Raises what storing it alone would raise (ForbiddenError, ConflictError, InputError,
+        StoreError).
         """
         loop = asyncio.get_running_loop()
-        waiting = _Waiting(report, loop, loop.create_future())
+        waiting = _Waiting(report, entered_by, loop, loop.create_future())
         with self._ready:
             if self._closed:
                 raise RuntimeError("the group committer is closed")
@@ -163,8 +167,20 @@ class GroupCommitter:
         self.groups += 1
         reports = [w.report for w in group]
         placements = place_reports(self._engine, reports)
-        result = self._store.add_reports(reports, placements)
-        added = set(result.added_ids)
+        # One transaction; each user's reports are checked and recorded as entered by them.
+        by_user: dict[Principal, list[int]] = {}
+        for index, waiting in enumerate(group):
+            by_user.setdefault(waiting.entered_by, []).append(index)
+        added: set[str] = set()
+        with self._store.bulk_writer() as writer:
+            for user, indices in by_user.items():
+                result = writer.add(
+                    [reports[i] for i in indices],
+                    [placements[i] for i in indices],
+                    entered_by=user,
+                    parties=self._parties,
+                )
+                added.update(result.added_ids)
         stored_before = [r.id for r in reports if r.id not in added]
         before = self._store.get_stored(stored_before) if stored_before else {}
         for waiting, placement in zip(group, placements, strict=True):

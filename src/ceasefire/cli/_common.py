@@ -7,6 +7,7 @@ so the command modules import this one and :mod:`ceasefire.cli.app` imports them
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -25,8 +26,9 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from ceasefire.agreement.model import Agreement
+    from ceasefire.publish.access import Principal
 
-from ceasefire.errors import AgreementError, CeasefireError, InputError
+from ceasefire.errors import AgreementError, CeasefireError, InputError, Problem
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -211,3 +213,19 @@ def zones_short(zones: Sequence[str]) -> str:
 
 def km(metres: Any) -> str:
     return "" if metres is None else f"{metres / 1000:.1f}"
+
+
+def local_operator(name: str | None = None) -> Principal:
+    """Who runs a command that enters records locally (``ceasefire ingest``): an admin, named
+    by ``--as`` or else the operating-system user. Whoever can open the database file holds
+    the mission's keys anyway; the name says who, in each record and its ledger leaf."""
+    from ceasefire.publish.access import Principal
+
+    if name is None:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # no user name in the environment or the password file
+            name = "local-operator"
+    if not name.strip():
+        raise InputError(Problem("option", "--as", "must name who enters the reports"))
+    return Principal(name.strip(), "admin")

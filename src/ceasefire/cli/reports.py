@@ -26,6 +26,7 @@ from ceasefire.cli._common import (
     filters,
     list_table,
     load_agreement,
+    local_operator,
     out,
     print_json,
     progress,
@@ -53,20 +54,34 @@ def ingest(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Store the good rows and list the bad ones.")
     ] = False,
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Who enters the reports, recorded with each (role admin); default: the OS user.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate reports, place them against the agreement and store them.
 
-    A file with a bad row stores nothing unless --skip-invalid is given.
+    A file with a bad row stores nothing unless --skip-invalid is given. Whoever runs the
+    command works for the mission: the reports are recorded (beside each and in its ledger
+    leaf) as entered by the local operator, an admin named by --as or the OS user.
 
-    Example: ceasefire ingest night.jsonl patrol.csv --db monitoring.db
+    Example: ceasefire ingest night.jsonl patrol.csv --db monitoring.db --as duty-officer
     """
     from ceasefire.pipeline import ingest_files
     from ceasefire.store.facade import Store
 
     with Store.open(db) as store, progress(not as_json) as bar:
         result = ingest_files(
-            store, files, load_agreement(agreement), skip_invalid=skip_invalid, progress=bar
+            store,
+            files,
+            load_agreement(agreement),
+            entered_by=local_operator(operator),
+            skip_invalid=skip_invalid,
+            progress=bar,
         )
     if as_json:
         print_json(result.to_dict())

@@ -20,7 +20,7 @@ and ``unfounded`` are decisions by a person, recorded with who, when and why
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -42,12 +42,17 @@ _VAGUE_TYPES: Final = ("explosion", "other")
 _PRECISION_RANK: Final = {"exact": 0, "near": 1, "region": 2, None: 3}
 
 
-def source_key(report: Report) -> str:
+def source_key(report: Report, parties: Collection[str] = ()) -> str:
     """The independent source a report comes from: one organisation per source kind.
 
-    A party is one source however many of its agencies report; the mission's sensors are one
-    source, its patrols another; every news outlet is its own.
+    A party is one source however many of its agencies report and whatever source kind its
+    reports claim (DESIGN section 6): every report of a party (``submitted_by`` one of
+    ``parties``, or source kind ``party``) is ``<party>/party``, so a party's reports never
+    corroborate each other. The mission's sensors are one source, its patrols another; every
+    news outlet is its own.
     """
+    if report.submitted_by in parties or report.source_kind == "party":
+        return f"{report.submitted_by}/party"
     if report.source_kind == "osint":
         return f"osint/{report.source_name or report.submitted_by}"
     return f"{report.submitted_by}/{report.source_kind}"
@@ -94,6 +99,7 @@ def summarise(
             x[k], y[k], unc[k] = px[best], py[best], _unc(items[best])
     lon, lat = engine.unproject(x, y)
     place = engine.classify_xy(x, y)
+    parties = frozenset(engine.agreement.parties)
     groups = config.group_names
     codes = config.group_codes([items[int(m[0])].report.event_type for m in members])
     out = []
@@ -114,7 +120,7 @@ def summarise(
                 place_precision=_place_precision(firm or reports),
                 report_ids=tuple(r.id for r in reports),
                 anchor_ids=tuple(r.id for r in firm),
-                sources=tuple(sorted({source_key(r) for r in reports})),
+                sources=tuple(sorted({source_key(r, parties) for r in reports})),
                 source_kinds=tuple(sorted({r.source_kind for r in reports})),
                 submitters=tuple(sorted({r.submitted_by for r in reports})),
                 weapon_class=_mode(

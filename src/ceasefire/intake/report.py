@@ -70,6 +70,11 @@ GEOD = Geod(ellps="WGS84")
 DERIVED_FIELDS = frozenset(
     ("party", "side", "distance_m", "line_distance_m", "zones", "oblast", "oblast_precision")
 )
+#: What the mechanism records of a report beside its fields: who entered it (the signed-in
+#: user, kept by the store and logged in the report's leaf). Dropped from input as well, so a
+#: submitter cannot name an enterer of its choosing.
+RECORDED_FIELDS = frozenset(("entered_by",))
+_RESERVED = DERIVED_FIELDS | RECORDED_FIELDS
 
 _OBSERVER_FIELDS = (
     "observer_lon",
@@ -150,7 +155,7 @@ class Report(BaseModel):
         if isinstance(given, Mapping):
             extra.update(given)
         for key, value in data.items():
-            if (key == "extra" and isinstance(value, Mapping)) or key in DERIVED_FIELDS:
+            if (key == "extra" and isinstance(value, Mapping)) or key in _RESERVED:
                 continue
             if key in cls.model_fields:
                 known[key] = value

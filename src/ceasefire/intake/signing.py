@@ -43,9 +43,15 @@ class TrustedKey:
 
 
 def signed_message(report: Report | Mapping[str, Any]) -> bytes:
-    """The bytes a submitter signs: the canonical JSON of the report without its signature."""
+    """The bytes a submitter signs: the canonical JSON of the report without its signature.
+
+    A report's ledger leaf may be given as well: the mechanism's ``entered_by`` (who stored it,
+    :func:`ceasefire.ledger.log.report_item`) is not the submitter's and is left out too; no
+    report carries that name itself (:data:`ceasefire.intake.report.RECORDED_FIELDS`).
+    """
     data = report.to_dict() if isinstance(report, Report) else dict(report)
     data.pop(SIGNATURE_FIELD, None)
+    data.pop("entered_by", None)
     return canonical_json(data, where=str(data.get("id", "report")))
 
 

@@ -14,7 +14,10 @@ append-only history: who, when, from what to what, and why.
 The four-eyes rule: nobody verifies an incident whose only evidence is their own report. A
 monitor who filed the only patrol report of a shelling cannot also confirm it; a second source
 or a second monitor must. Disputing or declaring unfounded one's own report stays allowed (it
-can only lower the incident's standing).
+can only lower the incident's standing). Who filed a report is the signed-in user who entered
+it (recorded by the store), not a name the report gives itself: free text would let a monitor
+verify a report filed under another name, and let a hostile party block a verification by
+naming the monitor in its own reports.
 
 Pure: values in, values out or an error; no store, no clock.
 """
@@ -87,7 +90,7 @@ def check_change(
     new: str,
     actor: str,
     basis: str,
-    authors: Sequence[tuple[str | None, str | None]],
+    authors: Sequence[Sequence[str | None]],
     parties: Collection[str],
     assessed_perpetrator: str | None = None,
     perpetrator_basis: str | None = None,
@@ -108,7 +111,9 @@ def check_change(
     basis
         Why, in words: what was seen, checked or found.
     authors
-        ``(submitted_by, source_name)`` of each member report.
+        Who entered each member report: the user name the store recorded when it was stored
+        (a one-name tuple). A report stored before enterers were recorded gives the names it
+        carries instead, ``(submitted_by, source_name)``.
     parties
         The party codes a perpetrator may be (the agreement's parties).
     assessed_perpetrator, perpetrator_basis
@@ -122,7 +127,7 @@ def check_change(
         ``assessed_perpetrator``, ``perpetrator_basis``).
     ForbiddenError
         Four eyes: ``new`` is ``verified`` and the actor authored every member report (the actor
-        equals its ``submitted_by`` or its ``source_name``, ignoring case and surrounding blanks).
+        is one of its ``authors``, ignoring case and surrounding blanks).
     """
     if current is not None and current not in STATUSES:
         raise ValueError(f"incident {incident_id} has an unknown stored status {current!r}")
@@ -169,10 +174,7 @@ def check_change(
 
     if new == "verified" and authors:
         me = actor.strip().casefold()
-        own = [
-            _same_person(submitted_by, me) or _same_person(source_name, me)
-            for submitted_by, source_name in authors
-        ]
+        own = [any(_same_person(name, me) for name in names) for names in authors]
         if all(own):
             raise ForbiddenError(
                 f"{actor.strip()} may not verify incident {incident_id}: its only evidence is "

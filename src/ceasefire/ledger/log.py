@@ -33,9 +33,33 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def report_item(report_id: str, body: str) -> Item:
-    """The leaf of a stored report: its interchange JSON as stored (``reports.body``)."""
-    return ("report", report_id, json.loads(body))
+def report_item(
+    report_id: str, body: str | Mapping[str, Any], entered_by: Mapping[str, Any] | None = None
+) -> Item:
+    """The leaf of a stored report: its interchange JSON as stored (``reports.body``, text or
+    its mapping) and who entered it (:func:`entered`).
+
+    ``entered_by`` is the signed-in user who stored the report: ``name``, ``role`` and
+    ``party``; when a mission user entered a party's report (source kind ``party``) it also
+    says ``on_behalf_of`` that party. The report's own fields cannot spell ``entered_by``:
+    intake drops the name (:data:`ceasefire.intake.report.RECORDED_FIELDS`). A report stored
+    before the mechanism recorded this has no ``entered_by``.
+    """
+    record = dict(json.loads(body) if isinstance(body, str) else body)
+    if entered_by is not None:
+        who = dict(entered_by)
+        if who.get("role") != "party" and record.get("source_kind") == "party":
+            who["on_behalf_of"] = record.get("submitted_by")
+        record["entered_by"] = who
+    return ("report", report_id, record)
+
+
+def entered(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Who entered a report, from its row's ``entered_by``, ``entered_role`` and
+    ``entered_party`` columns; None for a report stored before they were kept."""
+    if row["entered_by"] is None and row["entered_role"] is None:
+        return None
+    return {"name": row["entered_by"], "role": row["entered_role"], "party": row["entered_party"]}
 
 
 def status_item(seq: int, row: Mapping[str, Any]) -> Item:

@@ -54,14 +54,18 @@ __all__ = [
     "ACTIONS",
     "HOTLINE_MEDIATOR",
     "HOTLINE_MISSION",
+    "MISSION_SOURCE_KINDS",
+    "PARTY_SOURCE_KIND",
     "PUBLIC_DELAY",
     "ROLES",
     "Addressed",
     "Principal",
     "Release",
     "address_principal",
+    "check_submission",
     "coarsen",
     "concerns",
+    "entered_by",
     "hotline_address",
     "hotline_scope",
     "incident_view",
@@ -83,6 +87,7 @@ __all__ = [
     "require",
     "shows_key",
     "status_change_view",
+    "submission_refusal",
     "submits_as",
     "token_hash",
     "violation_view",
@@ -218,17 +223,100 @@ def report_scope(principal: Principal) -> str | None:
 
 def submits_as(principal: Principal) -> str | None:
     """The ``submitted_by`` every report of the principal must carry: a party its own code
-    (DESIGN section 6); None for the mission, which submits for any submitter."""
+    (DESIGN section 6); None for the mission, which enters reports for any submitter."""
     return principal.party
 
 
-def may_submit_as(principal: Principal, submitted_by: Any) -> bool:
-    """Whether the principal may submit a report with this ``submitted_by``: a party in its
-    own name only, the mission as any submitter, the rest not at all."""
+#: The source kind of every report a party submits: a party is one source, whatever agency of
+#: it reports (:func:`ceasefire.fusion.incidents.source_key`).
+PARTY_SOURCE_KIND: Final = "party"
+#: The mission's own means: only mission users (admin, monitor) enter reports of these kinds.
+MISSION_SOURCE_KINDS: Final = ("patrol", "sensor", "uav", "camera", "satellite")
+
+
+def submission_refusal(
+    principal: Principal,
+    submitted_by: Any,
+    source_kind: Any = PARTY_SOURCE_KIND,
+    parties: Collection[str] = (),
+) -> tuple[str, str] | None:
+    """Why the principal may not store a report with this ``submitted_by`` and
+    ``source_kind``, as ``(field, reason)``; None when it may.
+
+    - a party submits in its own name only, with the source kind ``party``;
+    - the mission (admin, monitor) enters reports of its own means and news (any submitter
+      that is not a party), and a party's report on the party's behalf (``submitted_by`` a
+      party code of the agreement, source kind ``party``): a party's code never goes with
+      another source kind, whoever sends it, as that would make one party several sources;
+    - the rest submit nothing.
+
+    ``parties`` are the agreement's party codes (empty: the mission's party rules are not
+    checked, for a caller that holds no agreement).
+    """
     if not may_act(principal, "submit_report"):
-        return False
+        return "", f"the {principal.role} role may not submit reports"
     bound = submits_as(principal)
-    return bound is None or submitted_by == bound
+    if bound is not None:
+        if submitted_by != bound:
+            return "submitted_by", f"must be {bound!r}: a party submits its own reports only"
+        if source_kind != PARTY_SOURCE_KIND:
+            return "source_kind", (
+                f"must be {PARTY_SOURCE_KIND!r} for a party's report, got {source_kind!r}: "
+                f"{', '.join(MISSION_SOURCE_KINDS)} are the mission's own means"
+            )
+        return None
+    if not parties:
+        return None
+    if source_kind == PARTY_SOURCE_KIND and submitted_by not in parties:
+        known = ", ".join(sorted(parties))
+        return "submitted_by", (
+            f"a party's report (source_kind {PARTY_SOURCE_KIND!r}) names a party of the "
+            f"agreement ({known}), got {submitted_by!r}"
+        )
+    if source_kind != PARTY_SOURCE_KIND and submitted_by in parties:
+        return "submitted_by", (
+            f"{submitted_by!r} is a party: its reports have source_kind {PARTY_SOURCE_KIND!r}, "
+            f"not {source_kind!r}"
+        )
+    return None
+
+
+def may_submit_as(
+    principal: Principal,
+    submitted_by: Any,
+    source_kind: Any = PARTY_SOURCE_KIND,
+    parties: Collection[str] = (),
+) -> bool:
+    """Whether the principal may store a report with this ``submitted_by`` and ``source_kind``
+    (:func:`submission_refusal`)."""
+    return submission_refusal(principal, submitted_by, source_kind, parties) is None
+
+
+def check_submission(
+    principal: Principal,
+    report: StoredReport | Report | Mapping[str, Any],
+    parties: Collection[str] = (),
+    *,
+    where: str = "",
+) -> None:
+    """ForbiddenError (403) naming ``where`` and the field unless the principal may store
+    ``report`` (:func:`submission_refusal`). Asked of the parsed report that is stored, never
+    of another reading of the input."""
+    if isinstance(report, StoredReport):
+        report = report.report
+    kind = report.get("source_kind") if isinstance(report, Mapping) else report.source_kind
+    refusal = submission_refusal(principal, _submitted_by(report), kind, parties)
+    if refusal is not None:
+        field, reason = refusal
+        place = f"{where}: " if where else ""
+        named = f"{field}: " if field else ""
+        raise ForbiddenError(f"{place}{named}{reason}; nothing was stored")
+
+
+def entered_by(principal: Principal) -> dict[str, str | None]:
+    """Who entered a report, as stored beside it and logged in its ledger leaf: the signed-in
+    user's name, role and party (None for a mission user)."""
+    return {"name": principal.name, "role": principal.role, "party": principal.party}
 
 
 def report_view(principal: Principal, report: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.pipeline import FuseResult, fuse_store, ingest_files
+from ceasefire.publish.access import Principal
 from ceasefire.sim import SimConfig, write_simulation
 from ceasefire.store.facade import Store
 
@@ -83,6 +84,11 @@ def _fresh_sqlite(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
 
 
+#: Who enters the simulated night: the mission's intake desk, an admin (the parties' reports
+#: are entered on their behalf).
+DEMO_OPERATOR = Principal("intake desk (demo)", "admin")
+
+
 def run_demo(db: str, *, seed: int = 7, progress: Any = None) -> DemoSummary:
     """Load the demo agreement and a simulated night into a fresh database at ``db``."""
     started = time.perf_counter()
@@ -95,7 +101,9 @@ def run_demo(db: str, *, seed: int = 7, progress: Any = None) -> DemoSummary:
     stats = write_simulation(SimConfig(seed=seed), night / "reports.jsonl", night / "truth.jsonl")
     store = Store.open(db)
     try:
-        ingest_files(store, [night / "reports.jsonl"], agreement, progress=progress)
+        ingest_files(
+            store, [night / "reports.jsonl"], agreement, entered_by=DEMO_OPERATOR, progress=progress
+        )
         rows = [r.to_dict() for r in store.list_stored()]
         fusion = fuse_store(store, [agreement], progress=progress)
         verified = _verify_one(store, agreement)

@@ -48,16 +48,23 @@ _A = agreements_table.c
 # -- decisions --------------------------------------------------------------------------------
 
 
-def _authors(conn: Connection, incident_id: str) -> list[tuple[str | None, str | None]]:
-    """(submitted_by, source_name) of each member report: the four-eyes check's input."""
+def _authors(conn: Connection, incident_id: str) -> list[tuple[str | None, ...]]:
+    """Who entered each member report (the signed-in user the store recorded): the four-eyes
+    check's input. A report stored before enterers were recorded (migration 0006) gives
+    ``(submitted_by, source_name)``, the names it carries, instead."""
     c = reports_table.c
     query = (
-        select(c.submitted_by, c.body)
+        select(c.entered_by, c.submitted_by, c.body)
         .join(incident_reports_table, _M.report_id == c.report_id)
         .where(_M.incident_id == incident_id)
     )
     # source_name has no column of its own; the body is the report's interchange JSON.
-    return [(r.submitted_by, json.loads(r.body).get("source_name")) for r in conn.execute(query)]
+    return [
+        (r.entered_by,)
+        if r.entered_by is not None
+        else (r.submitted_by, json.loads(r.body).get("source_name"))
+        for r in conn.execute(query)
+    ]
 
 
 def known_parties(conn: Connection) -> set[str]:

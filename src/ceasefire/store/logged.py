@@ -22,6 +22,7 @@ from ceasefire.ledger.log import (
     LedgerState,
     StoredCheckpoint,
     agreement_item,
+    entered,
     hotline_item,
     release_item,
     report_item,
@@ -42,8 +43,10 @@ from ceasefire.store.users import releases_table
 
 
 def _reports(conn: Connection) -> Iterator[Item]:
-    for r in conn.execute(select(reports_table.c.report_id, reports_table.c.body)):
-        yield report_item(r.report_id, r.body)
+    c = reports_table.c
+    query = select(c.report_id, c.body, c.entered_by, c.entered_role, c.entered_party)
+    for r in conn.execute(query):
+        yield report_item(r.report_id, r.body, entered(dict(r._mapping)))
 
 
 def _status_changes(conn: Connection) -> Iterator[Item]:

@@ -9,7 +9,7 @@ export) and columns to filter on. An acknowledged batch survives the process bei
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,8 @@ from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem, StoreError
 from ceasefire.intake.report import Report
+from ceasefire.ledger.log import entered, report_item
+from ceasefire.publish.access import Principal, check_submission
 from ceasefire.records import (
     AddResult,
     StoredReport,
@@ -73,11 +75,20 @@ class BulkWriter:
         self,
         reports: Iterable[Report],
         placements: Sequence[Mapping[str, Any] | None] | None = None,
+        *,
+        entered_by: Principal,
+        parties: Collection[str] = (),
+        where: Sequence[str] | None = None,
     ) -> AddResult:
         """Check and insert one batch (see :meth:`Store.add_reports` for the rules).
 
+        ``where`` names each report's place in the input (``"reports.jsonl:row 7"``) for a
+        refusal; by default the report's id.
+
         Raises
         ------
+        ForbiddenError
+            ``entered_by`` may not store one of the reports (:func:`check_submission`).
         ConflictError
             Before anything of this batch is written; earlier batches of the block stay pending,
             so the caller may go on or leave the block (which rolls everything back).
@@ -85,6 +96,17 @@ class BulkWriter:
         if self.broken:
             raise StoreError("an earlier write of this batch failed; leave the block")
         batch = reports if isinstance(reports, list) else list(reports)
+        if where is not None and len(where) != len(batch):
+            raise ValueError(f"{len(where)} places for {len(batch)} reports")
+        # The one check of who may store what, on the very reports that are stored.
+        for index, report in enumerate(batch):
+            place = where[index] if where is not None else f"report {report.id!r}"
+            check_submission(entered_by, report, parties, where=place)
+        enterer = {
+            "entered_by": entered_by.name,
+            "entered_role": entered_by.role,
+            "entered_party": entered_by.party,
+        }
         if any(r.signature is not None for r in batch):
             self._check_signatures(batch)
         if placements is not None and len(placements) != len(batch):
@@ -95,7 +117,7 @@ class BulkWriter:
         now = self._now
         for index, report in enumerate(batch):
             record = report.to_dict()
-            row = _row(report, now, record)
+            row = _row(report, now, record) | enterer
             if placements is not None:
                 # executemany needs the same keys in every row: all placement columns or none.
                 row.update(placement_columns(placements[index]))
@@ -152,7 +174,10 @@ class BulkWriter:
                 # The leaf's record is the stored body's mapping (report_item of the body), taken
                 # before it was encoded rather than decoded again: 6 us a report.
                 self._ledger.append(
-                    [("report", row["report_id"], records[row["report_id"]]) for row in new]
+                    [
+                        report_item(row["report_id"], records[row["report_id"]], entered(row))
+                        for row in new
+                    ]
                 )
             except BaseException:
                 self.broken = True
@@ -177,6 +202,9 @@ class ReportsArea(Database):
         self,
         reports: Iterable[Report],
         placements: Sequence[Mapping[str, Any] | None] | None = None,
+        *,
+        entered_by: Principal,
+        parties: Collection[str] = (),
     ) -> AddResult:
         """Store a batch of reports, all or nothing, in one transaction.
 
@@ -192,14 +220,23 @@ class ReportsArea(Database):
             Placement facts aligned with ``reports`` (None entries for reports without): a
             mapping per report, e.g. the geo step's ``party``, ``side``, ``distance_m``,
             ``zones``, ``oblast``; stored for newly added reports.
+        entered_by
+            The signed-in user who stores them: recorded beside each new report and in its
+            ledger leaf. Each report must be one it may store
+            (:func:`ceasefire.publish.access.check_submission`).
+        parties
+            The agreement's party codes, for that check (empty: the mission's party rules are
+            left unchecked).
 
         Raises
         ------
+        ForbiddenError
+            ``entered_by`` may not store one of the reports; nothing is stored.
         ConflictError
             Names the ids stored (or repeated in the batch) with other content; nothing is stored.
         """
         with self.bulk_writer() as writer:
-            return writer.add(reports, placements)
+            return writer.add(reports, placements, entered_by=entered_by, parties=parties)
 
     @contextmanager
     def bulk_writer(self) -> Iterator[BulkWriter]:

@@ -97,6 +97,10 @@ reports_table = Table(
     Column("zones", Text),
     Column("oblast", Text),
     Column("placement", Text),
+    # Who entered the report (migration 0006): the signed-in user, logged in its leaf.
+    Column("entered_by", Text),
+    Column("entered_role", String(16)),
+    Column("entered_party", String(64)),
 )
 rtree_table = Table(
     "reports_rtree",

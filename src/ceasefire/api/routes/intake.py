@@ -13,7 +13,6 @@ whole. Problems name the line (``line 7``) or the array item (``item 7``) and th
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,7 +36,7 @@ from ceasefire.api.errors import ErrorResponse, MalformedBody
 from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.intake.report import Report, validate_report
 from ceasefire.pipeline import IngestResult, ingest_files
-from ceasefire.publish.access import Principal, may_submit_as, require, submits_as
+from ceasefire.publish.access import Principal, check_submission, require
 
 router = APIRouter(tags=["intake"])
 
@@ -97,7 +96,8 @@ class BatchResult(BaseModel):
 async def add_report(request: Request, service: ServiceDep, caller: Caller) -> Any:
     """Validate, place and store one report (``application/json``). 201 when added, 200 when
     the same report was stored before; ``Location`` names it. Admins, monitors and parties
-    submit; a party only reports with ``submitted_by`` its own party code (else 403)."""
+    submit; a party only reports with ``submitted_by`` its own party code and ``source_kind``
+    ``party`` (else 403); the caller is recorded as who entered it."""
     require(caller, "submit_report")
     media_type(request, JSON_TYPES)
     data = parse_json(await read_body(request, service.limits.body_bytes))
@@ -107,10 +107,11 @@ async def add_report(request: Request, service: ServiceDep, caller: Caller) -> A
                 "body", "", "must be one report (a JSON object); send several to /reports/batch"
             )
         )
-    _own_submission(caller, data.get("submitted_by"), "body")
     report = validate_report(data, where="body")
+    # Refused here already, before it waits for a group; the store checks again what it stores.
+    check_submission(caller, report, tuple(service.engine.agreement.parties), where="body")
     # Stored together with the single reports sent at the same moment (ceasefire.api.committer).
-    outcome = await service.committer.submit(report)
+    outcome = await service.committer.submit(report, caller)
     return JSON(
         {"result": "added" if outcome.added else "unchanged", "report": outcome.stored.to_dict()},
         status_code=201 if outcome.added else 200,
@@ -146,7 +147,8 @@ async def add_batch(
 
     All or nothing unless ``partial=true``. An id stored with other content refuses the whole
     batch either way (409), as ``ceasefire ingest`` does. A party's batch holds its own reports
-    only: one with another ``submitted_by`` refuses the whole batch (403), ``partial`` or not.
+    only: one it may not store (another ``submitted_by``, a mission source kind) refuses the
+    whole batch (403), ``partial`` or not. The caller is recorded as who entered each report.
     """
     require(caller, "submit_report")
     kind = media_type(request, JSON_TYPES + NDJSON_TYPES)
@@ -160,37 +162,15 @@ async def add_batch(
             data = await read_body(request, service.limits.batch_bytes)
             await run_in_threadpool(_array_to_lines, data, path)
             unit = "item"
-        if submits_as(caller) is not None:  # a party's: every line must name it
-            await run_in_threadpool(_own_batch, caller, path, unit)
-        result = await run_in_threadpool(_ingest, service, path, partial, unit)
+        # Who may store what is checked by the store on the reports as parsed for storing
+        # (ceasefire.publish.access.check_submission), never on a reading of its own here.
+        result = await run_in_threadpool(_ingest, service, caller, path, partial, unit)
     return {
         "added": result.added,
         "unchanged": result.unchanged,
         "rejected": result.bad_rows,
         "problems": [vars(_relabel(p, unit)) for p in result.problems],
     }
-
-
-def _own_submission(caller: Principal, submitted_by: Any, where: str) -> None:
-    """A party submits in its own name only (DESIGN section 6; :func:`access.may_submit_as`)."""
-    if not may_submit_as(caller, submitted_by):
-        reason = f"must be {submits_as(caller)!r}: a party submits its own reports only"
-        raise ForbiddenError(f"{where}: submitted_by: {reason}; nothing was stored")
-
-
-def _own_batch(caller: Principal, path: Path, unit: str) -> None:
-    """Every line of a party's batch names the party; lines that are not JSON objects are left
-    to the validation to refuse."""
-    with path.open("rb") as lines:
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(row, dict):
-                _own_submission(caller, row.get("submitted_by"), f"{unit} {n}")
 
 
 def _array_to_lines(data: bytes, path: Path) -> None:
@@ -202,11 +182,17 @@ def _array_to_lines(data: bytes, path: Path) -> None:
     write_lines(items, path)
 
 
-def _ingest(service: Service, path: Path, partial: bool, unit: str) -> IngestResult:
+def _ingest(
+    service: Service, caller: Principal, path: Path, partial: bool, unit: str
+) -> IngestResult:
     try:
-        return ingest_files(service.store, [path], service.engine, skip_invalid=partial)
+        return ingest_files(
+            service.store, [path], service.engine, entered_by=caller, skip_invalid=partial
+        )
     except InputError as exc:
         raise InputError([_relabel(p, unit) for p in exc.problems]) from None
+    except ForbiddenError as exc:
+        raise ForbiddenError(_relabel_text(str(exc), unit)) from None
     except RecursionError:  # a line deeper than the spool's check counted (it should not be)
         raise MalformedBody(
             "a report is nested too deeply", [Problem("body", "", "nested too deeply")]
@@ -217,6 +203,11 @@ _FILE_REASONS = {
     "file is empty": "is empty; send at least one report",
     "no reports in file": "holds no reports",
 }
+
+
+def _relabel_text(text: str, unit: str) -> str:
+    """A message naming a row of the temporary file, naming the line or item instead."""
+    return text.replace("body.jsonl:row ", f"{unit} ")
 
 
 def _relabel(problem: Problem, unit: str) -> Problem:
