@@ -8,6 +8,7 @@ e-mail, CAP over HTTP) is tested in ``test_hotline_service.py``.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -95,7 +96,7 @@ def test_escalation_levels_fall_due_at_their_times_and_once() -> None:
     assert hotline.due_escalations(m, answered, T0 + timedelta(days=5), grace) == []
     e2 = hotline.escalation(m, 2, answer_due + grace)
     assert (e2.id, e2.recipients, e2.in_reply_to, e2.level) == (
-        f"{m.id}.e2",
+        f"sys:{m.id}.e2",
         ("mediator",),
         m.id,
         2,
@@ -242,17 +243,17 @@ def test_replies_move_the_state_and_everything_is_in_the_ledger(hstore: Store) -
         hstore.hotline_send([Message(**{**vars(bogus), "id": "x", "in_reply_to": "nope"})], T0)
     later = T0 + timedelta(minutes=10)
     hstore.hotline_send([sending.reply(m, "acknowledgement", "RU", later)], later)
-    assert hstore.hotline_get(["ask-2"], later)["ask-2"].state == "acknowledged"
+    assert hstore.hotline_get(["UA:ask-2"], later)["UA:ask-2"].state == "acknowledged"
     answered_at = T0 + timedelta(hours=3)
     answer = sending.reply(m, "response", "RU", answered_at, position="under_investigation")
     hstore.hotline_send([answer], answered_at)
-    got = hstore.hotline_get(["ask-2"], T0 + timedelta(days=3))["ask-2"]
+    got = hstore.hotline_get(["UA:ask-2"], T0 + timedelta(days=3))["UA:ask-2"]
     assert (got.state, got.progress.acknowledged_at, got.progress.answered_at) == (
         "answered", later, answered_at,
     )  # fmt: skip
     report = audit(hstore)
     assert report.problems == [] and report.records["hotline messages"] == 3
-    entries = hstore.ledger_entries("hotline/ask-2")
+    entries = hstore.ledger_entries("hotline/UA:ask-2")
     assert [e.kind for e in entries] == ["hotline_message"]
 
 
@@ -282,10 +283,10 @@ def test_the_state_filter_agrees_with_the_rules(hstore: Store) -> None:
         by_sql = {s.message.id for s in hstore.hotline_messages(now, state=state)}
         by_rules = {i for i, s in stored.items() if s.state == state}
         assert by_sql == by_rules, state
-    assert stored["late-ack"].state == "overdue" and stored["acked"].state == "overdue"
-    assert {s.message.id for s in hstore.hotline_messages(now, address="RU", kind="query")} == set(
-        plan
-    )
+    assert stored["UA:late-ack"].state == "overdue" and stored["UA:acked"].state == "overdue"
+    assert {s.message.id for s in hstore.hotline_messages(now, address="RU", kind="query")} == {
+        f"UA:{name}" for name in plan
+    }
     assert hstore.hotline_messages(now, address="mediator", kind="query") == []
 
 
@@ -295,7 +296,7 @@ def test_an_edited_message_row_is_caught_by_the_audit(hstore: Store) -> None:
         record = json.loads(conn.execute(text("SELECT record FROM hotline_messages")).scalar_one())
         record["text"] = "We never said that."
         conn.execute(text("UPDATE hotline_messages SET record = :r"), {"r": json.dumps(record)})
-    with pytest.raises(VerificationError, match="hotline/ask-3 differs from what the ledger"):
+    with pytest.raises(VerificationError, match="hotline/UA:ask-3 differs from what the ledger"):
         audit(hstore)
 
 
@@ -324,7 +325,7 @@ def test_every_incident_that_concerns_a_party_is_notified_once(demo_store: Store
     incidents = [s for s in demo_store.list_incidents() if s.merged_into is None]
     against = demo_store.violation_parties([s.incident_id for s in incidents])
     expected = {
-        f"n.{s.incident_id}.{party}"
+        f"sys:n.{s.incident_id}.{party}"
         for s in incidents
         for party in PARTIES
         if concerns(s.to_dict(), party, against.get(s.incident_id, set()))
@@ -374,7 +375,7 @@ def test_line_checks_run_each_period_and_misses_are_counted(demo_store: Store) -
     # RU's missed check escalated once (level 1, its only level); replied or escalated checks
     # are no longer read at each tick.
     (ru_first,) = demo_store.hotline_messages(start, kind="line_check", address="RU", limit=1)
-    assert f"{ru_first.message.id}.e1" in demo_store.hotline_stored([f"{ru_first.message.id}.e1"])
+    assert demo_store.hotline_stored([f"{ru_first.message.id}.e1"]) == {f"{ru_first.message.id}.e1"}
     owing = demo_store.hotline_owing(later + timedelta(hours=1))
     assert {ua_check.message.id, ru_first.message.id}.isdisjoint(s.message.id for s in owing)
     rows = {r["party"]: r for r in metrics_of(demo_store, later + timedelta(hours=1))}
@@ -400,4 +401,8 @@ def test_urgent_mail_is_sent_once_and_kept_until_a_server_takes_it(
     mail = received(smtp_server.mailbox.envelopes[0])
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_content_type() == "application/cap+xml"
-    assert mail["X-Ceasefire-Message"].startswith("n.") and "[URGENT]" in mail["Subject"]
+    assert mail["X-Ceasefire-Message"].startswith("sys:n.") and "[URGENT]" in mail["Subject"]
+    # RFC 5322 section 3.6.4: a msg-id's left part is a dot-atom, which has no ':' (system and
+    # caller ids do); and a file name with ':' cannot be saved on every system.
+    assert re.fullmatch(r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+>", mail["Message-ID"])
+    assert ":" not in (attachment.get_filename() or ":")

@@ -216,7 +216,7 @@ def ack(
 ) -> None:
     """Acknowledge a notification, query or request (or answer a line check).
 
-    Example: ceasefire hotline ack --as UA n.INC-000001.UA --db var/demo.db
+    Example: ceasefire hotline ack --as UA sys:n.INC-000001.UA --db var/demo.db
     """
     record, new = _reply(as_, message_id, "acknowledgement", db, agreement, now)
     _show(record, "acknowledged" if new else "acknowledged before (unchanged)", as_json)
@@ -241,7 +241,7 @@ def answer(
 ) -> None:
     """State a position on a notification, query or request.
 
-    Example: ceasefire hotline answer --as RU n.INC-000002.RU --position denied
+    Example: ceasefire hotline answer --as RU sys:n.INC-000002.RU --position denied
     --reasons "No units of ours in that area" --db var/demo.db
     """
     record, _ = _reply(

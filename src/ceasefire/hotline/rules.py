@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from ceasefire.vocab import MEDIATOR, MISSION
+from ceasefire.vocab import MEDIATOR, MISSION, SYSTEM
 
 if TYPE_CHECKING:  # the agreement module loads shapely and PROJ; the CLI imports this one
     from ceasefire.agreement.model import HotlineDeadlines
@@ -66,6 +66,13 @@ POSITIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "request": ("approved", "denied"),
 }
 STATES: Final = ("open", "acknowledged", "answered", "overdue", "escalated")
+#: The ids the mechanism gives the messages it makes (notifications, line checks, escalations,
+#: agenda items, acknowledgements) start with this. No caller can write one: an id a caller
+#: chooses is kept under its own address (:func:`caller_id`), and ``sys`` is no address (the
+#: agreement refuses it as a party code). So a party cannot take the id of a message the
+#: mechanism owes someone and keep it from being sent, and a clash (409) only ever concerns
+#: the caller's own ids.
+SYSTEM_PREFIX: Final = f"{SYSTEM}:"
 #: The highest escalation level; it also puts the message on the joint meeting's agenda.
 TOP_LEVEL: Final = 3
 #: How many report-level casualties make a notification urgent (e-mail and CAP as well).
@@ -162,6 +169,18 @@ def utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def system_id(name: str) -> str:
+    """The id of a message the mechanism makes, fixed by what it is about (``name``); an id
+    built on another system id is not prefixed twice (``sys:n.INC-000012.UA.e1``)."""
+    return name if name.startswith(SYSTEM_PREFIX) else SYSTEM_PREFIX + name
+
+
+def caller_id(sender: str, key: str) -> str:
+    """The id of a message whose sender chose ``key`` (its idempotency key): scoped to the
+    sender, so the same key from two senders names two messages."""
+    return f"{sender}:{key}"
+
+
 def deadlines(
     kind: str, sent_at: datetime, rules: HotlineDeadlines
 ) -> tuple[datetime | None, datetime | None]:
@@ -248,7 +267,7 @@ def escalation(message: Message, level: int, now: datetime) -> Message:
         message.recipients
     )
     return Message(
-        id=f"{message.id}.e{level}",
+        id=system_id(f"{message.id}.e{level}"),
         thread=message.thread,
         kind="escalation",
         sender=MISSION,
@@ -266,7 +285,7 @@ def escalation(message: Message, level: int, now: datetime) -> Message:
 def agenda_for(message: Message, now: datetime) -> Message:
     """The agenda item that a top-level escalation puts before the next joint meeting."""
     return Message(
-        id=f"{message.id}.agenda",
+        id=system_id(f"{message.id}.agenda"),
         thread=message.thread,
         kind="agenda_item",
         sender=MISSION,
@@ -331,7 +350,7 @@ def notification(
         f"{utc(answer_due) if answer_due else '-'}."
     )
     return Message(
-        id=f"n.{incident_id}.{party}",
+        id=system_id(f"n.{incident_id}.{party}"),
         thread=incident_id,
         kind="notification",
         sender=MISSION,
@@ -371,7 +390,7 @@ def line_check(
     whole = not (slot.second or slot.microsecond)
     stamp = slot.astimezone(UTC).strftime("%Y%m%dT%H%MZ" if whole else "%Y%m%dT%H%M%SZ")
     return Message(
-        id=f"lc.{party}.{stamp}",
+        id=system_id(f"lc.{party}.{stamp}"),
         thread=f"line-check/{party}",
         kind="line_check",
         sender=MISSION,

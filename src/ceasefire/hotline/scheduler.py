@@ -256,13 +256,16 @@ class Scheduler:
         assert settings is not None
         alert = cap.to_xml(self.cap_alert(message))
         domain = settings.sender.rpartition("@")[2] or "ceasefire.invalid"
+        # A msg-id's left part is a dot-atom (RFC 5322 section 3.6.4), without the ':' of system
+        # and caller ids; '=' is allowed there and in file names, and in no message id.
+        name = message.id.replace(":", "=")
         return build_message(
             settings,
             to,
             f"[{'URGENT' if message.urgent else 'hotline'}] {message.subject}",
             f"{message.text}\n\nHotline message {message.id}, thread {message.thread}.\n",
-            message_id=f"<{message.id}@{domain}>",
-            attachments=[Attachment(f"{message.id}.cap.xml", alert, "application/cap+xml")],
+            message_id=f"<{name}@{domain}>",
+            attachments=[Attachment(f"{name}.cap.xml", alert, "application/cap+xml")],
             headers={"X-Ceasefire-Message": message.id},
         )
 
