@@ -8,6 +8,7 @@ answering a message for another recipient; reading a released incident exactly.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,3 +103,58 @@ def test_a_callers_id_is_its_own_and_a_409_tells_nothing_of_others(world: World)
         assert probe.status_code == 201, probe.text
     probe = _send(w, "UA", id="q-1", text="from RU")  # RU's content under RU's key: still UA's
     assert probe.status_code == 409 and "from RU" not in probe.text
+
+
+# -- 5. incident views tell no one who else reported -------------------------------------------
+
+#: Fields of an incident that would tell who reported it or what kind of source did.
+_WHO_REPORTED = ("source_kinds", "n_sources", "claimed_perpetrators", "sources", "submitters",
+                 "report_ids", "anchor_ids", "key")  # fmt: skip
+
+
+def _incident_views(w: World, role: str) -> list[dict[str, Any]]:
+    """Every incident the role reads, through every surface: the list, each incident, its
+    record and the OGC features (properties as they are, lists as JSON text)."""
+    listed = w.get(role, f"{V1}/incidents", params={"limit": 1000})
+    assert listed.status_code == 200, listed.text
+    views: list[dict[str, Any]] = list(listed.json()["items"])
+    for item in listed.json()["items"]:
+        one = w.get(role, f"{V1}/incidents/{item['id']}")
+        assert one.status_code == 200, one.text
+        body = one.json()
+        views.append(body.get("incident", body))
+    ogc = w.get(role, f"{V1}/ogc/collections/incidents/items", params={"limit": 1000})
+    assert ogc.status_code == 200, ogc.text
+    for feature in ogc.json()["features"]:
+        props = dict(feature["properties"])
+        for name in ("source_kinds", "sources", "submitters", "report_ids", "anchor_ids",
+                     "claimed_perpetrators"):  # fmt: skip
+            if isinstance(props.get(name), str):
+                props[name] = json.loads(props[name])
+        views.append(props)
+    return views
+
+
+@pytest.mark.parametrize("role", ["UA", "RU", "public"])
+def test_no_view_of_an_incident_tells_who_else_reported_it(world: World, role: str) -> None:
+    w = world
+    w.client.post(f"{V1}/incidents/{w.ru_only}/release", headers=w.headers["mediator"])
+    views = _incident_views(w, role)
+    assert views
+    party = role if role != "public" else None
+    own = w.ids.get(role, set())
+    whole = {i: s for i, s in w.incidents.items()}
+    # There was something to hide: incidents with other sources than the reader's.
+    assert any(
+        [s for s in whole[v["id"]]["sources"] if not s.startswith(f"{party}/")] for v in views
+    )
+    for view in views:
+        assert "n_sources" not in view and "claimed_perpetrators" not in view, sorted(view)
+        assert set(view.get("report_ids") or ()) <= own
+        assert set(view.get("anchor_ids") or ()) <= own
+        assert set(view.get("submitters") or ()) <= {party}
+        assert all(s.startswith(f"{party}/") for s in view.get("sources") or ())
+        mine = {
+            s.split("/", 1)[1] for s in whole[view["id"]]["sources"] if s.startswith(f"{party}/")
+        }
+        assert set(view.get("source_kinds") or ()) <= mine, (view.get("source_kinds"), mine)

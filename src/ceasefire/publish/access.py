@@ -361,6 +361,14 @@ def shows_key(
     return principal.role == "party" and incident.get("key") in own_reports
 
 
+#: The fields of an incident that tell who reported it, or with what kind of source: the public
+#: sees none of them, a party only its own (:func:`incident_view`).
+_WHO_REPORTED: Final = frozenset(
+    {"report_ids", "anchor_ids", "key", "submitters", "sources", "source_kinds", "n_sources",
+     "claimed_perpetrators"}
+)  # fmt: skip
+
+
 def incident_view(
     principal: Principal,
     incident: Mapping[str, Any],
@@ -376,11 +384,13 @@ def incident_view(
     - the mission: whole;
     - a party: the incidents that concern it and the released ones, with the member report ids
       cut to its own submissions (``own_reports``) plus a count of the others, its own
-      ``submitters`` and ``sources`` only (:func:`party_sources`) and the ``key`` only if it is
-      its own report (:func:`shows_key`), so neither the mission's sources nor the other
-      party's complaints show;
-    - the public: released incidents whose window ended ``delay`` ago, without report ids,
-      ``key``, submitters or sources, at a coarsened place unless released in full.
+      ``submitters``, ``sources`` and ``source_kinds`` only (:func:`party_sources`), no
+      ``n_sources`` nor ``claimed_perpetrators``, and the ``key`` only if it is its own report
+      (:func:`shows_key`), so neither the mission's sources nor the other party's complaints
+      show;
+    - the public: released incidents whose window ended ``delay`` ago, without any field that
+      tells who reported them (:data:`_WHO_REPORTED`), at a coarsened place unless released in
+      full.
     """
     if not may_read_incident(
         principal,
@@ -403,16 +413,17 @@ def incident_view(
         view["other_reports"] = len(members) - len(mine)
         view["submitters"] = [s for s in incident.get("submitters") or () if s == party]
         view["sources"] = party_sources(party, incident.get("sources") or ())
+        kinds = {s.split("/", 1)[-1] for s in view["sources"]}
+        view["source_kinds"] = [k for k in incident.get("source_kinds") or () if k in kinds]
+        # How many sources, and who claims whom: the other party's complaints and the
+        # mission's sensors would show in them. The party's own claims are in its reports.
+        view.pop("n_sources", None)
+        view.pop("claimed_perpetrators", None)
         if not shows_key(principal, incident, own_reports):
             view.pop("key", None)
         return view
     assert release is not None  # the public reads released incidents only (may_read_incident)
-    view = {
-        k: v
-        for k, v in incident.items()
-        if k
-        not in ("report_ids", "anchor_ids", "key", "submitters", "sources", "claimed_perpetrators")
-    }
+    view = {k: v for k, v in incident.items() if k not in _WHO_REPORTED}
     view["n_reports"] = len(incident.get("report_ids") or ())
     if not release.full:
         lon, lat, radius = coarsen(
