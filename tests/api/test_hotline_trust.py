@@ -22,6 +22,7 @@ from backends import copy_sqlite
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.hotline import rules as hotline
 from ceasefire.hotline.scheduler import Scheduler
+from ceasefire.publish import access
 from ceasefire.store.facade import Store
 
 HL = f"{V1}/hotline"
@@ -158,3 +159,62 @@ def test_no_view_of_an_incident_tells_who_else_reported_it(world: World, role: s
             s.split("/", 1)[1] for s in whole[view["id"]]["sources"] if s.startswith(f"{party}/")
         }
         assert set(view.get("source_kinds") or ()) <= mine, (view.get("source_kinds"), mine)
+
+
+# -- 4. a released incident reaches the other party as it reaches the public -------------------
+
+
+def test_a_released_incident_reaches_the_other_party_coarsened_like_the_public(
+    world: World,
+) -> None:
+    w = world
+    target = w.ru_only  # concerns RU, not UA
+    released = w.client.post(f"{V1}/incidents/{target}/release", headers=w.headers["mediator"])
+    assert released.status_code == 200, released.text
+    public = w.get("public", f"{V1}/incidents/{target}").json()["incident"]
+    ua = w.get("UA", f"{V1}/incidents/{target}").json()["incident"]
+    exact = w.incidents[target]
+    assert public["place_precision"] == ua["place_precision"] == "coarsened"
+    for name in ("lon", "lat", "uncertainty_m", "distance_m", "line_distance_m"):
+        assert ua.get(name) == public.get(name), name
+    assert (ua["lon"], ua["lat"]) != (exact["lon"], exact["lat"])
+    # RU, whom it concerns, reads it exactly; and a box around the exact place finds it for
+    # RU, never for UA (a shrinking box would otherwise find the exact place).
+    assert w.get("RU", f"{V1}/incidents/{target}").json()["incident"]["lon"] == exact["lon"]
+    x, y = exact["lon"], exact["lat"]
+    box = f"{x - 0.001},{y - 0.001},{x + 0.001},{y + 0.001}"
+    url = f"{V1}/ogc/collections/incidents/items"
+    for role, found in (("RU", True), ("UA", False)):
+        got = w.get(role, url, params={"bbox": box, "limit": 1000})
+        assert got.status_code == 200, got.text
+        assert (target in {f["id"] for f in got.json()["features"]}) is found, role
+
+
+def test_a_released_incident_reaches_the_other_party_only_after_the_public_delay() -> None:
+    incident = {"id": "INC-1", "party": "RU", "lon": 37.8, "lat": 48.0, "uncertainty_m": 50.0,
+                "observed_from": "2026-03-10T21:00:00+00:00",
+                "observed_to": "2026-03-10T22:00:00+00:00", "report_ids": ["r1"]}  # fmt: skip
+    ended = datetime(2026, 3, 10, 22, tzinfo=UTC)
+    release = access.Release(ended)
+    ua = access.Principal("ua", "party", "UA")
+    early, late = ended + timedelta(hours=1), ended + access.PUBLIC_DELAY
+    assert access.incident_view(ua, incident, now=early, release=release) is None
+    assert not access.may_read_incident(ua, incident, now=early, release=release)
+    view = access.incident_view(ua, incident, now=late, release=release)
+    public = access.incident_view(access.Principal("p", "public"), incident, now=late,
+                                  release=release)  # fmt: skip
+    assert view == public and view is not None and view["place_precision"] == "coarsened"
+    # RU, whom it concerns, reads it at once and exactly.
+    ru = access.incident_view(access.Principal("ru", "party", "RU"), incident, now=early)
+    assert ru is not None and ru["lon"] == 37.8
+
+
+def test_a_violation_of_an_incident_shown_coarsened_to_a_party_has_rounded_facts() -> None:
+    ua = access.Principal("ua", "party", "UA")
+    violation = {"rule": "fire", "party": "RU", "evidence": ["r1", "u1"],
+                 "facts": {"distance_m": 12_345.0, "line_distance_m": 2_222.0}}  # fmt: skip
+    coarse = {"id": "INC-1", "place_precision": "coarsened"}
+    view = access.violation_view(ua, violation, coarse, own_reports={"u1"})
+    assert view is not None
+    assert view["facts"] == {"distance_m": 10_000.0, "line_distance_m": 0.0}
+    assert (view["evidence"], view["other_evidence"]) == (["u1"], 1)

@@ -8,8 +8,8 @@ Roles:
 - ``admin`` runs the installation; ``monitor`` works for the mission (reports, verification);
   ``mediator`` sees everything, including every party's traffic, and releases incidents;
 - ``party`` is bound to one party code: it sees its own submissions, the incidents that concern
-  it and what is released; never the mission's sensor positions or patrol routes, nor the other
-  party's reports;
+  it, and any other incident only as the public sees it (released, delayed, coarsened); never
+  the mission's sensor positions or patrol routes, nor the other party's reports;
 - ``public`` sees released incidents only, once the delay has passed (24 h by default), at a
   coarsened place unless released in full.
 
@@ -286,7 +286,8 @@ def may_read_incident(
     and read what hangs on it: its violations, its decisions).
 
     - the mission: every incident;
-    - a party: the incidents that concern it (:func:`concerns`) and the released ones;
+    - a party: the incidents that concern it (:func:`concerns`), and the others once the
+      public reads them (a release gives the other party no more than it gives the public);
     - the public: released incidents whose window ended ``delay`` ago.
 
     ``release`` is the incident's release (None: not released), ``violation_parties`` the
@@ -294,12 +295,22 @@ def may_read_incident(
     """
     if principal.sees_all:
         return True
-    released = is_released(release, now)
-    if principal.role == "party":
-        party = principal.party or ""  # set for every party principal (__post_init__)
-        return released or concerns(incident, party, violation_parties)
+    if principal.role == "party" and concerns(incident, principal.party or "", violation_parties):
+        return True
+    return _public(incident, now=now, release=release, delay=delay)
+
+
+def _public(
+    incident: StoredIncident | Mapping[str, Any],
+    *,
+    now: datetime,
+    release: Release | None,
+    delay: timedelta,
+) -> bool:
+    """Whether the incident is public at ``now``: released, and its window ended ``delay``
+    ago. Anyone it does not concern (the public, the other party) reads it only then."""
     ended = _ended(incident)
-    return released and ended is not None and ended + delay <= now
+    return is_released(release, now) and ended is not None and ended + delay <= now
 
 
 def reads_released_only(principal: Principal) -> bool:
@@ -341,7 +352,7 @@ def place_slack(principal: Principal) -> float:
     is then tested against the places in the views. A coarsened place is its grid cell's
     centre, within half a cell of the true one; a whole cell leaves room for rounding.
     """
-    return COARSE_DEG if principal.role == "public" else 0.0
+    return 0.0 if principal.sees_all else COARSE_DEG
 
 
 def party_sources(party: str, sources: Iterable[str]) -> list[str]:
@@ -382,15 +393,15 @@ def incident_view(
     """The incident (``StoredIncident.to_dict()``) as this principal may see it, or None.
 
     - the mission: whole;
-    - a party: the incidents that concern it and the released ones, with the member report ids
+    - a party: the incidents that concern it, with the member report ids
       cut to its own submissions (``own_reports``) plus a count of the others, its own
       ``submitters``, ``sources`` and ``source_kinds`` only (:func:`party_sources`), no
       ``n_sources`` nor ``claimed_perpetrators``, and the ``key`` only if it is its own report
       (:func:`shows_key`), so neither the mission's sources nor the other party's complaints
       show;
-    - the public: released incidents whose window ended ``delay`` ago, without any field that
-      tells who reported them (:data:`_WHO_REPORTED`), at a coarsened place unless released in
-      full.
+    - the public, and a party the incidents that do not concern it: released incidents whose
+      window ended ``delay`` ago, without any field that tells who reported them
+      (:data:`_WHO_REPORTED`), at a coarsened place unless released in full.
     """
     if not may_read_incident(
         principal,
@@ -403,8 +414,8 @@ def incident_view(
         return None
     if principal.sees_all:
         return dict(incident)
-    if principal.role == "party":
-        party = principal.party or ""  # set for every party principal (__post_init__)
+    party = principal.party or ""  # set for every party principal (__post_init__)
+    if principal.role == "party" and concerns(incident, party, violation_parties):
         view = dict(incident)
         members = list(incident.get("report_ids") or ())
         mine = [r for r in members if r in own_reports]
@@ -458,7 +469,7 @@ def violation_view(
     ``incident`` is the principal's view of the violation's incident (:func:`incident_view`;
     None: hidden, and so is the violation). The mission sees it whole; a party with its
     ``evidence`` (report ids) cut to its own reports (``own_reports``) and ``other_evidence``
-    counting the rest; the public without evidence (``n_evidence`` counts it), and with the
+    counting the rest; the public without evidence (``n_evidence`` counts it); both with the
     distances among its facts rounded as the incident's are when its place is coarsened.
     """
     if principal.sees_all:
@@ -470,9 +481,10 @@ def violation_view(
     if principal.role == "party":
         view["evidence"] = [e for e in evidence if e in own_reports]
         view["other_evidence"] = len(evidence) - len(view["evidence"])
-        return view
-    view.pop("evidence", None)
-    view["n_evidence"] = len(evidence)
+    else:
+        view.pop("evidence", None)
+        view["n_evidence"] = len(evidence)
+    # A party shown an incident that does not concern it sees it coarsened, as the public does.
     if incident.get("place_precision") == "coarsened":
         facts = dict(view.get("facts") or {})
         for derived in ("distance_m", "line_distance_m"):
