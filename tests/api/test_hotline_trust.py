@@ -218,3 +218,29 @@ def test_a_violation_of_an_incident_shown_coarsened_to_a_party_has_rounded_facts
     assert view is not None
     assert view["facts"] == {"distance_m": 10_000.0, "line_distance_m": 0.0}
     assert (view["evidence"], view["other_evidence"]) == (["u1"], 1)
+
+
+# -- 2. a state per recipient ------------------------------------------------------------------
+
+
+def test_one_partys_answer_does_not_answer_for_the_other_nor_show_to_it(world: World) -> None:
+    w = world
+    asked = _send(w, "monitor", recipients=["UA", "RU"], subject="Both sides", id="both")
+    assert asked.status_code == 201, asked.text
+    mid = asked.json()["id"]
+    answer = {"position": "accepted"}
+    done = w.client.post(f"{HL}/messages/{mid}/answer", json=answer, headers=w.headers["RU"])
+    assert done.status_code == 201, done.text
+    ru = w.get("RU", f"{HL}/messages/{mid}").json()
+    ua = w.get("UA", f"{HL}/messages/{mid}").json()
+    mission = w.get("monitor", f"{HL}/messages/{mid}").json()
+    assert ru["state"] == "answered" and ru["answered_at"] is not None
+    assert ua["state"] == "open" and ua["answered_at"] is None and ua["acknowledged_at"] is None
+    assert set(ua["recipients_progress"]) == {"UA"} and set(ru["recipients_progress"]) == {"RU"}
+    assert mission["state"] == "open" and set(mission["recipients_progress"]) == {"UA", "RU"}
+    assert mission["recipients_progress"]["RU"]["state"] == "answered"
+    # The inbox and its state filter agree, for each party its own.
+    assert mid in _ids(w, "RU", state="answered", thread=mid)
+    assert mid not in _ids(w, "UA", state="answered", thread=mid)
+    assert _ids(w, "UA", thread=mid)[mid]["state"] == "open"
+    assert set(_ids(w, "UA", thread=mid)[mid]["recipients_progress"]) == {"UA"}

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import text
 
 from backends import copy_sqlite
@@ -42,6 +44,7 @@ RULES = HotlineDeadlines(
 T0 = datetime(2026, 3, 10, 22, 0, tzinfo=UTC)
 PARTIES = ("RU", "UA")
 AGREEMENT = load_agreement(demo_agreement_path())
+MIGRATIONS = Path(__file__).resolve().parents[2] / "src" / "ceasefire" / "store" / "migrations"
 
 
 def query(sender: str = "UA", to: tuple[str, ...] = ("RU",), **change: object) -> Message:
@@ -406,3 +409,88 @@ def test_urgent_mail_is_sent_once_and_kept_until_a_server_takes_it(
     # caller ids do); and a file name with ':' cannot be saved on every system.
     assert re.fullmatch(r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+>", mail["Message-ID"])
     assert ":" not in (attachment.get_filename() or ":")
+
+
+def test_each_recipient_owes_its_own_answer_and_the_silent_one_escalates(
+    hstore: Store,
+) -> None:
+    """A message to several parties has a state per recipient: RU's answer does not answer
+    for UA, and UA's silence goes to the mediator, naming UA only."""
+    draft = Draft(kind="query", recipients=("UA", "RU"), subject="Both sides", id="both")
+    m = sending.compose(draft, "mission", T0, RULES, PARTIES)
+    hstore.hotline_send([m], T0)
+    soon = T0 + timedelta(minutes=5)
+    hstore.hotline_send([sending.reply(m, "response", "RU", soon, position="accepted")], soon)
+    ack_due, answer_due = m.ack_due, m.answer_due
+    assert ack_due is not None and answer_due is not None
+    later = ack_due + RULES.acknowledge_within
+    got = hstore.hotline_get([m.id], later)[m.id]
+    assert got.state == "overdue"  # not answered: UA still owes it
+    assert got.of("RU").answered_at == soon and got.state_of("RU", later) == "answered"
+    assert got.of("UA") == Progress() and got.state_of("UA", later) == "overdue"
+    made = Scheduler(hstore, AGREEMENT).escalate(later)
+    assert made == (1, 0)
+    (e1,) = hstore.hotline_messages(later, kind="escalation")
+    assert (
+        e1.message.in_reply_to == m.id and "UA" in e1.message.text and "RU" not in e1.message.text
+    )
+    got = hstore.hotline_get([m.id], later)[m.id]
+    assert (got.of("UA").level, got.of("RU").level, got.state) == (1, 0, "escalated")
+    # Each party's inbox filters on its own state.
+    assert [
+        s.message.id for s in hstore.hotline_messages(later, address="UA", state="escalated")
+    ] == [m.id]
+    assert [
+        s.message.id for s in hstore.hotline_messages(later, address="RU", state="answered")
+    ] == [m.id]
+    assert hstore.hotline_messages(later, address="RU", state="escalated") == []
+    # Level 2 and 3: UA only, RU has answered.
+    end = answer_due + timedelta(days=2)
+    assert Scheduler(hstore, AGREEMENT).escalate(end) == (2, 1)
+    got = hstore.hotline_get([m.id], end)[m.id]
+    assert (got.of("UA").level, got.of("RU").level) == (3, 0)
+    rows = {r["party"]: r for r in metrics_of(hstore, end)}
+    assert (
+        rows["UA"]["escalated"],
+        rows["UA"]["unanswered"],
+        rows["UA"]["time_to_answer"]["n"],
+    ) == (1, 1, 0)
+    assert (
+        rows["RU"]["escalated"],
+        rows["RU"]["unanswered"],
+        rows["RU"]["time_to_answer"]["n"],
+    ) == (0, 0, 1)
+    # UA answers at last: now the message is answered by all.
+    last = end + timedelta(hours=1)
+    hstore.hotline_send(
+        [sending.reply(m, "response", "UA", last, position="denied", reasons="No.")], last
+    )
+    assert hstore.hotline_get([m.id], last)[m.id].state == "answered"
+    assert audit(hstore).problems == []
+
+
+def test_migration_0007_gives_each_recipient_its_own_replies(db_url: str) -> None:
+    """Rows written before 0007 (an answer from one recipient marked the message answered)
+    are filled in from the stored replies: the other recipient still owes it."""
+    draft = Draft(kind="query", recipients=("UA", "RU"), subject="Both sides", id="old")
+    m = sending.compose(draft, "mission", T0, RULES, PARTIES)
+    answer = sending.reply(m, "response", "RU", T0 + timedelta(minutes=5), position="accepted")
+    with Store.open(db_url) as store:
+        store.hotline_send([m], T0)
+        store.hotline_send([answer], answer.sent_at)
+        with store._write() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0005")
+            # As 0005 left it: the first answer from anyone answered the message.
+            conn.execute(
+                text("UPDATE hotline_messages SET acknowledged_at = :t, answered_at = :t "
+                     "WHERE message_id = :id"),
+                {"t": answer.sent_at, "id": m.id},
+            )  # fmt: skip
+    with Store.open(db_url) as store:
+        got = store.hotline_get([m.id], T0 + timedelta(hours=1))[m.id]
+        assert got.of("RU").answered_at == answer.sent_at and got.of("UA") == Progress()
+        assert got.progress == Progress() and got.state == "overdue"
+        assert audit(store).problems == []

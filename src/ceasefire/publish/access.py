@@ -77,6 +77,7 @@ __all__ = [
     "notified_parties",
     "party_sources",
     "place_slack",
+    "progress_scope",
     "reads_released_only",
     "report_scope",
     "report_view",
@@ -557,6 +558,17 @@ def may_read_message(principal: Principal, message: Addressed | Mapping[str, Any
         return True
     sender, recipients = _participants(message)
     return sender == principal.party or principal.party in recipients
+
+
+def progress_scope(principal: Principal, message: Addressed | Mapping[str, Any]) -> str | None:
+    """Whose replies to a message the principal is shown (it may read the message,
+    :func:`may_read_message`): all of them (None) for the mission, the mediator and the
+    sender; a party it was sent to, its own only, as the other recipients' replies are not
+    addressed to it (nor whether, or when, they answered)."""
+    if principal.role != "party":
+        return None
+    sender, _ = _participants(message)
+    return None if sender == principal.party else principal.party
 
 
 # -- ledger proofs ---------------------------------------------------------------------------
