@@ -19,6 +19,7 @@ from test_service import AGREEMENT, V1
 from test_service_access import World
 
 from backends import copy_sqlite
+from ceasefire import ledger
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.hotline import rules as hotline
 from ceasefire.hotline.scheduler import Scheduler
@@ -244,3 +245,56 @@ def test_one_partys_answer_does_not_answer_for_the_other_nor_show_to_it(world: W
     assert mid not in _ids(w, "UA", state="answered", thread=mid)
     assert _ids(w, "UA", thread=mid)[mid]["state"] == "open"
     assert set(_ids(w, "UA", thread=mid)[mid]["recipients_progress"]) == {"UA"}
+
+
+# -- 3. proofs of one's own traffic; the incident one is asked about ---------------------------
+
+
+def _prove(w: World, role: str, message_id: str) -> Any:
+    params = {"record_id": f"hotline/{message_id}"}
+    return w.get(role, f"{V1}/ledger/proof/inclusion", params=params)
+
+
+def test_a_party_proves_every_message_it_sent_or_received(world: World, demo_dir: Path) -> None:
+    w = world
+    asked = _send(w, "UA", recipients=["RU", "mission"], subject="Who fired?", id="who")
+    mid = asked.json()["id"]
+    acked = w.client.post(f"{HL}/messages/{mid}/ack", headers=w.headers["RU"]).json()["id"]
+    answer = {"position": "denied", "reasons": "Not us.", "id": "not-us"}
+    answered = w.client.post(f"{HL}/messages/{mid}/answer", json=answer, headers=w.headers["RU"])
+    to_ua = _send(w, "monitor", recipients=["UA"], subject="Seen this?", id="seen").json()["id"]
+    own_ack = w.client.post(f"{HL}/messages/{to_ua}/ack", headers=w.headers["UA"]).json()["id"]
+    ledger.sign_checkpoint(w.store, ledger.read_signer(demo_dir / "demo-keys" / "log.key"))
+    mine = [mid, acked, answered.json()["id"], to_ua, own_ack]
+    for message_id in mine:
+        proof = _prove(w, "UA", message_id)
+        assert proof.status_code == 200, (message_id, proof.text)
+        assert proof.json()["record"]["record"]["id"] == message_id
+    # Every message in UA's inbox, of every kind.
+    for message_id in list(_ids(w, "UA"))[:200]:
+        assert _prove(w, "UA", message_id).status_code == 200, message_id
+    for message_id in (to_ua, own_ack):  # RU was not on them
+        assert _prove(w, "RU", message_id).status_code == 404
+
+
+def test_a_party_reads_the_shared_view_of_an_incident_it_is_asked_about(world: World) -> None:
+    w = world
+    target = w.ua_only  # concerns UA, not RU; not released
+    assert w.get("RU", f"{V1}/incidents/{target}").status_code == 404
+    sent = _send(w, "monitor", recipients=["RU"], subject="Your units?", incident_id=target)
+    assert sent.status_code == 201, sent.text
+    shared = w.get("RU", f"{V1}/incidents/{target}")
+    assert shared.status_code == 200, shared.text
+    view = shared.json()["incident"]
+    exact = w.incidents[target]
+    assert view["place_precision"] == "coarsened" and view["lon"] != exact["lon"]
+    assert not set(view) & {"report_ids", "sources", "submitters", "source_kinds", "n_sources",
+                            "claimed_perpetrators", "key"}  # fmt: skip
+    # RU may now name it in its own messages on the thread; UA's view is unchanged.
+    reply = _send(w, "RU", recipients=["mission"], subject="About it", incident_id=target)
+    assert reply.status_code == 201, reply.text
+    assert w.get("UA", f"{V1}/incidents/{target}").json()["incident"]["lon"] == exact["lon"]
+    # Being asked about one incident opens no other.
+    others = [i for i, d in w.incidents.items() if i != target and d.get("party") == "UA"
+              and i not in w.visible_to("RU")]  # fmt: skip
+    assert others and all(w.get("RU", f"{V1}/incidents/{i}").status_code == 404 for i in others)

@@ -282,13 +282,16 @@ def may_read_incident(
     release: Release | None = None,
     violation_parties: Collection[str] = (),
     delay: timedelta = PUBLIC_DELAY,
+    asked: bool = False,
 ) -> bool:
     """Whether the principal may read the incident (and so name it, e.g. in a hotline message,
     and read what hangs on it: its violations, its decisions).
 
     - the mission: every incident;
-    - a party: the incidents that concern it (:func:`concerns`), and the others once the
-      public reads them (a release gives the other party no more than it gives the public);
+    - a party: the incidents that concern it (:func:`concerns`), the ones it is asked about
+      on the hotline (``asked``: a message addressed to it names the incident), and the others
+      once the public reads them (a release gives the other party no more than it gives the
+      public);
     - the public: released incidents whose window ended ``delay`` ago.
 
     ``release`` is the incident's release (None: not released), ``violation_parties`` the
@@ -296,7 +299,8 @@ def may_read_incident(
     """
     if principal.sees_all:
         return True
-    if principal.role == "party" and concerns(incident, principal.party or "", violation_parties):
+    party = principal.party or ""  # set for every party principal (__post_init__)
+    if principal.role == "party" and (asked or concerns(incident, party, violation_parties)):
         return True
     return _public(incident, now=now, release=release, delay=delay)
 
@@ -390,6 +394,7 @@ def incident_view(
     release: Release | None = None,
     delay: timedelta = PUBLIC_DELAY,
     own_reports: Collection[str] = (),
+    asked: bool = False,
 ) -> dict[str, Any] | None:
     """The incident (``StoredIncident.to_dict()``) as this principal may see it, or None.
 
@@ -400,8 +405,9 @@ def incident_view(
       ``n_sources`` nor ``claimed_perpetrators``, and the ``key`` only if it is its own report
       (:func:`shows_key`), so neither the mission's sources nor the other party's complaints
       show;
-    - the public, and a party the incidents that do not concern it: released incidents whose
-      window ended ``delay`` ago, without any field that tells who reported them
+    - the public, and a party the incidents that do not concern it: the shared view of
+      released incidents whose window ended ``delay`` ago (and, for a party, of those it is
+      ``asked`` about on the hotline), without any field that tells who reported them
       (:data:`_WHO_REPORTED`), at a coarsened place unless released in full.
     """
     if not may_read_incident(
@@ -411,6 +417,7 @@ def incident_view(
         release=release,
         violation_parties=violation_parties,
         delay=delay,
+        asked=asked,
     ):
         return None
     if principal.sees_all:
@@ -434,10 +441,11 @@ def incident_view(
         if not shows_key(principal, incident, own_reports):
             view.pop("key", None)
         return view
-    assert release is not None  # the public reads released incidents only (may_read_incident)
+    # The shared view: what the public reads of a released incident, and what a party it does
+    # not concern reads of one it is asked about on the hotline (before any release).
     view = {k: v for k, v in incident.items() if k not in _WHO_REPORTED}
     view["n_reports"] = len(incident.get("report_ids") or ())
-    if not release.full:
+    if not (is_released(release, now) and release is not None and release.full):
         lon, lat, radius = coarsen(
             float(incident["lon"]), float(incident["lat"]), incident.get("uncertainty_m")
         )

@@ -385,6 +385,21 @@ def notified(conn: Connection, ids: Collection[str]) -> set[str]:
     return found
 
 
+def asked_about(conn: Connection, address: str, incident_ids: Collection[str]) -> set[str]:
+    """Which of these incidents a message addressed to ``address`` (not sent by it) names."""
+    found: set[str] = set()
+    wanted = list(incident_ids)
+    for start in range(0, len(wanted), CHUNK):
+        query = (
+            select(_M.incident_id)
+            .join(addresses_table, and_(_A.seq == _M.seq, _A.address == address))
+            .where(_M.sender != address, _M.incident_id.in_(wanted[start : start + CHUNK]))
+            .distinct()
+        )
+        found.update(conn.execute(query).scalars())
+    return found
+
+
 # -- the scheduler's bookmarks and the e-mail outbox -------------------------------------------
 
 
@@ -507,6 +522,12 @@ class HotlineArea(Database):
 
         with self._errors(), self._engine.connect() as conn:
             return notified(conn, ids)
+
+    def hotline_asked(self, address: str, incident_ids: Collection[str]) -> set[str]:
+        """Which of these incidents a hotline message addressed to ``address`` names."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return asked_about(conn, address, incident_ids)
 
     def hotline_cursor(self, name: str) -> str | None:
         """A scheduler bookmark (None before the first)."""
