@@ -76,3 +76,6 @@ DECIDED_STATUSES: Final = ("verified", "disputed", "unfounded")
 #: mediator.
 MISSION: Final = "mission"
 MEDIATOR: Final = "mediator"
+#: The first part of the ids the mechanism gives the hotline messages it makes; no address, so
+#: no caller can write such an id (:data:`ceasefire.hotline.rules.SYSTEM_PREFIX`).
+SYSTEM: Final = "sys"

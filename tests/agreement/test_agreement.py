@@ -159,6 +159,7 @@ BAD = [
     ("unknown_party_in_sides", "unknown_party_in_sides.yaml", "sides.right", "unknown party 'UK'"),
     ("unknown_party_in_zone", "unknown_party_in_zone.yaml", "zones.dmz.widths_km.BY", "unknown"),
     ("unknown_party_anchor", "unknown_party_anchor.yaml", "anchors.XX", "unknown party 'XX'"),
+    ("reserved_party_code", "reserved_party_code.yaml", "parties", "'mission' is reserved"),
     ("unknown_party_line", "unknown_party_line.yaml", "party_lines.DNR", "unknown party 'DNR'"),
     ("reversed_party_line", "reversed_party_line.yaml", "party_lines.RU", "opposite way"),
     ("both_sides_same_party", "both_sides_same_party.yaml", "sides", "both sides are held by RU"),

@@ -257,7 +257,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
         def notified() -> dict[str, dict[str, Any]] | None:
             found = {m["id"]: m for m in world.messages("mediator", "kind=notification")}
-            wanted = {p: f"n.{world.incidents[p]}.{p}" for p in ("UA", "RU")}
+            wanted = {p: f"sys:n.{world.incidents[p]}.{p}" for p in ("UA", "RU")}
             if all(i in found for i in wanted.values()):
                 return {p: found[i] for p, i in wanted.items()}
             return None
@@ -382,9 +382,9 @@ def test_the_urgent_notification_arrives_by_email(
 
     [mail] = wait_for("the e-mail of the urgent notification", lambda: mail_of(ua["id"]))
     assert mail["Subject"].startswith("[URGENT] ")
-    assert mail["Message-ID"] == f"<{ua['id']}@mission.example.org>"
+    assert mail["Message-ID"] == f"<{ua['id'].replace(':', '=')}@mission.example.org>"
     [attachment] = list(mail.iter_attachments())
-    assert attachment.get_filename() == f"{ua['id']}.cap.xml"
+    assert attachment.get_filename() == f"{ua['id'].replace(':', '=')}.cap.xml"
     assert attachment.get_content_type() == "application/cap+xml"
     xml = attachment.get_payload(decode=True)
     assert isinstance(xml, bytes)

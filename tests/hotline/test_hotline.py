@@ -8,12 +8,15 @@ e-mail, CAP over HTTP) is tested in ``test_hotline_service.py``.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import text
 
 from backends import OPERATOR, copy_sqlite
@@ -41,6 +44,7 @@ RULES = HotlineDeadlines(
 T0 = datetime(2026, 3, 10, 22, 0, tzinfo=UTC)
 PARTIES = ("RU", "UA")
 AGREEMENT = load_agreement(demo_agreement_path())
+MIGRATIONS = Path(__file__).resolve().parents[2] / "src" / "ceasefire" / "store" / "migrations"
 
 
 def query(sender: str = "UA", to: tuple[str, ...] = ("RU",), **change: object) -> Message:
@@ -95,7 +99,7 @@ def test_escalation_levels_fall_due_at_their_times_and_once() -> None:
     assert hotline.due_escalations(m, answered, T0 + timedelta(days=5), grace) == []
     e2 = hotline.escalation(m, 2, answer_due + grace)
     assert (e2.id, e2.recipients, e2.in_reply_to, e2.level) == (
-        f"{m.id}.e2",
+        f"sys:{m.id}.e2",
         ("mediator",),
         m.id,
         2,
@@ -242,17 +246,17 @@ def test_replies_move_the_state_and_everything_is_in_the_ledger(hstore: Store) -
         hstore.hotline_send([Message(**{**vars(bogus), "id": "x", "in_reply_to": "nope"})], T0)
     later = T0 + timedelta(minutes=10)
     hstore.hotline_send([sending.reply(m, "acknowledgement", "RU", later)], later)
-    assert hstore.hotline_get(["ask-2"], later)["ask-2"].state == "acknowledged"
+    assert hstore.hotline_get(["UA:ask-2"], later)["UA:ask-2"].state == "acknowledged"
     answered_at = T0 + timedelta(hours=3)
     answer = sending.reply(m, "response", "RU", answered_at, position="under_investigation")
     hstore.hotline_send([answer], answered_at)
-    got = hstore.hotline_get(["ask-2"], T0 + timedelta(days=3))["ask-2"]
+    got = hstore.hotline_get(["UA:ask-2"], T0 + timedelta(days=3))["UA:ask-2"]
     assert (got.state, got.progress.acknowledged_at, got.progress.answered_at) == (
         "answered", later, answered_at,
     )  # fmt: skip
     report = audit(hstore)
     assert report.problems == [] and report.records["hotline messages"] == 3
-    entries = hstore.ledger_entries("hotline/ask-2")
+    entries = hstore.ledger_entries("hotline/UA:ask-2")
     assert [e.kind for e in entries] == ["hotline_message"]
 
 
@@ -282,10 +286,10 @@ def test_the_state_filter_agrees_with_the_rules(hstore: Store) -> None:
         by_sql = {s.message.id for s in hstore.hotline_messages(now, state=state)}
         by_rules = {i for i, s in stored.items() if s.state == state}
         assert by_sql == by_rules, state
-    assert stored["late-ack"].state == "overdue" and stored["acked"].state == "overdue"
-    assert {s.message.id for s in hstore.hotline_messages(now, address="RU", kind="query")} == set(
-        plan
-    )
+    assert stored["UA:late-ack"].state == "overdue" and stored["UA:acked"].state == "overdue"
+    assert {s.message.id for s in hstore.hotline_messages(now, address="RU", kind="query")} == {
+        f"UA:{name}" for name in plan
+    }
     assert hstore.hotline_messages(now, address="mediator", kind="query") == []
 
 
@@ -295,7 +299,7 @@ def test_an_edited_message_row_is_caught_by_the_audit(hstore: Store) -> None:
         record = json.loads(conn.execute(text("SELECT record FROM hotline_messages")).scalar_one())
         record["text"] = "We never said that."
         conn.execute(text("UPDATE hotline_messages SET record = :r"), {"r": json.dumps(record)})
-    with pytest.raises(VerificationError, match="hotline/ask-3 differs from what the ledger"):
+    with pytest.raises(VerificationError, match="hotline/UA:ask-3 differs from what the ledger"):
         audit(hstore)
 
 
@@ -326,7 +330,7 @@ def test_every_incident_that_concerns_a_party_is_notified_once(demo_store: Store
     incidents = [s for s in demo_store.list_incidents() if s.merged_into is None]
     against = demo_store.violation_parties([s.incident_id for s in incidents])
     expected = {
-        f"n.{s.incident_id}.{party}"
+        f"sys:n.{s.incident_id}.{party}"
         for s in incidents
         for party in PARTIES
         if concerns(s.to_dict(), party, against.get(s.incident_id, set()))
@@ -376,7 +380,7 @@ def test_line_checks_run_each_period_and_misses_are_counted(demo_store: Store) -
     # RU's missed check escalated once (level 1, its only level); replied or escalated checks
     # are no longer read at each tick.
     (ru_first,) = demo_store.hotline_messages(start, kind="line_check", address="RU", limit=1)
-    assert f"{ru_first.message.id}.e1" in demo_store.hotline_stored([f"{ru_first.message.id}.e1"])
+    assert demo_store.hotline_stored([f"{ru_first.message.id}.e1"]) == {f"{ru_first.message.id}.e1"}
     owing = demo_store.hotline_owing(later + timedelta(hours=1))
     assert {ua_check.message.id, ru_first.message.id}.isdisjoint(s.message.id for s in owing)
     rows = {r["party"]: r for r in metrics_of(demo_store, later + timedelta(hours=1))}
@@ -402,4 +406,93 @@ def test_urgent_mail_is_sent_once_and_kept_until_a_server_takes_it(
     mail = received(smtp_server.mailbox.envelopes[0])
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_content_type() == "application/cap+xml"
-    assert mail["X-Ceasefire-Message"].startswith("n.") and "[URGENT]" in mail["Subject"]
+    assert mail["X-Ceasefire-Message"].startswith("sys:n.") and "[URGENT]" in mail["Subject"]
+    # RFC 5322 section 3.6.4: a msg-id's left part is a dot-atom, which has no ':' (system and
+    # caller ids do); and a file name with ':' cannot be saved on every system.
+    assert re.fullmatch(r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+>", mail["Message-ID"])
+    assert ":" not in (attachment.get_filename() or ":")
+
+
+def test_each_recipient_owes_its_own_answer_and_the_silent_one_escalates(
+    hstore: Store,
+) -> None:
+    """A message to several parties has a state per recipient: RU's answer does not answer
+    for UA, and UA's silence goes to the mediator, naming UA only."""
+    draft = Draft(kind="query", recipients=("UA", "RU"), subject="Both sides", id="both")
+    m = sending.compose(draft, "mission", T0, RULES, PARTIES)
+    hstore.hotline_send([m], T0)
+    soon = T0 + timedelta(minutes=5)
+    hstore.hotline_send([sending.reply(m, "response", "RU", soon, position="accepted")], soon)
+    ack_due, answer_due = m.ack_due, m.answer_due
+    assert ack_due is not None and answer_due is not None
+    later = ack_due + RULES.acknowledge_within
+    got = hstore.hotline_get([m.id], later)[m.id]
+    assert got.state == "overdue"  # not answered: UA still owes it
+    assert got.of("RU").answered_at == soon and got.state_of("RU", later) == "answered"
+    assert got.of("UA") == Progress() and got.state_of("UA", later) == "overdue"
+    made = Scheduler(hstore, AGREEMENT).escalate(later)
+    assert made == (1, 0)
+    (e1,) = hstore.hotline_messages(later, kind="escalation")
+    assert (
+        e1.message.in_reply_to == m.id and "UA" in e1.message.text and "RU" not in e1.message.text
+    )
+    got = hstore.hotline_get([m.id], later)[m.id]
+    assert (got.of("UA").level, got.of("RU").level, got.state) == (1, 0, "escalated")
+    # Each party's inbox filters on its own state.
+    assert [
+        s.message.id for s in hstore.hotline_messages(later, address="UA", state="escalated")
+    ] == [m.id]
+    assert [
+        s.message.id for s in hstore.hotline_messages(later, address="RU", state="answered")
+    ] == [m.id]
+    assert hstore.hotline_messages(later, address="RU", state="escalated") == []
+    # Level 2 and 3: UA only, RU has answered.
+    end = answer_due + timedelta(days=2)
+    assert Scheduler(hstore, AGREEMENT).escalate(end) == (2, 1)
+    got = hstore.hotline_get([m.id], end)[m.id]
+    assert (got.of("UA").level, got.of("RU").level) == (3, 0)
+    rows = {r["party"]: r for r in metrics_of(hstore, end)}
+    assert (
+        rows["UA"]["escalated"],
+        rows["UA"]["unanswered"],
+        rows["UA"]["time_to_answer"]["n"],
+    ) == (1, 1, 0)
+    assert (
+        rows["RU"]["escalated"],
+        rows["RU"]["unanswered"],
+        rows["RU"]["time_to_answer"]["n"],
+    ) == (0, 0, 1)
+    # UA answers at last: now the message is answered by all.
+    last = end + timedelta(hours=1)
+    hstore.hotline_send(
+        [sending.reply(m, "response", "UA", last, position="denied", reasons="No.")], last
+    )
+    assert hstore.hotline_get([m.id], last)[m.id].state == "answered"
+    assert audit(hstore).problems == []
+
+
+def test_migration_0007_gives_each_recipient_its_own_replies(db_url: str) -> None:
+    """Rows written before 0007 (an answer from one recipient marked the message answered)
+    are filled in from the stored replies: the other recipient still owes it."""
+    draft = Draft(kind="query", recipients=("UA", "RU"), subject="Both sides", id="old")
+    m = sending.compose(draft, "mission", T0, RULES, PARTIES)
+    answer = sending.reply(m, "response", "RU", T0 + timedelta(minutes=5), position="accepted")
+    with Store.open(db_url) as store:
+        store.hotline_send([m], T0)
+        store.hotline_send([answer], answer.sent_at)
+        with store._write() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0005")
+            # As 0005 left it: the first answer from anyone answered the message.
+            conn.execute(
+                text("UPDATE hotline_messages SET acknowledged_at = :t, answered_at = :t "
+                     "WHERE message_id = :id"),
+                {"t": answer.sent_at, "id": m.id},
+            )  # fmt: skip
+    with Store.open(db_url) as store:
+        got = store.hotline_get([m.id], T0 + timedelta(hours=1))[m.id]
+        assert got.of("RU").answered_at == answer.sent_at and got.of("UA") == Progress()
+        assert got.progress == Progress() and got.state == "overdue"
+        assert audit(store).problems == []

@@ -28,7 +28,7 @@ from ceasefire.agreement.model import (
 )
 from ceasefire.agreement.values import finite_number, parse_duration
 from ceasefire.errors import Problem
-from ceasefire.vocab import EVENT_TYPES, WEAPON_CLASSES
+from ceasefire.vocab import EVENT_TYPES, MEDIATOR, MISSION, SYSTEM, WEAPON_CLASSES
 
 ZONE_KINDS: Final = ("dmz", "withdrawal", "other")
 _ZONE_KEYS: Final = frozenset(
@@ -134,6 +134,10 @@ def read_polygon_of(ctx: Ctx, spec: object, fld: str) -> BaseGeometry | None:
 # --- sections of the YAML ---------------------------------------------------------------------
 
 
+#: Words that are no party's code: the hotline's other addresses and its system ids' prefix.
+_NOT_PARTY_CODES: Final = frozenset({MISSION, MEDIATOR, SYSTEM})
+
+
 def read_parties(ctx: Ctx, raw: Mapping[str, Any]) -> dict[str, str]:
     value = raw.get("parties")
     if value is None:
@@ -147,6 +151,10 @@ def read_parties(ctx: Ctx, raw: Mapping[str, Any]) -> dict[str, str]:
         if not isinstance(code, str) or not code:
             # YAML 1.1 reads NO / off / yes as booleans: the "Norway problem"
             ctx.add("parties", f"party code {code!r} is not text (quote it)")
+        elif code in _NOT_PARTY_CODES or ":" in code:
+            # A party code is a hotline address and the first part of the ids its officers
+            # choose (``UA:q-1``); these would clash with the mechanism's own addresses and ids.
+            ctx.add("parties", f"party code {code!r} is reserved or holds ':'; use e.g. UA")
         elif not isinstance(name, str) or not name:
             ctx.add(f"parties.{code}", "needs a name, e.g. RU: Russian Federation")
         else:

@@ -32,7 +32,13 @@ from ceasefire.cli._common import (
 from ceasefire.errors import InputError, NotFoundError, Problem
 from ceasefire.hotline import rules as hotline
 from ceasefire.hotline import sending
-from ceasefire.publish.access import Principal, address_principal, hotline_scope, may_read_message
+from ceasefire.publish.access import (
+    Principal,
+    address_principal,
+    hotline_scope,
+    may_read_message,
+    progress_scope,
+)
 from ceasefire.vocab import MEDIATOR, MISSION
 
 hotline_app = typer.Typer(
@@ -87,7 +93,8 @@ def inbox(
     from ceasefire.store.facade import Store
 
     parties = load_agreement(agreement).parties
-    scope = hotline_scope(_speaker(as_, parties))
+    speaker = _speaker(as_, parties)
+    scope = hotline_scope(speaker)
     if state is not None and state not in hotline.STATES:
         raise InputError(
             Problem("options", "--state", f"must be one of {', '.join(hotline.STATES)}")
@@ -99,19 +106,21 @@ def inbox(
         found = store.hotline_messages(
             moment, address=scope, state=state, kind=kind, thread=thread, limit=limit
         )
+    # Each message with the replies the speaker may know of: a party its own only.
+    shown = [m.to_dict(progress_scope(speaker, m.message)) for m in found]
     if as_json:
-        print_json([m.to_dict() for m in found])
+        print_json(shown)
         return
     table = Table(title=f"hotline: {as_} ({len(found)} shown)")
     for column in ("id", "kind", "from", "to", "sent", "state", "due", "subject"):
         table.add_column(column)
-    for m in found:
-        msg = m.message
-        due = msg.answer_due if m.progress.acknowledged_at else msg.ack_due
+    for m, view in zip(found, shown, strict=True):
+        msg, state = m.message, view["state"]
+        due = msg.answer_due if view["acknowledged_at"] else msg.ack_due
         table.add_row(
             msg.id, msg.kind, msg.sender, ", ".join(msg.recipients),
-            msg.sent_at.strftime("%Y-%m-%d %H:%M"), m.state or "-",
-            due.strftime("%Y-%m-%d %H:%M") if due and m.state not in ("answered", None) else "",
+            msg.sent_at.strftime("%Y-%m-%d %H:%M"), state or "-",
+            due.strftime("%Y-%m-%d %H:%M") if due and state not in ("answered", None) else "",
             msg.subject,
         )  # fmt: skip
     out.print(table)
@@ -166,7 +175,8 @@ def send(
         ):
             raise InputError(Problem("options", "--incident", f"no incident {incident!r}"))
         ((stored, new),) = store.hotline_send([message], moment)
-    _show(stored.to_dict(), "sent" if new else "sent before (unchanged)", as_json)
+    shown = stored.to_dict(progress_scope(speaker, stored.message))
+    _show(shown, "sent" if new else "sent before (unchanged)", as_json)
 
 
 def _place(value: str | None) -> dict[str, float] | None:
@@ -202,7 +212,7 @@ def _reply(as_: str, message_id: str, kind: str, db: str, agreement: Path | None
             raise NotFoundError(f"no message {message_id!r}")
         message = sending.reply(found.message, kind, as_, moment, **fields)
         ((stored, new),) = store.hotline_send([message], moment)
-    return stored.to_dict(), new
+    return stored.to_dict(progress_scope(speaker, stored.message)), new
 
 
 @hotline_app.command("ack")
@@ -216,7 +226,7 @@ def ack(
 ) -> None:
     """Acknowledge a notification, query or request (or answer a line check).
 
-    Example: ceasefire hotline ack --as UA n.INC-000001.UA --db var/demo.db
+    Example: ceasefire hotline ack --as UA sys:n.INC-000001.UA --db var/demo.db
     """
     record, new = _reply(as_, message_id, "acknowledgement", db, agreement, now)
     _show(record, "acknowledged" if new else "acknowledged before (unchanged)", as_json)
@@ -241,7 +251,7 @@ def answer(
 ) -> None:
     """State a position on a notification, query or request.
 
-    Example: ceasefire hotline answer --as RU n.INC-000002.RU --position denied
+    Example: ceasefire hotline answer --as RU sys:n.INC-000002.RU --position denied
     --reasons "No units of ours in that area" --db var/demo.db
     """
     record, _ = _reply(

@@ -254,7 +254,7 @@ def trust(
     from ceasefire.store.facade import Store
 
     verifier = read_verifier(key)
-    with Store.open(db, create=False) as store:
+    with Store.open(db) as store:
         added = store.trust_key(verifier, party)
     what = "now trusted" if added else "already trusted"
     _say(f"{verifier.name}+{verifier.key_id:08x} {what} for {party or 'any submitter'}")

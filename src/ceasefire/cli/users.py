@@ -41,7 +41,7 @@ def add(
     """
     from ceasefire.store.facade import Store
 
-    with Store.open(db, create=False) as store:
+    with Store.open(db) as store:
         token = store.add_user(name, role, party)
     if as_json:
         print_json({"name": name.strip(), "role": role, "party": party, "token": token})

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ceasefire.hotline.rules import ASKING, Message, Progress, missed_line_check
+from ceasefire.hotline.rules import ASKING, Message, Progress, missed_line_check, owers
 from ceasefire.vocab import MEDIATOR, MISSION
 
 # -- metrics -------------------------------------------------------------------------------------
@@ -33,11 +33,17 @@ def _minutes(values: Sequence[float]) -> dict[str, float | None]:
 
 
 def metrics(
-    messages: Iterable[Message], progress: Mapping[str, Progress], now: datetime
+    messages: Iterable[Message],
+    progress: Mapping[str, Progress | Mapping[str, Progress]],
+    now: datetime,
 ) -> list[dict[str, Any]]:
     """Per party and ISO week (of the asking message): time to acknowledge and to answer
     (median and p90 in minutes), how many are still owed, line checks sent and missed, access
-    requests denied and their reasons."""
+    requests denied and their reasons.
+
+    ``progress`` gives, by message id, what each recipient sent back (recipient ->
+    :class:`Progress`): a party is rated on its own replies only. A single ``Progress`` stands
+    for every recipient."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     by_id: dict[str, Message] = {}
     answers: list[Message] = []
@@ -57,9 +63,10 @@ def metrics(
     for m in by_id.values():
         if m.kind not in ASKING and m.kind != "line_check":
             continue
-        p = progress.get(m.id, Progress())
+        got = progress.get(m.id, Progress())
         # What the parties among the recipients owe; the mission and the mediator are not rated.
-        for party in (r for r in m.recipients if r not in (MISSION, MEDIATOR)):
+        for party in (r for r in owers(m) if r not in (MISSION, MEDIATOR)):
+            p = got if isinstance(got, Progress) else got.get(party, Progress())
             r = row(party, iso_week(m.sent_at))
             if m.kind == "line_check":
                 r["line_checks"] += 1

@@ -23,7 +23,8 @@ Addresses: a party's code (``UA``, ``RU``), ``mission`` (the monitors who run th
 Every message is immutable once sent and goes into the ledger. What a message is waiting for
 follows from its kind and the agreement's deadlines (:func:`deadlines`); its state (``open``,
 ``acknowledged``, ``answered``, ``overdue``, ``escalated``) from the replies it got and the
-clock (:func:`state_at`). Escalation goes up in levels (:func:`due_escalations`), each level
+clock (:func:`state_at`), for each recipient apart (:func:`owers`: one recipient's answer does
+not answer for another) and for the message as a whole (:func:`overall`). Escalation goes up in levels (:func:`due_escalations`), each level
 once: 1 when the acknowledgement is ``grace`` late, 2 when the answer is ``grace`` late, 3 when
 the answer is a whole answer period late, which also puts it on the joint meeting's agenda.
 """
@@ -31,12 +32,12 @@ the answer is a whole answer period late, which also puts it on the joint meetin
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from ceasefire.vocab import MEDIATOR, MISSION
+from ceasefire.vocab import MEDIATOR, MISSION, SYSTEM
 
 if TYPE_CHECKING:  # the agreement module loads shapely and PROJ; the CLI imports this one
     from ceasefire.agreement.model import HotlineDeadlines
@@ -66,6 +67,13 @@ POSITIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "request": ("approved", "denied"),
 }
 STATES: Final = ("open", "acknowledged", "answered", "overdue", "escalated")
+#: The ids the mechanism gives the messages it makes (notifications, line checks, escalations,
+#: agenda items, acknowledgements) start with this. No caller can write one: an id a caller
+#: chooses is kept under its own address (:func:`caller_id`), and ``sys`` is no address (the
+#: agreement refuses it as a party code). So a party cannot take the id of a message the
+#: mechanism owes someone and keep it from being sent, and a clash (409) only ever concerns
+#: the caller's own ids.
+SYSTEM_PREFIX: Final = f"{SYSTEM}:"
 #: The highest escalation level; it also puts the message on the joint meeting's agenda.
 TOP_LEVEL: Final = 3
 #: How many report-level casualties make a notification urgent (e-mail and CAP as well).
@@ -162,6 +170,18 @@ def utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def system_id(name: str) -> str:
+    """The id of a message the mechanism makes, fixed by what it is about (``name``); an id
+    built on another system id is not prefixed twice (``sys:n.INC-000012.UA.e1``)."""
+    return name if name.startswith(SYSTEM_PREFIX) else SYSTEM_PREFIX + name
+
+
+def caller_id(sender: str, key: str) -> str:
+    """The id of a message whose sender chose ``key`` (its idempotency key): scoped to the
+    sender, so the same key from two senders names two messages."""
+    return f"{sender}:{key}"
+
+
 def deadlines(
     kind: str, sent_at: datetime, rules: HotlineDeadlines
 ) -> tuple[datetime | None, datetime | None]:
@@ -177,11 +197,47 @@ def deadlines(
 
 @dataclass(frozen=True)
 class Progress:
-    """What a message that waits for replies has got so far (times of the first of each)."""
+    """What a message that waits for replies has got so far from one recipient (times of the
+    first of each), or from all of them (:func:`overall`)."""
 
     acknowledged_at: datetime | None = None
     answered_at: datetime | None = None
     level: int = 0  # the highest escalation level sent
+
+
+def owers(message: Message) -> tuple[str, ...]:
+    """The recipients a message waits on, each for its own replies (none for a message that
+    waits for nothing). One recipient's answer does not answer for another."""
+    if message.kind not in ASKING and message.kind != "line_check":
+        return ()
+    return tuple(r for r in message.recipients if r != message.sender)
+
+
+def overall(message: Message, by_recipient: Mapping[str, Progress]) -> Progress:
+    """What the message has got from all the recipients it waits on: acknowledged (answered)
+    once every one has acknowledged (answered), at the last of them; its level the highest
+    any was escalated to."""
+    each = [by_recipient.get(r, Progress()) for r in owers(message)] or [Progress()]
+
+    def last(times: list[datetime | None]) -> datetime | None:
+        return None if any(t is None for t in times) else max(t for t in times if t is not None)
+
+    return Progress(
+        last([p.acknowledged_at for p in each]),
+        last([p.answered_at for p in each]),
+        max(p.level for p in each),
+    )
+
+
+def owes_at_level(message: Message, progress: Progress, level: int) -> bool:
+    """Whether a recipient with ``progress`` is owed at escalation ``level`` (not yet escalated
+    to it): level 1 while it has not acknowledged, the others while it has not answered (a line
+    check: replied to)."""
+    if progress.level >= level or progress.answered_at is not None:
+        return False
+    if level == 1 or message.kind == "line_check":
+        return progress.acknowledged_at is None
+    return True
 
 
 def state_at(message: Message, progress: Progress, now: datetime) -> str | None:
@@ -235,20 +291,33 @@ def due_escalations(
     return due
 
 
-def escalation(message: Message, level: int, now: datetime) -> Message:
-    """The escalation of ``message`` at ``level`` to the mediator (its id is fixed by the
-    message and level, so it is made once whatever restarts in between)."""
+def escalations_due(
+    message: Message, by_recipient: Mapping[str, Progress], now: datetime, grace: timedelta
+) -> list[tuple[int, tuple[str, ...]]]:
+    """The escalation levels due at ``now`` for any recipient, lowest first, each with the
+    recipients it is about (:func:`due_escalations` of each one's own progress)."""
+    due: dict[int, list[str]] = {}
+    for r in owers(message):
+        for level in due_escalations(message, by_recipient.get(r, Progress()), now, grace):
+            due.setdefault(level, []).append(r)
+    return [(level, tuple(names)) for level, names in sorted(due.items())]
+
+
+def escalation(
+    message: Message, level: int, now: datetime, owed: Sequence[str] | None = None
+) -> Message:
+    """The escalation of ``message`` at ``level`` to the mediator about the recipients that
+    ``owed`` it (default: every one it waits on). Its id is fixed by the message and level,
+    so it is made once whatever restarts in between."""
     missing = {
         1: "no acknowledgement",
         2: "no answer",
         3: "still no answer after a second answer period",
     }[level]
     late = message.ack_due if level == 1 else message.answer_due
-    owed = ", ".join(r for r in message.recipients if r not in (MISSION, MEDIATOR)) or ", ".join(
-        message.recipients
-    )
+    owed = ", ".join(owed if owed is not None else owers(message)) or ", ".join(message.recipients)
     return Message(
-        id=f"{message.id}.e{level}",
+        id=system_id(f"{message.id}.e{level}"),
         thread=message.thread,
         kind="escalation",
         sender=MISSION,
@@ -266,7 +335,7 @@ def escalation(message: Message, level: int, now: datetime) -> Message:
 def agenda_for(message: Message, now: datetime) -> Message:
     """The agenda item that a top-level escalation puts before the next joint meeting."""
     return Message(
-        id=f"{message.id}.agenda",
+        id=system_id(f"{message.id}.agenda"),
         thread=message.thread,
         kind="agenda_item",
         sender=MISSION,
@@ -331,7 +400,7 @@ def notification(
         f"{utc(answer_due) if answer_due else '-'}."
     )
     return Message(
-        id=f"n.{incident_id}.{party}",
+        id=system_id(f"n.{incident_id}.{party}"),
         thread=incident_id,
         kind="notification",
         sender=MISSION,
@@ -371,7 +440,7 @@ def line_check(
     whole = not (slot.second or slot.microsecond)
     stamp = slot.astimezone(UTC).strftime("%Y%m%dT%H%MZ" if whole else "%Y%m%dT%H%M%SZ")
     return Message(
-        id=f"lc.{party}.{stamp}",
+        id=system_id(f"lc.{party}.{stamp}"),
         thread=f"line-check/{party}",
         kind="line_check",
         sender=MISSION,
@@ -398,22 +467,54 @@ def missed_line_check(message: Message, progress: Progress, now: datetime) -> bo
 @dataclass(frozen=True)
 class StoredMessage:
     """A message as stored: its position in the store (``seq``, for paging), what it has
-    received so far, and its state at the time it was read."""
+    received so far from all its recipients (``progress``, :func:`overall`) and from each
+    (``by_recipient``), and its state at the time it was read (``at``)."""
 
     seq: int
     message: Message
     progress: Progress
     state: str | None
+    by_recipient: Mapping[str, Progress] = field(default_factory=dict)
+    at: datetime | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def of(self, recipient: str) -> Progress:
+        """What the message has got from one recipient."""
+        return self.by_recipient.get(recipient, Progress())
+
+    def state_of(self, recipient: str, now: datetime) -> str | None:
+        """The message's state for one recipient: its own replies and escalations only."""
+        return state_at(self.message, self.of(recipient), now)
+
+    def to_dict(self, scope: str | None = None) -> dict[str, Any]:
+        """The message with its state: overall and per recipient (``recipients_progress``);
+        with ``scope`` a recipient's, its own only (:func:`ceasefire.publish.access.progress_scope`),
+        so that a party sees neither whether another recipient answered nor when."""
         out = self.message.record()
-        p = self.progress
-        out.update(
-            state=self.state,
-            acknowledged_at=None if p.acknowledged_at is None else p.acknowledged_at.isoformat(),
-            answered_at=None if p.answered_at is None else p.answered_at.isoformat(),
-            escalation_level=p.level,
-        )
+
+        def described(p: Progress, state: str | None) -> dict[str, Any]:
+            return {
+                "state": state,
+                "acknowledged_at": None
+                if p.acknowledged_at is None
+                else p.acknowledged_at.isoformat(),
+                "answered_at": None if p.answered_at is None else p.answered_at.isoformat(),
+                "escalation_level": p.level,
+            }
+
+        now = self.at
+        if scope is not None and scope in owers(self.message):
+            mine = self.of(scope)
+            state = state_at(self.message, mine, now) if now is not None else self.state
+            out.update(described(mine, state))
+            out["recipients_progress"] = {scope: described(mine, state)}
+            return out
+        out.update(described(self.progress, self.state))
+        out["recipients_progress"] = {
+            r: described(
+                self.of(r), None if now is None else state_at(self.message, self.of(r), now)
+            )
+            for r in owers(self.message)
+        }
         return out
 
 

@@ -34,8 +34,8 @@ from ceasefire.hotline.rules import (
     Message,
     StoredMessage,
     agenda_for,
-    due_escalations,
     escalation,
+    escalations_due,
     line_check,
     line_check_slot,
     notification,
@@ -193,8 +193,10 @@ class Scheduler:
         made: list[Message] = []
         agenda = 0
         for stored in self.store.hotline_owing(now):
-            for level in due_escalations(stored.message, stored.progress, now, self.grace):
-                made.append(escalation(stored.message, level, now))
+            # Each recipient owes its own replies: a level names those still silent.
+            due = escalations_due(stored.message, stored.by_recipient, now, self.grace)
+            for level, owed in due:
+                made.append(escalation(stored.message, level, now, owed))
                 if level == 3:
                     made.append(agenda_for(stored.message, now))
                     agenda += 1
@@ -256,13 +258,16 @@ class Scheduler:
         assert settings is not None
         alert = cap.to_xml(self.cap_alert(message))
         domain = settings.sender.rpartition("@")[2] or "ceasefire.invalid"
+        # A msg-id's left part is a dot-atom (RFC 5322 section 3.6.4), without the ':' of system
+        # and caller ids; '=' is allowed there and in file names, and in no message id.
+        name = message.id.replace(":", "=")
         return build_message(
             settings,
             to,
             f"[{'URGENT' if message.urgent else 'hotline'}] {message.subject}",
             f"{message.text}\n\nHotline message {message.id}, thread {message.thread}.\n",
-            message_id=f"<{message.id}@{domain}>",
-            attachments=[Attachment(f"{message.id}.cap.xml", alert, "application/cap+xml")],
+            message_id=f"<{name}@{domain}>",
+            attachments=[Attachment(f"{name}.cap.xml", alert, "application/cap+xml")],
             headers={"X-Ceasefire-Message": message.id},
         )
 
@@ -325,7 +330,7 @@ def cap_alert(message: Message, sender: str) -> cap.CapAlert:
 def metrics_of(store: HotlineStore, now: datetime) -> list[dict[str, Any]]:
     """The hotline metrics of everything stored (:func:`ceasefire.hotline.metrics.metrics`)."""
     stored = store.hotline_messages(now, limit=None)
-    return metrics([s.message for s in stored], {s.message.id: s.progress for s in stored}, now)
+    return metrics([s.message for s in stored], {s.message.id: s.by_recipient for s in stored}, now)
 
 
 def _parse_cursor(value: str | None) -> tuple[datetime, int] | None:

@@ -22,14 +22,15 @@ if TYPE_CHECKING:  # the agreement module loads shapely and PROJ; the CLI import
     from ceasefire.agreement.model import HotlineDeadlines
 
 
-#: Kinds that wait for replies: an acknowledgement and an answer (a line check: its reply).
 from ceasefire.hotline.rules import (
     ASKING,
     POSITIONS,
     REQUEST_TOPICS,
     SENDABLE,
     Message,
+    caller_id,
     deadlines,
+    system_id,
     utc,
 )
 
@@ -104,7 +105,8 @@ def check_reply(original: Message, kind: str, position: str | None, reasons: str
         raise InputError(Problem("message", "reasons", "a denial must give its reasons"))
 
 
-#: Ids a sender may choose (its idempotency key, as a report's ``id``).
+#: Ids a sender may choose (its idempotency key, as a report's ``id``); stored under the
+#: sender's address (:func:`ceasefire.hotline.rules.caller_id`).
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 
@@ -165,7 +167,7 @@ def compose(
         raise InputError(problems)
     kind = draft.kind
     ack_due, answer_due = deadlines(kind, now, rules) if kind != "agenda_item" else (None, None)
-    message_id = draft.id or new_id()
+    message_id = caller_id(sender, draft.id) if draft.id is not None else new_id()
     return Message(
         id=message_id,
         thread=draft.thread or draft.incident_id or message_id,
@@ -250,8 +252,12 @@ def reply(
         # An acknowledgement says "received" and nothing else, so that sending it twice is the
         # same message (its id is fixed by what it acknowledges and who): a retry is a no-op.
         raise InputError(Problem("message", "text", "an acknowledgement carries no text"))
-    if message_id is None:
-        message_id = new_id() if kind == "response" else f"{original.id}.ack.{sender}"
+    if message_id is not None:
+        message_id = caller_id(sender, message_id)
+    elif kind == "response":
+        message_id = new_id()
+    else:
+        message_id = system_id(f"{original.id}.ack.{sender}")
     label = {"acknowledgement": "Received", "line_check_reply": "Line check answered",
              "response": f"Position: {(position or '').replace('_', ' ')}"}[kind]  # fmt: skip
     return Message(

@@ -8,8 +8,8 @@ Roles:
 - ``admin`` runs the installation; ``monitor`` works for the mission (reports, verification);
   ``mediator`` sees everything, including every party's traffic, and releases incidents;
 - ``party`` is bound to one party code: it sees its own submissions, the incidents that concern
-  it and what is released; never the mission's sensor positions or patrol routes, nor the other
-  party's reports;
+  it, and any other incident only as the public sees it (released, delayed, coarsened); never
+  the mission's sensor positions or patrol routes, nor the other party's reports;
 - ``public`` sees released incidents only, once the delay has passed (24 h by default), at a
   coarsened place unless released in full.
 
@@ -81,6 +81,7 @@ __all__ = [
     "notified_parties",
     "party_sources",
     "place_slack",
+    "progress_scope",
     "reads_released_only",
     "report_scope",
     "report_view",
@@ -369,12 +370,16 @@ def may_read_incident(
     release: Release | None = None,
     violation_parties: Collection[str] = (),
     delay: timedelta = PUBLIC_DELAY,
+    asked: bool = False,
 ) -> bool:
     """Whether the principal may read the incident (and so name it, e.g. in a hotline message,
     and read what hangs on it: its violations, its decisions).
 
     - the mission: every incident;
-    - a party: the incidents that concern it (:func:`concerns`) and the released ones;
+    - a party: the incidents that concern it (:func:`concerns`), the ones it is asked about
+      on the hotline (``asked``: a message addressed to it names the incident), and the others
+      once the public reads them (a release gives the other party no more than it gives the
+      public);
     - the public: released incidents whose window ended ``delay`` ago.
 
     ``release`` is the incident's release (None: not released), ``violation_parties`` the
@@ -382,12 +387,23 @@ def may_read_incident(
     """
     if principal.sees_all:
         return True
-    released = is_released(release, now)
-    if principal.role == "party":
-        party = principal.party or ""  # set for every party principal (__post_init__)
-        return released or concerns(incident, party, violation_parties)
+    party = principal.party or ""  # set for every party principal (__post_init__)
+    if principal.role == "party" and (asked or concerns(incident, party, violation_parties)):
+        return True
+    return _public(incident, now=now, release=release, delay=delay)
+
+
+def _public(
+    incident: StoredIncident | Mapping[str, Any],
+    *,
+    now: datetime,
+    release: Release | None,
+    delay: timedelta,
+) -> bool:
+    """Whether the incident is public at ``now``: released, and its window ended ``delay``
+    ago. Anyone it does not concern (the public, the other party) reads it only then."""
     ended = _ended(incident)
-    return released and ended is not None and ended + delay <= now
+    return is_released(release, now) and ended is not None and ended + delay <= now
 
 
 def reads_released_only(principal: Principal) -> bool:
@@ -429,7 +445,7 @@ def place_slack(principal: Principal) -> float:
     is then tested against the places in the views. A coarsened place is its grid cell's
     centre, within half a cell of the true one; a whole cell leaves room for rounding.
     """
-    return COARSE_DEG if principal.role == "public" else 0.0
+    return 0.0 if principal.sees_all else COARSE_DEG
 
 
 def party_sources(party: str, sources: Iterable[str]) -> list[str]:
@@ -449,6 +465,14 @@ def shows_key(
     return principal.role == "party" and incident.get("key") in own_reports
 
 
+#: The fields of an incident that tell who reported it, or with what kind of source: the public
+#: sees none of them, a party only its own (:func:`incident_view`).
+_WHO_REPORTED: Final = frozenset(
+    {"report_ids", "anchor_ids", "key", "submitters", "sources", "source_kinds", "n_sources",
+     "claimed_perpetrators"}
+)  # fmt: skip
+
+
 def incident_view(
     principal: Principal,
     incident: Mapping[str, Any],
@@ -458,17 +482,21 @@ def incident_view(
     release: Release | None = None,
     delay: timedelta = PUBLIC_DELAY,
     own_reports: Collection[str] = (),
+    asked: bool = False,
 ) -> dict[str, Any] | None:
     """The incident (``StoredIncident.to_dict()``) as this principal may see it, or None.
 
     - the mission: whole;
-    - a party: the incidents that concern it and the released ones, with the member report ids
+    - a party: the incidents that concern it, with the member report ids
       cut to its own submissions (``own_reports``) plus a count of the others, its own
-      ``submitters`` and ``sources`` only (:func:`party_sources`) and the ``key`` only if it is
-      its own report (:func:`shows_key`), so neither the mission's sources nor the other
-      party's complaints show;
-    - the public: released incidents whose window ended ``delay`` ago, without report ids,
-      ``key``, submitters or sources, at a coarsened place unless released in full.
+      ``submitters``, ``sources`` and ``source_kinds`` only (:func:`party_sources`), no
+      ``n_sources`` nor ``claimed_perpetrators``, and the ``key`` only if it is its own report
+      (:func:`shows_key`), so neither the mission's sources nor the other party's complaints
+      show;
+    - the public, and a party the incidents that do not concern it: the shared view of
+      released incidents whose window ended ``delay`` ago (and, for a party, of those it is
+      ``asked`` about on the hotline), without any field that tells who reported them
+      (:data:`_WHO_REPORTED`), at a coarsened place unless released in full.
     """
     if not may_read_incident(
         principal,
@@ -477,12 +505,13 @@ def incident_view(
         release=release,
         violation_parties=violation_parties,
         delay=delay,
+        asked=asked,
     ):
         return None
     if principal.sees_all:
         return dict(incident)
-    if principal.role == "party":
-        party = principal.party or ""  # set for every party principal (__post_init__)
+    party = principal.party or ""  # set for every party principal (__post_init__)
+    if principal.role == "party" and concerns(incident, party, violation_parties):
         view = dict(incident)
         members = list(incident.get("report_ids") or ())
         mine = [r for r in members if r in own_reports]
@@ -491,18 +520,20 @@ def incident_view(
         view["other_reports"] = len(members) - len(mine)
         view["submitters"] = [s for s in incident.get("submitters") or () if s == party]
         view["sources"] = party_sources(party, incident.get("sources") or ())
+        kinds = {s.split("/", 1)[-1] for s in view["sources"]}
+        view["source_kinds"] = [k for k in incident.get("source_kinds") or () if k in kinds]
+        # How many sources, and who claims whom: the other party's complaints and the
+        # mission's sensors would show in them. The party's own claims are in its reports.
+        view.pop("n_sources", None)
+        view.pop("claimed_perpetrators", None)
         if not shows_key(principal, incident, own_reports):
             view.pop("key", None)
         return view
-    assert release is not None  # the public reads released incidents only (may_read_incident)
-    view = {
-        k: v
-        for k, v in incident.items()
-        if k
-        not in ("report_ids", "anchor_ids", "key", "submitters", "sources", "claimed_perpetrators")
-    }
+    # The shared view: what the public reads of a released incident, and what a party it does
+    # not concern reads of one it is asked about on the hotline (before any release).
+    view = {k: v for k, v in incident.items() if k not in _WHO_REPORTED}
     view["n_reports"] = len(incident.get("report_ids") or ())
-    if not release.full:
+    if not (is_released(release, now) and release is not None and release.full):
         lon, lat, radius = coarsen(
             float(incident["lon"]), float(incident["lat"]), incident.get("uncertainty_m")
         )
@@ -535,7 +566,7 @@ def violation_view(
     ``incident`` is the principal's view of the violation's incident (:func:`incident_view`;
     None: hidden, and so is the violation). The mission sees it whole; a party with its
     ``evidence`` (report ids) cut to its own reports (``own_reports``) and ``other_evidence``
-    counting the rest; the public without evidence (``n_evidence`` counts it), and with the
+    counting the rest; the public without evidence (``n_evidence`` counts it); both with the
     distances among its facts rounded as the incident's are when its place is coarsened.
     """
     if principal.sees_all:
@@ -547,9 +578,10 @@ def violation_view(
     if principal.role == "party":
         view["evidence"] = [e for e in evidence if e in own_reports]
         view["other_evidence"] = len(evidence) - len(view["evidence"])
-        return view
-    view.pop("evidence", None)
-    view["n_evidence"] = len(evidence)
+    else:
+        view.pop("evidence", None)
+        view["n_evidence"] = len(evidence)
+    # A party shown an incident that does not concern it sees it coarsened, as the public does.
     if incident.get("place_precision") == "coarsened":
         facts = dict(view.get("facts") or {})
         for derived in ("distance_m", "line_distance_m"):
@@ -622,6 +654,17 @@ def may_read_message(principal: Principal, message: Addressed | Mapping[str, Any
         return True
     sender, recipients = _participants(message)
     return sender == principal.party or principal.party in recipients
+
+
+def progress_scope(principal: Principal, message: Addressed | Mapping[str, Any]) -> str | None:
+    """Whose replies to a message the principal is shown (it may read the message,
+    :func:`may_read_message`): all of them (None) for the mission, the mediator and the
+    sender; a party it was sent to, its own only, as the other recipients' replies are not
+    addressed to it (nor whether, or when, they answered)."""
+    if principal.role != "party":
+        return None
+    sender, _ = _participants(message)
+    return None if sender == principal.party else principal.party
 
 
 # -- ledger proofs ---------------------------------------------------------------------------

@@ -42,6 +42,8 @@ class Records(Protocol):
 
     def incidents_by_id(self, incident_ids: Collection[str]) -> dict[str, StoredIncident]: ...
 
+    def hotline_asked(self, address: str, incident_ids: Collection[str]) -> set[str]: ...
+
 
 @dataclass
 class Viewer:
@@ -81,6 +83,13 @@ class Viewer:
 
     # -- incidents ---------------------------------------------------------------------------
 
+    def _asked(self, incident_ids: Collection[str]) -> set[str]:
+        """Which of these incidents a hotline message addressed to the caller (a party) names."""
+        party = self.caller.party
+        if party is None or not incident_ids:
+            return set()
+        return self.store.hotline_asked(party, incident_ids)
+
     def may_read_incident(self, row: StoredIncident) -> bool:
         """Whether the caller may read this stored incident (:func:`access.may_read_incident`)."""
         if self.sees_all:
@@ -92,6 +101,7 @@ class Viewer:
             now=self.now,
             release=self.releases.get(row.incident_id),
             violation_parties=against.get(row.incident_id, set()),
+            asked=row.incident_id in self._asked([row.incident_id]),
         )
 
     def visible_incident(self, incident_id: str) -> StoredIncident | None:
@@ -108,6 +118,7 @@ class Viewer:
         ids = [d["id"] for d in dicts]
         against = self.store.violation_parties(ids)
         own = self._own({m for d in dicts for m in d.get("report_ids") or ()})
+        asked = self._asked(ids)
         return [
             incident_view(
                 self.caller,
@@ -116,6 +127,7 @@ class Viewer:
                 violation_parties=against.get(d["id"], set()),
                 release=self.releases.get(d["id"]),
                 own_reports=own,
+                asked=d["id"] in asked,
             )
             for d in dicts
         ]

@@ -1,4 +1,4 @@
-"""Hotline messages in the store (migration 0005); the rules are :mod:`ceasefire.hotline.rules`.
+"""Hotline messages in the store (migrations 0005 and 0007); the rules are :mod:`ceasefire.hotline.rules`.
 
 Functions take an open connection, as :mod:`ceasefire.store.users` does; the
 :class:`~ceasefire.store.facade.Store` methods ``hotline_*`` wrap them in transactions. A message is
@@ -31,7 +31,17 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, Problem
-from ceasefire.hotline.rules import ASKING, Mail, Message, Progress, StoredMessage, state_at
+from ceasefire.hotline.rules import (
+    ASKING,
+    Mail,
+    Message,
+    Progress,
+    StoredMessage,
+    overall,
+    owers,
+    owes_at_level,
+    state_at,
+)
 from ceasefire.hotline.sending import check_reply
 from ceasefire.ledger.log import Item, hotline_item
 from ceasefire.store import ledger as store_ledger
@@ -63,6 +73,11 @@ addresses_table = Table(
     metadata,
     Column("address", String(64), primary_key=True),
     Column("seq", Integer, primary_key=True),
+    # What this recipient has sent back and how far its silence was escalated (migration
+    # 0007): one recipient's answer does not answer for another.
+    Column("acknowledged_at", UTCDateTime),
+    Column("answered_at", UTCDateTime),
+    Column("level", Integer, nullable=False, server_default="0"),
 )
 outbox_table = Table(
     "hotline_outbox",
@@ -145,7 +160,7 @@ def send(
         ).inserted_primary_key
         assert inserted is not None  # an INSERT of one row
         addresses = dict.fromkeys((message.sender, *message.recipients))
-        rows = [{"address": a, "seq": inserted[0]} for a in addresses]
+        rows = [{"address": a, "seq": inserted[0], "level": 0} for a in addresses]
         conn.execute(addresses_table.insert(), rows)
         items.append(hotline_item(record))
         new[message.id] = True
@@ -157,43 +172,90 @@ def send(
 
 
 def _note_reply(conn: Connection, reply: Message) -> None:
+    """Note a reply or an escalation on what it answers: on the row of the recipient that
+    replied (or of each recipient the escalation is about), and on the message's row what it
+    has got from all of them (:func:`ceasefire.hotline.rules.overall`)."""
     row = conn.execute(
-        select(_M.record, _M.acknowledged_at, _M.answered_at, _M.level).where(
-            _M.message_id == reply.in_reply_to
-        )
+        select(_M.seq, _M.record).where(_M.message_id == reply.in_reply_to)
     ).one_or_none()
     if row is None:
         raise InputError(Problem("message", "in_reply_to", f"no message {reply.in_reply_to!r}"))
     original = Message.from_record(json.loads(row.record))
-    if reply.kind == "escalation":
-        if (reply.level or 0) > row.level:
-            conn.execute(
-                messages_table.update()
-                .where(_M.message_id == original.id)
-                .values(level=reply.level)
-            )
-        return
     if reply.kind == "agenda_item":
         return
-    if reply.sender not in original.recipients:
-        raise ForbiddenError(
-            f"{reply.sender} may not reply to {original.id}: it was sent to "
-            f"{', '.join(original.recipients)}"
+    each = _progress(conn, [int(row.seq)]).get(int(row.seq), {})
+    where = and_(_A.seq == row.seq)
+    if reply.kind == "escalation":
+        # The recipients it is about: those still owing at its level, as the scheduler found
+        # them (:func:`ceasefire.hotline.rules.escalations_due`), in the same transaction.
+        level = reply.level or 0
+        owed = [
+            r for r in owers(original) if owes_at_level(original, each.get(r, Progress()), level)
+        ]
+        if owed:
+            conn.execute(
+                addresses_table.update().where(where, _A.address.in_(owed)).values(level=level)
+            )
+            for r in owed:
+                each[r] = Progress(
+                    each.get(r, Progress()).acknowledged_at,
+                    each.get(r, Progress()).answered_at,
+                    level,
+                )
+    else:
+        if reply.sender not in original.recipients:
+            raise ForbiddenError(
+                f"{reply.sender} may not reply to {original.id}: it was sent to "
+                f"{', '.join(original.recipients)}"
+            )
+        check_reply(original, reply.kind, reply.position, reply.reasons)
+        mine = each.get(reply.sender, Progress())
+        acked = mine.acknowledged_at or reply.sent_at
+        answered = mine.answered_at or (reply.sent_at if reply.kind == "response" else None)
+        if (acked, answered) != (mine.acknowledged_at, mine.answered_at):
+            conn.execute(
+                addresses_table.update()
+                .where(where, _A.address == reply.sender)
+                .values(acknowledged_at=acked, answered_at=answered)
+            )
+            each[reply.sender] = Progress(acked, answered, mine.level)
+    total = overall(original, each)
+    conn.execute(
+        messages_table.update()
+        .where(_M.seq == row.seq)
+        .values(
+            acknowledged_at=total.acknowledged_at, answered_at=total.answered_at, level=total.level
         )
-    check_reply(original, reply.kind, reply.position, reply.reasons)
-    values: dict[str, Any] = {}
-    if row.acknowledged_at is None:
-        values["acknowledged_at"] = reply.sent_at
-    if reply.kind == "response" and row.answered_at is None:
-        values["answered_at"] = reply.sent_at
-    if values:
-        conn.execute(messages_table.update().where(_M.message_id == original.id).values(values))
+    )
 
 
-def _stored(row: Any, now: datetime) -> StoredMessage:
+def _progress(conn: Connection, seqs: Sequence[int]) -> dict[int, dict[str, Progress]]:
+    """What each of these messages has got from each address on it, by ``seq``."""
+    found: dict[int, dict[str, Progress]] = {}
+    for start in range(0, len(seqs), CHUNK):
+        rows = conn.execute(
+            select(_A.seq, _A.address, _A.acknowledged_at, _A.answered_at, _A.level).where(
+                _A.seq.in_(seqs[start : start + CHUNK])
+            )
+        )
+        for r in rows:
+            found.setdefault(int(r.seq), {})[r.address] = Progress(
+                r.acknowledged_at, r.answered_at, int(r.level)
+            )
+    return found
+
+
+def _stored(row: Any, now: datetime, each: Mapping[str, Progress]) -> StoredMessage:
     message = Message.from_record(json.loads(row.record))
     progress = Progress(row.acknowledged_at, row.answered_at, int(row.level))
-    return StoredMessage(int(row.seq), message, progress, state_at(message, progress, now))
+    by_recipient = {r: each.get(r, Progress()) for r in owers(message)}
+    state = state_at(message, progress, now)
+    return StoredMessage(int(row.seq), message, progress, state, by_recipient, now)
+
+
+def _all_stored(conn: Connection, rows: Sequence[Any], now: datetime) -> list[StoredMessage]:
+    each = _progress(conn, [int(r.seq) for r in rows])
+    return [_stored(r, now, each.get(int(r.seq), {})) for r in rows]
 
 
 _COLUMNS = (_M.seq, _M.record, _M.acknowledged_at, _M.answered_at, _M.level)
@@ -204,8 +266,8 @@ def _read(conn: Connection, ids: Sequence[str], now: datetime) -> dict[str, Stor
     for start in range(0, len(ids), CHUNK):
         rows = conn.execute(
             select(*_COLUMNS, _M.message_id).where(_M.message_id.in_(ids[start : start + CHUNK]))
-        )
-        found.update({r.message_id: _stored(r, now) for r in rows})
+        ).all()
+        found.update({s.message.id: s for s in _all_stored(conn, rows, now)})
     return found
 
 
@@ -214,23 +276,26 @@ def get_messages(conn: Connection, ids: Collection[str], now: datetime) -> dict[
     return _read(conn, list(ids), now)
 
 
-def state_clause(state: str, now: datetime) -> ColumnElement[bool]:
-    """Rows whose :func:`ceasefire.hotline.rules.state_at` is ``state`` at ``now``, in SQL."""
+def state_clause(state: str, now: datetime, progress: Any = None) -> ColumnElement[bool]:
+    """Rows whose :func:`ceasefire.hotline.rules.state_at` is ``state`` at ``now``, in SQL;
+    of what the message got from all its recipients, or with ``progress`` (the columns of
+    one recipient's row of ``hotline_addresses``) from that one."""
+    p = progress if progress is not None else _M
     waits = _M.kind.in_(_WAITING_KINDS)
     answered = or_(
-        _M.answered_at.is_not(None),
-        and_(_M.kind == "line_check", _M.acknowledged_at.is_not(None)),
+        p.answered_at.is_not(None),
+        and_(_M.kind == "line_check", p.acknowledged_at.is_not(None)),
     )
-    ack_late = and_(_M.acknowledged_at.is_(None), _M.ack_due.is_not(None), _M.ack_due < now)
+    ack_late = and_(p.acknowledged_at.is_(None), _M.ack_due.is_not(None), _M.ack_due < now)
     answer_late = and_(_M.answer_due.is_not(None), _M.answer_due < now)
     late = or_(ack_late, answer_late)
     owing = and_(waits, not_(answered))
     clauses = {
         "answered": and_(waits, answered),
-        "escalated": and_(owing, _M.level > 0),
-        "overdue": and_(owing, _M.level == 0, late),
-        "acknowledged": and_(owing, _M.level == 0, not_(late), _M.acknowledged_at.is_not(None)),
-        "open": and_(owing, _M.level == 0, not_(late), _M.acknowledged_at.is_(None)),
+        "escalated": and_(owing, p.level > 0),
+        "overdue": and_(owing, p.level == 0, late),
+        "acknowledged": and_(owing, p.level == 0, not_(late), p.acknowledged_at.is_not(None)),
+        "open": and_(owing, p.level == 0, not_(late), p.acknowledged_at.is_(None)),
     }
     return clauses[state]
 
@@ -254,12 +319,21 @@ def list_messages(
     ``seq`` of the last message of the previous page."""
     query = select(*_COLUMNS).order_by(_M.seq)
     if address is not None:
-        query = query.where(_M.seq.in_(select(_A.seq).where(_A.address == address)))
+        query = query.join(addresses_table, and_(_A.seq == _M.seq, _A.address == address))
     if thread is not None:
         query = query.where(_M.thread == thread)
     if kind is not None:
         query = query.where(_M.kind == kind)
-    if state is not None:
+    if state is not None and address is not None:
+        # An address's inbox: what it was sent in its own state (its own replies only), what
+        # it sent in the state all its recipients give it.
+        query = query.where(
+            or_(
+                and_(_M.sender == address, state_clause(state, now)),
+                and_(_M.sender != address, state_clause(state, now, _A)),
+            )
+        )
+    elif state is not None:
         query = query.where(state_clause(state, now))
     if incident_id is not None:
         query = query.where(_M.incident_id == incident_id)
@@ -271,7 +345,7 @@ def list_messages(
         query = query.where(_M.seq > after)
     if limit is not None:
         query = query.limit(limit)
-    return [_stored(r, now) for r in conn.execute(query)]
+    return _all_stored(conn, conn.execute(query).all(), now)
 
 
 def owing(conn: Connection, now: datetime) -> list[StoredMessage]:
@@ -295,7 +369,7 @@ def owing(conn: Connection, now: datetime) -> list[StoredMessage]:
         )
         .order_by(_M.seq)
     )
-    return [s for s in (_stored(r, now) for r in conn.execute(query)) if s.state != "answered"]
+    return [s for s in _all_stored(conn, conn.execute(query).all(), now) if s.state != "answered"]
 
 
 def notified(conn: Connection, ids: Collection[str]) -> set[str]:
@@ -308,6 +382,21 @@ def notified(conn: Connection, ids: Collection[str]) -> set[str]:
                 select(_M.message_id).where(_M.message_id.in_(wanted[start : start + CHUNK]))
             ).scalars()
         )
+    return found
+
+
+def asked_about(conn: Connection, address: str, incident_ids: Collection[str]) -> set[str]:
+    """Which of these incidents a message addressed to ``address`` (not sent by it) names."""
+    found: set[str] = set()
+    wanted = list(incident_ids)
+    for start in range(0, len(wanted), CHUNK):
+        query = (
+            select(_M.incident_id)
+            .join(addresses_table, and_(_A.seq == _M.seq, _A.address == address))
+            .where(_M.sender != address, _M.incident_id.in_(wanted[start : start + CHUNK]))
+            .distinct()
+        )
+        found.update(conn.execute(query).scalars())
     return found
 
 
@@ -433,6 +522,12 @@ class HotlineArea(Database):
 
         with self._errors(), self._engine.connect() as conn:
             return notified(conn, ids)
+
+    def hotline_asked(self, address: str, incident_ids: Collection[str]) -> set[str]:
+        """Which of these incidents a hotline message addressed to ``address`` names."""
+
+        with self._errors(), self._engine.connect() as conn:
+            return asked_about(conn, address, incident_ids)
 
     def hotline_cursor(self, name: str) -> str | None:
         """A scheduler bookmark (None before the first)."""

@@ -156,6 +156,9 @@ def main() -> None:
     case("unknown_party_in_sides.yaml", sides={"left": "RU", "right": "UK"})
     case("unknown_party_in_zone.yaml", zones=with_zone(widths_km={"RU": 15, "UA": 15, "BY": 5}))
     case("unknown_party_anchor.yaml", anchors={**BASE["anchors"], "XX": [37.0, 48.0]})
+    # A party named as a hotline address or the prefix of the mechanism's message ids.
+    case("reserved_party_code.yaml", parties={"RU": "Russian Federation", "UA": "Ukraine",
+                                              "mission": "Not a party"})  # fmt: skip
     write_geojson("ru_line.geojson", line([[x + 0.05, y - 0.02] for x, y in LINE]))
     case("party_lines.yaml", party_lines={"RU": {"file": "ru_line.geojson"}})
     case("unknown_party_line.yaml", party_lines={"DNR": {"file": "ru_line.geojson"}})

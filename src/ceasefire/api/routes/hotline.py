@@ -26,7 +26,13 @@ from ceasefire.hotline import rules as hotline
 from ceasefire.hotline import sending
 from ceasefire.hotline.rules import StoredMessage
 from ceasefire.hotline.scheduler import cap_alert, metrics_of
-from ceasefire.publish.access import Principal, hotline_address, hotline_scope, may_read_message
+from ceasefire.publish.access import (
+    Principal,
+    hotline_address,
+    hotline_scope,
+    may_read_message,
+    progress_scope,
+)
 from ceasefire.publish.visibility import Viewer
 
 router = APIRouter(prefix="/hotline", tags=["hotline"])
@@ -82,6 +88,12 @@ def _address(caller: Principal) -> str:
     return address
 
 
+def _shown(caller: Principal, stored: StoredMessage) -> dict[str, Any]:
+    """A message the caller may read, with the replies it may know of
+    (:func:`ceasefire.publish.access.progress_scope`)."""
+    return stored.to_dict(progress_scope(caller, stored.message))
+
+
 def _visible(service: Service, caller: Principal, message_id: str, now: datetime) -> StoredMessage:
     found = service.store.hotline_get([message_id], now).get(message_id)
     if found is None or not may_read_message(caller, found.message):
@@ -128,7 +140,7 @@ async def inbox(
         limit=limit + 1,
     )
     page = found[:limit]
-    out: dict[str, Any] = {"messages": [m.to_dict() for m in page]}
+    out: dict[str, Any] = {"messages": [_shown(caller, m) for m in page]}
     if len(found) > limit:
         out["next"] = f"{API_PREFIX}/hotline/messages?after={page[-1].seq}&limit={limit}"
     return out
@@ -150,7 +162,7 @@ async def send_message(request: Request, service: ServiceDep, caller: Caller) ->
         draft, sender, now, service.agreement.hotline, tuple(service.agreement.parties)
     )
     ((stored, new),) = await run_in_threadpool(service.store.hotline_send, [message], now)
-    return JSON(stored.to_dict(), status_code=201 if new else 200)
+    return JSON(_shown(caller, stored), status_code=201 if new else 200)
 
 
 def _check_incident(service: Service, caller: Principal, incident_id: str) -> None:
@@ -165,8 +177,7 @@ async def get_message(service: ServiceDep, caller: Caller, message_id: str) -> d
     """The message with its state now."""
     _address(caller)
     found = await run_in_threadpool(_visible, service, caller, message_id, datetime.now(UTC))
-    result: dict[str, Any] = found.to_dict()
-    return result
+    return _shown(caller, found)
 
 
 async def _reply(
@@ -188,7 +199,7 @@ async def _reply(
             raise InputError(Problem("body", "", "an acknowledgement has no body"))
         message = sending.reply(original, "acknowledgement", sender, now)
     ((stored, new),) = await run_in_threadpool(service.store.hotline_send, [message], now)
-    return JSON(stored.to_dict(), status_code=201 if new else 200)
+    return JSON(_shown(caller, stored), status_code=201 if new else 200)
 
 
 @router.post("/messages/{message_id}/ack", summary="Acknowledge a message", status_code=201,
