@@ -195,8 +195,12 @@ def side_of_line(line: LineString, lon: float, lat: float) -> Literal["left", "r
 
 
 def _local_crs(agreement: Agreement) -> CRS:
-    """A transverse Mercator centred on the agreement: scale error ~0.06% at 3 degrees off."""
-    centre = (agreement.area if agreement.area is not None else agreement.line).centroid
+    """A transverse Mercator centred on the line: scale error ~0.06% at 3 degrees off.
+
+    Centred on the line, not the declared area: the bands are buffers of the line, and an area
+    drawn wide (the demo's reaches Lviv) would put the line's far end 6 degrees off centre.
+    """
+    centre = agreement.line.centroid
     return CRS.from_proj4(
         f"+proj=tmerc +lat_0={centre.y:.6f} +lon_0={centre.x:.6f} +k=1 +ellps=WGS84 +units=m"
     )

@@ -253,6 +253,10 @@ class GeoEngine:
             else:
                 raise AgreementError(Problem(z.name, "", "zone has neither widths_m nor polygon"))
         self._party_codes = np.array([a.right_party, a.left_party])
+        self._area: BaseGeometry | None = None
+        if a.area is not None:
+            self._area = a.area
+            shapely.prepare(self._area)
         self._oblasts: _Oblasts | None = None
 
     def line_xy_for(self, party: str) -> LineString:
@@ -299,6 +303,53 @@ class GeoEngine:
         dense = shapely.segmentize(geom, 0.02)
         return shapely.transform(
             dense, lambda c: np.column_stack(self._fwd.transform(c[:, 0], c[:, 1]))
+        )
+
+    # -- what can be placed at all ----------------------------------------------------------------
+
+    def placeable(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """Which points this agreement can place: a mask, never an error.
+
+        A point is placeable when its coordinates are finite degrees (``|lat| <= 90``,
+        ``|lon| <= 180``), it lies in the agreement's declared ``area`` (when there is one) and
+        the projection takes it there and back within a micro-degree (about 0.1 m): far from
+        the central meridian the transverse Mercator series diverges, so without a declared area
+        a point on the far side of the globe (``lon: -37.71`` for ``37.71``) is caught here.
+        Intake refuses the others (:func:`ceasefire.pipeline.place_reports`); fusion skips them.
+        """
+        x = np.array(lon, dtype=np.float64, ndmin=1).ravel()
+        y = np.array(lat, dtype=np.float64, ndmin=1).ravel()
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(x) & np.isfinite(y) & (np.abs(y) <= 90.0) & (np.abs(x) <= 180.0)
+        if self._area is not None:
+            idx = np.flatnonzero(ok)
+            ok[idx] = shapely.intersects_xy(self._area, x[idx], y[idx])
+        idx = np.flatnonzero(ok)
+        if idx.size:
+            px, py = self._fwd.transform(x[idx], y[idx])
+            bx, by = self._inv.transform(px, py)
+            with np.errstate(invalid="ignore"):
+                ok[idx] = (
+                    np.isfinite(px)
+                    & np.isfinite(py)
+                    & (np.abs(bx - x[idx]) < 1e-6)
+                    & (np.abs(by - y[idx]) < 1e-6)
+                )
+        return ok
+
+    def unplaceable_reason(self, lon: float, lat: float) -> str:
+        """Why :meth:`placeable` refuses the point ``(lon, lat)``, in words for a problem."""
+        at = f"({lon:g}, {lat:g})"
+        area = self.agreement.area
+        if area is not None:
+            box = ", ".join(f"{v:g}" for v in area.bounds)
+            return (
+                f"{at} lies outside the agreement's declared area [{box}] "
+                "(lon, lat in degrees: a sign typo, or lon and lat swapped?)"
+            )
+        return (
+            f"{at} is not a place this agreement can hold: not finite degrees, or too far from "
+            "the line of contact to project (a sign typo, or lon and lat swapped?)"
         )
 
     # -- classification -----------------------------------------------------------------------
