@@ -98,6 +98,11 @@ class Agreement:
     ``left_party`` holds the left side and ``right_party`` the right side. ``party_lines`` gives a
     party its own line where the agreement measures that party's zones from a different line.
     ``anchors`` are places each party holds, checked on load to fall on that party's side.
+
+    ``areas`` maps the left and the right party to its area of control (lon/lat polygons; the
+    line of contact is their common boundary). With areas, a point's side is the area it lies
+    in and a point in neither is ``outside``; without them (older agreements) every point gets
+    the side of the line it is on, the line's end segments carried on beyond its ends.
     """
 
     id: str
@@ -117,6 +122,7 @@ class Agreement:
     notes: str = ""
     source: Path | None = None
     anchors: Mapping[str, Anchor] = field(default_factory=dict)
+    areas: Mapping[str, BaseGeometry] = field(default_factory=dict)
 
     def line_for(self, party: str) -> LineString:
         """The line from which ``party``'s zones are measured (its own, else the reference)."""
@@ -387,6 +393,10 @@ def describe(agreement: Agreement) -> dict[str, Any]:
         "line_of_contact": _line_info(a.line),
         "party_lines": {p: _line_info(line) for p, line in a.party_lines.items()},
         "area_bounds": None if a.area is None else [round(v, 5) for v in a.area.bounds],
+        "areas_of_control": {
+            p: {"bounds": [round(v, 5) for v in g.bounds], "km2": round(area_km2(g))}
+            for p, g in a.areas.items()
+        },
         "zones": zones,
         "prohibited_acts": [
             {
