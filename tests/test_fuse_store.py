@@ -133,3 +133,33 @@ def test_assessed_perpetrator_decides_the_party_on_the_next_run(
     assert now_fire.party == other and now_fire.facts["party_basis"] == "assessed"
     assert result.violations_superseded >= 1
     assert store.get_incident(fire.incident_id).status == "verified"  # fusion never undoes it
+
+
+def test_a_bad_stored_report_is_skipped_with_a_warning_not_the_whole_run(
+    store: Store, agreement: Agreement, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A row stored before intake refused such places (or written around it) must not stop
+    every later fusion run: it is left out, named, and the rest is fused and judged."""
+    from ceasefire.intake.report import validate_report
+
+    typo = validate_report(
+        {
+            "id": "typo-lon",
+            "submitted_by": "mission",
+            "source_kind": "patrol",
+            "observed_from": "2026-03-10T21:00:00+00:00",
+            "lon": -37.71,
+            "lat": 48.5,
+            "event_type": "shelling",
+        },
+        now=NOW,
+    )
+    store.add_reports(
+        [typo], entered_by=OPERATOR
+    )  # straight into the store, as an older version let it in
+    with caplog.at_level("WARNING", logger="ceasefire"):
+        result = fuse_store(store, [agreement], now=NOW)
+    assert [(p.where, p.field) for p in result.skipped] == [("report 'typo-lon'", "lon/lat")]
+    assert "typo-lon" in caplog.text
+    assert result.incidents > 0 and result.violations > 0
+    assert all("typo-lon" not in s.incident.report_ids for s in store.list_incidents())

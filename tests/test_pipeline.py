@@ -271,3 +271,44 @@ def test_a_failed_insert_rolls_the_block_back_even_if_caught(
                 [Report.model_validate(report(2), context={"now": NOW})], entered_by=OPERATOR
             )
     assert store.count_reports() == 1
+
+
+# --- places the agreement cannot hold ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "case"),
+    [(-37.71, 48.50, "sign typo"), (48.50, 37.60, "swapped"), (0.0, 0.0, "null island")],
+)
+def test_a_report_outside_the_declared_area_is_refused_naming_its_row(
+    tmp_path: Path, store: Store, agreement: Agreement, lon: float, lat: float, case: str
+) -> None:
+    path = write_jsonl(tmp_path / "r.jsonl", [report(1), report(2, lon=lon, lat=lat)])
+    with pytest.raises(InputError) as caught:
+        ingest_files(store, [path], agreement, now=NOW, entered_by=OPERATOR)
+    (problem,) = caught.value.problems
+    assert (problem.where, problem.field) == ("r.jsonl:row 2", "lon/lat")
+    assert "outside the agreement's declared area" in problem.reason
+    assert store.count_reports() == 0
+
+
+def test_skip_invalid_leaves_out_a_report_outside_the_area(
+    tmp_path: Path, store: Store, agreement: Agreement
+) -> None:
+    path = write_jsonl(tmp_path / "r.jsonl", [report(1), report(2, lon=-37.71), report(3)])
+    result = ingest_files(store, [path], agreement, now=NOW, skip_invalid=True, entered_by=OPERATOR)
+    assert (result.added, result.bad_rows) == (2, 1)
+    assert [(p.where, p.field) for p in result.problems] == [("r.jsonl:row 2", "lon/lat")]
+    assert store.count_reports() == 2
+
+
+def test_place_reports_refuses_a_point_outside_the_area_naming_the_report(
+    agreement: Agreement,
+) -> None:
+    from ceasefire.intake.report import validate_report
+    from ceasefire.pipeline import place_reports
+
+    bad = validate_report(report(7, lon=-37.71), where="api", now=NOW)
+    with pytest.raises(InputError) as caught:
+        place_reports(GeoEngine(agreement), [bad])
+    assert [(p.where, p.field) for p in caught.value.problems] == [("report 'p-7'", "lon/lat")]

@@ -28,6 +28,7 @@ import numpy as np
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import InputError, Problem
 from ceasefire.fusion.bulk import fuse_reports
+from ceasefire.fusion.columns import screen
 from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.incidents import summarise
 from ceasefire.geo.engine import GeoEngine
@@ -70,14 +71,52 @@ class IngestResult:
 
 
 def place_reports(engine: GeoEngine, reports: Sequence[Report]) -> list[dict[str, Any]]:
-    """Geometry facts (side, distance, zones, oblast) for each report, in one vectorized call."""
+    """Geometry facts (side, distance, zones, oblast) for each report, in one vectorized call.
+
+    Raises
+    ------
+    InputError
+        naming each report (``report 'id'``) whose point the agreement cannot place: outside its
+        declared area (:meth:`GeoEngine.placeable`). Such a report is refused, not stored: once
+        stored it would stand in every fusion run.
+    """
     if not reports:
         return []
+    lon, lat = _points(reports)
+    bad = unplaceable(engine, reports, lon, lat, [f"report {r.id!r}" for r in reports])
+    if bad:
+        raise InputError([problem for _, problem in bad])
+    return engine.classify(lon, lat).rows()
+
+
+def _points(reports: Sequence[Report]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     # location() resolves observer-relative reports (observer + bearing + band) to a point.
     points = [r.location() for r in reports]
     lon = np.fromiter((p.lon for p in points), dtype=np.float64, count=len(points))
     lat = np.fromiter((p.lat for p in points), dtype=np.float64, count=len(points))
-    return engine.classify(lon, lat).rows()
+    return lon, lat
+
+
+def unplaceable(
+    engine: GeoEngine,
+    reports: Sequence[Report],
+    lon: np.ndarray[Any, Any],
+    lat: np.ndarray[Any, Any],
+    wheres: Sequence[str],
+) -> list[tuple[int, Problem]]:
+    """(index, problem) of each report whose point ``engine`` cannot place, else ``[]``.
+
+    The field named is the one the point came from: ``lon/lat``, or ``observer_lon/observer_lat``
+    for a report placed from its observer.
+    """
+    bad = np.flatnonzero(~engine.placeable(lon, lat))
+    out = []
+    for i in bad.tolist():
+        r = reports[i]
+        fld = "lon/lat" if r.lon is not None else "observer_lon/observer_lat"
+        reason = engine.unplaceable_reason(float(lon[i]), float(lat[i]))
+        out.append((i, Problem(wheres[i], fld, reason)))
+    return out
 
 
 def ingest_reports(
@@ -171,6 +210,7 @@ def ingest_files(
             file_problems = 0
             rows = 0
             for chunk in _chunks(path, chunk_size, now):
+                _refuse_unplaceable(engine, chunk)
                 result.bad_rows += chunk.bad_rows
                 kept = chunk.problems[: max(MAX_PROBLEMS - file_problems, 0)]
                 file_problems += len(chunk.problems)
@@ -213,7 +253,34 @@ class _Chunk:
     problems: list[Problem]
     rows: int  # rows read, good or bad
     bad_rows: int
-    where: list[str] = field(default_factory=list)  # where each report was read
+    wheres: list[str] = field(default_factory=list)  # of each report, e.g. ``r.jsonl:row 2``
+
+
+def _refuse_unplaceable(engine: GeoEngine, chunk: _Chunk) -> None:
+    """Move the reports the agreement cannot place out of ``chunk``, into its problems.
+
+    A valid row whose point is outside the agreement's declared area is as bad as a row with
+    a malformed field: it fails the ingest (or is skipped under ``skip_invalid``), by its row.
+    """
+    if not chunk.reports:
+        return
+    lon, lat = _points(chunk.reports)
+    bad = unplaceable(engine, chunk.reports, lon, lat, chunk.wheres)
+    if not bad:
+        return
+    gone = {i for i, _ in bad}
+    chunk.reports = [r for i, r in enumerate(chunk.reports) if i not in gone]
+    chunk.wheres = [w for i, w in enumerate(chunk.wheres) if i not in gone]
+    chunk.problems.extend(problem for _, problem in bad)
+    chunk.problems.sort(key=lambda p: _row_number(p.where))
+    chunk.bad_rows += len(bad)
+
+
+def _row_number(where: str) -> int:
+    """The row of a problem's ``where`` (``name:row 12``, ``name:feature 12`` -> 12), to keep
+    the problems in file order."""
+    tail = where.rpartition(" ")[2]
+    return int(tail) if tail.isdigit() else 0
 
 
 def _write(
@@ -231,7 +298,7 @@ def _write(
         place_reports(engine, reports),
         entered_by=entered_by,
         parties=parties,
-        where=chunk.where,
+        where=chunk.wheres,
     )
     result.added += added.added
     result.unchanged += added.unchanged
@@ -249,7 +316,7 @@ def _chunks(path: Path, size: int, now: datetime) -> Iterator[_Chunk]:
         chunk.rows += 1
         if row.report is not None:
             chunk.reports.append(row.report)
-            chunk.where.append(row.where)
+            chunk.wheres.append(row.where)
         if row.problems:
             chunk.bad_rows += 1
             chunk.problems.extend(row.problems)
@@ -306,9 +373,13 @@ class FuseResult:
     by_rule: dict[str, int] = field(default_factory=dict)
     agreements: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: Stored reports left out of this run, each named with why (:func:`screen`).
+    skipped: list[Problem] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        out = dict(vars(self))
+        out["skipped"] = [vars(p) for p in self.skipped]
+        return out
 
     def render(self) -> str:
         lines = [
@@ -322,6 +393,9 @@ class FuseResult:
         lines += [f"  {rule:<34} {n:>6}" for rule, n in self.by_rule.items()]
         lines.append("incidents by status:")
         lines += [f"  {status:<34} {n:>6}" for status, n in self.by_status.items()]
+        if self.skipped:
+            lines.append(f"skipped {len(self.skipped)} stored report(s) fusion cannot read:")
+            lines += [f"  {p}" for p in self.skipped]
         return "\n".join(lines)
 
 
@@ -356,7 +430,7 @@ def fuse_store(
         if progress is not None:
             progress.advance(task)
 
-    items = store.list_stored()
+    items, skipped = screen(store.list_stored(), engine)
     step()
     part = fuse_reports(items, engine, config)
     incidents = summarise(items, part.members(), part.anchor, engine, config)
@@ -386,6 +460,7 @@ def fuse_store(
         merged=saved.merged,
         unchanged=saved.unchanged,
         agreements=[f"{a.id} v{a.version}" for a in agreements],
+        skipped=skipped,
     )
     in_force = in_force_index(agreements, incidents)
     for index, a in enumerate(agreements):

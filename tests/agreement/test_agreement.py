@@ -497,7 +497,7 @@ def test_one_side_named_and_an_anchor_for_the_other_party(tmp_path: Path) -> Non
     """With two parties, naming one side names the other; its anchor is then checked, not refused."""
 
     folder = demo_agreement_path().parent
-    for name in ("agreement.yaml", "line_of_contact.geojson"):
+    for name in ("agreement.yaml", "line_of_contact.geojson", "areas_of_control.geojson"):
         shutil.copy(folder / name, tmp_path / name)
     text = (tmp_path / "agreement.yaml").read_text(encoding="utf-8")
     text = text.replace("  left: RU\n  right: UA\n", "  left: RU\n")

@@ -26,10 +26,12 @@ from ceasefire.agreement.model import (
 from ceasefire.agreement.sections import (
     Ctx,
     bounds_text,
+    check_areas,
     check_direction,
     read_acts,
     read_anchors,
     read_area,
+    read_areas,
     read_effective,
     read_hotline,
     read_line_of,
@@ -55,6 +57,7 @@ _TOP_KEYS: Final = frozenset(
         "sides",
         "anchors",
         "area",
+        "areas_of_control",
         "zones",
         "prohibited_acts",
         "hotline",
@@ -102,6 +105,7 @@ def _parse(path: str | Path) -> tuple[Agreement | None, list[Problem]]:
     sides_ok = len(ctx.problems) == before  # else checking anchors against them only echoes it
     anchors = read_anchors(ctx, raw, parties)
     area = read_area(ctx, raw)
+    areas = read_areas(ctx, raw, parties)
 
     line = None
     if raw.get("line_of_contact") is None:
@@ -114,6 +118,8 @@ def _parse(path: str | Path) -> tuple[Agreement | None, list[Problem]]:
         check_direction(ctx, line, party_lines)
         if sides_ok:
             sided = resolve_sides(ctx, line, sides, anchors, parties)
+    if sided is not None:
+        check_areas(ctx, areas, sided, anchors)
     zones = read_zones(ctx, raw, parties, sided)
     acts = read_acts(ctx, raw, zones)
     hotline = read_hotline(ctx, raw)
@@ -155,6 +161,7 @@ def _parse(path: str | Path) -> tuple[Agreement | None, list[Problem]]:
             notes=notes,
             source=ctx.path,
             anchors=anchors,
+            areas=areas,
         ),
         [],
     )

@@ -98,6 +98,11 @@ class Agreement:
     ``left_party`` holds the left side and ``right_party`` the right side. ``party_lines`` gives a
     party its own line where the agreement measures that party's zones from a different line.
     ``anchors`` are places each party holds, checked on load to fall on that party's side.
+
+    ``areas`` maps the left and the right party to its area of control (lon/lat polygons; the
+    line of contact is their common boundary). With areas, a point's side is the area it lies
+    in and a point in neither is ``outside``; without them (older agreements) every point gets
+    the side of the line it is on, the line's end segments carried on beyond its ends.
     """
 
     id: str
@@ -117,6 +122,7 @@ class Agreement:
     notes: str = ""
     source: Path | None = None
     anchors: Mapping[str, Anchor] = field(default_factory=dict)
+    areas: Mapping[str, BaseGeometry] = field(default_factory=dict)
 
     def line_for(self, party: str) -> LineString:
         """The line from which ``party``'s zones are measured (its own, else the reference)."""
@@ -195,8 +201,12 @@ def side_of_line(line: LineString, lon: float, lat: float) -> Literal["left", "r
 
 
 def _local_crs(agreement: Agreement) -> CRS:
-    """A transverse Mercator centred on the agreement: scale error ~0.06% at 3 degrees off."""
-    centre = (agreement.area if agreement.area is not None else agreement.line).centroid
+    """A transverse Mercator centred on the line: scale error ~0.06% at 3 degrees off.
+
+    Centred on the line, not the declared area: the bands are buffers of the line, and an area
+    drawn wide (the demo's reaches Lviv) would put the line's far end 6 degrees off centre.
+    """
+    centre = agreement.line.centroid
     return CRS.from_proj4(
         f"+proj=tmerc +lat_0={centre.y:.6f} +lon_0={centre.x:.6f} +k=1 +ellps=WGS84 +units=m"
     )
@@ -383,6 +393,10 @@ def describe(agreement: Agreement) -> dict[str, Any]:
         "line_of_contact": _line_info(a.line),
         "party_lines": {p: _line_info(line) for p, line in a.party_lines.items()},
         "area_bounds": None if a.area is None else [round(v, 5) for v in a.area.bounds],
+        "areas_of_control": {
+            p: {"bounds": [round(v, 5) for v in g.bounds], "km2": round(area_km2(g))}
+            for p, g in a.areas.items()
+        },
         "zones": zones,
         "prohibited_acts": [
             {

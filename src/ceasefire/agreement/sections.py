@@ -379,6 +379,51 @@ def read_area(ctx: Ctx, raw: Mapping[str, Any]) -> Polygon | None:
     return geom
 
 
+def read_areas(
+    ctx: Ctx, raw: Mapping[str, Any], parties: Mapping[str, str]
+) -> dict[str, BaseGeometry]:
+    """``areas_of_control``: each party's area (a geometry file, optionally a layer / filter)."""
+    value = raw.get("areas_of_control")
+    if value is None:
+        return {}
+    m = ctx.mapping(value, "areas_of_control")
+    out: dict[str, BaseGeometry] = {}
+    for party, spec in (m or {}).items():
+        fld = f"areas_of_control.{party}"
+        known = _known(ctx, party, fld, parties)
+        geom = read_polygon_of(ctx, spec, fld)
+        if geom is not None and known:
+            out[party] = geom
+    return out
+
+
+def check_areas(
+    ctx: Ctx,
+    areas: Mapping[str, BaseGeometry],
+    sided: tuple[str, str],
+    anchors: Mapping[str, Anchor],
+) -> None:
+    """Areas are given for both sides or neither, and each anchor lies in its party's area."""
+    if not areas:
+        return
+    for party in sided:
+        if party not in areas:
+            ctx.add(
+                f"areas_of_control.{party}",
+                "missing: give an area of control for each party holding a side, or none",
+            )
+    for party in areas:
+        if party not in sided:
+            ctx.add(f"areas_of_control.{party}", f"{party} holds neither side of the line")
+    for party, a in anchors.items():
+        area = areas.get(party)
+        if area is not None and not area.covers(shapely.Point(a.lon, a.lat)):
+            ctx.add(
+                f"anchors.{party}",
+                f"{a.name} {fmt_lonlat(a.lon, a.lat)} lies outside {party}'s area of control",
+            )
+
+
 def _widths(
     ctx: Ctx,
     z: Mapping[str, Any],

@@ -40,12 +40,23 @@ def agreement_check(
 
     Example: ceasefire agreement check my-agreement.yaml
     """
+    from ceasefire.agreement.areas import area_warnings
     from ceasefire.agreement.load import check_agreement
 
     problems = check_agreement(file)
+    warnings = [] if problems else area_warnings(load_agreement(file))
     if as_json:
-        print_json({"file": str(file), "ok": not problems, "problems": [vars(p) for p in problems]})
+        print_json(
+            {
+                "file": str(file),
+                "ok": not problems,
+                "problems": [vars(p) for p in problems],
+                "warnings": [vars(w) for w in warnings],
+            }
+        )
     elif not problems:
+        for w in warnings:
+            err.print(f"warning: {w}")
         out.print(f"{file}: ok")
     else:
         for p in problems:

@@ -4,11 +4,13 @@ Fusion compares thousands of reports at once, so it works on arrays rather than 
 (:class:`FusionInput`): the point in the geo engine's metric projection, the time window in
 seconds since the epoch, the uncertainty, the group, and what the report claims as codes that
 compare across inputs. :func:`fusion_columns` builds them from plain columns (the simulator, the
-benchmark), :func:`fusion_input` from stored reports.
+benchmark), :func:`fusion_input` from stored reports, after :func:`screen` has set aside the
+stored rows fusion cannot read (one bad row must not stop the run for every other report).
 """
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -24,6 +26,8 @@ from ceasefire.vocab import EVENT_TYPES, WEAPON_CLASSES
 if TYPE_CHECKING:
     from ceasefire.geo.engine import GeoEngine
     from ceasefire.records import StoredReport
+
+_log = logging.getLogger("ceasefire.fusion")
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -115,6 +119,40 @@ def fusion_columns(
 
 def _model_code(model: str | None) -> int:
     return -1 if not model else zlib.crc32(model.strip().casefold().encode("utf-8"))
+
+
+def screen(
+    items: Sequence[StoredReport], engine: GeoEngine
+) -> tuple[list[StoredReport], list[Problem]]:
+    """The stored reports fusion can read, and a problem naming each one it cannot.
+
+    Intake refuses what fusion cannot read, but a store may hold rows written before a check
+    existed, under another agreement (a narrower area in a new version), or around intake. Such
+    a row is skipped with a warning naming it rather than failing the run (and every later run)
+    for the whole database: a point the agreement cannot place (:meth:`GeoEngine.placeable`) or
+    an event type the vocabulary no longer has. Vectorised: one mask over all the points.
+    """
+    if not items:
+        return [], []
+    lon = np.fromiter((s.lon for s in items), dtype=np.float64, count=len(items))
+    lat = np.fromiter((s.lat for s in items), dtype=np.float64, count=len(items))
+    ok = engine.placeable(lon, lat)
+    problems: list[Problem] = []
+    for i in np.flatnonzero(~ok).tolist():
+        where = f"report {items[i].report.id!r}"
+        reason = engine.unplaceable_reason(float(lon[i]), float(lat[i]))
+        problems.append(Problem(where, "lon/lat", f"skipped: {reason}"))
+    for i, s in enumerate(items):
+        if ok[i] and s.report.event_type not in EVENT_TYPES:
+            ok[i] = False
+            where = f"report {s.report.id!r}"
+            reason = f"skipped: unknown event type {s.report.event_type!r}"
+            problems.append(Problem(where, "event_type", reason))
+    for p in problems:
+        _log.warning("fusion: %s", p)
+    if not problems:
+        return list(items), []
+    return [s for s, keep in zip(items, ok.tolist(), strict=True) if keep], problems
 
 
 def fusion_input(

@@ -144,7 +144,7 @@ def summarise(
                     )
                 ),
                 party=row["party"],
-                side="left" if row["side"] > 0 else "right",
+                side="left" if row["side"] > 0 else "right" if row["side"] < 0 else "outside",
                 distance_m=row["distance_m"],
                 line_distance_m=row["line_distance_m"],
                 zones=tuple(row["zones"]),

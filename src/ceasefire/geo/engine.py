@@ -36,11 +36,17 @@ from ceasefire.geo._nearest import CandidateGrid, Nearest, Polyline
 
 F64 = npt.NDArray[np.float64]
 
-__all__ = ["OBLAST_PRECISION", "GeoEngine", "Placement"]
+__all__ = ["NEAR_LINE_M", "OBLAST_PRECISION", "GeoEngine", "Placement"]
 
 #: What the ``oblast`` column is worth: a nearest-settlement guess, not a boundary test.
 OBLAST_PRECISION = "approximate (region of the nearest settlement of >= 500 people, 2 km grid)"
 
+#: Within this distance of the line of contact (and not beyond its ends) a point's side is the
+#: line's, even where the agreement gives areas of control: the areas' shared edge is straight in
+#: lon/lat while the line is densified geodesically (tens of metres apart over a long segment),
+#: and the distances and bands are measured from the line. ``agreement check`` warns where the
+#: areas disagree with the line this far out.
+NEAR_LINE_M = 500.0
 _R_EARTH = 6_371_008.8  # mean radius (IUGG), m: only used to choose k_0
 _GEOD = Geod(ellps="WGS84")
 
@@ -52,14 +58,17 @@ class Placement:
     Attributes
     ----------
     party
-        Code of the party holding the side of the reference line the point is on.
+        Code of the party holding the point: the party whose area of control it lies in (where
+        the agreement gives areas), else the party holding the side of the reference line it is
+        on; ``""`` for a point in neither area (``None`` in :meth:`row`).
     side
-        +1 left of the reference line (walking it first to last vertex), -1 right. A point
-        exactly on the line counts as left.
+        +1 the left party's (walking the line first to last vertex), -1 the right party's, 0
+        outside both areas of control. Near the line (:data:`NEAR_LINE_M`) and without areas,
+        the side of the reference line; a point exactly on the line counts as left.
     distance_m
         Signed distance to that party's own line (:meth:`Agreement.line_for`): >= 0 on the
         party's own side, < 0 beyond it (only possible where the party's line differs from the
-        reference line).
+        reference line). For a point outside both areas: the unsigned distance to the line.
     line_distance_m
         Unsigned distance to the reference line.
     zones
@@ -86,7 +95,7 @@ class Placement:
     def row(self, i: int) -> dict[str, Any]:
         """One point's facts as plain Python values (JSON-ready, for storing with a report)."""
         return {
-            "party": str(self.party[i]),
+            "party": str(self.party[i]) or None,
             "side": int(self.side[i]),
             "distance_m": float(self.distance_m[i]),
             "line_distance_m": float(self.line_distance_m[i]),
@@ -119,7 +128,7 @@ class Placement:
         precision = self.oblast_precision
         return [
             {
-                "party": party,
+                "party": party or None,
                 "side": side,
                 "distance_m": distance,
                 "line_distance_m": line_distance,
@@ -253,6 +262,25 @@ class GeoEngine:
             else:
                 raise AgreementError(Problem(z.name, "", "zone has neither widths_m nor polygon"))
         self._party_codes = np.array([a.right_party, a.left_party])
+        #: By side + 1: right, outside, left.
+        self._holders = np.array([a.right_party, "", a.left_party])
+        self._areas: tuple[BaseGeometry, BaseGeometry] | None = None
+        if a.areas:
+            missing = {a.left_party, a.right_party} - set(a.areas)
+            if missing:
+                raise AgreementError(
+                    Problem(a.id, "areas_of_control", f"no area for {', '.join(sorted(missing))}")
+                )
+            left, right = (
+                self._project_geometry(a.areas[p]) for p in (a.left_party, a.right_party)
+            )
+            shapely.prepare(left)
+            shapely.prepare(right)
+            self._areas = (left, right)
+        self._area: BaseGeometry | None = None
+        if a.area is not None:
+            self._area = a.area
+            shapely.prepare(self._area)
         self._oblasts: _Oblasts | None = None
 
     def line_xy_for(self, party: str) -> LineString:
@@ -301,6 +329,53 @@ class GeoEngine:
             dense, lambda c: np.column_stack(self._fwd.transform(c[:, 0], c[:, 1]))
         )
 
+    # -- what can be placed at all ----------------------------------------------------------------
+
+    def placeable(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """Which points this agreement can place: a mask, never an error.
+
+        A point is placeable when its coordinates are finite degrees (``|lat| <= 90``,
+        ``|lon| <= 180``), it lies in the agreement's declared ``area`` (when there is one) and
+        the projection takes it there and back within a micro-degree (about 0.1 m): far from
+        the central meridian the transverse Mercator series diverges, so without a declared area
+        a point on the far side of the globe (``lon: -37.71`` for ``37.71``) is caught here.
+        Intake refuses the others (:func:`ceasefire.pipeline.place_reports`); fusion skips them.
+        """
+        x = np.array(lon, dtype=np.float64, ndmin=1).ravel()
+        y = np.array(lat, dtype=np.float64, ndmin=1).ravel()
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(x) & np.isfinite(y) & (np.abs(y) <= 90.0) & (np.abs(x) <= 180.0)
+        if self._area is not None:
+            idx = np.flatnonzero(ok)
+            ok[idx] = shapely.intersects_xy(self._area, x[idx], y[idx])
+        idx = np.flatnonzero(ok)
+        if idx.size:
+            px, py = self._fwd.transform(x[idx], y[idx])
+            bx, by = self._inv.transform(px, py)
+            with np.errstate(invalid="ignore"):
+                ok[idx] = (
+                    np.isfinite(px)
+                    & np.isfinite(py)
+                    & (np.abs(bx - x[idx]) < 1e-6)
+                    & (np.abs(by - y[idx]) < 1e-6)
+                )
+        return ok
+
+    def unplaceable_reason(self, lon: float, lat: float) -> str:
+        """Why :meth:`placeable` refuses the point ``(lon, lat)``, in words for a problem."""
+        at = f"({lon:g}, {lat:g})"
+        area = self.agreement.area
+        if area is not None:
+            box = ", ".join(f"{v:g}" for v in area.bounds)
+            return (
+                f"{at} lies outside the agreement's declared area [{box}] "
+                "(lon, lat in degrees: a sign typo, or lon and lat swapped?)"
+            )
+        return (
+            f"{at} is not a place this agreement can hold: not finite degrees, or too far from "
+            "the line of contact to project (a sign typo, or lon and lat swapped?)"
+        )
+
     # -- classification -----------------------------------------------------------------------
 
     def prepare(self) -> GeoEngine:
@@ -323,10 +398,14 @@ class GeoEngine:
         a = self.agreement
         ref = self._nearest(self._ref, x, y)
         side = ref.side
-        is_left = side > 0
-        party = self._party_codes[is_left.view(np.uint8)]
         dist = ref.distance.copy()
         past = _past_ends(self._ref.poly, ref.segment, x, y)
+        if self._areas is not None:
+            side = self._area_side(x, y, ref, past)
+            party = self._holders[side + 1]
+        else:
+            party = self._party_codes[(side > 0).view(np.uint8)]
+        is_left = side > 0
         for p, own in self._own.items():
             own_sign = 1 if p == a.left_party else -1
             idx = np.flatnonzero(side == own_sign)
@@ -339,6 +418,8 @@ class GeoEngine:
             limit: F64 | float = wl if wl == wr else np.where(is_left, wl, wr)
             # Bands end square with the line, as the zone polygons do (agreement.zone_polygons).
             zones[name] = (dist <= limit) & ~past
+            if self._areas is not None:
+                zones[name] &= side != 0  # a band lies on a party's side
         for name, poly in self._polygons:
             zones[name] = shapely.contains_xy(poly, x, y)
         zones = {z.name: zones[z.name] for z in a.zones}  # agreement order
@@ -350,6 +431,19 @@ class GeoEngine:
             zones=zones,
             oblast=self._oblast(x, y),
         )
+
+    def _area_side(self, x: F64, y: F64, ref: Nearest, past: npt.NDArray[np.bool_]) -> Any:
+        """+1 / -1 / 0: in the left party's area, the right party's, neither (see Placement).
+
+        Two vectorised ``contains_xy`` over prepared polygons. A point in both areas (they
+        overlap) or near the line takes the line's side, as the distances do.
+        """
+        assert self._areas is not None
+        in_left = shapely.contains_xy(self._areas[0], x, y)
+        in_right = shapely.contains_xy(self._areas[1], x, y)
+        by_area = in_left.astype(np.int8) - in_right.astype(np.int8)
+        by_line = ((ref.distance <= NEAR_LINE_M) & ~past) | (in_left & in_right)
+        return np.where(by_line, ref.side, by_area).astype(np.int8)
 
     def _grid(self, line: _Line) -> CandidateGrid:
         if line.grid is None:

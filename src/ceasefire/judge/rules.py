@@ -211,7 +211,7 @@ def _zone_lists(names: list[str], masks: list[npt.NDArray[np.bool_]]) -> list[li
 def _party(
     incident: Incident,
     fire_like: bool,
-    holder: str,
+    holder: str | None,
     assessed: dict[str, str] | None,
 ) -> tuple[str | None, str | None]:
     """The party held responsible and the basis for it."""
@@ -279,8 +279,10 @@ def _judge(
     at = row[order]
     hit_rows = np.unique(at)
     where = {int(r): j for j, r in enumerate(hit_rows.tolist())}
-    sides = np.where(place.side[hit_rows] > 0, "left", "right").tolist()
-    holders = place.party[hit_rows].tolist()
+    sides = np.select(
+        [place.side[hit_rows] > 0, place.side[hit_rows] < 0], ["left", "right"], "outside"
+    ).tolist()
+    holders = [h or None for h in place.party[hit_rows].tolist()]  # "": in no party's area
     dist = place.distance_m[hit_rows].tolist()
     line_dist = place.line_distance_m[hit_rows].tolist()
     oblast = place.oblast[hit_rows].tolist()
