@@ -23,7 +23,7 @@ from ceasefire import ledger
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.hotline import rules as hotline
 from ceasefire.hotline.scheduler import Scheduler
-from ceasefire.publish import access
+from ceasefire.publish import access, views
 from ceasefire.store.facade import Store
 
 HL = f"{V1}/hotline"
@@ -199,14 +199,14 @@ def test_a_released_incident_reaches_the_other_party_only_after_the_public_delay
     release = access.Release(ended)
     ua = access.Principal("ua", "party", "UA")
     early, late = ended + timedelta(hours=1), ended + access.PUBLIC_DELAY
-    assert access.incident_view(ua, incident, now=early, release=release) is None
+    assert views.incident_view(ua, incident, now=early, release=release) is None
     assert not access.may_read_incident(ua, incident, now=early, release=release)
-    view = access.incident_view(ua, incident, now=late, release=release)
-    public = access.incident_view(access.Principal("p", "public"), incident, now=late,
+    view = views.incident_view(ua, incident, now=late, release=release)
+    public = views.incident_view(access.Principal("p", "public"), incident, now=late,
                                   release=release)  # fmt: skip
     assert view == public and view is not None and view["place_precision"] == "coarsened"
     # RU, whom it concerns, reads it at once and exactly.
-    ru = access.incident_view(access.Principal("ru", "party", "RU"), incident, now=early)
+    ru = views.incident_view(access.Principal("ru", "party", "RU"), incident, now=early)
     assert ru is not None and ru["lon"] == 37.8
 
 
@@ -215,7 +215,7 @@ def test_a_violation_of_an_incident_shown_coarsened_to_a_party_has_rounded_facts
     violation = {"rule": "fire", "party": "RU", "evidence": ["r1", "u1"],
                  "facts": {"distance_m": 12_345.0, "line_distance_m": 2_222.0}}  # fmt: skip
     coarse = {"id": "INC-1", "place_precision": "coarsened"}
-    view = access.violation_view(ua, violation, coarse, own_reports={"u1"})
+    view = views.violation_view(ua, violation, coarse, own_reports={"u1"})
     assert view is not None
     assert view["facts"] == {"distance_m": 10_000.0, "line_distance_m": 0.0}
     assert (view["evidence"], view["other_evidence"]) == (["u1"], 1)

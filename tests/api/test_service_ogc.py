@@ -25,7 +25,7 @@ from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.api import API_PREFIX, create_app, get_caller, visibility
 from ceasefire.api.routes.ogc import CONFORMANCE, _flat
 from ceasefire.geo.engine import GeoEngine
-from ceasefire.publish import access
+from ceasefire.publish import views
 from ceasefire.publish.access import Principal, concerns
 from ceasefire.store.facade import Store
 from served import Served
@@ -469,7 +469,7 @@ def test_the_public_sees_released_incidents_only_coarsened_unless_full(
     full = store.get_incident(released["full"]).incident
     assert by_id[released["full"]]["geometry"]["coordinates"] == [full.lon, full.lat]
     coarse = store.get_incident(released["coarse"]).incident
-    shown = access.coarsen(coarse.lon, coarse.lat, coarse.uncertainty_m)
+    shown = views.coarsen(coarse.lon, coarse.lat, coarse.uncertainty_m)
     feature = by_id[released["coarse"]]
     assert feature["geometry"]["coordinates"] == [shown[0], shown[1]]
     assert feature["properties"]["place_precision"] == "coarsened"

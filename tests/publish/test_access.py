@@ -16,11 +16,9 @@ from ceasefire.publish.access import (
     Principal,
     Release,
     address_principal,
-    coarsen,
     concerns,
     hotline_address,
     hotline_scope,
-    incident_view,
     may,
     may_prove,
     may_read_incident,
@@ -28,12 +26,16 @@ from ceasefire.publish.access import (
     may_read_report,
     new_token,
     notified_parties,
+    token_hash,
+)
+from ceasefire.publish.views import (
+    coarsen,
+    incident_view,
     party_sources,
     place_slack,
     report_view,
     shows_key,
     status_change_view,
-    token_hash,
     violation_view,
 )
 from ceasefire.records import StoredIncident, incident_from_dict

@@ -21,13 +21,11 @@ from typing import Any, Protocol
 from ceasefire.publish.access import (
     Principal,
     Release,
-    incident_view,
     may_prove,
     may_read_incident,
     may_read_report,
-    status_change_view,
-    violation_view,
 )
+from ceasefire.publish.views import incident_view, status_change_view, violation_view
 from ceasefire.records import IncidentRecord, StoredIncident, StoredReport, StoredViolation
 
 
@@ -157,7 +155,7 @@ class Viewer:
     def record(self, record: IncidentRecord) -> dict[str, Any] | None:
         """The incident's record (``IncidentRecord.to_dict()``) as this caller may see it, or
         None when it may not see the incident: its own member reports only, the history
-        without fusion's source list, the violations through :func:`access.violation_view`."""
+        without fusion's source list, the violations through :func:`~ceasefire.publish.views.violation_view`."""
         whole = record.to_dict()
         if self.sees_all:
             return whole

@@ -66,11 +66,11 @@ from ceasefire.publish.access import (
     Principal,
     may_act,
     may_read_report,
-    place_slack,
     reads_released_only,
     report_scope,
     require,
 )
+from ceasefire.publish.views import place_slack
 from ceasefire.publish.visibility import Viewer
 from ceasefire.query import parse_bbox, parse_time
 from ceasefire.records import StoredIncident, StoredReport

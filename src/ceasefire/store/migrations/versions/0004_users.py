@@ -9,7 +9,7 @@ Create Date: 2026-11-24
   SHA-256 of its bearer token (:func:`ceasefire.publish.access.token_hash`); the token itself is shown
   once and never stored. ``disabled`` users are refused like unknown tokens.
 - ``incident_releases``: an incident released to the public, when, by whom, and whether its
-  place is shown in full (otherwise coarsened, :func:`ceasefire.publish.access.coarsen`).
+  place is shown in full (otherwise coarsened, :func:`ceasefire.publish.views.coarsen`).
 """
 
 from __future__ import annotations
