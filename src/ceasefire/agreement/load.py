@@ -19,12 +19,12 @@ import shapely
 import yaml
 from shapely.geometry import Point
 
+from ceasefire.agreement.context import Ctx, read_line_of
 from ceasefire.agreement.geofiles import fmt_lonlat
 from ceasefire.agreement.model import (
     Agreement,
 )
 from ceasefire.agreement.sections import (
-    Ctx,
     bounds_text,
     check_areas,
     check_direction,
@@ -34,7 +34,6 @@ from ceasefire.agreement.sections import (
     read_areas,
     read_effective,
     read_hotline,
-    read_line_of,
     read_parties,
     read_party_lines,
     read_sides,
