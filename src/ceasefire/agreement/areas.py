@@ -15,7 +15,7 @@ import shapely
 from pyproj import Transformer
 
 from ceasefire.agreement.geofiles import fmt_lonlat
-from ceasefire.agreement.model import Agreement, _local_crs
+from ceasefire.agreement.model import Agreement, local_crs
 from ceasefire.errors import Problem
 
 #: How far either side of the line the areas are probed (m): beyond the engine's NEAR_LINE_M
@@ -29,7 +29,7 @@ def area_warnings(agreement: Agreement) -> list[Problem]:
     a = agreement
     if not a.areas:
         return []
-    crs = _local_crs(a)
+    crs = local_crs(a)
     to_m = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     to_deg = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     ll = shapely.get_coordinates(shapely.segmentize(a.line, _STEP_DEG))

@@ -200,7 +200,7 @@ def side_of_line(line: LineString, lon: float, lat: float) -> Literal["left", "r
 # --- zone geometry ----------------------------------------------------------------------------
 
 
-def _local_crs(agreement: Agreement) -> CRS:
+def local_crs(agreement: Agreement) -> CRS:
     """A transverse Mercator centred on the line: scale error ~0.06% at 3 degrees off.
 
     Centred on the line, not the declared area: the bands are buffers of the line, and an area
@@ -304,8 +304,8 @@ def zone_polygons(agreement: Agreement) -> dict[tuple[str, str | None], ZoneGeom
     Mercator centred on the agreement and taken back to lon/lat. A polygon zone is returned as given,
     keyed ``(name, None)``. Everything is clipped to the declared area when there is one.
     """
-    to_m = Transformer.from_crs("EPSG:4326", _local_crs(agreement), always_xy=True)
-    to_deg = Transformer.from_crs(_local_crs(agreement), "EPSG:4326", always_xy=True)
+    to_m = Transformer.from_crs("EPSG:4326", local_crs(agreement), always_xy=True)
+    to_deg = Transformer.from_crs(local_crs(agreement), "EPSG:4326", always_xy=True)
     lines_m: dict[str, list[np.ndarray[Any, Any]]] = {}
     out: dict[tuple[str, str | None], ZoneGeometry] = {}
     for zone in agreement.zones:
