@@ -34,9 +34,10 @@ test: $(BIN)/.installed-test
 
 ## test-fast: the quick loop while working (under 90 s on two cores): the suite less the tests
 ## marked postgresql, served (they start `ceasefire serve`) or slow (several seconds each: scale,
-## timing and fuzz runs); no lint, no mypy. Not a gate: `make test` (what .ci/run runs) is.
+## timing and fuzz runs); no lint, no mypy; one worker per core (pytest-xdist). Not a gate:
+## `make test` (what .ci/run runs, one process) is.
 test-fast: $(BIN)/.installed-test
-	$(BIN)/pytest -m "not postgresql and not served and not slow"
+	$(BIN)/pytest -n auto -m "not postgresql and not served and not slow"
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check --fix src tests benchmarks

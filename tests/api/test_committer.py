@@ -9,15 +9,12 @@ from typing import Any
 import pytest
 
 from backends import OPERATOR
-from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.api.committer import GroupCommitter, Stored
 from ceasefire.errors import ConflictError
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.report import Report
 from ceasefire.ledger.auditor import audit
 from ceasefire.store.facade import Store
-
-ENGINE = GeoEngine(load_agreement(demo_agreement_path()))
 
 
 def make(i: int, **change: Any) -> Report:
@@ -50,8 +47,10 @@ def store(db_url: str) -> Any:
         yield opened
 
 
-def test_reports_sent_together_share_transactions_and_all_are_stored(store: Store) -> None:
-    committer = GroupCommitter(store, ENGINE)
+def test_reports_sent_together_share_transactions_and_all_are_stored(
+    store: Store, engine: GeoEngine
+) -> None:
+    committer = GroupCommitter(store, engine)
     reports = [make(i) for i in range(200)]
     answers = asyncio.run(submit_all(committer, reports))
     committer.close()
@@ -68,9 +67,11 @@ def test_reports_sent_together_share_transactions_and_all_are_stored(store: Stor
     assert audit(store).problems == []
 
 
-def test_a_refused_report_does_not_refuse_the_others_of_its_group(store: Store) -> None:
+def test_a_refused_report_does_not_refuse_the_others_of_its_group(
+    store: Store, engine: GeoEngine
+) -> None:
     store.add_reports([make(5)], entered_by=OPERATOR)
-    committer = GroupCommitter(store, ENGINE)
+    committer = GroupCommitter(store, engine)
     clash = make(5, count=9)  # the stored id with other content
     reports = [make(1), make(2), clash, make(3), make(5)]
     answers = asyncio.run(submit_all(committer, reports))
@@ -83,9 +84,9 @@ def test_a_refused_report_does_not_refuse_the_others_of_its_group(store: Store) 
 
 
 def test_the_same_id_twice_at_once_is_one_report_then_a_repeat_or_a_conflict(
-    store: Store,
+    store: Store, engine: GeoEngine
 ) -> None:
-    committer = GroupCommitter(store, ENGINE)
+    committer = GroupCommitter(store, engine)
     same = asyncio.run(submit_all(committer, [make(7), make(7)]))
     assert [a.added for a in same] == [True, False]
     other = asyncio.run(submit_all(committer, [make(8), make(8, count=4)]))
@@ -96,8 +97,8 @@ def test_the_same_id_twice_at_once_is_one_report_then_a_repeat_or_a_conflict(
     assert store.count_reports() == 2
 
 
-def test_close_stores_what_waits_and_then_refuses(store: Store) -> None:
-    committer = GroupCommitter(store, ENGINE)
+def test_close_stores_what_waits_and_then_refuses(store: Store, engine: GeoEngine) -> None:
+    committer = GroupCommitter(store, engine)
 
     async def go() -> None:
         pending = [
@@ -115,15 +116,17 @@ def test_close_stores_what_waits_and_then_refuses(store: Store) -> None:
     assert store.count_reports() == 20
 
 
-def test_callers_on_different_event_loops_get_their_own_answers(store: Store) -> None:
+def test_callers_on_different_event_loops_get_their_own_answers(
+    store: Store, engine: GeoEngine
+) -> None:
     # TestClient without a `with` block runs each request on a loop of its own.
-    committer = GroupCommitter(store, ENGINE)
+    committer = GroupCommitter(store, engine)
     first = asyncio.run(committer.submit(make(1), entered_by=OPERATOR))
     second = asyncio.run(committer.submit(make(2), entered_by=OPERATOR))
     committer.close()
     assert (first.stored.report.id, second.stored.report.id) == ("gc-1", "gc-2")
 
 
-def test_max_group_is_at_least_one(store: Store) -> None:
+def test_max_group_is_at_least_one(store: Store, engine: GeoEngine) -> None:
     with pytest.raises(ValueError, match="max_group"):
-        GroupCommitter(store, ENGINE, max_group=0)
+        GroupCommitter(store, engine, max_group=0)

@@ -48,11 +48,6 @@ def agreement() -> Agreement:
     return load_agreement(demo_agreement_path())
 
 
-@pytest.fixture(scope="module")
-def engine(agreement: Agreement) -> GeoEngine:
-    return GeoEngine(agreement)
-
-
 def stored(rid: str, dx_m: float = 0.0, dy_m: float = 0.0, **fields: Any) -> StoredReport:
     """A report ``dx_m`` east and ``dy_m`` north of the base point (flat earth, fine for km)."""
     minutes = fields.pop("minutes", 0.0)

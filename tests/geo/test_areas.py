@@ -36,9 +36,9 @@ CITIES = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_engine() -> GeoEngine:
-    return GeoEngine(load_agreement(demo_agreement_path()))
+@pytest.fixture
+def demo_engine(engine: GeoEngine) -> GeoEngine:
+    return engine  # the session's engine of the demo agreement (conftest)
 
 
 @pytest.mark.parametrize("city", list(CITIES))

@@ -75,11 +75,6 @@ def demo() -> Agreement:
     return load_agreement(demo_agreement_path())
 
 
-@pytest.fixture(scope="module")
-def engine(demo: Agreement) -> GeoEngine:
-    return GeoEngine(demo)
-
-
 @dataclasses.dataclass(frozen=True)
 class Ray:
     """Points along the meridian ``RAY_LON`` and their placement under the demo agreement."""
