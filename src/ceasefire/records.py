@@ -140,7 +140,7 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
 
 
 # Canonical JSON (sorted keys): equal content gives equal text, so "unchanged" is a text compare.
-_JSON: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True).encode
+SORTED_JSON: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True).encode
 
 
 def incident_json(incident: Incident) -> str:
@@ -149,7 +149,7 @@ def incident_json(incident: Incident) -> str:
     The store keeps it as the incident's body; :func:`ceasefire.fusion.identity.reconcile`
     compares it with the stored body to tell an unchanged incident.
     """
-    return _JSON(incident_dict(incident))
+    return SORTED_JSON(incident_dict(incident))
 
 
 def incident_from_dict(data: Mapping[str, Any]) -> Incident:

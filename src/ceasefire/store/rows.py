@@ -3,7 +3,6 @@ time checks."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Final
@@ -13,12 +12,14 @@ from sqlalchemy.engine import Connection
 
 from ceasefire.errors import InputError, Problem
 from ceasefire.ledger.log import status_item, violation_item
+from ceasefire.records import SORTED_JSON
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.backends import Backend
 from ceasefire.store.schema import CHUNK
 
-# Canonical JSON (sorted keys): equal content gives equal text, so "unchanged" is a text compare.
-CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True).encode
+# Sorted-key JSON, the encoder incident bodies are written with: equal content gives equal text,
+# so "unchanged" is a text compare.
+CANONICAL_JSON = SORTED_JSON
 
 
 def require_aware(value: datetime, name: str) -> None:
