@@ -419,3 +419,14 @@ def vector(*parts: str) -> Path:
 #: Who enters the reports the tests store directly (the store records it with each): the
 #: mission's intake, an admin. Tests of who may store what use their own principals.
 OPERATOR = Principal("test intake", "admin")
+
+
+def head_revision() -> str:
+    """The newest schema revision the migrations know (what a store opened today is at)."""
+    from alembic.script import ScriptDirectory
+
+    from ceasefire.store.database import _MIGRATIONS
+
+    head = ScriptDirectory(str(_MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head

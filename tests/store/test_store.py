@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -20,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import func, select
 
-from backends import OPERATOR, raw
+from backends import OPERATOR, head_revision, raw
 from ceasefire import ledger
 from ceasefire.errors import ConflictError, InputError, NotFoundError, StoreError
 from ceasefire.intake.report import Report
@@ -68,7 +69,7 @@ def test_migration_creates_the_schema_in_an_empty_file(tmp_path: Path) -> None:
     with Store.open(f"sqlite:///{path}", migrate=False) as bare:
         assert bare.schema_revision() is None
         bare.init()
-        assert bare.schema_revision() == "0007"
+        assert bare.schema_revision() == head_revision()
         bare.init()  # up to date: a no-op
     assert {"reports", "reports_rtree", "alembic_version", "reports_rtree_delete"} <= tables(path)
     with sqlite3.connect(path) as conn:
@@ -83,7 +84,7 @@ def test_migration_adds_postgis_points_with_gist_indexes(pg_url: str) -> None:
     with Store.open(libpq, migrate=False) as bare:
         assert bare.schema_revision() is None
         bare.init()
-        assert bare.schema_revision() == "0007"
+        assert bare.schema_revision() == head_revision()
         bare.init()  # up to date: a no-op
         bare.add_reports([make_report(1, lon=36.25, lat=47.5)], entered_by=OPERATOR)
     with raw(db_url) as conn:
@@ -124,7 +125,7 @@ def test_migrations_go_down_and_up_again(db_url: str) -> None:
     with raw(db_url) as conn:
         assert not {"reports", "reports_rtree", "incidents", "users"} & conn.tables()
     with Store.open(db_url) as again:
-        assert again.schema_revision() == "0007"
+        assert again.schema_revision() == head_revision()
         again.add_reports([make_report(1)], entered_by=OPERATOR)
         assert again.count_reports(bbox=(30.0, 40.0, 40.0, 50.0)) == 1
 
@@ -448,3 +449,29 @@ def test_opening_without_create_reads_an_existing_store(tmp_path: Path) -> None:
         made.add_reports([make_report(1)], entered_by=OPERATOR)
     with Store.open(path, create=False) as again:
         assert again.count_reports() == 1
+
+
+def test_upgrading_logs_the_incidents_stored_before(db_url: str) -> None:
+    """Revision 0011 puts incidents in the ledger: one stored by an older version (no leaf)
+    gets a leaf, as it stands, when the store is upgraded."""
+    Store.open(db_url, migrate=False).close()
+    with Store.open(db_url, migrate=False) as opened, opened._write() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0007")
+    body = '{"key": "r-1", "report_ids": ["r-1"], "event_type": "shelling"}'
+    with raw(db_url) as conn:
+        conn.execute(
+            "INSERT INTO incidents (seq, incident_id, event_type, group_name, observed_from, "
+            "observed_to, lon, lat, n_reports, n_sources, status, body, created_at, updated_at) "
+            "VALUES (1, 'INC-000001', 'shelling', 'fire', '2026-11-20 22:00:00', "
+            "'2026-11-20 22:00:00', 36.2, 47.6, 1, 1, 'reported', ?, '2026-11-20 22:00:00', "
+            "'2026-11-20 22:00:00')",
+            (body,),
+        )
+    with Store.open(db_url) as upgraded:
+        assert upgraded.schema_revision() == head_revision()
+        (entry,) = upgraded.ledger_entries("incident/INC-000001")
+    record = json.loads(entry.body)["record"]
+    assert record == {"incident_id": "INC-000001", "body": json.loads(body), "merged_into": None}

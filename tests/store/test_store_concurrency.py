@@ -136,7 +136,8 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(db_url: str) -> N
         assert stored == sorted(incidents) == [f"INC-{i:06d}" for i in range(1, len(stored) + 1)]
         report = ledger.audit(store)
         assert report.records["reports"] == distinct
-        # One leaf per report and one per status change (each new incident's first status).
-        assert store.ledger_state().size == distinct + len(incidents)
+        # One leaf per report, and per new incident one for its body and one for its first status.
+        assert report.records["incidents"] == len(incidents)
+        assert store.ledger_state().size == distinct + 2 * len(incidents)
         assert report.checkpoints == BATCHES
     assert audits >= 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from ceasefire.errors import InputError, Problem
+from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.vocab import MEDIATOR, MISSION
 
 if TYPE_CHECKING:  # the agreement module loads shapely and PROJ; the CLI imports this one
@@ -28,8 +28,11 @@ from ceasefire.hotline.rules import (
     REQUEST_TOPICS,
     SENDABLE,
     Message,
+    Progress,
     caller_id,
     deadlines,
+    owers,
+    owes_at_level,
     system_id,
     utc,
 )
@@ -103,6 +106,48 @@ def check_reply(original: Message, kind: str, position: str | None, reasons: str
         )
     if position == "denied" and not (reasons or "").strip():
         raise InputError(Problem("message", "reasons", "a denial must give its reasons"))
+
+
+def note_reply(
+    original: Message, each: Mapping[str, Progress], reply: Message
+) -> dict[str, Progress]:
+    """What each recipient of ``original`` has sent back once ``reply`` (a reply to it, or an
+    escalation about it) is stored, from ``each`` (recipient -> :class:`Progress` before).
+
+    The one rule for both the store, which notes a reply as it arrives, and the ledger audit,
+    which replays every logged message to recompute the notes the store holds: an escalation
+    raises the level of the recipients still owing at its level (as the scheduler found them,
+    :func:`ceasefire.hotline.rules.owes_at_level`); a reply notes its sender's first
+    acknowledgement and first answer, never anyone else's.
+
+    Raises
+    ------
+    ForbiddenError
+        A reply from someone ``original`` was not sent to.
+    InputError
+        A reply that does not fit ``original`` (:func:`check_reply`).
+    """
+    out = dict(each)
+    if reply.kind == "agenda_item":
+        return out
+    if reply.kind == "escalation":
+        level = reply.level or 0
+        for r in owers(original):
+            p = out.get(r, Progress())
+            if owes_at_level(original, p, level):
+                out[r] = Progress(p.acknowledged_at, p.answered_at, level)
+        return out
+    if reply.sender not in original.recipients:
+        raise ForbiddenError(
+            f"{reply.sender} may not reply to {original.id}: it was sent to "
+            f"{', '.join(original.recipients)}"
+        )
+    check_reply(original, reply.kind, reply.position, reply.reasons)
+    mine = out.get(reply.sender, Progress())
+    acked = mine.acknowledged_at or reply.sent_at
+    answered = mine.answered_at or (reply.sent_at if reply.kind == "response" else None)
+    out[reply.sender] = Progress(acked, answered, mine.level)
+    return out
 
 
 #: Ids a sender may choose (its idempotency key, as a report's ``id``); stored under the

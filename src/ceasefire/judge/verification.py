@@ -24,8 +24,8 @@ Pure: values in, values out or an error; no store, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import Final
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, Final
 
 from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.vocab import DECIDED_STATUSES, STATUSES
@@ -37,6 +37,7 @@ __all__ = [
     "automatic_status",
     "check_change",
     "check_corroboration",
+    "standing",
 ]
 
 #: Independent sources it takes to call an incident corroborated. Two is the OSCE SMM's practice
@@ -181,3 +182,29 @@ def check_change(
                 f"their own report ({len(own)} member report(s), all by them). Four eyes: "
                 "another monitor must verify it, or another source corroborate it."
             )
+
+
+def standing(history: Iterable[Mapping[str, Any]]) -> tuple[str | None, str | None, str | None]:
+    """What an incident's status history, oldest first, leaves standing: ``(status, assessed
+    perpetrator, its basis)``.
+
+    The status is the last change's; the assessment is the last decision's (a decision states
+    the whole assessment, so one without a perpetrator clears it), fusion's changes never touch
+    it. The store writes these on the incident's row as it records each change; the ledger audit
+    recomputes them from the logged changes with this one rule.
+
+    >>> standing([
+    ...     {"to_status": "reported", "automatic": True},
+    ...     {"to_status": "verified", "automatic": False,
+    ...      "assessed_perpetrator": "RU", "perpetrator_basis": "crater_analysis"},
+    ...     {"to_status": "verified", "automatic": True},
+    ... ])
+    ('verified', 'RU', 'crater_analysis')
+    """
+    status: str | None = None
+    assessed: tuple[str | None, str | None] = (None, None)
+    for change in history:
+        status = change["to_status"]
+        if not change["automatic"]:
+            assessed = (change.get("assessed_perpetrator"), change.get("perpetrator_basis"))
+    return status, *assessed

@@ -14,8 +14,11 @@ What a party runs, on a copy of the database or offline:
 - :func:`verify_consistency_from` checks a checkpoint saved earlier against the store's latest.
 - :func:`audit` rereads the whole store: every entry against its stored hash, every stored
   hash against the entries, every signed checkpoint against the entries, and every logged table
-  (reports, status changes, violations, agreements) against its entries. It names the first bad
-  entry, so a row changed, deleted, reordered or inserted behind the store's back is found.
+  (reports, incidents, status changes, violations, agreements, releases, hotline messages)
+  against its entries, and what the store derives from them (report and incident columns,
+  membership, current status and assessment, hotline state) against a recomputation. It names
+  the first bad entry, so a row changed, deleted, reordered or inserted behind the store's back
+  is found.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class LedgerView(Protocol):
     def nodes(self) -> Iterator[tuple[int, int, bytes]]: ...
     def checkpoints(self) -> Iterator[StoredCheckpoint]: ...
     def logged_rows(self) -> Iterator[tuple[str, Item]]: ...
+    def derived(self) -> Iterator[tuple[str, tuple[str, str, str]]]: ...
 
 
 class AuditSource(Protocol):
@@ -68,6 +72,8 @@ class AuditReport:
     records: dict[str, int] = field(default_factory=dict)
     problems: list[tuple[int, str]] = field(default_factory=list)
     key_source: str = ""
+    #: Findings by derived fact (:meth:`LedgerView.derived`): how many stored values differ.
+    derived: dict[str, int] = field(default_factory=dict)
 
     def add(self, entry: int, message: str) -> None:
         self.problems.append((entry, message))
@@ -85,7 +91,9 @@ class AuditReport:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.records.items()))
         return (
             f"ledger verified: {self.size} entries, {self.checkpoints} signed checkpoint(s) "
-            f"match them ({self.key_source}); records match their entries: {kinds or 'none'}"
+            f"match them ({self.key_source}); records match their entries: {kinds or 'none'}; "
+            "what the store derives from them (report and incident columns, membership, "
+            "status and assessment, hotline state) matches a recomputation"
         )
 
 
@@ -115,6 +123,10 @@ def audit(store: AuditSource, log_verifier: Verifier | None = None) -> AuditRepo
         _check_nodes(view, leaves, report)
         _check_checkpoints(view, leaves, verifier, report)
         _check_records(view, index, report)
+        if not report.problems:
+            # A logged row that differs from its leaf explains what the store derived from it
+            # (a deleted status change, the incident's status): name the row, not the symptom.
+            _check_derived(view, index, report)
     report.raise_first()
     return report
 
@@ -259,3 +271,15 @@ def _check_records(
     for (kind, record_id), left in unmatched.items():
         for idx, _ in left:
             report.add(idx, f"it logs {kind} {record_id}, which the store no longer holds")
+
+
+def _check_derived(
+    view: LedgerView, index: dict[tuple[str, str], list[tuple[int, bytes]]], report: AuditReport
+) -> None:
+    """What the store keeps beside the logged rows (columns, membership, current status,
+    hotline state) must be what the logged rows give; each difference is named after the
+    latest entry of the record it belongs to."""
+    for name, (kind, record_id, message) in view.derived():
+        logged = index.get((kind, record_id))
+        report.add(logged[-1][0] if logged else report.size, message)
+        report.derived[name] = report.derived.get(name, 0) + 1

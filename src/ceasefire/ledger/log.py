@@ -126,9 +126,26 @@ def release_item(row: Mapping[str, Any]) -> Item:
     return ("release", f"release/{row['incident_id']}", record)
 
 
+def incident_item(incident_id: str, body: str | Mapping[str, Any], merged_into: str | None) -> Item:
+    """The leaf of an incident as fusion left it: its fused body (the facts, the member
+    ``report_ids``, the sources) and, once absorbed by another, ``merged_into``.
+
+    Logged whenever fusion creates, changes or merges an incident; its row must equal the latest
+    leaf. What the row holds besides is recomputed by the audit, never trusted: the filter
+    columns from the body, the membership rows from ``report_ids``, the status and the assessed
+    perpetrator from the logged status changes.
+    """
+    record = {
+        "incident_id": incident_id,
+        "body": json.loads(body) if isinstance(body, str) else dict(body),
+        "merged_into": merged_into,
+    }
+    return ("incident", f"incident/{incident_id}", record)
+
+
 #: Kinds whose row is replaced rather than added to: the row must equal the latest leaf logged
 #: for its record id, and the earlier leaves are its history.
-LATEST_WINS = frozenset({"release"})
+LATEST_WINS = frozenset({"release", "incident"})
 
 
 def hotline_item(record: dict[str, Any]) -> Item:

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from ceasefire.errors import ConflictError, ForbiddenError, InputError, Problem
+from ceasefire.errors import ConflictError, InputError, Problem
 from ceasefire.hotline.rules import (
     ASKING,
     Mail,
@@ -39,10 +39,9 @@ from ceasefire.hotline.rules import (
     StoredMessage,
     overall,
     owers,
-    owes_at_level,
     state_at,
 )
-from ceasefire.hotline.sending import check_reply
+from ceasefire.hotline.sending import note_reply
 from ceasefire.ledger.log import Item, hotline_item
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.backends import Backend
@@ -172,9 +171,9 @@ def send(
 
 
 def _note_reply(conn: Connection, reply: Message) -> None:
-    """Note a reply or an escalation on what it answers: on the row of the recipient that
-    replied (or of each recipient the escalation is about), and on the message's row what it
-    has got from all of them (:func:`ceasefire.hotline.rules.overall`)."""
+    """Note a reply or an escalation on what it answers (:func:`ceasefire.hotline.sending.note_reply`):
+    on the row of each recipient whose progress it changes, and on the message's row what it has
+    got from all of them (:func:`ceasefire.hotline.rules.overall`)."""
     row = conn.execute(
         select(_M.seq, _M.record).where(_M.message_id == reply.in_reply_to)
     ).one_or_none()
@@ -184,42 +183,15 @@ def _note_reply(conn: Connection, reply: Message) -> None:
     if reply.kind == "agenda_item":
         return
     each = _progress(conn, [int(row.seq)]).get(int(row.seq), {})
-    where = and_(_A.seq == row.seq)
-    if reply.kind == "escalation":
-        # The recipients it is about: those still owing at its level, as the scheduler found
-        # them (:func:`ceasefire.hotline.rules.escalations_due`), in the same transaction.
-        level = reply.level or 0
-        owed = [
-            r for r in owers(original) if owes_at_level(original, each.get(r, Progress()), level)
-        ]
-        if owed:
-            conn.execute(
-                addresses_table.update().where(where, _A.address.in_(owed)).values(level=level)
-            )
-            for r in owed:
-                each[r] = Progress(
-                    each.get(r, Progress()).acknowledged_at,
-                    each.get(r, Progress()).answered_at,
-                    level,
-                )
-    else:
-        if reply.sender not in original.recipients:
-            raise ForbiddenError(
-                f"{reply.sender} may not reply to {original.id}: it was sent to "
-                f"{', '.join(original.recipients)}"
-            )
-        check_reply(original, reply.kind, reply.position, reply.reasons)
-        mine = each.get(reply.sender, Progress())
-        acked = mine.acknowledged_at or reply.sent_at
-        answered = mine.answered_at or (reply.sent_at if reply.kind == "response" else None)
-        if (acked, answered) != (mine.acknowledged_at, mine.answered_at):
+    after = note_reply(original, each, reply)
+    for address, p in after.items():
+        if p != each.get(address, Progress()):
             conn.execute(
                 addresses_table.update()
-                .where(where, _A.address == reply.sender)
-                .values(acknowledged_at=acked, answered_at=answered)
+                .where(_A.seq == row.seq, _A.address == address)
+                .values(acknowledged_at=p.acknowledged_at, answered_at=p.answered_at, level=p.level)
             )
-            each[reply.sender] = Progress(acked, answered, mine.level)
-    total = overall(original, each)
+    total = overall(original, after)
     conn.execute(
         messages_table.update()
         .where(_M.seq == row.seq)

@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection
 from ceasefire.errors import InputError, NotFoundError, Problem
 from ceasefire.fusion.identity import Held, check_partition, reconcile
 from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_corroboration
+from ceasefire.ledger.log import incident_item
 from ceasefire.records import (
     Incident,
     IncidentRecord,
@@ -46,9 +47,10 @@ from ceasefire.records import (
     StoredReport,
     incident_from_dict,
 )
+from ceasefire.store import ledger as store_ledger
 from ceasefire.store.backends import Backend
 from ceasefire.store.database import Database
-from ceasefire.store.reports import after_clause, check_bbox, stored_report
+from ceasefire.store.reports import after_clause, check_bbox, readable
 from ceasefire.store.rows import (
     CANONICAL_JSON,
     chunks,
@@ -123,8 +125,9 @@ def _zones_text(zones: tuple[str, ...]) -> str:
     return CANONICAL_JSON(list(zones))
 
 
-def _incident_columns(incident: Incident, body: str) -> dict[str, Any]:
-    """The filter columns of an incident (everything but ids, status and times of the row)."""
+def incident_columns(incident: Incident, body: str) -> dict[str, Any]:
+    """The filter columns of an incident (everything but ids, status and times of the row):
+    what its body gives, recomputed by the ledger audit (:mod:`ceasefire.store.derived`)."""
     return {
         "event_type": incident.event_type,
         "group_name": incident.group,
@@ -186,7 +189,7 @@ def save_incidents(
     new_rows: list[dict[str, Any]] = []
     for c in plan.creates:
         row = {"seq": c.seq, "incident_id": c.incident_id}
-        row.update(_incident_columns(incidents[c.index], c.body))
+        row.update(incident_columns(incidents[c.index], c.body))
         row.update(
             status=c.status,
             assessed_perpetrator=None,
@@ -198,7 +201,7 @@ def save_incidents(
         new_rows.append(row)
     updates: list[dict[str, Any]] = []
     for u in plan.updates:
-        row = {"incident_id": u.incident_id, **_incident_columns(incidents[u.index], u.body)}
+        row = {"incident_id": u.incident_id, **incident_columns(incidents[u.index], u.body)}
         row.update(status=u.status, updated_at=at)
         updates.append(row)
     merged_rows = [
@@ -214,6 +217,21 @@ def save_incidents(
         conn,
         incident_reports_table,
         [{"incident_id": iid, "report_id": r} for r, iid in plan.moves],
+    )
+    # The incidents' leaves (the fused bodies, hence the membership) before their history: a
+    # status change then always names an incident the log already holds.
+    bodies = {h.incident_id: h.body for h in held}
+    store_ledger.append(
+        conn,
+        dialect,
+        [incident_item(c.incident_id, c.body, None) for c in plan.creates]
+        + [
+            incident_item(u.incident_id, u.body, None)
+            for u in plan.updates
+            if u.body != bodies[u.incident_id]
+        ]
+        + [incident_item(m.incident_id, bodies[m.incident_id], m.into) for m in plan.merges],
+        at,
     )
     insert_logged(conn, dialect, status_changes_table, [history_row(c) for c in plan.history], at)
     return IncidentSaveResult(
@@ -391,7 +409,7 @@ def member_reports(conn: Connection, incident_id: str) -> list[StoredReport]:
         .where(_M.incident_id == incident_id)
         .order_by(c.observed_from, c.seq)
     )
-    return [stored_report(r) for r in conn.execute(query)]
+    return readable(conn.execute(query))
 
 
 def incident_record(conn: Connection, incident_id: str) -> IncidentRecord:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -23,7 +24,7 @@ from ceasefire.ledger.log import (
     StoredCheckpoint,
     agreement_item,
     entered,
-    hotline_item,
+    incident_item,
     release_item,
     report_item,
     status_item,
@@ -32,9 +33,11 @@ from ceasefire.ledger.log import (
 )
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.database import Database
+from ceasefire.store.derived import DERIVED, Finding
 from ceasefire.store.hotline import messages_table
 from ceasefire.store.schema import (
     agreements_table,
+    incidents_table,
     reports_table,
     status_changes_table,
     violations_table,
@@ -46,7 +49,7 @@ def _reports(conn: Connection) -> Iterator[Item]:
     c = reports_table.c
     query = select(c.report_id, c.body, c.entered_by, c.entered_role, c.entered_party)
     for r in conn.execute(query):
-        yield report_item(r.report_id, r.body, entered(dict(r._mapping)))
+        yield report_item(r.report_id, _mapping(r.body), entered(dict(r._mapping)))
 
 
 def _status_changes(conn: Connection) -> Iterator[Item]:
@@ -71,9 +74,28 @@ def _releases(conn: Connection) -> Iterator[Item]:
         yield release_item(dict(r._mapping))
 
 
+def _incidents(conn: Connection) -> Iterator[Item]:
+    c = incidents_table.c
+    for r in conn.execute(select(c.incident_id, c.body, c.merged_into)):
+        yield incident_item(r.incident_id, _mapping(r.body), r.merged_into)
+
+
+def _mapping(body: str) -> dict[str, Any]:
+    """A stored JSON body as its mapping; a body that is not a JSON object (edited behind the
+    store's back) as ``{"unreadable": <its text>}``, which no leaf holds: the audit then names
+    the entry of the record rather than failing on it."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return {"unreadable": body}
+    return value if isinstance(value, dict) else {"unreadable": body}
+
+
 def _hotline_messages(conn: Connection) -> Iterator[Item]:
-    for r in conn.execute(select(messages_table.c.record)):
-        yield hotline_item(json.loads(r.record))
+    for r in conn.execute(select(messages_table.c.message_id, messages_table.c.record)):
+        # The leaf's id is the message's; the row's own id column stands in when the record is
+        # unreadable, so the audit still names the message's entry.
+        yield "hotline_message", f"hotline/{r.message_id}", _mapping(r.record)
 
 
 #: Logged table (as the audit names it) -> its rows as the leaves they were logged as.
@@ -81,6 +103,7 @@ LOGGED: dict[str, Callable[[Connection], Iterator[Item]]] = {
     "reports": _reports,
     "status changes": _status_changes,
     "violations": _violations,
+    "incidents": _incidents,
     "agreements": _agreements,
     "releases": _releases,
     "hotline messages": _hotline_messages,
@@ -109,6 +132,11 @@ class LedgerView:
         for table, rows in LOGGED.items():
             for item in rows(self._conn):
                 yield table, item
+
+    def derived(self) -> Iterator[tuple[str, Finding]]:
+        for name, findings in DERIVED.items():
+            for finding in findings(self._conn):
+                yield name, finding
 
 
 class AuditArea(Database):

@@ -9,6 +9,7 @@ export) and columns to filter on. An acknowledged batch survives the process bei
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -51,6 +52,9 @@ from ceasefire.store.schema import (
 if TYPE_CHECKING:
     from ceasefire.intake.signing import TrustedKey
     from ceasefire.store.ledger import Appender
+
+
+_log = logging.getLogger(__name__)
 
 
 class BulkWriter:
@@ -292,7 +296,7 @@ class ReportsArea(Database):
             for start in range(0, len(report_ids), CHUNK):
                 query = select(c.report_id, c.body, c.lon, c.lat, c.uncertainty_m, c.placement)
                 query = query.where(c.report_id.in_(report_ids[start : start + CHUNK]))
-                found.update({row.report_id: stored_report(row) for row in conn.execute(query)})
+                found.update({s.report.id: s for s in readable(conn.execute(query))})
         return found
 
     def get_placement(self, report_id: str) -> dict[str, Any] | None:
@@ -373,7 +377,7 @@ class ReportsArea(Database):
                 query = query.limit(limit)
             if offset:
                 query = query.offset(offset)
-            return [stored_report(row) for row in conn.execute(query)]
+            return readable(conn.execute(query))
 
     def count_reports(
         self,
@@ -460,9 +464,19 @@ class ReportsArea(Database):
 
 def _row(report: Report, now: datetime, record: dict[str, Any]) -> dict[str, Any]:
     """The column values for one report; ``record`` is its :meth:`Report.to_dict`."""
-    place = report.location()
     return {
         "report_id": report.id,
+        **report_columns(report),
+        "body": BODY_JSON(record),
+        "ingested_at": now,
+    }
+
+
+def report_columns(report: Report) -> dict[str, Any]:
+    """The columns a report's body gives (its point resolved): what the store filters and fuses
+    on, which the ledger audit recomputes from the logged body (:mod:`ceasefire.store.derived`)."""
+    place = report.location()
+    return {
         "content_hash": report.content_hash(),
         "submitted_by": report.submitted_by,
         "source_kind": report.source_kind,
@@ -473,8 +487,6 @@ def _row(report: Report, now: datetime, record: dict[str, Any]) -> dict[str, Any
         "lon": place.lon,
         "lat": place.lat,
         "uncertainty_m": place.uncertainty_m,
-        "body": BODY_JSON(record),
-        "ingested_at": now,
     }
 
 
@@ -484,9 +496,30 @@ def stored_report(row: Any) -> StoredReport:
     return StoredReport(report_from_body(row.body), row.lon, row.lat, row.uncertainty_m, placement)
 
 
+def readable(rows: Iterable[Any]) -> list[StoredReport]:
+    """:func:`stored_report` of each row, leaving out (with a warning) a row whose body or
+    placement cannot be read: only an edit behind the store's back makes one, which
+    ``ceasefire ledger verify`` names; a listing must still answer for the rest."""
+    out: list[StoredReport] = []
+    for row in rows:
+        try:
+            out.append(stored_report(row))
+        except (ValueError, StoreError) as exc:
+            _log.warning("a stored report cannot be read and is left out: %s", exc)
+    return out
+
+
 def report_from_body(body: str) -> Report:
-    # Checked when it came in; the future check would only repeat that against a later clock.
-    return Report.model_validate(json.loads(body), context={"check_future": False})
+    """The report a stored body holds. StoreError (no bytes of the body in it) when the body is
+    not a report: the row was edited behind the store's back."""
+    try:
+        # Checked when it came in; the future check would only repeat that against a later clock.
+        return Report.model_validate(json.loads(body), context={"check_future": False})
+    except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError are ValueErrors
+        raise StoreError(
+            "a stored report body is not a report (edited outside the service? "
+            "`ceasefire ledger verify` names it)"
+        ) from exc
 
 
 def after_clause(
