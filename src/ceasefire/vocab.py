@@ -65,8 +65,10 @@ WEAPON_CLASSES: Final = (
 #: How well a place or a time is known (after ACLED's geo/time precision codes 1-3).
 PRECISIONS: Final = ("exact", "near", "region")
 
-#: The verification statuses, in ladder order.
-STATUSES: Final = ("reported", "corroborated", "verified", "disputed", "unfounded")
+#: The verification statuses, in ladder order; ``withdrawn``: every report of the incident was
+#: retracted (set by the store as the last one is, never by hand).
+STATUSES: Final = ("reported", "corroborated", "verified", "disputed", "unfounded", "withdrawn")
+WITHDRAWN: Final = "withdrawn"
 #: Statuses that follow the evidence (set by fusion, never by hand).
 AUTOMATIC_STATUSES: Final = ("reported", "corroborated")
 #: Statuses only a person sets, always with a basis.

@@ -636,6 +636,7 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
     ("POST", f"{V1}/reports/batch"): ("?partial=maybe", {"json": []}, 422),
     ("GET", f"{V1}/reports"): ("?limit=-1", {}, 422),
     ("GET", f"{V1}/reports/{{report_id:path}}"): ("", {}, 404),
+    ("POST", f"{V1}/reports/{{report_id:path}}/retract"): ("", {"json": {}}, 422),
     ("GET", f"{V1}/incidents"): ("?offset=-1", {}, 422),
     ("GET", f"{V1}/incidents/{{incident_id}}"): ("", {}, 404),
     ("GET", f"{V1}/violations"): ("?agreement_version=zero", {}, 422),

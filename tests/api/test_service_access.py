@@ -162,6 +162,14 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
         lambda w, role: (w.ua_report, {}),
         {**MISSION, U: 200, R: 404, P: 403, B: 401},
     ),
+    # A party retracts its own reports (another's reads as missing); the mission any report.
+    ("POST", f"{V1}/reports/{{report_id:path}}/retract"): (
+        lambda w, role: (
+            sorted(w.ids["UA"])[ROLES.index(role)],
+            {"json": {"reason": f"withdrawn by {role}"}},
+        ),
+        {A: 200, M: 200, D: 403, U: 200, R: 404, P: 403, B: 401},
+    ),
     ("GET", f"{V1}/incidents"): (lambda w, role: ("?limit=5", {}), EVERYONE),
     ("GET", f"{V1}/incidents/{{incident_id}}"): (
         lambda w, role: (w.ua_only, {}),

@@ -169,3 +169,36 @@ def export(
             with open(output, "w", encoding="utf-8", newline="") as fh:
                 n = write_reports(rows, fh, fmt)
             err.print(f"{n} report(s) written to {output}")
+
+
+def retract(
+    report_id: Annotated[str, typer.Argument(help="The id of the report to withdraw.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (logged).")],
+    db: DbOpt = DEFAULT_DB,
+    operator: Annotated[
+        str | None,
+        typer.Option("--as", help="Who retracts it, logged (role admin); default: the OS user."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Retract a stored report, logged with who and why. It stays as history; listings,
+    counts and fusion leave it out, and it leaves its incident at once (an incident left with
+    no report is withdrawn). To replace a report, ingest the new one with `corrects` naming it.
+
+    Example: ceasefire retract patrol-7-0031 --reason "duplicate of patrol-7-0030" --db monitoring.db
+    """
+    from ceasefire.store.facade import Store
+
+    with Store.open(db, create=False) as store:
+        done = store.retract_report(report_id, by=local_operator(operator), reason=reason)
+    if as_json:
+        print_json(done.to_dict())
+        return
+    out.print(f"retracted {report_id} ({done.reason})")
+    if done.left_incident is not None:
+        fate = (
+            "withdrawn: no report left"
+            if done.withdrawn
+            else "run `ceasefire fuse` to sum up the rest"
+        )
+        out.print(f"it left incident {done.left_incident} ({fate})")

@@ -137,6 +137,9 @@ class Report(BaseModel):
     infrastructure: str | None = None
     people_affected: int | None = None
     notes: str | None = None
+    #: The id of an earlier report of the same submitter that this one corrects: storing this
+    #: one retracts that one (:mod:`ceasefire.store.retractions`).
+    corrects: str | None = Field(default=None, min_length=1, max_length=200)
     #: The submitter's Ed25519 signature over the rest (see :mod:`ceasefire.intake.signing`).
     signature: str | None = Field(default=None, max_length=400)
     extra: dict[str, Any] = Field(default_factory=dict)
@@ -260,6 +263,8 @@ class Report(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Report:
+        if self.corrects is not None and self.corrects == self.id:
+            _fail("corrects", "names the report itself; a correction names the report it replaces")
         if self.observed_to is not None and self.observed_to < self.observed_from:
             _fail(
                 "observed_to",

@@ -143,6 +143,20 @@ def incident_item(incident_id: str, body: str | Mapping[str, Any], merged_into: 
     return ("incident", f"incident/{incident_id}", record)
 
 
+def retraction_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of a report's retraction (a ``report_retractions`` row): who withdrew it, when,
+    why, and the report that corrects it if one does. The report and its leaf stay: history
+    keeps what was said; fusion and counts leave it out."""
+    record = {
+        "report_id": row["report_id"],
+        "retracted_at": utc_text(row["retracted_at"]),
+        "by": {"name": row["by_name"], "role": row["by_role"], "party": row["by_party"]},
+        "reason": row["reason"],
+        "corrected_by": row["corrected_by"],
+    }
+    return ("retraction", f"retraction/{row['report_id']}", record)
+
+
 #: Kinds whose row is replaced rather than added to: the row must equal the latest leaf logged
 #: for its record id, and the earlier leaves are its history.
 LATEST_WINS = frozenset({"release", "incident"})

@@ -90,6 +90,7 @@ ROLES: Final = ("admin", "monitor", "mediator", "party", "public")
 #: What each role may do (reading is decided per record by the views below).
 ACTIONS: Final[Mapping[str, frozenset[str]]] = {
     "submit_report": frozenset({"admin", "monitor", "party"}),
+    "retract_report": frozenset({"admin", "monitor", "party"}),
     "set_status": frozenset({"admin", "monitor"}),
     "release": frozenset({"admin", "mediator"}),
     "upload_agreement": frozenset({"admin", "mediator"}),
@@ -103,6 +104,7 @@ ACTIONS: Final[Mapping[str, frozenset[str]]] = {
 #: How a refusal of each action reads ("the public role may not ...").
 _DOING: Final[Mapping[str, str]] = {
     "submit_report": "submit reports",
+    "retract_report": "retract reports",
     "set_status": "decide an incident's status",
     "release": "release incidents",
     "cosign": "post cosignatures",
@@ -303,6 +305,17 @@ def check_submission(
         place = f"{where}: " if where else ""
         named = f"{field}: " if field else ""
         raise ForbiddenError(f"{place}{named}{reason}; nothing was stored")
+
+
+def may_retract(principal: Principal, submitted_by: Any) -> bool:
+    """Whether the principal may retract a stored report with this ``submitted_by``: a party
+    its own reports (a correction is its own retraction and a new report), the mission (admin,
+    monitor) any report, with a reason it states; the rest none. A party asking about another's
+    report is told there is none (:func:`may_read_report`), so the answer leaks nothing."""
+    if not may_act(principal, "retract_report"):
+        return False
+    bound = submits_as(principal)
+    return bound is None or submitted_by == bound
 
 
 def entered_by(principal: Principal) -> dict[str, str | None]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -21,10 +20,7 @@ from ceasefire.records import (
 )
 from ceasefire.store.backends import Backend
 from ceasefire.store.database import Database
-from ceasefire.store.rows import (
-    insert_logged,
-    require_aware,
-)
+from ceasefire.store.rows import log_status_changes, require_aware
 from ceasefire.store.schema import (
     agreements_table,
     incident_reports_table,
@@ -32,12 +28,7 @@ from ceasefire.store.schema import (
     reports_table,
     status_changes_table,
 )
-
-if TYPE_CHECKING:
-    pass
-
-
-from ceasefire.store.incidents import history_row
+from ceasefire.vocab import WITHDRAWN
 
 _I = incidents_table.c
 _M = incident_reports_table.c
@@ -98,6 +89,10 @@ def set_status(
         raise ConflictError(
             f"incident {incident_id} was merged into {row.merged_into}; decide on that one"
         )
+    if row.status == WITHDRAWN:
+        raise ConflictError(
+            f"incident {incident_id} was withdrawn: every report of it was retracted"
+        )
     check_change(
         incident_id=incident_id,
         current=row.status,
@@ -131,7 +126,7 @@ def set_status(
             updated_at=at,
         )
     )
-    insert_logged(conn, dialect, status_changes_table, [history_row(change)], at)
+    log_status_changes(conn, dialect, [change], at)
     return change
 
 

@@ -40,9 +40,11 @@ from ceasefire.store.schema import (
     incidents_table,
     placement_columns,
     reports_table,
+    retractions_table,
     rtree_table,
     status_changes_table,
 )
+from ceasefire.vocab import WITHDRAWN
 
 #: ``(leaf kind, record id, what differs)``: a stored fact its logged record does not give.
 Finding = tuple[str, str, str]
@@ -120,6 +122,7 @@ def _incidents(conn: Connection) -> Iterator[Finding]:
     for h in conn.execute(select(status_changes_table).order_by(status_changes_table.c.seq)):
         history[h.incident_id].append(dict(h._mapping))
     members: dict[str, str] = {}  # report id -> the live incident whose body lists it
+    retracted = set(conn.execute(select(retractions_table.c.report_id)).scalars())
     names: list[str] | None = None
     for r in conn.execute(select(incidents_table)):
         what = f"incident {r.incident_id}"
@@ -137,8 +140,12 @@ def _incidents(conn: Connection) -> Iterator[Finding]:
                     f"incident/{r.incident_id}",
                     _differs(what, name, r._mapping[name], derived[name]),
                 )
-        if r.merged_into is None:
-            members.update(dict.fromkeys(incident.report_ids, r.incident_id))
+        if r.merged_into is None and r.status != WITHDRAWN:
+            # A retracted report left its incident as it was retracted; the body still lists
+            # it until the next fusion run sums up the rest.
+            members.update(
+                (rid, r.incident_id) for rid in incident.report_ids if rid not in retracted
+            )
         changes = history.get(r.incident_id, [])
         got = (r.status, r.assessed_perpetrator, r.assessed_basis)
         want = standing(changes)

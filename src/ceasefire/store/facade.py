@@ -34,12 +34,14 @@ from ceasefire.store.incidents import IncidentsArea
 from ceasefire.store.ledger import LedgerArea
 from ceasefire.store.logged import AuditArea
 from ceasefire.store.reports import ReportsArea
+from ceasefire.store.retractions import RetractionsArea
 from ceasefire.store.users import UsersArea
 from ceasefire.store.violations import ViolationsArea
 
 
 class Store(
     ReportsArea,
+    RetractionsArea,
     IncidentsArea,
     DecisionsArea,
     ViolationsArea,

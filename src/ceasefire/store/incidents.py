@@ -54,7 +54,7 @@ from ceasefire.store.reports import after_clause, check_bbox, readable
 from ceasefire.store.rows import (
     CANONICAL_JSON,
     chunks,
-    insert_logged,
+    log_status_changes,
     one_or_many,
     require_aware,
     require_offsets,
@@ -103,20 +103,6 @@ def _member_counts(conn: Connection, incident_ids: Sequence[str]) -> dict[str, i
             (iid, int(n)) for iid, n in conn.execute(query.where(_M.incident_id.in_(part)))
         )
     return counts
-
-
-def history_row(change: StatusChange) -> dict[str, Any]:
-    return {
-        "incident_id": change.incident_id,
-        "from_status": change.from_status,
-        "to_status": change.to_status,
-        "actor": change.actor,
-        "at": change.at,
-        "basis": change.basis,
-        "assessed_perpetrator": change.assessed_perpetrator,
-        "perpetrator_basis": change.perpetrator_basis,
-        "automatic": change.automatic,
-    }
 
 
 @lru_cache(maxsize=1024)
@@ -233,7 +219,7 @@ def save_incidents(
         + [incident_item(m.incident_id, bodies[m.incident_id], m.into) for m in plan.merges],
         at,
     )
-    insert_logged(conn, dialect, status_changes_table, [history_row(c) for c in plan.history], at)
+    log_status_changes(conn, dialect, plan.history, at)
     return IncidentSaveResult(
         created=len(plan.creates),
         updated=len(plan.updates),

@@ -27,6 +27,7 @@ from ceasefire.ledger.log import (
     incident_item,
     release_item,
     report_item,
+    retraction_item,
     status_item,
     superseded_item,
     violation_item,
@@ -39,6 +40,7 @@ from ceasefire.store.schema import (
     agreements_table,
     incidents_table,
     reports_table,
+    retractions_table,
     status_changes_table,
     violations_table,
 )
@@ -50,6 +52,11 @@ def _reports(conn: Connection) -> Iterator[Item]:
     query = select(c.report_id, c.body, c.entered_by, c.entered_role, c.entered_party)
     for r in conn.execute(query):
         yield report_item(r.report_id, _mapping(r.body), entered(dict(r._mapping)))
+
+
+def _retractions(conn: Connection) -> Iterator[Item]:
+    for r in conn.execute(select(retractions_table)):
+        yield retraction_item(dict(r._mapping))
 
 
 def _status_changes(conn: Connection) -> Iterator[Item]:
@@ -101,6 +108,7 @@ def _hotline_messages(conn: Connection) -> Iterator[Item]:
 #: Logged table (as the audit names it) -> its rows as the leaves they were logged as.
 LOGGED: dict[str, Callable[[Connection], Iterator[Item]]] = {
     "reports": _reports,
+    "retractions": _retractions,
     "status changes": _status_changes,
     "violations": _violations,
     "incidents": _incidents,

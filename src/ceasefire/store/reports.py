@@ -47,6 +47,7 @@ from ceasefire.store.schema import (
     placement_columns,
     refuse_nul,
     reports_table,
+    retractions_table,
 )
 
 if TYPE_CHECKING:
@@ -162,6 +163,11 @@ class BulkWriter:
                 f"report id {shown}{more} already stored with different content; nothing stored"
             )
         new = [rows[i] for i in ids if i not in stored]
+        by_id = {r.id: r for r in batch}
+        fixes = [(r["report_id"], by_id[r["report_id"]]) for r in new]
+        fixes = [(rid, r) for rid, r in fixes if r.corrects is not None]
+        if fixes:  # checked before anything of the batch is written
+            self._check_corrections(fixes, where, batch)
         if new:
             try:
                 if last_seq is None:  # an earlier batch of this writer has inserted since
@@ -186,8 +192,67 @@ class BulkWriter:
             except BaseException:
                 self.broken = True
                 raise
+        if fixes:
+            self._correct(fixes, entered_by)
         unchanged = tuple(stored) + tuple(repeated)
         return AddResult(len(new), len(unchanged), tuple(r["report_id"] for r in new), unchanged)
+
+    def _check_corrections(
+        self, fixes: list[tuple[str, Report]], where: Sequence[str] | None, batch: list[Report]
+    ) -> None:
+        """Each correction must name a stored report of the same submitter that still stands.
+        A report of another submitter reads as a missing one: the error tells a party nothing
+        of reports it may not read."""
+
+        c = reports_table.c
+        place = {r.id: (where[i] if where is not None else f"report {r.id!r}")
+                 for i, r in enumerate(batch)}  # fmt: skip
+        for rid, report in fixes:
+            old = self._conn.execute(
+                select(c.submitted_by).where(c.report_id == report.corrects)
+            ).one_or_none()
+            if old is None or old.submitted_by != report.submitted_by:
+                raise InputError(
+                    Problem(
+                        place[rid],
+                        "corrects",
+                        f"no stored report {report.corrects!r} of {report.submitted_by} to "
+                        "correct; nothing was stored",
+                    )
+                )
+            gone = self._conn.execute(
+                select(retractions_table.c.report_id).where(
+                    retractions_table.c.report_id == report.corrects
+                )
+            ).first()
+            if gone is not None:
+                raise ConflictError(
+                    f"{place[rid]}: report {report.corrects!r} was retracted already; "
+                    "correct the report that replaced it; nothing was stored"
+                )
+
+    def _correct(self, fixes: list[tuple[str, Report]], entered_by: Principal) -> None:
+        """Retract what the new reports correct, in this transaction (after their leaves)."""
+        from ceasefire.store.retractions import retract
+
+        try:
+            for rid, report in fixes:
+                assert report.corrects is not None
+                retract(
+                    self._conn,
+                    self._dialect,
+                    report.corrects,
+                    by=entered_by,
+                    reason=f"corrected by report {rid!r}",
+                    at=self._now,
+                    corrected_by=rid,
+                )
+        except BaseException:
+            self.broken = True
+            raise
+        # The retractions appended leaves of their own: the next batch reads the log's edge
+        # again rather than trust the one this writer kept.
+        self._ledger = None
 
     def _check_signatures(self, batch: list[Report]) -> None:
         """Refuse the batch unless every signed report verifies with a trusted key."""
@@ -320,6 +385,7 @@ class ReportsArea(Database):
         limit: int | None = None,
         offset: int | None = None,
         after: str | None = None,
+        retracted: bool = False,
     ) -> list[Report]:
         """Stored reports matching every filter given, in order of ``observed_from`` then arrival.
 
@@ -336,6 +402,9 @@ class ReportsArea(Database):
         after
             Page by key: only reports that come after the report with this id (stable while
             reports are being added, unlike ``offset``).
+        retracted
+            Keep retracted reports too (history); by default they are left out, as they are
+            of every count and of fusion.
         """
         return [
             s.report
@@ -349,6 +418,7 @@ class ReportsArea(Database):
                 limit=limit,
                 offset=offset,
                 after=after,
+                retracted=retracted,
             )
         ]
 
@@ -364,13 +434,14 @@ class ReportsArea(Database):
         limit: int | None = None,
         offset: int | None = None,
         after: str | None = None,
+        retracted: bool = False,
     ) -> list[StoredReport]:
         """As :meth:`list_reports`, each report with its resolved point and placement facts."""
         c = reports_table.c
         query = select(c.body, c.lon, c.lat, c.uncertainty_m, c.placement)
         with self._errors(), self._engine.connect() as conn:
             where = self._where(
-                conn, since, until, event_type, source_kind, submitted_by, bbox, after
+                conn, since, until, event_type, source_kind, submitted_by, bbox, after, retracted
             )
             query = query.where(*where).order_by(c.observed_from, c.seq)
             if limit is not None:
@@ -388,11 +459,12 @@ class ReportsArea(Database):
         source_kind: Strs = None,
         submitted_by: Strs = None,
         bbox: BBox | None = None,
+        retracted: bool = False,
     ) -> int:
         """How many stored reports match the filters (as in :meth:`list_reports`)."""
         with self._errors(), self._engine.connect() as conn:
             where = self._where(
-                conn, since, until, event_type, source_kind, submitted_by, bbox, None
+                conn, since, until, event_type, source_kind, submitted_by, bbox, None, retracted
             )
             return int(
                 conn.execute(
@@ -410,9 +482,15 @@ class ReportsArea(Database):
         submitted_by: Strs,
         bbox: BBox | None,
         after: str | None,
+        retracted: bool = False,
     ) -> list[ColumnElement[bool]]:
         c = reports_table.c
         where: list[ColumnElement[bool]] = []
+        if not retracted:  # a retracted report counts nowhere; history asks for it
+            gone = select(retractions_table.c.report_id).where(
+                retractions_table.c.report_id == c.report_id
+            )
+            where.append(~gone.exists())
         for name, moment in (("since", since), ("until", until)):
             if moment is not None and moment.tzinfo is None:
                 raise InputError(Problem("query", name, "must carry a UTC offset"))

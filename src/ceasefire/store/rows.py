@@ -12,10 +12,10 @@ from sqlalchemy.engine import Connection
 
 from ceasefire.errors import InputError, Problem
 from ceasefire.ledger.log import status_item, violation_item
-from ceasefire.records import SORTED_JSON
+from ceasefire.records import SORTED_JSON, StatusChange
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.backends import Backend
-from ceasefire.store.schema import CHUNK
+from ceasefire.store.schema import CHUNK, status_changes_table
 
 # Sorted-key JSON, the encoder incident bodies are written with: equal content gives equal text,
 # so "unchanged" is a text compare.
@@ -94,3 +94,25 @@ def require_offsets(since: datetime | None, until: datetime | None) -> None:
     for name, moment in (("since", since), ("until", until)):
         if moment is not None and moment.tzinfo is None:
             raise InputError(Problem("query", name, "must carry a UTC offset"))
+
+
+def history_row(change: StatusChange) -> dict[str, Any]:
+    return {
+        "incident_id": change.incident_id,
+        "from_status": change.from_status,
+        "to_status": change.to_status,
+        "actor": change.actor,
+        "at": change.at,
+        "basis": change.basis,
+        "assessed_perpetrator": change.assessed_perpetrator,
+        "perpetrator_basis": change.perpetrator_basis,
+        "automatic": change.automatic,
+    }
+
+
+def log_status_changes(
+    conn: Connection, dialect: Backend, changes: Sequence[StatusChange], at: datetime
+) -> None:
+    """Record incidents' status changes and log them, in the caller's transaction: fusion's,
+    a monitor's decision, a withdrawal."""
+    insert_logged(conn, dialect, status_changes_table, [history_row(c) for c in changes], at)

@@ -187,6 +187,19 @@ agreements_table = Table(
     Column("registered_at", UTCDateTime, nullable=False),
 )
 
+# Retractions of reports (migration 0012); written by ceasefire.store.retractions.
+retractions_table = Table(
+    "report_retractions",
+    metadata,
+    Column("report_id", String(200), primary_key=True),
+    Column("retracted_at", UTCDateTime, nullable=False),
+    Column("by_name", Text, nullable=False),
+    Column("by_role", String(16), nullable=False),
+    Column("by_party", String(64)),
+    Column("reason", Text, nullable=False),
+    Column("corrected_by", String(200)),
+)
+
 BBox = tuple[float, float, float, float]
 """``(min_lon, min_lat, max_lon, max_lat)``, the GeoJSON ``bbox`` order (RFC 7946 section 5)."""
 

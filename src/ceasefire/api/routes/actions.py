@@ -1,5 +1,5 @@
-"""Actions on incidents: a monitor's decision on an incident's status, and a release to the
-public.
+"""Actions on records: a monitor's decision on an incident's status, a release to the public,
+and the retraction of a report.
 
 A decision is an admin's or a monitor's (else 403), recorded under the caller's user name: the
 body names no actor (an ``actor`` that is not the caller's name is 422). Checked by the library
@@ -148,3 +148,49 @@ async def release(
         "released_by": caller.name,
         "public_from": max(done.at, ended + PUBLIC_DELAY).isoformat(),
     }
+
+
+class RetractionRequest(BaseModel):
+    """Why a report is withdrawn."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        description="Why the report is withdrawn (a mistaken place, a duplicate, a false claim).",
+        examples=["wrong settlement: the shelling was in Huliaipole, not Orikhiv"],
+    )
+
+
+@router.post(
+    "/reports/{report_id:path}/retract",
+    summary="Retract a report",
+    responses={
+        403: {"model": ErrorResponse, "description": "The caller's role retracts nothing."},
+        404: {
+            "model": ErrorResponse,
+            "description": "No such report, or one the caller may not retract (a party: "
+            "another's, told as a missing one).",
+        },
+        409: {"model": ErrorResponse, "description": "The report was retracted already."},
+        422: {"model": ErrorResponse, "description": "No reason, or one too long."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": RetractionRequest.model_json_schema()}},
+        }
+    },
+)
+async def retract(
+    request: Request, service: ServiceDep, caller: Caller, report_id: str
+) -> dict[str, Any]:
+    """Withdraw a report, logged with the caller and the reason: a party its own reports, the
+    mission any. It stays readable as history; listings, counts and fusion leave it out, and
+    it leaves its incident at once (an incident left with no report is ``withdrawn``). To
+    replace a report, submit the new one with ``corrects`` naming it instead."""
+    require(caller, "retract_report")
+    media_type(request, JSON_TYPES)
+    body = json_model(RetractionRequest, await read_body(request, service.limits.body_bytes))
+    done = await run_in_threadpool(
+        service.store.retract_report, report_id, by=caller, reason=body.reason
+    )
+    return done.to_dict()
