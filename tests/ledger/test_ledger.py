@@ -539,3 +539,32 @@ def test_a_cosignature_made_elsewhere_is_checked_then_kept(store: Store) -> None
             store, cosign(forged, RU, 1_790_000_000), other.verifier(), RU.verifier()
         )
     assert len(store.ledger_checkpoint().cosignatures) == 1
+
+
+# -- lookups by kind and id ----------------------------------------------------------------------
+
+
+def test_a_lookup_never_answers_with_another_kinds_record(store: Store) -> None:
+    # Report ids may hold '/', '#' and '@' (UA/2026/17): a party naming its report after a status
+    # change, a violation, an entry number or an agreement must not have it proved in their stead.
+    status = store.ledger_entries("status/1")
+    assert [e.kind for e in status] == ["status_change"]
+    lookalikes = ["status/1", "violation/1", "#1", "DEMO@1", "hotline/x", f"release/{'INC-1'}"]
+    store.add_reports(
+        [report(500 + n, id=rid) for n, rid in enumerate(lookalikes)], entered_by=OPERATOR
+    )
+    ledger.sign_checkpoint(store, LOG)
+    for rid in lookalikes:
+        mine = store.ledger_entries(rid, kind="report")
+        assert [(e.kind, e.record_id) for e in mine] == [("report", rid)], rid
+        assert ledger.prove(store, rid, kind="report")["record"]["id"] == rid
+    assert [e.kind for e in store.ledger_entries("status/1")] == ["status_change"]
+    assert ledger.prove(store, "status/1")["record"]["kind"] == "status_change"
+    assert {e.kind for e in store.ledger_entries("violation/1")} <= {
+        "violation",
+        "violation_superseded",
+    }
+    assert store.ledger_entries("#1")[0].idx == 1  # entry 1, whatever its kind, by number
+    assert store.ledger_entries("hotline/x") == []  # no such message: not the report
+    assert store.ledger_entries(f"release/{'INC-1'}") == []
+    assert store.ledger_entries("status/1", kind="violation") == []

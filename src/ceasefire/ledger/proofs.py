@@ -119,7 +119,9 @@ def prove(store: LedgerStore, record_id: str, *, kind: str | None = None) -> dic
     """The inclusion bundle of a record's latest entry in the latest signed checkpoint.
 
     ``record_id`` is a report id, ``status/N``, ``violation/N``, ``AGREEMENT@VERSION``, or
-    ``#N`` for entry N.
+    ``#N`` for entry N; with ``kind``, the record of that kind with that id as it is (a report
+    called ``status/1``). Only entries of that kind are ever proved
+    (:func:`ceasefire.ledger.log.lookup`).
 
     Raises
     ------

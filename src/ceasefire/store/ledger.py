@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from ceasefire.errors import ConflictError, ForbiddenError, NotFoundError, VerificationError
 from ceasefire.intake.signing import TrustedKey
 from ceasefire.ledger import merkle
-from ceasefire.ledger.log import Entry, Item, LedgerState, StoredCheckpoint, leaf_body
+from ceasefire.ledger.log import Entry, Item, LedgerState, StoredCheckpoint, leaf_body, lookup
 from ceasefire.ledger.notes import Checkpoint, Signer, Verifier, sign_note
 from ceasefire.store.backends import Backend
 from ceasefire.store.database import Database
@@ -283,14 +283,16 @@ def save_cosignature(conn: Connection, size: int, cosigner: str, line: str, at: 
 
 
 def find_entries(conn: Connection, record_id: str, kind: str | None = None) -> list[Entry]:
-    """Every entry logged for a record id (oldest first); by index with ``#N``."""
+    """Every entry logged for a record id (oldest first), of the kind the id names or ``kind``
+    (:func:`ceasefire.ledger.log.lookup`); by index with ``#N``. Keyed by kind and id, so a
+    report called ``status/1`` never answers for the status change of that id, nor the other
+    way round."""
     query = select(_E.idx, _E.kind, _E.record_id, _E.body)
-    if record_id.startswith("#") and record_id[1:].isdigit():
-        query = query.where(_E.idx == int(record_id[1:]))
+    wanted = lookup(record_id, kind)
+    if wanted.index is not None:
+        query = query.where(_E.idx == wanted.index)
     else:
-        query = query.where(_E.record_id == record_id)
-        if kind is not None:
-            query = query.where(_E.kind == kind)
+        query = query.where(_E.record_id == wanted.record_id, _E.kind.in_(wanted.kinds))
     rows = conn.execute(query.order_by(_E.idx)).all()
     return [Entry(int(r.idx), r.kind, r.record_id, r.body) for r in rows]
 

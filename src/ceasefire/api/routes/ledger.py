@@ -76,7 +76,14 @@ def inclusion(
     record_id: Annotated[
         str, Query(description="Report id, status/N, violation/N, AGREEMENT@VERSION or #N.")
     ],
-    kind: Annotated[str | None, Query(description="Only entries of this kind.")] = None,
+    kind: Annotated[
+        str | None,
+        Query(
+            description="The record's kind (report, status_change, violation, release, "
+            "hotline_message, agreement): the id is then taken as it is, for a report id that "
+            "looks like another kind's (status/1, #3). Default: the kind the id's form names."
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """The bundle proving a record's latest entry is in the latest signed checkpoint: the leaf,
     ``leafIdx``, ``treeSize``, ``leafHash``, ``proof``, ``root`` (base64) and the checkpoint.
