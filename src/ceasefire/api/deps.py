@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 
 from ceasefire.api.errors import Unauthorized
 from ceasefire.errors import Problem
+from ceasefire.intake.files import MAX_REPORT_BYTES
 from ceasefire.publish.access import Principal, token_hash
 
 if TYPE_CHECKING:
@@ -56,11 +57,15 @@ class Limits:
     """Request size limits, in bytes (a body over its limit is answered 413, nothing read).
 
     ``batch_bytes`` bounds ``POST /reports/batch``: 64 MiB holds about 120,000 reports of the
-    simulator's JSON Lines (about 540 bytes each). ``body_bytes`` bounds every other body.
+    simulator's JSON Lines (about 540 bytes each). ``report_bytes`` bounds one report, alone
+    (``POST /reports``) or as a line or item of a batch
+    (:data:`ceasefire.intake.files.MAX_REPORT_BYTES`, as ``ceasefire ingest``).
+    ``body_bytes`` bounds every other body.
     """
 
     batch_bytes: int = 64 * 1024 * 1024
     body_bytes: int = 1024 * 1024
+    report_bytes: int = MAX_REPORT_BYTES
 
 
 #: Seconds a looked-up token is remembered (:class:`Tokens`).

@@ -18,7 +18,14 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli._common import DEFAULT_DB, AgreementOpt, DbOpt, load_agreement
+from ceasefire.cli._common import (
+    DEFAULT_DB,
+    MAX_REPORT_KB,
+    AgreementOpt,
+    DbOpt,
+    MaxReportOpt,
+    load_agreement,
+)
 from ceasefire.cli.ledger import CosignerOpt
 from ceasefire.errors import InputError, Problem
 
@@ -68,6 +75,7 @@ def serve(
     max_batch_mb: Annotated[
         float, typer.Option("--max-batch-mb", help="Largest report batch accepted, in MiB.")
     ] = 64.0,
+    max_report_kb: MaxReportOpt = MAX_REPORT_KB,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
     sign_key: Annotated[
         Path | None,
@@ -123,7 +131,9 @@ def serve(
     if checkpoint_every <= 0:
         raise InputError(Problem("options", "--checkpoint-every", "must be above 0 seconds"))
     placing = load_agreement(agreement)
-    limits = Limits(batch_bytes=int(max_batch_mb * 1024 * 1024))
+    if max_batch_mb <= 0:
+        raise InputError(Problem("options", "--max-batch-mb", "must be above 0"))
+    limits = Limits(batch_bytes=int(max_batch_mb * 1024 * 1024), report_bytes=max_report_kb * 1024)
     if hotline_every < 0:
         raise InputError(Problem("options", "--hotline-every", "must be 0 (off) or above"))
     hotline = HotlineConfig(
