@@ -22,7 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from ceasefire.api.errors import Unauthorized
-from ceasefire.errors import Problem
+from ceasefire.errors import InputError, Problem
 from ceasefire.intake.files import MAX_REPORT_BYTES
 from ceasefire.publish.access import Principal, token_hash
 
@@ -121,6 +121,30 @@ class Tokens:
         return found
 
 
+#: The base URL of a service nobody configured: ``ceasefire serve``'s default host and port.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def check_base_url(value: str, where: str = "--base-url") -> str:
+    """``value`` without a trailing ``/`` if it is an absolute http(s) URL with a host and no
+    query or fragment; else InputError naming ``where``."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise InputError(
+            Problem(
+                "options",
+                where,
+                f"must be an http(s) URL with a host and no query, e.g. "
+                f"https://ceasefire.invalid:8443/mission, got {value!r}",
+            )
+        )
+    if any(c in value for c in "\r\n\t\x00 <>\"'\\"):
+        raise InputError(Problem("options", where, "must not contain spaces, quotes or controls"))
+    return value.strip().rstrip("/")
+
+
 @dataclass(frozen=True)
 class Service:
     """What the routes work on: the store, the agreement reports are placed against, its
@@ -134,6 +158,9 @@ class Service:
     limits: Limits
     committer: GroupCommitter
     tokens: Tokens
+    #: Where callers reach the service (scheme, host, port, any path before ``/api/v1``), for
+    #: the absolute links of OGC API - Features; never taken from a request's ``Host``.
+    base_url: str = DEFAULT_BASE_URL
 
 
 # The dependencies are coroutines: FastAPI runs a plain function in a worker thread, a hop

@@ -103,6 +103,15 @@ def serve(
             "(repeat for more).",
         ),
     ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Where callers reach the service, for the absolute links of OGC API - Features "
+            "(e.g. the TLS proxy's https://HOST/PATH); default http://HOST:PORT as listened on. "
+            "Links never come from a request's Host header.",
+        ),
+    ] = None,
     create: Annotated[
         bool,
         typer.Option(
@@ -120,6 +129,7 @@ def serve(
     import uvicorn
 
     from ceasefire.api import Limits, create_app
+    from ceasefire.api.deps import check_base_url
     from ceasefire.geo.engine import GeoEngine
     from ceasefire.hotline.mail import SmtpSettings
     from ceasefire.hotline.scheduler import HotlineConfig
@@ -140,9 +150,14 @@ def serve(
         smtp=None if smtp is None else SmtpSettings.parse(smtp, mail_from),
         mail_to=_mail_to(mail_to or (), placing.parties),
     )
+    if base_url is not None:
+        base_url = check_base_url(base_url)
     with Store.open(db, create=create) as store:
         # The grids are built now, not during the first large batch (about 5 s, measured).
         engine = GeoEngine(placing).prepare()
+        sock = _listen(host, port)
+        bound = sock.getsockname()[1]
+        url = f"http://{f'[{host}]' if ':' in host else host}:{bound}"
         app = create_app(
             store,
             placing,
@@ -153,10 +168,8 @@ def serve(
             checkpoint_every=checkpoint_every,
             hotline=hotline,
             hotline_every=hotline_every or None,
+            base_url=base_url or url,
         )
-        sock = _listen(host, port)
-        bound = sock.getsockname()[1]
-        url = f"http://{f'[{host}]' if ':' in host else host}:{bound}"
         sys.stdout.write(
             f"ceasefire serving {db} at {url}\n"
             f"  API      {url}/api/v1\n"
