@@ -20,6 +20,7 @@ import os
 import random
 import re
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +36,7 @@ from sqlalchemy import (
     inspect,
 )
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SAWarning, SQLAlchemyError
 
 from ceasefire.errors import CorruptStoreError, StoreError
 from ceasefire.store import backends
@@ -184,7 +185,9 @@ class Database:
                 if table.name not in have:
                     problem = f"the table {table.name} is missing"
                 else:
-                    columns = {c["name"] for c in inspector.get_columns(table.name)}
+                    with warnings.catch_warnings():  # PostGIS's geometry type: only names count
+                        warnings.simplefilter("ignore", SAWarning)
+                        columns = {c["name"] for c in inspector.get_columns(table.name)}
                     lacking = sorted(set(table.columns.keys()) - columns)
                     if not lacking:
                         continue

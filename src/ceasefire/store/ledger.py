@@ -17,6 +17,7 @@ hashes on the tree's right edge folded in memory (:mod:`ceasefire.ledger.merkle`
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,8 @@ from ceasefire.ledger.notes import Checkpoint, Signer, Verifier, sign_note
 from ceasefire.store.backends import Backend
 from ceasefire.store.database import Database
 from ceasefire.store.schema import UTCDateTime, metadata
+
+_log = logging.getLogger(__name__)
 
 entries_table = Table(
     "ledger_entries",
@@ -257,25 +260,33 @@ def sign_checkpoint(conn: Connection, signer: Signer, at: datetime) -> StoredChe
 
 
 def save_cosignature(conn: Connection, size: int, cosigner: str, line: str, at: datetime) -> bool:
-    """Keep one cosigner's line for a checkpoint; False if that cosigner's line is there already
-    (a cosigner's later line for the same checkpoint replaces it)."""
-    have = conn.execute(
-        select(_K.line).where(_K.size == size, _K.cosigner == cosigner)
-    ).scalar_one_or_none()
-    if have == line:
+    """Keep one cosigner's line for a checkpoint; False if that very line is there already.
+
+    The first valid line a cosigner gave for a checkpoint stands: a later, different line (a
+    new timestamp, another key of the same name) is refused with ConflictError and logged, never
+    put in its place. A cosignature is a dated statement that others may already have copied
+    and relied on; replacing it would rewrite when, and by which key, the cosigner said so.
+    """
+    held = conn.execute(
+        select(_K.line, _K.received_at).where(_K.size == size, _K.cosigner == cosigner)
+    ).one_or_none()
+    if held is not None and held.line == line:
         return False
-    if have is not None:
-        conn.execute(
-            cosignatures_table.update()
-            .where(_K.size == size, _K.cosigner == cosigner)
-            .values(line=line, received_at=at)
+    if held is not None:
+        _log.warning(
+            "refused a second cosignature line of %s for checkpoint %d (the first stands)",
+            cosigner,
+            size,
         )
-    else:
-        conn.execute(
-            cosignatures_table.insert().values(
-                size=size, cosigner=cosigner, line=line, received_at=at
-            )
+        received = held.received_at
+        raise ConflictError(
+            f"{cosigner} already cosigned checkpoint {size} (received "
+            f"{received.isoformat() if isinstance(received, datetime) else received}); its "
+            "first cosignature stands and a later line does not replace it"
         )
+    conn.execute(
+        cosignatures_table.insert().values(size=size, cosigner=cosigner, line=line, received_at=at)
+    )
     return True
 
 
