@@ -465,3 +465,32 @@ def test_ingest_refuses_a_report_over_the_size_limit_naming_file_and_row(
     listed = json.loads(runner.invoke(app, ["reports", "--db", db, "--json"]).output)
     assert listed["total"] == 0
     assert runner.invoke(app, ["ingest", str(src), "--db", db]).exit_code == 0  # 256 KiB default
+
+
+def test_a_demo_database_holding_users_is_never_deleted_silently(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    from backends import copy_sqlite
+    from ceasefire.errors import ConflictError
+    from ceasefire.sim.demo import run_demo
+    from ceasefire.store.facade import Store
+
+    db = copy_sqlite(demo_dir / "demo.db", tmp_path)
+    with Store.open(db) as store:
+        token = store.add_user("liaison-ua", "party", "UA")
+    # A re-run of the demo (make run, twice) would have deleted the user and its token.
+    refused = runner.invoke(app, ["demo", "--db", str(db)])
+    assert refused.exit_code == 1, refused.output
+    text = refused.output.replace("\n", " ")
+    assert "holds 1 user(s) and their tokens (liaison-ua)" in text and "--keep" in text
+    with pytest.raises(ConflictError, match="liaison-ua"):
+        run_demo(str(db))
+    # make run: `ceasefire demo --keep`, then serve: the database as it was, loudly.
+    kept = runner.invoke(app, ["demo", "--db", str(db), "--keep"])
+    assert kept.exit_code == 0, kept.output
+    assert "kept" in kept.output and "liaison-ua" in kept.output
+    with Store.open(db, create=False) as store:
+        found = store.principal_for_token(token)
+        assert found is not None and found.name == "liaison-ua"
+    both = runner.invoke(app, ["demo", "--db", str(db), "--keep", "--replace"])
+    assert both.exit_code == 1 and "not both" in both.output
