@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from backends import OPERATOR, raw
 from ceasefire import ledger
 from ceasefire.errors import ConflictError, InputError, NotFoundError, StoreError
-from ceasefire.intake.report import Report
+from ceasefire.intake.report import Report, validate_report
 from ceasefire.store import backends as store_backends
 from ceasefire.store.database import _MIGRATIONS, ENV_URL, database_url
 from ceasefire.store.facade import Store
@@ -206,7 +206,13 @@ def test_a_second_writer_waits_its_turn_then_gives_up(
         assert {r.id for r in second.list_reports()} == {"r-1", "r-2"}
 
 
-@pytest.mark.parametrize("field", ["id", "submitted_by"])
+def test_a_nul_character_in_an_id_is_refused_by_the_report_itself() -> None:
+    # An id takes the ids' safe characters only (ceasefire.ids), checked before any store.
+    with pytest.raises(InputError, match="id: must not contain the NUL character"):
+        validate_report({**make_report(1).to_dict(), "id": "a\x00b"}, now=NOW)
+
+
+@pytest.mark.parametrize("field", ["submitted_by"])
 def test_a_nul_character_is_bad_input_on_every_backend(store: Store, field: str) -> None:
     # PostgreSQL text cannot hold U+0000; both backends refuse it alike, before writing.
     with pytest.raises(InputError, match=f"{field}: must not contain the NUL character"):
