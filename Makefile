@@ -18,9 +18,9 @@ $(BIN)/.installed-test: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-## run: set up, load the demo scenario into $(DB), then serve it at http://127.0.0.1:8000 (Ctrl-C stops)
+## run: set up, load the demo scenario into $(DB) (kept as it is once it holds users), then serve it at http://127.0.0.1:8000 (Ctrl-C stops)
 run: $(BIN)/.installed
-	$(BIN)/ceasefire demo --db $(DB)
+	$(BIN)/ceasefire demo --db $(DB) --keep
 	$(BIN)/ceasefire serve --db $(DB) --host 127.0.0.1 --port $(or $(PORT),8000) \
 		--sign-key $(dir $(DB))demo-keys/log.key \
 		--cosigner $(dir $(DB))demo-keys/RU.key.pub --cosigner $(dir $(DB))demo-keys/UA.key.pub

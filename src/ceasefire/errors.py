@@ -14,6 +14,7 @@ the one error shape (:mod:`ceasefire.api.errors`).
     ├── ForbiddenError        the actor may not do this (four eyes: nobody verifies their own report)
     ├── NotFoundError         asked for something that is not there
     ├── StoreError            the database cannot be used as asked (missing schema, bad URL)
+    │   └── CorruptStoreError a damaged database: refused when opened, no writes accepted
     └── VerificationError     a proof, signature or checkpoint does not verify (expected vs computed)
 """
 
@@ -85,6 +86,12 @@ class NotFoundError(CeasefireError):
 
 class StoreError(CeasefireError):
     """The store cannot do what was asked (no schema yet, unsupported URL, ...)."""
+
+
+class CorruptStoreError(StoreError):
+    """The database is damaged (pages overwritten, a table of the schema missing or rebuilt
+    without its columns): it is refused when opened and takes no writes. The message names
+    neither its path nor anything read from it."""
 
 
 class VerificationError(CeasefireError):

@@ -32,7 +32,7 @@ from ceasefire.fusion.columns import screen
 from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.incidents import summarise
 from ceasefire.geo.engine import GeoEngine
-from ceasefire.intake.files import MAX_PROBLEMS, check_rows, detect_format
+from ceasefire.intake.files import MAX_PROBLEMS, MAX_REPORT_BYTES, check_rows, detect_format
 from ceasefire.intake.report import Report
 from ceasefire.judge.rules import in_force, judge
 from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_corroboration
@@ -149,6 +149,7 @@ def ingest_files(
     progress: Any = None,
     chunk_size: int = CHUNK_SIZE,
     now: datetime | None = None,
+    max_report_bytes: int = MAX_REPORT_BYTES,
 ) -> IngestResult:
     """Ingest report files all or nothing, streaming them a chunk at a time.
 
@@ -176,6 +177,9 @@ def ingest_files(
         Reports validated, placed and written at a time (memory grows with it).
     now
         The present, for the "not in the future" check (one value for the whole ingest).
+    max_report_bytes
+        The largest one report may be (its line, or its Feature's JSON); a larger one is a
+        problem of its row, named by file and row.
 
     Raises
     ------
@@ -209,7 +213,7 @@ def ingest_files(
                 progress.update(task, description=f"ingesting {Path(path).name}")
             file_problems = 0
             rows = 0
-            for chunk in _chunks(path, chunk_size, now):
+            for chunk in _chunks(path, chunk_size, now, max_report_bytes):
                 _refuse_unplaceable(engine, chunk)
                 result.bad_rows += chunk.bad_rows
                 kept = chunk.problems[: max(MAX_PROBLEMS - file_problems, 0)]
@@ -304,7 +308,7 @@ def _write(
     result.unchanged += added.unchanged
 
 
-def _chunks(path: Path, size: int, now: datetime) -> Iterator[_Chunk]:
+def _chunks(path: Path, size: int, now: datetime, max_report_bytes: int) -> Iterator[_Chunk]:
     """Validated reports of ``path``, ``size`` rows at a time, with the problems of the bad rows.
 
     An id repeated within a chunk follows :func:`ceasefire.intake.files.parse_file`: an exact repeat is
@@ -312,7 +316,7 @@ def _chunks(path: Path, size: int, now: datetime) -> Iterator[_Chunk]:
     check (in the same transaction) decides, so memory does not grow with the file.
     """
     chunk = _Chunk([], [], 0, 0)
-    for row in check_rows(path, now=now, window=size):
+    for row in check_rows(path, now=now, window=size, max_report_bytes=max_report_bytes):
         chunk.rows += 1
         if row.report is not None:
             chunk.reports.append(row.report)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from test_service import AGREEMENT, V1
@@ -105,6 +106,22 @@ def test_a_callers_id_is_its_own_and_a_409_tells_nothing_of_others(world: World)
         assert probe.status_code == 201, probe.text
     probe = _send(w, "UA", id="q-1", text="from RU")  # RU's content under RU's key: still UA's
     assert probe.status_code == 409 and "from RU" not in probe.text
+
+
+def test_ids_outside_the_safe_characters_are_refused_naming_the_field(world: World) -> None:
+    w = world
+    for bad in ("q-1\r\nBcc: everyone", "q\u202e1-q", "q-\u200b1", " q-1"):
+        sent = _send(w, "UA", id=bad)
+        assert sent.status_code == 422, sent.text
+        assert [p["field"] for p in sent.json()["error"]["problems"]] == ["id"]
+    for bad in ("UA:q\r\n1", "UA:q\u20661", "UA:q\u00a01"):
+        for path in ("", "/ack", "/cap"):
+            method = w.client.post if path == "/ack" else w.client.get
+            r = method(f"{HL}/messages/{quote(bad, safe=':')}{path}", headers=w.headers["UA"])
+            assert r.status_code == 422, (bad, path, r.text)
+            (problem,) = r.json()["error"]["problems"]
+            assert (problem["where"], problem["field"]) == ("path", "message_id")
+            assert "\r" not in r.text and bad not in r.text  # not echoed back as it came
 
 
 # -- 5. incident views tell no one who else reported -------------------------------------------

@@ -281,6 +281,47 @@ def test_a_body_over_the_limit_is_413_whether_declared_or_streamed(
     assert store.count_reports() == 0
 
 
+def test_one_report_over_its_limit_is_413_alone_or_in_a_batch_naming_it(
+    store: Store, engine: GeoEngine
+) -> None:
+    limits = Limits(batch_bytes=100_000, body_bytes=50_000, report_bytes=2_000)
+    client = TestClient(
+        create_app(store, AGREEMENT, engine=engine, limits=limits),
+        headers=bearer(store, "a", "admin"),
+    )
+    big = report(2, notes="x" * 3_000)
+    error = assert_error(client.post(f"{V1}/reports", json=big), 413, "too_large")
+    assert "2,000 bytes" in error["message"] and "report" in error["message"]
+    body = lines([report(1), big, report(3)])
+    error = assert_error(
+        client.post(f"{V1}/reports/batch", content=body, headers=NDJSON), 413, "too_large"
+    )
+    assert error["problems"][0]["where"] == "line 2"
+    assert "at most 2,000 bytes" in error["problems"][0]["reason"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length, the long line cut in small pieces
+        for i in range(0, len(body), 500):
+            yield body[i : i + 500]
+
+    error = assert_error(
+        client.post(f"{V1}/reports/batch", content=chunks(), headers=NDJSON), 413, "too_large"
+    )
+    assert error["problems"][0]["where"] == "line 2"
+    error = assert_error(
+        client.post(f"{V1}/reports/batch", json=[report(1), report(3), big]), 413, "too_large"
+    )
+    assert error["problems"][0]["where"] == "item 3"
+    error = assert_error(
+        client.post(f"{V1}/reports/batch", content=lines([report(i) for i in range(300)]),
+                    headers=NDJSON),
+        413,
+        "too_large",
+    )  # fmt: skip
+    assert "batch" in error["message"] and "100,000 bytes" in error["message"]
+    assert store.count_reports() == 0
+    assert client.post(f"{V1}/reports", json=report(1)).status_code == 201
+
+
 # -- intake: batches -------------------------------------------------------------------------
 
 

@@ -646,3 +646,59 @@ def test_gdal_reads_what_a_party_and_the_public_may_see(
     }
     listing = _run([ogrinfo, "-ro", source, "incidents"], party_token)
     assert re.findall(r"^  id \(String\) = (\S+)$", listing, re.M) == ua
+
+
+def _hrefs(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [v for k, v in value.items() if k == "href"] + [
+            h for v in value.values() for h in _hrefs(v)
+        ]
+    if isinstance(value, list):
+        return [h for v in value for h in _hrefs(v)]
+    return []
+
+
+@pytest.mark.parametrize("base_url", [None, "https://ceasefire.invalid:8443/mission/"])
+def test_links_come_from_the_configured_base_url_never_the_host_header(
+    store: Store, engine: GeoEngine, base_url: str | None
+) -> None:
+    configured = {} if base_url is None else {"base_url": base_url}
+    app = create_app(store, AGREEMENT, engine=engine, **configured)
+    app.dependency_overrides[get_caller] = lambda: MONITOR
+    client = TestClient(app)
+    expected = (base_url or "http://127.0.0.1:8000").rstrip("/")
+    hostile = {"Host": "attacker.invalid", "X-Forwarded-Host": "attacker.invalid"}
+    pages = [
+        client.get(OGC, headers=hostile),
+        client.get(f"{OGC}/collections", headers=hostile),
+        client.get(f"{OGC}/collections/incidents", headers=hostile),
+        client.get(f"{OGC}/collections/incidents/items", params={"limit": 2}, headers=hostile),
+    ]
+    hrefs = []
+    for page in pages:
+        assert page.status_code == 200, page.text
+        assert "attacker" not in page.text
+        hrefs += _hrefs(page.json())
+    assert {"self", "next", "collection", "items", "data", "conformance"} <= {
+        link["rel"] for page in pages for link in page.json().get("links", [])
+    }
+    assert hrefs and all(h.startswith(f"{expected}{API_PREFIX}") or
+                         h == f"{expected}/openapi.json" for h in hrefs), hrefs  # fmt: skip
+    nxt = next(link["href"] for link in pages[3].json()["links"] if link["rel"] == "next")
+    assert nxt.startswith(f"{expected}{OGC}/collections/incidents/items?")
+    assert "limit=2" in nxt and "after=" in nxt
+
+
+def test_a_base_url_that_is_not_an_http_url_is_refused() -> None:
+    from ceasefire.api.deps import check_base_url
+    from ceasefire.errors import InputError
+
+    for bad in (
+        "ftp://x.invalid",
+        "x.invalid:8000",
+        "http://",
+        "http://h.invalid/?q=1",
+        "http://a b",
+    ):
+        with pytest.raises(InputError, match="--base-url"):
+            check_base_url(bad)

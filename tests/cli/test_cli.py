@@ -437,3 +437,60 @@ def test_serve_refuses_an_empty_database_unless_told_to_create_one(tmp_path: Pat
     result = runner.invoke(app, ["serve", "--db", str(empty)])
     assert result.exit_code == 1 and "holds no ceasefire store" in result.output
     assert empty.stat().st_size == 0
+
+
+def test_ingest_refuses_a_report_over_the_size_limit_naming_file_and_row(
+    tmp_path: Path, db_url: str
+) -> None:
+    from ceasefire.cli._common import MAX_REPORT_KB
+    from ceasefire.intake.files import MAX_REPORT_BYTES
+
+    assert MAX_REPORT_KB * 1024 == MAX_REPORT_BYTES  # the option's default is the library's
+    db = db_url
+    rows = [_report(0), _report(1, notes="x" * 3000), _report(2)]
+    src = _write_jsonl(tmp_path / "big.jsonl", rows)
+    csv_src = tmp_path / "big.csv"
+    csv_src.write_text(
+        "id,submitted_by,source_kind,observed_from,lon,lat,event_type,notes\n"
+        "c-1,mission,patrol,2026-03-10T21:00:00+00:00,37.6,48.5,shelling,ok\n"
+        f"c-2,mission,patrol,2026-03-10T21:00:00+00:00,37.6,48.5,shelling,{'y' * 3000}\n",
+        encoding="utf-8",
+    )
+    for path, where in ((src, "big.jsonl:row 2"), (csv_src, "big.csv:row 3")):
+        result = runner.invoke(app, ["ingest", str(path), "--db", db, "--max-report-kb", "2"])
+        assert result.exit_code == 1, result.output
+        text = result.output.replace("\n", "")
+        assert f"{where}: one report may be at most 2,048 bytes" in text, text
+        assert "nothing was stored" in text
+    listed = json.loads(runner.invoke(app, ["reports", "--db", db, "--json"]).output)
+    assert listed["total"] == 0
+    assert runner.invoke(app, ["ingest", str(src), "--db", db]).exit_code == 0  # 256 KiB default
+
+
+def test_a_demo_database_holding_users_is_never_deleted_silently(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    from backends import copy_sqlite
+    from ceasefire.errors import ConflictError
+    from ceasefire.sim.demo import run_demo
+    from ceasefire.store.facade import Store
+
+    db = copy_sqlite(demo_dir / "demo.db", tmp_path)
+    with Store.open(db) as store:
+        token = store.add_user("liaison-ua", "party", "UA")
+    # A re-run of the demo (make run, twice) would have deleted the user and its token.
+    refused = runner.invoke(app, ["demo", "--db", str(db)])
+    assert refused.exit_code == 1, refused.output
+    text = refused.output.replace("\n", " ")
+    assert "holds 1 user(s) and their tokens (liaison-ua)" in text and "--keep" in text
+    with pytest.raises(ConflictError, match="liaison-ua"):
+        run_demo(str(db))
+    # make run: `ceasefire demo --keep`, then serve: the database as it was, loudly.
+    kept = runner.invoke(app, ["demo", "--db", str(db), "--keep"])
+    assert kept.exit_code == 0, kept.output
+    assert "kept" in kept.output and "liaison-ua" in kept.output
+    with Store.open(db, create=False) as store:
+        found = store.principal_for_token(token)
+        assert found is not None and found.name == "liaison-ua"
+    both = runner.invoke(app, ["demo", "--db", str(db), "--keep", "--replace"])
+    assert both.exit_code == 1 and "not both" in both.output

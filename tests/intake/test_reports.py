@@ -271,3 +271,43 @@ def test_reports_are_frozen() -> None:
     with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen-instance error
         report.lat = 1.0  # type: ignore[misc]
     assert isinstance(report, Report) and math.isfinite(report.lat or 0.0)
+
+
+@pytest.mark.parametrize(
+    ("bad_id", "reason"),
+    [
+        ("r-1\r\nX-Injected: yes", "U+000D (a control character)"),
+        ("r-1\nr-2", "U+000A (a control character)"),
+        ("r\t1", "U+0009 (a control character)"),
+        ("r-\x851", "U+0085 (a control character)"),
+        ("r-1\u200b", "U+200B ZERO WIDTH SPACE (a format character"),
+        ("r-\u200d1", "U+200D ZERO WIDTH JOINER (a format character"),
+        ("\ufeffr-1", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+        ("r-1\u202e7-r", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("r-\u20661\u2069", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+        ("r-\u05d0", "U+05D0 HEBREW LETTER ALEF (a right-to-left character)"),
+        ("r-\u0627", "(a right-to-left character)"),
+        ("r\u00a01", "U+00A0 NO-BREAK SPACE (only the plain space separates words)"),
+        ("r\u20281", "U+2028 LINE SEPARATOR (a line separator)"),
+        ("r-\ue0001", "U+E000 (not a printable character)"),
+        (" r-1", "must not start or end with a space"),
+        ("r-1 ", "must not start or end with a space"),
+        ("r" * 201, "at most 200 characters"),
+    ],
+)
+def test_an_id_outside_the_safe_characters_is_refused_naming_the_field(
+    bad_id: str, reason: str
+) -> None:
+    for text_values in (False, True):
+        with pytest.raises(InputError) as caught:
+            validate_report(
+                {**BASE, "id": bad_id}, where="f.jsonl:row 3", now=NOW, text_values=text_values
+            )
+        (problem,) = caught.value.problems
+        assert (problem.where, problem.field) == ("f.jsonl:row 3", "id")
+        assert reason in problem.reason
+
+
+@pytest.mark.parametrize("good_id", ["UA/2026/17", "patrol 4 obs 2", "Обстріл-17", "r.1_x:y#z@w"])
+def test_ids_of_any_left_to_right_script_with_inner_spaces_are_kept(good_id: str) -> None:
+    assert validate_report({**BASE, "id": good_id}, now=NOW).id == good_id

@@ -237,8 +237,8 @@ def test_a_log_cut_back_fails_consistency(store: Store, built: tuple[Databases, 
 def test_cosignatures_k_of_n(store: Store) -> None:
     saved = store.ledger_checkpoint().text
     store.add_reports([report(500)], entered_by=OPERATOR)
-    ledger.sign_checkpoint(store, LOG)
-    ledger.cosign_latest(store, UA, LOG.verifier(), since=saved, timestamp=1_790_000_000)
+    signed_at = int(ledger.sign_checkpoint(store, LOG).signed_at.timestamp())
+    ledger.cosign_latest(store, UA, LOG.verifier(), since=saved, timestamp=signed_at)
     trusted = [RU.verifier(), UA.verifier(), MEDIATOR.verifier()]
     bundle = ledger.prove(store, "rep-500")
     assert ledger.verify_bundle(bundle, LOG.verifier(), cosigners=trusted, quorum=1).cosigners == (
@@ -246,7 +246,7 @@ def test_cosignatures_k_of_n(store: Store) -> None:
     )
     with pytest.raises(VerificationError, match="1 trusted cosignature"):
         ledger.verify_bundle(bundle, LOG.verifier(), cosigners=trusted, quorum=2)
-    ledger.cosign_latest(store, RU, LOG.verifier(), timestamp=1_790_000_100)
+    ledger.cosign_latest(store, RU, LOG.verifier(), timestamp=signed_at + 100)
     bundle = ledger.prove(store, "rep-500")
     checked = ledger.verify_bundle(bundle, LOG.verifier(), cosigners=trusted, quorum=2)
     assert sorted(checked.cosigners) == ["RU-cosigner", "UA-cosigner"]
@@ -521,21 +521,100 @@ def test_a_cosignature_made_elsewhere_is_checked_then_kept(store: Store) -> None
     from ceasefire.ledger.notes import cosign
 
     latest = store.ledger_checkpoint()
-    offline = cosign(latest.note, UA, 1_790_000_000, log_verifier=LOG.verifier())
+    at = int(latest.signed_at.timestamp()) + 1
+    offline = cosign(latest.note, UA, at, log_verifier=LOG.verifier())
     kept = ledger.add_cosignature(store, offline, LOG.verifier(), UA.verifier())
     assert kept.cosignatures and kept.cosignatures[0].startswith("\u2014 UA-cosigner ")
     # Signed by a key other than the one the store was told: refused, nothing kept.
     with pytest.raises(VerificationError):
-        ledger.add_cosignature(
-            store, cosign(latest.note, RU, 1_790_000_000), LOG.verifier(), UA.verifier()
-        )
+        ledger.add_cosignature(store, cosign(latest.note, RU, at), LOG.verifier(), UA.verifier())
     # A checkpoint the log never signed (another log of the same size) is refused too.
     other = Signer.generate("ceasefire.test/log")
     from ceasefire.ledger.notes import Checkpoint, sign_note
 
     forged = sign_note(Checkpoint("ceasefire.test/log", latest.size, b"\x01" * 32).body(), other)
     with pytest.raises(VerificationError):
-        ledger.add_cosignature(
-            store, cosign(forged, RU, 1_790_000_000), other.verifier(), RU.verifier()
-        )
+        ledger.add_cosignature(store, cosign(forged, RU, at), other.verifier(), RU.verifier())
     assert len(store.ledger_checkpoint().cosignatures) == 1
+
+
+# -- lookups by kind and id ----------------------------------------------------------------------
+
+
+def test_a_lookup_never_answers_with_another_kinds_record(store: Store) -> None:
+    # Report ids may hold '/', '#' and '@' (UA/2026/17): a party naming its report after a status
+    # change, a violation, an entry number or an agreement must not have it proved in their stead.
+    status = store.ledger_entries("status/1")
+    assert [e.kind for e in status] == ["status_change"]
+    lookalikes = ["status/1", "violation/1", "#1", "DEMO@1", "hotline/x", f"release/{'INC-1'}"]
+    store.add_reports(
+        [report(500 + n, id=rid) for n, rid in enumerate(lookalikes)], entered_by=OPERATOR
+    )
+    ledger.sign_checkpoint(store, LOG)
+    for rid in lookalikes:
+        mine = store.ledger_entries(rid, kind="report")
+        assert [(e.kind, e.record_id) for e in mine] == [("report", rid)], rid
+        assert ledger.prove(store, rid, kind="report")["record"]["id"] == rid
+    assert [e.kind for e in store.ledger_entries("status/1")] == ["status_change"]
+    assert ledger.prove(store, "status/1")["record"]["kind"] == "status_change"
+    assert {e.kind for e in store.ledger_entries("violation/1")} <= {
+        "violation",
+        "violation_superseded",
+    }
+    assert store.ledger_entries("#1")[0].idx == 1  # entry 1, whatever its kind, by number
+    assert store.ledger_entries("hotline/x") == []  # no such message: not the report
+    assert store.ledger_entries(f"release/{'INC-1'}") == []
+    assert store.ledger_entries("status/1", kind="violation") == []
+
+
+# -- cosignatures: a sane time, and the first line stands ----------------------------------------
+
+
+def test_a_cosignature_dated_before_its_checkpoint_or_ahead_of_now_is_refused(
+    store: Store,
+) -> None:
+    from ceasefire.ledger.notes import COSIGNATURE_SLACK_S, cosign
+
+    latest = store.ledger_checkpoint()
+    signed = int(latest.signed_at.timestamp())
+    now = int(datetime.now(UTC).timestamp())
+    for when, reason in (
+        (signed - 1, "before the checkpoint was signed"),
+        (1_000_000_000, "before the checkpoint was signed"),
+        (now + COSIGNATURE_SLACK_S + 120, "minutes in the future"),
+        (2**62, "minutes in the future"),
+    ):
+        with pytest.raises(InputError) as caught:
+            ledger.cosign_latest(store, UA, LOG.verifier(), timestamp=when)
+        (problem,) = caught.value.problems
+        assert problem.field == "timestamp" and reason in problem.reason, problem
+        offline = cosign(latest.note, RU, when, log_verifier=LOG.verifier())
+        with pytest.raises(InputError, match=reason):
+            ledger.add_cosignature(store, offline, LOG.verifier(), RU.verifier())
+    assert store.ledger_checkpoint().cosignatures == ()  # nothing kept
+    # At the moment of signing, and a little ahead (clock drift): kept.
+    ledger.cosign_latest(store, UA, LOG.verifier(), timestamp=signed)
+    offline = cosign(latest.note, RU, now + COSIGNATURE_SLACK_S - 60, log_verifier=LOG.verifier())
+    ledger.add_cosignature(store, offline, LOG.verifier(), RU.verifier())
+    assert len(store.ledger_checkpoint().cosignatures) == 2
+
+
+def test_a_cosigners_later_line_never_replaces_its_first(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ceasefire.ledger.notes import cosign
+
+    latest = store.ledger_checkpoint()
+    signed = int(latest.signed_at.timestamp())
+    first = ledger.cosign_latest(store, UA, LOG.verifier(), timestamp=signed + 1).cosignatures
+    # The very same line again (a retry): a no-op.
+    again = cosign(latest.note, UA, signed + 1, log_verifier=LOG.verifier())
+    assert ledger.add_cosignature(store, again, LOG.verifier(), UA.verifier()).cosignatures == first
+    # A later line of the same cosigner, made in the CLI or sent over the API: refused, logged.
+    with caplog.at_level("WARNING"), pytest.raises(ConflictError, match="first cosignature stands"):
+        ledger.cosign_latest(store, UA, LOG.verifier(), timestamp=signed + 2)
+    assert "refused a second cosignature line of UA-cosigner" in caplog.text
+    later = cosign(latest.note, UA, signed + 3, log_verifier=LOG.verifier())
+    with pytest.raises(ConflictError, match="UA-cosigner already cosigned checkpoint"):
+        ledger.add_cosignature(store, later, LOG.verifier(), UA.verifier())
+    assert store.ledger_checkpoint().cosignatures == first

@@ -9,13 +9,21 @@ what is checked here is that nothing escapes the turn: the id check before an in
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from backends import OPERATOR, copy_sqlite
 from ceasefire import ledger
+from ceasefire.cli.app import app
+from ceasefire.intake.report import Report
+from ceasefire.store import backends as store_backends
 from ceasefire.store.facade import Store
 
 WORKERS = 4
@@ -141,3 +149,84 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(db_url: str) -> N
         assert store.ledger_state().size == distinct + 2 * len(incidents)
         assert report.checkpoints == BATCHES
     assert audits >= 1
+
+
+# -- 'database is locked' is retried inside the store --------------------------------------------
+
+
+def _report(rid: str, n: int) -> Report:
+    return Report.model_validate(
+        {
+            "id": rid,
+            "submitted_by": "mission",
+            "source_kind": "sensor",
+            "observed_from": f"2026-03-10T{n % 24:02d}:{n % 60:02d}:00+00:00",
+            "lon": 37.6 + n % 97 / 1000,
+            "lat": 48.5 + n % 89 / 1000,
+            "event_type": "explosion",
+        },
+        context={"check_future": False},
+    )
+
+
+def test_a_writer_kept_out_past_the_busy_timeout_begins_again_and_succeeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process's write (an ingest, `ceasefire fuse`) holds the lock for longer than one
+    # busy timeout: the store begins its transaction again instead of failing (503 in the API).
+    monkeypatch.setattr(store_backends, "LOCK_WAIT_S", 0.2)
+    db = tmp_path / "locked.db"
+    Store.open(db).close()
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        held.set()
+        done.wait(0.5)  # two and a half busy timeouts of the writer, then let go
+        conn.execute("COMMIT")
+        conn.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(30)
+        with Store.open(db, migrate=False) as store:
+            added = store.add_reports([_report("late-1", 1)], entered_by=OPERATOR)
+        assert added.added == 1
+    finally:
+        done.set()
+        holder.join()
+
+
+def test_fuse_beside_two_running_services_succeeds(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two services write one SQLite file (each its own store and connections, as two processes
+    # would) while an operator runs `ceasefire fuse` on it: every write goes in, none is a 503.
+    monkeypatch.setattr(store_backends, "LOCK_WAIT_S", 1)
+    db = copy_sqlite(demo_dir / "demo.db", tmp_path)
+    failures: list[BaseException] = []
+    added: list[int] = []
+
+    def service(name: str) -> None:
+        try:
+            with Store.open(db, create=False) as store:
+                for b in range(12):
+                    batch = [_report(f"{name}-{b}-{i}", b * 20 + i) for i in range(20)]
+                    added.append(store.add_reports(batch, entered_by=OPERATOR).added)
+                    store.add_user(f"{name}-user-{b}", "monitor")
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=service, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    fused = CliRunner().invoke(app, ["fuse", "--db", str(db), "--json"])
+    for t in threads:
+        t.join()
+    assert fused.exit_code == 0, fused.output
+    assert not failures, failures
+    assert sum(added) == 2 * 12 * 20
+    with Store.open(db) as store:
+        ledger.audit(store)

@@ -39,11 +39,13 @@ import ceasefire
 from ceasefire.api.committer import GroupCommitter
 from ceasefire.api.deps import (
     API_PREFIX,
+    DEFAULT_BASE_URL,
     JSON,
     Limits,
     Service,
     ServiceDep,
     Tokens,
+    check_base_url,
     get_caller,
 )
 from ceasefire.api.errors import ErrorResponse, install
@@ -79,6 +81,7 @@ def create_app(
     hotline: HotlineConfig | None = None,
     hotline_every: float | None = 5.0,
     clock: Callable[[], datetime] | None = None,
+    base_url: str = DEFAULT_BASE_URL,
 ) -> FastAPI:
     """The HTTP API over ``store``; reports are placed against ``agreement``.
 
@@ -105,6 +108,10 @@ def create_app(
         The hotline scheduler's settings (:class:`ceasefire.hotline.scheduler.HotlineConfig`):
         it ticks every ``hotline_every`` seconds (None: never; ``ceasefire hotline tick`` then
         does its work) at the time ``clock`` gives (default: the present).
+    base_url
+        Where callers reach the service (``http://HOST:PORT``, or the proxy's URL in front of
+        it), for the absolute links of OGC API - Features. Links are never built from a
+        request's ``Host`` header, which the caller writes (``ceasefire serve --base-url``).
     """
     if engine is None:
         from ceasefire.geo.engine import GeoEngine
@@ -112,7 +119,14 @@ def create_app(
         engine = GeoEngine(agreement)
     committer = GroupCommitter(store, engine)
     service = Service(
-        store, agreement, engine, tuple(cosigners), limits or Limits(), committer, Tokens(store)
+        store,
+        agreement,
+        engine,
+        tuple(cosigners),
+        limits or Limits(),
+        committer,
+        Tokens(store),
+        check_base_url(base_url, "base_url"),
     )
     app = FastAPI(
         title="ceasefire",

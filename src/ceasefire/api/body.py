@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from ceasefire.api.errors import BodyTooLarge, MalformedBody, UnsupportedMediaType
 from ceasefire.errors import InputError, Problem
-from ceasefire.intake.files import loads_json
+from ceasefire.intake.files import loads_json, too_large
 from ceasefire.intake.report import problems_from
 
 M = TypeVar("M", bound=BaseModel)
@@ -63,54 +63,70 @@ def media_type(request: Request, allowed: tuple[str, ...]) -> str:
     return kind
 
 
-def _too_large(limit: int) -> BodyTooLarge:
+def _too_large(limit: int, what: str = "body") -> BodyTooLarge:
     return BodyTooLarge(
-        f"the body is larger than this endpoint's limit of {limit:,} bytes",
-        [Problem("body", "", f"larger than {limit:,} bytes")],
+        f"the {what} is larger than this endpoint's limit of {limit:,} bytes",
+        [Problem("body", "", f"larger than the {what} limit of {limit:,} bytes")],
     )
 
 
-def _check_length(request: Request, limit: int) -> None:
+def _line_too_large(line_no: int, limit: int) -> BodyTooLarge:
+    reason = too_large(None, limit)
+    return BodyTooLarge(f"line {line_no}: {reason}", [Problem(f"line {line_no}", "", reason)])
+
+
+def _check_length(request: Request, limit: int, what: str) -> None:
     declared = request.headers.get("content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+        raise _too_large(limit, what)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, refused (413) once it passes ``limit`` bytes."""
-    _check_length(request, limit)
+async def read_body(request: Request, limit: int, what: str = "body") -> bytes:
+    """The whole body, refused (413) once it passes ``limit`` bytes; ``what`` names the limit
+    in the answer (the body, one report, the batch)."""
+    _check_length(request, limit, what)
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
         if len(data) > limit:
-            raise _too_large(limit)
+            raise _too_large(limit, what)
     return bytes(data)
 
 
-async def spool_lines(request: Request, limit: int, sink: BinaryIO) -> int:
+async def spool_lines(request: Request, limit: int, sink: BinaryIO, line_limit: int) -> int:
     """Copy a JSON Lines body to ``sink`` chunk by chunk; returns the bytes written.
 
-    Refuses (413) past ``limit`` bytes and (400) a line nested deeper than :data:`MAX_DEPTH`,
-    naming the line; everything else about a line is left to validation, which names it too.
+    Refuses (413) past ``limit`` bytes or a line (one report) over ``line_limit`` bytes, and
+    (400) a line nested deeper than :data:`MAX_DEPTH`, naming the line; everything else about a
+    line is left to validation, which names it too.
     """
-    _check_length(request, limit)
+    _check_length(request, limit, "batch")
     total = 0
     line_no = 0
     pending: list[bytes] = []  # the pieces of a line not finished yet (no copying per chunk)
+    waiting = 0  # their length
     async for chunk in request.stream():
         total += len(chunk)
         if total > limit:
-            raise _too_large(limit)
+            raise _too_large(limit, "batch")
         sink.write(chunk)
         parts = chunk.split(b"\n")
         if len(parts) == 1:
             pending.append(chunk)
+            waiting += len(chunk)
+            if waiting > line_limit:
+                raise _line_too_large(line_no + 1, line_limit)
             continue
         parts[0] = b"".join([*pending, parts[0]])
         pending = [parts.pop()]
+        waiting = len(pending[0])
         for line in parts:
             line_no += 1
+            if len(line) > line_limit:
+                raise _line_too_large(line_no, line_limit)
             check_depth(line, f"line {line_no}")
+        if waiting > line_limit:
+            raise _line_too_large(line_no + 1, line_limit)
     last = b"".join(pending)
     if last:
         check_depth(last, f"line {line_no + 1}")
@@ -197,11 +213,16 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def write_lines(items: list[Any], path: Path) -> None:
-    """Write the items of a JSON array as JSON Lines, to ingest them as a file is ingested."""
+def write_lines(items: list[Any], path: Path, item_limit: int) -> None:
+    """Write the items of a JSON array as JSON Lines, to ingest them as a file is ingested;
+    an item (one report) over ``item_limit`` bytes so written is refused (413), naming it."""
     with path.open("w", encoding="utf-8") as sink:
-        for item in items:
-            sink.write(json.dumps(item, ensure_ascii=False))
+        for n, item in enumerate(items, start=1):
+            line = json.dumps(item, ensure_ascii=False)
+            if len(line) > item_limit and len(line.encode("utf-8")) > item_limit:
+                reason = too_large(None, item_limit)
+                raise BodyTooLarge(f"item {n}: {reason}", [Problem(f"item {n}", "", reason)])
+            sink.write(line)
             sink.write("\n")
 
 

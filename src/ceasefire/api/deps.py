@@ -22,7 +22,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from ceasefire.api.errors import Unauthorized
-from ceasefire.errors import Problem
+from ceasefire.errors import InputError, Problem
+from ceasefire.intake.files import MAX_REPORT_BYTES
 from ceasefire.publish.access import Principal, token_hash
 
 if TYPE_CHECKING:
@@ -56,11 +57,15 @@ class Limits:
     """Request size limits, in bytes (a body over its limit is answered 413, nothing read).
 
     ``batch_bytes`` bounds ``POST /reports/batch``: 64 MiB holds about 120,000 reports of the
-    simulator's JSON Lines (about 540 bytes each). ``body_bytes`` bounds every other body.
+    simulator's JSON Lines (about 540 bytes each). ``report_bytes`` bounds one report, alone
+    (``POST /reports``) or as a line or item of a batch
+    (:data:`ceasefire.intake.files.MAX_REPORT_BYTES`, as ``ceasefire ingest``).
+    ``body_bytes`` bounds every other body.
     """
 
     batch_bytes: int = 64 * 1024 * 1024
     body_bytes: int = 1024 * 1024
+    report_bytes: int = MAX_REPORT_BYTES
 
 
 #: Seconds a looked-up token is remembered (:class:`Tokens`).
@@ -116,6 +121,30 @@ class Tokens:
         return found
 
 
+#: The base URL of a service nobody configured: ``ceasefire serve``'s default host and port.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def check_base_url(value: str, where: str = "--base-url") -> str:
+    """``value`` without a trailing ``/`` if it is an absolute http(s) URL with a host and no
+    query or fragment; else InputError naming ``where``."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise InputError(
+            Problem(
+                "options",
+                where,
+                f"must be an http(s) URL with a host and no query, e.g. "
+                f"https://ceasefire.invalid:8443/mission, got {value!r}",
+            )
+        )
+    if any(c in value for c in "\r\n\t\x00 <>\"'\\"):
+        raise InputError(Problem("options", where, "must not contain spaces, quotes or controls"))
+    return value.strip().rstrip("/")
+
+
 @dataclass(frozen=True)
 class Service:
     """What the routes work on: the store, the agreement reports are placed against, its
@@ -129,6 +158,9 @@ class Service:
     limits: Limits
     committer: GroupCommitter
     tokens: Tokens
+    #: Where callers reach the service (scheme, host, port, any path before ``/api/v1``), for
+    #: the absolute links of OGC API - Features; never taken from a request's ``Host``.
+    base_url: str = DEFAULT_BASE_URL
 
 
 # The dependencies are coroutines: FastAPI runs a plain function in a worker thread, a hop

@@ -22,6 +22,7 @@ Where errors come from, and the handler each one goes through (:func:`install`):
     ├── NotFoundError         404 not_found (no such record; no such route, from Starlette)
     ├── VerificationError     422 verification_failed (a cosignature or proof does not verify)
     ├── StoreError            503 store_unavailable
+    │   └── CorruptStoreError 503 store_damaged
     └── RequestError          the body as sent cannot be read at all
         ├── MalformedBody         400 malformed_body (not UTF-8, not JSON, nested too deep)
         ├── BodyTooLarge          413 too_large (over the configured limit)
@@ -48,6 +49,7 @@ from starlette.routing import Match
 from ceasefire.errors import (
     CeasefireError,
     ConflictError,
+    CorruptStoreError,
     ForbiddenError,
     InputError,
     NotFoundError,
@@ -120,6 +122,8 @@ _LIBRARY: tuple[tuple[type[CeasefireError], int, str], ...] = (
     (NotFoundError, 404, "not_found"),
     # A cosignature or proof that does not verify is bad input, not a clash with the store.
     (VerificationError, 422, "verification_failed"),
+    # A damaged database takes no writes until it is restored (ceasefire.store.database).
+    (CorruptStoreError, 503, "store_damaged"),
     (StoreError, 503, "store_unavailable"),
     (CeasefireError, 400, "bad_request"),
 )

@@ -87,6 +87,18 @@ AgreementOpt = Annotated[
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
+#: The default of --max-report-kb: ceasefire.intake.files.MAX_REPORT_BYTES (not imported here,
+#: so that `ceasefire --help` does not load the intake; tests/cli checks the two agree).
+MAX_REPORT_KB = 256
+MaxReportOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-report-kb",
+        min=1,
+        help="Largest one report may be, in KiB (its line, or its GeoJSON Feature).",
+    ),
+]
+
 
 DEFAULT_DB = "ceasefire.db"
 

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 import typer.core
 
-from ceasefire.cli._common import DbOpt, JsonOpt, out, print_json, progress
+from ceasefire.cli._common import DbOpt, JsonOpt, err, out, print_json, progress
+from ceasefire.errors import InputError, Problem
 
 
 def simulate(
@@ -45,16 +46,48 @@ def simulate(
 def demo(
     db: DbOpt = "var/demo.db",
     seed: Annotated[int, typer.Option(help="Seed of the simulated night.")] = 7,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep",
+            help="When the database holds users (ceasefire users add), keep it as it is, "
+            "users, tokens and all, instead of loading the demo again (make run).",
+        ),
+    ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Load the demo again even when that deletes users and their tokens."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load the demo scenario into a fresh database and summarise it.
+    """Load the demo scenario into a fresh database and summarise it. A database holding users
+    and their tokens is never deleted silently: that is refused unless --keep or --replace.
 
-    Example: ceasefire demo --db var/demo.db
+    Example: ceasefire demo --db var/demo.db --keep
     """
-    from ceasefire.sim.demo import run_demo
+    from ceasefire.sim.demo import demo_users, run_demo
 
+    if keep and replace:
+        raise InputError(Problem("options", "--keep", "choose --keep or --replace, not both"))
+    users = demo_users(db)
+    if users and keep:
+        err.print(
+            f"NOTE: kept {db} as it is: it holds {len(users)} user(s) and their tokens "
+            f"({', '.join(users[:5])}{', ...' if len(users) > 5 else ''}); the demo was not "
+            "loaded again (--replace starts over without them)"
+        )
+        if as_json:
+            print_json({"db": db, "kept": True, "users": users})
+        return
+    if users and replace:
+        err.print(
+            f"WARNING: deleting {len(users)} user(s) and their tokens from {db} "
+            f"({', '.join(users[:5])}{', ...' if len(users) > 5 else ''}): --replace"
+        )
     with progress(not as_json) as bar:
-        summary = run_demo(db, seed=seed, progress=bar)
+        summary = run_demo(db, seed=seed, progress=bar, replace_users=replace)
     if as_json:
         print_json(summary.to_dict())
     else:

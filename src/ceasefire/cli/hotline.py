@@ -32,6 +32,7 @@ from ceasefire.cli._common import (
 from ceasefire.errors import InputError, NotFoundError, Problem
 from ceasefire.hotline import rules as hotline
 from ceasefire.hotline import sending
+from ceasefire.ids import check_id
 from ceasefire.publish.access import (
     Principal,
     address_principal,
@@ -204,6 +205,7 @@ def _reply(as_: str, message_id: str, kind: str, db: str, agreement: Path | None
            now: str | None, **fields: Any) -> tuple[dict[str, Any], bool]:  # fmt: skip
     from ceasefire.store.facade import Store
 
+    check_id(message_id, where="arguments", field="MESSAGE_ID", max_length=sending.MAX_MESSAGE_ID)
     speaker = _speaker(as_, load_agreement(agreement).parties)
     moment = _now(now)
     with Store.open(db, create=False) as store:

@@ -153,7 +153,13 @@ def cosign(
 def prove(
     record_id: Annotated[str, typer.Argument(help="Report id, status/N, violation/N, ID@V or #N.")],
     db: DbOpt = DEFAULT_DB,
-    kind: Annotated[str | None, typer.Option(help="Only entries of this kind.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="The record's kind (report, status_change, ...): the id is then taken as it is, "
+            "for a report id that looks like another kind's (status/1, #3)."
+        ),
+    ] = None,
     save: Annotated[Path | None, typer.Option("--save", help="Write the bundle here.")] = None,
     as_json: JsonOpt = False,
 ) -> None:

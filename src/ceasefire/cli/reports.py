@@ -13,12 +13,14 @@ import typer.core
 from ceasefire.cli._common import (
     DEFAULT_DB,
     MAX_PROBLEMS_SHOWN,
+    MAX_REPORT_KB,
     AgreementOpt,
     BboxOpt,
     ByOpt,
     DbOpt,
     JsonOpt,
     KindOpt,
+    MaxReportOpt,
     SinceOpt,
     TypeOpt,
     UntilOpt,
@@ -61,6 +63,7 @@ def ingest(
             help="Who enters the reports, recorded with each (role admin); default: the OS user.",
         ),
     ] = None,
+    max_report_kb: MaxReportOpt = MAX_REPORT_KB,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate reports, place them against the agreement and store them.
@@ -82,6 +85,7 @@ def ingest(
             entered_by=local_operator(operator),
             skip_invalid=skip_invalid,
             progress=bar,
+            max_report_bytes=max_report_kb * 1024,
         )
     if as_json:
         print_json(result.to_dict())

@@ -18,7 +18,14 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli._common import DEFAULT_DB, AgreementOpt, DbOpt, load_agreement
+from ceasefire.cli._common import (
+    DEFAULT_DB,
+    MAX_REPORT_KB,
+    AgreementOpt,
+    DbOpt,
+    MaxReportOpt,
+    load_agreement,
+)
 from ceasefire.cli.ledger import CosignerOpt
 from ceasefire.errors import InputError, Problem
 
@@ -68,6 +75,7 @@ def serve(
     max_batch_mb: Annotated[
         float, typer.Option("--max-batch-mb", help="Largest report batch accepted, in MiB.")
     ] = 64.0,
+    max_report_kb: MaxReportOpt = MAX_REPORT_KB,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
     sign_key: Annotated[
         Path | None,
@@ -95,6 +103,15 @@ def serve(
             "(repeat for more).",
         ),
     ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Where callers reach the service, for the absolute links of OGC API - Features "
+            "(e.g. the TLS proxy's https://HOST/PATH); default http://HOST:PORT as listened on. "
+            "Links never come from a request's Host header.",
+        ),
+    ] = None,
     create: Annotated[
         bool,
         typer.Option(
@@ -112,6 +129,7 @@ def serve(
     import uvicorn
 
     from ceasefire.api import Limits, create_app
+    from ceasefire.api.deps import check_base_url
     from ceasefire.geo.engine import GeoEngine
     from ceasefire.hotline.mail import SmtpSettings
     from ceasefire.hotline.scheduler import HotlineConfig
@@ -123,16 +141,23 @@ def serve(
     if checkpoint_every <= 0:
         raise InputError(Problem("options", "--checkpoint-every", "must be above 0 seconds"))
     placing = load_agreement(agreement)
-    limits = Limits(batch_bytes=int(max_batch_mb * 1024 * 1024))
+    if max_batch_mb <= 0:
+        raise InputError(Problem("options", "--max-batch-mb", "must be above 0"))
+    limits = Limits(batch_bytes=int(max_batch_mb * 1024 * 1024), report_bytes=max_report_kb * 1024)
     if hotline_every < 0:
         raise InputError(Problem("options", "--hotline-every", "must be 0 (off) or above"))
     hotline = HotlineConfig(
         smtp=None if smtp is None else SmtpSettings.parse(smtp, mail_from),
         mail_to=_mail_to(mail_to or (), placing.parties),
     )
+    if base_url is not None:
+        base_url = check_base_url(base_url)
     with Store.open(db, create=create) as store:
         # The grids are built now, not during the first large batch (about 5 s, measured).
         engine = GeoEngine(placing).prepare()
+        sock = _listen(host, port)
+        bound = sock.getsockname()[1]
+        url = f"http://{f'[{host}]' if ':' in host else host}:{bound}"
         app = create_app(
             store,
             placing,
@@ -143,10 +168,8 @@ def serve(
             checkpoint_every=checkpoint_every,
             hotline=hotline,
             hotline_every=hotline_every or None,
+            base_url=base_url or url,
         )
-        sock = _listen(host, port)
-        bound = sock.getsockname()[1]
-        url = f"http://{f'[{host}]' if ':' in host else host}:{bound}"
         sys.stdout.write(
             f"ceasefire serving {db} at {url}\n"
             f"  API      {url}/api/v1\n"

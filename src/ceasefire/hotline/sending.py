@@ -8,7 +8,6 @@ to store. Pure: no store, no clock (the caller passes ``now``).
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from ceasefire.errors import ForbiddenError, InputError, Problem
+from ceasefire.ids import check_token, id_problem, token_problem
 from ceasefire.vocab import MEDIATOR, MISSION
 
 if TYPE_CHECKING:  # the agreement module loads shapely and PROJ; the CLI imports this one
@@ -150,9 +150,14 @@ def note_reply(
     return out
 
 
-#: Ids a sender may choose (its idempotency key, as a report's ``id``); stored under the
-#: sender's address (:func:`ceasefire.hotline.rules.caller_id`).
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+#: The longest id a sender may choose (its idempotency key, as a report's ``id``), stored under
+#: the sender's address (:func:`ceasefire.hotline.rules.caller_id`). Its characters are the safe
+#: set of :mod:`ceasefire.ids` within :data:`ceasefire.ids.TOKEN_CHARACTERS`: the id goes into
+#: e-mail Message-IDs, attachment names and CAP identifiers (:mod:`ceasefire.hotline.scheduler`).
+MAX_KEY = 128
+#: The longest message id a caller may name (a caller key under the longest address, a system
+#: id), and the longest thread; both are stored in columns of 200 characters.
+MAX_MESSAGE_ID = 200
 
 
 def new_id() -> str:
@@ -182,15 +187,18 @@ def compose(
             bad(f"recipients[{n}]", f"{r!r} is not one of {', '.join(known)}")
     if recipients == (sender,):
         bad("recipients", "must name someone other than the sender")
-    if draft.id is not None and not _ID.fullmatch(draft.id):
-        bad("id", "must be 1-128 letters, digits and . _ : - (starting with a letter or digit)")
+    if draft.id is not None and (reason := token_problem(draft.id, MAX_KEY)) is not None:
+        bad("id", reason)
     subject = check_text(draft.subject, "subject", MAX_SUBJECT)
     text = check_text(draft.text, "text", MAX_TEXT)
-    # The store's columns: a thread of up to 200 characters, an incident id of up to 32.
-    if draft.thread is not None and not check_text(draft.thread, "thread", 200).strip():
-        bad("thread", "must not be blank")
-    if draft.incident_id is not None:
-        check_text(draft.incident_id, "incident_id", 32)
+    # Threads and incident ids are ids too (the safe set); the store's columns hold a thread of
+    # up to 200 characters, an incident id of up to 32.
+    for name, value, limit in (
+        ("thread", draft.thread, MAX_MESSAGE_ID),
+        ("incident_id", draft.incident_id, 32),
+    ):
+        if value is not None and (reason := id_problem(value, limit)) is not None:
+            bad(name, reason)
     if not subject.strip() and not text.strip():
         bad("text", "a message needs a subject or a text")
     if draft.kind == "request":
@@ -290,8 +298,8 @@ def reply(
         kind = "line_check_reply"
     text = check_text(text, "text", MAX_TEXT)
     reasons = check_text(reasons, "reasons", MAX_TEXT) or None
-    if message_id is not None and not _ID.fullmatch(message_id):
-        raise InputError(Problem("message", "id", "must be 1-128 letters, digits and . _ : -"))
+    if message_id is not None:
+        check_token(message_id, where="message", field="id", max_length=MAX_KEY)
     check_reply(original, kind, position, reasons)
     if kind != "response" and text:
         # An acknowledgement says "received" and nothing else, so that sending it twice is the

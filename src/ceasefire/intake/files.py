@@ -27,11 +27,11 @@ import codecs
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from ceasefire.errors import InputError, Problem
 from ceasefire.intake.report import Report, validate_report
@@ -50,6 +50,15 @@ EXTENSIONS: dict[str, Format] = {
 
 #: At most this many problems are kept for one file; past that the count is all that matters.
 MAX_PROBLEMS = 1000
+
+#: The largest one report may be, in bytes of its line (JSON Lines, CSV) or of its Feature's
+#: JSON (GeoJSON). A report of the interchange fields is about 540 bytes (the simulator's); the
+#: limit leaves room for long notes and unknown fields while a hostile line of gigabytes is
+#: refused by its row, read no further than the limit (``ceasefire serve --max-report-kb``
+#: sets the API's; ``ceasefire ingest --max-report-kb`` the CLI's).
+MAX_REPORT_BYTES = 256 * 1024
+#: How much of an over-long line is read at a time while it is skipped.
+_SKIP_CHUNK = 1 << 20
 
 _BOMS = {
     codecs.BOM_UTF16_LE: "UTF-16",
@@ -103,8 +112,11 @@ def detect_format(path: Path, format: str | None = None) -> Format:
     return found
 
 
-def iter_rows(path: str | Path, *, format: str | None = None) -> Iterator[RawRow]:
-    """Read ``path`` into raw rows, lazily.
+def iter_rows(
+    path: str | Path, *, format: str | None = None, max_report_bytes: int = MAX_REPORT_BYTES
+) -> Iterator[RawRow]:
+    """Read ``path`` into raw rows, lazily; a row over ``max_report_bytes`` comes with its
+    problem (and is read no further than that).
 
     Raises
     ------
@@ -127,8 +139,12 @@ def iter_rows(path: str | Path, *, format: str | None = None) -> Iterator[RawRow
         for bom, encoding in _BOMS.items():
             if head.startswith(bom):
                 raise InputError(Problem(name, "", f"file is {encoding}; save it as UTF-8"))
-        lines = _decoded_lines(handle, name)
-        rows = {"jsonl": _jsonl_rows, "csv": _csv_rows, "geojson": _geojson_rows}[kind](lines, name)
+        if kind == "geojson":  # one document, however many lines: its Features are measured
+            lines = _decoded_lines(handle, name, None)
+            rows = _geojson_rows(lines, name, max_report_bytes)
+        else:
+            lines = _decoded_lines(handle, name, max_report_bytes)
+            rows = {"jsonl": _jsonl_rows, "csv": _csv_rows}[kind](lines, name)
         seen = False
         for row in rows:
             seen = True
@@ -167,6 +183,7 @@ def check_rows(
     format: str | None = None,
     now: datetime | None = None,
     window: int | None = None,
+    max_report_bytes: int = MAX_REPORT_BYTES,
 ) -> Iterator[CheckedRow]:
     """Validate every row of ``path``, the one place where rows become reports.
 
@@ -177,7 +194,8 @@ def check_rows(
     """
     now = now or datetime.now(UTC)
     first_seen: dict[str, tuple[str, str]] = {}  # id -> (content hash, where)
-    for n, row in enumerate(iter_rows(path, format=format), start=1):
+    rows = iter_rows(path, format=format, max_report_bytes=max_report_bytes)
+    for n, row in enumerate(rows, start=1):
         problems = list(row.problems)
         report: Report | None = None
         if not problems:
@@ -241,9 +259,39 @@ def parse_file(
 # -- format readers ----------------------------------------------------------------------------
 
 
-def _decoded_lines(handle: Iterable[bytes], name: str) -> Iterator[tuple[int, str | Problem]]:
-    """Number and decode each line on its own; a line that is not UTF-8 becomes a Problem."""
-    for number, raw in enumerate(handle, start=1):
+def too_large(size: int | None, limit: int) -> str:
+    """The reason a report over ``limit`` bytes is refused (``size`` when known)."""
+    got = f" ({size:,} bytes)" if size is not None else ""
+    return f"one report may be at most {limit:,} bytes{got}"
+
+
+def _lines(handle: BinaryIO, limit: int | None) -> Iterator[bytes | None]:
+    """The lines of ``handle``; None for a line over ``limit`` bytes, which is read no further
+    than that and then skipped to its end (so one hostile line cannot fill the memory)."""
+    if limit is None:
+        yield from handle
+        return
+    while raw := handle.readline(limit + 1):
+        if len(raw) <= limit or (len(raw) == limit + 1 and raw.endswith(b"\n")):
+            yield raw
+            continue
+        while not raw.endswith(b"\n"):
+            raw = handle.readline(_SKIP_CHUNK)
+            if not raw:
+                break
+        yield None
+
+
+def _decoded_lines(
+    handle: BinaryIO, name: str, limit: int | None
+) -> Iterator[tuple[int, str | Problem]]:
+    """Number and decode each line on its own; a line that is not UTF-8, or over ``limit``
+    bytes, becomes a Problem."""
+    for number, raw in enumerate(_lines(handle, limit), start=1):
+        if raw is None:
+            assert limit is not None
+            yield number, Problem(f"{name}:row {number}", "", too_large(None, limit))
+            continue
         chunk = raw.removeprefix(codecs.BOM_UTF8) if number == 1 else raw
         try:
             yield number, chunk.decode("utf-8")
@@ -339,7 +387,9 @@ def _csv_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator
         )
 
 
-def _geojson_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator[RawRow]:
+def _geojson_rows(
+    lines: Iterator[tuple[int, str | Problem]], name: str, limit: int
+) -> Iterator[RawRow]:
     parts: list[str] = []
     for _, line in lines:
         if isinstance(line, Problem):
@@ -356,7 +406,12 @@ def _geojson_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iter
     if not isinstance(features, list):
         raise InputError(Problem(name, "features", "must be a list of Features"))
     for index, feature in enumerate(features):
-        yield _feature_row(feature, f"{name}:feature {index + 1}")
+        where = f"{name}:feature {index + 1}"
+        size = len(json.dumps(feature, ensure_ascii=False, separators=(",", ":")).encode())
+        if size > limit:
+            yield RawRow(where, None, (Problem(where, "", too_large(size, limit)),))
+            continue
+        yield _feature_row(feature, where)
 
 
 def _feature_row(feature: Any, where: str) -> RawRow:

@@ -49,11 +49,16 @@ from pydantic_core import PydanticCustomError
 from pyproj import Geod
 
 from ceasefire.errors import InputError, Problem
+from ceasefire.ids import id_problem
 from ceasefire.vocab import EVENT_TYPES, PRECISIONS, SOURCE_KINDS, WEAPON_CLASSES
 
 #: How far past *now* a reported time may lie before it is refused. Clocks of field devices drift;
 #: ten minutes absorbs that without letting a mistyped date (2062 for 2026) through.
 FUTURE_SLACK = timedelta(minutes=10)
+
+#: The longest report id (the submitter's idempotency key), in characters; its characters are
+#: the one safe set of :mod:`ceasefire.ids`.
+MAX_ID = 200
 
 #: The bearing error assumed for observer-relative reports. OSCE SMM patrols estimated direction
 #: by ear or compass in 8- or 16-point terms (22.5 deg per point); +-10 deg is a half point of a
@@ -107,7 +112,7 @@ class Report(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    id: str = Field(min_length=1, max_length=200)
+    id: str = Field(min_length=1, max_length=MAX_ID)
     submitted_by: str = Field(min_length=1)
     source_kind: str
     source_name: str | None = None
@@ -139,7 +144,7 @@ class Report(BaseModel):
     notes: str | None = None
     #: The id of an earlier report of the same submitter that this one corrects: storing this
     #: one retracts that one (:mod:`ceasefire.store.retractions`).
-    corrects: str | None = Field(default=None, min_length=1, max_length=200)
+    corrects: str | None = None
     #: The submitter's Ed25519 signature over the rest (see :mod:`ceasefire.intake.signing`).
     signature: str | None = Field(default=None, max_length=400)
     extra: dict[str, Any] = Field(default_factory=dict)
@@ -169,7 +174,17 @@ class Report(BaseModel):
 
     # -- single fields -------------------------------------------------------------------------
 
-    @field_validator("id", "submitted_by")
+    @field_validator("id", "corrects")
+    @classmethod
+    def _safe_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        reason = id_problem(value, MAX_ID)
+        if reason is not None:
+            raise _error(reason)
+        return value
+
+    @field_validator("submitted_by")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():

@@ -167,6 +167,54 @@ def hotline_item(record: dict[str, Any]) -> Item:
     return ("hotline_message", f"hotline/{record['id']}", record)
 
 
+#: Record-id prefixes of the kinds whose ids the log makes, and the kinds each one names. Report
+#: ids are the submitters' own and agreements are ``ID@VERSION``; a report may well be called
+#: ``status/1`` (report ids may hold ``/``), which is why a lookup is always by kind as well.
+NAMESPACES: dict[str, tuple[str, ...]] = {
+    "status/": ("status_change",),
+    "violation/": ("violation", "violation_superseded"),
+    "release/": ("release",),
+    "hotline/": ("hotline_message",),
+    "incident/": ("incident",),
+    "retraction/": ("retraction",),
+}
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Which entries a reference names: entry ``index``, or the entries of ``record_id``
+    whose kind is one of ``kinds`` (never another kind's under the same id)."""
+
+    kinds: tuple[str, ...] = ()
+    record_id: str | None = None
+    index: int | None = None
+
+
+def lookup(reference: str, kind: str | None = None) -> Lookup:
+    """What ``reference`` names in the log, as ``ceasefire ledger prove`` and the API take it.
+
+    With ``kind``, the record id ``reference`` of that kind, taken literally (a report called
+    ``#3`` or ``status/1`` is found with ``kind="report"``). Without: ``#N`` is entry N;
+    ``status/N``, ``violation/N``, ``release/ID`` and ``hotline/ID`` are those kinds' records;
+    ``ID@VERSION`` an agreement version; anything else a report id.
+
+    >>> lookup("status/4")
+    Lookup(kinds=('status_change',), record_id='status/4', index=None)
+    >>> lookup("status/4", "report")
+    Lookup(kinds=('report',), record_id='status/4', index=None)
+    >>> lookup("#12")
+    Lookup(kinds=(), record_id=None, index=12)
+    """
+    if kind is not None:
+        return Lookup((kind,), reference)
+    if reference.startswith("#") and reference[1:].isdigit() and reference[1:].isascii():
+        return Lookup(index=int(reference[1:]))
+    for prefix, kinds in NAMESPACES.items():
+        if reference.startswith(prefix):
+            return Lookup(kinds, reference)
+    return Lookup(("agreement",) if "@" in reference else ("report",), reference)
+
+
 @dataclass(frozen=True)
 class LedgerState:
     """The log as the store holds it now: its size, origin and log key (None until the first

@@ -38,6 +38,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Final
 
 from cryptography.exceptions import InvalidSignature
@@ -596,6 +597,41 @@ def cosigned_message(body: str, timestamp: int) -> bytes:
     """
     _check_timestamp(timestamp)
     return f"{_COSIGNATURE_HEADER}time {timestamp}\n{body}".encode()
+
+
+#: How far past the present a cosignature's timestamp may lie: clocks of the parties' machines
+#: drift (as field devices' do for reports); five minutes absorbs that, not a line dated ahead.
+COSIGNATURE_SLACK_S = 300
+
+
+def cosignature_time_problem(timestamp: int, signed_at: datetime, now: datetime) -> str | None:
+    """Why a cosignature made at ``timestamp`` (POSIX seconds) cannot be of a checkpoint the
+    log signed at ``signed_at``, as received at ``now``; None when it can.
+
+    A cosignature states what the cosigner had seen by its time (tlog-cosignature, "Format"):
+    one dated before the checkpoint existed, or ahead of the present, is not a statement about
+    this checkpoint that anyone could have made.
+    """
+    signed = int(signed_at.timestamp())  # cosignatures count whole seconds
+    if timestamp < signed:
+        return (
+            f"{_when(timestamp)} is before the checkpoint was signed ({_when(signed)}); "
+            "a cosignature cannot predate what it signs"
+        )
+    latest = int(now.timestamp()) + COSIGNATURE_SLACK_S
+    if timestamp > latest:
+        return (
+            f"{_when(timestamp)} is more than {COSIGNATURE_SLACK_S // 60} minutes in the future "
+            f"(now {_when(int(now.timestamp()))}); check the cosigner's clock"
+        )
+    return None
+
+
+def _when(timestamp: int) -> str:
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return str(timestamp)
 
 
 @dataclass(frozen=True)

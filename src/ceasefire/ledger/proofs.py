@@ -30,6 +30,7 @@ from ceasefire.ledger.notes import (
     Signer,
     Verifier,
     cosign,
+    cosignature_time_problem,
     open_note,
     verify_cosignatures,
 )
@@ -85,11 +86,23 @@ def cosign_latest(
     latest = store.ledger_checkpoint()
     if since is not None:
         verify_consistency_from(store, since, log_verifier)
-    when = int(datetime.now(UTC).timestamp()) if timestamp is None else timestamp
+    now = datetime.now(UTC)
+    when = int(now.timestamp()) if timestamp is None else timestamp
+    _check_time(when, latest, now)
     cosigned = cosign(latest.note, cosigner, when, log_verifier=log_verifier)
     return store.ledger_add_cosignature(
         latest.size, cosigner.name, _line_of(cosigned, cosigner.name)
     )
+
+
+def _check_time(timestamp: int, checkpoint: StoredCheckpoint, now: datetime) -> None:
+    """Refuse a cosignature dated before ``checkpoint`` was signed or ahead of ``now``
+    (:func:`ceasefire.ledger.notes.cosignature_time_problem`)."""
+    reason = cosignature_time_problem(timestamp, checkpoint.signed_at, now)
+    if reason is not None:
+        raise InputError(
+            Problem(f"cosignature of checkpoint {checkpoint.size}", "timestamp", reason)
+        )
 
 
 def _line_of(note: str, name: str) -> str:
@@ -100,16 +113,32 @@ def _line_of(note: str, name: str) -> str:
 
 
 def add_cosignature(
-    store: LedgerStore, note: str, log_verifier: Verifier, cosigner: Verifier
+    store: LedgerStore, note: str, log_verifier: Verifier, *cosigners: Verifier
 ) -> StoredCheckpoint:
-    """Store a cosignature a party made elsewhere: ``note`` is the checkpoint with the party's
-    cosignature line added. The line is checked against the stored checkpoint first."""
+    """Store cosignatures a party made elsewhere: ``note`` is the checkpoint with the lines of
+    ``cosigners`` added. Every line is checked against the stored checkpoint, and its timestamp
+    against when that checkpoint was signed and the present, before any is kept."""
+    if not cosigners:
+        raise InputError(Problem("cosignature", "cosigner", "name at least one cosigner key"))
+    checked = [_checked_line(store, note, log_verifier, c) for c in cosigners]
+    stored: StoredCheckpoint | None = None
+    for size, name, line in checked:
+        stored = store.ledger_add_cosignature(size, name, line)
+    assert stored is not None
+    return stored
+
+
+def _checked_line(
+    store: LedgerStore, note: str, log_verifier: Verifier, cosigner: Verifier
+) -> tuple[int, str, str]:
     checked = verify_cosignatures(note, log_verifier, [cosigner], 1)
     stored = store.ledger_checkpoint(checked.checkpoint.size)
     if Checkpoint.parse(open_note(stored.note, [log_verifier]).text) != checked.checkpoint:
         raise VerificationError("the cosigned checkpoint is not the one the log signed")
-    line = _line_of(note, cosigner.name)
-    return store.ledger_add_cosignature(checked.checkpoint.size, cosigner.name, line)
+    now = datetime.now(UTC)
+    for made in checked.cosignatures:
+        _check_time(made.timestamp, stored, now)
+    return checked.checkpoint.size, cosigner.name, _line_of(note, cosigner.name)
 
 
 # -- proofs ------------------------------------------------------------------------------------
@@ -119,7 +148,9 @@ def prove(store: LedgerStore, record_id: str, *, kind: str | None = None) -> dic
     """The inclusion bundle of a record's latest entry in the latest signed checkpoint.
 
     ``record_id`` is a report id, ``status/N``, ``violation/N``, ``AGREEMENT@VERSION``, or
-    ``#N`` for entry N.
+    ``#N`` for entry N; with ``kind``, the record of that kind with that id as it is (a report
+    called ``status/1``). Only entries of that kind are ever proved
+    (:func:`ceasefire.ledger.log.lookup`).
 
     Raises
     ------

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.errors import ConflictError
 from ceasefire.pipeline import FuseResult, fuse_store, ingest_files
 from ceasefire.publish.access import Principal
 from ceasefire.sim import SimConfig, write_simulation
@@ -89,11 +90,37 @@ def _fresh_sqlite(path: Path) -> None:
 DEMO_OPERATOR = Principal("intake desk (demo)", "admin")
 
 
-def run_demo(db: str, *, seed: int = 7, progress: Any = None) -> DemoSummary:
-    """Load the demo agreement and a simulated night into a fresh database at ``db``."""
+def demo_users(db: str) -> list[str]:
+    """The users (and so the tokens) held by the SQLite demo database at ``db``: what a new
+    demo would delete. Empty when there is no such file or it holds no store yet."""
+    file = _sqlite_file(db)
+    if file is None or not file.is_file() or file.stat().st_size == 0:
+        return []
+    with Store.open(db, migrate=False, create=False) as store:
+        if store.schema_revision() is None:
+            return []
+        return [u.name for u in store.list_users()]
+
+
+def run_demo(
+    db: str, *, seed: int = 7, progress: Any = None, replace_users: bool = False
+) -> DemoSummary:
+    """Load the demo agreement and a simulated night into a fresh database at ``db``.
+
+    An SQLite file is deleted first, so the demo always starts clean; one that holds users
+    (people added with ``ceasefire users add``, and their tokens) is refused with ConflictError
+    naming them, unless ``replace_users``: they are never deleted without being asked.
+    """
     started = time.perf_counter()
     file = _sqlite_file(db)
     if file is not None:  # a server database is never dropped by the demo
+        users = demo_users(db)
+        if users and not replace_users:
+            raise ConflictError(
+                f"{file} holds {len(users)} user(s) and their tokens ({', '.join(users[:5])}"
+                f"{', ...' if len(users) > 5 else ''}) that a new demo would delete; pass --keep "
+                "to use the database as it is, or --replace to start over without them"
+            )
         _fresh_sqlite(file)
     agreement = load_agreement(demo_agreement_path())
     night = (file.parent if file is not None else Path("var")) / "demo-night"

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     pass
 
 
-#: How long a writer waits for another's write transaction to end before giving up, in seconds.
-LOCK_WAIT_S = 10
+#: How long a writer waits for another's write transaction to end before it begins its own
+#: again (:data:`ceasefire.store.database.WRITE_ATTEMPTS` times), in seconds.
+LOCK_WAIT_S: float = 10
 
 
 class Backend:
@@ -39,6 +40,10 @@ class Backend:
 
     def prepare(self, engine: Engine) -> None:
         """Set up connections of ``engine`` (nothing to do by default)."""
+
+    def is_busy(self, exc: DBAPIError) -> bool:
+        """Whether ``exc`` says another transaction held a lock too long (worth trying again)."""
+        return False
 
     def lock_writes(self, conn: Connection) -> None:
         """Make the write transaction just begun on ``conn`` the only one under way; called
@@ -94,12 +99,14 @@ class SQLiteBackend(Backend):
             # a read-check-then-insert batch one real transaction.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
+            # The busy timeout first: switching to WAL takes a lock too, and a connection
+            # opened while another process writes would fail it at once ("database is locked").
+            cursor.execute(f"PRAGMA busy_timeout={int(LOCK_WAIT_S * 1000)}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             # FULL rather than NORMAL: under WAL, NORMAL can lose the last commits on power loss
             # (not on a process kill). FULL costs one fsync per commit; batches make that cheap.
             cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_S * 1000}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -108,6 +115,10 @@ class SQLiteBackend(Backend):
             # check and then collide on insert.
             mode = connection.get_execution_options().get("ceasefire_begin", "DEFERRED")
             connection.exec_driver_sql(f"BEGIN {mode}")
+
+    def is_busy(self, exc: DBAPIError) -> bool:
+        # SQLITE_BUSY and SQLITE_LOCKED, as the sqlite3 module words them.
+        return " is locked" in str(exc.orig).lower()
 
     def insert_rows(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         # The rows straight to the driver's executemany (named parameters, times as text):
@@ -175,8 +186,13 @@ class PostgreSQLBackend(Backend):
         # (MVCC). The ledger's row lock (store_ledger.state(lock=True)) stays, for writers that
         # come in another way.
         # A writer waits for its turn as long as on SQLite (busy_timeout), then fails cleanly.
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT_S}s'")
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_S * 1000)}ms'")
         conn.execute(select(func.pg_advisory_xact_lock(_PG_WRITE_LOCK)))
+
+    def is_busy(self, exc: DBAPIError) -> bool:
+        # lock_not_available (the lock_timeout above), deadlock_detected (PostgreSQL
+        # documentation, appendix A, class 55 and 40).
+        return getattr(exc.orig, "sqlstate", None) in ("55P03", "40P01")
 
     def snapshot(self, conn: Connection) -> None:
         # READ COMMITTED, the default, takes a new snapshot per statement; a long scan (the

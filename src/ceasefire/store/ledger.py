@@ -17,6 +17,7 @@ hashes on the tree's right edge folded in memory (:mod:`ceasefire.ledger.merkle`
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -27,11 +28,13 @@ from sqlalchemy.engine import Connection
 from ceasefire.errors import ConflictError, ForbiddenError, NotFoundError, VerificationError
 from ceasefire.intake.signing import TrustedKey
 from ceasefire.ledger import merkle
-from ceasefire.ledger.log import Entry, Item, LedgerState, StoredCheckpoint, leaf_body
+from ceasefire.ledger.log import Entry, Item, LedgerState, StoredCheckpoint, leaf_body, lookup
 from ceasefire.ledger.notes import Checkpoint, Signer, Verifier, sign_note
 from ceasefire.store.backends import Backend
 from ceasefire.store.database import Database
 from ceasefire.store.schema import UTCDateTime, metadata
+
+_log = logging.getLogger(__name__)
 
 entries_table = Table(
     "ledger_entries",
@@ -257,25 +260,33 @@ def sign_checkpoint(conn: Connection, signer: Signer, at: datetime) -> StoredChe
 
 
 def save_cosignature(conn: Connection, size: int, cosigner: str, line: str, at: datetime) -> bool:
-    """Keep one cosigner's line for a checkpoint; False if that cosigner's line is there already
-    (a cosigner's later line for the same checkpoint replaces it)."""
-    have = conn.execute(
-        select(_K.line).where(_K.size == size, _K.cosigner == cosigner)
-    ).scalar_one_or_none()
-    if have == line:
+    """Keep one cosigner's line for a checkpoint; False if that very line is there already.
+
+    The first valid line a cosigner gave for a checkpoint stands: a later, different line (a
+    new timestamp, another key of the same name) is refused with ConflictError and logged, never
+    put in its place. A cosignature is a dated statement that others may already have copied
+    and relied on; replacing it would rewrite when, and by which key, the cosigner said so.
+    """
+    held = conn.execute(
+        select(_K.line, _K.received_at).where(_K.size == size, _K.cosigner == cosigner)
+    ).one_or_none()
+    if held is not None and held.line == line:
         return False
-    if have is not None:
-        conn.execute(
-            cosignatures_table.update()
-            .where(_K.size == size, _K.cosigner == cosigner)
-            .values(line=line, received_at=at)
+    if held is not None:
+        _log.warning(
+            "refused a second cosignature line of %s for checkpoint %d (the first stands)",
+            cosigner,
+            size,
         )
-    else:
-        conn.execute(
-            cosignatures_table.insert().values(
-                size=size, cosigner=cosigner, line=line, received_at=at
-            )
+        received = held.received_at
+        raise ConflictError(
+            f"{cosigner} already cosigned checkpoint {size} (received "
+            f"{received.isoformat() if isinstance(received, datetime) else received}); its "
+            "first cosignature stands and a later line does not replace it"
         )
+    conn.execute(
+        cosignatures_table.insert().values(size=size, cosigner=cosigner, line=line, received_at=at)
+    )
     return True
 
 
@@ -283,14 +294,16 @@ def save_cosignature(conn: Connection, size: int, cosigner: str, line: str, at: 
 
 
 def find_entries(conn: Connection, record_id: str, kind: str | None = None) -> list[Entry]:
-    """Every entry logged for a record id (oldest first); by index with ``#N``."""
+    """Every entry logged for a record id (oldest first), of the kind the id names or ``kind``
+    (:func:`ceasefire.ledger.log.lookup`); by index with ``#N``. Keyed by kind and id, so a
+    report called ``status/1`` never answers for the status change of that id, nor the other
+    way round."""
     query = select(_E.idx, _E.kind, _E.record_id, _E.body)
-    if record_id.startswith("#") and record_id[1:].isdigit():
-        query = query.where(_E.idx == int(record_id[1:]))
+    wanted = lookup(record_id, kind)
+    if wanted.index is not None:
+        query = query.where(_E.idx == wanted.index)
     else:
-        query = query.where(_E.record_id == record_id)
-        if kind is not None:
-            query = query.where(_E.kind == kind)
+        query = query.where(_E.record_id == wanted.record_id, _E.kind.in_(wanted.kinds))
     rows = conn.execute(query.order_by(_E.idx)).all()
     return [Entry(int(r.idx), r.kind, r.record_id, r.body) for r in rows]
 

@@ -26,6 +26,8 @@ from ceasefire.hotline import rules as hotline
 from ceasefire.hotline import sending
 from ceasefire.hotline.rules import StoredMessage
 from ceasefire.hotline.scheduler import cap_alert, metrics_of
+from ceasefire.hotline.sending import MAX_MESSAGE_ID
+from ceasefire.ids import check_id
 from ceasefire.publish.access import (
     Principal,
     hotline_address,
@@ -95,6 +97,8 @@ def _shown(caller: Principal, stored: StoredMessage) -> dict[str, Any]:
 
 
 def _visible(service: Service, caller: Principal, message_id: str, now: datetime) -> StoredMessage:
+    # The path's id is held to the ids' one safe set before it is looked up or echoed back.
+    check_id(message_id, where="path", field="message_id", max_length=MAX_MESSAGE_ID)
     found = service.store.hotline_get([message_id], now).get(message_id)
     if found is None or not may_read_message(caller, found.message):
         raise NotFoundError(f"no message {message_id!r}")

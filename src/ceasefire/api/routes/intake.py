@@ -100,7 +100,10 @@ async def add_report(request: Request, service: ServiceDep, caller: Caller) -> A
     ``party`` (else 403); the caller is recorded as who entered it."""
     require(caller, "submit_report")
     media_type(request, JSON_TYPES)
-    data = parse_json(await read_body(request, service.limits.body_bytes))
+    limits = service.limits
+    data = parse_json(
+        await read_body(request, min(limits.body_bytes, limits.report_bytes), "report")
+    )
     if not isinstance(data, dict):
         raise InputError(
             Problem(
@@ -156,11 +159,13 @@ async def add_batch(
         path = Path(folder) / "body.jsonl"
         if kind in NDJSON_TYPES:
             with path.open("wb") as sink:
-                await spool_lines(request, service.limits.batch_bytes, sink)
+                await spool_lines(
+                    request, service.limits.batch_bytes, sink, service.limits.report_bytes
+                )
             unit = "line"
         else:
-            data = await read_body(request, service.limits.batch_bytes)
-            await run_in_threadpool(_array_to_lines, data, path)
+            data = await read_body(request, service.limits.batch_bytes, "batch")
+            await run_in_threadpool(_array_to_lines, data, path, service.limits.report_bytes)
             unit = "item"
         # Who may store what is checked by the store on the reports as parsed for storing
         # (ceasefire.publish.access.check_submission), never on a reading of its own here.
@@ -173,13 +178,13 @@ async def add_batch(
     }
 
 
-def _array_to_lines(data: bytes, path: Path) -> None:
+def _array_to_lines(data: bytes, path: Path, item_limit: int) -> None:
     items = parse_json(data)
     if not isinstance(items, list):
         raise InputError(
             Problem("body", "", "must be a JSON array of reports (or JSON Lines, one per line)")
         )
-    write_lines(items, path)
+    write_lines(items, path, item_limit)
 
 
 def _ingest(
@@ -187,7 +192,12 @@ def _ingest(
 ) -> IngestResult:
     try:
         return ingest_files(
-            service.store, [path], service.engine, entered_by=caller, skip_invalid=partial
+            service.store,
+            [path],
+            service.engine,
+            entered_by=caller,
+            skip_invalid=partial,
+            max_report_bytes=service.limits.report_bytes,
         )
     except InputError as exc:
         raise InputError([_relabel(p, unit) for p in exc.problems]) from None

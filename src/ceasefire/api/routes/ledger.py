@@ -76,7 +76,14 @@ def inclusion(
     record_id: Annotated[
         str, Query(description="Report id, status/N, violation/N, AGREEMENT@VERSION or #N.")
     ],
-    kind: Annotated[str | None, Query(description="Only entries of this kind.")] = None,
+    kind: Annotated[
+        str | None,
+        Query(
+            description="The record's kind (report, status_change, violation, release, "
+            "hotline_message, agreement): the id is then taken as it is, for a report id that "
+            "looks like another kind's (status/1, #3). Default: the kind the id's form names."
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """The bundle proving a record's latest entry is in the latest signed checkpoint: the leaf,
     ``leafIdx``, ``treeSize``, ``leafHash``, ``proof``, ``root`` (base64) and the checkpoint.
@@ -140,7 +147,15 @@ def consistency(
             "model": ErrorResponse,
             "description": "Not a party or the mediator; no line from a trusted cosigner key.",
         },
-        422: {"model": ErrorResponse, "description": "A cosignature that does not verify."},
+        409: {
+            "model": ErrorResponse,
+            "description": "The cosigner's first line for the checkpoint stands (conflict).",
+        },
+        422: {
+            "model": ErrorResponse,
+            "description": "A cosignature that does not verify, or dated before the checkpoint "
+            "was signed or more than five minutes ahead.",
+        },
         **_NOT_FOUND,
     },
     openapi_extra={
@@ -153,7 +168,10 @@ def consistency(
 async def cosignature(request: Request, service: ServiceDep, caller: Caller) -> dict[str, Any]:
     """Keep a cosignature made elsewhere: the body is the checkpoint note with the party's
     ``cosignature/v1`` line added (``text/plain``). Returns the checkpoint with every
-    cosignature now held. Parties and the mediator post cosignatures."""
+    cosignature now held. Parties and the mediator post cosignatures. A line dated before the
+    checkpoint was signed, or more than five minutes ahead, is refused (422); a cosigner's first
+    line for a checkpoint stands, a later different one is refused (409), the same one is a
+    no-op."""
     require(caller, "cosign")
     media_type(request, TEXT_TYPES)
     data = await read_body(request, service.limits.body_bytes)
@@ -200,8 +218,5 @@ def _add_cosignatures(service: Service, note: str) -> StoredCheckpoint:
         )
     # Every trusted line must verify before any is kept: bad input stores nothing.
     verify_cosignatures(note, log, trusted, len({c.public_key for c in trusted}))
-    stored: StoredCheckpoint | None = None
-    for cosigner in trusted:
-        stored = ledger.add_cosignature(store, note, log, cosigner)
-    assert stored is not None
-    return stored
+    # Every line's time is checked too before any is kept (ceasefire.ledger.proofs).
+    return ledger.add_cosignature(store, note, log, *trusted)

@@ -116,8 +116,22 @@ class GeoJSON(JSON):
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def _root(request: Request) -> str:
+    """The service's base URL as configured (``ceasefire serve --base-url``), never one made
+    from the request: its ``Host`` header is the caller's to write, and a link built from it
+    would send the next reader (QGIS, GDAL, a browser) wherever a hostile caller chose."""
+    root: str = request.app.state.service.base_url
+    return root
+
+
 def _base(request: Request) -> str:
-    return f"{str(request.base_url).rstrip('/')}{PREFIX}"
+    return f"{_root(request)}{PREFIX}"
+
+
+def _this_page(request: Request, **params: Any) -> str:
+    """The request's own path and query (with ``params`` set) under the configured base URL."""
+    url = request.url.include_query_params(**params) if params else request.url
+    return f"{_root(request)}{url.path}" + (f"?{url.query}" if url.query else "")
 
 
 def _readable(caller: Principal, collection_id: str) -> None:
@@ -376,7 +390,7 @@ def _inside(view: dict[str, Any], box: BBox) -> bool:
 def landing(request: Request) -> dict[str, Any]:
     """The landing page: where the API description, conformance and collections are."""
     base = _base(request)
-    root = str(request.base_url).rstrip("/")
+    root = _root(request)
     return {
         "title": "ceasefire: incidents and reports",
         "description": "OGC API - Features over the ceasefire store (read only).",
@@ -478,11 +492,11 @@ def items(
     features = [_view_feature(v) for v in views]
     here = f"{_base(request)}/collections/{cid}"
     links = [
-        {"href": str(request.url), "rel": "self", "type": GEOJSON},
+        {"href": _this_page(request), "rel": "self", "type": GEOJSON},
         {"href": here, "rel": "collection", "type": "application/json"},
     ]
     if more:
-        nxt = str(request.url.include_query_params(after=features[-1]["id"], limit=limit))
+        nxt = _this_page(request, after=features[-1]["id"], limit=limit)
         links.append({"href": nxt, "rel": "next", "type": GEOJSON, "title": "Next page"})
     body: dict[str, Any] = {"type": "FeatureCollection", "features": features}
     if matched is not None:
