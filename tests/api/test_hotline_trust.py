@@ -88,6 +88,35 @@ def test_a_party_cannot_squat_the_ids_of_the_mechanisms_messages(world: World) -
     assert acked.json()["sender"] == "RU" and acked.json()["kind"] == "acknowledgement"
 
 
+def test_ids_squatted_before_the_sys_namespace_do_not_block_the_mechanism(world: World) -> None:
+    """A store from before the ``sys:`` namespace may hold a party's messages under the bare ids
+    the mechanism then used (``lc.RU.<slot>``, ``n.<incident>.RU``), stored as the old service
+    let any caller name them. After the upgrade they block nothing: RU still gets its line
+    check, and the squatter's message stays the squatter's query."""
+    w = world
+    later = datetime.now(UTC) + timedelta(hours=7)
+    every = AGREEMENT.hotline.line_check_every
+    slot = hotline.line_check_slot(later, AGREEMENT.effective_from, every)
+    check = hotline.line_check("RU", slot, AGREEMENT.hotline, later)
+    old_id = check.id.removeprefix(hotline.SYSTEM_PREFIX)
+    assert old_id.startswith("lc.RU.")
+    squat = hotline.Message(
+        id=old_id,
+        thread=old_id,
+        kind="query",
+        sender="UA",
+        recipients=("mission",),
+        sent_at=later - timedelta(hours=1),
+        subject="squatted before the upgrade",
+    )
+    w.store.hotline_send([squat], later - timedelta(hours=1))  # as the old service stored it
+    Scheduler(w.store, AGREEMENT).tick(later)
+    got = w.store.hotline_get([check.id, old_id], later)
+    assert got[check.id].message.sender == "mission" and got[check.id].message.recipients == ("RU",)
+    assert got[old_id].message.sender == "UA" and got[old_id].message.kind == "query"
+    ledger.audit(w.store)
+
+
 def test_a_callers_id_is_its_own_and_a_409_tells_nothing_of_others(world: World) -> None:
     w = world
     # The same id from two senders: two messages, each its sender's.
