@@ -74,7 +74,7 @@ class GroupCommitter:
             raise ValueError(f"max_group must be at least 1, got {max_group}")
         self._store = store
         self._engine = engine
-        self._parties = tuple(engine.agreement.parties)
+        self._parties = engine.agreement.party_codes
         self._max_group = max_group
         self._ready = threading.Condition()  # guards _waiting, _thread and _closed
         self._waiting: deque[_Waiting] = deque()

@@ -355,6 +355,16 @@ class Report(BaseModel):
         )
         return abs(lon - self.lon) < 1e-7 and abs(lat - self.lat) < 1e-7  # ~1 cm
 
+    def replaced(self, **update: Any) -> Report:
+        """A copy with ``update`` applied (values as validated, not checked again).
+
+        Unlike a bare ``model_copy`` it does not carry over the cached content hash, which
+        would name the old content.
+        """
+        copy = self.model_copy(update=update)
+        copy.__dict__.pop("_digest", None)
+        return copy
+
     def content_hash(self) -> str:
         """SHA-256 (hex) of :meth:`canonical_json`: equal for the same submitted content."""
         return self._digest

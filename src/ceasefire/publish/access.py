@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from ceasefire.agreement.parties import party_code
 from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.records import StoredIncident, StoredReport
 from ceasefire.vocab import MEDIATOR, MISSION
@@ -265,7 +266,8 @@ def submission_refusal(
             f"a party's report (source_kind {PARTY_SOURCE_KIND!r}) names a party of the "
             f"agreement ({known}), got {submitted_by!r}"
         )
-    if source_kind != PARTY_SOURCE_KIND and submitted_by in parties:
+    # A party's alias ("Ukraine") names the party as much as its code does.
+    if source_kind != PARTY_SOURCE_KIND and party_code(submitted_by, parties) is not None:
         return "submitted_by", (
             f"{submitted_by!r} is a party: its reports have source_kind {PARTY_SOURCE_KIND!r}, "
             f"not {source_kind!r}"

@@ -26,7 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from ceasefire.agreement.parties import Parties
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem, StoreError
+from ceasefire.intake.parties import resolve_parties
 from ceasefire.intake.report import Report
 from ceasefire.ledger.log import entered, report_item
 from ceasefire.publish.access import Principal, check_submission
@@ -87,6 +89,9 @@ class BulkWriter:
 
         Raises
         ------
+        InputError
+            A party field names no party of ``parties`` (:mod:`ceasefire.intake.parties`), or
+            a signature is refused or missing where its party requires one.
         ForbiddenError
             ``entered_by`` may not store one of the reports (:func:`check_submission`).
         ConflictError
@@ -98,6 +103,9 @@ class BulkWriter:
         batch = reports if isinstance(reports, list) else list(reports)
         if where is not None and len(where) != len(batch):
             raise ValueError(f"{len(where)} places for {len(batch)} reports")
+        # Party fields as the agreement's codes (an alias stored as its code), else refused:
+        # here, where every way in passes with the agreement's parties (ceasefire.intake.parties).
+        batch = resolve_parties(batch, parties, where)
         # The one check of who may store what, on the very reports that are stored.
         for index, report in enumerate(batch):
             place = where[index] if where is not None else f"report {report.id!r}"
@@ -107,8 +115,9 @@ class BulkWriter:
             "entered_role": entered_by.role,
             "entered_party": entered_by.party,
         }
-        if any(r.signature is not None for r in batch):
-            self._check_signatures(batch)
+        required = parties.signed_only if isinstance(parties, Parties) else frozenset()
+        if any(r.signature is not None or r.submitted_by in required for r in batch):
+            self._check_signatures(batch, required)
         if placements is not None and len(placements) != len(batch):
             raise ValueError(f"{len(placements)} placements for {len(batch)} reports")
         rows: dict[str, dict[str, Any]] = {}
@@ -185,14 +194,15 @@ class BulkWriter:
         unchanged = tuple(stored) + tuple(repeated)
         return AddResult(len(new), len(unchanged), tuple(r["report_id"] for r in new), unchanged)
 
-    def _check_signatures(self, batch: list[Report]) -> None:
-        """Refuse the batch unless every signed report verifies with a trusted key."""
+    def _check_signatures(self, batch: list[Report], required: Collection[str]) -> None:
+        """Refuse the batch unless every signed report verifies with a trusted key and every
+        report in the name of a party in ``required`` is signed."""
         from ceasefire.intake.signing import check_signatures
         from ceasefire.store import ledger as store_ledger
 
         if self._keys is None:
             self._keys = store_ledger.trusted_keys(self._conn)
-        check_signatures(batch, self._keys)
+        check_signatures(batch, self._keys, required=required)
 
 
 class ReportsArea(Database):
@@ -225,8 +235,10 @@ class ReportsArea(Database):
             ledger leaf. Each report must be one it may store
             (:func:`ceasefire.publish.access.check_submission`).
         parties
-            The agreement's party codes, for that check (empty: the mission's party rules are
-            left unchecked).
+            The agreement's parties (:attr:`Agreement.party_codes`): each party field of a
+            report must name one (an alias is stored as its code), and a party that requires
+            signed reports gets no unsigned one. Plain codes check codes only; empty leaves
+            the party fields and the mission's party rules unchecked.
 
         Raises
         ------
