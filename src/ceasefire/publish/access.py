@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from ceasefire import vocab
 from ceasefire.agreement.parties import party_code
 from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.records import StoredIncident, StoredReport
@@ -224,7 +225,7 @@ def submits_as(principal: Principal) -> str | None:
 #: it reports (:func:`ceasefire.fusion.incidents.source_key`).
 PARTY_SOURCE_KIND: Final = "party"
 #: The mission's own means: only mission users (admin, monitor) enter reports of these kinds.
-MISSION_SOURCE_KINDS: Final = ("patrol", "sensor", "uav", "camera", "satellite")
+MISSION_SOURCE_KINDS: Final = vocab.MISSION_SOURCE_KINDS
 
 
 def submission_refusal(
