@@ -52,7 +52,7 @@ def test_an_alias_is_stored_as_its_code_and_resubmits_as_the_same_report(
     assert r.status_code == 201, r.text
     # The answer shows the report as stored, and the store holds the code.
     assert r.json()["report"]["claimed_perpetrator"] == "RU"
-    assert store.get_report("api-1").claimed_perpetrator == "RU"
+    assert store.get_report("UA:api-1").claimed_perpetrator == "RU"
     # Another spelling of the same party is the same report: a no-op, not a conflict.
     again = client.post(f"{V1}/reports", json=_ua(1, claimed_perpetrator="RU"), headers=ua)
     assert again.status_code == 200, again.text
@@ -64,7 +64,7 @@ def test_an_alias_is_stored_as_its_code_and_resubmits_as_the_same_report(
     assert batch.json() | {"problems": []} == {
         "added": 1, "unchanged": 1, "rejected": 0, "problems": []
     }  # fmt: skip
-    assert store.get_report("api-2").claimed_perpetrator == "RU"
+    assert store.get_report("UA:api-2").claimed_perpetrator == "RU"
 
 
 FREE_TEXT = ("the occupiers", "Rusia", "mission", "RU, UA")

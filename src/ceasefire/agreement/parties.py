@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Parties", "fold", "party_code"]
+__all__ = ["PARTY_ID_MARK", "Parties", "fold", "party_code", "party_scoped_id"]
 
 
 def fold(text: str) -> str:
@@ -85,3 +85,25 @@ def known_parties(parties: Collection[str]) -> str:
     if isinstance(parties, Parties):
         return parties.known()
     return Parties({code: code for code in parties}).known()
+
+
+#: Between a party's code and the id it chose, in the id its own report is stored under.
+PARTY_ID_MARK = ":"
+
+
+def party_scoped_id(report_id: str, submitted_by: str, source_kind: str) -> str:
+    """A party's report id in the party's own id space: ``<party>:<id>`` for a report of
+    source kind ``party`` (an id already so scoped kept as it is); any other report's id as
+    it is.
+
+    Report ids are idempotency keys the submitters choose, and they share one table. A party's
+    own submissions are stored under the scoped id, so a party is never told "this id is
+    taken" (a 409) of a report it may not read: it learns nothing of the ids the other party
+    or the mission used (:meth:`ceasefire.store.reports.BulkWriter.add`). The function is pure
+    and idempotent, so a resubmission scopes the same way, and a signature is taken over the
+    scoped id whoever enters the report (:func:`ceasefire.intake.signing.signed_message`).
+    """
+    if source_kind != "party":
+        return report_id
+    prefix = f"{submitted_by}{PARTY_ID_MARK}"
+    return report_id if report_id.startswith(prefix) else prefix + report_id

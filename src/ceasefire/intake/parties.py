@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from ceasefire.agreement.parties import known_parties, party_code
+from ceasefire.agreement.parties import PARTY_ID_MARK, known_parties, party_code, party_scoped_id
 from ceasefire.errors import InputError, Problem
-from ceasefire.intake.report import Report
+from ceasefire.intake.report import MAX_ID_LENGTH, Report
 
-__all__ = ["PARTY_FIELDS", "party_fields", "resolve_parties"]
+__all__ = ["PARTY_FIELDS", "party_fields", "resolve_parties", "scope_ids"]
 
 #: The report fields that always name a party (when given).
 PARTY_FIELDS = ("claimed_perpetrator",)
@@ -86,6 +86,60 @@ def resolve_parties(
         resolved, found = party_fields(report, parties, place)
         out.append(resolved)
         problems.extend(found)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def scope_ids(
+    reports: Sequence[Report],
+    parties: Collection[str],
+    where: Sequence[str] | None = None,
+    *,
+    party: str | None,
+) -> list[Report]:
+    """The reports with the ids they are stored under, as entered by a user of ``party``
+    (None: the mission): a party's own submissions get its scoped ids (:func:`party_scoped_id`,
+    ``UA:<id>``); the mission's entries keep theirs.
+
+    Call it after the submission check, so a party's reports are all in its name.
+
+    Raises
+    ------
+    InputError
+        A scoped id over :data:`MAX_ID_LENGTH`, or an id in a party's space (``UA:...``) on a
+        report that is not that party's: taken, it would tell the party that a report it
+        may not read exists.
+    """
+    out: list[Report] = []
+    problems: list[Problem] = []
+    for index, report in enumerate(reports):
+        place = where[index] if where is not None else f"report {report.id!r}"
+        scoped = report.id
+        if party is not None:
+            scoped = party_scoped_id(report.id, report.submitted_by, report.source_kind)
+        owner = next((c for c in parties if scoped.startswith(f"{c}{PARTY_ID_MARK}")), None)
+        if len(scoped) > MAX_ID_LENGTH:
+            room = MAX_ID_LENGTH - len(report.submitted_by) - len(PARTY_ID_MARK)
+            problems.append(
+                Problem(
+                    place,
+                    "id",
+                    f"at most {room} characters for a report of {report.submitted_by} (stored "
+                    f"as '{report.submitted_by}{PARTY_ID_MARK}<id>'), got {len(report.id)}",
+                )
+            )
+        elif owner is not None and (report.submitted_by, report.source_kind) != (owner, "party"):
+            problems.append(
+                Problem(
+                    place,
+                    "id",
+                    f"{report.id!r} is in {owner}'s ids ('{owner}{PARTY_ID_MARK}...', for its "
+                    "reports only); choose an id that does not start with a party code and "
+                    f"{PARTY_ID_MARK!r}",
+                )
+            )
+        out.append(report if scoped == report.id else report.replaced(id=scoped))
     if problems:
         raise InputError(problems)
     return out

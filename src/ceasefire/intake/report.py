@@ -76,6 +76,8 @@ DERIVED_FIELDS = frozenset(
 RECORDED_FIELDS = frozenset(("entered_by",))
 _RESERVED = DERIVED_FIELDS | RECORDED_FIELDS
 
+#: The longest report id, as given and as stored (a party's with its scope).
+MAX_ID_LENGTH = 200
 _OBSERVER_FIELDS = (
     "observer_lon",
     "observer_lat",
@@ -107,7 +109,7 @@ class Report(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    id: str = Field(min_length=1, max_length=200)
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     submitted_by: str = Field(min_length=1)
     source_kind: str
     source_name: str | None = None

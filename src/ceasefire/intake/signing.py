@@ -23,6 +23,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ceasefire.agreement.parties import party_scoped_id
 from ceasefire.canonical import canonical_json
 from ceasefire.errors import InputError, Problem
 from ceasefire.intake.report import Report
@@ -48,6 +49,8 @@ class TrustedKey:
 def signed_message(report: Report | Mapping[str, Any]) -> bytes:
     """The bytes a submitter signs: the canonical JSON of the report without its signature.
 
+    The id signed is the one the report is stored under (a party's scoped to it,
+    :func:`ceasefire.intake.report.party_scoped_id`), whichever of the two it was sent with.
     A report's ledger leaf may be given as well: the mechanism's ``entered_by`` (who stored it,
     :func:`ceasefire.ledger.log.report_item`) is not the submitter's and is left out too; no
     report carries that name itself (:data:`ceasefire.intake.report.RECORDED_FIELDS`).
@@ -55,6 +58,11 @@ def signed_message(report: Report | Mapping[str, Any]) -> bytes:
     data = report.to_dict() if isinstance(report, Report) else dict(report)
     data.pop(SIGNATURE_FIELD, None)
     data.pop("entered_by", None)
+    # The id as stored: a party's scoped to it (``UA:<id>``), so a report signed with the id
+    # it was sent with verifies again from its ledger leaf.
+    ident, who, kind = data.get("id"), data.get("submitted_by"), data.get("source_kind")
+    if isinstance(ident, str) and isinstance(who, str) and isinstance(kind, str):
+        data["id"] = party_scoped_id(ident, who, kind)
     return canonical_json(data, where=str(data.get("id", "report")))
 
 

@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from ceasefire import vocab
-from ceasefire.agreement.parties import party_code
+from ceasefire.agreement.parties import party_code, party_scoped_id
 from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.records import StoredIncident, StoredReport
 from ceasefire.vocab import MEDIATOR, MISSION
@@ -80,6 +80,7 @@ __all__ = [
     "notified_parties",
     "progress_scope",
     "reads_released_only",
+    "report_ids",
     "report_scope",
     "require",
     "submission_refusal",
@@ -205,6 +206,18 @@ def may_read_report(
     if principal.sees_all:
         return True
     return principal.role == "party" and _submitted_by(report) == principal.party
+
+
+def report_ids(principal: Principal, report_id: str) -> tuple[str, ...]:
+    """The stored ids a report id the principal gives may name, in order: a party names its
+    own reports by the id it chose or by the id they are stored under (``UA:<id>``,
+    :func:`ceasefire.intake.report.party_scoped_id`), and by a bare id for one it stored before
+    ids were scoped; anyone else by the stored id. Whichever of them is stored, the principal
+    reads it only if :func:`may_read_report` says so (else: "no such report", as for none)."""
+    if principal.party is None:
+        return (report_id,)
+    scoped = party_scoped_id(report_id, principal.party, PARTY_SOURCE_KIND)
+    return (scoped, report_id) if scoped != report_id else (scoped,)
 
 
 def report_scope(principal: Principal) -> str | None:

@@ -26,12 +26,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from ceasefire.agreement.parties import Parties
+from ceasefire.agreement.parties import PARTY_ID_MARK, Parties
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem, StoreError
-from ceasefire.intake.parties import resolve_parties
+from ceasefire.intake.parties import resolve_parties, scope_ids
 from ceasefire.intake.report import Report
 from ceasefire.ledger.log import entered, report_item
-from ceasefire.publish.access import Principal, check_submission
+from ceasefire.publish.access import PARTY_SOURCE_KIND, Principal, check_submission
 from ceasefire.records import (
     AddResult,
     StoredReport,
@@ -110,6 +110,8 @@ class BulkWriter:
         for index, report in enumerate(batch):
             place = where[index] if where is not None else f"report {report.id!r}"
             check_submission(entered_by, report, parties, where=place)
+        # A party's own ids are its own: stored as ``<party>:<id>`` (party_scoped_id).
+        batch = scope_ids(batch, parties, where, party=entered_by.party)
         enterer = {
             "entered_by": entered_by.name,
             "entered_role": entered_by.role,
@@ -152,6 +154,8 @@ class BulkWriter:
                 c.report_id.in_(ids[start : start + CHUNK])
             )
             stored.update({r.report_id: (r.content_hash, r.seq) for r in conn.execute(query)})
+        if entered_by.party is not None:  # only a party's own submissions are scoped
+            stored.update(self._legacy(conn, batch, set(ids) - set(stored)))
         clashes = sorted(
             i for i, (digest, _) in stored.items() if rows[i]["content_hash"] != digest
         )
@@ -193,6 +197,36 @@ class BulkWriter:
                 raise
         unchanged = tuple(stored) + tuple(repeated)
         return AddResult(len(new), len(unchanged), tuple(r["report_id"] for r in new), unchanged)
+
+    def _legacy(
+        self, conn: Connection, batch: list[Report], missing: set[str]
+    ) -> dict[str, tuple[str, int]]:
+        """Scoped id -> (content hash, seq) of the party's own report stored under the bare
+        id before party ids were scoped, for the scoped ids of ``missing``; the hash is the one
+        the report of ``batch`` has under that bare id, so a resubmission of it is unchanged
+        (the stored id and its ledger leaf stay as they are). A bare id of another submitter's
+        report is not the party's, and is passed over."""
+        bare: dict[str, Report] = {}
+        for report in batch:
+            prefix = f"{report.submitted_by}{PARTY_ID_MARK}"
+            if report.id in missing and report.source_kind == PARTY_SOURCE_KIND:
+                bare.setdefault(report.id.removeprefix(prefix), report)
+        if not bare:
+            return {}
+        c = reports_table.c
+        found: dict[str, tuple[str, int]] = {}
+        names = list(bare)
+        for start in range(0, len(names), CHUNK):
+            query = select(c.report_id, c.content_hash, c.seq, c.submitted_by, c.source_kind)
+            for row in conn.execute(query.where(c.report_id.in_(names[start : start + CHUNK]))):
+                report = bare[row.report_id]
+                if (row.submitted_by, row.source_kind) != (report.submitted_by, PARTY_SOURCE_KIND):
+                    continue
+                old = report.replaced(id=row.report_id).content_hash()
+                # Same content: this report, unchanged. Other content: a conflict, as ever.
+                digest = report.content_hash() if old == row.content_hash else row.content_hash
+                found[report.id] = (digest, row.seq)
+        return found
 
     def _check_signatures(self, batch: list[Report], required: Collection[str]) -> None:
         """Refuse the batch unless every signed report verifies with a trusted key and every
