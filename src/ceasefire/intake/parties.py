@@ -11,7 +11,9 @@ variants.
 
 Parsing (:mod:`ceasefire.intake.report`) knows no agreement, so this check runs where the
 agreement is known and the report is stored: :meth:`ceasefire.store.reports.BulkWriter.add`,
-which every way in (the API, ``ceasefire ingest``, the demo) goes through.
+which every way in (the API, ``ceasefire ingest``, the demo) goes through. So does
+:func:`scope_ids`, which gives a party's own submissions the ids they are stored under
+(``UA:<id>``, :func:`ceasefire.agreement.parties.party_scoped_id`).
 """
 
 from __future__ import annotations
