@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +33,7 @@ from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.incidents import summarise
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.files import MAX_PROBLEMS, MAX_REPORT_BYTES, check_rows, detect_format
+from ceasefire.intake.parties import party_fields
 from ceasefire.intake.report import Report
 from ceasefire.judge.rules import in_force, judge
 from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_corroboration
@@ -134,7 +135,7 @@ def ingest_reports(
         reports,
         place_reports(engine, reports),
         entered_by=entered_by,
-        parties=tuple(engine.agreement.parties),
+        parties=engine.agreement.party_codes,
     )
     return result.added, result.unchanged
 
@@ -194,7 +195,7 @@ def ingest_files(
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     engine = agreement if isinstance(agreement, GeoEngine) else GeoEngine(agreement)
-    parties = tuple(engine.agreement.parties)
+    parties = engine.agreement.party_codes
     now = now or datetime.now(UTC)
     result = IngestResult(files=[str(p) for p in paths])
     for path in paths:
@@ -215,6 +216,8 @@ def ingest_files(
             rows = 0
             for chunk in _chunks(path, chunk_size, now, max_report_bytes):
                 _refuse_unplaceable(engine, chunk)
+                if parties:
+                    _refuse_unknown_parties(parties, chunk)
                 result.bad_rows += chunk.bad_rows
                 kept = chunk.problems[: max(MAX_PROBLEMS - file_problems, 0)]
                 file_problems += len(chunk.problems)
@@ -269,7 +272,23 @@ def _refuse_unplaceable(engine: GeoEngine, chunk: _Chunk) -> None:
     if not chunk.reports:
         return
     lon, lat = _points(chunk.reports)
-    bad = unplaceable(engine, chunk.reports, lon, lat, chunk.wheres)
+    _drop(chunk, unplaceable(engine, chunk.reports, lon, lat, chunk.wheres))
+
+
+def _refuse_unknown_parties(parties: Collection[str], chunk: _Chunk) -> None:
+    """Move the reports whose party fields name no party out of ``chunk``, into its problems,
+    so they are listed by row (and skipped under ``skip_invalid``) like any bad field; the
+    store checks them again, on what it stores (:mod:`ceasefire.intake.parties`)."""
+    bad: list[tuple[int, Problem]] = []
+    for i, (report, where) in enumerate(zip(chunk.reports, chunk.wheres, strict=True)):
+        resolved, problems = party_fields(report, parties, where)
+        chunk.reports[i] = resolved
+        bad.extend((i, p) for p in problems)
+    _drop(chunk, bad)
+
+
+def _drop(chunk: _Chunk, bad: list[tuple[int, Problem]]) -> None:
+    """Move the reports at the indices of ``bad`` out of ``chunk``, their problems in."""
     if not bad:
         return
     gone = {i for i, _ in bad}
@@ -277,7 +296,7 @@ def _refuse_unplaceable(engine: GeoEngine, chunk: _Chunk) -> None:
     chunk.wheres = [w for i, w in enumerate(chunk.wheres) if i not in gone]
     chunk.problems.extend(problem for _, problem in bad)
     chunk.problems.sort(key=lambda p: _row_number(p.where))
-    chunk.bad_rows += len(bad)
+    chunk.bad_rows += len(gone)
 
 
 def _row_number(where: str) -> int:
@@ -293,7 +312,7 @@ def _write(
     chunk: _Chunk,
     result: IngestResult,
     entered_by: Principal,
-    parties: Sequence[str],
+    parties: Collection[str],
 ) -> None:
     """Place one chunk and add it to the open transaction, counting into ``result``."""
     reports = chunk.reports

@@ -16,6 +16,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
+from ceasefire.vocab import MISSION_SOURCE_KINDS
+
 if TYPE_CHECKING:
     from ceasefire.intake.report import Report
 
@@ -33,6 +35,25 @@ class Estimate:
 
     def to_dict(self) -> dict[str, int | None]:
         return {"low": self.low, "best": self.best, "high": self.high}
+
+
+#: A party's source key ends so (:func:`ceasefire.fusion.incidents.source_key`).
+_PARTY_SOURCE: Final = "/party"
+_OSINT_SOURCE: Final = "osint/"
+
+
+def source_party(key: str) -> str | None:
+    """The party a source key (:func:`ceasefire.fusion.incidents.source_key`) is, or None for
+    a source that is no party (the mission's means, a news outlet)."""
+    return key.removesuffix(_PARTY_SOURCE) if key.endswith(_PARTY_SOURCE) else None
+
+
+def is_mission_source(key: str) -> bool:
+    """Whether a source key is one of the mission's own means (patrol, sensor, uav, camera,
+    satellite: ``<submitter>/<kind>``); parties and news outlets are not."""
+    if key.startswith(_OSINT_SOURCE) or source_party(key) is not None:
+        return False
+    return key.rpartition("/")[2] in MISSION_SOURCE_KINDS
 
 
 @dataclass(frozen=True)
@@ -68,7 +89,8 @@ class Incident:
     injured: Estimate = field(default_factory=Estimate)
     civilians_killed: Estimate = field(default_factory=Estimate)
     civilians_injured: Estimate = field(default_factory=Estimate)
-    #: Party code -> number of member reports that name it as the perpetrator.
+    #: Party code -> number of independent sources (``sources``) whose member reports name it
+    #: as the perpetrator: a party's many reports are one claim.
     claimed_perpetrators: dict[str, int] = field(default_factory=dict)
     # Geometry facts of the fused place (None until placed).
     party: str | None = None

@@ -11,6 +11,9 @@ from typing import Final
 
 #: Who or what produced a report (DESIGN section 2).
 SOURCE_KINDS: Final = ("patrol", "party", "sensor", "uav", "camera", "satellite", "osint")
+#: The mission's own means: only mission users enter reports of these kinds
+#: (:func:`ceasefire.publish.access.submission_refusal`), so they are the mission's evidence.
+MISSION_SOURCE_KINDS: Final = ("patrol", "sensor", "uav", "camera", "satellite")
 
 #: What happened. Fire and strikes first, then presence and movement, then the rest.
 EVENT_TYPES: Final = (

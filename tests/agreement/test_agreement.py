@@ -107,7 +107,14 @@ def test_demo_describe_is_json(demo: Agreement) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["valid_minimal", "multipart_joined_line", "sides_from_anchors", "polygon_dmz", "party_lines"],
+    [
+        "valid_minimal",
+        "multipart_joined_line",
+        "sides_from_anchors",
+        "polygon_dmz",
+        "party_lines",
+        "party_aliases",
+    ],
 )
 def test_valid_fixtures_load(name: str) -> None:
     path = DATA / f"{name}.yaml"
@@ -160,6 +167,19 @@ BAD = [
     ("unknown_party_in_zone", "unknown_party_in_zone.yaml", "zones.dmz.widths_km.BY", "unknown"),
     ("unknown_party_anchor", "unknown_party_anchor.yaml", "anchors.XX", "unknown party 'XX'"),
     ("reserved_party_code", "reserved_party_code.yaml", "parties", "'mission' is reserved"),
+    (
+        "alias_of_two_parties",
+        "alias_of_two_parties.yaml",
+        "parties.UA.aliases",
+        "already stands for RU",
+    ),
+    ("alias_is_a_code", "alias_is_a_code.yaml", "parties.RU.aliases", "the code of UA"),
+    (
+        "bad_require_signed",
+        "bad_require_signed.yaml",
+        "parties.UA.require_signed_reports",
+        "true or false",
+    ),
     ("unknown_party_line", "unknown_party_line.yaml", "party_lines.DNR", "unknown party 'DNR'"),
     ("reversed_party_line", "reversed_party_line.yaml", "party_lines.RU", "opposite way"),
     ("both_sides_same_party", "both_sides_same_party.yaml", "sides", "both sides are held by RU"),
@@ -505,3 +525,31 @@ def test_one_side_named_and_an_anchor_for_the_other_party(tmp_path: Path) -> Non
     (tmp_path / "agreement.yaml").write_text(text, encoding="utf-8")
     assert check_agreement(tmp_path / "agreement.yaml") == []
     assert load_agreement(tmp_path / "agreement.yaml").right_party == "UA"
+
+
+def test_party_aliases_stand_for_their_codes() -> None:
+    a = load_agreement(DATA / "party_aliases.yaml")
+    codes = a.party_codes
+    assert sorted(codes) == ["RU", "UA"] and "RU" in codes and "Russia" not in codes
+    # Without regard to case and surrounding spaces; codes are matched the same way.
+    for name in ("RU", "Russia", "  RUSSIA ", "russian forces", "ru"):
+        assert codes.code_of(name) == "RU", name
+    assert codes.code_of("Ukraine") == "UA"
+    assert codes.code_of("Rusia") is None and codes.code_of("the other side") is None
+    assert codes.signed_only == {"UA"}
+    info = describe(a)
+    assert info["party_aliases"] == {"russia": "RU", "russian forces": "RU", "ukraine": "UA"}
+    assert info["signed_parties"] == ["UA"]
+
+
+def test_an_agreement_without_aliases_is_described_as_before() -> None:
+    # Registered agreements are compared by their description: one without the new settings
+    # must describe (and so register) as it did.
+    info = describe(load_agreement(DATA / "valid_minimal.yaml"))
+    assert "party_aliases" not in info and "signed_parties" not in info
+
+
+def test_the_demo_names_its_parties(demo: Agreement) -> None:
+    assert demo.party_codes.code_of("Russian Federation") == "RU"
+    assert demo.party_codes.code_of("ukrainian forces") == "UA"
+    assert demo.signed_parties == frozenset()

@@ -125,15 +125,16 @@ def test_the_leaf_of_a_report_says_who_entered_it(service: tuple[Store, TestClie
     forged = _ua(33, entered_by={"name": "monitor-7", "role": "monitor", "party": None})
     assert client.post(f"{V1}/reports", json=forged, headers=ua).status_code == 201
     ledger.sign_checkpoint(store, Signer.generate("ceasefire.test/log"))
+    # A party's own submissions are stored under ids scoped to it (UA:<id>).
     entered = {
         rid: ledger.prove(store, rid)["record"]["record"]["entered_by"]
-        for rid in ("api-30", "api-31", "api-32", "api-33")
+        for rid in ("UA:api-30", "api-31", "api-32", "UA:api-33")
     }
     assert entered == {
-        "api-30": {"name": "ua-officer", "role": "party", "party": "UA"},
+        "UA:api-30": {"name": "ua-officer", "role": "party", "party": "UA"},
         "api-31": {"name": "monitor-7", "role": "monitor", "party": None, "on_behalf_of": "UA"},
         "api-32": {"name": "monitor-7", "role": "monitor", "party": None},
-        "api-33": {"name": "ua-officer", "role": "party", "party": "UA"},
+        "UA:api-33": {"name": "ua-officer", "role": "party", "party": "UA"},
     }
-    assert "entered_by" not in store.get_report("api-33").to_dict()
+    assert "entered_by" not in store.get_report("UA:api-33").to_dict()
     ledger.audit(store)

@@ -380,6 +380,24 @@ def test_a_party_is_one_source_whatever_kinds_its_reports_claim(engine: GeoEngin
     assert inc.sources == ("UA/party", "mission/patrol")
 
 
+def test_claims_are_counted_by_source_not_by_report(engine: GeoEngine) -> None:
+    # Four UA complaints naming RU are one claim: UA's. A news outlet naming RU is a second.
+    items = [
+        stored(f"ua-{i}", source_kind="party", submitted_by="UA", claimed_perpetrator="RU")
+        for i in range(4)
+    ]
+    config = FusionConfig()
+    part = fuse(fusion_input(items, engine, config), config)
+    (inc,) = summarise(items, part.members(), part.anchor, engine, config)
+    assert inc.claimed_perpetrators == {"RU": 1}
+    items.append(
+        stored("news", source_kind="osint", source_name="Hromadske", claimed_perpetrator="RU")
+    )
+    part = fuse(fusion_input(items, engine, config), config)
+    (inc,) = summarise(items, part.members(), part.anchor, engine, config)
+    assert inc.claimed_perpetrators == {"RU": 2}
+
+
 def test_fused_place_is_weighted_by_uncertainty(engine: GeoEngine) -> None:
     items = [
         stored("sharp", source_kind="uav", uncertainty_m=50.0, place_precision="exact"),

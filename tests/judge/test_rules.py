@@ -46,8 +46,10 @@ def make_incident(
     claims: dict[str, int] | None = None,
     key: str = "inc-1",
     reports: Sequence[str] | None = None,
+    sources: Sequence[str] = ("mission/patrol",),
 ) -> Incident:
-    """An incident of one or more reports at ``(lon, lat)``, observed for ten minutes."""
+    """An incident of one or more reports at ``(lon, lat)``, observed for ten minutes; by
+    default a mission patrol's (``sources`` are fusion's source keys)."""
     report_ids = tuple(reports) if reports is not None else (key,)
     return Incident(
         key=key,
@@ -61,9 +63,9 @@ def make_incident(
         place_precision="exact",
         report_ids=report_ids,
         anchor_ids=report_ids,
-        sources=tuple(f"patrol:{r}" for r in report_ids),
-        source_kinds=("patrol",),
-        submitters=("mission",),
+        sources=tuple(sources),
+        source_kinds=tuple(sorted({k.rpartition("/")[2] for k in sources})),
+        submitters=tuple(sorted({k.partition("/")[0] for k in sources})),
         weapon_class=weapon,
         calibre_mm=calibre,
         claimed_perpetrators=dict(claims or {}),
@@ -512,6 +514,49 @@ def test_fire_inside_a_zone_act_is_charged_by_claims(demo: Agreement, ray: Ray) 
     inc = make_incident(*ray.at("UA", 5), "drone_strike", claims={"RU": 1})
     (v,) = judge([inc], [agreement])
     assert (v.party, v.facts["party_basis"], v.facts["party"]) == ("RU", "claims agree", "UA")
+
+
+def test_a_party_s_claims_alone_hold_no_one_responsible(demo: Agreement, ray: Ray) -> None:
+    """UA's complaints that RU shelled UA's side name RU only with more than UA's word."""
+    at = ray.at("UA", 5)
+    cases = {
+        # UA alone, however many of its reports say it (fusion counts a source once).
+        "ua alone": ({"RU": 1}, ["UA/party"], None),
+        # A news outlet says so too: more than the accuser.
+        "ua and a news outlet": ({"RU": 2}, ["UA/party", "osint/Kyiv Independent"], "RU"),
+        # The mission's own sensor recorded the event: mission evidence.
+        "ua and the mission": ({"RU": 1}, ["UA/party", "mission/sensor"], "RU"),
+        # A news outlet that names no one adds nothing to UA's claim.
+        "ua and a silent outlet": ({"RU": 1}, ["UA/party", "osint/Kyiv Independent"], None),
+        # Both parties accuse each other: no agreement, no one.
+        "both parties": ({"RU": 1, "UA": 1}, ["RU/party", "UA/party", "mission/patrol"], None),
+    }
+    incidents = [
+        make_incident(*at, "shelling", claims=claims, sources=sources, key=name)
+        for name, (claims, sources, _) in cases.items()
+    ]
+    got = {v.incident_key: v.party for v in judge(incidents, [demo])}
+    assert got == {name: party for name, (_, _, party) in cases.items()}
+    # The violation stands, unattributed, for a monitor to assess.
+    assert rules_of(judge(incidents[:1], [demo])) == ["fire"]
+
+
+def test_presence_on_the_adversary_s_word_alone_names_no_one(demo: Agreement, ray: Ray) -> None:
+    """Armed presence in the DMZ on RU's side: RU's, unless only UA says it was there."""
+    at = ray.at("RU", 5)
+    cases = {
+        "ua alone": (["UA/party"], None),
+        "the mission": (["mission/patrol"], "RU"),
+        "ua and the mission": (["UA/party", "mission/uav"], "RU"),
+        "ua and a news outlet": (["UA/party", "osint/Ukrainska Pravda"], "RU"),
+        "ru itself": (["RU/party"], "RU"),
+    }
+    incidents = [
+        make_incident(*at, "armed_presence", sources=sources, key=name)
+        for name, (sources, _) in cases.items()
+    ]
+    got = {v.incident_key: v.party for v in judge(incidents, [demo])}
+    assert got == {name: party for name, (_, party) in cases.items()}
 
 
 # -- edges and consistency ---------------------------------------------------------------------

@@ -131,9 +131,10 @@ def test_a_correction_retracts_what_it_corrects(store: Store) -> None:
     fixed = report(2, id="rep-002b", corrects="rep-002", lon=36.38)
     ingest_reports(store, [fixed], AGREEMENT, entered_by=UA)
     gone = store.retraction("rep-002")
-    assert gone is not None and gone.corrected_by == "rep-002b" and gone.by == "ua-liaison"
+    # A party's own ids are stored in its space (UA:...); it names its reports by either.
+    assert gone is not None and gone.corrected_by == "UA:rep-002b" and gone.by == "ua-liaison"
     ids = {r.id for r in store.list_reports()}
-    assert "rep-002b" in ids and "rep-002" not in ids
+    assert "UA:rep-002b" in ids and "rep-002" not in ids
     ledger.audit(store)
     # Correcting it again, or another submitter's report, stores nothing.
     size = store.ledger_state().size
@@ -146,7 +147,9 @@ def test_a_correction_retracts_what_it_corrects(store: Store) -> None:
     with pytest.raises(ValueError, match="names the report itself"):
         Report.model_validate(report(4).to_dict() | {"corrects": "rep-004"}, context={"now": NOW})
     assert store.ledger_state().size == size
-    assert {"rep-002c", "rep-004b"}.isdisjoint({r.id for r in store.list_reports()})
+    assert {"UA:rep-002c", "UA:rep-004b"}.isdisjoint({r.id for r in store.list_reports()})
+    # The party retracts its correction by the id it chose.
+    assert store.retract_report("rep-002b", by=UA, reason="x").report_id == "UA:rep-002b"
 
 
 def test_a_deleted_or_edited_retraction_is_named_by_the_audit(store: Store) -> None:

@@ -724,3 +724,31 @@ def test_register_agreement_is_idempotent_and_refuses_other_content(
         (agreement.id, agreement.version + 1, "Amended"),
     ]
     assert set(versions[0]["parties"]) == {"RU", "UA"}
+
+
+def test_an_assessed_perpetrator_given_by_an_alias_is_recorded_as_its_code(
+    store: Store, agreement: Agreement
+) -> None:
+    store.save_incidents([incident("r1", ["r1"]), incident("r2", ["r2"])], at=RUN1)
+    # The agreement's parties given: an alias of RU is RU; free text is refused with the codes.
+    with pytest.raises(InputError, match=r"unknown party 'the enemy'; known: RU .*russia.*, UA"):
+        store.set_status(
+            "INC-000001", status="verified", actor="Ben", basis="x", at=RUN2,
+            assessed_perpetrator="the enemy", perpetrator_basis="claim",
+            parties=agreement.party_codes,
+        )  # fmt: skip
+    change = store.set_status(
+        "INC-000001", status="verified", actor="Ben", basis="x", at=RUN2,
+        assessed_perpetrator=" Russian Forces ", perpetrator_basis="claim",
+        parties=agreement.party_codes,
+    )  # fmt: skip
+    assert change.assessed_perpetrator == "RU"
+    assert store.get_incident("INC-000001").assessed_perpetrator == "RU"
+    # By default the registered agreements' parties, aliases included.
+    store.register_agreement(agreement)
+    change = store.set_status(
+        "INC-000002", status="verified", actor="Ben", basis="x", at=RUN2,
+        assessed_perpetrator="ukraine", perpetrator_basis="claim",
+    )  # fmt: skip
+    assert change.assessed_perpetrator == "UA"
+    assert [h.assessed_perpetrator for h in store.status_history("INC-000002")][-1] == "UA"

@@ -97,7 +97,8 @@ def _parse(path: str | Path) -> tuple[Agreement | None, list[Problem]]:
     if not isinstance(approximate, bool):
         ctx.add("approximate", f"must be true or false, got {approximate!r}")
     notes = ctx.text(raw, "notes", "notes", required=False)
-    parties = read_parties(ctx, raw)
+    party_book = read_parties(ctx, raw)
+    parties = party_book.names
     effective = read_effective(ctx, raw)
     before = len(ctx.problems)
     sides = read_sides(ctx, raw, parties)
@@ -148,6 +149,8 @@ def _parse(path: str | Path) -> tuple[Agreement | None, list[Problem]]:
             title=title,
             effective_from=effective,
             parties=parties,
+            party_aliases=party_book.aliases,
+            signed_parties=party_book.signed_only,
             line=line,
             left_party=sided[0],
             right_party=sided[1],

@@ -27,6 +27,8 @@ from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from ceasefire.agreement.parties import Parties
+
 ZoneKind = Literal["dmz", "withdrawal", "other"]
 #: A zone's area in lon/lat; a band clipped to the declared area may come out in pieces.
 ZoneGeometry: TypeAlias = Polygon | MultiPolygon
@@ -123,6 +125,15 @@ class Agreement:
     source: Path | None = None
     anchors: Mapping[str, Anchor] = field(default_factory=dict)
     areas: Mapping[str, BaseGeometry] = field(default_factory=dict)
+    #: Other names of the parties: folded alias -> code (:mod:`ceasefire.agreement.parties`).
+    party_aliases: Mapping[str, str] = field(default_factory=dict)
+    #: The parties that require every report in their name to be signed.
+    signed_parties: frozenset[str] = frozenset()
+
+    @property
+    def party_codes(self) -> Parties:
+        """The parties as intake and decisions check them: codes, aliases and settings."""
+        return Parties(self.parties, self.party_aliases, self.signed_parties)
 
     def line_for(self, party: str) -> LineString:
         """The line from which ``party``'s zones are measured (its own, else the reference)."""
@@ -388,6 +399,9 @@ def describe(agreement: Agreement) -> dict[str, Any]:
         "title": a.title,
         "effective_from": a.effective_from.isoformat(),
         "parties": dict(a.parties),
+        # Only when set: an agreement without them is described (and registered) as before.
+        **({"party_aliases": dict(sorted(a.party_aliases.items()))} if a.party_aliases else {}),
+        **({"signed_parties": sorted(a.signed_parties)} if a.signed_parties else {}),
         "sides": {"left": a.left_party, "right": a.right_party},
         "anchors": {p: {"name": x.name, "lon": x.lon, "lat": x.lat} for p, x in a.anchors.items()},
         "line_of_contact": _line_info(a.line),

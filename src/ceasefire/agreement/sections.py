@@ -25,6 +25,7 @@ from ceasefire.agreement.model import (
     ZoneKind,
     side_of_line,
 )
+from ceasefire.agreement.parties import Parties, fold
 from ceasefire.agreement.values import finite_number, parse_duration
 from ceasefire.vocab import EVENT_TYPES, MEDIATOR, MISSION, SYSTEM, WEAPON_CLASSES
 
@@ -53,30 +54,64 @@ _GEOD = Geod(ellps="WGS84")
 _NOT_PARTY_CODES: Final = frozenset({MISSION, MEDIATOR, SYSTEM})
 
 
-def read_parties(ctx: Ctx, raw: Mapping[str, Any]) -> dict[str, str]:
+_PARTY_KEYS: Final = frozenset({"name", "aliases", "require_signed_reports"})
+
+
+def read_parties(ctx: Ctx, raw: Mapping[str, Any]) -> Parties:
+    """The parties: each code maps to its name, or to ``{name, aliases, require_signed_reports}``
+    (:mod:`ceasefire.agreement.parties`)."""
     value = raw.get("parties")
     if value is None:
         ctx.add("parties", "missing: map each party code to its name, e.g. RU: Russian Federation")
-        return {}
+        return Parties({})
     m = ctx.mapping(value, "parties")
     if m is None:
-        return {}
+        return Parties({})
     out: dict[str, str] = {}
-    for code, name in m.items():
+    aliases: dict[str, str] = {}
+    signed: set[str] = set()
+    for code, spec in m.items():
         if not isinstance(code, str) or not code:
             # YAML 1.1 reads NO / off / yes as booleans: the "Norway problem"
             ctx.add("parties", f"party code {code!r} is not text (quote it)")
-        elif code in _NOT_PARTY_CODES or ":" in code:
+            continue
+        if code in _NOT_PARTY_CODES or ":" in code:
             # A party code is a hotline address and the first part of the ids its officers
             # choose (``UA:q-1``); these would clash with the mechanism's own addresses and ids.
             ctx.add("parties", f"party code {code!r} is reserved or holds ':'; use e.g. UA")
-        elif not isinstance(name, str) or not name:
-            ctx.add(f"parties.{code}", "needs a name, e.g. RU: Russian Federation")
-        else:
-            out[code] = name
+            continue
+        fld = f"parties.{code}"
+        item = {"name": spec} if not isinstance(spec, dict) else spec
+        ctx.unknown_keys(item, _PARTY_KEYS, fld)
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            ctx.add(fld, "needs a name, e.g. RU: Russian Federation")
+            continue
+        out[code] = name
+        listed = item.get("aliases", [])
+        if not isinstance(listed, list) or not all(
+            isinstance(a, str) and a.strip() for a in listed
+        ):
+            ctx.add(f"{fld}.aliases", "must be a list of names, e.g. [Russia, russian forces]")
+            listed = []
+        for alias in listed:
+            key = fold(alias)
+            if aliases.get(key, code) != code:
+                ctx.add(f"{fld}.aliases", f"{alias!r} already stands for {aliases[key]}")
+            aliases[key] = code
+        required = item.get("require_signed_reports", False)
+        if not isinstance(required, bool):
+            ctx.add(f"{fld}.require_signed_reports", f"must be true or false, got {required!r}")
+        elif required:
+            signed.add(code)
     if len(m) < 2:
         ctx.add("parties", f"an agreement needs at least two parties, found {len(m)}")
-    return out
+    for key, code in aliases.items():
+        # An alias that is another party's code (in any case) would make that code ambiguous.
+        other = next((c for c in out if fold(c) == key and c != code), None)
+        if other is not None:
+            ctx.add(f"parties.{code}.aliases", f"{key!r} is the code of {other}")
+    return Parties(out, aliases, frozenset(signed))
 
 
 def _known(ctx: Ctx, code: object, fld: str, parties: Mapping[str, str]) -> bool:

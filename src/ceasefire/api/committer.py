@@ -30,6 +30,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ceasefire.agreement.parties import PARTY_ID_MARK
 from ceasefire.errors import CeasefireError
 from ceasefire.pipeline import place_reports
 from ceasefire.records import StoredReport
@@ -74,7 +75,7 @@ class GroupCommitter:
             raise ValueError(f"max_group must be at least 1, got {max_group}")
         self._store = store
         self._engine = engine
-        self._parties = tuple(engine.agreement.parties)
+        self._parties = engine.agreement.party_codes
         self._max_group = max_group
         self._ready = threading.Condition()  # guards _waiting, _thread and _closed
         self._waiting: deque[_Waiting] = deque()
@@ -181,7 +182,9 @@ class GroupCommitter:
                     parties=self._parties,
                 )
                 added.update(result.added_ids)
-        stored_before = [r.id for r in reports if r.id not in added]
+        # Stored before: under its id, or a party's under the bare id it had before party ids
+        # were scoped (ceasefire.store.reports.BulkWriter).
+        stored_before = [i for r in reports if r.id not in added for i in (r.id, _bare(r))]
         before = self._store.get_stored(stored_before) if stored_before else {}
         for waiting, placement in zip(group, placements, strict=True):
             report = waiting.report
@@ -190,7 +193,12 @@ class GroupCommitter:
                 stored = StoredReport(report, place.lon, place.lat, place.uncertainty_m, placement)
                 waiting.outcome = Stored(True, stored)
             else:
-                waiting.outcome = Stored(False, before[report.id])
+                waiting.outcome = Stored(False, before.get(report.id) or before[_bare(report)])
+
+
+def _bare(report: Report) -> str:
+    """A party's report id without its scope (``UA:7`` -> ``7``)."""
+    return report.id.removeprefix(f"{report.submitted_by}{PARTY_ID_MARK}")
 
 
 def _answer(group: list[_Waiting]) -> None:

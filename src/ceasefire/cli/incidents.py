@@ -224,7 +224,7 @@ def verify(
     """
     from ceasefire.store.facade import Store
 
-    parties = tuple(load_agreement(agreement).parties)
+    parties = load_agreement(agreement).party_codes
     with Store.open(db, create=False) as store:
         change = store.set_status(
             incident_id,

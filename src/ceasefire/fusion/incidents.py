@@ -136,10 +136,17 @@ def summarise(
                 injured=_estimate([r.injured for r in reports]),
                 civilians_killed=_estimate([r.civilians_killed for r in reports]),
                 civilians_injured=_estimate([r.civilians_injured for r in reports]),
+                # Counted by source, not by report: one party saying it ten times is one claim
+                # (the judge asks whether more than the accuser says it: judge.rules._party).
                 claimed_perpetrators=dict(
                     sorted(
                         Counter(
-                            r.claimed_perpetrator for r in reports if r.claimed_perpetrator
+                            claim
+                            for _, claim in {
+                                (source_key(r, parties), r.claimed_perpetrator)
+                                for r in reports
+                                if r.claimed_perpetrator
+                            }
                         ).items()
                     )
                 ),

@@ -81,6 +81,8 @@ DERIVED_FIELDS = frozenset(
 RECORDED_FIELDS = frozenset(("entered_by",))
 _RESERVED = DERIVED_FIELDS | RECORDED_FIELDS
 
+#: The longest report id, as given and as stored (a party's with its scope).
+MAX_ID_LENGTH = MAX_ID
 _OBSERVER_FIELDS = (
     "observer_lon",
     "observer_lat",
@@ -374,6 +376,16 @@ class Report(BaseModel):
             self.distance_max_m,  # type: ignore[arg-type]
         )
         return abs(lon - self.lon) < 1e-7 and abs(lat - self.lat) < 1e-7  # ~1 cm
+
+    def replaced(self, **update: Any) -> Report:
+        """A copy with ``update`` applied (values as validated, not checked again).
+
+        Unlike a bare ``model_copy`` it does not carry over the cached content hash, which
+        would name the old content.
+        """
+        copy = self.model_copy(update=update)
+        copy.__dict__.pop("_digest", None)
+        return copy
 
     def content_hash(self) -> str:
         """SHA-256 (hex) of :meth:`canonical_json`: equal for the same submitted content."""

@@ -6,6 +6,9 @@ signed-note derives it. What is signed is the RFC 8785 canonical JSON of the rep
 mechanism stores and logs it (:meth:`Report.to_dict`, without ``signature``), so the signature
 can be checked again by anyone from the ledger leaf, long after intake.
 
+A party may require every report in its name to be signed (``require_signed_reports`` in the
+agreement, :mod:`ceasefire.agreement.parties`): an unsigned one is then refused as well.
+
 A report signed with a key the store does not trust, or whose signature does not verify, or
 signed with one party's key but submitted in another's name, is refused with a clear error
 naming the report and the field, and nothing of its batch is stored
@@ -16,10 +19,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ceasefire.agreement.parties import party_scoped_id
 from ceasefire.canonical import canonical_json
 from ceasefire.errors import InputError, Problem
 from ceasefire.intake.report import Report
@@ -45,6 +49,8 @@ class TrustedKey:
 def signed_message(report: Report | Mapping[str, Any]) -> bytes:
     """The bytes a submitter signs: the canonical JSON of the report without its signature.
 
+    The id signed is the one the report is stored under (a party's scoped to it,
+    :func:`ceasefire.intake.report.party_scoped_id`), whichever of the two it was sent with.
     A report's ledger leaf may be given as well: the mechanism's ``entered_by`` (who stored it,
     :func:`ceasefire.ledger.log.report_item`) is not the submitter's and is left out too; no
     report carries that name itself (:data:`ceasefire.intake.report.RECORDED_FIELDS`).
@@ -52,6 +58,11 @@ def signed_message(report: Report | Mapping[str, Any]) -> bytes:
     data = report.to_dict() if isinstance(report, Report) else dict(report)
     data.pop(SIGNATURE_FIELD, None)
     data.pop("entered_by", None)
+    # The id as stored: a party's scoped to it (``UA:<id>``), so a report signed with the id
+    # it was sent with verifies again from its ledger leaf.
+    ident, who, kind = data.get("id"), data.get("submitted_by"), data.get("source_kind")
+    if isinstance(ident, str) and isinstance(who, str) and isinstance(kind, str):
+        data["id"] = party_scoped_id(ident, who, kind)
     return canonical_json(data, where=str(data.get("id", "report")))
 
 
@@ -61,8 +72,8 @@ def sign_report(report: Report, signer: Signer) -> Report:
         raise InputError(Problem("key", signer.name, "a cosigning key cannot sign reports"))
     signature = signer.sign(signed_message(report))
     payload = signer.key_id.to_bytes(_KEY_ID_LEN, "big") + signature
-    return report.model_copy(
-        update={SIGNATURE_FIELD: f"{signer.name} {base64.b64encode(payload).decode()}"}
+    return report.replaced(
+        **{SIGNATURE_FIELD: f"{signer.name} {base64.b64encode(payload).decode()}"}
     )
 
 
@@ -92,19 +103,33 @@ def _problem(report: Report, trusted: Mapping[tuple[str, int], TrustedKey]) -> s
     return None
 
 
-def check_signatures(reports: Iterable[Report], keys: Iterable[TrustedKey]) -> None:
-    """Check every signed report; unsigned ones pass.
+def check_signatures(
+    reports: Iterable[Report],
+    keys: Iterable[TrustedKey],
+    *,
+    required: Collection[str] = (),
+) -> None:
+    """Check every signed report; unsigned ones pass unless submitted in the name of a party
+    in ``required`` (the agreement's parties with ``require_signed_reports``).
 
     Raises
     ------
     InputError
-        One problem per refused report, each naming the report id and ``signature``.
+        One problem per refused report, each naming the report and ``signature``.
     """
     trusted = {(k.verifier.name, k.verifier.key_id): k for k in keys}
-    problems = [
-        Problem(report.id, SIGNATURE_FIELD, reason)
-        for report in reports
-        if report.signature is not None and (reason := _problem(report, trusted)) is not None
-    ]
+    problems = []
+    for report in reports:
+        if report.signature is None:
+            if report.submitted_by not in required:
+                continue
+            reason: str | None = (
+                f"missing: {report.submitted_by} requires every report in its name to be "
+                "signed with one of its keys"
+            )
+        else:
+            reason = _problem(report, trusted)
+        if reason is not None:
+            problems.append(Problem(report.id, SIGNATURE_FIELD, reason))
     if problems:
         raise InputError(problems)

@@ -38,7 +38,7 @@ import numpy.typing as npt
 from ceasefire.agreement.model import Agreement, ProhibitedAct, Zone
 from ceasefire.errors import AgreementError, Problem
 from ceasefire.geo.engine import GeoEngine, Placement
-from ceasefire.records import Incident
+from ceasefire.records import Incident, is_mission_source, source_party
 from ceasefire.vocab import FIRE_EVENT_TYPES
 
 __all__ = ["FIRE_EVENT_TYPES", "Violation", "in_force", "judge", "judge_under"]
@@ -214,17 +214,43 @@ def _party(
     holder: str | None,
     assessed: dict[str, str] | None,
 ) -> tuple[str | None, str | None]:
-    """The party held responsible and the basis for it."""
+    """The party held responsible and the basis for it.
+
+    A party's word against its adversary is not evidence enough: the parties accuse each other
+    (DESIGN section 1), and a rule that took one party's claims alone would let it put any
+    violation on the other by filing a complaint. So the evidence must reach beyond the parties
+    that accuse:
+
+    - a monitor's assessed perpetrator decides (it rests on the mission's own findings);
+    - fire (who fired is not where it landed): every claim must name the same party, and
+      either the mission's own means are among the incident's sources (a patrol, a sensor...:
+      mission evidence that the event happened as claimed) or more than one independent source
+      names that party (a party's many reports are one source and so one claim,
+      :attr:`Incident.claimed_perpetrators`; a second source that is not the accuser);
+    - anything else (a weapon in a zone, presence in the DMZ): the party holding the side
+      where it was seen, unless every source of the incident is another party, i.e. the
+      holder's adversaries alone say it was there.
+
+    Otherwise no party is named (``None``): the violation stands, unattributed, until a
+    monitor assesses it.
+    """
     if assessed:
         named = assessed.get(incident.key)
         if named:
             return named, "assessed"
     if fire_like:
-        # Where a shell lands says nothing of who fired it: only the claims do, and only when
-        # every claim names the same party.
         claimed = [p for p, n in incident.claimed_perpetrators.items() if n > 0]
-        if len(claimed) == 1:
-            return claimed[0], "claims agree"
+        if len(claimed) != 1:
+            return None, None
+        (party,) = claimed
+        mission = any(is_mission_source(k) for k in incident.sources)
+        if mission or incident.claimed_perpetrators[party] > 1:
+            return party, "claims agree"
+        return None, None
+    accusers_only = all(
+        (p := source_party(k)) is not None and p != holder for k in incident.sources
+    )
+    if holder is not None and incident.sources and accusers_only:
         return None, None
     return holder, "side of the line"
 

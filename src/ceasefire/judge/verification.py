@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from ceasefire.agreement.parties import known_parties
 from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.vocab import DECIDED_STATUSES, STATUSES
 
@@ -150,11 +151,10 @@ def check_change(
     if not basis or not basis.strip():
         problem("basis", "must say why (what was seen, checked or found)")
     if assessed_perpetrator is not None:
-        known = sorted(parties)
         if assessed_perpetrator not in parties:
             problem(
                 "assessed_perpetrator",
-                f"unknown party {assessed_perpetrator!r}; known: {', '.join(known) or 'none'}",
+                f"unknown party {assessed_perpetrator!r}; known: {known_parties(parties)}",
             )
         if new == "unfounded":
             problem("assessed_perpetrator", "an unfounded incident has no perpetrator")

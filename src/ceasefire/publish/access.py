@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from ceasefire import vocab
+from ceasefire.agreement.parties import party_code, party_scoped_id
 from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.records import StoredIncident, StoredReport
 from ceasefire.vocab import MEDIATOR, MISSION
@@ -78,6 +80,7 @@ __all__ = [
     "notified_parties",
     "progress_scope",
     "reads_released_only",
+    "report_ids",
     "report_scope",
     "require",
     "submission_refusal",
@@ -207,6 +210,18 @@ def may_read_report(
     return principal.role == "party" and _submitted_by(report) == principal.party
 
 
+def report_ids(principal: Principal, report_id: str) -> tuple[str, ...]:
+    """The stored ids a report id the principal gives may name, in order: a party names its
+    own reports by the id it chose or by the id they are stored under (``UA:<id>``,
+    :func:`ceasefire.intake.report.party_scoped_id`), and by a bare id for one it stored before
+    ids were scoped; anyone else by the stored id. Whichever of them is stored, the principal
+    reads it only if :func:`may_read_report` says so (else: "no such report", as for none)."""
+    if principal.party is None:
+        return (report_id,)
+    scoped = party_scoped_id(report_id, principal.party, PARTY_SOURCE_KIND)
+    return (scoped, report_id) if scoped != report_id else (scoped,)
+
+
 def report_scope(principal: Principal) -> str | None:
     """Whose reports a listing for the principal holds: None every one's (the mission), a
     party's code its own. ForbiddenError for a caller who reads no reports (the public), so a
@@ -225,7 +240,7 @@ def submits_as(principal: Principal) -> str | None:
 #: it reports (:func:`ceasefire.fusion.incidents.source_key`).
 PARTY_SOURCE_KIND: Final = "party"
 #: The mission's own means: only mission users (admin, monitor) enter reports of these kinds.
-MISSION_SOURCE_KINDS: Final = ("patrol", "sensor", "uav", "camera", "satellite")
+MISSION_SOURCE_KINDS: Final = vocab.MISSION_SOURCE_KINDS
 
 
 def submission_refusal(
@@ -267,7 +282,8 @@ def submission_refusal(
             f"a party's report (source_kind {PARTY_SOURCE_KIND!r}) names a party of the "
             f"agreement ({known}), got {submitted_by!r}"
         )
-    if source_kind != PARTY_SOURCE_KIND and submitted_by in parties:
+    # A party's alias ("Ukraine") names the party as much as its code does.
+    if source_kind != PARTY_SOURCE_KIND and party_code(submitted_by, parties) is not None:
         return "submitted_by", (
             f"{submitted_by!r} is a party: its reports have source_kind {PARTY_SOURCE_KIND!r}, "
             f"not {source_kind!r}"

@@ -196,7 +196,7 @@ def _verify_one(store: Store, agreement: Any) -> str | None:
         actor=DEMO_MONITOR,
         basis="patrol visited the site and saw fresh craters; independent sources agree",
         at=datetime.now(UTC),
-        parties=tuple(agreement.parties),
+        parties=agreement.party_codes,
     )
     return f"{change.incident_id} ({best.incident.event_type}, {best.incident.n_sources} sources)"
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from ceasefire.agreement.parties import Parties, party_code
 from ceasefire.errors import ConflictError, NotFoundError
 from ceasefire.judge.verification import check_change
 from ceasefire.records import (
@@ -58,12 +59,15 @@ def _authors(conn: Connection, incident_id: str) -> list[tuple[str | None, ...]]
     ]
 
 
-def known_parties(conn: Connection) -> set[str]:
-    """The party codes of every registered agreement version."""
-    found: set[str] = set()
+def known_parties(conn: Connection) -> Parties:
+    """The parties of every registered agreement version, with their aliases."""
+    names: dict[str, str] = {}
+    aliases: dict[str, str] = {}
     for body in conn.execute(select(_A.body)).scalars():
-        found.update(json.loads(body).get("parties") or ())
-    return found
+        described = json.loads(body)
+        names.update(described.get("parties") or {})
+        aliases.update(described.get("party_aliases") or {})
+    return Parties(names, aliases)
 
 
 def set_status(
@@ -93,6 +97,11 @@ def set_status(
         raise ConflictError(
             f"incident {incident_id} was withdrawn: every report of it was retracted"
         )
+    known = known_parties(conn) if parties is None else parties
+    if assessed_perpetrator is not None:
+        # An alias of a party ("Russia") is recorded as its code; anything else is refused
+        # by check_change, with the known codes.
+        assessed_perpetrator = party_code(assessed_perpetrator, known) or assessed_perpetrator
     check_change(
         incident_id=incident_id,
         current=row.status,
@@ -100,7 +109,7 @@ def set_status(
         actor=actor,
         basis=basis,
         authors=_authors(conn, incident_id),
-        parties=known_parties(conn) if parties is None else parties,
+        parties=known,
         assessed_perpetrator=assessed_perpetrator,
         perpetrator_basis=perpetrator_basis,
     )
@@ -163,7 +172,9 @@ class DecisionsArea(Database):
         assessed_perpetrator, perpetrator_basis
             The party responsible and what that rests on (both or neither).
         parties
-            The party codes a perpetrator may be; by default those of the registered agreements.
+            The parties a perpetrator may be (codes, or :attr:`Agreement.party_codes` with
+            its aliases, an alias recorded as its code); by default those of the registered
+            agreements.
 
         Raises
         ------

@@ -27,10 +27,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from ceasefire.agreement.parties import PARTY_ID_MARK, Parties, party_scoped_id
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem, StoreError
+from ceasefire.intake.parties import resolve_parties, scope_ids
 from ceasefire.intake.report import Report
 from ceasefire.ledger.log import entered, report_item
-from ceasefire.publish.access import Principal, check_submission
+from ceasefire.publish.access import PARTY_SOURCE_KIND, Principal, check_submission
 from ceasefire.records import (
     AddResult,
     StoredReport,
@@ -92,6 +94,9 @@ class BulkWriter:
 
         Raises
         ------
+        InputError
+            A party field names no party of ``parties`` (:mod:`ceasefire.intake.parties`), or
+            a signature is refused or missing where its party requires one.
         ForbiddenError
             ``entered_by`` may not store one of the reports (:func:`check_submission`).
         ConflictError
@@ -103,17 +108,23 @@ class BulkWriter:
         batch = reports if isinstance(reports, list) else list(reports)
         if where is not None and len(where) != len(batch):
             raise ValueError(f"{len(where)} places for {len(batch)} reports")
+        # Party fields as the agreement's codes (an alias stored as its code), else refused:
+        # here, where every way in passes with the agreement's parties (ceasefire.intake.parties).
+        batch = resolve_parties(batch, parties, where)
         # The one check of who may store what, on the very reports that are stored.
         for index, report in enumerate(batch):
             place = where[index] if where is not None else f"report {report.id!r}"
             check_submission(entered_by, report, parties, where=place)
+        # A party's own ids are its own: stored as ``<party>:<id>`` (party_scoped_id).
+        batch = scope_ids(batch, parties, where, party=entered_by.party)
         enterer = {
             "entered_by": entered_by.name,
             "entered_role": entered_by.role,
             "entered_party": entered_by.party,
         }
-        if any(r.signature is not None for r in batch):
-            self._check_signatures(batch)
+        required = parties.signed_only if isinstance(parties, Parties) else frozenset()
+        if any(r.signature is not None or r.submitted_by in required for r in batch):
+            self._check_signatures(batch, required)
         if placements is not None and len(placements) != len(batch):
             raise ValueError(f"{len(placements)} placements for {len(batch)} reports")
         rows: dict[str, dict[str, Any]] = {}
@@ -148,6 +159,8 @@ class BulkWriter:
                 c.report_id.in_(ids[start : start + CHUNK])
             )
             stored.update({r.report_id: (r.content_hash, r.seq) for r in conn.execute(query)})
+        if entered_by.party is not None:  # only a party's own submissions are scoped
+            stored.update(self._legacy(conn, batch, set(ids) - set(stored)))
         clashes = sorted(
             i for i, (digest, _) in stored.items() if rows[i]["content_hash"] != digest
         )
@@ -166,8 +179,8 @@ class BulkWriter:
         by_id = {r.id: r for r in batch}
         fixes = [(r["report_id"], by_id[r["report_id"]]) for r in new]
         fixes = [(rid, r) for rid, r in fixes if r.corrects is not None]
-        if fixes:  # checked before anything of the batch is written
-            self._check_corrections(fixes, where, batch)
+        # Corrections are checked before anything of the batch is written.
+        targets = self._check_corrections(fixes, where, batch) if fixes else []
         if new:
             try:
                 if last_seq is None:  # an earlier batch of this writer has inserted since
@@ -192,26 +205,37 @@ class BulkWriter:
             except BaseException:
                 self.broken = True
                 raise
-        if fixes:
-            self._correct(fixes, entered_by)
+        if targets:
+            self._correct(targets, entered_by)
         unchanged = tuple(stored) + tuple(repeated)
         return AddResult(len(new), len(unchanged), tuple(r["report_id"] for r in new), unchanged)
 
     def _check_corrections(
         self, fixes: list[tuple[str, Report]], where: Sequence[str] | None, batch: list[Report]
-    ) -> None:
-        """Each correction must name a stored report of the same submitter that still stands.
-        A report of another submitter reads as a missing one: the error tells a party nothing
-        of reports it may not read."""
-
+    ) -> list[tuple[str, str]]:
+        """(new id, stored id it corrects) for each correction. The stored report must be of
+        the same submitter and still stand; a party's is found by the id the party chose (its
+        scoped id, or the bare one it had before ids were scoped). A report of another
+        submitter reads as a missing one: the error tells a party nothing of reports it may
+        not read."""
         c = reports_table.c
         place = {r.id: (where[i] if where is not None else f"report {r.id!r}")
                  for i, r in enumerate(batch)}  # fmt: skip
+        targets: list[tuple[str, str]] = []
         for rid, report in fixes:
-            old = self._conn.execute(
-                select(c.submitted_by).where(c.report_id == report.corrects)
-            ).one_or_none()
-            if old is None or old.submitted_by != report.submitted_by:
+            assert report.corrects is not None
+            names = dict.fromkeys(
+                (party_scoped_id(report.corrects, report.submitted_by, report.source_kind),
+                 report.corrects)
+            )  # fmt: skip
+            found = {
+                r.report_id: r.submitted_by
+                for r in self._conn.execute(
+                    select(c.report_id, c.submitted_by).where(c.report_id.in_(list(names)))
+                )
+            }
+            target = next((n for n in names if found.get(n) == report.submitted_by), None)
+            if target is None:
                 raise InputError(
                     Problem(
                         place[rid],
@@ -221,27 +245,26 @@ class BulkWriter:
                     )
                 )
             gone = self._conn.execute(
-                select(retractions_table.c.report_id).where(
-                    retractions_table.c.report_id == report.corrects
-                )
+                select(retractions_table.c.report_id).where(retractions_table.c.report_id == target)
             ).first()
             if gone is not None:
                 raise ConflictError(
                     f"{place[rid]}: report {report.corrects!r} was retracted already; "
                     "correct the report that replaced it; nothing was stored"
                 )
+            targets.append((rid, target))
+        return targets
 
-    def _correct(self, fixes: list[tuple[str, Report]], entered_by: Principal) -> None:
+    def _correct(self, targets: list[tuple[str, str]], entered_by: Principal) -> None:
         """Retract what the new reports correct, in this transaction (after their leaves)."""
         from ceasefire.store.retractions import retract
 
         try:
-            for rid, report in fixes:
-                assert report.corrects is not None
+            for rid, target in targets:
                 retract(
                     self._conn,
                     self._dialect,
-                    report.corrects,
+                    target,
                     by=entered_by,
                     reason=f"corrected by report {rid!r}",
                     at=self._now,
@@ -254,14 +277,45 @@ class BulkWriter:
         # again rather than trust the one this writer kept.
         self._ledger = None
 
-    def _check_signatures(self, batch: list[Report]) -> None:
-        """Refuse the batch unless every signed report verifies with a trusted key."""
+    def _legacy(
+        self, conn: Connection, batch: list[Report], missing: set[str]
+    ) -> dict[str, tuple[str, int]]:
+        """Scoped id -> (content hash, seq) of the party's own report stored under the bare
+        id before party ids were scoped, for the scoped ids of ``missing``; the hash is the one
+        the report of ``batch`` has under that bare id, so a resubmission of it is unchanged
+        (the stored id and its ledger leaf stay as they are). A bare id of another submitter's
+        report is not the party's, and is passed over."""
+        bare: dict[str, Report] = {}
+        for report in batch:
+            prefix = f"{report.submitted_by}{PARTY_ID_MARK}"
+            if report.id in missing and report.source_kind == PARTY_SOURCE_KIND:
+                bare.setdefault(report.id.removeprefix(prefix), report)
+        if not bare:
+            return {}
+        c = reports_table.c
+        found: dict[str, tuple[str, int]] = {}
+        names = list(bare)
+        for start in range(0, len(names), CHUNK):
+            query = select(c.report_id, c.content_hash, c.seq, c.submitted_by, c.source_kind)
+            for row in conn.execute(query.where(c.report_id.in_(names[start : start + CHUNK]))):
+                report = bare[row.report_id]
+                if (row.submitted_by, row.source_kind) != (report.submitted_by, PARTY_SOURCE_KIND):
+                    continue
+                old = report.replaced(id=row.report_id).content_hash()
+                # Same content: this report, unchanged. Other content: a conflict, as ever.
+                digest = report.content_hash() if old == row.content_hash else row.content_hash
+                found[report.id] = (digest, row.seq)
+        return found
+
+    def _check_signatures(self, batch: list[Report], required: Collection[str]) -> None:
+        """Refuse the batch unless every signed report verifies with a trusted key and every
+        report in the name of a party in ``required`` is signed."""
         from ceasefire.intake.signing import check_signatures
         from ceasefire.store import ledger as store_ledger
 
         if self._keys is None:
             self._keys = store_ledger.trusted_keys(self._conn)
-        check_signatures(batch, self._keys)
+        check_signatures(batch, self._keys, required=required)
 
 
 class ReportsArea(Database):
@@ -294,8 +348,10 @@ class ReportsArea(Database):
             ledger leaf. Each report must be one it may store
             (:func:`ceasefire.publish.access.check_submission`).
         parties
-            The agreement's party codes, for that check (empty: the mission's party rules are
-            left unchecked).
+            The agreement's parties (:attr:`Agreement.party_codes`): each party field of a
+            report must name one (an alias is stored as its code), and a party that requires
+            signed reports gets no unsigned one. Plain codes check codes only; empty leaves
+            the party fields and the mission's party rules unchecked.
 
         Raises
         ------

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
 from ceasefire.judge.verification import FUSION_ACTOR
 from ceasefire.ledger.log import retraction_item, superseded_item
-from ceasefire.publish.access import Principal, may_retract, require
+from ceasefire.publish.access import Principal, may_retract, report_ids, require
 from ceasefire.records import StatusChange
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.backends import Backend
@@ -110,12 +110,18 @@ def retract(
     """
     require_aware(at, "at")
     reason = check_reason(reason)
-    row = conn.execute(
-        select(reports_table.c.submitted_by).where(reports_table.c.report_id == report_id)
-    ).one_or_none()
-    if row is None or not may_retract(by, row.submitted_by):
-        require(by, "retract_report")  # the mediator and the public: 403, whatever the id
+    require(by, "retract_report")  # the mediator and the public: 403, whatever the id
+    # A party names its report by the id it chose (stored as ``UA:<id>``) or the stored one.
+    c = reports_table.c
+    names = report_ids(by, report_id)
+    found = {
+        r.report_id: r.submitted_by
+        for r in conn.execute(select(c.report_id, c.submitted_by).where(c.report_id.in_(names)))
+    }
+    stored = next((n for n in names if n in found and may_retract(by, found[n])), None)
+    if stored is None:
         raise NotFoundError(f"no stored report with id {report_id!r}")
+    report_id = stored
     before = conn.execute(
         select(_T.retracted_at, _T.by_name).where(_T.report_id == report_id)
     ).one_or_none()

@@ -159,6 +159,23 @@ def main() -> None:
     # A party named as a hotline address or the prefix of the mechanism's message ids.
     case("reserved_party_code.yaml", parties={"RU": "Russian Federation", "UA": "Ukraine",
                                               "mission": "Not a party"})  # fmt: skip
+    # Other names per party, and a party that requires signed reports.
+    case("party_aliases.yaml", parties={
+        "RU": {"name": "Russian Federation", "aliases": ["Russia", " russian forces "]},
+        "UA": {"name": "Ukraine", "aliases": ["Ukraine"], "require_signed_reports": True},
+    })  # fmt: skip
+    case("alias_of_two_parties.yaml", parties={
+        "RU": {"name": "Russian Federation", "aliases": ["the other side"]},
+        "UA": {"name": "Ukraine", "aliases": ["The Other Side"]},
+    })  # fmt: skip
+    case("alias_is_a_code.yaml", parties={
+        "RU": {"name": "Russian Federation", "aliases": ["ua"]},
+        "UA": "Ukraine",
+    })  # fmt: skip
+    case("bad_require_signed.yaml", parties={
+        "RU": "Russian Federation",
+        "UA": {"name": "Ukraine", "require_signed_reports": "always"},
+    })  # fmt: skip
     write_geojson("ru_line.geojson", line([[x + 0.05, y - 0.02] for x, y in LINE]))
     case("party_lines.yaml", party_lines={"RU": {"file": "ru_line.geojson"}})
     case("unknown_party_line.yaml", party_lines={"DNR": {"file": "ru_line.geojson"}})

@@ -92,7 +92,7 @@ async def set_status(
         at=datetime.now(UTC),
         assessed_perpetrator=decision.assessed_perpetrator,
         perpetrator_basis=decision.perpetrator_basis,
-        parties=tuple(service.agreement.parties),
+        parties=service.agreement.party_codes,
     )
     return change.to_dict()
 

@@ -34,6 +34,7 @@ from ceasefire.api.body import (
 from ceasefire.api.deps import API_PREFIX, JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse, MalformedBody
 from ceasefire.errors import ForbiddenError, InputError, Problem
+from ceasefire.intake.parties import resolve_parties, scope_ids
 from ceasefire.intake.report import Report, validate_report
 from ceasefire.pipeline import IngestResult, ingest_files
 from ceasefire.publish.access import Principal, check_submission, require
@@ -110,9 +111,13 @@ async def add_report(request: Request, service: ServiceDep, caller: Caller) -> A
                 "body", "", "must be one report (a JSON object); send several to /reports/batch"
             )
         )
-    report = validate_report(data, where="body")
-    # Refused here already, before it waits for a group; the store checks again what it stores.
-    check_submission(caller, report, tuple(service.engine.agreement.parties), where="body")
+    parties = service.engine.agreement.party_codes
+    # Refused here already, before it waits for a group; the store checks again what it
+    # stores. The party fields become codes here, so the answer shows the report as stored.
+    (report,) = resolve_parties([validate_report(data, where="body")], parties, ["body"])
+    check_submission(caller, report, parties, where="body")
+    # ...and so does its id: a party's is stored as UA:<id> (ceasefire.intake.report).
+    (report,) = scope_ids([report], parties, ["body"], party=caller.party)
     # Stored together with the single reports sent at the same moment (ceasefire.api.committer).
     outcome = await service.committer.submit(report, caller)
     return JSON(

@@ -35,7 +35,7 @@ from ceasefire.api.routes.read import MAX_INT
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
 from ceasefire.ledger.log import StoredCheckpoint
 from ceasefire.ledger.notes import Verifier, verify_cosignatures
-from ceasefire.publish.access import require
+from ceasefire.publish.access import report_ids, require
 from ceasefire.publish.visibility import Viewer
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
@@ -89,12 +89,15 @@ def inclusion(
     ``leafIdx``, ``treeSize``, ``leafHash``, ``proof``, ``root`` (base64) and the checkpoint.
     A record the caller may not read is 404, as one never logged."""
     viewer = Viewer(caller, service.store)
-    if not viewer.sees_all:
-        entries = service.store.ledger_entries(record_id, kind=kind)
+    if viewer.sees_all:
+        return ledger.prove(service.store, record_id, kind=kind)
+    # A party names its own reports by the ids it chose, stored as UA:<id> (report_ids).
+    for name in report_ids(caller, record_id) if kind in (None, "report") else (record_id,):
+        entries = service.store.ledger_entries(name, kind=kind)
         leaf = json.loads(entries[-1].body) if entries else {}
-        if not entries or not viewer.may_prove(str(leaf.get("kind")), leaf.get("record") or {}):
-            raise NotFoundError(f"no ledger entry for {record_id!r}")
-    return ledger.prove(service.store, record_id, kind=kind)
+        if entries and viewer.may_prove(str(leaf.get("kind")), leaf.get("record") or {}):
+            return ledger.prove(service.store, name, kind=kind)
+    raise NotFoundError(f"no ledger entry for {record_id!r}")
 
 
 @router.get(

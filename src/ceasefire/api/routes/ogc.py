@@ -305,8 +305,8 @@ def _reports(
     # pages it exactly, and the count in the query is its count.
     scope = report_scope(caller)
     mine = None if scope is None else [scope]
-    if mine is not None and after is not None:
-        stored_report(service, after, caller)  # another's cursor: 404, as a missing one
+    if mine is not None and after is not None:  # another's cursor: 404, as a missing one
+        after = stored_report(service, after, caller).report.id
 
     def read(cursor: str | None, n: int) -> list[StoredReport]:
         return store.list_stored(

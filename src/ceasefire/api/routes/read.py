@@ -19,7 +19,13 @@ from ceasefire.api.deps import JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
 from ceasefire.api.visibility import listed_page
 from ceasefire.errors import NotFoundError
-from ceasefire.publish.access import Principal, may_read_report, report_scope, require
+from ceasefire.publish.access import (
+    Principal,
+    may_read_report,
+    report_ids,
+    report_scope,
+    require,
+)
 from ceasefire.publish.visibility import Viewer
 from ceasefire.query import parse_bbox, parse_time
 from ceasefire.records import StoredReport
@@ -83,10 +89,15 @@ def stored_report(
 ) -> StoredReport:
     """One stored report with its point and placement facts. Raises NotFoundError, also for a
     report the caller may not read (the same answer as for a missing one)."""
-    # One read (a single transaction): the report with its stored point and placement facts.
-    found = service.store.get_stored([report_id]).get(report_id)
-    if found is None or (caller is not None and not may_read_report(caller, found.report)):
-        raise NotFoundError(f"no stored report with id {report_id!r}")
+    # One read (a single transaction): the report with its stored point and placement facts,
+    # under each id the caller may mean by it (a party's own are stored as ``UA:<id>``).
+    names = report_ids(caller, report_id) if caller is not None else (report_id,)
+    stored = service.store.get_stored(list(names))
+    for name in names:
+        found = stored.get(name)
+        if found is not None and (caller is None or may_read_report(caller, found.report)):
+            return found
+    raise NotFoundError(f"no stored report with id {report_id!r}")
     return found
 
 
@@ -124,8 +135,8 @@ def list_reports(
         if submitted_by is not None and scope not in submitted_by:
             return _page(request, [], False)
         submitted_by = [scope]
-        if after is not None:
-            stored_report(service, after, caller)  # someone else's cursor: 404 as if missing
+        if after is not None:  # someone else's cursor: 404 as if missing
+            after = stored_report(service, after, caller).report.id
     rows = service.store.list_stored(
         since=parse_time(since, "since"),
         until=parse_time(until, "until"),
