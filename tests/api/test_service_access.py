@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -301,6 +302,69 @@ def test_every_role_against_every_route(world: World) -> None:
         if got[m, p][role] != want
     }
     assert not wrong, "\n".join(sorted(wrong))
+
+
+# -- the record matrix: every role against every kind of record, on every route that reads it -
+
+
+def _records(w: World) -> dict[str, list[tuple[str, dict[str, int]]]]:
+    """Records of each kind, each with the status every role must get for it. The expectation
+    is written from the record's own facts (who submitted it, whom a message is between, what
+    was released), apart from the policy module it checks."""
+    mission = {A: 200, M: 200, D: 200}
+    reports: list[tuple[str, dict[str, int]]] = []
+    others = sorted(w.all_ids - w.ids["UA"] - w.ids["RU"])
+    for owner, ids in (("UA", sorted(w.ids["UA"])), ("RU", sorted(w.ids["RU"])), (None, others)):
+        for rid in (ids[0], ids[-1]):
+            party = {p: 200 if owner == p else 404 for p in (U, R)}
+            reports.append((rid, {**mission, **party, P: 403, B: 401}))
+    incidents: list[tuple[str, dict[str, int]]] = []
+    released = {w.released_full, w.released_coarse}
+    hidden = sorted(set(w.incidents) - released - w.visible_to("UA") - w.visible_to("RU"))
+    for iid in (w.ua_only, w.ru_only, w.released_full, w.released_coarse, *hidden[:2]):
+        party = {p: 200 if iid in w.visible_to(p) else 404 for p in (U, R)}
+        incidents.append((iid, {**mission, **party, P: 200 if iid in released else 404, B: 401}))
+    messages: list[tuple[str, dict[str, int]]] = []
+    now = datetime.now(UTC)
+    for address in ("UA", "RU", "mediator"):
+        sample = w.store.hotline_messages(now, address=address, limit=None)
+        # From the demo's traffic, which its checkpoint covers (a message the world's own
+        # scheduler tick just sent has no proof until the next checkpoint, for anyone).
+        for m in (sample[0].message, sample[len(sample) // 2].message):
+            between = {m.sender, *m.recipients}
+            party = {p: 200 if p in between else 404 for p in (U, R)}
+            messages.append((m.id, {**mission, **party, P: 403, B: 401}))
+    return {"report": reports, "incident": incidents, "message": messages}
+
+
+#: Each route that reads one record: (kind of record, URL for its id, how the public and the
+#: other party are refused where that differs from the record's own answer).
+RECORD_ROUTES: tuple[tuple[str, str, dict[str, int]], ...] = (
+    ("report", f"{V1}/reports/{{id}}", {}),
+    ("report", f"{V1}/ogc/collections/reports/items/{{id}}", {}),
+    ("report", f"{V1}/ledger/proof/inclusion?record_id={{id}}", {P: 404}),
+    ("incident", f"{V1}/incidents/{{id}}", {}),
+    ("incident", f"{V1}/ogc/collections/incidents/items/{{id}}", {}),
+    ("message", f"{V1}/hotline/messages/{{id}}", {}),
+    ("message", f"{V1}/hotline/messages/{{id}}/cap", {}),
+    ("message", f"{V1}/ledger/proof/inclusion?record_id=hotline/{{id}}", {P: 404}),
+)
+
+
+def test_every_role_against_every_record(world: World) -> None:
+    """Role x route x record: each role reads exactly the records it may, on every route that
+    reads one, and is told of every other record what it would be told of a missing one."""
+    records = _records(world)
+    wrong: list[str] = []
+    for kind, url, override in RECORD_ROUTES:
+        for record_id, expected in records[kind]:
+            for role in ROLES:
+                # A refusal may read differently on a route (the public proves nothing: 404).
+                want = 200 if expected[role] == 200 else override.get(role, expected[role])
+                r = world.get(role, url.format(id=quote(record_id, safe="/:")))
+                if r.status_code != want:
+                    wrong.append(f"{role} {url.format(id=record_id)}: {r.status_code} != {want}")
+    assert not wrong, "\n".join(wrong)
 
 
 # -- tokens ----------------------------------------------------------------------------------
