@@ -146,6 +146,13 @@ TAMPERING: dict[str, tuple[str, tuple[str, str]]] = {
     "report.zones": _report("zones", "'[]'"),
     "report.oblast": _report("oblast", "'Kyiv'"),
     "report.body-not-json": _report("body", "'{not json'"),
+    # the placement and its columns edited together, so they agree: the leaf holds the placement
+    "report.placement": (
+        "UPDATE reports SET placement = '{\"party\": \"XX\"}', party = 'XX', side = NULL, "
+        f"distance_m = NULL, zones = NULL, oblast = NULL WHERE report_id = {REP}",
+        REPORT,
+    ),
+    "report.placement_logged": _report("placement_logged", "NOT placement_logged"),
     "report.deleted": (
         f"DELETE FROM incident_reports WHERE report_id = {REP};"
         f"DELETE FROM reports WHERE report_id = {REP}",

@@ -300,13 +300,9 @@ def test_placements_are_stored_when_given(store: Store) -> None:
     assert (result.added, result.unchanged) == (2, 0)
     assert store.get_placement("r-1") == facts
     assert store.get_placement("r-2") is None
-    store.set_placements({"r-2": {"party": "ru", "distance_m": 300.0}})
-    assert store.get_placement("r-2") == {"party": "ru", "distance_m": 300.0}
     with raw(store) as conn:
         row = conn.execute("SELECT party, side, oblast, zones FROM reports WHERE report_id = 'r-1'")
         assert row.fetchone() == ("ua", "1", "Donetsk", '{"artillery_50km": true, "dmz": true}')
-    with pytest.raises(NotFoundError):
-        store.set_placements({"r-404": {}})
     with pytest.raises(NotFoundError):
         store.get_placement("r-404")
     with pytest.raises(ValueError, match="placements for"):

@@ -76,9 +76,9 @@ DERIVED_FIELDS = frozenset(
     ("party", "side", "distance_m", "line_distance_m", "zones", "oblast", "oblast_precision")
 )
 #: What the mechanism records of a report beside its fields: who entered it (the signed-in
-#: user, kept by the store and logged in the report's leaf). Dropped from input as well, so a
+#: user) and where it placed it, both kept by the store and logged in the report's leaf. Dropped from input as well, so a
 #: submitter cannot name an enterer of its choosing.
-RECORDED_FIELDS = frozenset(("entered_by",))
+RECORDED_FIELDS = frozenset(("entered_by", "placement"))
 _RESERVED = DERIVED_FIELDS | RECORDED_FIELDS
 
 #: The longest report id, as given and as stored (a party's with its scope).

@@ -34,7 +34,10 @@ def utc_text(moment: datetime) -> str:
 
 
 def report_item(
-    report_id: str, body: str | Mapping[str, Any], entered_by: Mapping[str, Any] | None = None
+    report_id: str,
+    body: str | Mapping[str, Any],
+    entered_by: Mapping[str, Any] | None = None,
+    placement: Mapping[str, Any] | None = None,
 ) -> Item:
     """The leaf of a stored report: its interchange JSON as stored (``reports.body``, text or
     its mapping) and who entered it (:func:`entered`).
@@ -44,6 +47,10 @@ def report_item(
     says ``on_behalf_of`` that party. The report's own fields cannot spell ``entered_by``:
     intake drops the name (:data:`ceasefire.intake.report.RECORDED_FIELDS`). A report stored
     before the mechanism recorded this has no ``entered_by``.
+
+    ``placement`` is where the mechanism placed the report when it stored it (side, distance,
+    zones, oblast: :meth:`ceasefire.geo.engine.Placement.row`), so the side a report is filed
+    under is part of the record; reports stored before migration 0013 have none in their leaf.
     """
     record = dict(json.loads(body) if isinstance(body, str) else body)
     if entered_by is not None:
@@ -51,6 +58,8 @@ def report_item(
         if who.get("role") != "party" and record.get("source_kind") == "party":
             who["on_behalf_of"] = record.get("submitted_by")
         record["entered_by"] = who
+    if placement is not None:
+        record["placement"] = dict(placement)
     return ("report", report_id, record)
 
 

@@ -49,9 +49,13 @@ from ceasefire.store.users import releases_table
 
 def _reports(conn: Connection) -> Iterator[Item]:
     c = reports_table.c
-    query = select(c.report_id, c.body, c.entered_by, c.entered_role, c.entered_party)
+    query = select(c.report_id, c.body, c.entered_by, c.entered_role, c.entered_party,
+                   c.placement, c.placement_logged)  # fmt: skip
     for r in conn.execute(query):
-        yield report_item(r.report_id, _mapping(r.body), entered(dict(r._mapping)))
+        # The placement is part of the leaf when the row says it was logged; flipping that flag
+        # changes the leaf either way, so it cannot hide an edited placement.
+        placed = _mapping(r.placement or "null") if r.placement_logged else None
+        yield report_item(r.report_id, _mapping(r.body), entered(dict(r._mapping)), placed)
 
 
 def _retractions(conn: Connection) -> Iterator[Item]:

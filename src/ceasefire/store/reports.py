@@ -20,7 +20,6 @@ from sqlalchemy import (
     ColumnElement,
     Table,
     and_,
-    bindparam,
     func,
     or_,
     select,
@@ -42,7 +41,6 @@ from ceasefire.store.database import Database
 from ceasefire.store.schema import (
     BODY_JSON,
     CHUNK,
-    PLACEMENT_COLUMNS,
     BBox,
     Strs,
     incidents_table,
@@ -130,6 +128,7 @@ class BulkWriter:
         rows: dict[str, dict[str, Any]] = {}
         records: dict[str, dict[str, Any]] = {}  # id -> interchange mapping, for the leaves
         repeated: list[str] = []
+        placed: dict[str, Mapping[str, Any]] = {}  # id -> placement, for the leaves
         now = self._now
         for index, report in enumerate(batch):
             record = report.to_dict()
@@ -137,6 +136,10 @@ class BulkWriter:
             if placements is not None:
                 # executemany needs the same keys in every row: all placement columns or none.
                 row.update(placement_columns(placements[index]))
+                placement = placements[index]
+                row["placement_logged"] = placement is not None
+                if placement is not None:
+                    placed.setdefault(report.id, placement)
             before = rows.setdefault(report.id, row)
             records.setdefault(report.id, record)
             if before is not row:
@@ -196,9 +199,16 @@ class BulkWriter:
                     self._ledger = store_ledger.Appender(conn, self._dialect, self._now)
                 # The leaf's record is the stored body's mapping (report_item of the body), taken
                 # before it was encoded rather than decoded again: 6 us a report.
+                # With its placement when it has one: the side, zones and oblast it was filed
+                # under are then the record's, not a column anyone could edit unseen.
                 self._ledger.append(
                     [
-                        report_item(row["report_id"], records[row["report_id"]], entered(row))
+                        report_item(
+                            row["report_id"],
+                            records[row["report_id"]],
+                            entered(row),
+                            placed.get(row["report_id"]),
+                        )
                         for row in new
                     ]
                 )
@@ -383,21 +393,6 @@ class ReportsArea(Database):
             yield writer
             if writer.broken:
                 raise StoreError("a failed write left the batch incomplete; nothing stored")
-
-    def set_placements(self, placements: Mapping[str, Mapping[str, Any]]) -> None:
-        """Record (or replace) placement facts of stored reports, report id to mapping, at once."""
-        values = [{"rid": rid, **placement_columns(p)} for rid, p in placements.items()]
-        with self._errors(), self._write() as conn:
-            missing = set(placements) - self._existing(conn, list(placements))
-            if missing:
-                raise NotFoundError(f"no stored report with id {sorted(missing)[0]!r}")
-            statement = (
-                reports_table.update()
-                .where(reports_table.c.report_id == bindparam("rid"))
-                .values({k: bindparam(k) for k in (*PLACEMENT_COLUMNS, "placement")})
-            )
-            if values:
-                conn.execute(statement, values)
 
     def get_report(self, report_id: str) -> Report:
         """The stored report with this id (unknown fields included). Raises NotFoundError."""

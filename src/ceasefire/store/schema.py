@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.types import TypeEngine
 
@@ -101,6 +102,8 @@ reports_table = Table(
     Column("entered_by", Text),
     Column("entered_role", String(16)),
     Column("entered_party", String(64)),
+    # Whether the placement is part of the report's leaf (migration 0013; false before).
+    Column("placement_logged", Boolean, nullable=False, server_default=false()),
 )
 rtree_table = Table(
     "reports_rtree",
