@@ -68,7 +68,7 @@ def test_migration_creates_the_schema_in_an_empty_file(tmp_path: Path) -> None:
     with Store.open(f"sqlite:///{path}", migrate=False) as bare:
         assert bare.schema_revision() is None
         bare.init()
-        assert bare.schema_revision() == "0007"
+        assert bare.schema_revision() == "0008"
         bare.init()  # up to date: a no-op
     assert {"reports", "reports_rtree", "alembic_version", "reports_rtree_delete"} <= tables(path)
     with sqlite3.connect(path) as conn:
@@ -83,7 +83,7 @@ def test_migration_adds_postgis_points_with_gist_indexes(pg_url: str) -> None:
     with Store.open(libpq, migrate=False) as bare:
         assert bare.schema_revision() is None
         bare.init()
-        assert bare.schema_revision() == "0007"
+        assert bare.schema_revision() == "0008"
         bare.init()  # up to date: a no-op
         bare.add_reports([make_report(1, lon=36.25, lat=47.5)], entered_by=OPERATOR)
     with raw(db_url) as conn:
@@ -124,7 +124,7 @@ def test_migrations_go_down_and_up_again(db_url: str) -> None:
     with raw(db_url) as conn:
         assert not {"reports", "reports_rtree", "incidents", "users"} & conn.tables()
     with Store.open(db_url) as again:
-        assert again.schema_revision() == "0007"
+        assert again.schema_revision() == "0008"
         again.add_reports([make_report(1)], entered_by=OPERATOR)
         assert again.count_reports(bbox=(30.0, 40.0, 40.0, 50.0)) == 1
 

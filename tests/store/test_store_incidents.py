@@ -130,7 +130,7 @@ def history(store: Store, incident_id: str) -> list[tuple[str | None, str, str, 
 
 
 def test_migration_0002_adds_the_incident_tables(store: Store) -> None:
-    assert store.schema_revision() == "0007"
+    assert store.schema_revision() == "0008"
     with raw(store) as conn:
         names = conn.tables()
     expected = {"incidents", "incident_reports", "status_changes", "violations", "agreements"}

@@ -96,7 +96,7 @@ def create_app(
         /ledger/cosignature`` accepts. Until parties register keys through the API, whoever
         starts the service decides (``ceasefire serve --cosigner``).
     limits
-        Request size limits (:class:`Limits`).
+        Request size and rate limits (:class:`Limits`).
     signer, checkpoint_every
         The log's key: while the app runs, a checkpoint is signed every ``checkpoint_every``
         seconds in which the log grew (:func:`checkpoints`), so a party always finds a recent
@@ -111,9 +111,9 @@ def create_app(
 
         engine = GeoEngine(agreement)
     committer = GroupCommitter(store, engine)
-    service = Service(
-        store, agreement, engine, tuple(cosigners), limits or Limits(), committer, Tokens(store)
-    )
+    limits = limits or Limits()
+    tokens = Tokens(store, limits=limits)
+    service = Service(store, agreement, engine, tuple(cosigners), limits, committer, tokens)
     app = FastAPI(
         title="ceasefire",
         version=ceasefire.__version__,

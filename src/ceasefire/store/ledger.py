@@ -27,7 +27,14 @@ from sqlalchemy.engine import Connection
 from ceasefire.errors import ConflictError, ForbiddenError, NotFoundError, VerificationError
 from ceasefire.intake.signing import TrustedKey
 from ceasefire.ledger import merkle
-from ceasefire.ledger.log import Entry, Item, LedgerState, StoredCheckpoint, leaf_body
+from ceasefire.ledger.log import (
+    Entry,
+    Item,
+    LedgerState,
+    StoredCheckpoint,
+    leaf_body,
+    submitter_key_item,
+)
 from ceasefire.ledger.notes import Checkpoint, Signer, Verifier, sign_note
 from ceasefire.store.backends import Backend
 from ceasefire.store.database import Database
@@ -342,9 +349,13 @@ def iter_nodes(conn: Connection, chunk: int = 100_000) -> Iterator[tuple[int, in
 # -- submitter keys ----------------------------------------------------------------------------
 
 
-def trust_key(conn: Connection, verifier: Verifier, party: str | None, at: datetime) -> bool:
-    """Accept signed submissions by this key (for ``party`` only, when given); False if it is
-    trusted already, as it is. The same name and key id with another key is a conflict."""
+def trust_key(
+    conn: Connection, dialect: Backend, verifier: Verifier, party: str | None, at: datetime
+) -> bool:
+    """Accept signed submissions by this key (for ``party`` only, when given) and log it as a
+    ``submitter_key`` leaf in the same transaction, so a key inserted or rebound behind the
+    store's back is named by the audit; False if it is trusted already, as it is. The same name
+    and key id with another key is a conflict."""
     t = submitter_keys_table.c
     have = conn.execute(
         select(t.key, t.party).where(t.name == verifier.name, t.key_id == verifier.key_id)
@@ -356,11 +367,15 @@ def trust_key(conn: Connection, verifier: Verifier, party: str | None, at: datet
                 f"(for {have.party or 'any submitter'}) with other content"
             )
         return False
-    conn.execute(
-        submitter_keys_table.insert().values(
-            name=verifier.name, key_id=verifier.key_id, key=verifier.key, party=party, added_at=at
-        )
-    )
+    row = {
+        "name": verifier.name,
+        "key_id": verifier.key_id,
+        "key": verifier.key,
+        "party": party,
+        "added_at": at,
+    }
+    conn.execute(submitter_keys_table.insert().values(**row))
+    append(conn, dialect, [submitter_key_item(row)], at)
     return True
 
 
@@ -430,7 +445,7 @@ class LedgerArea(Database):
         True if newly trusted. Raises ConflictError for the same name and id with another key."""
 
         with self._errors(), self._write() as conn:
-            return trust_key(conn, verifier, party, datetime.now(UTC))
+            return trust_key(conn, self._dialect, verifier, party, datetime.now(UTC))
 
     def trusted_keys(self) -> list[TrustedKey]:
         """The submitter keys whose signed reports the store accepts."""

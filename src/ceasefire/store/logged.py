@@ -27,19 +27,22 @@ from ceasefire.ledger.log import (
     release_item,
     report_item,
     status_item,
+    submitter_key_item,
     superseded_item,
+    user_item,
     violation_item,
 )
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.database import Database
 from ceasefire.store.hotline import messages_table
+from ceasefire.store.ledger import submitter_keys_table
 from ceasefire.store.schema import (
     agreements_table,
     reports_table,
     status_changes_table,
     violations_table,
 )
-from ceasefire.store.users import releases_table
+from ceasefire.store.users import releases_table, users_table
 
 
 def _reports(conn: Connection) -> Iterator[Item]:
@@ -71,6 +74,16 @@ def _releases(conn: Connection) -> Iterator[Item]:
         yield release_item(dict(r._mapping))
 
 
+def _users(conn: Connection) -> Iterator[Item]:
+    for r in conn.execute(select(users_table)):
+        yield user_item(dict(r._mapping))
+
+
+def _submitter_keys(conn: Connection) -> Iterator[Item]:
+    for r in conn.execute(select(submitter_keys_table)):
+        yield submitter_key_item(dict(r._mapping))
+
+
 def _hotline_messages(conn: Connection) -> Iterator[Item]:
     for r in conn.execute(select(messages_table.c.record)):
         yield hotline_item(json.loads(r.record))
@@ -84,6 +97,8 @@ LOGGED: dict[str, Callable[[Connection], Iterator[Item]]] = {
     "agreements": _agreements,
     "releases": _releases,
     "hotline messages": _hotline_messages,
+    "users": _users,
+    "submitter keys": _submitter_keys,
 }
 
 
