@@ -153,7 +153,8 @@ def user_item(row: Mapping[str, Any]) -> Item:
 
 def submitter_key_item(row: Mapping[str, Any]) -> Item:
     """The leaf of a key trusted for signed reports (a ``submitter_keys`` row): the key, and
-    the party it may sign for (None: any submitter)."""
+    the party it may sign for (None: any submitter). The row must equal the latest leaf of its
+    key: a key logged again (a store migrated down and up) replaces the earlier leaf."""
     record = {
         "name": row["name"],
         "key_id": int(row["key_id"]),
@@ -166,7 +167,7 @@ def submitter_key_item(row: Mapping[str, Any]) -> Item:
 
 #: Kinds whose row is replaced rather than added to: the row must equal the latest leaf logged
 #: for its record id, and the earlier leaves are its history.
-LATEST_WINS = frozenset({"release", "user"})
+LATEST_WINS = frozenset({"release", "user", "submitter_key"})
 
 
 def hotline_item(record: dict[str, Any]) -> Item:
