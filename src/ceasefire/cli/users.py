@@ -89,8 +89,8 @@ def add(
 
 @users_app.command("list")
 def list_users(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
-    """List the users: name, role, party, created, token issued and expiry, disabled (never a
-    token).
+    """List the users: name, role, party, created, token expiry, disabled (never a token;
+    --json adds when each token was issued).
 
     Example: ceasefire users list --db var/demo.db
     """
@@ -102,7 +102,7 @@ def list_users(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
         print_json([u.to_dict() for u in users])
         return
     table = Table(box=None)
-    for col in ("name", "role", "party", "created", "token issued", "expires", "disabled"):
+    for col in ("name", "role", "party", "created", "expires", "disabled"):
         table.add_column(col, no_wrap=True)
     for u in users:
         table.add_row(
@@ -110,7 +110,6 @@ def list_users(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
             u.role,
             u.party or "",
             f"{u.created_at:%Y-%m-%d %H:%M}",
-            f"{u.token_issued_at:%Y-%m-%d %H:%M}",
             "" if u.expires_at is None else f"{u.expires_at:%Y-%m-%d %H:%M}",
             "yes" * u.disabled,
         )

@@ -14,7 +14,8 @@ What a party runs, on a copy of the database or offline:
 - :func:`verify_consistency_from` checks a checkpoint saved earlier against the store's latest.
 - :func:`audit` rereads the whole store: every entry against its stored hash, every stored
   hash against the entries, every signed checkpoint against the entries, and every logged table
-  (reports, status changes, violations, agreements) against its entries. It names the first bad
+  (:data:`ceasefire.store.logged.LOGGED`: reports, status changes, violations, agreements,
+  releases, hotline messages, users, submitter keys) against its entries. It names the first bad
   entry, so a row changed, deleted, reordered or inserted behind the store's back is found.
 """
 
