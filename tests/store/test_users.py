@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -26,6 +27,7 @@ from ceasefire.store.users import check_token
 AGREEMENT = load_agreement(demo_agreement_path())
 UA_KEY = Signer.generate("ua-desk")
 RU_KEY = Signer.generate("ru-desk")
+OLD_KEY = Signer.generate("old-desk")
 #: A token the attacker knows (its hash is what a tampered row would hold).
 KNOWN = "cf_the-attackers-own-token"
 
@@ -46,6 +48,8 @@ def store(db_url: str) -> Iterator[Store]:
         s.disable_user("back")
         s.enable_user("back")
         s.trust_key(UA_KEY.verifier(), "UA")
+        s.trust_key(OLD_KEY.verifier(), "UA")
+        s.untrust_key(OLD_KEY.verifier())
         yield s
 
 
@@ -57,7 +61,7 @@ def test_every_user_and_key_administration_is_logged_and_verifies(store: Store) 
     (key,) = store.ledger_entries(f"key/ua-desk+{UA_KEY.key_id:08x}", kind="submitter_key")
     assert '"party":"UA"' in key.body
     report = ledger.audit(store)
-    assert report.records["users"] == 5 and report.records["submitter keys"] == 1
+    assert report.records["users"] == 5 and report.records["submitter keys"] == 2
     # A refusal changes nothing and logs nothing.
     size = store.ledger_state().size
     with pytest.raises(ConflictError):
@@ -102,15 +106,22 @@ TAMPERING = {
         None,
     ),
     "user-deleted": ("DELETE FROM users WHERE name = 'kyiv'", "first:user/kyiv"),
-    "key-party-dropped": ("UPDATE submitter_keys SET party = NULL", "key"),
-    "key-replaced": (f"UPDATE submitter_keys SET key = '{RU_KEY.verifier().key}'", "key"),
+    "key-party-dropped": ("UPDATE submitter_keys SET party = NULL WHERE name = 'ua-desk'", "key"),
+    "key-replaced": (
+        f"UPDATE submitter_keys SET key = '{RU_KEY.verifier().key}' WHERE name = 'ua-desk'",
+        "key",
+    ),
     "key-inserted": (
         "INSERT INTO submitter_keys (name, key_id, key, party, added_at) VALUES "
         f"('ru-desk', {RU_KEY.key_id}, '{RU_KEY.verifier().key}', 'UA', "
         "'2026-03-01 08:00:00.000000')",
         None,
     ),
-    "key-deleted": ("DELETE FROM submitter_keys", "key"),
+    "key-deleted": ("DELETE FROM submitter_keys WHERE name = 'ua-desk'", "key"),
+    "key-trusted-again": (
+        "UPDATE submitter_keys SET revoked_at = NULL WHERE name = 'old-desk'",
+        "old-key",
+    ),
 }
 
 
@@ -119,6 +130,8 @@ def _expected(store: Store, what: str | None) -> int:
         return store.ledger_state().size
     if what == "key":
         what = f"key/ua-desk+{UA_KEY.key_id:08x}"
+    if what == "old-key":
+        what = f"key/old-desk+{OLD_KEY.key_id:08x}"
     if what.startswith("first:"):
         return store.ledger_entries(what.removeprefix("first:"))[0].idx
     return store.ledger_entries(what)[-1].idx
@@ -240,3 +253,24 @@ def test_rotation_and_enabling_end_the_old_token(store: Store) -> None:
     with pytest.raises(ConflictError, match="enabled already"):
         store.enable_user("desk")
     ledger.audit(store)
+
+
+def test_an_untrusted_key_is_kept_logged_and_never_trusted_again(store: Store) -> None:
+    assert [k.verifier.name for k in store.trusted_keys()] == ["ua-desk"]
+    entries = store.ledger_entries(f"key/old-desk+{OLD_KEY.key_id:08x}")
+    assert '"revoked_at":null' in entries[0].body and '"revoked_at":"' in entries[1].body
+    with pytest.raises(ConflictError, match="not trusted again"):
+        store.trust_key(OLD_KEY.verifier(), "UA")
+    with pytest.raises(ConflictError, match="untrusted already"):
+        store.untrust_key(OLD_KEY.verifier())
+    with pytest.raises(NotFoundError):
+        store.untrust_key(RU_KEY.verifier())
+    ledger.audit(store)
+
+
+def test_ledger_untrust_on_the_command_line(store: Store, db_url: str, tmp_path: Path) -> None:
+    key = tmp_path / "ua.key.pub"
+    key.write_text(UA_KEY.verifier().key + "\n")
+    done = CliRunner().invoke(cli_app, ["ledger", "untrust", str(key), "--db", db_url])
+    assert done.exit_code == 0, done.output
+    assert "no longer trusted" in done.output and store.trusted_keys() == []

@@ -152,15 +152,17 @@ def user_item(row: Mapping[str, Any]) -> Item:
 
 
 def submitter_key_item(row: Mapping[str, Any]) -> Item:
-    """The leaf of a key trusted for signed reports (a ``submitter_keys`` row): the key, and
-    the party it may sign for (None: any submitter). The row must equal the latest leaf of its
-    key: a key logged again (a store migrated down and up) replaces the earlier leaf."""
+    """The leaf of a key trusted for signed reports (a ``submitter_keys`` row): the key, the
+    party it may sign for (None: any submitter), and when it stopped being trusted (None: it
+    is trusted). Untrusting a key logs it again; the row must equal the latest leaf."""
+    revoked = row["revoked_at"]
     record = {
         "name": row["name"],
         "key_id": int(row["key_id"]),
         "key": row["key"],
         "party": row["party"],
         "added_at": utc_text(row["added_at"]),
+        "revoked_at": None if revoked is None else utc_text(revoked),
     }
     return ("submitter_key", f"key/{row['name']}+{int(row['key_id']):08x}", record)
 

@@ -10,7 +10,8 @@ Create Date: 2026-12-05
   (:func:`ceasefire.ledger.log.user_item`), and the audit compares the row with the latest one.
 - ``users_state``: one row, a counter every user administration bumps (a running service's
   token cache reads it to notice a rotation or a disabled user at once).
-- ``submitter_keys`` rows are logged as ``submitter_key`` leaves when trusted.
+- ``submitter_keys`` gets ``revoked_at`` (a key untrusted is kept, no longer trusted); each
+  row is logged as a ``submitter_key`` leaf when trusted and again when untrusted.
 
 Users and keys that exist before this migration have no leaf; left so, the audit would call
 every one of them "written behind the ledger's back" and an old store could never verify again.
@@ -64,6 +65,7 @@ def _tables() -> tuple[sa.Table, sa.Table]:
         sa.Column("key", sa.Text),
         sa.Column("party", sa.String(64)),
         sa.Column("added_at", UTCDateTime),
+        sa.Column("revoked_at", UTCDateTime),
     )
     return users, keys
 
@@ -75,6 +77,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True)))
         batch.add_column(sa.Column("change", sa.String(16)))
         batch.add_column(sa.Column("changed_at", sa.DateTime(timezone=True)))
+    with op.batch_alter_table("submitter_keys") as batch:
+        batch.add_column(sa.Column("revoked_at", sa.DateTime(timezone=True)))
     users, keys = _tables()
     bind = op.get_bind()
     bind.execute(
@@ -105,6 +109,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     # The leaves stay (the log is append-only); an older audit names them as records it lacks.
     op.drop_table("users_state")
+    with op.batch_alter_table("submitter_keys") as batch:
+        batch.drop_column("revoked_at")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("changed_at")
         batch.drop_column("change")
