@@ -106,6 +106,15 @@ TAMPERING = {
         None,
     ),
     "user-deleted": ("DELETE FROM users WHERE name = 'kyiv'", "first:user/kyiv"),
+    "user-renamed": ("UPDATE users SET name = 'kyiv2' WHERE name = 'kyiv'", "first:user/kyiv"),
+    "user-created-at-changed": (
+        "UPDATE users SET created_at = '2020-01-01 00:00:00.000000' WHERE name = 'root'",
+        "user/root",
+    ),
+    "user-token-issued-at-changed": (
+        "UPDATE users SET token_issued_at = '2020-01-01 00:00:00.000000' WHERE name = 'obs'",
+        "user/obs",
+    ),
     "key-party-dropped": ("UPDATE submitter_keys SET party = NULL WHERE name = 'ua-desk'", "key"),
     "key-replaced": (
         f"UPDATE submitter_keys SET key = '{RU_KEY.verifier().key}' WHERE name = 'ua-desk'",
@@ -116,6 +125,11 @@ TAMPERING = {
         f"('ru-desk', {RU_KEY.key_id}, '{RU_KEY.verifier().key}', 'UA', "
         "'2026-03-01 08:00:00.000000')",
         None,
+    ),
+    "key-id-changed": ("UPDATE submitter_keys SET key_id = 7 WHERE name = 'ua-desk'", "first:key"),
+    "key-added-at-changed": (
+        "UPDATE submitter_keys SET added_at = '2020-01-01 00:00:00.000000' WHERE name = 'ua-desk'",
+        "key",
     ),
     "key-deleted": ("DELETE FROM submitter_keys WHERE name = 'ua-desk'", "key"),
     "key-trusted-again": (
@@ -128,6 +142,8 @@ TAMPERING = {
 def _expected(store: Store, what: str | None) -> int:
     if what is None:
         return store.ledger_state().size
+    if what == "first:key":
+        what = f"first:key/ua-desk+{UA_KEY.key_id:08x}"
     if what == "key":
         what = f"key/ua-desk+{UA_KEY.key_id:08x}"
     if what == "old-key":
@@ -202,6 +218,9 @@ def test_a_party_code_must_be_the_agreements(db_url: str) -> None:
     with Store.open(db_url) as store:
         # Before any agreement is stored only the form is checked (tests, a new database).
         store.add_user("early", "party", "XX")
+        for blank in ("", " UA"):
+            with pytest.raises(InputError, match="not a party code"):
+                store.add_user("blank", "party", blank)
         store.register_agreement(AGREEMENT)
         with pytest.raises(InputError, match=r"'Ukraine' is not a party code.*RU, UA"):
             store.add_user("x", "party", "Ukraine")

@@ -126,7 +126,9 @@ class Tokens:
         key = token_hash(token)
         known = self._known.get(key)
         if known is not None and known[0] > self._clock() and await self._still_valid():
-            return TokenCheck(known[1])
+            known = self._known.get(key)  # another request's check may have dropped it
+            if known is not None:
+                return TokenCheck(known[1])
         asking = self._asking.get(key)
         if asking is None:
             asking = asyncio.ensure_future(self._look_up(key, token))
@@ -135,6 +137,7 @@ class Tokens:
         return await asyncio.shield(asking)
 
     async def principal(self, token: str) -> Principal | None:
+        """Who ``token`` stands for now, or None."""
         return (await self.check(token)).principal
 
     async def _still_valid(self) -> bool:
@@ -164,7 +167,10 @@ class Tokens:
         self._local = self._store.users_changes
 
     async def _look_up(self, key: str, token: str) -> TokenCheck:
+        changes = self._store.users_changes
         found = await run_in_threadpool(self._store.check_token, token)
+        if changes != self._store.users_changes:
+            return found  # users changed meanwhile: the answer may be stale, so not remembered
         if found.principal is None:
             self._known.pop(key, None)
             return found

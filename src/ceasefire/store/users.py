@@ -1,7 +1,8 @@
 """Users and releases in the store: who may call the service, and what the public may see.
 
-The :class:`~ceasefire.store.facade.Store` methods ``add_user``, ``principal_for_token``,
-``list_users``, ``release_incident`` and ``releases`` delegate here, each function taking an
+The :class:`~ceasefire.store.facade.Store` methods ``add_user``, ``rotate_token``,
+``disable_user``, ``enable_user``, ``check_token``, ``list_users``, ``release_incident`` and
+``releases`` delegate here, each function taking an
 open connection, as :mod:`ceasefire.store.ledger` does. Tables come from migrations 0004 and
 0008.
 
@@ -143,7 +144,10 @@ def check_party(conn: Connection, role: str, party: str | None) -> None:
         return
     known = known_parties(conn)
     listing = f"; the agreement's party codes are {', '.join(known)}" if known else ""
-    if party in NOT_PARTY_CODES or ":" in party or party != party.strip() or not party:
+    if not party.strip() or party != party.strip():
+        reason = f"{party!r} is not a party code (blank, or spaces around it){listing}"
+        raise InputError(Problem("user", "party", reason))
+    if party in NOT_PARTY_CODES or ":" in party:
         reason = f"{party!r} is reserved for the mechanism, not a party code{listing}"
         raise InputError(Problem("user", "party", reason))
     if known and party not in known:
