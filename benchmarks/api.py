@@ -78,7 +78,9 @@ class Served:
         self.auth = {"Authorization": f"Bearer {token}"}
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "from ceasefire.cli.app import main; main()", "serve",
-             "--db", str(db), "--port", "0", "--log-level", "warning"],
+             "--db", str(db), "--port", "0", "--log-level", "warning",
+             # One token drives the whole load: the per-token limit would measure itself.
+             "--token-rate", "0"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
         assert self.proc.stdout is not None

@@ -84,3 +84,6 @@ MEDIATOR: Final = "mediator"
 #: The first part of the ids the mechanism gives the hotline messages it makes; no address, so
 #: no caller can write such an id (:data:`ceasefire.hotline.rules.SYSTEM_PREFIX`).
 SYSTEM: Final = "sys"
+#: What no party code may be: the mechanism's own hotline addresses and id prefix (a party user
+#: bound to ``mission`` would read every mission report, to ``mediator`` every escalation).
+NOT_PARTY_CODES: Final = frozenset({MISSION, MEDIATOR, SYSTEM})

@@ -454,7 +454,7 @@ def test_opening_without_create_reads_an_existing_store(tmp_path: Path) -> None:
 
 
 def test_upgrading_logs_the_incidents_stored_before(db_url: str) -> None:
-    """Revision 0011 puts incidents in the ledger: one stored by an older version (no leaf)
+    """Revision 0009 puts incidents in the ledger: one stored by an older version (no leaf)
     gets a leaf, as it stands, when the store is upgraded."""
     Store.open(db_url, migrate=False).close()
     with Store.open(db_url, migrate=False) as opened, opened._write() as conn:

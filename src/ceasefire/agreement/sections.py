@@ -27,7 +27,7 @@ from ceasefire.agreement.model import (
 )
 from ceasefire.agreement.parties import Parties, fold
 from ceasefire.agreement.values import finite_number, parse_duration
-from ceasefire.vocab import EVENT_TYPES, MEDIATOR, MISSION, SYSTEM, WEAPON_CLASSES
+from ceasefire.vocab import EVENT_TYPES, NOT_PARTY_CODES, WEAPON_CLASSES
 
 ZONE_KINDS: Final = ("dmz", "withdrawal", "other")
 _ZONE_KEYS: Final = frozenset(
@@ -51,7 +51,7 @@ _GEOD = Geod(ellps="WGS84")
 
 
 #: Words that are no party's code: the hotline's other addresses and its system ids' prefix.
-_NOT_PARTY_CODES: Final = frozenset({MISSION, MEDIATOR, SYSTEM})
+_NOT_PARTY_CODES: Final = NOT_PARTY_CODES
 
 
 _PARTY_KEYS: Final = frozenset({"name", "aliases", "require_signed_reports"})

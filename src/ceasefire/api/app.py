@@ -99,7 +99,7 @@ def create_app(
         /ledger/cosignature`` accepts. Until parties register keys through the API, whoever
         starts the service decides (``ceasefire serve --cosigner``).
     limits
-        Request size limits (:class:`Limits`).
+        Request size and rate limits (:class:`Limits`).
     signer, checkpoint_every
         The log's key: while the app runs, a checkpoint is signed every ``checkpoint_every``
         seconds in which the log grew (:func:`checkpoints`), so a party always finds a recent
@@ -118,14 +118,15 @@ def create_app(
 
         engine = GeoEngine(agreement)
     committer = GroupCommitter(store, engine)
+    limits = limits or Limits()
     service = Service(
         store,
         agreement,
         engine,
         tuple(cosigners),
-        limits or Limits(),
+        limits,
         committer,
-        Tokens(store),
+        Tokens(store, limits=limits),
         check_base_url(base_url, "base_url"),
     )
     app = FastAPI(

@@ -14,17 +14,19 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from ceasefire.api.errors import Unauthorized
+from ceasefire.api.errors import TooManyRequests, Unauthorized
+from ceasefire.api.ratelimit import BadTokens, TokenRates, client_key
 from ceasefire.errors import InputError, Problem
 from ceasefire.intake.files import MAX_REPORT_BYTES
 from ceasefire.publish.access import Principal, token_hash
+from ceasefire.store.users import TokenCheck
 
 if TYPE_CHECKING:
     from ceasefire.agreement.model import Agreement
@@ -54,32 +56,50 @@ class JSON(JSONResponse):
 
 @dataclass(frozen=True)
 class Limits:
-    """Request size limits, in bytes (a body over its limit is answered 413, nothing read).
+    """Request size and rate limits (a body over its size limit is answered 413, nothing read;
+    a caller over a rate limit 429 with ``Retry-After``, see :mod:`ceasefire.api.ratelimit`).
 
     ``batch_bytes`` bounds ``POST /reports/batch``: 64 MiB holds about 120,000 reports of the
     simulator's JSON Lines (about 540 bytes each). ``report_bytes`` bounds one report, alone
     (``POST /reports``) or as a line or item of a batch
     (:data:`ceasefire.intake.files.MAX_REPORT_BYTES`, as ``ceasefire ingest``).
     ``body_bytes`` bounds every other body.
+
+    ``token_rate`` and ``token_burst`` bound one bearer token's requests (a second on average,
+    and at once; ``token_rate`` 0: no limit). The service answers about 1,400 requests a second
+    in all (benchmarks/api.py), so 200 a second keeps one token to a seventh of it, far above
+    what a person or a gateway posting batches sends; the load benchmark turns it off.
+    ``bad_tokens`` bad tokens from one client address within ``bad_token_window_s`` seconds
+    close it to tokens for the rest of the window (0: no limit).
     """
 
     batch_bytes: int = 64 * 1024 * 1024
     body_bytes: int = 1024 * 1024
     report_bytes: int = MAX_REPORT_BYTES
+    token_rate: float = 200.0
+    token_burst: int = 2_000
+    bad_tokens: int = 20
+    bad_token_window_s: float = 60.0
 
 
-#: Seconds a looked-up token is remembered (:class:`Tokens`).
+#: Seconds a looked-up token is remembered at most (:class:`Tokens`).
 TOKEN_TTL_S = 2.0
+#: Seconds between the token cache's looks at the store's users version (:class:`Tokens`).
+USERS_CHECK_S = 0.25
 
 
 class Tokens:
-    """Bearer tokens to callers, remembered for :data:`TOKEN_TTL_S` seconds after a lookup.
+    """Bearer tokens to callers, remembered after a lookup, and the rate limits on them.
 
     Looking a token up costs a pooled connection and a query, about 0.8 ms of a request
-    (measured: 1,368 requests/s without a token, 639/s with one). Remembering it for a couple
-    of seconds takes that off nearly every request; the price is that a user disabled from
-    the CLI (another process) keeps access for at most that long. Unknown and disabled tokens
-    are never remembered, so a new user's token works at once.
+    (measured: 1,368 requests/s without a token, 639/s with one). Remembering it takes that off
+    nearly every request. A user disabled or a token rotated must stop working at once, though:
+    every user administration bumps the store's users version, and the cache is dropped when
+    it changes. This process's own store says so for free (at once); another process's (the
+    CLI) is seen by a one-row read at most every :data:`USERS_CHECK_S` seconds, shared by all
+    requests. A token is remembered at most :data:`TOKEN_TTL_S` seconds (a row edited behind
+    the store's back, which the ledger audit names), and never past its expiry. Unknown,
+    disabled and expired tokens are never remembered, so a new user's token works at once.
     """
 
     def __init__(
@@ -88,6 +108,7 @@ class Tokens:
         ttl_s: float = TOKEN_TTL_S,
         size: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        limits: Limits | None = None,
     ) -> None:
         self._store = store
         self._ttl_s = ttl_s
@@ -96,13 +117,23 @@ class Tokens:
         self._known: dict[str, tuple[float, Principal]] = {}  # token hash -> (until, who)
         # Lookups under way: the requests that find a token expired at the same moment share
         # one (without this, every one of them queued for a worker thread: 70 ms stalls).
-        self._asking: dict[str, asyncio.Future[Principal | None]] = {}
+        self._asking: dict[str, asyncio.Future[TokenCheck]] = {}
+        self._local = store.users_changes
+        self._version: int | None = None
+        self._next_check = 0.0
+        self._checking: asyncio.Future[int] | None = None
+        limits = limits or Limits()
+        self.bad = BadTokens(limits.bad_tokens, limits.bad_token_window_s, clock=clock)
+        self.rates = TokenRates(limits.token_rate, limits.token_burst, clock=clock)
 
-    async def principal(self, token: str) -> Principal | None:
+    async def check(self, token: str) -> TokenCheck:
+        """What ``token`` stands for now (:meth:`ceasefire.store.facade.Store.check_token`)."""
         key = token_hash(token)
         known = self._known.get(key)
-        if known is not None and known[0] > self._clock():
-            return known[1]
+        if known is not None and known[0] > self._clock() and await self._still_valid():
+            known = self._known.get(key)  # another request's check may have dropped it
+            if known is not None:
+                return TokenCheck(known[1])
         asking = self._asking.get(key)
         if asking is None:
             asking = asyncio.ensure_future(self._look_up(key, token))
@@ -110,14 +141,50 @@ class Tokens:
             asking.add_done_callback(lambda _: self._asking.pop(key, None))
         return await asyncio.shield(asking)
 
-    async def _look_up(self, key: str, token: str) -> Principal | None:
-        found = await run_in_threadpool(self._store.principal_for_token, token)
-        if found is None:
+    async def principal(self, token: str) -> Principal | None:
+        """Who ``token`` stands for now, or None."""
+        return (await self.check(token)).principal
+
+    async def _still_valid(self) -> bool:
+        """False (and the cache dropped) when users were administered since it was filled."""
+        if self._store.users_changes != self._local:
+            self._forget()
+            return False
+        if self._clock() < self._next_check:
+            return True
+        if self._checking is None:
+            self._checking = asyncio.ensure_future(run_in_threadpool(self._store.users_version))
+
+            def done(_: object) -> None:
+                self._checking = None
+                self._next_check = self._clock() + USERS_CHECK_S
+
+            self._checking.add_done_callback(done)
+        version = await asyncio.shield(self._checking)
+        if self._version != version:
+            self._forget()
+            self._version = version
+            return False
+        return True
+
+    def _forget(self) -> None:
+        self._known.clear()
+        self._local = self._store.users_changes
+
+    async def _look_up(self, key: str, token: str) -> TokenCheck:
+        changes = self._store.users_changes
+        found = await run_in_threadpool(self._store.check_token, token)
+        if changes != self._store.users_changes:
+            return found  # users changed meanwhile: the answer may be stale, so not remembered
+        if found.principal is None:
             self._known.pop(key, None)
-            return None
+            return found
         if len(self._known) >= self._size:
             self._known.clear()  # many tokens: start over rather than grow without bound
-        self._known[key] = (self._clock() + self._ttl_s, found)
+        ttl = self._ttl_s
+        if found.expires_at is not None:
+            ttl = min(ttl, (found.expires_at - datetime.now(UTC)).total_seconds())
+        self._known[key] = (self._clock() + ttl, found.principal)
         return found
 
 
@@ -180,26 +247,48 @@ async def get_caller(
     """The caller of this request, from its ``Authorization: Bearer <token>`` header.
 
     No header is the public (:data:`PUBLIC`); a header that is not ``Bearer <token>``, or a
-    token that is no enabled user's, is 401 in the one error shape. Only the token's hash is
-    looked up (:meth:`ceasefire.store.facade.Store.principal_for_token`), through :class:`Tokens`.
+    token that is no enabled user's or has expired, is 401 in the one error shape. Only the
+    token's hash is looked up (:meth:`ceasefire.store.facade.Store.check_token`), through
+    :class:`Tokens`. A client that sent too many bad tokens lately is 429 before its token is
+    looked up, and a token over its request rate is 429 (:class:`Limits`).
     """
     header = request.headers.get("authorization")
     if header is None:
         return PUBLIC
+    tokens = service.tokens
+    client = client_key(request.client.host if request.client else None)
+    wait = tokens.bad.retry_after(client)
+    if wait is not None:
+        raise TooManyRequests(
+            f"too many bad tokens from this address; try again in {wait} s", retry_after=wait
+        )
     scheme, _, token = header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
+        tokens.bad.failed(client)
         reason = "must be 'Bearer <token>'"
         raise Unauthorized(
             f"header: Authorization: {reason}", [Problem("header", "Authorization", reason)]
         )
-    principal = await service.tokens.principal(token)
-    if principal is None:
-        reason = "is not a valid token (unknown or disabled)"
+    found = await tokens.check(token)
+    if found.principal is None:
+        tokens.bad.failed(client)
+        if found.refusal == "expired" and found.expires_at is not None:
+            reason = (
+                f"this token expired at {found.expires_at.isoformat()}; ask an administrator "
+                "for a new one (ceasefire users rotate)"
+            )
+        else:
+            reason = "is not a valid token (unknown or disabled)"
         raise Unauthorized(
             f"header: Authorization: {reason}", [Problem("header", "Authorization", reason)]
         )
-    return principal
+    wait = tokens.rates.take(token_hash(token))
+    if wait is not None:
+        raise TooManyRequests(
+            f"too many requests with this token; try again in {wait} s", retry_after=wait
+        )
+    return found.principal
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]

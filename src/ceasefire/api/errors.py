@@ -27,6 +27,7 @@ Where errors come from, and the handler each one goes through (:func:`install`):
         ├── MalformedBody         400 malformed_body (not UTF-8, not JSON, nested too deep)
         ├── BodyTooLarge          413 too_large (over the configured limit)
         ├── Unauthorized          401 unauthorized (a bearer token that is no user's)
+        ├── TooManyRequests       429 too_many_requests (with Retry-After: bad tokens, a rate)
         └── UnsupportedMediaType  415 unsupported_media_type
     HTTPException             Starlette's 404 for no route, 405 method_not_allowed
     anything else             500 internal_error (the traceback goes to the server log)
@@ -66,6 +67,7 @@ __all__ = [
     "ErrorResponse",
     "MalformedBody",
     "RequestError",
+    "TooManyRequests",
     "Unauthorized",
     "UnsupportedMediaType",
     "error_response",
@@ -107,6 +109,18 @@ class Unauthorized(RequestError):
     code = "unauthorized"
 
 
+class TooManyRequests(RequestError):
+    """Too many bad tokens from one address, or too many requests with one token; the answer
+    says in ``Retry-After`` how many seconds to wait (RFC 6585 section 4)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
 class UnsupportedMediaType(RequestError):
     """The ``Content-Type`` is not one the endpoint reads."""
 
@@ -131,7 +145,10 @@ _LIBRARY: tuple[tuple[type[CeasefireError], int, str], ...] = (
 #: Every ``code`` the API answers with, and its HTTP status.
 CODES: dict[str, int] = {
     **{code: status for _, status, code in _LIBRARY},
-    **{c.code: c.status for c in (MalformedBody, BodyTooLarge, UnsupportedMediaType, Unauthorized)},
+    **{
+        c.code: c.status
+        for c in (MalformedBody, BodyTooLarge, UnsupportedMediaType, Unauthorized, TooManyRequests)
+    },
     "method_not_allowed": 405,
     "internal_error": 500,
 }
@@ -212,6 +229,8 @@ def _ceasefire_error(request: Request, exc: Exception) -> JSONResponse:
     if status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, message)
     headers = {"WWW-Authenticate": 'Bearer realm="ceasefire"'} if status == 401 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     return error_response(status, code, message, problems, headers=headers, **extra)
 
 

@@ -266,6 +266,24 @@ def trust(
     _say(f"{verifier.name}+{verifier.key_id:08x} {what} for {party or 'any submitter'}")
 
 
+@ledger_app.command("untrust")
+def untrust(
+    key: Annotated[str, typer.Argument(help="A submitter's public key, or a file holding it.")],
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Stop accepting reports signed with this key (logged; it is never trusted again).
+
+    Example: ceasefire ledger untrust keys/UA-submit.key.pub --db monitoring.db
+    """
+    from ceasefire.ledger.keys import read_verifier
+    from ceasefire.store.facade import Store
+
+    verifier = read_verifier(key)
+    with Store.open(db, create=False) as store:
+        store.untrust_key(verifier)
+    _say(f"{verifier.name}+{verifier.key_id:08x} no longer trusted")
+
+
 @ledger_app.command("sign-reports")
 def sign_reports(
     source: Annotated[Path, typer.Argument(help="Reports to sign (JSON Lines, CSV, GeoJSON).")],

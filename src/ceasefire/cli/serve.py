@@ -13,8 +13,9 @@ import gc
 import socket
 import sys
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -112,6 +113,31 @@ def serve(
             "Links never come from a request's Host header.",
         ),
     ] = None,
+    # The defaults are ceasefire.api.Limits' (None here: FastAPI is imported only on serving).
+    token_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--token-rate",
+            help="Requests a second one bearer token may send on average; more get 429 "
+            "(default 200; 0: no limit).",
+        ),
+    ] = None,
+    token_burst: Annotated[
+        int | None,
+        typer.Option("--token-burst", help="Requests one bearer token may send at once (2000)."),
+    ] = None,
+    bad_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--bad-tokens",
+            help="Bad tokens one client address may send per --bad-token-window before it "
+            "gets 429 for the rest of the window (default 20; 0: no limit).",
+        ),
+    ] = None,
+    bad_token_window: Annotated[
+        float | None,
+        typer.Option("--bad-token-window", help="Seconds bad tokens are counted over (60)."),
+    ] = None,
     create: Annotated[
         bool,
         typer.Option(
@@ -143,7 +169,25 @@ def serve(
     placing = load_agreement(agreement)
     if max_batch_mb <= 0:
         raise InputError(Problem("options", "--max-batch-mb", "must be above 0"))
-    limits = Limits(batch_bytes=int(max_batch_mb * 1024 * 1024), report_bytes=max_report_kb * 1024)
+    given: dict[str, Any] = {
+        "token_rate": token_rate,
+        "token_burst": token_burst,
+        "bad_tokens": bad_tokens,
+        "bad_token_window_s": bad_token_window,
+    }
+    limits = replace(
+        Limits(batch_bytes=int(max_batch_mb * 1024 * 1024), report_bytes=max_report_kb * 1024),
+        **{k: v for k, v in given.items() if v is not None},
+    )
+    for option, value, least in (
+        ("--token-rate", limits.token_rate, 0),
+        ("--token-burst", limits.token_burst, 1),
+        ("--bad-tokens", limits.bad_tokens, 0),
+    ):
+        if value < least:
+            raise InputError(Problem("options", option, f"must be {least} or above"))
+    if limits.bad_token_window_s <= 0:
+        raise InputError(Problem("options", "--bad-token-window", "must be above 0 seconds"))
     if hotline_every < 0:
         raise InputError(Problem("options", "--hotline-every", "must be 0 (off) or above"))
     hotline = HotlineConfig(

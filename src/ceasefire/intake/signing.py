@@ -26,7 +26,7 @@ from typing import Any
 from ceasefire.agreement.parties import party_scoped_id
 from ceasefire.canonical import canonical_json
 from ceasefire.errors import InputError, Problem
-from ceasefire.intake.report import Report
+from ceasefire.intake.report import RECORDED_FIELDS, Report
 from ceasefire.ledger.notes import ED25519, Signer, Verifier
 
 __all__ = ["SIGNATURE_FIELD", "TrustedKey", "check_signatures", "sign_report", "signed_message"]
@@ -51,13 +51,15 @@ def signed_message(report: Report | Mapping[str, Any]) -> bytes:
 
     The id signed is the one the report is stored under (a party's scoped to it,
     :func:`ceasefire.intake.report.party_scoped_id`), whichever of the two it was sent with.
-    A report's ledger leaf may be given as well: the mechanism's ``entered_by`` (who stored it,
-    :func:`ceasefire.ledger.log.report_item`) is not the submitter's and is left out too; no
-    report carries that name itself (:data:`ceasefire.intake.report.RECORDED_FIELDS`).
+    A report's ledger leaf may be given as well: what the mechanism recorded beside it (who
+    stored it, where it placed it: :func:`ceasefire.ledger.log.report_item`) is not the
+    submitter's and is left out too; no report carries those names itself
+    (:data:`ceasefire.intake.report.RECORDED_FIELDS`).
     """
     data = report.to_dict() if isinstance(report, Report) else dict(report)
     data.pop(SIGNATURE_FIELD, None)
-    data.pop("entered_by", None)
+    for name in RECORDED_FIELDS:
+        data.pop(name, None)
     # The id as stored: a party's scoped to it (``UA:<id>``), so a report signed with the id
     # it was sent with verifies again from its ledger leaf.
     ident, who, kind = data.get("id"), data.get("submitted_by"), data.get("source_kind")

@@ -14,11 +14,12 @@ What a party runs, on a copy of the database or offline:
 - :func:`verify_consistency_from` checks a checkpoint saved earlier against the store's latest.
 - :func:`audit` rereads the whole store: every entry against its stored hash, every stored
   hash against the entries, every signed checkpoint against the entries, and every logged table
-  (reports, incidents, status changes, violations, agreements, releases, hotline messages)
-  against its entries, and what the store derives from them (report and incident columns,
-  membership, current status and assessment, hotline state) against a recomputation. It names
-  the first bad entry, so a row changed, deleted, reordered or inserted behind the store's back
-  is found.
+  (:data:`ceasefire.store.logged.LOGGED`: reports, retractions, incidents, status changes,
+  violations, agreements, releases, hotline messages, users, submitter keys) against its
+  entries, and what the store derives from them (report and incident columns, membership,
+  current status and assessment, hotline state; :data:`ceasefire.store.derived.DERIVED`)
+  against a recomputation. It names the first bad entry, so a row changed, deleted, reordered
+  or inserted behind the store's back is found.
 """
 
 from __future__ import annotations

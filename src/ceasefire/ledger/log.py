@@ -50,7 +50,7 @@ def report_item(
 
     ``placement`` is where the mechanism placed the report when it stored it (side, distance,
     zones, oblast: :meth:`ceasefire.geo.engine.Placement.row`), so the side a report is filed
-    under is part of the record; reports stored before migration 0013 have none in their leaf.
+    under is part of the record; reports stored before migration 0011 have none in their leaf.
     """
     record = dict(json.loads(body) if isinstance(body, str) else body)
     if entered_by is not None:
@@ -166,9 +166,50 @@ def retraction_item(row: Mapping[str, Any]) -> Item:
     return ("retraction", f"retraction/{row['report_id']}", record)
 
 
+def user_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of a user as administered (a ``users`` row): logged again at every change (add,
+    disable, enable, rotate), so the row must equal the latest leaf and the earlier ones are
+    its history. ``change`` says which administration made this state, at ``changed_at``.
+
+    It commits to the token's SHA-256 (``token_sha256``, the stored ``token_hash``): a hash
+    swapped for one of a token someone else knows no longer matches the log. The hash of a
+    256-bit random token reveals nothing usable (:mod:`ceasefire.publish.access`).
+    """
+    expires = row["expires_at"]
+    record = {
+        "name": row["name"],
+        "role": row["role"],
+        "party": row["party"],
+        "token_sha256": row["token_hash"],
+        "token_issued_at": utc_text(row["token_issued_at"]),
+        "expires_at": None if expires is None else utc_text(expires),
+        "created_at": utc_text(row["created_at"]),
+        "disabled": bool(row["disabled"]),
+        "change": row["change"],
+        "changed_at": utc_text(row["changed_at"]),
+    }
+    return ("user", f"user/{row['name']}", record)
+
+
+def submitter_key_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of a key trusted for signed reports (a ``submitter_keys`` row): the key, the
+    party it may sign for (None: any submitter), and when it stopped being trusted (None: it
+    is trusted). Untrusting a key logs it again; the row must equal the latest leaf."""
+    revoked = row["revoked_at"]
+    record = {
+        "name": row["name"],
+        "key_id": int(row["key_id"]),
+        "key": row["key"],
+        "party": row["party"],
+        "added_at": utc_text(row["added_at"]),
+        "revoked_at": None if revoked is None else utc_text(revoked),
+    }
+    return ("submitter_key", f"key/{row['name']}+{int(row['key_id']):08x}", record)
+
+
 #: Kinds whose row is replaced rather than added to: the row must equal the latest leaf logged
 #: for its record id, and the earlier leaves are its history.
-LATEST_WINS = frozenset({"release", "incident"})
+LATEST_WINS = frozenset({"release", "incident", "user", "submitter_key"})
 
 
 def hotline_item(record: dict[str, Any]) -> Item:
@@ -186,6 +227,8 @@ NAMESPACES: dict[str, tuple[str, ...]] = {
     "hotline/": ("hotline_message",),
     "incident/": ("incident",),
     "retraction/": ("retraction",),
+    "user/": ("user",),
+    "key/": ("submitter_key",),
 }
 
 

@@ -28,7 +28,15 @@ from sqlalchemy.engine import Connection
 from ceasefire.errors import ConflictError, ForbiddenError, NotFoundError, VerificationError
 from ceasefire.intake.signing import TrustedKey
 from ceasefire.ledger import merkle
-from ceasefire.ledger.log import Entry, Item, LedgerState, StoredCheckpoint, leaf_body, lookup
+from ceasefire.ledger.log import (
+    Entry,
+    Item,
+    LedgerState,
+    StoredCheckpoint,
+    leaf_body,
+    lookup,
+    submitter_key_item,
+)
 from ceasefire.ledger.notes import Checkpoint, Signer, Verifier, sign_note
 from ceasefire.store.backends import Backend
 from ceasefire.store.database import Database
@@ -85,6 +93,7 @@ submitter_keys_table = Table(
     Column("key", Text, nullable=False),
     Column("party", String(64)),
     Column("added_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),  # migration 0008: untrusted, kept for the record
 )
 
 _E = entries_table.c
@@ -355,31 +364,68 @@ def iter_nodes(conn: Connection, chunk: int = 100_000) -> Iterator[tuple[int, in
 # -- submitter keys ----------------------------------------------------------------------------
 
 
-def trust_key(conn: Connection, verifier: Verifier, party: str | None, at: datetime) -> bool:
-    """Accept signed submissions by this key (for ``party`` only, when given); False if it is
-    trusted already, as it is. The same name and key id with another key is a conflict."""
+def trust_key(
+    conn: Connection, dialect: Backend, verifier: Verifier, party: str | None, at: datetime
+) -> bool:
+    """Accept signed submissions by this key (for ``party`` only, when given) and log it as a
+    ``submitter_key`` leaf in the same transaction, so a key inserted or rebound behind the
+    store's back is named by the audit; False if it is trusted already, as it is. The same name
+    and key id with another key, or a key untrusted before, is a conflict: a key is untrusted
+    because it leaked, and a leaked key is never trusted again (make a new one)."""
     t = submitter_keys_table.c
     have = conn.execute(
-        select(t.key, t.party).where(t.name == verifier.name, t.key_id == verifier.key_id)
+        select(t.key, t.party, t.revoked_at).where(
+            t.name == verifier.name, t.key_id == verifier.key_id
+        )
     ).one_or_none()
     if have is not None:
+        where = f"key {verifier.name}+{verifier.key_id:08x}"
+        if have.revoked_at is not None:
+            raise ConflictError(
+                f"{where} was untrusted at {have.revoked_at.isoformat()}; it is not trusted "
+                "again: make a new key"
+            )
         if have.key != verifier.key or have.party != party:
             raise ConflictError(
-                f"key {verifier.name}+{verifier.key_id:08x} is trusted already "
-                f"(for {have.party or 'any submitter'}) with other content"
+                f"{where} is trusted already (for {have.party or 'any submitter'}) with other "
+                "content"
             )
         return False
-    conn.execute(
-        submitter_keys_table.insert().values(
-            name=verifier.name, key_id=verifier.key_id, key=verifier.key, party=party, added_at=at
-        )
-    )
+    row = {
+        "name": verifier.name,
+        "key_id": verifier.key_id,
+        "key": verifier.key,
+        "party": party,
+        "added_at": at,
+        "revoked_at": None,
+    }
+    conn.execute(submitter_keys_table.insert().values(**row))
+    append(conn, dialect, [submitter_key_item(row)], at)
     return True
 
 
-def trusted_keys(conn: Connection) -> list[TrustedKey]:
+def untrust_key(conn: Connection, dialect: Backend, verifier: Verifier, at: datetime) -> None:
+    """Stop accepting reports signed with this key, and log it. The row is kept (the reports
+    it signed stay verifiable against the log). NotFoundError for a key never trusted,
+    ConflictError for one untrusted already."""
     t = submitter_keys_table.c
-    rows = conn.execute(select(t.key, t.party).order_by(t.name, t.key_id))
+    where = (t.name == verifier.name) & (t.key_id == verifier.key_id)
+    row = conn.execute(select(submitter_keys_table).where(where)).one_or_none()
+    name = f"{verifier.name}+{verifier.key_id:08x}"
+    if row is None or row.key != verifier.key:
+        raise NotFoundError(f"key {name} is not among the store's trusted submitter keys")
+    if row.revoked_at is not None:
+        raise ConflictError(f"key {name} was untrusted already, at {row.revoked_at.isoformat()}")
+    conn.execute(submitter_keys_table.update().where(where).values(revoked_at=at))
+    append(conn, dialect, [submitter_key_item({**row._mapping, "revoked_at": at})], at)
+
+
+def trusted_keys(conn: Connection) -> list[TrustedKey]:
+    """The keys trusted now (not untrusted)."""
+    t = submitter_keys_table.c
+    rows = conn.execute(
+        select(t.key, t.party).where(t.revoked_at.is_(None)).order_by(t.name, t.key_id)
+    )
     return [TrustedKey(Verifier.from_key(r.key), r.party) for r in rows]
 
 
@@ -443,7 +489,14 @@ class LedgerArea(Database):
         True if newly trusted. Raises ConflictError for the same name and id with another key."""
 
         with self._errors(), self._write() as conn:
-            return trust_key(conn, verifier, party, datetime.now(UTC))
+            return trust_key(conn, self._dialect, verifier, party, datetime.now(UTC))
+
+    def untrust_key(self, verifier: Verifier) -> None:
+        """Stop accepting reports signed with this key (logged; never trusted again).
+        NotFoundError for a key not trusted, ConflictError for one untrusted already."""
+
+        with self._errors(), self._write() as conn:
+            untrust_key(conn, self._dialect, verifier, datetime.now(UTC))
 
     def trusted_keys(self) -> list[TrustedKey]:
         """The submitter keys whose signed reports the store accepts."""

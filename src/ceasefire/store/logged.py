@@ -29,13 +29,16 @@ from ceasefire.ledger.log import (
     report_item,
     retraction_item,
     status_item,
+    submitter_key_item,
     superseded_item,
+    user_item,
     violation_item,
 )
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.database import Database
 from ceasefire.store.derived import DERIVED, Finding
 from ceasefire.store.hotline import messages_table
+from ceasefire.store.ledger import submitter_keys_table
 from ceasefire.store.schema import (
     agreements_table,
     incidents_table,
@@ -44,7 +47,7 @@ from ceasefire.store.schema import (
     status_changes_table,
     violations_table,
 )
-from ceasefire.store.users import releases_table
+from ceasefire.store.users import releases_table, users_table
 
 
 def _reports(conn: Connection) -> Iterator[Item]:
@@ -102,6 +105,16 @@ def _mapping(body: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"unreadable": body}
 
 
+def _users(conn: Connection) -> Iterator[Item]:
+    for r in conn.execute(select(users_table)):
+        yield user_item(dict(r._mapping))
+
+
+def _submitter_keys(conn: Connection) -> Iterator[Item]:
+    for r in conn.execute(select(submitter_keys_table)):
+        yield submitter_key_item(dict(r._mapping))
+
+
 def _hotline_messages(conn: Connection) -> Iterator[Item]:
     for r in conn.execute(select(messages_table.c.message_id, messages_table.c.record)):
         # The leaf's id is the message's; the row's own id column stands in when the record is
@@ -119,6 +132,8 @@ LOGGED: dict[str, Callable[[Connection], Iterator[Item]]] = {
     "agreements": _agreements,
     "releases": _releases,
     "hotline messages": _hotline_messages,
+    "users": _users,
+    "submitter keys": _submitter_keys,
 }
 
 

@@ -1,4 +1,4 @@
-"""Retracted reports (migration 0012): withdrawn by their submitter or by the mission, with a
+"""Retracted reports (migration 0010): withdrawn by their submitter or by the mission, with a
 reason, and logged.
 
 A retraction keeps the report and its leaf (history keeps what was said) and takes it out of

@@ -102,7 +102,7 @@ reports_table = Table(
     Column("entered_by", Text),
     Column("entered_role", String(16)),
     Column("entered_party", String(64)),
-    # Whether the placement is part of the report's leaf (migration 0013; false before).
+    # Whether the placement is part of the report's leaf (migration 0011; false before).
     Column("placement_logged", Boolean, nullable=False, server_default=false()),
 )
 rtree_table = Table(
@@ -190,7 +190,7 @@ agreements_table = Table(
     Column("registered_at", UTCDateTime, nullable=False),
 )
 
-# Retractions of reports (migration 0012); written by ceasefire.store.retractions.
+# Retractions of reports (migration 0010); written by ceasefire.store.retractions.
 retractions_table = Table(
     "report_retractions",
     metadata,

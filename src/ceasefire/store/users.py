@@ -1,8 +1,15 @@
 """Users and releases in the store: who may call the service, and what the public may see.
 
-The :class:`~ceasefire.store.facade.Store` methods ``add_user``, ``principal_for_token``,
-``list_users``, ``release_incident`` and ``releases`` delegate here, each function taking an
-open connection, as :mod:`ceasefire.store.ledger` does. Tables come from migration 0004.
+The :class:`~ceasefire.store.facade.Store` methods ``add_user``, ``rotate_token``,
+``disable_user``, ``enable_user``, ``check_token``, ``list_users``, ``release_incident`` and
+``releases`` delegate here, each function taking an
+open connection, as :mod:`ceasefire.store.ledger` does. Tables come from migrations 0004 and
+0008.
+
+Every user administration (add, disable, enable, token rotation) logs the user's row as a
+``user`` leaf in the same transaction (:func:`ceasefire.ledger.log.user_item`), and the ledger
+audit compares each row with its latest leaf: a role, party, flag or token hash edited in the
+database behind the store's back is named by ``ceasefire ledger verify``.
 
 A token is made by :func:`ceasefire.publish.access.new_token`, handed back once, and only its SHA-256
 (:func:`ceasefire.publish.access.token_hash`) is stored: a stolen database gives no token.
@@ -10,16 +17,18 @@ A token is made by :func:`ceasefire.publish.access.new_token`, handed back once,
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import json
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Column, String, Table, select
+from sqlalchemy import BigInteger, Boolean, Column, Integer, String, Table, select
 from sqlalchemy.engine import Connection
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem
-from ceasefire.ledger.log import release_item
+from ceasefire.ledger.log import release_item, user_item
 from ceasefire.publish.access import Principal, Release, new_token, token_hash
 from ceasefire.records import StoredIncident
 from ceasefire.store import ledger as store_ledger
@@ -28,11 +37,13 @@ from ceasefire.store.database import Database
 from ceasefire.store.schema import (
     CHUNK,
     UTCDateTime,
+    agreements_table,
     incidents_table,
     metadata,
     reports_table,
     violations_table,
 )
+from ceasefire.vocab import NOT_PARTY_CODES
 
 users_table = Table(
     "users",
@@ -43,6 +54,18 @@ users_table = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled", Boolean, nullable=False),
+    Column("token_issued_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("change", String(16), nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+#: One row: a counter every user administration bumps, so a running service can tell in one
+#: cheap read whether the tokens it remembers may have changed (:class:`ceasefire.api.deps.Tokens`).
+users_state_table = Table(
+    "users_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
 )
 releases_table = Table(
     "incident_releases",
@@ -57,6 +80,10 @@ _U = users_table.c
 _R = releases_table.c
 _V = violations_table.c
 
+#: The changes a user's ledger leaf can record (``users.change``); ``upgrade`` is a user that
+#: existed before administration was logged, logged when migration 0008 ran.
+CHANGES = ("add", "disable", "enable", "rotate", "upgrade")
+
 
 @dataclass(frozen=True)
 class User:
@@ -67,6 +94,8 @@ class User:
     party: str | None
     created_at: datetime
     disabled: bool
+    token_issued_at: datetime
+    expires_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,15 +104,92 @@ class User:
             "party": self.party,
             "created_at": self.created_at.isoformat(),
             "disabled": self.disabled,
+            "token_issued_at": self.token_issued_at.isoformat(),
+            "expires_at": None if self.expires_at is None else self.expires_at.isoformat(),
         }
 
 
-def add_user(conn: Connection, name: str, role: str, party: str | None, at: datetime) -> str:
-    """Store a user and return its new token (the only time it exists in clear)."""
+@dataclass(frozen=True)
+class TokenCheck:
+    """What a bearer token stands for: a principal, or why not (``refusal``: ``unknown`` for no
+    user's token or a disabled user's, ``expired``). ``expires_at`` is the token's end, if any."""
+
+    principal: Principal | None
+    refusal: str | None = None
+    expires_at: datetime | None = None
+
+
+def known_parties(conn: Connection) -> list[str]:
+    """The party codes of every agreement version stored, sorted."""
+    codes: set[str] = set()
+    for body in conn.execute(select(agreements_table.c.body)).scalars():
+        parties = json.loads(body).get("parties") or {}
+        codes.update(code for code in parties if isinstance(code, str))
+    return sorted(codes)
+
+
+def check_party(conn: Connection, role: str, party: str | None) -> None:
+    """InputError unless ``party`` fits ``role``: a party user names a party code of the
+    agreement stored; a mission role (admin, monitor, mediator) names none.
+
+    Before any agreement is stored (a new database: tests, or `ceasefire users add` run before
+    the first `ceasefire fuse` or `ceasefire demo` registers one) there is nothing to check a
+    code against, and refusing would make the order of setting up a store matter for no gain:
+    the code is then checked for form only. The mechanism's own addresses (``mission``,
+    ``mediator``, ``sys``) and ``:`` are refused always, as the agreement refuses them as
+    party codes: bound to ``mission`` a party user would read every mission report.
+    """
+    Principal("user", role, party)  # InputError for an unknown role, or a party on another role
+    if party is None:
+        return
+    known = known_parties(conn)
+    listing = f"; the agreement's party codes are {', '.join(known)}" if known else ""
+    if not party.strip() or party != party.strip():
+        reason = f"{party!r} is not a party code (blank, or spaces around it){listing}"
+        raise InputError(Problem("user", "party", reason))
+    if party in NOT_PARTY_CODES or ":" in party:
+        reason = f"{party!r} is reserved for the mechanism, not a party code{listing}"
+        raise InputError(Problem("user", "party", reason))
+    if known and party not in known:
+        reason = f"{party!r} is not a party code of the agreement stored{listing}"
+        raise InputError(Problem("user", "party", reason))
+
+
+def _expiry(at: datetime, expires_in: timedelta | None) -> datetime | None:
+    if expires_in is None:
+        return None
+    if expires_in <= timedelta(0):
+        raise InputError(Problem("user", "expires_in", "must be a positive duration"))
+    return at + expires_in
+
+
+def _log(conn: Connection, dialect: Backend, name: str, at: datetime) -> None:
+    """Log the user's row as it now stands, in the caller's transaction, and bump the users
+    version: the row and its leaf are written together or not at all."""
+    row = conn.execute(select(users_table).where(_U.name == name)).one()
+    store_ledger.append(conn, dialect, [user_item(dict(row._mapping))], at)
+    conn.execute(
+        users_state_table.update()
+        .where(users_state_table.c.id == 1)
+        .values(version=users_state_table.c.version + 1)
+    )
+
+
+def add_user(
+    conn: Connection,
+    dialect: Backend,
+    name: str,
+    role: str,
+    party: str | None,
+    at: datetime,
+    expires_in: timedelta | None = None,
+) -> str:
+    """Store a user, log it, and return its new token (the only time it exists in clear)."""
     name = name.strip()
     if not name:
         raise InputError(Problem("user", "name", "must not be blank"))
-    Principal(name, role, party)  # InputError for an unknown role or a party mismatch
+    check_party(conn, role, party)
+    expires_at = _expiry(at, expires_in)
     if conn.execute(select(_U.name).where(_U.name == name)).first() is not None:
         raise ConflictError(f"a user named {name!r} exists already")
     token = new_token()
@@ -95,34 +201,128 @@ def add_user(conn: Connection, name: str, role: str, party: str | None, at: date
             token_hash=token_hash(token),
             created_at=at,
             disabled=False,
+            token_issued_at=at,
+            expires_at=expires_at,
+            change="add",
+            changed_at=at,
         )
     )
+    _log(conn, dialect, name, at)
     return token
 
 
-def principal_for_token(conn: Connection, token: str) -> Principal | None:
-    """The principal a token stands for, or None for an unknown token or a disabled user."""
+def _user_row(conn: Connection, name: str) -> Any:
+    row = conn.execute(select(users_table).where(_U.name == name)).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no user named {name!r}")
+    return row
+
+
+def _new_token(
+    conn: Connection,
+    dialect: Backend,
+    row: Any,
+    change: str,
+    at: datetime,
+    expires_in: timedelta | None,
+) -> str:
+    """Give a user a new token (the old one stops working in this transaction) and log it.
+    Without ``expires_in`` the new token lives as long as the old one was given to."""
+    if expires_in is None and row.expires_at is not None:
+        expires_in = row.expires_at - row.token_issued_at
+    token = new_token()
+    conn.execute(
+        users_table.update()
+        .where(_U.name == row.name)
+        .values(
+            token_hash=token_hash(token),
+            token_issued_at=at,
+            expires_at=_expiry(at, expires_in),
+            disabled=False,
+            change=change,
+            changed_at=at,
+        )
+    )
+    _log(conn, dialect, row.name, at)
+    return token
+
+
+def rotate_token(
+    conn: Connection, dialect: Backend, name: str, at: datetime, expires_in: timedelta | None
+) -> str:
+    """A new token for an enabled user; the old one stops working. NotFoundError for an
+    unknown name, ConflictError for a disabled user (enabling it hands out a new token)."""
+    row = _user_row(conn, name)
+    if row.disabled:
+        raise ConflictError(f"user {name!r} is disabled; enabling it hands out a new token")
+    return _new_token(conn, dialect, row, "rotate", at, expires_in)
+
+
+def disable_user(conn: Connection, dialect: Backend, name: str, at: datetime) -> None:
+    """Disable a user (its token stops working, for good) and log it. NotFoundError for an
+    unknown name, ConflictError for one disabled already."""
+    row = _user_row(conn, name)
+    if row.disabled:
+        raise ConflictError(f"user {name!r} is disabled already")
+    conn.execute(
+        users_table.update()
+        .where(_U.name == name)
+        .values(disabled=True, change="disable", changed_at=at)
+    )
+    _log(conn, dialect, name, at)
+
+
+def enable_user(
+    conn: Connection, dialect: Backend, name: str, at: datetime, expires_in: timedelta | None
+) -> str:
+    """Enable a disabled user with a new token, and log it.
+
+    The old token never comes back: a user is disabled because its token leaked or its holder
+    left, and whoever re-enables it must hand the user something anyway, so that is where a
+    new token is made. NotFoundError for an unknown name, ConflictError for an enabled user.
+    """
+    row = _user_row(conn, name)
+    if not row.disabled:
+        raise ConflictError(f"user {name!r} is enabled already (rotate its token instead)")
+    return _new_token(conn, dialect, row, "enable", at, expires_in)
+
+
+def check_token(conn: Connection, token: str, now: datetime) -> TokenCheck:
+    """What a token stands for at ``now`` (:class:`TokenCheck`)."""
     row = conn.execute(
-        select(_U.name, _U.role, _U.party, _U.disabled).where(_U.token_hash == token_hash(token))
+        select(_U.name, _U.role, _U.party, _U.disabled, _U.expires_at).where(
+            _U.token_hash == token_hash(token)
+        )
     ).one_or_none()
     if row is None or row.disabled:
-        return None
-    return Principal(row.name, row.role, row.party)
+        return TokenCheck(None, "unknown")
+    if row.expires_at is not None and row.expires_at <= now:
+        return TokenCheck(None, "expired", row.expires_at)
+    return TokenCheck(Principal(row.name, row.role, row.party), None, row.expires_at)
 
 
-def set_disabled(conn: Connection, name: str, disabled: bool) -> None:
-    """Disable a user (its token stops working) or enable it again. NotFoundError for an
-    unknown name."""
-    done = conn.execute(users_table.update().where(_U.name == name).values(disabled=disabled))
-    if done.rowcount == 0:
-        raise NotFoundError(f"no user named {name!r}")
+def users_version(conn: Connection) -> int:
+    return int(
+        conn.execute(
+            select(users_state_table.c.version).where(users_state_table.c.id == 1)
+        ).scalar_one()
+    )
 
 
 def list_users(conn: Connection) -> list[User]:
-    rows = conn.execute(
-        select(_U.name, _U.role, _U.party, _U.created_at, _U.disabled).order_by(_U.name)
-    )
-    return [User(r.name, r.role, r.party, r.created_at, bool(r.disabled)) for r in rows]
+    rows = conn.execute(select(users_table).order_by(_U.name))
+    return [
+        User(
+            r.name,
+            r.role,
+            r.party,
+            r.created_at,
+            bool(r.disabled),
+            r.token_issued_at,
+            r.expires_at,
+        )
+        for r in rows
+    ]
 
 
 def release_incident(
@@ -209,25 +409,77 @@ def incidents_by_id(conn: Connection, incident_ids: Collection[str]) -> dict[str
 class UsersArea(Database):
     """Users, releases, and what the access views need in bulk (part of :class:`~ceasefire.store.facade.Store`)."""
 
-    def add_user(self, name: str, role: str, party: str | None = None) -> str:
-        """Add a user; returns its bearer token, shown this once (only its hash is stored)."""
+    #: User administrations through this object (a service's token cache in the same process
+    #: sees them at once, without a query; :class:`ceasefire.api.deps.Tokens`).
+    users_changes: int = 0
 
-        with self._errors(), self._write() as conn:
-            return add_user(conn, name, role, party, datetime.now(UTC))
+    @contextmanager
+    def _administer(self) -> Iterator[Connection]:
+        """A write transaction that changes users: counted in :attr:`users_changes` after it
+        commits (and after a failure too: a needless cache refresh costs one lookup)."""
+        try:
+            with self._errors(), self._write() as conn:
+                yield conn
+        finally:
+            self.users_changes += 1
+
+    def add_user(
+        self,
+        name: str,
+        role: str,
+        party: str | None = None,
+        *,
+        expires_in: timedelta | None = None,
+    ) -> str:
+        """Add a user and log it; returns its bearer token, shown this once (only its hash is
+        stored). ``party`` is a party code of the agreement stored (see :func:`check_party`);
+        the token stops working ``expires_in`` from now, when given."""
+
+        with self._administer() as conn:
+            return add_user(conn, self._dialect, name, role, party, datetime.now(UTC), expires_in)
 
     def principal_for_token(self, token: str) -> Principal | None:
-        """Who a bearer token stands for; None for an unknown token or a disabled user."""
+        """Who a bearer token stands for; None for an unknown or expired token or a disabled
+        user."""
+
+        return self.check_token(token).principal
+
+    def check_token(self, token: str) -> TokenCheck:
+        """Who a bearer token stands for now, or why it stands for no one."""
 
         with self._errors(), self._engine.connect() as conn:
-            return principal_for_token(conn, token)
+            return check_token(conn, token, datetime.now(UTC))
 
-    def set_user_disabled(self, name: str, disabled: bool = True) -> None:
-        """Disable a user, so that its token stops working (``disabled=False`` enables it
-        again). A running service notices within :data:`ceasefire.api.deps.TOKEN_TTL_S`
-        seconds. NotFoundError for an unknown name."""
+    def users_version(self) -> int:
+        """A number that changes with every user administration (a service's token cache
+        compares it, :class:`ceasefire.api.deps.Tokens`)."""
 
-        with self._errors(), self._write() as conn:
-            set_disabled(conn, name, disabled)
+        with self._errors(), self._engine.connect() as conn:
+            return users_version(conn)
+
+    def rotate_token(self, name: str, *, expires_in: timedelta | None = None) -> str:
+        """Give a user a new bearer token, shown this once; the old one stops working. Without
+        ``expires_in`` the new token lives as long as the old one was given to. NotFoundError
+        for an unknown name, ConflictError for a disabled user."""
+
+        with self._administer() as conn:
+            return rotate_token(conn, self._dialect, name, datetime.now(UTC), expires_in)
+
+    def disable_user(self, name: str) -> None:
+        """Disable a user: its token stops working for good (enabling hands out a new one). A
+        running service notices at its next look at :meth:`users_version` (see
+        :data:`ceasefire.api.deps.USERS_CHECK_S`). NotFoundError for an unknown name."""
+
+        with self._administer() as conn:
+            disable_user(conn, self._dialect, name, datetime.now(UTC))
+
+    def enable_user(self, name: str, *, expires_in: timedelta | None = None) -> str:
+        """Enable a disabled user; returns its new bearer token, shown this once (the old one
+        never works again). NotFoundError for an unknown name, ConflictError for an enabled
+        user."""
+
+        with self._administer() as conn:
+            return enable_user(conn, self._dialect, name, datetime.now(UTC), expires_in)
 
     def list_users(self) -> list[User]:
         """Every user, by name (never a token)."""

@@ -1,7 +1,7 @@
 """Incidents in the ledger: each incident's fused body (and so its members) is a leaf.
 
-Revision ID: 0011
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05
 
 From this revision on, fusion logs an ``incident`` leaf whenever it creates, changes or merges
@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

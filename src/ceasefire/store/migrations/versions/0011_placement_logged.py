@@ -1,7 +1,7 @@
 """Placements in the ledger: a report's placement is part of its leaf from now on.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05
 
 The side, zones and oblast a report was filed under decide who reads it and what it counts
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

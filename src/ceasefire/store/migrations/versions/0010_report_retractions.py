@@ -1,7 +1,7 @@
 """Retractions of reports: a report withdrawn by its submitter or by the mission, with a reason.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05
 
 A retraction is logged (a ``retraction`` leaf); the report and its leaf stay, for history.
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
