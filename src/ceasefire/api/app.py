@@ -51,6 +51,7 @@ from ceasefire.api.deps import (
 )
 from ceasefire.api.errors import ErrorResponse, install
 from ceasefire.api.routes import actions as routes_actions
+from ceasefire.api.routes import changes as routes_changes
 from ceasefire.api.routes import hotline as routes_hotline
 from ceasefire.api.routes import intake as routes_intake
 from ceasefire.api.routes import ledger as routes_ledger
@@ -163,7 +164,15 @@ def create_app(
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(get_caller)])
     api.add_api_route("", _index, methods=["GET"], summary="What this service is", tags=["meta"])
-    routes = (routes_intake, routes_read, routes_actions, routes_ledger, routes_ogc, routes_hotline)
+    routes = (
+        routes_intake,
+        routes_read,
+        routes_actions,
+        routes_ledger,
+        routes_ogc,
+        routes_hotline,
+        routes_changes,
+    )
     for module in routes:
         api.include_router(module.router)
     app.include_router(api)
@@ -189,6 +198,7 @@ def _index(service: ServiceDep) -> dict[str, Any]:
             "violations": f"{p}/violations",
             "agreements": f"{p}/agreements",
             "checkpoint": f"{p}/ledger/checkpoint",
+            "changes": f"{p}/changes",
         },
     }
 
