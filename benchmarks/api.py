@@ -262,45 +262,54 @@ def replay(calls: list[tuple[str, Any, bool]], db: Path) -> float:
 
 def arrival(server: Served, db: Path, n: int, rate: float) -> dict[str, Any]:
     """POST -> incident readable and POST -> notification sent, with live fusion on: ``n``
-    single reports at ``rate`` a second, the store read beside the service (a second reader of
-    the same file, as any client's read would be) until each is in an incident, and its incident
-    in a notification when it gets one."""
-    conn = server.connect()
+    single reports at ``rate`` a second, while a second reader of the same file (as any
+    client's read would be) watches for each report's incident, and for its incident's
+    notification when it gets one."""
     posted: dict[str, float] = {}
-    for i in range(n):
-        body = json.dumps(report("probe", i)).encode()
-        conn.request(
-            "POST", f"{V1}/reports", body, {"Content-Type": "application/json", **server.auth}
-        )
-        answer = conn.getresponse()
-        answer.read()
-        posted[f"probe-{i}"] = time.perf_counter()
-        time.sleep(1 / rate)
-    conn.close()
     fused: dict[str, float] = {}
     noted: dict[str, float] = {}
     incident_of: dict[str, str] = {}
-    reader = sqlite3.connect(db, timeout=10)
-    deadline = time.perf_counter() + 30
-    while time.perf_counter() < deadline and (len(fused) < n or len(noted) < len(incident_of)):
-        now = time.perf_counter()
-        for rid, iid in reader.execute(
-            "SELECT report_id, incident_id FROM incident_reports WHERE report_id LIKE 'probe-%'"
-        ):
-            if rid not in fused:
-                fused[rid] = now
-                incident_of[rid] = iid
-        told = {
-            i
-            for (i,) in reader.execute(
+    done = threading.Event()
+
+    def watch() -> None:
+        reader = sqlite3.connect(db, timeout=10)
+        deadline = None
+        while True:
+            now = time.perf_counter()
+            for rid, iid in reader.execute(
+                "SELECT report_id, incident_id FROM incident_reports WHERE report_id LIKE 'probe-%'"
+            ):
+                if rid not in fused:
+                    fused[rid] = now
+                    incident_of[rid] = iid
+            told = {i for (i,) in reader.execute(
                 "SELECT DISTINCT incident_id FROM hotline_messages WHERE kind = 'notification'"
-            )
-        }
-        for rid, iid in incident_of.items():
-            if rid not in noted and iid in told:
-                noted[rid] = now
-        time.sleep(0.02)
-    reader.close()
+            )}  # fmt: skip
+            for rid, iid in list(incident_of.items()):
+                if rid not in noted and iid in told:
+                    noted[rid] = now
+            if done.is_set():
+                deadline = deadline or now + 15  # what the last reports still get, bounded
+                if now > deadline or (len(fused) == n and len(noted) == len(incident_of)):
+                    break
+            time.sleep(0.01)
+        reader.close()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    conn = server.connect()
+    headers = {"Content-Type": "application/json", **server.auth}
+    for i in range(n):
+        body = json.dumps(report("probe", i)).encode()
+        sent = time.perf_counter()
+        conn.request("POST", f"{V1}/reports", body, headers)
+        answer = conn.getresponse()
+        answer.read()
+        posted[f"probe-{i}"] = sent
+        time.sleep(max(0.0, 1 / rate - (time.perf_counter() - sent)))
+    conn.close()
+    done.set()
+    watcher.join()
     to_incident = sorted(fused[r] - posted[r] for r in fused)
     to_note = sorted(noted[r] - posted[r] for r in noted)
 

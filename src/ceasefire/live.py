@@ -23,10 +23,11 @@ bulk run gives.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import multiprocessing
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -195,15 +196,73 @@ class LiveFusion:
         )
         return len(incidents)
 
-    async def run(self, every: float) -> None:
-        """Step every ``every`` seconds until cancelled (the service's lifespan runs this); a
-        failed step is logged and tried again at the next, never ending the loop."""
-        while True:
+    def run(self, every: float, alive: Callable[[], bool] = lambda: True) -> None:
+        """Step every ``every`` seconds while ``alive()`` says so; a failed step is logged and
+        the next one starts over from the store, never ending the loop."""
+        while alive():
             try:
-                await asyncio.to_thread(self.step)
-            except asyncio.CancelledError:
-                raise
+                self.step()
             except Exception:  # the service must keep fusing after a bad moment
-                _log.exception("live fusion: a step failed; trying again")
+                _log.exception("live fusion: a step failed; starting over")
                 self._fuser = None
-            await asyncio.sleep(every)
+            time.sleep(every)
+
+
+class LiveProcess:
+    """Live fusion in a process of its own, beside the service: fusion's CPU (a few ms a
+    report) then never holds up a request, which a thread of the service's own process would
+    (one interpreter lock). It opens the store by its URL, as any other process can, and ends
+    when told to or when the service's process is gone (a SIGKILLed service leaves no fuser
+    behind). :meth:`status` reads what it last reported through shared memory."""
+
+    def __init__(self, url: str, agreements: Sequence[Agreement], every: float) -> None:
+        context = multiprocessing.get_context("spawn")  # the service runs threads: never fork
+        self._started = context.Value("b", 0)
+        self._through = context.Value("q", 0)
+        self._stop = context.Event()
+        self._process = context.Process(
+            target=_fuse_in_process,
+            args=(url, list(agreements), every, os.getpid(), self._stop, self._started,
+                  self._through),
+            name="ceasefire-live-fusion",
+            daemon=True,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        self._process.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "live": True,
+            "started": bool(self._started.value),
+            "reports_through": int(self._through.value),
+        }
+
+
+def _fuse_in_process(
+    url: str,
+    agreements: list[Agreement],
+    every: float,
+    parent: int,
+    stop: Any,
+    started: Any,
+    through: Any,
+) -> None:
+    """The body of :class:`LiveProcess`: fuse until told to stop or orphaned."""
+    from ceasefire.store.facade import Store
+
+    def alive() -> bool:
+        status = live.status()
+        started.value, through.value = int(status["started"]), status["reports_through"]
+        return not stop.is_set() and os.getppid() == parent
+
+    with Store.open(url, create=False) as store:
+        live = LiveFusion(store, agreements)
+        live.run(every, alive)

@@ -16,7 +16,7 @@ over the library::
 
 While the app runs, its lifespan signs checkpoints as the log grows (with a signer), ticks the
 hotline :class:`~ceasefire.hotline.scheduler.Scheduler` (notifications, escalations, mail) and
-fuses reports as they arrive (:class:`~ceasefire.live.LiveFusion`, when ``fuse_every`` is set).
+fuses reports as they arrive, in a process of its own (:class:`~ceasefire.live.LiveProcess`, when ``fuse_every`` is set).
 
 Every ``/api/v1`` route depends on :func:`ceasefire.api.deps.get_caller`, set once on the
 router here; every error, from any layer, leaves through :mod:`ceasefire.api.errors`.
@@ -58,7 +58,7 @@ from ceasefire.api.routes import ledger as routes_ledger
 from ceasefire.api.routes import ogc as routes_ogc
 from ceasefire.api.routes import read as routes_read
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler
-from ceasefire.live import LiveFusion
+from ceasefire.live import LiveProcess
 
 if TYPE_CHECKING:
     from ceasefire.agreement.model import Agreement
@@ -114,8 +114,9 @@ def create_app(
         does its work) at the time ``clock`` gives (default: the present).
     fuse_every
         While the app runs, fuse the reports stored since the last time every ``fuse_every``
-        seconds (:class:`ceasefire.live.LiveFusion`: the whole store in bulk first, then only
-        what arrives); None: never (``ceasefire fuse`` does it). ``ceasefire serve`` turns it on.
+        seconds, in a process of its own (:class:`ceasefire.live.LiveProcess`: the whole store
+        in bulk first, then only what arrives); None: never (``ceasefire fuse`` does it).
+        ``ceasefire serve`` turns it on.
     base_url
         Where callers reach the service (``http://HOST:PORT``, or the proxy's URL in front of
         it), for the absolute links of OGC API - Features. Links are never built from a
@@ -127,7 +128,12 @@ def create_app(
         engine = GeoEngine(agreement)
     committer = GroupCommitter(store, engine)
     limits = limits or Limits()
-    live = None if fuse_every is None else LiveFusion(store, [agreement], engine=engine)
+    live = (
+        None
+        if fuse_every is None
+        else LiveProcess(store._engine.url.render_as_string(hide_password=False), [agreement],
+                         fuse_every)
+    )  # fmt: skip
     service = Service(
         store,
         agreement,
@@ -156,7 +162,7 @@ def create_app(
             Scheduler(store, agreement, hotline),
             hotline_every,
             clock,
-            None if live is None or fuse_every is None else (live, fuse_every),
+            live,
         ),
     )
     app.state.service = service
@@ -217,7 +223,7 @@ def _lifespan(
     scheduler: Scheduler,
     hotline_every: float | None,
     clock: Callable[[], datetime] | None,
-    live: tuple[LiveFusion, float] | None,
+    live: LiveProcess | None,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     """The app's lifespan: with a signer, :func:`checkpoints` runs beside the server, the
     hotline's scheduler ticks, and live fusion steps; when the server stops, the single reports
@@ -231,10 +237,12 @@ def _lifespan(
         if hotline_every is not None:
             tasks.append(asyncio.create_task(scheduler.run(hotline_every, clock)))
         if live is not None:
-            tasks.append(asyncio.create_task(live[0].run(live[1])))
+            live.start()
         try:
             yield
         finally:
+            if live is not None:
+                await asyncio.to_thread(live.stop)
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
