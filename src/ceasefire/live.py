@@ -53,6 +53,9 @@ _log = logging.getLogger(__name__)
 
 #: Reports taken in per step at most: a burst is fused in slices, each saved on its own.
 STEP_REPORTS = 5_000
+#: Recent reports kept as read, so a step does not read and parse again the reports it has
+#: just taken in (their incidents are the ones it saves); older members are read from the store.
+RECENT = 50_000
 
 
 @dataclass
@@ -98,6 +101,7 @@ class LiveFusion:
         self._first: I64 = np.zeros(0, dtype=np.int64)
         self._seq = 0
         self._retractions = -1
+        self._recent: dict[str, StoredReport] = {}
 
     def status(self) -> dict[str, Any]:
         """Whether the fuser has started (the whole store fused once) and the number of the
@@ -122,6 +126,8 @@ class LiveFusion:
         taken = [(seq, s) for seq, s in taken if id(s) in kept]
         inp = fusion_input(items, self.engine, self.config)
         fuser = Fuser.from_bulk(inp, self.config)
+        self._recent = {}
+        self._remember(items[-RECENT:])
         self._ids = [s.report.id for _, s in taken]
         self._seqs = [seq for seq, _ in taken]
         self._first = _first_of_component(fuser.partition())
@@ -152,6 +158,7 @@ class LiveFusion:
         self._fuser.add(fusion_input(items, self.engine, self.config))
         self._ids += [s.report.id for _, s in arrived_kept]
         self._seqs += [seq for seq, _ in arrived_kept]
+        self._remember([s for _, s in arrived_kept])
         part = self._fuser.partition()
         first = _first_of_component(part)
         old = self._first
@@ -166,10 +173,19 @@ class LiveFusion:
         saved = self._save(members, first, part, now)
         return StepResult(len(arrived_kept), saved, False, time.perf_counter() - started)
 
+    def _remember(self, items: Sequence[StoredReport]) -> None:
+        for item in items:
+            self._recent[item.report.id] = item
+        while len(self._recent) > RECENT:  # oldest first: dicts keep insertion order
+            del self._recent[next(iter(self._recent))]
+
     def _save(self, members: I64, first: I64, part: Partition, now: datetime) -> int:
         """Sum up and save the incidents of ``members`` (whole components)."""
         ids = [self._ids[i] for i in members.tolist()]
-        stored = self.store.get_stored(ids)
+        stored = {i: self._recent[i] for i in ids if i in self._recent}
+        missing = [i for i in ids if i not in stored]
+        if missing:
+            stored.update(self.store.get_stored(missing))
         if len(stored) != len(set(ids)):
             # A report went (retracted between two reads): start over from the store.
             self._fuser = None

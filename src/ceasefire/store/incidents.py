@@ -68,6 +68,7 @@ from ceasefire.store.schema import (
     incident_reports_table,
     incidents_table,
     reports_table,
+    retractions_table,
     status_changes_table,
     violations_table,
 )
@@ -234,6 +235,8 @@ def _check_reports_exist(
 ) -> None:
     ids = list(owner)
     found = {r.report_id for r in rows_in(conn, reports_table.c.report_id, [], ids)}
+    # A retracted report is in no incident: one retracted since fusion read it counts as gone.
+    found -= {r.report_id for r in rows_in(conn, retractions_table.c.report_id, [], ids)}
     missing = [r for r in ids if r not in found]
     if missing:
         key = incidents[owner[missing[0]]].key
