@@ -80,6 +80,13 @@ def inbox(
     ] = None,
     kind: Annotated[str | None, typer.Option(help="Only this kind of message.")] = None,
     thread: Annotated[str | None, typer.Option(help="Only this thread.")] = None,
+    order: Annotated[
+        str,
+        typer.Option(
+            help="owed: what the address still owes first, by deadline, then the rest newest "
+            "first; stored: the order they were stored."
+        ),
+    ] = "owed",
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
     db: DbOpt = DEFAULT_DB,
     agreement: AgreementOpt = None,
@@ -87,7 +94,7 @@ def inbox(
     as_json: JsonOpt = False,
 ) -> None:
     """The messages an address sent or received (all of them for mission and mediator), with
-    their state and deadlines.
+    their state and deadlines: what it owes first, the nearest deadline on top.
 
     Example: ceasefire hotline inbox --as UA --state open --db var/demo.db
     """
@@ -102,29 +109,46 @@ def inbox(
         )
     if kind is not None and kind not in hotline.KINDS:
         raise InputError(Problem("options", "--kind", f"must be one of {', '.join(hotline.KINDS)}"))
+    if order not in hotline.ORDERS:
+        raise InputError(
+            Problem("options", "--order", f"must be one of {', '.join(hotline.ORDERS)}")
+        )
     moment = _now(now)
     with Store.open(db, create=False) as store:
         found = store.hotline_messages(
-            moment, address=scope, state=state, kind=kind, thread=thread, limit=limit
+            moment, address=scope, state=state, kind=kind, thread=thread, limit=limit, order=order
         )
     # Each message with the replies the speaker may know of: a party its own only.
     shown = [m.to_dict(progress_scope(speaker, m.message)) for m in found]
     if as_json:
         print_json(shown)
         return
-    table = Table(title=f"hotline: {as_} ({len(found)} shown)")
-    for column in ("id", "kind", "from", "to", "sent", "state", "due", "subject"):
-        table.add_column(column)
+    out.print(_inbox_table(f"hotline: {as_} ({len(found)} shown)", as_, found, shown))
+
+
+def _inbox_table(title: str, address: str, found: list[Any], shown: list[dict[str, Any]]) -> Table:
+    """The inbox as a table that reads at 80 columns: the id whole on one line (it is what
+    ``ack`` and ``answer`` take), the other side of the exchange in one column, times without
+    the year, and the subject taking what room is left, wrapped rather than cut."""
+    table = Table(title=title, expand=False, pad_edge=False, collapse_padding=True)
+    longest = max((len(m.message.id) for m in found), default=2)
+    table.add_column("id", no_wrap=True, min_width=longest, overflow="fold")
+    table.add_column("kind", max_width=12, overflow="fold")
+    table.add_column("with", max_width=9, overflow="fold")
+    table.add_column("state", max_width=12, overflow="fold")
+    table.add_column("due (UTC)", no_wrap=True)
+    table.add_column("subject", ratio=1, min_width=10, overflow="fold")
     for m, view in zip(found, shown, strict=True):
         msg, state = m.message, view["state"]
         due = msg.answer_due if view["acknowledged_at"] else msg.ack_due
+        # A message the address sent shows whom to; one it received, from whom.
+        other = ", ".join(msg.recipients) if msg.sender == address else msg.sender
         table.add_row(
-            msg.id, msg.kind, msg.sender, ", ".join(msg.recipients),
-            msg.sent_at.strftime("%Y-%m-%d %H:%M"), state or "-",
-            due.strftime("%Y-%m-%d %H:%M") if due and state not in ("answered", None) else "",
+            msg.id, msg.kind.replace("_", " "), other, state or "-",
+            due.strftime("%m-%d %H:%M") if due and state not in ("answered", None) else "",
             msg.subject,
         )  # fmt: skip
-    out.print(table)
+    return table
 
 
 @hotline_app.command("send")
@@ -220,18 +244,42 @@ def _reply(as_: str, message_id: str, kind: str, db: str, agreement: Path | None
 @hotline_app.command("ack")
 def ack(
     as_: AsOpt,
-    message_id: Annotated[str, typer.Argument(help="The message acknowledged.")],
+    message_ids: Annotated[
+        list[str], typer.Argument(help="The messages acknowledged (one or more).")
+    ],
     db: DbOpt = DEFAULT_DB,
     agreement: AgreementOpt = None,
     now: NowOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Acknowledge a notification, query or request (or answer a line check).
+    """Acknowledge notifications, queries or requests (or answer line checks), all or none:
+    each acknowledgement is logged on its own.
 
-    Example: ceasefire hotline ack --as UA sys:n.INC-000001.UA --db var/demo.db
+    Example: ceasefire hotline ack --as UA sys:n.INC-000001.UA sys:n.INC-000002.UA --db var/demo.db
     """
-    record, new = _reply(as_, message_id, "acknowledgement", db, agreement, now)
-    _show(record, "acknowledged" if new else "acknowledged before (unchanged)", as_json)
+    from ceasefire.store.facade import Store
+
+    ids = sending.check_ids(message_ids, where="arguments", field="MESSAGE_IDS")
+    speaker = _speaker(as_, load_agreement(agreement).parties)
+    moment = _now(now)
+    with Store.open(db, create=False) as store:
+        found = {i: s.message for i, s in store.hotline_get(ids, moment).items()}
+        replies = sending.acknowledgements(
+            ids, found, as_, moment, lambda m: may_read_message(speaker, m),
+            where="arguments", field="MESSAGE_IDS",
+        )  # fmt: skip
+        done = store.hotline_send(replies, moment)
+        after = store.hotline_get(ids, moment)
+    records = [after[i].to_dict(progress_scope(speaker, after[i].message)) for i in ids]
+    if as_json:
+        print_json(records[0] if len(message_ids) == 1 else records)
+        return
+    if len(records) == 1:
+        (record,), ((_, new),) = records, done
+        _show(record, "acknowledged" if new else "acknowledged before (unchanged)", False)
+        return
+    fresh = sum(1 for _, new in done if new)
+    out.print(f"acknowledged {fresh} of {len(records)} ({len(records) - fresh} before)")
 
 
 @hotline_app.command("answer")
