@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from ceasefire.cli._common import (
@@ -123,31 +124,52 @@ def inbox(
     if as_json:
         print_json(shown)
         return
-    out.print(_inbox_table(f"hotline: {as_} ({len(found)} shown)", as_, found, shown))
+    title = f"hotline: {as_} ({len(found)} shown; due: day and time, UTC)"
+    out.print(_inbox_table(title, as_, found, shown, out.width))
 
 
-def _inbox_table(title: str, address: str, found: list[Any], shown: list[dict[str, Any]]) -> Table:
-    """The inbox as a table that reads at 80 columns: the id whole on one line (it is what
-    ``ack`` and ``answer`` take), the other side of the exchange in one column, times without
-    the year, and the subject taking what room is left, wrapped rather than cut."""
-    table = Table(title=title, expand=False, pad_edge=False, collapse_padding=True)
-    longest = max((len(m.message.id) for m in found), default=2)
-    table.add_column("id", no_wrap=True, min_width=longest, overflow="fold")
-    table.add_column("kind", max_width=12, overflow="fold")
-    table.add_column("with", max_width=9, overflow="fold")
-    table.add_column("state", max_width=12, overflow="fold")
-    table.add_column("due (UTC)", no_wrap=True)
-    table.add_column("subject", ratio=1, min_width=10, overflow="fold")
+#: Kinds as the inbox table writes them, to leave the subject room at 80 columns (JSON and
+#: the API give the kind itself).
+_SHORT_KINDS = {"notification": "notice", "acknowledgement": "ack", "line_check": "line check",
+                "line_check_reply": "check reply", "agenda_item": "agenda"}  # fmt: skip
+#: Room for an id before it folds: every id the mechanism makes, and most a caller chooses.
+_ID_ROOM = 40
+
+
+def _inbox_table(
+    title: str, address: str, found: list[Any], shown: list[dict[str, Any]], width: int
+) -> Table:
+    """The inbox as a table that reads at 80 columns (``width``): the id whole on one line (it
+    is what ``ack`` and ``answer`` take; only one longer than :data:`_ID_ROOM` folds, every
+    character still shown), the kind over the state and the other side over the next
+    deadline in two narrow columns, and the subject wrapped in what room is left.
+
+    The widths are set here rather than left to rich, which shrinks every column alike when
+    the table is too wide and so splits ids and words mid-way."""
+    rows = []
     for m, view in zip(found, shown, strict=True):
         msg, state = m.message, view["state"]
         due = msg.answer_due if view["acknowledged_at"] else msg.ack_due
         # A message the address sent shows whom to; one it received, from whom.
         other = ", ".join(msg.recipients) if msg.sender == address else msg.sender
-        table.add_row(
-            msg.id, msg.kind.replace("_", " "), other, state or "-",
-            due.strftime("%m-%d %H:%M") if due and state not in ("answered", None) else "",
-            msg.subject,
-        )  # fmt: skip
+        when = due.strftime("%d %H:%M") if due and state not in ("answered", None) else ""
+        rows.append((msg.id, f"{_SHORT_KINDS.get(msg.kind, msg.kind)}\n{state or '-'}",
+                     f"{other}\n{when}".rstrip(), msg.subject))  # fmt: skip
+    heads = ("id", "kind\nstate", "with\ndue", "subject")
+
+    def room(i: int, cap: int) -> int:
+        lines = [line for r in (heads, *rows) for line in r[i].split("\n")]
+        return min(max(len(line) for line in lines), cap)
+
+    widths = [room(0, _ID_ROOM), room(1, 12), room(2, 9)]
+    subject = max(12, width - sum(widths) - 2 * len(widths))
+    table = Table(
+        title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0)
+    )
+    for head, w in zip(heads, (*widths, subject), strict=True):
+        table.add_column(head, width=w, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
