@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from test_service import V1, assert_error
+from test_service import AGREEMENT, V1, assert_error
 from test_service_access import World
 
-from backends import copy_sqlite
+from backends import OPERATOR, copy_sqlite
 from ceasefire.geo.engine import GeoEngine
+from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.store.facade import Store
 
 HL = f"{V1}/hotline"
@@ -26,6 +27,36 @@ CAP = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
 def world(demo_dir: Path, tmp_path: Path, engine: GeoEngine) -> Iterator[World]:
     with Store.open(copy_sqlite(demo_dir / "demo.db", tmp_path)) as store:
         yield World(store, engine)
+
+
+@pytest.fixture
+def night(demo_dir: Path, tmp_path: Path, engine: GeoEngine) -> Iterator[World]:
+    """The demo's night ingested and fused into a fresh store, the service's scheduler ticked
+    once: every notification of the night open."""
+    with Store.open(tmp_path / "night.db") as store:
+        ingest_files(
+            store, [demo_dir / "demo-night" / "reports.jsonl"], AGREEMENT, entered_by=OPERATOR
+        )
+        fuse_store(store, [AGREEMENT])
+        yield World(store, engine)
+
+
+def test_the_issues_example_one_digest_and_one_call_for_hundreds(night: World) -> None:
+    """Issue 16: a batch of reports left a party with hundreds of notifications, each due in
+    15 minutes and acknowledged by as many calls. Now: one digest, one call."""
+    w = night
+    notes = _open_notes(w, "UA")
+    assert len(notes) >= 200
+    digests = w.get("UA", f"{HL}/messages", params={"kind": "digest"}).json()["messages"]
+    assert len(digests) == 1 and set(digests[0]["items"]) == set(notes)
+    r = _ack(w, "UA", notes)
+    assert r.status_code == 201, r.text
+    assert r.json()["acknowledged"] == len(notes) and _open_notes(w, "UA") == []
+    owed = w.get("UA", f"{HL}/messages", params={"order": "owed", "limit": 5}).json()
+    # What UA still owes first: the tick's line check; then its notifications, acknowledged,
+    # by their answer deadlines.
+    assert [m["kind"] for m in owed["messages"]] == ["line_check", *["notification"] * 4]
+    assert [m["state"] for m in owed["messages"]] == ["open", *["acknowledged"] * 4]
 
 
 def _open_notes(w: World, party: str) -> list[str]:
