@@ -72,7 +72,7 @@ def report(prefix: str, i: int) -> dict[str, Any]:
 class Served:
     """``ceasefire serve`` on a fresh database, as a child process."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, fuse_every: float = 0.0) -> None:
         with Store.open(db) as store:
             token = store.add_user("load driver", "monitor")
         self.auth = {"Authorization": f"Bearer {token}"}
@@ -80,7 +80,7 @@ class Served:
             [sys.executable, "-c", "from ceasefire.cli.app import main; main()", "serve",
              "--db", str(db), "--port", "0", "--log-level", "warning",
              # One token drives the whole load: the per-token limit would measure itself.
-             "--token-rate", "0"],
+             "--token-rate", "0", "--fuse-every", str(fuse_every)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
         assert self.proc.stdout is not None
@@ -260,6 +260,65 @@ def replay(calls: list[tuple[str, Any, bool]], db: Path) -> float:
     return seconds
 
 
+def arrival(server: Served, db: Path, n: int, rate: float) -> dict[str, Any]:
+    """POST -> incident readable and POST -> notification sent, with live fusion on: ``n``
+    single reports at ``rate`` a second, the store read beside the service (a second reader of
+    the same file, as any client's read would be) until each is in an incident, and its incident
+    in a notification when it gets one."""
+    conn = server.connect()
+    posted: dict[str, float] = {}
+    for i in range(n):
+        body = json.dumps(report("probe", i)).encode()
+        conn.request(
+            "POST", f"{V1}/reports", body, {"Content-Type": "application/json", **server.auth}
+        )
+        answer = conn.getresponse()
+        answer.read()
+        posted[f"probe-{i}"] = time.perf_counter()
+        time.sleep(1 / rate)
+    conn.close()
+    fused: dict[str, float] = {}
+    noted: dict[str, float] = {}
+    incident_of: dict[str, str] = {}
+    reader = sqlite3.connect(db, timeout=10)
+    deadline = time.perf_counter() + 30
+    while time.perf_counter() < deadline and (len(fused) < n or len(noted) < len(incident_of)):
+        now = time.perf_counter()
+        for rid, iid in reader.execute(
+            "SELECT report_id, incident_id FROM incident_reports WHERE report_id LIKE 'probe-%'"
+        ):
+            if rid not in fused:
+                fused[rid] = now
+                incident_of[rid] = iid
+        told = {
+            i
+            for (i,) in reader.execute(
+                "SELECT DISTINCT incident_id FROM hotline_messages WHERE kind = 'notification'"
+            )
+        }
+        for rid, iid in incident_of.items():
+            if rid not in noted and iid in told:
+                noted[rid] = now
+        time.sleep(0.02)
+    reader.close()
+    to_incident = sorted(fused[r] - posted[r] for r in fused)
+    to_note = sorted(noted[r] - posted[r] for r in noted)
+
+    def p(xs: list[float], q: float) -> float | None:
+        return round(xs[int(q * (len(xs) - 1))], 3) if xs else None
+
+    return {
+        "n": n,
+        "rate_per_s": rate,
+        "fused": len(fused),
+        "incident_p50_s": p(to_incident, 0.5),
+        "incident_p99_s": p(to_incident, 0.99),
+        "notified": len(noted),
+        "notification_p50_s": p(to_note, 0.5),
+        "notification_p99_s": p(to_note, 0.99),
+    }
+
+
 def stored_ids(db: Path, prefix: str) -> set[str]:
     with Store.open(db) as store:
         return {r.report.id for r in store.list_stored() if r.report.id.startswith(prefix)}
@@ -281,6 +340,13 @@ def main() -> None:
             many = batches(server, n_batch, size)
         finally:
             server.stop()
+        live_db = folder / "live.db"
+        server = Served(live_db, fuse_every=0.25)
+        try:
+            live_one = singles(server, n_single, clients=32, processes=4)
+            probe = arrival(server, live_db, 100 if args.quick else 300, rate=20.0)
+        finally:
+            server.stop()
         peer_single_s, peer_single = library(n_single, 1, "single", folder)
         sql = Recorder()
         peer_batch_s, peer_batch = library(n_batch, size, "batch", folder, sql)
@@ -294,6 +360,22 @@ def main() -> None:
             peer_per_s=round(n_single / peer_single_s),
             ratio=round(one["per_s"] / (n_single / peer_single_s), 2),
             same_answer=stored_ids(db, "single-") == peer_single,
+        )
+        emit(
+            benchmark="single-report POSTs with live fusion on (serve --fuse-every 0.25)",
+            **live_one,
+            target_per_s=1000,
+            target_p99_ms=50,
+            peer="the same POSTs with live fusion off (the line above)",
+            ratio=round(live_one["per_s"] / one["per_s"], 2),
+            same_answer=stored_ids(live_db, "single-") == stored_ids(db, "single-"),
+        )
+        emit(
+            benchmark="POST -> incident readable, POST -> notification (live fusion 0.25 s, "
+            "hotline tick 5 s)",
+            **probe,
+            target_incident_p99_s=1.0,
+            target_notification_s="one tick + 1 s = 6",
         )
         emit(
             benchmark="batch POSTs (JSON Lines, streamed)",

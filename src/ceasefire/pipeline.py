@@ -35,7 +35,7 @@ from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.files import MAX_PROBLEMS, MAX_REPORT_BYTES, check_rows, detect_format
 from ceasefire.intake.parties import party_fields
 from ceasefire.intake.report import Report
-from ceasefire.judge.rules import in_force, judge
+from ceasefire.judge.rules import Violation, in_force, judge
 from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_corroboration
 from ceasefire.publish.access import Principal
 from ceasefire.records import Incident
@@ -458,14 +458,50 @@ def fuse_store(
     part = fuse_reports(items, engine, config)
     incidents = summarise(items, part.members(), part.anchor, engine, config)
     step()
+    result = FuseResult(
+        reports=len(items),
+        incidents=len(incidents),
+        agreements=[f"{a.id} v{a.version}" for a in agreements],
+        skipped=skipped,
+    )
+    violations = save_fused(
+        store, incidents, agreements, result, now=now, corroboration=corroboration, step=step
+    )
+    result.violations = len(violations)
+    result.by_rule = dict(Counter(v.rule for v in violations).most_common())
+    current = store.list_incidents()
+    result.by_status = dict(Counter(s.status for s in current).most_common())
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def save_fused(
+    store: Store,
+    incidents: Sequence[Incident],
+    agreements: Sequence[Agreement],
+    result: FuseResult,
+    *,
+    now: datetime,
+    corroboration: int = DEFAULT_CORROBORATION,
+    step: Any = None,
+) -> list[Violation]:
+    """Save fused incidents and judge them: the one way fusion's results reach the store,
+    for a bulk run (:func:`fuse_store`) and for the service's live fusion
+    (:class:`ceasefire.live.LiveFusion`), which passes only the incidents its new reports
+    touched (each stored incident it touches whole). Each incident is judged under the version
+    in force at its time; the earlier judgements of the incidents judged are kept, marked
+    superseded where the new ones differ. Counts go into ``result``; returns the violations
+    found."""
     for a in agreements:
         store.register_agreement(a)
     saved = store.save_incidents(incidents, at=now, corroboration=corroboration)
-    step()
-    # One query for the monitors' assessments, not one per incident.
+    if step is not None:
+        step()
+    # One query for the monitors' assessments of these incidents, not one per incident.
+    ids = [saved.ids[inc.key] for inc in incidents]
     assessed_by_id = {
-        s.incident_id: s.assessed_perpetrator
-        for s in store.list_incidents()
+        iid: s.assessed_perpetrator
+        for iid, s in store.incidents_by_id(ids).items()
         if s.assessed_perpetrator
     }
     assessed = {
@@ -474,17 +510,12 @@ def fuse_store(
         if saved.ids.get(inc.key) in assessed_by_id
     }
     violations = judge(incidents, agreements, assessed=assessed)
-    step()
-    result = FuseResult(
-        reports=len(items),
-        incidents=len(incidents),
-        created=saved.created,
-        updated=saved.updated,
-        merged=saved.merged,
-        unchanged=saved.unchanged,
-        agreements=[f"{a.id} v{a.version}" for a in agreements],
-        skipped=skipped,
-    )
+    if step is not None:
+        step()
+    result.created += saved.created
+    result.updated += saved.updated
+    result.merged += saved.merged
+    result.unchanged += saved.unchanged
     in_force = in_force_index(agreements, incidents)
     for index, a in enumerate(agreements):
         judged = [
@@ -501,13 +532,7 @@ def fuse_store(
         )
         result.violations_added += res.added
         result.violations_superseded += res.superseded
-    step()
-    result.violations = len(violations)
-    result.by_rule = dict(Counter(v.rule for v in violations).most_common())
-    current = store.list_incidents()
-    result.by_status = dict(Counter(s.status for s in current).most_common())
-    result.seconds = time.perf_counter() - started
-    return result
+    return violations
 
 
 def in_force_index(agreements: Sequence[Agreement], incidents: Sequence[Incident]) -> list[int]:

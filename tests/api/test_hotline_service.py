@@ -137,6 +137,9 @@ class World:
             "--db", str(self.db),
             "--agreement", str(self.agreement_path),
             "--hotline-every", str(TICK_S),
+            # Incidents come from its own `ceasefire fuse` beside the service (tests/test_live.py
+            # has the service fuse them itself): each tick's work is then the hotline's alone.
+            "--fuse-every", "0",
             "--smtp", f"smtp://{LOOPBACK}:{self.smtp_port}",
             "--mail-from", "hotline@mission.example.org",
             *(f"--mail-to={address}={mail}" for address, mail in MAIL.items()),

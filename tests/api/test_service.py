@@ -682,6 +682,8 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
     ("GET", f"{V1}/incidents"): ("?offset=-1", {}, 422),
     ("GET", f"{V1}/incidents/{{incident_id}}"): ("", {}, 404),
     ("GET", f"{V1}/violations"): ("?agreement_version=zero", {}, 422),
+    ("GET", f"{V1}/changes"): ("?since=-5", {}, 422),
+    ("GET", f"{V1}/changes/stream"): ("?seconds=0", {}, 422),
     ("GET", f"{V1}/agreements"): ("", {}, 0),
     ("POST", f"{V1}/incidents/{{incident_id}}/status"): (
         "",

@@ -199,6 +199,8 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
         {A: 200, M: 403, D: 200, U: 403, R: 403, P: 403, B: 401},
     ),
     ("GET", f"{V1}/violations"): (lambda w, role: ("?limit=5", {}), EVERYONE),
+    ("GET", f"{V1}/changes"): (lambda w, role: ("?limit=5", {}), EVERYONE),
+    ("GET", f"{V1}/changes/stream"): (lambda w, role: ("?seconds=0.1", {}), EVERYONE),
     ("GET", f"{V1}/agreements"): (lambda w, role: ("", {}), EVERYONE),
     ("GET", f"{V1}/ledger/checkpoint"): (lambda w, role: ("", {}), EVERYONE),
     ("GET", f"{V1}/ledger/proof/inclusion"): (

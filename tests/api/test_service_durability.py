@@ -55,7 +55,16 @@ class Server(Served):
     def __init__(self, db: str, key: Path, token: str) -> None:
         self.headers = {"Authorization": f"Bearer {token}"}
         super().__init__(
-            "--db", db, "--sign-key", str(key), "--checkpoint-every", "0.1", "--hotline-every", "0"
+            "--db",
+            db,
+            "--sign-key",
+            str(key),
+            "--checkpoint-every",
+            "0.1",
+            "--hotline-every",
+            "0",
+            "--fuse-every",
+            "0",
         )
 
     def get(self, path: str) -> str:

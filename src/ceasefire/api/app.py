@@ -14,8 +14,9 @@ over the library::
     /api/v1/hotline/messages/..., /metrics  routes.hotline  inbox, send, ack, answer, CAP, metrics
     /openapi.json                           FastAPI         the OpenAPI document
 
-While the app runs, its lifespan signs checkpoints as the log grows (with a signer) and ticks the
-hotline :class:`~ceasefire.hotline.scheduler.Scheduler` (notifications, escalations, mail).
+While the app runs, its lifespan signs checkpoints as the log grows (with a signer), ticks the
+hotline :class:`~ceasefire.hotline.scheduler.Scheduler` (notifications, escalations, mail) and
+fuses reports as they arrive (:class:`~ceasefire.live.LiveFusion`, when ``fuse_every`` is set).
 
 Every ``/api/v1`` route depends on :func:`ceasefire.api.deps.get_caller`, set once on the
 router here; every error, from any layer, leaves through :mod:`ceasefire.api.errors`.
@@ -50,12 +51,14 @@ from ceasefire.api.deps import (
 )
 from ceasefire.api.errors import ErrorResponse, install
 from ceasefire.api.routes import actions as routes_actions
+from ceasefire.api.routes import changes as routes_changes
 from ceasefire.api.routes import hotline as routes_hotline
 from ceasefire.api.routes import intake as routes_intake
 from ceasefire.api.routes import ledger as routes_ledger
 from ceasefire.api.routes import ogc as routes_ogc
 from ceasefire.api.routes import read as routes_read
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler
+from ceasefire.live import LiveFusion
 
 if TYPE_CHECKING:
     from ceasefire.agreement.model import Agreement
@@ -80,6 +83,7 @@ def create_app(
     checkpoint_every: float = 1.0,
     hotline: HotlineConfig | None = None,
     hotline_every: float | None = 5.0,
+    fuse_every: float | None = None,
     clock: Callable[[], datetime] | None = None,
     base_url: str = DEFAULT_BASE_URL,
 ) -> FastAPI:
@@ -108,6 +112,10 @@ def create_app(
         The hotline scheduler's settings (:class:`ceasefire.hotline.scheduler.HotlineConfig`):
         it ticks every ``hotline_every`` seconds (None: never; ``ceasefire hotline tick`` then
         does its work) at the time ``clock`` gives (default: the present).
+    fuse_every
+        While the app runs, fuse the reports stored since the last time every ``fuse_every``
+        seconds (:class:`ceasefire.live.LiveFusion`: the whole store in bulk first, then only
+        what arrives); None: never (``ceasefire fuse`` does it). ``ceasefire serve`` turns it on.
     base_url
         Where callers reach the service (``http://HOST:PORT``, or the proxy's URL in front of
         it), for the absolute links of OGC API - Features. Links are never built from a
@@ -119,6 +127,7 @@ def create_app(
         engine = GeoEngine(agreement)
     committer = GroupCommitter(store, engine)
     limits = limits or Limits()
+    live = None if fuse_every is None else LiveFusion(store, [agreement], engine=engine)
     service = Service(
         store,
         agreement,
@@ -128,6 +137,7 @@ def create_app(
         committer,
         Tokens(store, limits=limits),
         check_base_url(base_url, "base_url"),
+        live,
     )
     app = FastAPI(
         title="ceasefire",
@@ -146,6 +156,7 @@ def create_app(
             Scheduler(store, agreement, hotline),
             hotline_every,
             clock,
+            None if live is None or fuse_every is None else (live, fuse_every),
         ),
     )
     app.state.service = service
@@ -153,7 +164,15 @@ def create_app(
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(get_caller)])
     api.add_api_route("", _index, methods=["GET"], summary="What this service is", tags=["meta"])
-    routes = (routes_intake, routes_read, routes_actions, routes_ledger, routes_ogc, routes_hotline)
+    routes = (
+        routes_intake,
+        routes_read,
+        routes_actions,
+        routes_ledger,
+        routes_ogc,
+        routes_hotline,
+        routes_changes,
+    )
     for module in routes:
         api.include_router(module.router)
     app.include_router(api)
@@ -169,6 +188,9 @@ def _index(service: ServiceDep) -> dict[str, Any]:
         "service": "ceasefire",
         "version": ceasefire.__version__,
         "agreement": {"id": a.id, "version": a.version, "title": a.title},
+        # How current the incidents are: live fusion has taken in every report up to this
+        # number (None: the service does not fuse; `ceasefire fuse` does).
+        "fusion": None if service.live is None else service.live.status(),
         "links": {
             "openapi": "/openapi.json",
             "reports": f"{p}/reports",
@@ -176,6 +198,7 @@ def _index(service: ServiceDep) -> dict[str, Any]:
             "violations": f"{p}/violations",
             "agreements": f"{p}/agreements",
             "checkpoint": f"{p}/ledger/checkpoint",
+            "changes": f"{p}/changes",
         },
     }
 
@@ -194,10 +217,11 @@ def _lifespan(
     scheduler: Scheduler,
     hotline_every: float | None,
     clock: Callable[[], datetime] | None,
+    live: tuple[LiveFusion, float] | None,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
-    """The app's lifespan: with a signer, :func:`checkpoints` runs beside the server, and the
-    hotline's scheduler ticks; when the server stops, the single reports still waiting are
-    stored before the store is let go."""
+    """The app's lifespan: with a signer, :func:`checkpoints` runs beside the server, the
+    hotline's scheduler ticks, and live fusion steps; when the server stops, the single reports
+    still waiting are stored before the store is let go."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -206,6 +230,8 @@ def _lifespan(
             tasks.append(asyncio.create_task(checkpoints(service.store, signer, every)))
         if hotline_every is not None:
             tasks.append(asyncio.create_task(scheduler.run(hotline_every, clock)))
+        if live is not None:
+            tasks.append(asyncio.create_task(live[0].run(live[1])))
         try:
             yield
         finally:

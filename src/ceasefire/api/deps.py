@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ceasefire.api.committer import GroupCommitter
     from ceasefire.geo.engine import GeoEngine
     from ceasefire.ledger.notes import Verifier
+    from ceasefire.live import LiveFusion
     from ceasefire.store.facade import Store
 
 #: Where the API lives; a breaking change gets a new prefix.
@@ -228,6 +229,8 @@ class Service:
     #: Where callers reach the service (scheme, host, port, any path before ``/api/v1``), for
     #: the absolute links of OGC API - Features; never taken from a request's ``Host``.
     base_url: str = DEFAULT_BASE_URL
+    #: Live fusion, when the service fuses reports as they arrive (``fuse_every``).
+    live: LiveFusion | None = None
 
 
 # The dependencies are coroutines: FastAPI runs a plain function in a worker thread, a hop

@@ -89,6 +89,14 @@ def serve(
         float,
         typer.Option(help="Seconds between hotline ticks (notifications, escalations); 0: none."),
     ] = 5.0,
+    fuse_every: Annotated[
+        float,
+        typer.Option(
+            help="Seconds between live fusion steps: reports stored since the last one (by the "
+            "API, ceasefire ingest or another process) become incidents and violations at once; "
+            "the whole store is fused first. 0: none (ceasefire fuse does it)."
+        ),
+    ] = 0.25,
     smtp: Annotated[
         str | None,
         typer.Option(help="E-mail urgent hotline messages through this server: smtp://HOST:PORT."),
@@ -190,6 +198,8 @@ def serve(
         raise InputError(Problem("options", "--bad-token-window", "must be above 0 seconds"))
     if hotline_every < 0:
         raise InputError(Problem("options", "--hotline-every", "must be 0 (off) or above"))
+    if fuse_every < 0:
+        raise InputError(Problem("options", "--fuse-every", "must be 0 (off) or above"))
     hotline = HotlineConfig(
         smtp=None if smtp is None else SmtpSettings.parse(smtp, mail_from),
         mail_to=_mail_to(mail_to or (), placing.parties),
@@ -212,6 +222,7 @@ def serve(
             checkpoint_every=checkpoint_every,
             hotline=hotline,
             hotline_every=hotline_every or None,
+            fuse_every=fuse_every or None,
             base_url=base_url or url,
         )
         sys.stdout.write(

@@ -24,6 +24,7 @@ from ceasefire.publish.access import (
     may_prove,
     may_read_incident,
     may_read_report,
+    reads_released_only,
 )
 from ceasefire.publish.views import incident_view, status_change_view, violation_view
 from ceasefire.records import IncidentRecord, StoredIncident, StoredReport, StoredViolation
@@ -41,6 +42,17 @@ class Records(Protocol):
     def incidents_by_id(self, incident_ids: Collection[str]) -> dict[str, StoredIncident]: ...
 
     def hotline_asked(self, address: str, incident_ids: Collection[str]) -> set[str]: ...
+    def violations_by_seq(self, seqs: Sequence[int]) -> dict[int, StoredViolation]: ...
+
+
+class Change(Protocol):
+    """One entry of the change feed (:class:`ceasefire.store.changes.Change`)."""
+
+    @property
+    def incident_id(self) -> str: ...
+    @property
+    def violation(self) -> int | None: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -192,3 +204,29 @@ class Viewer:
             incident = self.incidents(list(found.values()))[0] if found else None
             own = self._own(list(record.get("evidence") or ()))
         return may_prove(self.caller, kind, record, incident=incident, own_reports=own)
+
+    # -- the change feed ---------------------------------------------------------------------
+
+    def changes(self, items: Sequence[Change]) -> list[dict[str, Any]]:
+        """The changes of the feed this caller may see, as dicts: those about incidents it may
+        read, and of a violation only when it may see that violation. The public, which sees
+        incidents late and coarsened, is not told when each change was logged."""
+        if self.sees_all:
+            return [c.to_dict() for c in items]
+        found = self.store.incidents_by_id({c.incident_id for c in items})
+        rows = list(found.values())
+        seen = {r.incident_id for r, v in zip(rows, self.incidents(rows), strict=True) if v}
+        seqs = sorted({c.violation for c in items if c.violation is not None})
+        stored = self.store.violations_by_seq(seqs)
+        kept = list(stored.values())
+        judged = {v.seq for v, view in zip(kept, self.violations(kept), strict=True) if view}
+        late = reads_released_only(self.caller)
+        out = []
+        for c in items:
+            if c.incident_id not in seen or (c.violation is not None and c.violation not in judged):
+                continue
+            d = c.to_dict()
+            if late:
+                d.pop("at", None)
+            out.append(d)
+        return out

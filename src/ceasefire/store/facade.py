@@ -28,6 +28,7 @@ every logged table), all sharing the engine, backend and transactions of
 
 from __future__ import annotations
 
+from ceasefire.store.changes import ChangesArea
 from ceasefire.store.decisions import DecisionsArea
 from ceasefire.store.hotline import HotlineArea
 from ceasefire.store.incidents import IncidentsArea
@@ -48,6 +49,7 @@ class Store(
     LedgerArea,
     UsersArea,
     HotlineArea,
+    ChangesArea,
     AuditArea,
 ):
     """Reports, incidents, violations, the ledger, users and the hotline in one database.

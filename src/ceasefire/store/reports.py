@@ -501,6 +501,37 @@ class ReportsArea(Database):
                 query = query.offset(offset)
             return readable(conn.execute(query))
 
+    def stored_since(self, seq: int, limit: int = 10_000) -> list[tuple[int, StoredReport]]:
+        """Standing reports stored after the one numbered ``seq``, in the order they were
+        stored, each with its number: what a live consumer (the service's fusion) has not taken
+        in yet. At most ``limit``; a row that cannot be read is left out with a warning."""
+        c = reports_table.c
+        gone = select(retractions_table.c.report_id).where(
+            retractions_table.c.report_id == c.report_id
+        )
+        query = (
+            select(c.seq, c.body, c.lon, c.lat, c.uncertainty_m, c.placement)
+            .where(c.seq > seq, ~gone.exists())
+            .order_by(c.seq)
+            .limit(limit)
+        )
+        with self._errors(), self._engine.connect() as conn:
+            rows = list(conn.execute(query))
+        out: list[tuple[int, StoredReport]] = []
+        for row in rows:
+            readable_one = readable([row])
+            if readable_one:
+                out.append((int(row.seq), readable_one[0]))
+        return out
+
+    def report_marks(self) -> tuple[int, int]:
+        """``(highest report number, number of retractions)``: a live consumer compares them
+        with what it has seen to know whether reports came or were withdrawn."""
+        with self._errors(), self._engine.connect() as conn:
+            top = conn.execute(select(func.coalesce(func.max(reports_table.c.seq), 0)))
+            gone = conn.execute(select(func.count()).select_from(retractions_table))
+            return int(top.scalar_one()), int(gone.scalar_one())
+
     def count_reports(
         self,
         *,

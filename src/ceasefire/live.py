@@ -1,0 +1,209 @@
+"""Live fusion: the service turns reports into incidents and violations as they arrive.
+
+A :class:`LiveFusion` keeps a :class:`ceasefire.fusion.incremental.Fuser` over every standing
+report of a store. Each :meth:`LiveFusion.step` takes in the reports stored since the last one
+(through the API, ``ceasefire ingest`` or another process: it reads the store, not a queue),
+adds them to the fuser, and saves the incidents they touched with their judgements, as a bulk
+``ceasefire fuse`` would (:func:`ceasefire.pipeline.save_fused`); the hotline scheduler then
+notifies at its next tick, from the incidents that changed.
+
+Restart-safe by construction: :meth:`LiveFusion.start` fuses the whole store in bulk first
+(:func:`ceasefire.pipeline.fuse_store`), so whatever a kill interrupted (reports stored, not yet
+fused) is fused then, and the fuser starts from the same partition. A retraction takes a report
+out of the set, which a fuser cannot do one report at a time: the next step starts again from
+the store (rare, and as costly as one ``ceasefire fuse``).
+
+Which incidents a step touched: each report's component is named by its first report (the
+fuser's numbering is by arrival), and a report whose component changed, every report of the
+component it left, and the new reports make the incidents saved. A stored incident is then
+always covered whole, as :meth:`ceasefire.store.facade.Store.save_incidents` requires. Members
+are summed up in the order bulk fusion uses (time, then arrival), so the bodies are the ones a
+bulk run gives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ceasefire.agreement.model import Agreement
+from ceasefire.fusion.bulk import Partition
+from ceasefire.fusion.columns import fusion_input, screen
+from ceasefire.fusion.config import FusionConfig
+from ceasefire.fusion.incidents import summarise
+from ceasefire.fusion.incremental import Fuser
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.judge.verification import DEFAULT_CORROBORATION
+from ceasefire.pipeline import FuseResult, fuse_store, save_fused
+from ceasefire.records import StoredReport
+from ceasefire.store.facade import Store
+
+I64 = npt.NDArray[np.int64]
+
+_log = logging.getLogger(__name__)
+
+#: Reports taken in per step at most: a burst is fused in slices, each saved on its own.
+STEP_REPORTS = 5_000
+
+
+@dataclass
+class StepResult:
+    """What one step did: reports taken in, incidents saved, whether it started over."""
+
+    reports: int = 0
+    incidents: int = 0
+    restarted: bool = False
+    seconds: float = 0.0
+
+
+def _first_of_component(part: Partition) -> I64:
+    """For each report, the index of the first report of its incident: a name for the
+    component that does not change when other components merge or grow."""
+    n = part.labels.size
+    first = np.full(part.n_incidents, n, dtype=np.int64)
+    np.minimum.at(first, part.labels, np.arange(n, dtype=np.int64))
+    return first[part.labels]
+
+
+class LiveFusion:
+    """Fusion kept up to date with a store as reports arrive (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        agreements: Sequence[Agreement],
+        *,
+        config: FusionConfig | None = None,
+        corroboration: int = DEFAULT_CORROBORATION,
+        engine: GeoEngine | None = None,
+    ) -> None:
+        self.store = store
+        self.agreements = list(agreements)
+        self.config = config or FusionConfig()
+        self.corroboration = corroboration
+        newest = max(self.agreements, key=lambda a: (a.effective_from, a.version))
+        self.engine = engine if engine is not None else GeoEngine(newest)
+        self._fuser: Fuser | None = None
+        self._ids: list[str] = []
+        self._seqs: list[int] = []
+        self._first: I64 = np.zeros(0, dtype=np.int64)
+        self._seq = 0
+        self._retractions = -1
+
+    def status(self) -> dict[str, Any]:
+        """Whether the fuser has started (the whole store fused once) and the number of the
+        last stored report it has taken in."""
+        return {"live": True, "started": self._fuser is not None, "reports_through": self._seq}
+
+    def start(self, now: datetime | None = None) -> FuseResult:
+        """Fuse the whole store in bulk and start the fuser from it (at start-up, and after a
+        retraction)."""
+        now = now or datetime.now(UTC)
+        top, gone = self.store.report_marks()
+        result = fuse_store(
+            self.store,
+            self.agreements,
+            config=self.config,
+            corroboration=self.corroboration,
+            now=now,
+        )
+        taken = [(seq, s) for seq, s in self.store.stored_since(0, limit=top + 1) if seq <= top]
+        items, _ = screen([s for _, s in taken], self.engine)
+        kept = {id(s) for s in items}
+        taken = [(seq, s) for seq, s in taken if id(s) in kept]
+        inp = fusion_input(items, self.engine, self.config)
+        fuser = Fuser.from_bulk(inp, self.config)
+        self._ids = [s.report.id for _, s in taken]
+        self._seqs = [seq for seq, _ in taken]
+        self._first = _first_of_component(fuser.partition())
+        self._seq, self._retractions = top, gone
+        self._fuser = fuser  # last: status() says started once all of the above holds
+        return result
+
+    def step(self, now: datetime | None = None) -> StepResult:
+        """Take in the reports stored since the last step and save what they changed."""
+        started = time.perf_counter()
+        now = now or datetime.now(UTC)
+        top, gone = self.store.report_marks()
+        if self._fuser is None or gone != self._retractions:
+            result = self.start(now)
+            return StepResult(result.reports, result.incidents, True, time.perf_counter() - started)
+        if top <= self._seq:
+            return StepResult()
+        arrived = self.store.stored_since(self._seq, limit=STEP_REPORTS)
+        if not arrived:
+            return StepResult()
+        items, _ = screen([s for _, s in arrived], self.engine)
+        kept = {id(s) for s in items}
+        arrived_kept = [(seq, s) for seq, s in arrived if id(s) in kept]
+        self._seq = arrived[-1][0]
+        if not arrived_kept:
+            return StepResult()
+        n_old = len(self._ids)
+        self._fuser.add(fusion_input(items, self.engine, self.config))
+        self._ids += [s.report.id for _, s in arrived_kept]
+        self._seqs += [seq for seq, _ in arrived_kept]
+        part = self._fuser.partition()
+        first = _first_of_component(part)
+        old = self._first
+        changed = np.concatenate(
+            [np.flatnonzero(first[:n_old] != old), np.arange(n_old, first.size)]
+        )
+        left = np.unique(old[changed[changed < n_old]])
+        also = np.flatnonzero(np.isin(old, left)) if left.size else np.zeros(0, np.int64)
+        touched = np.unique(first[np.concatenate([changed, also])])
+        members = np.flatnonzero(np.isin(first, touched))
+        self._first = first
+        saved = self._save(members, first, part, now)
+        return StepResult(len(arrived_kept), saved, False, time.perf_counter() - started)
+
+    def _save(self, members: I64, first: I64, part: Partition, now: datetime) -> int:
+        """Sum up and save the incidents of ``members`` (whole components)."""
+        ids = [self._ids[i] for i in members.tolist()]
+        stored = self.store.get_stored(ids)
+        if len(stored) != len(set(ids)):
+            # A report went (retracted between two reads): start over from the store.
+            self._fuser = None
+            return 0
+        # Bulk order: by time, then by arrival; each incident's members in that order.
+        order = sorted(
+            members.tolist(),
+            key=lambda i: (stored[self._ids[i]].report.observed_from, self._seqs[i]),
+        )
+        items: list[StoredReport] = [stored[self._ids[i]] for i in order]
+        index = np.asarray(order, dtype=np.int64)
+        groups: dict[int, list[int]] = {}
+        for local, component in enumerate(first[index].tolist()):
+            groups.setdefault(component, []).append(local)
+        member_lists = [np.asarray(g, dtype=np.int64) for g in groups.values()]
+        incidents = summarise(items, member_lists, part.anchor[index], self.engine, self.config)
+        save_fused(
+            self.store,
+            incidents,
+            self.agreements,
+            FuseResult(),
+            now=now,
+            corroboration=self.corroboration,
+        )
+        return len(incidents)
+
+    async def run(self, every: float) -> None:
+        """Step every ``every`` seconds until cancelled (the service's lifespan runs this); a
+        failed step is logged and tried again at the next, never ending the loop."""
+        while True:
+            try:
+                await asyncio.to_thread(self.step)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the service must keep fusing after a bad moment
+                _log.exception("live fusion: a step failed; trying again")
+                self._fuser = None
+            await asyncio.sleep(every)
