@@ -711,6 +711,7 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
     ("GET", f"{V1}/hotline/messages/{{message_id}}/cap"): ("", {}, 404),
     ("POST", f"{V1}/hotline/messages/{{message_id}}/ack"): ("", {}, 404),
     ("POST", f"{V1}/hotline/messages/{{message_id}}/answer"): ("", {"json": {}}, 404),
+    ("POST", f"{V1}/hotline/messages/ack"): ("", {"json": {"ids": []}}, 422),
     ("GET", f"{V1}/hotline/metrics"): ("?party=XX", {}, 422),
 }
 

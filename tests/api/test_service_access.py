@@ -100,7 +100,10 @@ class World:
         Scheduler(store, AGREEMENT).tick()
         now = datetime.now(UTC)
         notes = store.hotline_messages(now, address="UA", kind="notification", limit=None)
-        self.ua_note = next(m.message.id for m in notes if m.progress.acknowledged_at is None)
+        unacked = [m.message.id for m in notes if m.progress.acknowledged_at is None]
+        self.ua_note = unacked[0]
+        # Another one, for the bulk acknowledgement (the matrix acknowledges ua_note singly).
+        self.ua_other_note = unacked[1]
 
     def get(self, role: str, url: str, **kwargs: Any) -> Any:
         return self.client.get(url, headers=self.headers[role], **kwargs)
@@ -258,6 +261,10 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
     ),
     ("POST", f"{V1}/hotline/messages/{{message_id}}/ack"): (
         lambda w, role: (w.ua_note, {}),
+        {A: 403, M: 403, D: 403, U: 201, R: 404, P: 403, B: 401},
+    ),
+    ("POST", f"{V1}/hotline/messages/ack"): (
+        lambda w, role: ("", {"json": {"ids": [w.ua_other_note]}}),
         {A: 403, M: 403, D: 403, U: 201, R: 404, P: 403, B: 401},
     ),
     ("POST", f"{V1}/hotline/messages/{{message_id}}/answer"): (

@@ -437,7 +437,7 @@ def test_each_recipient_owes_its_own_answer_and_the_silent_one_escalates(
     assert got.of("RU").answered_at == soon and got.state_of("RU", later) == "answered"
     assert got.of("UA") == Progress() and got.state_of("UA", later) == "overdue"
     made = Scheduler(hstore, AGREEMENT).escalate(later)
-    assert made == (1, 0)
+    assert made == (1, 0, 0)
     (e1,) = hstore.hotline_messages(later, kind="escalation")
     assert (
         e1.message.in_reply_to == m.id and "UA" in e1.message.text and "RU" not in e1.message.text
@@ -454,7 +454,7 @@ def test_each_recipient_owes_its_own_answer_and_the_silent_one_escalates(
     assert hstore.hotline_messages(later, address="RU", state="escalated") == []
     # Level 2 and 3: UA only, RU has answered.
     end = answer_due + timedelta(days=2)
-    assert Scheduler(hstore, AGREEMENT).escalate(end) == (2, 1)
+    assert Scheduler(hstore, AGREEMENT).escalate(end) == (2, 1, 0)
     got = hstore.hotline_get([m.id], end)[m.id]
     assert (got.of("UA").level, got.of("RU").level) == (3, 0)
     rows = {r["party"]: r for r in metrics_of(hstore, end)}

@@ -10,6 +10,7 @@ record's entry the audit must name.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,7 +56,11 @@ def built(
     day of hotline traffic (notifications, acknowledgements, answers, escalations)."""
     databases = databases_for(request, request.param, tmp_path_factory.mktemp("tamper"))
     where = databases.new("tamper.db")
-    agreement = load_agreement(demo_agreement_path())
+    demo = load_agreement(demo_agreement_path())
+    # Digests from two notifications on, so that a day's traffic holds some.
+    agreement = dataclasses.replace(
+        demo, hotline=dataclasses.replace(demo.hotline, digest_threshold=2)
+    )
     with Store.open(where) as store:
         ingest_reports(store, [report(i) for i in range(16)], agreement, entered_by=OPERATOR)
         fuse_store(store, [agreement], now=NOW)
@@ -110,6 +115,7 @@ ACKED = (
     " AND answered_at IS NOT NULL)"
 )
 ESCALATED = "(SELECT min(message_id) FROM hotline_messages WHERE level > 0)"
+DIGEST = "(SELECT min(message_id) FROM hotline_messages WHERE kind = 'digest')"
 LAST_STATUS = f"(SELECT max(seq) FROM status_changes WHERE incident_id = {INC})"
 
 #: The record whose entry the audit must name, as (kind, SQL giving its record id).
@@ -118,6 +124,7 @@ INCIDENT = ("incident", f"SELECT 'incident/' || {INC}")
 STATUS = ("status_change", f"SELECT 'status/' || {LAST_STATUS}")
 NOTIFICATION = ("hotline_message", f"SELECT 'hotline/' || {ACKED}")
 ESCALATION = ("hotline_message", f"SELECT 'hotline/' || {ESCALATED}")
+DIGESTED = ("hotline_message", f"SELECT 'hotline/' || {DIGEST}")
 
 
 def _report(column: str, value: str) -> tuple[str, tuple[str, str]]:
@@ -260,6 +267,12 @@ TAMPERING: dict[str, tuple[str, tuple[str, str]]] = {
         f" (SELECT seq FROM hotline_messages WHERE message_id = {ACKED})",
         NOTIFICATION,
     ),
+    # A digest's items are part of its logged record: one slipped in (or left out) is caught.
+    "hotline.digest-items": (
+        'UPDATE hotline_messages SET record = replace(record, \'"items": ["\', '
+        f'\'"items": ["sys:n.INC-999999.UA", "\') WHERE message_id = {DIGEST}',
+        DIGESTED,
+    ),
     "address.removed": (
         "DELETE FROM hotline_addresses WHERE address <> 'mission' AND seq = (SELECT seq FROM "
         f"hotline_messages WHERE message_id = {ACKED})",
@@ -314,11 +327,11 @@ def test_the_spatial_index_is_checked(store: Store) -> None:
 def test_the_fixture_holds_what_the_cases_edit(store: Store) -> None:
     """Each case must have something to edit: otherwise it would pass by finding nothing."""
     with raw(store) as conn:
-        for what in (ACKED, ESCALATED, OTHER, LAST_STATUS):
+        for what in (ACKED, ESCALATED, DIGEST, OTHER, LAST_STATUS):
             (value,) = conn.execute(f"SELECT {what}").fetchone()
             assert value is not None, what
         kinds = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM hotline_messages")}
-    assert {"notification", "acknowledgement", "response", "escalation"} <= kinds
+    assert {"notification", "acknowledgement", "response", "escalation", "digest"} <= kinds
 
 
 # -- a body that is not JSON --------------------------------------------------------------------

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 import numpy as np
 import shapely
@@ -73,13 +73,29 @@ class ProhibitedAct:
     zones: tuple[str, ...] = ()
 
 
+#: How many notifications to one party in one scheduler tick go out as one digest, unless the
+#: agreement says otherwise: more than a duty officer reads one by one in the 15 minutes the
+#: demo agreement gives to acknowledge, and far fewer than a night of shelling brings.
+DIGEST_THRESHOLD: Final = 20
+
+
 @dataclass(frozen=True)
 class HotlineDeadlines:
-    """How fast a party must react on the hotline."""
+    """How fast a party must react on the hotline, and from how many notifications (or
+    escalations) to one address in one scheduler tick they go out as one digest
+    (``digest_threshold``; None: :data:`DIGEST_THRESHOLD`)."""
 
     acknowledge_within: timedelta
     answer_within: timedelta
     line_check_every: timedelta
+    # None when the agreement does not say: its registered body (:func:`describe`) stays what
+    # it was before the key existed, so a store that registered it still accepts it.
+    digest_threshold: int | None = None
+
+    @property
+    def digest_from(self) -> int:
+        """How many messages to one address in one tick make a digest."""
+        return DIGEST_THRESHOLD if self.digest_threshold is None else self.digest_threshold
 
 
 @dataclass(frozen=True)
@@ -425,6 +441,12 @@ def describe(agreement: Agreement) -> dict[str, Any]:
             "acknowledge_within": format_duration(a.hotline.acknowledge_within),
             "answer_within": format_duration(a.hotline.answer_within),
             "line_check_every": format_duration(a.hotline.line_check_every),
+            # Only when set: an agreement without it keeps the body it was registered with.
+            **(
+                {}
+                if a.hotline.digest_threshold is None
+                else {"digest_threshold": a.hotline.digest_threshold}
+            ),
         },
         "approximate": a.approximate,
         "notes": a.notes,

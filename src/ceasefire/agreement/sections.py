@@ -44,6 +44,8 @@ _ZONE_KEYS: Final = frozenset(
 )
 _ACT_KEYS: Final = frozenset(["code", "description", "event_types", "zones"])
 _HOTLINE_KEYS: Final = ("acknowledge_within", "answer_within", "line_check_every")
+#: Optional keys of the hotline block, beside the three deadlines.
+_HOTLINE_OPTIONAL: Final = ("digest_threshold",)
 _GEOD = Geod(ellps="WGS84")
 
 
@@ -535,7 +537,16 @@ def read_hotline(ctx: Ctx, raw: Mapping[str, Any]) -> HotlineDeadlines | None:
     m = ctx.mapping(value, "hotline")
     if m is None:
         return None
-    ctx.unknown_keys(m, frozenset(_HOTLINE_KEYS), "hotline")
+    ctx.unknown_keys(m, frozenset((*_HOTLINE_KEYS, *_HOTLINE_OPTIONAL)), "hotline")
+    threshold = m.get("digest_threshold")
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 2
+    ):
+        # A digest of one message is that message again; 1 would only add a wrapper.
+        ctx.add(
+            "hotline.digest_threshold", f"must be a whole number of at least 2, got {threshold!r}"
+        )
+        threshold = None
     got: dict[str, timedelta] = {}
     for key in _HOTLINE_KEYS:
         v = m.get(key)
@@ -548,7 +559,7 @@ def read_hotline(ctx: Ctx, raw: Mapping[str, Any]) -> HotlineDeadlines | None:
                 got[key] = parse_duration(v)
             except ValueError as exc:
                 ctx.add(f"hotline.{key}", str(exc))
-    return HotlineDeadlines(**got) if len(got) == 3 else None
+    return HotlineDeadlines(**got, digest_threshold=threshold) if len(got) == 3 else None
 
 
 def within_area(ctx: Ctx, area: Polygon, fld: str, geom: BaseGeometry) -> None:

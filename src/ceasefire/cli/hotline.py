@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from ceasefire.cli._common import (
@@ -80,6 +81,13 @@ def inbox(
     ] = None,
     kind: Annotated[str | None, typer.Option(help="Only this kind of message.")] = None,
     thread: Annotated[str | None, typer.Option(help="Only this thread.")] = None,
+    order: Annotated[
+        str,
+        typer.Option(
+            help="owed: what the address still owes first, by deadline, then the rest newest "
+            "first; stored: the order they were stored."
+        ),
+    ] = "owed",
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
     db: DbOpt = DEFAULT_DB,
     agreement: AgreementOpt = None,
@@ -87,7 +95,7 @@ def inbox(
     as_json: JsonOpt = False,
 ) -> None:
     """The messages an address sent or received (all of them for mission and mediator), with
-    their state and deadlines.
+    their state and deadlines: what it owes first, the nearest deadline on top.
 
     Example: ceasefire hotline inbox --as UA --state open --db var/demo.db
     """
@@ -102,29 +110,67 @@ def inbox(
         )
     if kind is not None and kind not in hotline.KINDS:
         raise InputError(Problem("options", "--kind", f"must be one of {', '.join(hotline.KINDS)}"))
+    if order not in hotline.ORDERS:
+        raise InputError(
+            Problem("options", "--order", f"must be one of {', '.join(hotline.ORDERS)}")
+        )
     moment = _now(now)
     with Store.open(db, create=False) as store:
         found = store.hotline_messages(
-            moment, address=scope, state=state, kind=kind, thread=thread, limit=limit
+            moment, address=scope, state=state, kind=kind, thread=thread, limit=limit, order=order
         )
     # Each message with the replies the speaker may know of: a party its own only.
     shown = [m.to_dict(progress_scope(speaker, m.message)) for m in found]
     if as_json:
         print_json(shown)
         return
-    table = Table(title=f"hotline: {as_} ({len(found)} shown)")
-    for column in ("id", "kind", "from", "to", "sent", "state", "due", "subject"):
-        table.add_column(column)
+    title = f"hotline: {as_} ({len(found)} shown; due: day and time, UTC)"
+    out.print(_inbox_table(title, as_, found, shown, out.width))
+
+
+#: Kinds as the inbox table writes them, to leave the subject room at 80 columns (JSON and
+#: the API give the kind itself).
+_SHORT_KINDS = {"notification": "notice", "acknowledgement": "ack", "line_check": "line check",
+                "line_check_reply": "check reply", "agenda_item": "agenda"}  # fmt: skip
+#: Room for an id before it folds: every id the mechanism makes, and most a caller chooses.
+_ID_ROOM = 40
+
+
+def _inbox_table(
+    title: str, address: str, found: list[Any], shown: list[dict[str, Any]], width: int
+) -> Table:
+    """The inbox as a table that reads at 80 columns (``width``): the id whole on one line (it
+    is what ``ack`` and ``answer`` take; only one longer than :data:`_ID_ROOM` folds, every
+    character still shown), the kind over the state and the other side over the next
+    deadline in two narrow columns, and the subject wrapped in what room is left.
+
+    The widths are set here rather than left to rich, which shrinks every column alike when
+    the table is too wide and so splits ids and words mid-way."""
+    rows = []
     for m, view in zip(found, shown, strict=True):
         msg, state = m.message, view["state"]
         due = msg.answer_due if view["acknowledged_at"] else msg.ack_due
-        table.add_row(
-            msg.id, msg.kind, msg.sender, ", ".join(msg.recipients),
-            msg.sent_at.strftime("%Y-%m-%d %H:%M"), state or "-",
-            due.strftime("%Y-%m-%d %H:%M") if due and state not in ("answered", None) else "",
-            msg.subject,
-        )  # fmt: skip
-    out.print(table)
+        # A message the address sent shows whom to; one it received, from whom.
+        other = ", ".join(msg.recipients) if msg.sender == address else msg.sender
+        when = due.strftime("%d %H:%M") if due and state not in ("answered", None) else ""
+        rows.append((msg.id, f"{_SHORT_KINDS.get(msg.kind, msg.kind)}\n{state or '-'}",
+                     f"{other}\n{when}".rstrip(), msg.subject))  # fmt: skip
+    heads = ("id", "kind\nstate", "with\ndue", "subject")
+
+    def room(i: int, cap: int) -> int:
+        lines = [line for r in (heads, *rows) for line in r[i].split("\n")]
+        return min(max(len(line) for line in lines), cap)
+
+    widths = [room(0, _ID_ROOM), room(1, 12), room(2, 9)]
+    subject = max(12, width - sum(widths) - 2 * len(widths))
+    table = Table(
+        title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0)
+    )
+    for head, w in zip(heads, (*widths, subject), strict=True):
+        table.add_column(head, width=w, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 @hotline_app.command("send")
@@ -220,18 +266,42 @@ def _reply(as_: str, message_id: str, kind: str, db: str, agreement: Path | None
 @hotline_app.command("ack")
 def ack(
     as_: AsOpt,
-    message_id: Annotated[str, typer.Argument(help="The message acknowledged.")],
+    message_ids: Annotated[
+        list[str], typer.Argument(help="The messages acknowledged (one or more).")
+    ],
     db: DbOpt = DEFAULT_DB,
     agreement: AgreementOpt = None,
     now: NowOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Acknowledge a notification, query or request (or answer a line check).
+    """Acknowledge notifications, queries or requests (or answer line checks), all or none:
+    each acknowledgement is logged on its own.
 
-    Example: ceasefire hotline ack --as UA sys:n.INC-000001.UA --db var/demo.db
+    Example: ceasefire hotline ack --as UA sys:n.INC-000001.UA sys:n.INC-000002.UA --db var/demo.db
     """
-    record, new = _reply(as_, message_id, "acknowledgement", db, agreement, now)
-    _show(record, "acknowledged" if new else "acknowledged before (unchanged)", as_json)
+    from ceasefire.store.facade import Store
+
+    ids = sending.check_ids(message_ids, where="arguments", field="MESSAGE_IDS")
+    speaker = _speaker(as_, load_agreement(agreement).parties)
+    moment = _now(now)
+    with Store.open(db, create=False) as store:
+        found = {i: s.message for i, s in store.hotline_get(ids, moment).items()}
+        replies = sending.acknowledgements(
+            ids, found, as_, moment, lambda m: may_read_message(speaker, m),
+            where="arguments", field="MESSAGE_IDS",
+        )  # fmt: skip
+        done = store.hotline_send(replies, moment)
+        after = store.hotline_get(ids, moment)
+    records = [after[i].to_dict(progress_scope(speaker, after[i].message)) for i in ids]
+    if as_json:
+        print_json(records[0] if len(message_ids) == 1 else records)
+        return
+    if len(records) == 1:
+        (record,), ((_, new),) = records, done
+        _show(record, "acknowledged" if new else "acknowledged before (unchanged)", False)
+        return
+    fresh = sum(1 for _, new in done if new)
+    out.print(f"acknowledged {fresh} of {len(records)} ({len(records) - fresh} before)")
 
 
 @hotline_app.command("answer")

@@ -18,7 +18,10 @@ Addresses: a party's code (``UA``, ``RU``), ``mission`` (the monitors who run th
   to a request ``approved`` or ``denied`` with reasons);
 - ``line_check`` (mission to party, every ``line_check_every``) and its ``line_check_reply``;
 - ``agenda_item``: a point for the next joint meeting;
-- ``escalation``: the mission tells the mediator that a party missed a deadline.
+- ``escalation``: the mission tells the mediator that a party missed a deadline;
+- ``digest``: one delivery of many notifications (or escalations) made for one address in one
+  scheduler tick (:func:`digests`); it names them in ``items`` and waits for nothing: each item
+  is still its own message, acknowledged, answered, escalated and measured on its own.
 
 Every message is immutable once sent and goes into the ledger. What a message is waiting for
 follows from its kind and the agreement's deadlines (:func:`deadlines`); its state (``open``,
@@ -56,6 +59,7 @@ KINDS: Final = (
     "line_check_reply",
     "agenda_item",
     "escalation",
+    "digest",
 )
 #: What people may send themselves; the rest the mechanism makes (the scheduler).
 SENDABLE: Final = frozenset({"query", "request", "agenda_item"})
@@ -67,6 +71,9 @@ POSITIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "request": ("approved", "denied"),
 }
 STATES: Final = ("open", "acknowledged", "answered", "overdue", "escalated")
+#: Orders of an inbox: as stored (pages by position), or what the reader still owes first, by
+#: the deadline it faces next, then the rest newest first (:func:`ceasefire.store.hotline.list_messages`).
+ORDERS: Final = ("stored", "owed")
 #: The ids the mechanism gives the messages it makes (notifications, line checks, escalations,
 #: agenda items, acknowledgements) start with this. No caller can write one: an id a caller
 #: chooses is kept under its own address (:func:`caller_id`), and ``sys`` is no address (the
@@ -107,9 +114,13 @@ class Message:
     urgent: bool = False
     place: Mapping[str, float] | None = None
     window: Mapping[str, str] | None = None
+    #: A digest's messages, by id (empty for every other kind).
+    items: tuple[str, ...] = ()
 
     def record(self) -> dict[str, Any]:
-        """The message as logged in the ledger and shown by the API (times in UTC ISO 8601)."""
+        """The message as logged in the ledger and shown by the API (times in UTC ISO 8601).
+        ``items`` only when there are some: every record logged before digests existed stays
+        the record the message gives."""
         return {
             "id": self.id,
             "thread": self.thread,
@@ -130,6 +141,7 @@ class Message:
             "urgent": self.urgent,
             "place": None if self.place is None else dict(self.place),
             "window": None if self.window is None else dict(self.window),
+            **({"items": list(self.items)} if self.items else {}),
         }
 
     @classmethod
@@ -160,6 +172,7 @@ class Message:
             urgent=bool(record.get("urgent")),
             place=record.get("place"),
             window=record.get("window"),
+            items=tuple(record.get("items") or ()),
         )
 
 
@@ -347,6 +360,54 @@ def agenda_for(message: Message, now: datetime) -> Message:
         in_reply_to=message.id,
         incident_id=message.incident_id,
     )
+
+
+#: What a digest gathers: the messages the scheduler makes in bulk, each to one address.
+DIGESTED: Final = frozenset({"notification", "escalation"})
+
+
+def digests(messages: Sequence[Message], threshold: int, now: datetime) -> list[Message]:
+    """One digest for each address that ``messages`` (made in one tick) send ``threshold`` or
+    more notifications or escalations to, naming them in ``items`` (in their order).
+
+    Why a digest is a delivery and not a message that waits: each item keeps its own id,
+    deadlines and replies, so a party acknowledges and answers each incident as before (one
+    call for many, ``POST /hotline/messages/ack``); the escalation ladder, the states, the
+    metrics and the ledger audit's replay of replies see exactly the messages they saw
+    without digests. What the digest changes is what is pushed at the duty officer: one
+    e-mail with one CAP alert instead of hundreds. Its id is fixed by its first item, which
+    is new in this tick only, so a tick run again makes the same digest or none."""
+    by_address: dict[str, list[Message]] = {}
+    for m in messages:
+        if m.kind in DIGESTED and len(m.recipients) == 1:
+            by_address.setdefault(m.recipients[0], []).append(m)
+    out = []
+    for address, items in by_address.items():
+        if len(items) < threshold:
+            continue
+        counts = {k: sum(1 for m in items if m.kind == k) for k in sorted(DIGESTED)}
+        what = ", ".join(f"{n} {k}s" for k, n in counts.items() if n)
+        urgent = sum(1 for m in items if m.urgent)
+        dues = [m.ack_due for m in items if m.ack_due is not None]
+        lines = [f"{m.id}: {m.subject}" + (" [URGENT]" if m.urgent else "") for m in items]
+        head = f"{what} for {address}" + (f", {urgent} urgent" if urgent else "")
+        if dues:
+            head += f"; acknowledge each by {utc(min(dues))} at the earliest"
+        out.append(
+            Message(
+                id=system_id(f"{items[0].id}.digest"),
+                thread=f"digest/{address}",
+                kind="digest",
+                sender=MISSION,
+                recipients=(address,),
+                sent_at=now,
+                subject=f"Digest: {head}"[:200],
+                text=head + ".\n" + "\n".join(lines),
+                urgent=urgent > 0,
+                items=tuple(m.id for m in items),
+            )
+        )
+    return out
 
 
 def figure(value: Any) -> int:

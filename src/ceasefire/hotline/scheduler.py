@@ -8,6 +8,10 @@ between two ticks, or in the middle of one, loses nothing (the next tick finds i
 and repeats nothing (a second copy has the same id and is not stored again). The service runs
 ticks in the background (:meth:`Scheduler.run`); ``ceasefire hotline tick`` runs one.
 
+Many notifications (or escalations) to one address in one tick go out as one digest
+(:func:`ceasefire.hotline.rules.digests`, from the agreement's ``digest_threshold``), written in
+the same transaction as its items: the digest is what is e-mailed, the items are not.
+
 E-mails are queued in the same transaction as their message and sent afterwards; one whose
 sending was cut off by a crash, after the server took it and before the outbox noted it, is
 sent again at the next tick (at least once; the Message-ID stays the same, so mail clients
@@ -34,6 +38,7 @@ from ceasefire.hotline.rules import (
     Message,
     StoredMessage,
     agenda_for,
+    digests,
     escalation,
     escalations_due,
     line_check,
@@ -47,8 +52,10 @@ from ceasefire.vocab import MEDIATOR
 
 _log = logging.getLogger("ceasefire.hotline")
 
-#: Incidents looked at per transaction when notifying.
-NOTIFY_BATCH = 500
+#: Incidents looked at per transaction when notifying. A digest gathers the notifications of
+#: one transaction, so this bounds a digest too: a night's batch of a thousand reports from one
+#: party still gives the other party one digest, a backlog of a whole war one per thousand.
+NOTIFY_BATCH = 1000
 #: Tries of one e-mail before it is left in the outbox as failed.
 MAX_MAIL_ATTEMPTS = 10
 _CURSOR = "incidents"
@@ -103,6 +110,7 @@ class TickResult:
     line_checks: int = 0
     escalations: int = 0
     agenda_items: int = 0
+    digests: int = 0
     mails_sent: int = 0
     mails_failed: int = 0
 
@@ -128,25 +136,27 @@ class Scheduler:
         """Do what is due at ``now`` (default: the present)."""
         now = now or datetime.now(UTC)
         result = TickResult()
-        result.notifications = self.notify(now)
+        result.notifications, notify_digests = self.notify(now)
         if self.config.line_checks:
             result.line_checks = self.line_checks(now)
-        result.escalations, result.agenda_items = self.escalate(now)
+        result.escalations, result.agenda_items, escalate_digests = self.escalate(now)
+        result.digests = notify_digests + escalate_digests
         if self.config.smtp is not None:
             result.mails_sent, result.mails_failed = self.deliver(now)
         return result
 
     # -- notifications ---------------------------------------------------------------------
 
-    def notify(self, now: datetime) -> int:
-        """Notify each party of the incidents that came to concern it since the last tick."""
-        made = 0
+    def notify(self, now: datetime) -> tuple[int, int]:
+        """Notify each party of the incidents that came to concern it since the last tick;
+        returns (notifications, digests) made."""
+        made = gathered = 0
         parties = list(self.agreement.parties)
         while True:
             bookmark = _parse_cursor(self.store.hotline_cursor(_CURSOR))
             changed = self.store.hotline_changed_incidents(bookmark, NOTIFY_BATCH)
             if not changed:
-                return made
+                return made, gathered
             ids = [incident_id for incident_id, _, _ in changed]
             incidents = self.store.incidents_by_id(ids)
             against = self.store.violation_parties(ids)
@@ -164,10 +174,17 @@ class Scheduler:
             new = [m for m in messages if m.id not in have]
             _, last_at, last_seq = changed[-1]
             cursor = (_CURSOR, f"{utc(last_at)}|{last_seq}")
-            self.store.hotline_send(new, now, cursor=cursor, mail=self._mail_for(new))
+            sent = self._with_digests(new, now)
+            self.store.hotline_send(sent, now, cursor=cursor, mail=self._mail_for(sent))
             made += len(new)
+            gathered += len(sent) - len(new)
             if len(changed) < NOTIFY_BATCH:
-                return made
+                return made, gathered
+
+    def _with_digests(self, messages: list[Message], now: datetime) -> list[Message]:
+        """The messages and, after them, their digests (stored in the same transaction: a
+        digest never names a message that is not stored, and items are never left unsent)."""
+        return messages + digests(messages, self.agreement.hotline.digest_from, now)
 
     # -- line checks -----------------------------------------------------------------------
 
@@ -187,9 +204,10 @@ class Scheduler:
 
     # -- escalation ------------------------------------------------------------------------
 
-    def escalate(self, now: datetime) -> tuple[int, int]:
+    def escalate(self, now: datetime) -> tuple[int, int, int]:
         """Escalate to the mediator what is overdue, each level once; the top level also puts
-        the message on the joint meeting's agenda."""
+        the message on the joint meeting's agenda. Returns (escalations, agenda items,
+        digests) made."""
         made: list[Message] = []
         agenda = 0
         for stored in self.store.hotline_owing(now):
@@ -201,22 +219,25 @@ class Scheduler:
                     made.append(agenda_for(stored.message, now))
                     agenda += 1
         if not made:
-            return 0, 0
+            return 0, 0, 0
         have = self.store.hotline_stored([m.id for m in made])
         new = [m for m in made if m.id not in have]
-        if new:
-            self.store.hotline_send(new, now, mail=self._mail_for(new))
-        return sum(1 for m in new if m.kind == "escalation"), agenda
+        sent = self._with_digests(new, now)
+        if sent:
+            self.store.hotline_send(sent, now, mail=self._mail_for(sent))
+        return sum(1 for m in new if m.kind == "escalation"), agenda, len(sent) - len(new)
 
     # -- e-mail ----------------------------------------------------------------------------
 
     def _mail_for(self, messages: Sequence[Message]) -> dict[str, list[str]]:
-        """E-mail addresses owed each urgent message (none without an SMTP server)."""
+        """E-mail addresses owed each urgent message (none without an SMTP server); a message
+        in a digest is delivered by its digest's e-mail, not by one of its own."""
         if self.config.smtp is None:
             return {}
+        digested = {i for m in messages for i in m.items}
         owed: dict[str, list[str]] = {}
         for m in messages:
-            if not m.urgent:
+            if not m.urgent or m.id in digested:
                 continue
             addresses = [a for r in m.recipients for a in self.config.mail_to.get(r, ())]
             if addresses:
@@ -237,8 +258,9 @@ class Scheduler:
             stored = messages.get(mail.message_id)
             if stored is None:
                 continue
+            items = self._items(stored.message, now)
             try:
-                send(settings, self.email(stored.message, [mail.address]))
+                send(settings, self.email(stored.message, [mail.address], items))
             except CeasefireError as exc:
                 _log.warning("e-mail of %s to %s failed: %s", mail.message_id, mail.address, exc)
                 self.store.hotline_mail_done(
@@ -252,11 +274,21 @@ class Scheduler:
             sent += 1
         return sent, failed
 
-    def email(self, message: Message, to: Sequence[str]) -> EmailMessage:
-        """The e-mail of a message: its text, and its CAP 1.2 alert attached."""
+    def _items(self, message: Message, now: datetime) -> list[Message]:
+        """A digest's items as stored (none for any other message)."""
+        if not message.items:
+            return []
+        found = self.store.hotline_get(message.items, now)
+        return [found[i].message for i in message.items if i in found]
+
+    def email(
+        self, message: Message, to: Sequence[str], items: Sequence[Message] = ()
+    ) -> EmailMessage:
+        """The e-mail of a message: its text, and its CAP 1.2 alert attached (a digest's
+        with the places and deadlines of its ``items``)."""
         settings = self.config.smtp
         assert settings is not None
-        alert = cap.to_xml(self.cap_alert(message))
+        alert = cap.to_xml(cap_alert(message, self.config.cap_sender, items))
         domain = settings.sender.rpartition("@")[2] or "ceasefire.invalid"
         # A msg-id's left part is a dot-atom (RFC 5322 section 3.6.4), without the ':' of system
         # and caller ids; '=' is allowed there and in file names, and in no message id.
@@ -271,9 +303,9 @@ class Scheduler:
             headers={"X-Ceasefire-Message": message.id},
         )
 
-    def cap_alert(self, message: Message) -> cap.CapAlert:
+    def cap_alert(self, message: Message, items: Sequence[Message] = ()) -> cap.CapAlert:
         """The CAP 1.2 alert of a hotline message, addressed to its recipients."""
-        return cap_alert(message, self.config.cap_sender)
+        return cap_alert(message, self.config.cap_sender, items)
 
     # -- running in the service ------------------------------------------------------------
 
@@ -291,8 +323,10 @@ class Scheduler:
             await asyncio.sleep(every_s)
 
 
-def cap_alert(message: Message, sender: str) -> cap.CapAlert:
-    """A CAP 1.2 alert for an urgent hotline message: scope Private, to its recipients."""
+def cap_alert(message: Message, sender: str, items: Sequence[Message] = ()) -> cap.CapAlert:
+    """A CAP 1.2 alert for an urgent hotline message: scope Private, to its recipients. A
+    digest's alert carries each of its ``items`` (the stored messages it names): its id and
+    deadline as parameters, its place as an area, so that one alert stands for all of them."""
     parameters = [("hotline_message", message.id), ("thread", message.thread)]
     if message.incident_id:
         parameters.append(("incident", message.incident_id))
@@ -310,6 +344,19 @@ def cap_alert(message: Message, sender: str) -> cap.CapAlert:
                 float(message.place.get("radius_m") or 0.0) or None,
             ),
         )
+    for item in items:
+        parameters.append(("item", item.id))
+        if item.ack_due is not None:
+            parameters.append(("item_acknowledge_by", f"{item.id} {cap.cap_time(item.ack_due)}"))
+        if item.place is not None:
+            areas += (
+                cap.CapArea(
+                    item.id,
+                    float(item.place["lon"]),
+                    float(item.place["lat"]),
+                    float(item.place.get("radius_m") or 0.0) or None,
+                ),
+            )
     return cap.CapAlert(
         identifier=message.id.replace(" ", "_"),
         sender=sender,

@@ -9,13 +9,13 @@ to store. Pure: no store, no clock (the caller passes ``now``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from ceasefire.errors import ForbiddenError, InputError, Problem
-from ceasefire.ids import check_token, id_problem, token_problem
+from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
+from ceasefire.ids import check_id, check_token, id_problem, token_problem
 from ceasefire.vocab import MEDIATOR, MISSION
 
 if TYPE_CHECKING:  # the agreement module loads shapely and PROJ; the CLI imports this one
@@ -327,3 +327,67 @@ def reply(
         position=position,
         reasons=reasons,
     )
+
+
+#: The most messages one call acknowledges: a digest of a whole notifying transaction
+#: (:data:`ceasefire.hotline.scheduler.NOTIFY_BATCH` incidents) fits in one call.
+MAX_BULK = 2000
+
+
+def check_ids(ids: object, *, where: str, field: str) -> list[str]:
+    """The message ids of one bulk call, each a safe id, without repeats (in their order);
+    InputError naming ``field[n]`` for the first bad one, or the list if it is empty or too
+    long."""
+    if not isinstance(ids, list | tuple) or not ids:
+        raise InputError(Problem(where, field, "must name at least one message id"))
+    if len(ids) > MAX_BULK:
+        raise InputError(Problem(where, field, f"must name at most {MAX_BULK} message ids"))
+    for n, value in enumerate(ids):
+        check_id(value, where=where, field=f"{field}[{n}]", max_length=MAX_MESSAGE_ID)
+    return list(dict.fromkeys(ids))
+
+
+def acknowledgements(
+    ids: Sequence[str],
+    found: Mapping[str, Message],
+    sender: str,
+    now: datetime,
+    readable: Callable[[Message], bool],
+    *,
+    where: str = "body",
+    field: str = "ids",
+) -> list[Message]:
+    """The acknowledgements (line check replies) of ``sender`` to each of ``ids``, all or none:
+    each is the one :func:`reply` makes, so each is logged on its own and acknowledging again
+    is a no-op. ``found`` holds the stored messages by id and ``readable`` says which the
+    sender may read (the access policy's :func:`~ceasefire.publish.access.may_read_message`).
+    Each error names the first id that fails and its place in the list (``field[n]``).
+
+    Raises
+    ------
+    NotFoundError
+        An id not stored, or one the sender may not read (as if it did not exist).
+    ForbiddenError
+        A message the sender may read but was not sent to (its own).
+    InputError
+        A message that asks for no reply (a reply, a digest, ...).
+    """
+    out = []
+    for n, message_id in enumerate(ids):
+        original = found.get(message_id)
+        if original is None or not readable(original):
+            raise NotFoundError(
+                f"no message {message_id!r} ({field}[{n}]); nothing was acknowledged"
+            )
+        if sender not in original.recipients:
+            raise ForbiddenError(
+                f"{sender} may not acknowledge {message_id!r} ({field}[{n}]): it was sent to "
+                f"{', '.join(original.recipients)}; nothing was acknowledged"
+            )
+        try:
+            out.append(reply(original, "acknowledgement", sender, now))
+        except InputError as exc:
+            raise InputError(
+                [Problem(where, f"{field}[{n}]", f"{message_id}: {p.reason}") for p in exc.problems]
+            ) from None
+    return out

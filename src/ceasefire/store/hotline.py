@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     func,
     not_,
     or_,
@@ -33,6 +34,7 @@ from sqlalchemy.engine import Connection
 from ceasefire.errors import ConflictError, InputError, Problem
 from ceasefire.hotline.rules import (
     ASKING,
+    ORDERS,
     Mail,
     Message,
     Progress,
@@ -102,7 +104,7 @@ _WAITING_KINDS = (*sorted(ASKING), "line_check")
 #: The fields a sender chooses: a message sent again with the same id and these is the same
 #: message (a retry), whatever time the service stamped on each try.
 _CHOSEN = ("kind", "recipients", "subject", "text", "in_reply_to", "incident_id", "topic",
-           "position", "reasons", "place", "window")  # fmt: skip
+           "position", "reasons", "place", "window", "items")  # fmt: skip
 
 
 def send(
@@ -272,6 +274,28 @@ def state_clause(state: str, now: datetime, progress: Any = None) -> ColumnEleme
     return clauses[state]
 
 
+def _owed_first(address: str | None) -> list[Any]:
+    """The ``ORDER BY`` of an inbox that shows what is owed first: the messages the address
+    still owes a reply (its own state open, acknowledged, overdue or escalated; for the
+    mission's and mediator's view, any recipient's) by the deadline it faces next (the
+    acknowledgement's until it acknowledged, then the answer's; overdue ones come first as
+    their deadlines are the earliest), then all the rest newest first."""
+    p: Any = _A if address is not None else _M
+    answered = or_(
+        p.answered_at.is_not(None),
+        and_(_M.kind == "line_check", p.acknowledged_at.is_not(None)),
+    )
+    owed = and_(_M.kind.in_(_WAITING_KINDS), not_(answered))
+    if address is not None:
+        owed = and_(owed, _M.sender != address)
+    due = case((p.acknowledged_at.is_(None), _M.ack_due), else_=_M.answer_due)
+    return [
+        case((owed, 0), else_=1),
+        case((owed, due), else_=None),
+        case((owed, _M.seq), else_=-_M.seq),
+    ]
+
+
 def list_messages(
     conn: Connection,
     now: datetime,
@@ -285,11 +309,19 @@ def list_messages(
     until: datetime | None = None,
     after: int | None = None,
     limit: int | None = 100,
+    order: str = "stored",
+    offset: int | None = None,
 ) -> list[StoredMessage]:
-    """Messages in the order they were stored, filtered; ``address`` keeps those it sent or
-    received (None: all of them, the mission's and the mediator's view); ``after`` is the
-    ``seq`` of the last message of the previous page."""
-    query = select(*_COLUMNS).order_by(_M.seq)
+    """Messages filtered, in the order they were stored or (``order="owed"``) what the address
+    owes first (:func:`_owed_first`); ``address`` keeps those it sent or received (None: all
+    of them, the mission's and the mediator's view). ``after`` is the ``seq`` of the last
+    message of the previous page (stored order); ``offset`` skips that many (owed order,
+    whose keys change as replies arrive, so a keyset over them would skip or repeat rows
+    just as an offset may)."""
+    if order not in ORDERS:
+        raise InputError(Problem("query", "order", f"must be one of {', '.join(ORDERS)}"))
+    query = select(*_COLUMNS)
+    query = query.order_by(*_owed_first(address)) if order == "owed" else query.order_by(_M.seq)
     if address is not None:
         query = query.join(addresses_table, and_(_A.seq == _M.seq, _A.address == address))
     if thread is not None:
@@ -315,6 +347,8 @@ def list_messages(
         query = query.where(_M.sent_at < until)
     if after is not None:
         query = query.where(_M.seq > after)
+    if offset:
+        query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return _all_stored(conn, conn.execute(query).all(), now)

@@ -69,6 +69,17 @@ class Outgoing(BaseModel):
     id: str | None = Field(default=None, description="Your idempotency key (optional).")
 
 
+class Acknowledgements(BaseModel):
+    """Many messages acknowledged in one call (a digest's items, say)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[Any] = Field(
+        description=f"The ids of the messages acknowledged (at most {sending.MAX_BULK}).",
+        examples=[["sys:n.INC-000012.UA", "sys:n.INC-000013.UA"]],
+    )
+
+
 class Answer(BaseModel):
     """A stated position on a notification, query or request."""
 
@@ -118,12 +129,29 @@ async def inbox(
     address: Annotated[
         str | None, Query(description="Only this address's traffic (the mission's view).")
     ] = None,
+    order: Annotated[
+        str,
+        Query(
+            description="stored (the order they were stored) or owed (what the caller still "
+            "owes first, by deadline; then the rest, newest first)."
+        ),
+    ] = "stored",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     after: Annotated[int | None, Query(ge=0, le=2**62, description="Paging: `next`.")] = None,
+    offset: Annotated[
+        int | None, Query(ge=0, le=2**31, description="Paging in owed order: `next`.")
+    ] = None,
 ) -> dict[str, Any]:
     """Messages the caller sent or received (all of them for the mission and the mediator),
-    in the order they were stored, with their state now; ``next`` pages on."""
+    with their state now, in the order they were stored or, with ``order=owed``, what the
+    caller owes first; ``next`` pages on."""
     _address(caller)
+    if order not in hotline.ORDERS:
+        raise InputError(Problem("query", "order", f"must be one of {', '.join(hotline.ORDERS)}"))
+    if order == "owed" and after is not None:
+        raise InputError(Problem("query", "after", "pages the stored order; use offset"))
+    if order == "stored" and offset is not None:
+        raise InputError(Problem("query", "offset", "pages the owed order; use after"))
     if state is not None and state not in hotline.STATES:
         raise InputError(Problem("query", "state", f"must be one of {', '.join(hotline.STATES)}"))
     if kind is not None and kind not in hotline.KINDS:
@@ -142,11 +170,19 @@ async def inbox(
         incident_id=incident_id,
         after=after,
         limit=limit + 1,
+        order=order,
+        offset=offset,
     )
     page = found[:limit]
     out: dict[str, Any] = {"messages": [_shown(caller, m) for m in page]}
     if len(found) > limit:
-        out["next"] = f"{API_PREFIX}/hotline/messages?after={page[-1].seq}&limit={limit}"
+        if order == "owed":
+            out["next"] = (
+                f"{API_PREFIX}/hotline/messages?order=owed&offset={(offset or 0) + limit}"
+                f"&limit={limit}"
+            )
+        else:
+            out["next"] = f"{API_PREFIX}/hotline/messages?after={page[-1].seq}&limit={limit}"
     return out
 
 
@@ -174,6 +210,38 @@ def _check_incident(service: Service, caller: Principal, incident_id: str) -> No
     (unknown and hidden are refused alike)."""
     if Viewer(caller, service.store).visible_incident(incident_id) is None:
         raise InputError(Problem("message", "incident_id", f"no incident {incident_id!r}"))
+
+
+@router.post("/messages/ack", summary="Acknowledge many messages", status_code=201,
+             responses=_ERRORS)  # fmt: skip
+async def acknowledge_many(request: Request, service: ServiceDep, caller: Caller) -> Any:
+    """Acknowledge every message named in ``ids`` (each addressed to the caller), all or
+    none: each acknowledgement is logged on its own, as one ``POST /messages/{id}/ack``. An
+    id the caller may not read is refused as missing (404), one it sent itself 403, one that
+    asks for no reply 422; each error names the id. 201 when any is new, 200 when all were
+    acknowledged before."""
+    sender = _address(caller)
+    media_type(request, JSON_TYPES)
+    body = json_model(Acknowledgements, await read_body(request, service.limits.body_bytes))
+    ids = sending.check_ids(body.ids, where="body", field="ids")
+    now = datetime.now(UTC)
+    stored = await run_in_threadpool(service.store.hotline_get, ids, now)
+    replies = sending.acknowledgements(
+        ids,
+        {i: s.message for i, s in stored.items()},
+        sender,
+        now,
+        lambda m: may_read_message(caller, m),
+    )
+    done = await run_in_threadpool(service.store.hotline_send, replies, now)
+    originals = await run_in_threadpool(service.store.hotline_get, ids, now)
+    return JSON(
+        {
+            "acknowledged": sum(1 for _, new in done if new),
+            "messages": [_shown(caller, originals[i]) for i in ids],
+        },
+        status_code=201 if any(new for _, new in done) else 200,
+    )
 
 
 @router.get("/messages/{message_id}", summary="One hotline message", responses=_ERRORS)
@@ -236,8 +304,13 @@ async def cap_xml(service: ServiceDep, caller: Caller, message_id: str) -> Respo
     from ceasefire.hotline import cap
 
     _address(caller)
-    found = await run_in_threadpool(_visible, service, caller, message_id, datetime.now(UTC))
-    xml = cap.to_xml(cap_alert(found.message, "ceasefire.mission"))
+    now = datetime.now(UTC)
+    found = await run_in_threadpool(_visible, service, caller, message_id, now)
+    # A digest's alert carries its items; each is addressed to the digest's own recipients,
+    # so whoever may read the digest may read them.
+    items = await run_in_threadpool(service.store.hotline_get, found.message.items, now)
+    shown = [items[i].message for i in found.message.items if i in items]
+    xml = cap.to_xml(cap_alert(found.message, "ceasefire.mission", shown))
     return Response(xml, media_type="application/cap+xml")
 
 
