@@ -233,9 +233,11 @@ class LiveProcess:
 
     def __init__(self, url: str, agreements: Sequence[Agreement], every: float) -> None:
         context = multiprocessing.get_context("spawn")  # the service runs threads: never fork
-        self._started = context.Value("b", 0)
-        self._through = context.Value("q", 0)
-        self._stop = context.Event()
+        # Plain shared words, no locks: one writer each, and no semaphores left for the
+        # resource tracker to complain of when the service stops.
+        self._started = context.Value("b", 0, lock=False)
+        self._through = context.Value("q", 0, lock=False)
+        self._stop = context.Value("b", 0, lock=False)
         self._process = context.Process(
             target=_fuse_in_process,
             args=(url, list(agreements), every, os.getpid(), self._stop, self._started,
@@ -248,7 +250,7 @@ class LiveProcess:
         self._process.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
+        self._stop.value = 1
         self._process.join(timeout)
         if self._process.is_alive():
             self._process.kill()
@@ -277,7 +279,7 @@ def _fuse_in_process(
     def alive() -> bool:
         status = live.status()
         started.value, through.value = int(status["started"]), status["reports_through"]
-        return not stop.is_set() and os.getppid() == parent
+        return not stop.value and os.getppid() == parent
 
     with Store.open(url, create=False) as store:
         live = LiveFusion(store, agreements)
