@@ -55,7 +55,9 @@ from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.incremental import Fuser
 from ceasefire.fusion.matching import anchor_mask, scaled_points
 from ceasefire.geo.engine import GeoEngine
-from ceasefire.sim import SimConfig, write_simulation
+from ceasefire.sim import SimConfig, simulate, write_simulation
+from ceasefire.vocab import EVENT_TYPES, FIRE_EVENT_TYPES
+from fusion_world import World, WorldConfig, world  # benchmarks/ is on the path when run
 
 DEFAULT_NIGHT_REPORTS = 1_687  # reports of the default night (seed 7), for the density
 SEEDS = (7, 8, 9, 10, 11)
@@ -318,12 +320,231 @@ def incremental_at_scale(n: int, folder: Path, engine: GeoEngine, config: Fusion
     )
 
 
+# --- the quality grid ------------------------------------------------------------------------------
+
+#: Settings of the simulator: (name, config, filter). The filter keeps a subset of the reports,
+#: which is how the source mix and the share of oblast-level reports are varied.
+SIM_GRID: tuple[tuple[str, SimConfig, str], ...] = (
+    ("sim default night", SimConfig(seed=7), "all"),
+    ("sim seed 9", SimConfig(seed=9), "all"),
+    ("sim noise 0.5", SimConfig(seed=7, noise=0.5), "all"),
+    ("sim noise 2", SimConfig(seed=7, noise=2.0), "all"),
+    ("sim dense x4", SimConfig(seed=7, n_events=1_600), "all"),
+    ("sim sparse /4", SimConfig(seed=7, n_events=100), "all"),
+    ("sim half the sensors", SimConfig(seed=7), "half sensors"),
+    ("sim no monitors", SimConfig(seed=7), "no monitors"),
+    ("sim no oblast-level", SimConfig(seed=7), "no oblast"),
+    ("sim oblast-level x0.5", SimConfig(seed=7), "half oblast"),
+)
+#: Settings of the second generator (benchmarks/fusion_world.py).
+WORLD_GRID: tuple[tuple[str, WorldConfig], ...] = (
+    ("world base", WorldConfig()),
+    ("world dense x3", WorldConfig(events_per_hour=45.0)),
+    ("world noise 2", WorldConfig(noise=2.0)),
+    ("world heavy tails", WorldConfig(tail=0.25)),
+    ("world clock skew 5 min", WorldConfig(skew_s=300.0)),
+    ("world bursts and mixed fire", WorldConfig(bursts=0.5, mixed=0.3)),
+    ("world duplicates 20 %", WorldConfig(duplicates=0.2)),
+    ("world precise parties", WorldConfig(party_close=0.9)),
+    ("world sparse sensors", WorldConfig(sensor_spacing_km=60.0)),
+    (
+        "world hard",
+        WorldConfig(
+            seed=2,
+            noise=1.5,
+            tail=0.2,
+            skew_s=180.0,
+            bursts=0.3,
+            mixed=0.2,
+            duplicates=0.1,
+            events_per_hour=30.0,
+        ),
+    ),
+)
+#: The single-link baseline's search: one radius (m) and one window (s) for every report.
+BASELINE_RADII = (250.0, 500.0, 1_000.0, 1_500.0, 2_500.0, 4_000.0, 6_000.0, 9_000.0)
+BASELINE_WINDOWS = (120.0, 300.0, 600.0, 900.0, 1_800.0, 3_600.0)
+
+
+def columns(rows: list[dict[str, Any]], engine: GeoEngine, config: FusionConfig) -> FusionInput:
+    """Fusion columns of report rows in the interchange format (the simulator's)."""
+
+    def seconds(name: str) -> list[int]:
+        return [int(datetime.fromisoformat(r[name]).timestamp()) for r in rows]
+
+    return fusion_columns(
+        engine,
+        config,
+        ids=[r["id"] for r in rows],
+        lon=[r["lon"] for r in rows],
+        lat=[r["lat"] for r in rows],
+        t0=seconds("observed_from"),
+        t1=seconds("observed_to"),
+        uncertainty_m=[r["uncertainty_m"] for r in rows],
+        place_precision=[r["place_precision"] for r in rows],
+        event_type=[r["event_type"] for r in rows],
+        weapon_class=[r["weapon_class"] for r in rows],
+        weapon_model=[r["weapon_model"] for r in rows],
+        claimed_perpetrator=[r["claimed_perpetrator"] for r in rows],
+    )
+
+
+def world_columns(w: World, config: FusionConfig) -> FusionInput:
+    """Fusion columns of the second generator's world (already in projected metres)."""
+    n = len(w.ids)
+    codes = {t: i for i, t in enumerate(EVENT_TYPES)}
+    claim = {"RU": 1, "UA": -1}  # RU holds y > 0, the left of the line
+    return FusionInput(
+        ids=np.array(w.ids, dtype=object),
+        x=w.x,
+        y=w.y,
+        t0=w.t0,
+        t1=w.t1,
+        uncertainty_m=w.u,
+        region=np.zeros(n, dtype=bool),
+        group=config.group_codes(w.event_type),
+        etype=np.array([codes[t] for t in w.event_type], dtype=np.int16),
+        wclass=np.full(n, -1, dtype=np.int16),
+        wmodel=np.full(n, -1, dtype=np.int64),
+        claim=np.array([claim.get(c or "", 0) for c in w.claim], dtype=np.int8),
+        side=np.where(w.y > 0, 1, -1).astype(np.int8),
+    )
+
+
+def sim_setting(
+    sim_config: SimConfig, keep: str, engine: GeoEngine, config: FusionConfig
+) -> tuple[FusionInput, list[str], int]:
+    """A simulated night's columns, the true event of each report, and the true fire events."""
+    sim = simulate(sim_config)
+    rows = sim.reports
+    rng = np.random.default_rng(sim_config.seed)
+    kind = np.array([r["source_kind"] for r in rows])
+    region = np.array([r["place_precision"] == "region" for r in rows])
+    mask = np.ones(len(rows), dtype=bool)
+    if keep == "half sensors":
+        mask = (kind != "sensor") | (rng.random(len(rows)) < 0.5)
+    elif keep == "no monitors":
+        mask = ~np.isin(kind, ("patrol", "camera", "uav"))
+    elif keep == "no oblast":
+        mask = ~region
+    elif keep == "half oblast":
+        mask = ~region | (rng.random(len(rows)) < 0.5)
+    rows = [r for r, k in zip(rows, mask.tolist(), strict=True) if k]
+    link = {ln["report_id"]: ln["event_id"] or "false:" + ln["report_id"] for ln in sim.links}
+    truth = [link[r["id"]] for r in rows]
+    fire_events = sum(e["event_type"] in FIRE_EVENT_TYPES for e in sim.events)
+    return columns(rows, engine, config), truth, fire_events
+
+
+def bcubed_fast(pred: Any, truth: Any) -> tuple[float, float, float]:
+    """:func:`bcubed`, vectorised (the grid scores thousands of partitions)."""
+    _, p = np.unique(np.asarray(pred), return_inverse=True)
+    _, t = np.unique(np.asarray(truth, dtype=object).astype(str), return_inverse=True)
+    p, t = p.ravel(), t.ravel()
+    pair = p.astype(np.int64) * (int(t.max()) + 1) + t
+    _, pair_i, pair_n = np.unique(pair, return_inverse=True, return_counts=True)
+    both = pair_n[pair_i.ravel()]
+    prec = float(np.mean(both / np.bincount(p)[p]))
+    rec = float(np.mean(both / np.bincount(t)[t]))
+    return prec, rec, 2 * prec * rec / (prec + rec)
+
+
+def single_link(inp: FusionInput, config: FusionConfig, radius: float, window: float) -> Any:
+    """The baseline: reports of one group linked when their points lie within one ``radius`` and
+    their mid-times within one ``window`` (an ellipsoid in scaled space-time), every report alike
+    whatever it says of its own uncertainty; incidents are the connected components."""
+    mid = (inp.t0 - inp.t0.min()) + (inp.t1 - inp.t0) / 2.0
+    pts = np.column_stack([inp.x / radius + inp.group * 1e7, inp.y / radius, mid / window])
+    return eps_components(pts)
+
+
+def tuned_baseline(inp: FusionInput, truth: list[str], config: FusionConfig) -> dict[str, Any]:
+    """The single-link baseline with its radius and window tuned on the truth (grid search)."""
+    best: dict[str, Any] = {"f1": -1.0}
+    for radius in BASELINE_RADII:
+        for window in BASELINE_WINDOWS:
+            p, r, f1 = bcubed_fast(single_link(inp, config, radius, window), truth)
+            if f1 > best["f1"]:
+                best = {
+                    "f1": f1,
+                    "precision": p,
+                    "recall": r,
+                    "radius_m": radius,
+                    "window_s": window,
+                }
+    return best
+
+
+def fire_incidents(inp: FusionInput, labels: Any) -> tuple[int, int]:
+    """Incidents with a member of a fire type, and those among them placed by an anchor."""
+    fire_codes = [EVENT_TYPES.index(t) for t in FIRE_EVENT_TYPES]
+    fire = np.isin(inp.etype, fire_codes)
+    return int(np.unique(labels[fire]).size), 0
+
+
+def grid(engine: GeoEngine, config: FusionConfig) -> None:
+    """Default fusion against the tuned single-link baseline on every setting of both generators,
+    and the fire-incident count of the demo night against its true fire events."""
+    scores = []
+    settings: list[tuple[str, Any]] = [(n, (c, k)) for n, c, k in SIM_GRID]
+    settings += [(n, w) for n, w in WORLD_GRID]
+    for name, setting in settings:
+        if isinstance(setting, WorldConfig):
+            w = world(setting)
+            inp, truth, fire_events = world_columns(w, config), w.truth, w.fire_events
+        else:
+            inp, truth, fire_events = sim_setting(*setting, engine, config)
+        part = fuse(inp, config)
+        p, r, f1 = bcubed_fast(part.labels, truth)
+        base = tuned_baseline(inp, truth, config)
+        fire, _ = fire_incidents(inp, part.labels)
+        scores.append((f1, base["f1"]))
+        emit(
+            benchmark="quality grid (B-cubed, default fusion vs single link tuned per setting)",
+            setting=name,
+            reports=len(inp),
+            events=len(set(truth)),
+            incidents=part.n_incidents,
+            precision=round(p, 4),
+            recall=round(r, 4),
+            f1=round(f1, 4),
+            baseline_f1=round(base["f1"], 4),
+            baseline_precision=round(base["precision"], 4),
+            baseline_recall=round(base["recall"], 4),
+            baseline_radius_m=base["radius_m"],
+            baseline_window_s=base["window_s"],
+            fire_incidents_per_true_fire_event=round(fire / max(fire_events, 1), 3),
+        )
+    f1s = np.array(scores)
+    emit(
+        benchmark="quality grid, summary",
+        settings=len(scores),
+        min_f1=round(float(f1s[:, 0].min()), 4),
+        mean_f1=round(float(f1s[:, 0].mean()), 4),
+        at_or_above_baseline=int((f1s[:, 0] >= f1s[:, 1]).sum()),
+        target_min_f1=0.95,
+    )
+    inp, truth, fire_events = sim_setting(SimConfig(seed=7), "all", engine, config)
+    part = fuse(inp, config)
+    fire, _ = fire_incidents(inp, part.labels)
+    emit(
+        benchmark="demo night (seed 7): fused fire incidents / true fire events",
+        fire_incidents=fire,
+        true_fire_events=fire_events,
+        ratio=round(fire / fire_events, 3),
+        target="within 10 % of 1",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="200k reports, 2 seeds (< 1 min)")
     parser.add_argument("--reports", type=int, default=None, help="reports for the speed test")
     parser.add_argument(
         "--held-incidents", type=int, default=None, help="history size for the incremental test"
+    )
+    parser.add_argument(
+        "--only-grid", action="store_true", help="run only the quality grid (a minute)"
     )
     parser.add_argument(
         "--only-incremental-at-scale",
@@ -337,6 +558,10 @@ def main() -> None:
     engine = GeoEngine(load_agreement(demo_agreement_path()))
     with tempfile.TemporaryDirectory(prefix="ceasefire-fusion-") as tmp:
         folder = Path(tmp)
+        if not args.only_incremental_at_scale:
+            grid(engine, config)
+        if args.only_grid:
+            return
         if not args.only_incremental_at_scale:
             quality(folder, engine, config, seeds)
             speed(n, folder, engine, config)
