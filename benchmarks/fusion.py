@@ -50,7 +50,7 @@ from sklearn.cluster import DBSCAN
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.fusion._linking import eps_components, same_partition
 from ceasefire.fusion.bulk import fuse, partition_keys
-from ceasefire.fusion.columns import FusionInput, fusion_columns
+from ceasefire.fusion.columns import FusionInput, _source_codes, fusion_columns
 from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.incremental import Fuser
 from ceasefire.fusion.matching import anchor_mask, scaled_points
@@ -81,6 +81,9 @@ def load(reports_path: Path, truth_path: Path | None, engine: GeoEngine, config:
         "weapon_class",
         "weapon_model",
         "claimed_perpetrator",
+        "submitted_by",
+        "source_kind",
+        "source_name",
     )
     cols: dict[str, list[Any]] = {name: [] for name in names}
     # Line by line into columns: millions of parsed rows held at once would need ~15 GB.
@@ -110,6 +113,9 @@ def load(reports_path: Path, truth_path: Path | None, engine: GeoEngine, config:
         weapon_class=col("weapon_class"),
         weapon_model=col("weapon_model"),
         claimed_perpetrator=col("claimed_perpetrator"),
+        submitted_by=col("submitted_by"),
+        source_kind=col("source_kind"),
+        source_name=col("source_name"),
     )
     truth = None
     if truth_path is not None:
@@ -386,6 +392,9 @@ def columns(rows: list[dict[str, Any]], engine: GeoEngine, config: FusionConfig)
         weapon_class=[r["weapon_class"] for r in rows],
         weapon_model=[r["weapon_model"] for r in rows],
         claimed_perpetrator=[r["claimed_perpetrator"] for r in rows],
+        submitted_by=[r["submitted_by"] for r in rows],
+        source_kind=[r["source_kind"] for r in rows],
+        source_name=[r["source_name"] for r in rows],
     )
 
 
@@ -408,6 +417,7 @@ def world_columns(w: World, config: FusionConfig) -> FusionInput:
         wmodel=np.full(n, -1, dtype=np.int64),
         claim=np.array([claim.get(c or "", 0) for c in w.claim], dtype=np.int8),
         side=np.where(w.y > 0, 1, -1).astype(np.int8),
+        source=_source_codes(config, n, w.submitted_by, w.source_kind, w.source_name),
     )
 
 

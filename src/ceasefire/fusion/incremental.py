@@ -39,6 +39,7 @@ from ceasefire.fusion.matching import (
     _gap,
     _model_keys,
     _weights,
+    anchor_links,
     anchor_mask,
     scaled_points,
 )
@@ -358,7 +359,7 @@ class Fuser:
                     near += self._grid.get((cell[0] + dx, cell[1] + dy, cell[2] + dt), ())
         self._grid.setdefault(cell, []).append(me)
         px, py, pt = self._point[me]
-        linked = [
+        within = [
             j
             for j in near
             if (self._point[j][0] - px) ** 2
@@ -366,6 +367,17 @@ class Fuser:
             + (self._point[j][2] - pt) ** 2
             <= 1.0
         ]
+        linked = within
+        if within:  # the candidates of bulk fusion; the same exact test decides
+            cand = np.array(within, dtype=np.int64)
+            pair = self.inputs_at(np.append(cand, me))
+            ok = anchor_links(
+                pair,
+                np.arange(cand.size, dtype=np.int64),
+                np.full(cand.size, cand.size, dtype=np.int64),
+                self.config,
+            )
+            linked = cand[ok].tolist()
         affected: set[int] = set()
         for old in {self._find(j) for j in linked}:
             affected.update(self._coarse_near(old))
