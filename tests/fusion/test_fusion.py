@@ -434,7 +434,7 @@ def test_wider_neighbourhood_links_more(engine: GeoEngine) -> None:
     items = [stored("a"), stored("b", dx_m=4_000.0)]
     assert groups_of(items, engine) == [{"a"}, {"b"}]
     groups = dict(DEFAULT_GROUPS)
-    # Two fixes of 500 m link within sqrt(2 * 500**2 + (0.4 r)**2): past 4 km from r = 10 km.
+    # Two fixes of 500 m link within sqrt(2 * 500**2 + (0.6 r)**2): past 4 km from r = 10 km.
     groups["fire"] = (groups["fire"][0], Neighbourhood(10_000.0, 900.0))
     assert groups_of(items, engine, groups=groups) == [{"a", "b"}]
     assert groups_of(items, engine, link_extent=1.7) == [{"a"}, {"b"}]  # capped at 1.6 r = 4 km
