@@ -195,4 +195,4 @@ def test_eps_pairs_are_every_pair_within_eps(n: int, scale: float, dims: int) ->
     assert np.all(i < j)
     want = cKDTree(points).query_pairs(1.0, output_type="ndarray")
     assert set(zip(i.tolist(), j.tolist(), strict=True)) == set(map(tuple, want.tolist()))
-    assert 0 < i.size
+    assert i.size > 0
