@@ -86,18 +86,24 @@ def anchor_links(a: FusionInput, i: I64, j: I64, config: FusionConfig) -> B:
     """
     radius, window = config.scales()
     g = a.group[i]
-    ok = (g == a.group[j]) & config.compatibility[a.etype[i], a.etype[j]]
+    ei, ej = a.etype[i], a.etype[j]
+    ok = (g == a.group[j]) & ((config.compatible_bits[ei] >> ej) & 1).astype(bool)
+    # Squares throughout (no square roots): per report once, then one gather per pair and side.
     r = radius[g]
-    d = np.hypot(a.x[i] - a.x[j], a.y[i] - a.y[j])
-    spread = np.sqrt(
-        a.uncertainty_m[i] ** 2 + a.uncertainty_m[j] ** 2 + (config.link_extent * r) ** 2
-    )
-    gate = np.minimum(spread, config.link_cap * r)
-    dt = np.abs(_mid(a.t0[i], a.t1[i]) - _mid(a.t0[j], a.t1[j]))
-    ok &= (d / gate) ** 2 + (dt / window[g]) ** 2 <= 1.0
-    same = (a.source[i] >= 0) & (a.source[i] == a.source[j])
-    copy = (a.t0[i] == a.t0[j]) & (a.t1[i] == a.t1[j]) & (a.etype[i] == a.etype[j]) & (d <= 1.0)
-    out: B = ok & (~same | copy)
+    u2 = a.uncertainty_m * a.uncertainty_m
+    gate2 = np.minimum(u2[i] + u2[j] + (config.link_extent * r) ** 2, (config.link_cap * r) ** 2)
+    dx, dy = a.x[i] - a.x[j], a.y[i] - a.y[j]
+    d2 = dx * dx + dy * dy
+    mid = _mid(a.t0, a.t1)
+    dt = (mid[i] - mid[j]) / window[g]
+    ok &= d2 / gate2 + dt * dt <= 1.0
+    si = a.source[i]
+    same = np.flatnonzero(ok & (si >= 0) & (si == a.source[j]))
+    if same.size:  # rare: only then ask whether it is one report submitted twice
+        si, sj = i[same], j[same]
+        copy = (a.t0[si] == a.t0[sj]) & (a.t1[si] == a.t1[sj]) & (ei[same] == ej[same])
+        ok[same] = copy & (d2[same] <= 1.0)
+    out: B = ok
     return out
 
 
