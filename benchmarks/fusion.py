@@ -1,7 +1,8 @@
 """Benchmark of :mod:`ceasefire.fusion`: speed against scikit-learn, quality against the truth.
 
 Run ``python benchmarks/fusion.py --quick`` (< 1 min) or without ``--quick`` (1M reports, a few
-minutes). Each measurement prints one JSON object on its own line::
+minutes); ``--only-grid`` prints the quality grid alone (seconds). Each measurement prints one
+JSON object on its own line::
 
     {"benchmark": ..., "n": ..., "ours_s": ..., "peer": ..., "peer_s": ..., "speedup": ...,
      "same_answer": true|false, ...}
@@ -13,7 +14,17 @@ fusion links in space-time) are scaled by their group's neighbourhood exactly as
 and our :func:`ceasefire.fusion._linking.eps_components` run on the same array, and ``same_answer``
 says the partitions are identical. A second peer, scipy's ``cKDTree.query_pairs`` + connected
 components, is timed on the same points. The whole of :func:`ceasefire.fusion.bulk.fuse` (anchors,
-coarse reports, unattached ones) is timed too.
+coarse reports, unattached ones) is timed too, and so is the default linking rule on the same
+coordinates (the candidates within 1, then :func:`ceasefire.fusion.matching.anchor_links`), which
+DBSCAN cannot express: its peer time is DBSCAN's on the candidate rule.
+
+Quality grid: B-cubed precision, recall and F1 of default fusion on twenty settings, ten of the
+simulator (noise, density, source mix and share of oblast-level reports varied) and ten of an
+independent generator, ``benchmarks/fusion_world.py`` (heavy-tailed errors, clock skew per
+source, duplicated submissions, bursts, small arms beside shelling, precise parties), each beside
+the single-link rule with one radius and one window tuned on that setting's truth, and the
+ceiling our anchors allow (coarse reports placed by the truth, oblast-level ones alone). Then the
+demo night's fused ``fire`` incidents against its true fire events.
 
 Quality: B-cubed precision, recall and F1 of the incidents of :func:`ceasefire.fusion.bulk.fuse`
 against the simulator's true events, default settings, default noise, on the default night
