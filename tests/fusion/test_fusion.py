@@ -27,8 +27,8 @@ from ceasefire.fusion.matching import (
     _choose,
     _coarse_links,
     _gap,
+    anchor_links,
     anchor_mask,
-    scaled_points,
 )
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.report import validate_report
@@ -434,8 +434,11 @@ def test_wider_neighbourhood_links_more(engine: GeoEngine) -> None:
     items = [stored("a"), stored("b", dx_m=4_000.0)]
     assert groups_of(items, engine) == [{"a"}, {"b"}]
     groups = dict(DEFAULT_GROUPS)
-    groups["fire"] = (groups["fire"][0], Neighbourhood(5_000.0, 900.0))
+    # Two fixes of 500 m link within sqrt(2 * 500**2 + (0.6 r)**2): past 4 km from r = 10 km.
+    groups["fire"] = (groups["fire"][0], Neighbourhood(10_000.0, 900.0))
     assert groups_of(items, engine, groups=groups) == [{"a", "b"}]
+    assert groups_of(items, engine, link_extent=1.7) == [{"a"}, {"b"}]  # capped at 1.6 r = 4 km
+    assert groups_of(items, engine, link_extent=1.7, link_cap=2.0) == [{"a", "b"}]
 
 
 # --- space-time grids ------------------------------------------------------------------------------
@@ -580,6 +583,8 @@ def _random_reports(seed: int, n: int, config: FusionConfig) -> FusionInput:
         wmodel=models[rng.integers(0, models.size, n)],
         claim=rng.choice([0, 0, 1, -1], n).astype(np.int8),
         side=rng.choice([1, -1], n).astype(np.int8),
+        # A few cameras, each reporting many events (one report each), and many unnamed.
+        source=np.where(rng.random(n) < 0.3, rng.integers(0, 8, n), -1).astype(np.int64),
     )
 
 
@@ -588,7 +593,11 @@ def _brute_force_fuse(inp: FusionInput, config: FusionConfig) -> Partition:
     anchor = anchor_mask(inp, config)
     labels = np.full(len(inp), -1, dtype=np.int64)
     ai, co = np.flatnonzero(anchor), np.flatnonzero(~anchor)
-    labels[ai] = eps_components(scaled_points(inp.take(ai), config))
+    anchors = inp.take(ai)
+    i, j = (v.ravel() for v in np.triu_indices(ai.size, 1))
+    ok = anchor_links(anchors, i, j, config)
+    graph = coo_matrix((np.ones(int(ok.sum())), (i[ok], j[ok])), shape=(ai.size, ai.size))
+    labels[ai] = connected_components(graph, directed=False)[1]
     k = int(labels[ai].max()) + 1
     coarse = inp.take(co)
     inc = _anchored(inp.take(ai), labels[ai], k)
@@ -671,6 +680,7 @@ def _placed(rows: list[dict[str, Any]], config: FusionConfig) -> FusionInput:
         wmodel=np.full(n, -1, dtype=np.int64),
         claim=np.zeros(n, dtype=np.int8),
         side=np.ones(n, dtype=np.int8),
+        source=np.full(n, -1, dtype=np.int64),
     )
 
 

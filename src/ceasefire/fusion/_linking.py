@@ -130,6 +130,48 @@ def eps_components(points: npt.ArrayLike, eps: float = 1.0) -> I64:
     return out
 
 
+def eps_pairs(points: npt.ArrayLike, eps: float = 1.0) -> tuple[I64, I64]:
+    """Every pair ``(i, j)``, ``i < j``, of points within ``eps`` of each other (inclusive, the
+    test of :func:`eps_components`), from the same grid of cells: the candidates a caller then
+    tests with a finer rule of its own (:func:`ceasefire.fusion.matching.anchor_links`)."""
+    p = np.ascontiguousarray(points, dtype=np.float64)
+    if p.ndim != 2:
+        raise ValueError("points must be an (n, d) array")
+    if not (math.isfinite(eps) and eps > 0):
+        raise ValueError("eps must be a positive finite number")
+    n, d = p.shape
+    empty = np.zeros(0, dtype=np.int64)
+    if n == 0 or d == 0:
+        if n and not d:
+            i, j = np.triu_indices(n, 1)
+            return i.astype(np.int64), j.astype(np.int64)
+        return empty, empty
+    if not np.isfinite(p).all():
+        raise ValueError("points must be finite")
+    g = _Grid(p, eps)
+    m = g.m
+    ea: list[I64] = [empty]
+    eb: list[I64] = [empty]
+    for start in range(0, m, _CELL_BLOCK):
+        a, b = g.neighbour_pairs(start, min(start + _CELL_BLOCK, m))
+        linked, undecided = g.box_test(a, b)
+        near = linked | undecided
+        i, j = g.linked_between(a[near], b[near])
+        ea.append(i)
+        eb.append(j)
+    i, j = g.linked_within(np.flatnonzero(g.size(np.arange(m)) > 1))
+    ea.append(i)
+    eb.append(j)
+    i, j = g.order[np.concatenate(ea)], g.order[np.concatenate(eb)]
+    return np.minimum(i, j), np.maximum(i, j)
+
+
+def components(n: int, i: I64, j: I64) -> I64:
+    """Component label of each of ``n`` nodes of the graph with edges ``(i, j)``, numbered
+    0..k-1 in order of first appearance."""
+    return _first_appearance(_components(n, i, j))
+
+
 class _Grid:
     """Cells of side just over eps in key order, each with its points and bounding box."""
 

@@ -4,11 +4,13 @@ Reports are split by how well they place their event.
 
 *Anchors* (a point known to within ``anchor_max_uncertainty_m``, not just an oblast, and a time
 window no wider than ``anchor_max_window`` neighbourhoods: monitors, sensors, cameras) place
-incidents. Two anchors of one *group* of compatible event types are linked when they lie within
-one neighbourhood of each other in space-time: the group's ``radius_m`` and ``window_s`` scale
-``(x, y, t)`` to unit distance, and the incidents are the connected components of that graph
-(single linkage; DBSCAN with ``min_samples=1`` on the scaled coordinates, see
-:mod:`ceasefire.fusion._linking`).
+incidents. Two anchors are linked when their event types may meet, their distance is within
+their combined stated uncertainty (capped) and their mid-times within the group's window, and
+they do not come from one source that reports an event once
+(:func:`ceasefire.fusion.matching.anchor_links`); the incidents are the connected components of
+that graph. The candidate pairs are the pairs within distance 1 of space-time scaled by the
+widest link (:func:`ceasefire.fusion._linking.eps_pairs`, the grid of the DBSCAN-equivalent
+:func:`ceasefire.fusion._linking.eps_components`).
 
 *Coarse* reports (placed to a town or an oblast, or with hours-wide windows: parties, news) never
 move an incident. Each joins the anchored incident of its group that fits it best: the incident's
@@ -39,7 +41,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ceasefire.fusion._grid import grid_pairs
-from ceasefire.fusion._linking import _first_appearance, eps_components
+from ceasefire.fusion._linking import _first_appearance, components, eps_pairs
 from ceasefire.fusion.columns import FusionInput, fusion_input
 from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.matching import (
@@ -50,6 +52,7 @@ from ceasefire.fusion.matching import (
     _cell_base,
     _choose,
     _coarse_links,
+    anchor_links,
     anchor_mask,
     scaled_points,
 )
@@ -94,7 +97,7 @@ def fuse(inp: FusionInput, config: FusionConfig | None = None) -> Partition:
     ai = np.flatnonzero(anchor)
     k = 0
     if ai.size:
-        a_lab = _first_appearance(eps_components(scaled_points(inp.take(ai), config)))
+        a_lab = link_anchors(inp.take(ai), config)
         labels[ai] = a_lab
         k = int(a_lab.max()) + 1
     co = np.flatnonzero(~anchor)
@@ -110,6 +113,14 @@ def fuse(inp: FusionInput, config: FusionConfig | None = None) -> Partition:
         if free.size:
             labels[co[free]] = k + _coarse_components(coarse.take(free), config)
     return Partition(_first_appearance(labels), anchor)
+
+
+def link_anchors(anchors: FusionInput, config: FusionConfig) -> I64:
+    """Incident label of each anchor, 0..k-1 in order of first appearance: the connected
+    components of the pairs :func:`anchor_links` accepts among the candidates within reach."""
+    i, j = eps_pairs(scaled_points(anchors, config))
+    ok = anchor_links(anchors, i, j, config)
+    return components(len(anchors), i[ok], j[ok])
 
 
 def _candidates(

@@ -42,6 +42,9 @@ class FusionInput:
     event type (index in the vocabulary), weapon class (-1 when not given or ``unknown``),
     weapon model (CRC-32 of its case-folded name, -1 when not given), claimed perpetrator and the
     side of the line the report's point is on (+1 left, -1 right, 0 neither / not given).
+    ``source`` names the source of a report whose kind reports an event at most once
+    (:attr:`FusionConfig.single_report_sources`: a patrol, a camera...) as a CRC-32 of
+    ``submitted_by/source_kind/source_name``, and is -1 for every other report.
     """
 
     ids: npt.NDArray[np.object_]
@@ -57,6 +60,7 @@ class FusionInput:
     wmodel: I64
     claim: npt.NDArray[np.int8]
     side: npt.NDArray[np.int8]
+    source: I64
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -81,8 +85,14 @@ def fusion_columns(
     weapon_class: Sequence[str | None],
     weapon_model: Sequence[str | None],
     claimed_perpetrator: Sequence[str | None],
+    submitted_by: Sequence[str | None] | None = None,
+    source_kind: Sequence[str | None] | None = None,
+    source_name: Sequence[str | None] | None = None,
 ) -> FusionInput:
     """A :class:`FusionInput` from plain columns (times in seconds since the epoch).
+
+    ``submitted_by``, ``source_kind`` and ``source_name`` say who made each report; without
+    them no report is known to come from a source that reports an event once.
 
     Raises :class:`InputError` naming the row and field of an event type the vocabulary lacks.
     """
@@ -114,6 +124,31 @@ def fusion_columns(
         wmodel=np.fromiter((_model_code(m) for m in weapon_model), dtype=np.int64, count=n),
         claim=np.fromiter((parties.get(c or "", 0) for c in claimed_perpetrator), np.int8, n),
         side=np.asarray(side, dtype=np.int8),
+        source=_source_codes(config, n, submitted_by, source_kind, source_name),
+    )
+
+
+def _source_codes(
+    config: FusionConfig,
+    n: int,
+    submitted_by: Sequence[str | None] | None,
+    source_kind: Sequence[str | None] | None,
+    source_name: Sequence[str | None] | None,
+) -> I64:
+    if source_kind is None:
+        return np.full(n, -1, dtype=np.int64)
+    by = submitted_by if submitted_by is not None else [None] * n
+    name = source_name if source_name is not None else [None] * n
+    single = frozenset(config.single_report_sources)
+    return np.fromiter(
+        (
+            zlib.crc32(f"{b or ''}/{k}/{(m or '').strip().casefold()}".encode())
+            if k in single and (m or "").strip()  # a source without a name is no one in particular
+            else -1
+            for b, k, m in zip(by, source_kind, name, strict=True)
+        ),
+        dtype=np.int64,
+        count=n,
     )
 
 
@@ -180,6 +215,9 @@ def fusion_input(
         weapon_class=[r.weapon_class for r in reports],
         weapon_model=[r.weapon_model for r in reports],
         claimed_perpetrator=[r.claimed_perpetrator for r in reports],
+        submitted_by=[r.submitted_by for r in reports],
+        source_kind=[r.source_kind for r in reports],
+        source_name=[r.source_name for r in reports],
     )
 
 
@@ -198,4 +236,5 @@ _DTYPES: Final[dict[str, Any]] = {
     "wmodel": np.int64,
     "claim": np.int8,
     "side": np.int8,
+    "source": np.int64,
 }

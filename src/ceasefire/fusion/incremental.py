@@ -39,6 +39,7 @@ from ceasefire.fusion.matching import (
     _gap,
     _model_keys,
     _weights,
+    anchor_links,
     anchor_mask,
     scaled_points,
 )
@@ -175,7 +176,8 @@ class Fuser:
         self._anchor = np.zeros(0, dtype=bool)
         self._parent: list[int] = []  # union-find over report indices (anchors only)
         self._grid: dict[tuple[int, int, int], list[int]] = {}
-        self._point: list[tuple[float, float, float]] = []
+        # Scaled place of each anchor (matching.scaled_points), as columns for vector lookups.
+        self._pts: dict[str, F64] = {k: np.zeros(0) for k in ("x", "y", "t")}
         self._inc = _Incidents()
         base = _cell_base(self.config).tolist()
         buckets = [max(_BUCKET_S, math.ceil(w)) for w in self._window.tolist()]
@@ -215,10 +217,10 @@ class Fuser:
         parent[ai] = root_of[labels[ai]]
         f._parent = parent.tolist()
         points = scaled_points(inp.take(ai), f.config)
-        f._point = [(0.0, 0.0, 0.0)] * n
+        for k, name in enumerate(("x", "y", "t")):
+            f._pts[name][ai] = points[:, k]
         cells = np.floor(points).astype(np.int64).tolist()
-        for i, p, cell in zip(ai.tolist(), points.tolist(), cells, strict=True):
-            f._point[i] = (p[0], p[1], p[2])
+        for i, cell in zip(ai.tolist(), cells, strict=True):
             f._grid.setdefault((cell[0], cell[1], cell[2]), []).append(i)
         found, dense = np.unique(labels[ai], return_inverse=True)
         roots = root_of[found]
@@ -312,6 +314,7 @@ class Fuser:
             cap = self._cols["ids"].size
             self._anchor = np.concatenate([self._anchor, np.zeros(cap - self._anchor.size, bool)])
             _grow(self._inc.cols, cap)
+            _grow(self._pts, cap)
 
     def _add_one(self, inp: FusionInput, i: int) -> None:
         row = inp.take([i])
@@ -325,10 +328,9 @@ class Fuser:
         self._anchor[me] = is_anchor
         if is_anchor:
             p = scaled_points(row, self.config)[0]
-            self._point.append((float(p[0]), float(p[1]), float(p[2])))
+            self._pts["x"][me], self._pts["y"][me], self._pts["t"][me] = p
             self._recheck_coarse(self._link_anchor(me, row, p))
         else:
-            self._point.append((0.0, 0.0, 0.0))
             g = int(row.group[0])
             reach = float(row.uncertainty_m[0]) + _W_REF + float(self._radius[g]) + _SLACK_M
             grid = self._region_grid if row.region[0] else self._coarse_grid
@@ -357,15 +359,23 @@ class Fuser:
                 for dt in (-1, 0, 1):
                     near += self._grid.get((cell[0] + dx, cell[1] + dy, cell[2] + dt), ())
         self._grid.setdefault(cell, []).append(me)
-        px, py, pt = self._point[me]
-        linked = [
-            j
-            for j in near
-            if (self._point[j][0] - px) ** 2
-            + (self._point[j][1] - py) ** 2
-            + (self._point[j][2] - pt) ** 2
-            <= 1.0
-        ]
+        linked: list[int] = []
+        if near:
+            # The candidates of bulk fusion (within 1 in scaled space-time, the squares summed in
+            # the same order), then the same exact test.
+            cand = np.array(near, dtype=np.int64)
+            pts = self._pts
+            ex, ey, et = (pts[k][cand] - pts[k][me] for k in ("x", "y", "t"))
+            cand = cand[ex * ex + ey * ey + et * et <= 1.0]
+            if cand.size:
+                pair = self.inputs_at(np.append(cand, me))
+                ok = anchor_links(
+                    pair,
+                    np.arange(cand.size, dtype=np.int64),
+                    np.full(cand.size, cand.size, dtype=np.int64),
+                    self.config,
+                )
+                linked = cand[ok].tolist()
         affected: set[int] = set()
         for old in {self._find(j) for j in linked}:
             affected.update(self._coarse_near(old))

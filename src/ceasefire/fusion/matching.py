@@ -1,7 +1,7 @@
 """The decisions of fusion, shared by the bulk and the incremental path.
 
-Which reports are anchors (:func:`anchor_mask`) and where they lie in neighbourhood units
-(:func:`scaled_points`); the table of anchored incidents a coarse report is matched against
+Which reports are anchors (:func:`anchor_mask`), where they lie in units of the widest link
+(:func:`scaled_points`) and which pairs of anchors link (:func:`anchor_links`); the table of anchored incidents a coarse report is matched against
 (:class:`_Anchored`); whether a coarse report may describe an incident (:func:`_compatible`) and
 which one it joins (:func:`_choose`); whether two unattached coarse reports link
 (:func:`_coarse_links`); how wide the cells of the space-time grids are (:func:`_cell_base`).
@@ -48,18 +48,63 @@ def anchor_mask(inp: FusionInput, config: FusionConfig) -> B:
     )
 
 
-def scaled_points(inp: FusionInput, config: FusionConfig) -> F64:
-    """``(x, y, t)`` in neighbourhood units; groups are set far apart so they never link.
+def _mid(t0: I64, t1: I64) -> F64:
+    """Mid-times, counted from 2020-01-01 so a window of minutes keeps sub-second resolution."""
+    out: F64 = (t0 - _EPOCH) + (t1 - t0) / 2.0
+    return out
 
-    Times count from 2020-01-01 so a window of minutes keeps sub-second resolution in float64.
+
+def scaled_points(inp: FusionInput, config: FusionConfig) -> F64:
+    """``(x, y, t)`` in units of the widest link of each group (``link_cap`` neighbourhood radii,
+    one window); groups are set far apart so they never meet.
+
+    Two anchors that link (:func:`anchor_links`) lie within distance 1 of each other here, so the
+    pairs within 1 are the candidates the exact test is applied to.
     """
     radius, window = config.scales()
-    r, w = radius[inp.group], window[inp.group]
-    mid = (inp.t0 - _EPOCH) + (inp.t1 - inp.t0) / 2.0
+    r, w = config.link_cap * radius[inp.group], window[inp.group]
     # Groups are separated along x by more than any line length in neighbourhood units.
     return np.column_stack(
-        [inp.x / r + inp.group.astype(np.float64) * _GROUP_GAP, inp.y / r, mid / w]
+        [inp.x / r + inp.group.astype(np.float64) * _GROUP_GAP, inp.y / r, _mid(inp.t0, inp.t1) / w]
     )
+
+
+def anchor_links(a: FusionInput, i: I64, j: I64, config: FusionConfig) -> B:
+    """Whether anchors ``i`` and ``j`` (pairs of the same group) describe one event.
+
+    - Their event types may meet (:attr:`FusionConfig.compatibility`).
+    - Their distance ``d`` and the gap ``dt`` of their mid-times lie inside the ellipse
+      ``(d / gate)**2 + (dt / window)**2 <= 1``, where ``gate = sqrt(u_i**2 + u_j**2 + (e r)**2)``
+      caps at ``c r`` (``r``, ``window``: the group's neighbourhood; ``e``, ``c``: ``link_extent``
+      and ``link_cap``). Each report's own uncertainty counts: two sensor fixes of 2 km each
+      3 km apart are one event, two UAV fixes of 75 m each 3 km apart are two.
+    - They do not come from one source that reports an event once (a patrol, a camera...),
+      unless they are the same report submitted twice (same type, window and place).
+
+    Every test is a function of the pair alone, so the incidents (the connected components) do
+    not depend on the order the reports came in.
+    """
+    radius, window = config.scales()
+    g = a.group[i]
+    ei, ej = a.etype[i], a.etype[j]
+    ok = (g == a.group[j]) & ((config.compatible_bits[ei] >> ej) & 1).astype(bool)
+    # Squares throughout (no square roots): per report once, then one gather per pair and side.
+    r = radius[g]
+    u2 = a.uncertainty_m * a.uncertainty_m
+    gate2 = np.minimum(u2[i] + u2[j] + (config.link_extent * r) ** 2, (config.link_cap * r) ** 2)
+    dx, dy = a.x[i] - a.x[j], a.y[i] - a.y[j]
+    d2 = dx * dx + dy * dy
+    mid = _mid(a.t0, a.t1)
+    dt = (mid[i] - mid[j]) / window[g]
+    ok &= d2 / gate2 + dt * dt <= 1.0
+    si = a.source[i]
+    same = np.flatnonzero(ok & (si >= 0) & (si == a.source[j]))
+    if same.size:  # rare: only then ask whether it is one report submitted twice
+        si, sj = i[same], j[same]
+        copy = (a.t0[si] == a.t0[sj]) & (a.t1[si] == a.t1[sj]) & (ei[same] == ej[same])
+        ok[same] = copy & (d2[same] <= 1.0)
+    out: B = ok
+    return out
 
 
 _EPOCH: Final = 1_577_836_800  # 2020-01-01T00:00:00Z
@@ -70,11 +115,8 @@ def _weights(u: F64) -> I64:
     return np.maximum(1, np.rint((_W_REF / np.maximum(u, _U_MIN)) ** 2)).astype(np.int64)
 
 
-#: Event types that say nothing about what caused them: they fit an incident of any type.
-_UNSPECIFIC: Final = frozenset({"explosion", "infrastructure_damage", "air_attack", "other"})
-_TYPE_BITS: Final = np.array(
-    [0 if t in _UNSPECIFIC else 1 << i for i, t in enumerate(EVENT_TYPES)], dtype=np.int64
-)
+#: One bit per event type: an incident's ``types`` is the union over its anchors.
+_TYPE_BITS: Final = np.left_shift(np.int64(1), np.arange(len(EVENT_TYPES), dtype=np.int64))
 _FIRE: Final = np.array([t in FIRE_EVENT_TYPES for t in EVENT_TYPES], dtype=bool)
 
 
@@ -93,8 +135,8 @@ def _model_keys(incident: I64, model: I64) -> I64:
 class _Anchored:
     """Per anchored incident: exact weighted sums, time span and what its anchors say.
 
-    ``types`` and ``classes`` are bit sets of the specific event types and known weapon classes
-    among the anchors, ``models`` the sorted (incident, model) keys of :func:`_model_keys`, and
+    ``types`` and ``classes`` are bit sets of the event types and known weapon classes among
+    the anchors, ``models`` the sorted (incident, model) keys of :func:`_model_keys`, and
     ``sw_left`` / ``sw_right`` the weight of anchors on each side of the line. All are unions and
     sums, so they do not depend on the order the anchors came in.
     """
@@ -158,16 +200,17 @@ def _anchored(inp: FusionInput, labels: I64, k: int) -> _Anchored:
     return _Anchored(key, group, t0=t0, t1=t1, types=types, classes=classes, models=models, **sums)
 
 
-def _compatible(coarse: FusionInput, ci: I64, inc: _Anchored, ki: I64) -> B:
+def _compatible(coarse: FusionInput, ci: I64, inc: _Anchored, ki: I64, config: FusionConfig) -> B:
     """Whether coarse reports ``ci`` may describe incidents ``ki``: nothing they say contradicts
     the incident's anchors.
 
-    A specific event type, a known weapon class or a weapon model must be among the anchors'
-    where the anchors name any; for fire, the claimed perpetrator must not hold the side every
-    anchor lies on (a party does not report the other side shelling its own ground).
+    The event type must meet every anchor's (:attr:`FusionConfig.compatibility`); a known weapon
+    class or a weapon model must be among the anchors' where the anchors name any; for fire, the
+    claimed perpetrator must not hold the side every anchor lies on (a party does not report the
+    other side shelling its own ground).
     """
-    tb = _TYPE_BITS[coarse.etype[ci]]
-    ok = (tb == 0) | (inc.types[ki] == 0) | ((inc.types[ki] & tb) != 0)
+    meets = config.compatible_bits[coarse.etype[ci]]
+    ok = (inc.types[ki] & ~meets) == 0
     cb = _class_bits(coarse.wclass[ci])
     ok &= (cb == 0) | (inc.classes[ki] == 0) | ((inc.classes[ki] & cb) != 0)
     if inc.models.size:  # else no anchor names a model: nothing to contradict
@@ -211,7 +254,7 @@ def _choose(
     d = np.hypot(coarse.x[ci] - inc.swx[ki] / sw, coarse.y[ci] - inc.swy[ki] / sw)
     reach = coarse.uncertainty_m[ci] + _W_REF / np.sqrt(sw.astype(np.float64)) + radius[g]
     ok = d <= reach
-    ok[ok] = _compatible(coarse, ci[ok], inc, ki[ok])
+    ok[ok] = _compatible(coarse, ci[ok], inc, ki[ok], config)
     ci, ki, g, gap, d, reach = ci[ok], ki[ok], g[ok], gap[ok], d[ok], reach[ok]
     score = (d / reach) ** 2 + (gap / window[g]) ** 2
     order = np.lexsort((inc.key[ki].astype(str), inc.t0[ki], score, ci))
@@ -235,10 +278,9 @@ def _coarse_links(a: FusionInput, ai: I64, bi: I64, config: FusionConfig) -> B:
     _, window = config.scales()
     g = a.group[ai]
     ok = (g == a.group[bi]) & ~a.region[ai] & ~a.region[bi]
-    # Nothing they say contradicts: specific types, known classes and named models agree where
+    # Nothing they say contradicts: the types meet, known classes and named models agree where
     # both give one. Claims may differ: each party blames the other for the same shell.
-    ta, tb = _TYPE_BITS[a.etype[ai]], _TYPE_BITS[a.etype[bi]]
-    ok &= (ta == 0) | (tb == 0) | (ta == tb)
+    ok &= config.compatibility[a.etype[ai], a.etype[bi]]
     ca, cb = a.wclass[ai], a.wclass[bi]
     ok &= (ca < 0) | (cb < 0) | (ca == cb)
     ma, mb = a.wmodel[ai], a.wmodel[bi]
