@@ -107,7 +107,7 @@ async def stream_changes(
                 yield b": alive\n\n"
                 quiet = time.monotonic()
             if moved == cursor:  # nothing new was logged: wait; else read on at once
-                await asyncio.sleep(POLL_S)
+                await asyncio.sleep(max(0.0, min(POLL_S, deadline - time.monotonic())))
             cursor = moved
 
     return StreamingResponse(
