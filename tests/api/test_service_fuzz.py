@@ -204,14 +204,27 @@ TOO_BIG = 2**63
         (f"/ledger/proof/consistency?from={TOO_BIG}", "from"),
         (f"/ledger/proof/consistency?from=1&to={TOO_BIG}", "to"),
         ("/incidents?offset=1e400", "offset"),
+        (f"/changes?since={TOO_BIG}", "since"),
+        (f"/changes/stream?since={TOO_BIG}", "since"),
     ],
 )
 def test_an_integer_past_64_bits_in_a_query_is_422_not_an_overflow(
     client: TestClient, query: str, field: str
 ) -> None:
-    """Was 500 (OverflowError in the SQLite driver); found by schemathesis on /proof/consistency."""
+    """Was 500 (OverflowError in the SQLite driver); found by schemathesis on /proof/consistency,
+    and again on /changes."""
     error = assert_error(client.get(V1 + query), 422, "invalid_input")
     assert error["problems"][0]["field"] == field
+
+
+def test_a_last_event_id_past_64_bits_is_no_overflow(client: TestClient) -> None:
+    """The stream's ``Last-Event-ID`` is the client's text: a huge one reads as the end."""
+    r = client.get(
+        V1 + "/changes/stream",
+        params={"seconds": 0.01},
+        headers={"Last-Event-ID": str(TOO_BIG * 10)},
+    )
+    assert r.status_code == 200 and "data:" not in r.text
 
 
 def _with_lone_surrogate(i: int) -> bytes:

@@ -24,6 +24,7 @@ from fastapi.responses import StreamingResponse
 
 from ceasefire.api.deps import Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
+from ceasefire.api.routes.read import MAX_INT
 from ceasefire.publish.access import Principal
 from ceasefire.publish.visibility import Viewer
 
@@ -53,7 +54,9 @@ def _page(service: Service, caller: Principal, since: int, limit: int) -> tuple[
 async def list_changes(
     service: ServiceDep,
     caller: Caller,
-    since: Annotated[int, Query(ge=-1, description="The last log index seen (-1: all).")] = -1,
+    since: Annotated[
+        int, Query(ge=-1, le=MAX_INT, description="The last log index seen (-1: all).")
+    ] = -1,
     limit: Annotated[int, Query(ge=1, le=SCAN, description="Log entries to look at.")] = 100,
 ) -> dict[str, Any]:
     """The changes after log index ``since`` that the caller may see, oldest first; ``next``
@@ -79,7 +82,9 @@ async def stream_changes(
     request: Request,
     service: ServiceDep,
     caller: Caller,
-    since: Annotated[int, Query(ge=-1, description="The last log index seen (-1: all).")] = -1,
+    since: Annotated[
+        int, Query(ge=-1, le=MAX_INT, description="The last log index seen (-1: all).")
+    ] = -1,
     seconds: Annotated[
         float, Query(gt=0, le=600, description="How long to stream before closing.")
     ] = 60.0,
@@ -89,8 +94,9 @@ async def stream_changes(
     kind, ``data`` the change as JSON. The stream closes after ``seconds``; a client reconnects
     with ``Last-Event-ID`` (or ``since``) and misses nothing."""
     cursor = since
-    if last_event_id is not None and last_event_id.strip().lstrip("-").isdigit():
-        cursor = max(cursor, int(last_event_id))
+    if last_event_id is not None and last_event_id.strip().isdigit():
+        # The client's word, bounded as ``since`` is: a store column holds 64 bits.
+        cursor = max(cursor, min(int(last_event_id), MAX_INT))
 
     async def events(cursor: int) -> AsyncIterator[bytes]:
         deadline = time.monotonic() + seconds
