@@ -7,9 +7,9 @@ adds them to the fuser, and saves the incidents they touched with their judgemen
 ``ceasefire fuse`` would (:func:`ceasefire.pipeline.save_fused`); the hotline scheduler then
 notifies at its next tick, from the incidents that changed.
 
-Restart-safe by construction: :meth:`LiveFusion.start` fuses the whole store in bulk first
-(:func:`ceasefire.pipeline.fuse_store`), so whatever a kill interrupted (reports stored, not yet
-fused) is fused then, and the fuser starts from the same partition. A retraction takes a report
+Restart-safe by construction: :meth:`LiveFusion.start` fuses the whole store in one bulk pass
+and saves every incident as ``ceasefire fuse`` does, so whatever a kill interrupted (reports
+stored, not yet fused or judged) is fused then, and the fuser holds that very partition. A retraction takes a report
 out of the set, which a fuser cannot do one report at a time: the next step starts again from
 the store (rare, and as costly as one ``ceasefire fuse``).
 
@@ -43,7 +43,7 @@ from ceasefire.fusion.incidents import summarise
 from ceasefire.fusion.incremental import Fuser
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.judge.verification import DEFAULT_CORROBORATION
-from ceasefire.pipeline import FuseResult, fuse_store, save_fused
+from ceasefire.pipeline import FuseResult, save_fused
 from ceasefire.records import StoredReport
 from ceasefire.store.facade import Store
 
@@ -108,32 +108,28 @@ class LiveFusion:
         last stored report it has taken in."""
         return {"live": True, "started": self._fuser is not None, "reports_through": self._seq}
 
-    def start(self, now: datetime | None = None) -> FuseResult:
-        """Fuse the whole store in bulk and start the fuser from it (at start-up, and after a
-        retraction)."""
+    def start(self, now: datetime | None = None) -> tuple[int, int]:
+        """Fuse the whole store and start the fuser from it (at start-up, and after a
+        retraction): one bulk pass, whose partition the fuser holds and whose incidents are
+        saved as ``ceasefire fuse`` saves them. Returns (reports, incidents)."""
         now = now or datetime.now(UTC)
         top, gone = self.store.report_marks()
-        result = fuse_store(
-            self.store,
-            self.agreements,
-            config=self.config,
-            corroboration=self.corroboration,
-            now=now,
-        )
         taken = [(seq, s) for seq, s in self.store.stored_since(0, limit=top + 1) if seq <= top]
         items, _ = screen([s for _, s in taken], self.engine)
         kept = {id(s) for s in items}
         taken = [(seq, s) for seq, s in taken if id(s) in kept]
-        inp = fusion_input(items, self.engine, self.config)
-        fuser = Fuser.from_bulk(inp, self.config)
-        self._recent = {}
-        self._remember(items[-RECENT:])
+        fuser = Fuser.from_bulk(fusion_input(items, self.engine, self.config), self.config)
         self._ids = [s.report.id for _, s in taken]
         self._seqs = [seq for seq, _ in taken]
-        self._first = _first_of_component(fuser.partition())
+        part = fuser.partition()
+        self._first = _first_of_component(part)
+        known = {s.report.id: s for s in items}
+        saved = self._save(np.arange(len(items), dtype=np.int64), self._first, part, now, known)
+        self._recent = {}
+        self._remember(items[-RECENT:])
         self._seq, self._retractions = top, gone
         self._fuser = fuser  # last: status() says started once all of the above holds
-        return result
+        return len(items), saved
 
     def step(self, now: datetime | None = None) -> StepResult:
         """Take in the reports stored since the last step and save what they changed."""
@@ -141,8 +137,8 @@ class LiveFusion:
         now = now or datetime.now(UTC)
         top, gone = self.store.report_marks()
         if self._fuser is None or gone != self._retractions:
-            result = self.start(now)
-            return StepResult(result.reports, result.incidents, True, time.perf_counter() - started)
+            reports, incidents = self.start(now)
+            return StepResult(reports, incidents, True, time.perf_counter() - started)
         if top <= self._seq:
             return StepResult()
         arrived = self.store.stored_since(self._seq, limit=STEP_REPORTS)
@@ -170,7 +166,7 @@ class LiveFusion:
         touched = np.unique(first[np.concatenate([changed, also])])
         members = np.flatnonzero(np.isin(first, touched))
         self._first = first
-        saved = self._save(members, first, part, now)
+        saved = self._save(members, first, part, now, self._recent)
         return StepResult(len(arrived_kept), saved, False, time.perf_counter() - started)
 
     def _remember(self, items: Sequence[StoredReport]) -> None:
@@ -179,10 +175,18 @@ class LiveFusion:
         while len(self._recent) > RECENT:  # oldest first: dicts keep insertion order
             del self._recent[next(iter(self._recent))]
 
-    def _save(self, members: I64, first: I64, part: Partition, now: datetime) -> int:
-        """Sum up and save the incidents of ``members`` (whole components)."""
+    def _save(
+        self,
+        members: I64,
+        first: I64,
+        part: Partition,
+        now: datetime,
+        known: dict[str, StoredReport],
+    ) -> int:
+        """Sum up and save the incidents of ``members`` (whole components); reports not in
+        ``known`` (those already read) are read from the store."""
         ids = [self._ids[i] for i in members.tolist()]
-        stored = {i: self._recent[i] for i in ids if i in self._recent}
+        stored = {i: known[i] for i in ids if i in known}
         missing = [i for i in ids if i not in stored]
         if missing:
             stored.update(self.store.get_stored(missing))

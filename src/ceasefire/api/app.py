@@ -128,12 +128,7 @@ def create_app(
         engine = GeoEngine(agreement)
     committer = GroupCommitter(store, engine)
     limits = limits or Limits()
-    live = (
-        None
-        if fuse_every is None
-        else LiveProcess(store._engine.url.render_as_string(hide_password=False), [agreement],
-                         fuse_every)
-    )  # fmt: skip
+    live = None if fuse_every is None else LiveProcess(store.url, [agreement], fuse_every)
     service = Service(
         store,
         agreement,

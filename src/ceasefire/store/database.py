@@ -95,6 +95,12 @@ class Database:
         self._dialect = parts.get(engine.dialect.name, Backend)()
         self._dialect.prepare(engine)
 
+    @property
+    def url(self) -> str:
+        """The database's URL, password included: what another process of the mechanism
+        (live fusion, :class:`ceasefire.live.LiveProcess`) opens the same store with."""
+        return self._engine.url.render_as_string(hide_password=False)
+
     @classmethod
     def open(
         cls, url_or_path: str | Path | None = None, *, migrate: bool = True, create: bool = True

@@ -26,12 +26,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from ceasefire.agreement.parties import PARTY_ID_MARK, Parties, party_scoped_id
+from ceasefire.agreement.parties import PARTY_ID_MARK, Parties
 from ceasefire.errors import ConflictError, InputError, NotFoundError, Problem, StoreError
 from ceasefire.intake.parties import resolve_parties, scope_ids
 from ceasefire.intake.report import Report
 from ceasefire.ledger.log import entered, report_item
-from ceasefire.publish.access import PARTY_SOURCE_KIND, Principal, check_submission
+from ceasefire.publish.access import PARTY_SOURCE_KIND, Principal, check_submission, report_ids
 from ceasefire.records import (
     AddResult,
     StoredReport,
@@ -183,7 +183,7 @@ class BulkWriter:
         fixes = [(r["report_id"], by_id[r["report_id"]]) for r in new]
         fixes = [(rid, r) for rid, r in fixes if r.corrects is not None]
         # Corrections are checked before anything of the batch is written.
-        targets = self._check_corrections(fixes, where, batch) if fixes else []
+        targets = self._check_corrections(fixes, where, batch, entered_by) if fixes else []
         if new:
             try:
                 if last_seq is None:  # an earlier batch of this writer has inserted since
@@ -221,11 +221,15 @@ class BulkWriter:
         return AddResult(len(new), len(unchanged), tuple(r["report_id"] for r in new), unchanged)
 
     def _check_corrections(
-        self, fixes: list[tuple[str, Report]], where: Sequence[str] | None, batch: list[Report]
+        self,
+        fixes: list[tuple[str, Report]],
+        where: Sequence[str] | None,
+        batch: list[Report],
+        entered_by: Principal,
     ) -> list[tuple[str, str]]:
         """(new id, stored id it corrects) for each correction. The stored report must be of
-        the same submitter and still stand; a party's is found by the id the party chose (its
-        scoped id, or the bare one it had before ids were scoped). A report of another
+        the same submitter and still stand; a party's is found by the id the party chose
+        (:func:`ceasefire.publish.access.report_ids`, as a retraction finds it). A report of another
         submitter reads as a missing one: the error tells a party nothing of reports it may
         not read."""
         c = reports_table.c
@@ -234,10 +238,7 @@ class BulkWriter:
         targets: list[tuple[str, str]] = []
         for rid, report in fixes:
             assert report.corrects is not None
-            names = dict.fromkeys(
-                (party_scoped_id(report.corrects, report.submitted_by, report.source_kind),
-                 report.corrects)
-            )  # fmt: skip
+            names = report_ids(entered_by, report.corrects)
             found = {
                 r.report_id: r.submitted_by
                 for r in self._conn.execute(
@@ -517,12 +518,7 @@ class ReportsArea(Database):
         )
         with self._errors(), self._engine.connect() as conn:
             rows = list(conn.execute(query))
-        out: list[tuple[int, StoredReport]] = []
-        for row in rows:
-            readable_one = readable([row])
-            if readable_one:
-                out.append((int(row.seq), readable_one[0]))
-        return out
+        return [(int(r.seq), s) for r in rows if (s := _readable_one(r)) is not None]
 
     def report_marks(self) -> tuple[int, int]:
         """``(highest report number, number of retractions)``: a live consumer compares them
@@ -660,13 +656,15 @@ def readable(rows: Iterable[Any]) -> list[StoredReport]:
     """:func:`stored_report` of each row, leaving out (with a warning) a row whose body or
     placement cannot be read: only an edit behind the store's back makes one, which
     ``ceasefire ledger verify`` names; a listing must still answer for the rest."""
-    out: list[StoredReport] = []
-    for row in rows:
-        try:
-            out.append(stored_report(row))
-        except (ValueError, StoreError) as exc:
-            _log.warning("a stored report cannot be read and is left out: %s", exc)
-    return out
+    return [s for s in map(_readable_one, rows) if s is not None]
+
+
+def _readable_one(row: Any) -> StoredReport | None:
+    try:
+        return stored_report(row)
+    except (ValueError, StoreError) as exc:
+        _log.warning("a stored report cannot be read and is left out: %s", exc)
+        return None
 
 
 def report_from_body(body: str) -> Report:
