@@ -99,7 +99,7 @@ def party_scoped_id(report_id: str, submitted_by: str, source_kind: str) -> str:
     Report ids are idempotency keys the submitters choose, and they share one table. A party's
     own submissions are stored under the scoped id, so a party is never told "this id is
     taken" (a 409) of a report it may not read: it learns nothing of the ids the other party
-    or the mission used (:meth:`ceasefire.store.reports.BulkWriter.add`). The function is pure
+    or the mission used (:meth:`ceasefire.store.writing.BulkWriter.add`). The function is pure
     and idempotent, so a resubmission scopes the same way, and a signature is taken over the
     scoped id whoever enters the report (:func:`ceasefire.intake.signing.signed_message`).
     """

@@ -183,7 +183,7 @@ class GroupCommitter:
                 )
                 added.update(result.added_ids)
         # Stored before: under its id, or a party's under the bare id it had before party ids
-        # were scoped (ceasefire.store.reports.BulkWriter).
+        # were scoped (ceasefire.store.writing.BulkWriter).
         stored_before = [i for r in reports if r.id not in added for i in (r.id, _bare(r))]
         before = self._store.get_stored(stored_before) if stored_before else {}
         for waiting, placement in zip(group, placements, strict=True):

@@ -10,7 +10,7 @@ kinds (:func:`ceasefire.publish.access.submission_refusal`): provenance takes no
 variants.
 
 Parsing (:mod:`ceasefire.intake.report`) knows no agreement, so this check runs where the
-agreement is known and the report is stored: :meth:`ceasefire.store.reports.BulkWriter.add`,
+agreement is known and the report is stored: :meth:`ceasefire.store.writing.BulkWriter.add`,
 which every way in (the API, ``ceasefire ingest``, the demo) goes through. So does
 :func:`scope_ids`, which gives a party's own submissions the ids they are stored under
 (``UA:<id>``, :func:`ceasefire.agreement.parties.party_scoped_id`).

@@ -12,7 +12,7 @@ agreement, :mod:`ceasefire.agreement.parties`): an unsigned one is then refused 
 A report signed with a key the store does not trust, or whose signature does not verify, or
 signed with one party's key but submitted in another's name, is refused with a clear error
 naming the report and the field, and nothing of its batch is stored
-(:meth:`ceasefire.store.reports.BulkWriter.add` calls :func:`check_signatures` before writing).
+(:meth:`ceasefire.store.writing.BulkWriter.add` calls :func:`check_signatures` before writing).
 """
 
 from __future__ import annotations

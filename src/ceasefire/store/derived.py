@@ -33,7 +33,7 @@ from ceasefire.judge.verification import standing
 from ceasefire.records import incident_from_dict
 from ceasefire.store.hotline import addresses_table, messages_table
 from ceasefire.store.incidents import incident_columns
-from ceasefire.store.reports import report_columns, report_from_body
+from ceasefire.store.reports import report_from_body
 from ceasefire.store.schema import (
     PLACEMENT_COLUMNS,
     incident_reports_table,
@@ -44,6 +44,7 @@ from ceasefire.store.schema import (
     rtree_table,
     status_changes_table,
 )
+from ceasefire.store.writing import report_columns
 from ceasefire.vocab import WITHDRAWN
 
 #: ``(leaf kind, record id, what differs)``: a stored fact its logged record does not give.

@@ -7,7 +7,7 @@ sees it again, and it leaves its incident at once. An incident whose last report
 ``withdrawn`` (an automatic, logged status change) and its standing violations are superseded,
 so no count holds a party responsible on withdrawn evidence. A correction is a new report that
 ``corrects`` an earlier one of the same submitter: storing it retracts the earlier one in the
-same transaction (:meth:`ceasefire.store.reports.BulkWriter.add`).
+same transaction (:meth:`ceasefire.store.writing.BulkWriter.add`).
 """
 
 from __future__ import annotations
