@@ -39,12 +39,14 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import URL, make_url
 
+from ceasefire.intake.report import Report
 from ceasefire.publish.access import Principal
 from ceasefire.store.database import database_url
 from ceasefire.store.facade import Store
@@ -430,3 +432,23 @@ def head_revision() -> str:
     head = ScriptDirectory(str(_MIGRATIONS)).get_current_head()
     assert head is not None
     return head
+
+
+def huliaipole_report(i: int, now: datetime, **changes: Any) -> Report:
+    """Shelling near Huliaipole, two reports to a place and time from two organisations (a UA
+    report and a mission patrol's), half an hour and a few km apart from the next pair, before
+    ``now``: the small store of the ledger, tamper and retraction tests."""
+    data: dict[str, Any] = {
+        "id": f"rep-{i:03d}",
+        "submitted_by": "mission" if i % 2 else "UA",
+        "source_kind": "patrol" if i % 2 else "party",
+        "observed_from": (now - timedelta(minutes=30 * (i // 2))).isoformat(),
+        "lon": 36.27 + 0.05 * (i // 2),
+        "lat": 47.66 - 0.01 * (i // 2),
+        "uncertainty_m": 250.0,
+        "event_type": "shelling",
+        "weapon_class": "artillery",
+        "count": 4 + i % 3,
+    }
+    data.update(changes)
+    return Report.model_validate(data, context={"now": now})

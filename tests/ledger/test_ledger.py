@@ -15,7 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from backends import BACKENDS, OPERATOR, Databases, copy_of, databases_for, raw, where_of
+from backends import (
+    BACKENDS,
+    OPERATOR,
+    Databases,
+    copy_of,
+    databases_for,
+    huliaipole_report,
+    raw,
+    where_of,
+)
 from ceasefire import ledger
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.canonical import canonical_json
@@ -35,21 +44,7 @@ MEDIATOR = Signer.generate("mediator", cosigner=True)
 
 
 def report(i: int, **changes: Any) -> Report:
-    """Shelling reports near Huliaipole, two to a place and time, from two organisations."""
-    data: dict[str, Any] = {
-        "id": f"rep-{i:03d}",
-        "submitted_by": "mission" if i % 2 else "UA",
-        "source_kind": "patrol" if i % 2 else "party",
-        "observed_from": (NOW - timedelta(minutes=30 * (i // 2))).isoformat(),
-        "lon": 36.27 + 0.05 * (i // 2),
-        "lat": 47.66 - 0.01 * (i // 2),
-        "uncertainty_m": 250.0,
-        "event_type": "shelling",
-        "weapon_class": "artillery",
-        "count": 4 + i % 3,
-    }
-    data.update(changes)
-    return Report.model_validate(data, context={"now": NOW})
+    return huliaipole_report(i, NOW, **changes)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from backends import BACKENDS, OPERATOR, Databases, databases_for, raw
+from backends import BACKENDS, OPERATOR, Databases, databases_for, huliaipole_report, raw
 from ceasefire import ledger
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.errors import VerificationError
@@ -31,21 +31,8 @@ NOW = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
 LOG = Signer.generate("ceasefire.test/log")
 
 
-def report(i: int) -> Report:
-    """Shelling near Huliaipole, two reports to a place and time, from two organisations."""
-    data: dict[str, Any] = {
-        "id": f"rep-{i:03d}",
-        "submitted_by": "mission" if i % 2 else "UA",
-        "source_kind": "patrol" if i % 2 else "party",
-        "observed_from": (NOW - timedelta(minutes=30 * (i // 2))).isoformat(),
-        "lon": 36.27 + 0.05 * (i // 2),
-        "lat": 47.66 - 0.01 * (i // 2),
-        "uncertainty_m": 250.0,
-        "event_type": "shelling",
-        "weapon_class": "artillery",
-        "count": 4 + i % 3,
-    }
-    return Report.model_validate(data, context={"now": NOW})
+def report(i: int, **changes: Any) -> Report:
+    return huliaipole_report(i, NOW, **changes)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

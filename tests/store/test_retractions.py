@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from backends import OPERATOR, raw
+from backends import OPERATOR, huliaipole_report, raw
 from ceasefire import ledger
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.api import create_app
@@ -31,20 +31,7 @@ MEDIATOR = Principal("mediator-1", "mediator")
 
 
 def report(i: int, **changes: Any) -> Report:
-    """Shelling near Huliaipole: a UA report and a mission patrol's of each event (2 sources)."""
-    data: dict[str, Any] = {
-        "id": f"rep-{i:03d}",
-        "submitted_by": "mission" if i % 2 else "UA",
-        "source_kind": "patrol" if i % 2 else "party",
-        "observed_from": (NOW - timedelta(minutes=30 * (i // 2))).isoformat(),
-        "lon": 36.27 + 0.05 * (i // 2),
-        "lat": 47.66 - 0.01 * (i // 2),
-        "uncertainty_m": 250.0,
-        "event_type": "shelling",
-        "weapon_class": "artillery",
-    }
-    data.update(changes)
-    return Report.model_validate(data, context={"now": NOW})
+    return huliaipole_report(i, NOW, **changes)
 
 
 @pytest.fixture
