@@ -99,6 +99,7 @@ class LiveFusion:
         self._ids: list[str] = []
         self._seqs: list[int] = []
         self._first: I64 = np.zeros(0, dtype=np.int64)
+        self._ambiguous: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self._seq = 0
         self._retractions = -1
         self._recent: dict[str, StoredReport] = {}
@@ -123,6 +124,7 @@ class LiveFusion:
         self._seqs = [seq for seq, _ in taken]
         part = fuser.partition()
         self._first = _first_of_component(part)
+        self._ambiguous = part.ambiguous
         known = {s.report.id: s for s in items}
         saved = self._save(np.arange(len(items), dtype=np.int64), self._first, part, now, known)
         self._recent = {}
@@ -158,14 +160,18 @@ class LiveFusion:
         part = self._fuser.partition()
         first = _first_of_component(part)
         old = self._first
+        # A report changes its incident when its component does, or when it becomes (or stops
+        # being) ambiguous in the same component: the incident's body says so.
+        flipped = part.ambiguous[:n_old] != self._ambiguous
         changed = np.concatenate(
-            [np.flatnonzero(first[:n_old] != old), np.arange(n_old, first.size)]
+            [np.flatnonzero((first[:n_old] != old) | flipped), np.arange(n_old, first.size)]
         )
         left = np.unique(old[changed[changed < n_old]])
         also = np.flatnonzero(np.isin(old, left)) if left.size else np.zeros(0, np.int64)
         touched = np.unique(first[np.concatenate([changed, also])])
         members = np.flatnonzero(np.isin(first, touched))
         self._first = first
+        self._ambiguous = part.ambiguous
         saved = self._save(members, first, part, now, self._recent)
         return StepResult(len(arrived_kept), saved, False, time.perf_counter() - started)
 
@@ -205,7 +211,10 @@ class LiveFusion:
         for local, component in enumerate(first[index].tolist()):
             groups.setdefault(component, []).append(local)
         member_lists = [np.asarray(g, dtype=np.int64) for g in groups.values()]
-        incidents = summarise(items, member_lists, part.anchor[index], self.engine, self.config)
+        incidents = summarise(
+            items, member_lists, part.anchor[index], self.engine, self.config,
+            part.ambiguous[index],
+        )  # fmt: skip
         save_fused(
             self.store,
             incidents,

@@ -456,7 +456,7 @@ def fuse_store(
     items, skipped = screen(store.list_stored(), engine)
     step()
     part = fuse_reports(items, engine, config)
-    incidents = summarise(items, part.members(), part.anchor, engine, config)
+    incidents = summarise(items, part.members(), part.anchor, engine, config, part.ambiguous)
     step()
     result = FuseResult(
         reports=len(items),

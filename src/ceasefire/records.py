@@ -99,6 +99,12 @@ class Incident:
     line_distance_m: float | None = None
     zones: tuple[str, ...] = ()
     oblast: str | None = None
+    #: Placed only to an oblast, and fitting two or more located incidents: most likely one of
+    #: them, fusion cannot tell which (:attr:`ceasefire.fusion.bulk.Partition.ambiguous`). It
+    #: stays an incident, but adds no violation of its own, so that one event told twice, once
+    #: precisely and once vaguely, is not counted twice, and a party cannot raise the count of
+    #: the other's violations with vague claims beside the located ones.
+    ambiguous: bool = False
 
     @property
     def n_sources(self) -> int:

@@ -601,16 +601,22 @@ def _brute_force_fuse(inp: FusionInput, config: FusionConfig) -> Partition:
     k = int(labels[ai].max()) + 1
     coarse = inp.take(co)
     inc = _anchored(inp.take(ai), labels[ai], k)
-    ci, ki = _choose(
+    ci, ki, unsure = _choose(
         coarse, np.repeat(np.arange(co.size), k), inc, np.tile(np.arange(k), co.size), config
     )
     labels[co[ci]] = ki
+    ambiguous = np.zeros(len(inp), dtype=bool)
+    ambiguous[co[unsure]] = True
     free = co[labels[co] < 0]
     a, b = (v.ravel() for v in np.meshgrid(np.arange(free.size), np.arange(free.size)))
     ok = _coarse_links(inp.take(free), a, b, config)
     graph = coo_matrix((np.ones(int(ok.sum())), (a[ok], b[ok])), shape=(free.size, free.size))
     labels[free] = k + connected_components(graph, directed=False)[1]
-    return Partition(_first_appearance(labels), anchor)
+    return Partition(_first_appearance(labels), anchor, ambiguous)
+
+
+def _ambiguous_ids(inp: FusionInput, part: Partition) -> set[str]:
+    return set(inp.ids[part.ambiguous].tolist())
 
 
 @pytest.mark.parametrize("region_joins", ["sole", "best"])
@@ -621,10 +627,16 @@ def test_bulk_and_incremental_equal_a_brute_force_scan_on_edgy_random_reports(
     inp = _random_reports(1, 1_500, config)
     brute = _brute_force_fuse(inp, config)
     assert 100 < brute.n_incidents < 1_000  # linked, joined and grouped: a real test
-    assert partition_keys(inp, fuse(inp, config)) == partition_keys(inp, brute)
+    bulk = fuse(inp, config)
+    assert partition_keys(inp, bulk) == partition_keys(inp, brute)
     fuser = Fuser(config)
     fuser.add(inp.take(np.random.default_rng(2).permutation(len(inp))))
     assert partition_keys(fuser.inputs(), fuser.partition()) == partition_keys(inp, brute)
+    # Which reports fit several incidents and join none: the same on every path.
+    unsure = _ambiguous_ids(inp, brute)
+    assert (len(unsure) > 10) == (region_joins == "sole")
+    assert _ambiguous_ids(inp, bulk) == unsure
+    assert _ambiguous_ids(fuser.inputs(), fuser.partition()) == unsure
 
 
 def test_fuser_lookups_equal_a_brute_force_scan() -> None:

@@ -18,6 +18,7 @@ from ceasefire.fusion._linking import eps_pairs
 from ceasefire.fusion.bulk import fuse, partition_keys
 from ceasefire.fusion.columns import fusion_input
 from ceasefire.fusion.config import FusionConfig
+from ceasefire.fusion.incidents import summarise
 from ceasefire.fusion.incremental import Fuser
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.report import validate_report
@@ -196,3 +197,41 @@ def test_eps_pairs_are_every_pair_within_eps(n: int, scale: float, dims: int) ->
     want = cKDTree(points).query_pairs(1.0, output_type="ndarray")
     assert set(zip(i.tolist(), j.tolist(), strict=True)) == set(map(tuple, want.tolist()))
     assert i.size > 0
+
+
+# --- oblast-level reports ------------------------------------------------------------------------
+
+
+def _oblast_claim(rid: str, engine: GeoEngine) -> StoredReport:
+    return stored(
+        rid,
+        source_kind="party",
+        source_name="UA General Staff",
+        submitted_by="UA",
+        claimed_perpetrator="RU",
+        place_precision="region",
+        uncertainty_m=60_000.0,
+        minutes=-20.0,
+        length_min=90.0,
+    )
+
+
+def test_an_oblast_level_claim_fitting_two_located_incidents_joins_neither_and_is_ambiguous(
+    engine: GeoEngine,
+) -> None:
+    near = [stored("s1"), stored("s2", dx_m=300.0)]
+    far = [stored("t1", dx_m=-12_000.0), stored("t2", dx_m=-12_300.0)]
+    claim = _oblast_claim("claim", engine)
+    cfg = FusionConfig()
+    for located, joined in ((near, {"claim", "s1", "s2"}), (near + far, {"claim"})):
+        items = [*located, claim]
+        assert joined in groups(items, engine)
+        inp = fusion_input(items, engine, cfg)
+        part = fuse(inp, cfg)
+        fuser = Fuser(cfg)
+        fuser.add(inp.take(np.arange(len(inp))[::-1]))
+        unsure = {"claim"} if joined == {"claim"} else set()
+        assert set(inp.ids[part.ambiguous].tolist()) == unsure
+        assert set(fuser.inputs().ids[fuser.partition().ambiguous].tolist()) == unsure
+        incidents = summarise(items, part.members(), part.anchor, engine, cfg, part.ambiguous)
+        assert {i.key for i in incidents if i.ambiguous} == unsure

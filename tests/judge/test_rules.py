@@ -137,6 +137,22 @@ def test_fire_after_effective_time_is_a_violation(demo: Agreement, ray: Ray) -> 
     assert v.facts["zone"] is None and v.facts["zones_hit"] == []
 
 
+def test_an_ambiguous_oblast_level_claim_adds_no_violation_of_its_own(
+    demo: Agreement, ray: Ray
+) -> None:
+    # Fusion marks it: it fits several located incidents, most likely one of them, and counting
+    # it too would count one event twice.
+    located = make_incident(*ray.at("UA", 5), "shelling", reports=["sensor-1"])
+    vague = dataclasses.replace(
+        make_incident(*ray.at("UA", 20), "shelling", claims={"RU": 1}, reports=["claim-1"]),
+        key="claim-1",
+    )
+    assert rules_of(judge([located, vague], [demo])) == ["fire", "fire"]
+    unsure = dataclasses.replace(vague, ambiguous=True)
+    (v,) = judge([located, unsure], [demo])
+    assert v.incident_key == located.key
+
+
 def test_fire_before_effective_time_is_not_judged(demo: Agreement, ray: Ray) -> None:
     inc = make_incident(*ray.at("UA", 5), "shelling", when=BEFORE)
     assert judge([inc], [demo]) == []

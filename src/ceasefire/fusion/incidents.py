@@ -64,8 +64,12 @@ def summarise(
     anchor: npt.NDArray[np.bool_],
     engine: GeoEngine,
     config: FusionConfig,
+    ambiguous: npt.NDArray[np.bool_] | None = None,
 ) -> list[Incident]:
     """The fused :class:`Incident` of each group of member indices into ``items``.
+
+    ``anchor`` and ``ambiguous`` are :class:`ceasefire.fusion.bulk.Partition`'s masks over
+    ``items``; an incident all of whose members are ambiguous is :attr:`Incident.ambiguous`.
 
     Place: the inverse-variance weighted mean of the anchors (the reports that placed it), its
     uncertainty the combined standard error widened by the anchors' own scatter; an incident of
@@ -156,6 +160,7 @@ def summarise(
                 line_distance_m=row["line_distance_m"],
                 zones=tuple(row["zones"]),
                 oblast=row["oblast"],
+                ambiguous=ambiguous is not None and bool(ambiguous[m].all()),
             )
         )
     return out

@@ -185,6 +185,7 @@ class Fuser:
         self._coarse_grid = SpaceTimeGrid(base, buckets)
         self._region_grid = SpaceTimeGrid(base, buckets)
         self._attached: dict[int, int] = {}  # coarse report -> root of its anchored incident
+        self._ambiguous: set[int] = set()  # coarse reports that fit several and join none
         self._joined: dict[int, set[int]] = {}  # root -> coarse reports attached to it
         self._free_comp: dict[int, int] = {}  # unattached coarse report -> component id
         self._comp_members: dict[int, set[int]] = {}
@@ -256,6 +257,7 @@ class Fuser:
                 f._free_comp[i] = cid
                 f._comp_members.setdefault(cid, set()).add(i)
         f._next_comp = len(components)
+        f._ambiguous = set(np.flatnonzero(part.ambiguous).tolist())
         return f
 
     def _file_coarse(
@@ -295,7 +297,10 @@ class Fuser:
             free = np.fromiter(self._free_comp.keys(), np.int64, len(self._free_comp))
             comp = np.fromiter(self._free_comp.values(), np.int64, len(self._free_comp))
             labels[free] = n + comp
-        return Partition(_first_appearance(labels), self._anchor[:n].copy())
+        ambiguous = np.zeros(n, dtype=bool)
+        if self._ambiguous:
+            ambiguous[np.fromiter(self._ambiguous, np.int64, len(self._ambiguous))] = True
+        return Partition(_first_appearance(labels), self._anchor[:n].copy(), ambiguous)
 
     def inputs(self) -> FusionInput:
         """Everything added so far, as columns (in the order added)."""
@@ -486,13 +491,17 @@ class Fuser:
         near = [self._incidents_near(i) for i in reports]
         sizes = [len(s) for s in near]
         chosen: dict[int, int] = {}
+        self._ambiguous.difference_update(reports)
         if sum(sizes):
             found = np.fromiter(itertools.chain.from_iterable(near), np.int64, sum(sizes))
             roots, ki = np.unique(found, return_inverse=True)
             ci = np.repeat(np.arange(idx.size, dtype=np.int64), sizes)
             table = self._inc.table(roots)
-            ci, ki = _choose(self.inputs_at(idx), ci, table, ki.astype(np.int64), self.config)
+            ci, ki, unsure = _choose(
+                self.inputs_at(idx), ci, table, ki.astype(np.int64), self.config
+            )
             chosen = dict(zip(idx[ci].tolist(), roots[ki].tolist(), strict=True))
+            self._ambiguous.update(idx[unsure].tolist())
         changed: list[int] = []  # reports whose free / attached state changed
         for i in reports:
             was_free = i in self._free_comp or i == new

@@ -235,10 +235,12 @@ def _gap(a0: I64, a1: I64, b0: I64, b1: I64) -> I64:
 
 def _choose(
     coarse: FusionInput, ci: I64, inc: _Anchored, ki: I64, config: FusionConfig
-) -> tuple[I64, I64]:
+) -> tuple[I64, I64, I64]:
     """For candidate pairs (coarse ``ci``, incident ``ki``), the chosen incident per report.
 
-    Returns the coarse indices that join and the incident each joins. A pair qualifies when the
+    Returns the coarse indices that join, the incident each joins, and the coarse indices that
+    fit anchored incidents but join none (*ambiguous*: an oblast-level report with several
+    candidates, see ``region_joins``). A pair qualifies when the
     groups match, the report does not contradict the incident (:func:`_compatible`), the windows
     lie within one neighbourhood window and the distance is within the report's radius + the
     incident's + one neighbourhood radius; the best has the smallest
@@ -270,7 +272,7 @@ def _choose(
         keep = ~region | (n_cand == 1)
     else:
         keep = np.ones(ci.size, dtype=bool)
-    return ci[keep], ki[keep]
+    return ci[keep], ki[keep], ci[~keep]
 
 
 def _coarse_links(a: FusionInput, ai: I64, bi: I64, config: FusionConfig) -> B:

@@ -268,9 +268,12 @@ def _judge(
     if n == 0 or not acts:
         return np.zeros(0, dtype=np.intp), []
     events = np.array([i.event_type for i in incidents], dtype=str)
-    # Only incidents some act names need geometry: most of a history may be other types.
+    # Only incidents some act names need geometry: most of a history may be other types. An
+    # ambiguous incident (an oblast-level claim that fits located ones) is most likely one of
+    # them: judging it too would count one event twice (records.Incident.ambiguous).
     named = np.asarray(sorted({e for act in acts for e in act.event_types}), dtype=str)
-    cand = np.flatnonzero(np.isin(events, named))
+    unsure = np.fromiter((i.ambiguous for i in incidents), dtype=bool, count=n)
+    cand = np.flatnonzero(np.isin(events, named) & ~unsure)
     if cand.size == 0:
         return np.zeros(0, dtype=np.intp), []
     sub = [incidents[i] for i in cand.tolist()]
