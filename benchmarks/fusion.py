@@ -1,7 +1,7 @@
 """Benchmark of :mod:`ceasefire.fusion`: speed against scikit-learn, quality against the truth.
 
 Run ``python benchmarks/fusion.py --quick`` (< 1 min) or without ``--quick`` (1M reports, a few
-minutes); ``--only-grid`` prints the quality grid alone (seconds). Each measurement prints one
+minutes); ``--only-grid`` prints the quality grid alone (seconds), ``--only-speed`` the speed lines. Each measurement prints one
 JSON object on its own line::
 
     {"benchmark": ..., "n": ..., "ours_s": ..., "peer": ..., "peer_s": ..., "speedup": ...,
@@ -45,6 +45,7 @@ import os
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ from ceasefire.fusion.columns import FusionInput, _source_codes, fusion_columns
 from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.incidents import summarise
 from ceasefire.fusion.incremental import Fuser
-from ceasefire.fusion.matching import anchor_mask, scaled_points
+from ceasefire.fusion.matching import LinkRule, anchor_mask, scaled_points
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.report import validate_report
 from ceasefire.judge.rules import judge
@@ -158,6 +159,17 @@ def simulate_to(folder: Path, config: SimConfig) -> tuple[Path, Path]:
     return reports, truth
 
 
+def best_of(runs: int, work: Callable[[], Any]) -> tuple[float, Any]:
+    """The shortest time of ``runs`` runs of ``work`` (a shared machine's hiccups are not the
+    method's), and what it returned."""
+    best, out = float("inf"), None
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = work()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
 def speed(n: int, folder: Path, engine: GeoEngine, config: FusionConfig) -> None:
     hours = 12.0 * n / DEFAULT_NIGHT_REPORTS
     reports, _ = simulate_to(folder, SimConfig(seed=2026, n_reports=n, hours=hours))
@@ -165,12 +177,11 @@ def speed(n: int, folder: Path, engine: GeoEngine, config: FusionConfig) -> None
     anchors = inp.take(np.flatnonzero(anchor_mask(inp, config)))
     pts = scaled_points(anchors, config)
 
-    t = time.perf_counter()
-    ours = eps_components(pts)
-    ours_s = time.perf_counter() - t
-    t = time.perf_counter()
-    peer = DBSCAN(eps=1.0, min_samples=1, algorithm="kd_tree").fit(pts).labels_
-    peer_s = time.perf_counter() - t
+    # Each the best of three runs, ours and the peer alike.
+    ours_s, ours = best_of(3, lambda: eps_components(pts))
+    peer_s, peer = best_of(
+        3, lambda: DBSCAN(eps=1.0, min_samples=1, algorithm="kd_tree").fit(pts).labels_
+    )
     t = time.perf_counter()
     pairs = cKDTree(pts).query_pairs(1.0, output_type="ndarray")
     m = pts.shape[0]
@@ -200,10 +211,9 @@ def speed(n: int, folder: Path, engine: GeoEngine, config: FusionConfig) -> None
     )
     # The default rule: the same candidates, then each pair's own uncertainty, the types that may
     # meet and the source (matching.anchor_links). DBSCAN has no such rule; its time on the same
-    # coordinates (the candidate rule) is the peer.
-    t = time.perf_counter()
-    linked = link_anchors(anchors, config)
-    rule_s = time.perf_counter() - t
+    # coordinates (the candidate rule) is the peer. Ours is timed from the same coordinates too:
+    # the rule's own columns (uncertainty, types, sources) are built inside the timing.
+    rule_s, linked = best_of(3, lambda: eps_components(pts, rule=LinkRule(anchors, config, pts)))
     emit(
         benchmark="link anchors, default rule (candidates within 1, then anchor_links)",
         n=int(m),
@@ -211,6 +221,8 @@ def speed(n: int, folder: Path, engine: GeoEngine, config: FusionConfig) -> None
         peer="sklearn DBSCAN(eps=1, min_samples=1) on the same coordinates",
         peer_s=round(peer_s, 4),
         speedup=round(peer_s / rule_s, 1),
+        target_speedup=15,
+        same_answer=bool(same_partition(linked, link_anchors(anchors, config))),
         incidents=int(linked.max()) + 1,
     )
     t = time.perf_counter()
@@ -647,6 +659,9 @@ def main() -> None:
         "--only-grid", action="store_true", help="run only the quality grid (a minute)"
     )
     parser.add_argument(
+        "--only-speed", action="store_true", help="run only the linking and fusion speed test"
+    )
+    parser.add_argument(
         "--only-incremental-at-scale",
         action="store_true",
         help="run only the incremental test on a held history (e.g. --held-incidents 1000000)",
@@ -658,6 +673,9 @@ def main() -> None:
     engine = GeoEngine(load_agreement(demo_agreement_path()))
     with tempfile.TemporaryDirectory(prefix="ceasefire-fusion-") as tmp:
         folder = Path(tmp)
+        if args.only_speed:
+            speed(n, folder, engine, config)
+            return
         if not args.only_incremental_at_scale:
             grid(engine, config)
         if args.only_grid:

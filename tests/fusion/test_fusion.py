@@ -17,12 +17,13 @@ from ceasefire.errors import InputError
 from ceasefire.fusion import _grid as _fuser_index
 from ceasefire.fusion._grid import SpaceTimeGrid
 from ceasefire.fusion._linking import _first_appearance, eps_components, same_partition
-from ceasefire.fusion.bulk import Partition, fuse, partition_keys
+from ceasefire.fusion.bulk import Partition, fuse, link_anchors, partition_keys
 from ceasefire.fusion.columns import FusionInput, fusion_columns, fusion_input
 from ceasefire.fusion.config import DEFAULT_GROUPS, FusionConfig, Neighbourhood
 from ceasefire.fusion.incidents import summarise
 from ceasefire.fusion.incremental import Fuser
 from ceasefire.fusion.matching import (
+    LinkRule,
     _anchored,
     _choose,
     _coarse_links,
@@ -617,6 +618,42 @@ def _brute_force_fuse(inp: FusionInput, config: FusionConfig) -> Partition:
 
 def _ambiguous_ids(inp: FusionInput, part: Partition) -> set[str]:
     return set(inp.ids[part.ambiguous].tolist())
+
+
+class _CountingRule(LinkRule):
+    """The default rule, counting the cells and cell pairs its bounds decide whole."""
+
+    decided = 0
+
+    def cliques(self, span_xy2: Any, span_t2: Any) -> Any:
+        out = super().cliques(span_xy2, span_t2)
+        self.decided += int(out.sum())
+        return out
+
+    def surely(self, a: Any, b: Any, most_xy2: Any, most_t2: Any) -> Any:
+        out = super().surely(a, b, most_xy2, most_t2)
+        self.decided += int(out.sum())
+        return out
+
+
+@pytest.mark.parametrize(("seed", "shrink"), [(4, 1.0), (5, 8.0), (6, 30.0)])
+def test_linking_on_the_grid_equals_the_rule_on_every_pair(seed: int, shrink: float) -> None:
+    """Bulk linking decides whole cells and cell pairs by bounds of the rule (cliques, pairs
+    surely linked): on anchors crowded into cells of many points, its components are those of
+    :func:`anchor_links` applied to every pair."""
+    config = FusionConfig()
+    inp = _random_reports(seed, 2_000, config)
+    a = inp.take(np.flatnonzero(anchor_mask(inp, config)))
+    a.x /= shrink
+    a.y /= shrink
+    rule = _CountingRule(a, config)
+    grid = eps_components(rule.points, rule=rule)
+    i, j = (v.ravel() for v in np.triu_indices(len(a), 1))
+    ok = anchor_links(a, i, j, config)
+    graph = coo_matrix((np.ones(int(ok.sum())), (i[ok], j[ok])), shape=(len(a), len(a)))
+    assert same_partition(grid, connected_components(graph, directed=False)[1])
+    assert same_partition(grid, link_anchors(a, config))
+    assert rule.decided > 50  # the bounds did decide, the comparison is not of pairs alone
 
 
 @pytest.mark.parametrize("region_joins", ["sole", "best"])

@@ -11,10 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from scipy.spatial import cKDTree
 
 from ceasefire.errors import InputError
-from ceasefire.fusion._linking import eps_pairs
 from ceasefire.fusion.bulk import fuse, partition_keys
 from ceasefire.fusion.columns import fusion_input
 from ceasefire.fusion.config import FusionConfig
@@ -183,20 +181,6 @@ def test_a_source_without_a_name_is_no_one_in_particular(engine: GeoEngine) -> N
 def test_single_report_sources_are_a_setting(engine: GeoEngine) -> None:
     items = [_camera("c1"), _camera("c2", dx_m=1_200.0)]
     assert groups(items, engine, single_report_sources=()) == [{"c1", "c2"}]
-
-
-# --- candidates ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("n", "scale", "dims"), [(600, 5.0, 3), (2_000, 30.0, 3), (700, 20.0, 2)])
-def test_eps_pairs_are_every_pair_within_eps(n: int, scale: float, dims: int) -> None:
-    rng = np.random.default_rng(n)
-    points = np.round(rng.random((n, dims)) * scale, 1)  # many pairs at exactly 1 apart
-    i, j = eps_pairs(points)
-    assert np.all(i < j)
-    want = cKDTree(points).query_pairs(1.0, output_type="ndarray")
-    assert set(zip(i.tolist(), j.tolist(), strict=True)) == set(map(tuple, want.tolist()))
-    assert i.size > 0
 
 
 # --- oblast-level reports ------------------------------------------------------------------------

@@ -35,13 +35,20 @@ How, and why it is fast in numpy:
    each root to the smallest neighbouring root plus pointer jumping, with scipy as a backstop.
 
 No Python loop runs per point or per cell.
+
+**A finer rule.** Fusion links two points within ``eps`` only when a rule of its own agrees
+(their stated uncertainties, event types and sources: :class:`PairRule`). The same grid serves:
+the rule gives conservative bounds per cell (a cell whose every pair it links) and per cell
+pair (every pair across linked), so most cells are still decided whole, and the point pairs left
+are tested with the rule itself. The components are exactly those of the rule applied to every
+pair within ``eps``.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -67,7 +74,31 @@ _KEY_LIMIT = 1 << 62
 _SENTINEL = np.iinfo(np.int64).max
 
 
-def eps_components(points: npt.ArrayLike, eps: float = 1.0) -> I64:
+class PairRule(Protocol):
+    """A finer test of two points within ``eps`` (3-D points: two of space, then time), with
+    bounds that let whole cells be decided (:func:`eps_components` with ``rule``).
+
+    Every bound must be conservative: a cell it calls a clique, or a pair of cells it calls
+    surely linked, must have every point pair pass :meth:`links` (allow for rounding).
+    """
+
+    def links(self, i: I64, j: I64, dxy2: F64, dt2: F64) -> B:
+        """Whether points ``i`` and ``j`` (input positions), whose squared differences in
+        space and in time are ``dxy2`` and ``dt2``, are linked."""
+
+    def bind(self, order: I64, first: I64) -> None:
+        """Take the cells, for the per-cell bounds below: the points of cell ``c`` are
+        ``order[first[c]:first[c + 1]]`` (the last cell's run to the end)."""
+
+    def cliques(self, span_xy2: F64, span_t2: F64) -> B:
+        """Cells (given the squared spans of their boxes) whose every point pair is linked."""
+
+    def surely(self, a: I64, b: I64, most_xy2: F64, most_t2: F64) -> B:
+        """Cell pairs (given the largest squared differences of their points) whose every
+        point pair across is linked."""
+
+
+def eps_components(points: npt.ArrayLike, eps: float = 1.0, rule: PairRule | None = None) -> I64:
     """Component label of each point, 0..k-1 (see :func:`_first_appearance` for a canonical form).
 
     Parameters
@@ -76,6 +107,10 @@ def eps_components(points: npt.ArrayLike, eps: float = 1.0) -> I64:
         ``(n, d)`` coordinates, already scaled so that one neighbourhood is ``eps``.
     eps
         Link distance, inclusive: points are linked when ``sum((p - q) ** 2) <= eps * eps``.
+    rule
+        A finer test of the pairs within ``eps`` (3-D points only): linked then means within
+        ``eps`` *and* passing ``rule.links``. Cells and cell pairs are still decided whole where
+        the rule's bounds allow, so the components come without listing every pair.
     """
     p = np.ascontiguousarray(points, dtype=np.float64)
     if p.ndim != 2:
@@ -87,9 +122,11 @@ def eps_components(points: npt.ArrayLike, eps: float = 1.0) -> I64:
         return np.zeros(0, dtype=np.int64)
     if not np.isfinite(p).all():
         raise ValueError("points must be finite")
-    if d == 0:  # every point is at distance 0 from every other
+    if d == 0 and rule is None:  # every point is at distance 0 from every other
         return np.zeros(n, dtype=np.int64)
-    g = _Grid(p, eps)
+    if rule is not None and d != 3:
+        raise ValueError("a rule needs 3-D points (two of space, then time)")
+    g = _Grid(p, eps, rule)
     m = g.m
     # Graph nodes: cells 0..m-1, then the points of the cells that are not cliques (node_of maps
     # a sorted point to its node; such a cell's own node stays unused, without edges).
@@ -130,54 +167,13 @@ def eps_components(points: npt.ArrayLike, eps: float = 1.0) -> I64:
     return out
 
 
-def eps_pairs(points: npt.ArrayLike, eps: float = 1.0) -> tuple[I64, I64]:
-    """Every pair ``(i, j)``, ``i < j``, of points within ``eps`` of each other (inclusive, the
-    test of :func:`eps_components`), from the same grid of cells: the candidates a caller then
-    tests with a finer rule of its own (:func:`ceasefire.fusion.matching.anchor_links`)."""
-    p = np.ascontiguousarray(points, dtype=np.float64)
-    if p.ndim != 2:
-        raise ValueError("points must be an (n, d) array")
-    if not (math.isfinite(eps) and eps > 0):
-        raise ValueError("eps must be a positive finite number")
-    n, d = p.shape
-    empty = np.zeros(0, dtype=np.int64)
-    if n == 0 or d == 0:
-        if n and not d:
-            i, j = np.triu_indices(n, 1)
-            return i.astype(np.int64), j.astype(np.int64)
-        return empty, empty
-    if not np.isfinite(p).all():
-        raise ValueError("points must be finite")
-    g = _Grid(p, eps)
-    m = g.m
-    ea: list[I64] = [empty]
-    eb: list[I64] = [empty]
-    for start in range(0, m, _CELL_BLOCK):
-        a, b = g.neighbour_pairs(start, min(start + _CELL_BLOCK, m))
-        linked, undecided = g.box_test(a, b)
-        near = linked | undecided
-        i, j = g.linked_between(a[near], b[near])
-        ea.append(i)
-        eb.append(j)
-    i, j = g.linked_within(np.flatnonzero(g.size(np.arange(m)) > 1))
-    ea.append(i)
-    eb.append(j)
-    i, j = g.order[np.concatenate(ea)], g.order[np.concatenate(eb)]
-    return np.minimum(i, j), np.maximum(i, j)
-
-
-def components(n: int, i: I64, j: I64) -> I64:
-    """Component label of each of ``n`` nodes of the graph with edges ``(i, j)``, numbered
-    0..k-1 in order of first appearance."""
-    return _first_appearance(_components(n, i, j))
-
-
 class _Grid:
     """Cells of side just over eps in key order, each with its points and bounding box."""
 
-    def __init__(self, p: F64, eps: float) -> None:
+    def __init__(self, p: F64, eps: float, rule: PairRule | None = None) -> None:
         n, d = p.shape
         self.e2 = eps * eps
+        self.rule = rule
         # Columns are read in place: a transposed copy would only add to the peak memory.
         lo = np.array([p[:, a].min() for a in range(d)])
         hi = np.array([p[:, a].max() for a in range(d)])
@@ -241,7 +237,13 @@ class _Grid:
         for a in range(d):
             np.minimum.at(self.lo[a], cell_of_rest, v[a])
             np.maximum.at(self.hi[a], cell_of_rest, v[a])
-        self.clique = _sq_sum(self.hi - self.lo) <= self.e2
+        span = self.hi - self.lo
+        span *= span
+        self.clique = _sum_rows(span) <= self.e2
+        if rule is not None:
+            rule.bind(self.order, self.start[:-1])
+            lone = self.size(np.arange(self.m)) == 1
+            self.clique &= lone | rule.cliques(span[0] + span[1], span[2])
         self.stencil = [
             sum(o * s for o, s in zip(off, mult[:-1], strict=True)) for off in _forward(d - 1)
         ]
@@ -309,8 +311,8 @@ class _Grid:
         max(t1, t2) and at least the gap max(0, -t1, -t2). Squared and summed in axis order,
         these bound the direct test's sum from above and below.
         """
-        most = least = None
-        for lo, hi in zip(self.lo, self.hi, strict=True):
+        most = least = most_xy = top_t = None
+        for axis, (lo, hi) in enumerate(zip(self.lo, self.hi, strict=True)):
             t1 = hi[b] - lo[a]
             t2 = hi[a] - lo[b]
             top = np.maximum(t1, t2)
@@ -318,6 +320,8 @@ class _Grid:
             gap = np.minimum(t1, t2, out=t1)
             np.minimum(gap, 0.0, out=gap)
             gap *= gap
+            if axis == 2 and self.rule is not None and most is not None:
+                most_xy, top_t = most.copy(), top  # space and time apart, for the rule
             if most is None or least is None:
                 most, least = top, gap
             else:
@@ -327,6 +331,10 @@ class _Grid:
         linked = most <= self.e2
         linked &= self.clique[a]
         linked &= self.clique[b]
+        if self.rule is not None and linked.any():
+            assert most_xy is not None and top_t is not None
+            at = np.flatnonzero(linked)
+            linked[at] = self.rule.surely(a[at], b[at], most_xy[at], top_t[at])
         undecided = least <= self.e2
         undecided &= ~linked
         return linked, undecided
@@ -334,7 +342,7 @@ class _Grid:
     def any_linked(self, a: I64, b: I64) -> B:
         """Whether some point of cell a[k] is linked to some point of cell b[k]."""
         # Most such pairs are linked through their first points: test those first.
-        hit = self._d2(self.start[a], self.start[b]) <= self.e2
+        hit = self._links(self.start[a], self.start[b])
         rest = np.flatnonzero(~hit)
         rows, pair = _aranges_with_index(self.start[a[rest]], self.size(a[rest]))
         cells = b[rest][pair]
@@ -367,7 +375,7 @@ class _Grid:
             base = int(ends[r0 - 1]) if r0 else 0
             r1 = max(int(np.searchsorted(ends, base + _PAIR_BLOCK, side="right")), r0 + 1)
             k, j = _expand(lo[r0:r1], size[r0:r1])
-            ok = self._d2(rows[r0:r1][k], j) <= self.e2
+            ok = self._links(rows[r0:r1][k], j)
             ks.append(k[ok] + r0)
             js.append(j[ok])
             r0 = r1
@@ -376,11 +384,30 @@ class _Grid:
             return empty, empty
         return np.concatenate(ks), np.concatenate(js)
 
-    def _d2(self, i: I64, j: I64) -> F64:
-        """Squared distance of sorted points i and j, summed over the axes in order."""
-        diff = np.take(self.p, self.order[i], axis=0)
-        diff -= np.take(self.p, self.order[j], axis=0)
-        return _sq_sum(diff.T)
+    def _links(self, i: I64, j: I64) -> B:
+        """Whether sorted points i and j are linked: within eps (the squares summed in axis
+        order), and passing the rule if there is one."""
+        oi, oj = self.order[i], self.order[j]
+        diff = np.take(self.p, oi, axis=0)
+        diff -= np.take(self.p, oj, axis=0)
+        if self.rule is None:
+            out: B = _sq_sum(diff.T) <= self.e2
+            return out
+        sq = diff.T
+        sq *= sq
+        dxy2 = sq[0] + sq[1]
+        ok: B = dxy2 + sq[2] <= self.e2
+        at = np.flatnonzero(ok)
+        ok[at] = self.rule.links(oi[at], oj[at], dxy2[at], sq[2][at])
+        return ok
+
+
+def _sum_rows(sq: F64) -> F64:
+    """Sum over axis 0, row by row in order: :func:`_sq_sum` of numbers already squared."""
+    out: F64 = sq[0].copy()
+    for row in sq[1:]:
+        out += row
+    return out
 
 
 def _sq_sum(diff: F64) -> F64:

@@ -8,9 +8,10 @@ incidents. Two anchors are linked when their event types may meet, their distanc
 their combined stated uncertainty (capped) and their mid-times within the group's window, and
 they do not come from one source that reports an event once
 (:func:`ceasefire.fusion.matching.anchor_links`); the incidents are the connected components of
-that graph. The candidate pairs are the pairs within distance 1 of space-time scaled by the
-widest link (:func:`ceasefire.fusion._linking.eps_pairs`, the grid of the DBSCAN-equivalent
-:func:`ceasefire.fusion._linking.eps_components`).
+that graph. They are found on the grid of the DBSCAN-equivalent
+:func:`ceasefire.fusion._linking.eps_components` in space-time scaled by the widest link, with
+the rule as :class:`ceasefire.fusion.matching.LinkRule`: whole cells and pairs of cells are
+decided by bounds of the rule where they can be, the rest pair by pair.
 
 *Coarse* reports (placed to a town or an oblast, or with hours-wide windows: parties, news) never
 move an incident. Each joins the anchored incident of its group that fits it best: the incident's
@@ -45,20 +46,19 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ceasefire.fusion._grid import grid_pairs
-from ceasefire.fusion._linking import _first_appearance, components, eps_pairs
+from ceasefire.fusion._linking import _first_appearance, eps_components
 from ceasefire.fusion.columns import FusionInput, fusion_input
 from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.matching import (
     _SLACK_M,
     _W_REF,
+    LinkRule,
     _Anchored,
     _anchored,
     _cell_base,
     _choose,
     _coarse_links,
-    anchor_links,
     anchor_mask,
-    scaled_points,
 )
 
 if TYPE_CHECKING:
@@ -126,11 +126,11 @@ def fuse(inp: FusionInput, config: FusionConfig | None = None) -> Partition:
 
 
 def link_anchors(anchors: FusionInput, config: FusionConfig) -> I64:
-    """Incident label of each anchor, 0..k-1 in order of first appearance: the connected
-    components of the pairs :func:`anchor_links` accepts among the candidates within reach."""
-    i, j = eps_pairs(scaled_points(anchors, config))
-    ok = anchor_links(anchors, i, j, config)
-    return components(len(anchors), i[ok], j[ok])
+    """Incident label of each anchor, 0..k-1: the connected components of the pairs
+    :func:`anchor_links` accepts among the candidates within reach, found on the grid of
+    :func:`eps_components`, which decides whole cells where the rule's bounds allow."""
+    rule = LinkRule(anchors, config)
+    return eps_components(rule.points, rule=rule)
 
 
 def _candidates(

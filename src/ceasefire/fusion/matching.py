@@ -70,7 +70,7 @@ def scaled_points(inp: FusionInput, config: FusionConfig) -> F64:
 
 
 def anchor_links(a: FusionInput, i: I64, j: I64, config: FusionConfig) -> B:
-    """Whether anchors ``i`` and ``j`` (pairs of the same group) describe one event.
+    """Whether anchors ``i`` and ``j`` describe one event.
 
     - Their event types may meet (:attr:`FusionConfig.compatibility`).
     - Their distance ``d`` and the gap ``dt`` of their mid-times lie inside the ellipse
@@ -82,29 +82,87 @@ def anchor_links(a: FusionInput, i: I64, j: I64, config: FusionConfig) -> B:
       unless they are the same report submitted twice (same type, window and place).
 
     Every test is a function of the pair alone, so the incidents (the connected components) do
-    not depend on the order the reports came in.
+    not depend on the order the reports came in. Decided in the space of
+    :func:`scaled_points` by :class:`LinkRule`, which bulk linking applies to whole cells of
+    its grid; both give the same answer for the same pair.
     """
-    radius, window = config.scales()
-    g = a.group[i]
-    ei, ej = a.etype[i], a.etype[j]
-    ok = (g == a.group[j]) & ((config.compatible_bits[ei] >> ej) & 1).astype(bool)
-    # Squares throughout (no square roots): per report once, then one gather per pair and side.
-    r = radius[g]
-    u2 = a.uncertainty_m * a.uncertainty_m
-    gate2 = np.minimum(u2[i] + u2[j] + (config.link_extent * r) ** 2, (config.link_cap * r) ** 2)
-    dx, dy = a.x[i] - a.x[j], a.y[i] - a.y[j]
-    d2 = dx * dx + dy * dy
-    mid = _mid(a.t0, a.t1)
-    dt = (mid[i] - mid[j]) / window[g]
-    ok &= d2 / gate2 + dt * dt <= 1.0
-    si = a.source[i]
-    same = np.flatnonzero(ok & (si >= 0) & (si == a.source[j]))
-    if same.size:  # rare: only then ask whether it is one report submitted twice
-        si, sj = i[same], j[same]
-        copy = (a.t0[si] == a.t0[sj]) & (a.t1[si] == a.t1[sj]) & (ei[same] == ej[same])
-        ok[same] = copy & (d2[same] <= 1.0)
-    out: B = ok
-    return out
+    rule = LinkRule(a, config)
+    diff = rule.points[i] - rule.points[j]
+    sq = diff.T * diff.T
+    dxy2 = sq[0] + sq[1]
+    ok: B = dxy2 + sq[2] <= 1.0  # within reach: the candidates of bulk linking
+    at = np.flatnonzero(ok)
+    ok[at] = rule.links(i[at], j[at], dxy2[at], sq[2][at])
+    return ok
+
+
+#: What a bound that decides a whole cell leaves for rounding (the exact test's error is ~1e-16).
+_BOUND_MARGIN: Final = 1e-9
+
+
+class LinkRule:
+    """:func:`anchor_links` in the space of :func:`scaled_points`, where the ellipse is
+    ``dxy2 / rho2 + dt2 <= 1`` with ``rho2 = min(1, q_i + q_j + k0)``, ``q = (u / (c r))**2``
+    and ``k0 = (e / c)**2``: the same test, per point columns gathered once.
+
+    It is a :class:`ceasefire.fusion._linking.PairRule`: per cell of the linking grid it keeps
+    the smallest ``q``, the union of the event types and the types all of them meet, and
+    whether a single-report source is in it, so that whole cells and cell pairs are decided by
+    bounds (the smallest ``q`` gives the smallest gate).
+    """
+
+    def __init__(self, a: FusionInput, config: FusionConfig, points: F64 | None = None) -> None:
+        self.a = a
+        self.points = scaled_points(a, config) if points is None else points
+        radius, _ = config.scales()
+        cap = config.link_cap * radius[a.group]
+        self.q = (a.uncertainty_m / cap) ** 2
+        self.k0 = (config.link_extent / config.link_cap) ** 2
+        self.tbit = _TYPE_BITS[a.etype]
+        self.meets = config.compatible_bits[a.etype]
+        self.source = a.source
+
+    def links(self, i: I64, j: I64, dxy2: F64, dt2: F64) -> B:
+        ok: B = (self.meets[i] & self.tbit[j]) != 0
+        rho2 = np.minimum(self.q[i] + self.q[j] + self.k0, 1.0)
+        ok &= dxy2 / rho2 + dt2 <= 1.0
+        si = self.source[i]
+        same = np.flatnonzero(ok & (si >= 0) & (si == self.source[j]))
+        if same.size:  # rare: only then ask whether it is one report submitted twice
+            a, si, sj = self.a, i[same], j[same]
+            copy = (a.t0[si] == a.t0[sj]) & (a.t1[si] == a.t1[sj]) & (a.etype[si] == a.etype[sj])
+            d2 = (a.x[si] - a.x[sj]) ** 2 + (a.y[si] - a.y[sj]) ** 2
+            ok[same] = copy & (d2 <= 1.0)
+        return ok
+
+    def bind(self, order: I64, first: I64) -> None:
+        # Points sorted by cell: each statistic is one segmented reduction.
+        self._qmin = np.minimum.reduceat(self.q[order], first)
+        self._types = np.bitwise_or.reduceat(self.tbit[order], first)
+        self._meet = np.bitwise_and.reduceat(self.meets[order], first)
+        src = self.source[order]
+        self._sourced = np.maximum.reduceat(src, first) >= 0
+        # Cells where two reports of one single-report source meet: those pairs are decided one
+        # by one (they link only when one report was submitted twice).
+        at = np.flatnonzero(src >= 0)
+        cell = np.searchsorted(first, at, side="right") - 1
+        key = np.sort((cell << 32) | src[at])  # sources are CRC-32s: 32 bits
+        self._twice = np.zeros(first.size, dtype=bool)
+        self._twice[(key[1:][key[1:] == key[:-1]] >> 32)] = True
+
+    def cliques(self, span_xy2: F64, span_t2: F64) -> B:
+        rho2 = np.minimum(2.0 * self._qmin + self.k0, 1.0)
+        ok: B = span_xy2 / rho2 + span_t2 <= 1.0 - _BOUND_MARGIN
+        ok &= (self._types & ~self._meet) == 0
+        ok &= ~self._twice  # two reports of one source may not link: decide them one by one
+        return ok
+
+    def surely(self, a: I64, b: I64, most_xy2: F64, most_t2: F64) -> B:
+        rho2 = np.minimum(self._qmin[a] + self._qmin[b] + self.k0, 1.0)
+        ok: B = most_xy2 / rho2 + most_t2 <= 1.0 - _BOUND_MARGIN
+        ok &= ((self._types[a] & ~self._meet[b]) == 0) & ((self._types[b] & ~self._meet[a]) == 0)
+        ok &= ~(self._sourced[a] & self._sourced[b])  # else one source may be in both
+        return ok
 
 
 _EPOCH: Final = 1_577_836_800  # 2020-01-01T00:00:00Z
