@@ -564,6 +564,11 @@ def grid(engine: GeoEngine, config: FusionConfig) -> None:
         p, r, f1 = bcubed_fast(part.labels, truth)
         base = tuned_baseline(inp, truth, config)
         _, ceiling = ceiling_f1(inp, part, truth)
+        # Every report where the truth puts it, but oblast-level ones alone: what no rule that
+        # does not guess an oblast-level report's incident can pass.
+        perfect = np.array(truth, dtype=object)
+        region = np.flatnonzero(inp.region)
+        perfect[region] = [f"alone:{i}" for i in region.tolist()]
         fire = fire_incidents(inp, part)["fire_incidents"]
         scores.append((f1, base["f1"]))
         emit(
@@ -581,6 +586,7 @@ def grid(engine: GeoEngine, config: FusionConfig) -> None:
             baseline_radius_m=base["radius_m"],
             baseline_window_s=base["window_s"],
             ceiling_f1=round(ceiling, 4),
+            perfect_but_oblast_level_f1=round(bcubed_fast(perfect, truth)[2], 4),
             fire_incidents_per_true_fire_event=round(fire / max(fire_events, 1), 3),
         )
     f1s = np.array(scores)
