@@ -1,19 +1,23 @@
 """What every route is given: the service it works on, the caller, and parsed query values.
 
 :func:`get_caller` is the one place access control plugs in: the ``/api/v1`` router depends on
-it for every route (:func:`ceasefire.api.app.create_app`); it reads the bearer token, and a
-route that needs to know who asks adds ``caller: Caller`` to its parameters (FastAPI runs the
-dependency once per request). What each role may do and see is :mod:`ceasefire.publish.access`
-(a route refuses with :func:`ceasefire.publish.access.require`).
+it for every route (:func:`ceasefire.api.app.create_app`); it reads the bearer token (or the
+web page's session cookie, :data:`SESSION_COOKIE`), and a route that needs to know who asks adds
+``caller: Caller`` to its parameters (FastAPI runs the dependency once per request). What each
+role may do and see is :mod:`ceasefire.publish.access` (a route refuses with
+:func:`ceasefire.publish.access.require`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
+import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,7 +25,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from ceasefire.api.errors import TooManyRequests, Unauthorized
+from ceasefire.api.errors import CsrfRefused, TooManyRequests, Unauthorized
 from ceasefire.api.ratelimit import BadTokens, TokenRates, client_key
 from ceasefire.errors import InputError, Problem
 from ceasefire.intake.files import MAX_REPORT_BYTES
@@ -231,6 +235,9 @@ class Service:
     base_url: str = DEFAULT_BASE_URL
     #: Live fusion, when the service fuses reports as they arrive (``fuse_every``).
     live: LiveProcess | None = None
+    #: The key of the web page's form tokens (:func:`csrf_token`); new with each start, so a
+    #: page loaded before a restart is asked to reload, never trusted.
+    csrf_key: bytes = field(default_factory=lambda: os.urandom(32), repr=False)
 
 
 # The dependencies are coroutines: FastAPI runs a plain function in a worker thread, a hop
@@ -243,20 +250,38 @@ async def get_service(request: Request) -> Service:
 #: Who asks without a token: the public (DESIGN section 6).
 PUBLIC = Principal("public", "public")
 
+#: The web page's session: the caller's token in an HttpOnly, SameSite=Strict cookie, so the
+#: page's scripts never hold it and no other site's page can send it.
+SESSION_COOKIE = "ceasefire_session"
+#: The header a page's script sends with every request that changes something, holding
+#: :func:`csrf_token`: a cookie alone never authorises a change (defence beside SameSite).
+CSRF_HEADER = "X-CSRF-Token"
+#: Methods that change nothing: a cookie alone may read.
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def csrf_token(service: Service, token: str) -> str:
+    """The form token of a session: an HMAC of the token's hash under the service's key."""
+    return hmac.new(service.csrf_key, token_hash(token).encode(), hashlib.sha256).hexdigest()
+
 
 async def get_caller(
     request: Request, service: Annotated[Service, Depends(get_service)]
 ) -> Principal:
-    """The caller of this request, from its ``Authorization: Bearer <token>`` header.
+    """The caller of this request, from its ``Authorization: Bearer <token>`` header, or else
+    from the web page's session cookie (:data:`SESSION_COOKIE`).
 
-    No header is the public (:data:`PUBLIC`); a header that is not ``Bearer <token>``, or a
+    Neither is the public (:data:`PUBLIC`); a header that is not ``Bearer <token>``, or a
     token that is no enabled user's or has expired, is 401 in the one error shape. Only the
     token's hash is looked up (:meth:`ceasefire.store.facade.Store.check_token`), through
     :class:`Tokens`. A client that sent too many bad tokens lately is 429 before its token is
-    looked up, and a token over its request rate is 429 (:class:`Limits`).
+    looked up, and a token over its request rate is 429 (:class:`Limits`). A request that
+    changes something on the strength of the cookie must carry :data:`CSRF_HEADER` (403
+    otherwise), which only the service's own pages know.
     """
     header = request.headers.get("authorization")
-    if header is None:
+    cookie = request.cookies.get(SESSION_COOKIE) if header is None else None
+    if header is None and not cookie:
         return PUBLIC
     tokens = service.tokens
     client = client_key(request.client.host if request.client else None)
@@ -265,14 +290,16 @@ async def get_caller(
         raise TooManyRequests(
             f"too many bad tokens from this address; try again in {wait} s", retry_after=wait
         )
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        tokens.bad.failed(client)
-        reason = "must be 'Bearer <token>'"
-        raise Unauthorized(
-            f"header: Authorization: {reason}", [Problem("header", "Authorization", reason)]
-        )
+    if header is not None:
+        scheme, _, token = header.strip().partition(" ")
+        token = token.strip()
+        where = ("header", "Authorization")
+        if scheme.lower() != "bearer" or not token:
+            tokens.bad.failed(client)
+            reason = "must be 'Bearer <token>'"
+            raise Unauthorized(f"header: Authorization: {reason}", [Problem(*where, reason)])
+    else:
+        token, where = cookie or "", ("cookie", SESSION_COOKIE)
     found = await tokens.check(token)
     if found.principal is None:
         tokens.bad.failed(client)
@@ -283,9 +310,15 @@ async def get_caller(
             )
         else:
             reason = "is not a valid token (unknown or disabled)"
-        raise Unauthorized(
-            f"header: Authorization: {reason}", [Problem("header", "Authorization", reason)]
-        )
+        raise Unauthorized(f"{where[0]}: {where[1]}: {reason}", [Problem(*where, reason)])
+    if header is None and request.method not in _SAFE:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent, csrf_token(service, token)):
+            raise CsrfRefused(
+                f"header: {CSRF_HEADER}: a change made with the session cookie needs the "
+                "page's form token; reload the page",
+                [Problem("header", CSRF_HEADER, "missing or not this session's")],
+            )
     wait = tokens.rates.take(token_hash(token))
     if wait is not None:
         raise TooManyRequests(

@@ -109,6 +109,14 @@ class Unauthorized(RequestError):
     code = "unauthorized"
 
 
+class CsrfRefused(RequestError):
+    """A change requested with the web page's session cookie but without the page's form
+    token: another site's page may have sent it (403)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class TooManyRequests(RequestError):
     """Too many bad tokens from one address, or too many requests with one token; the answer
     says in ``Retry-After`` how many seconds to wait (RFC 6585 section 4)."""

@@ -162,13 +162,14 @@ def serve(
     """
     import uvicorn
 
-    from ceasefire.api import Limits, create_app
+    from ceasefire.api import Limits
     from ceasefire.api.deps import check_base_url
     from ceasefire.geo.engine import GeoEngine
     from ceasefire.hotline.mail import SmtpSettings
     from ceasefire.hotline.scheduler import HotlineConfig
     from ceasefire.ledger.keys import read_signer, read_verifier
     from ceasefire.store.facade import Store
+    from ceasefire.web.app import create_web_app
 
     trusted = [read_verifier(c) for c in cosigner or ()]
     signer = None if sign_key is None else read_signer(sign_key)
@@ -212,7 +213,7 @@ def serve(
         sock = _listen(host, port)
         bound = sock.getsockname()[1]
         url = f"http://{f'[{host}]' if ':' in host else host}:{bound}"
-        app = create_app(
+        app = create_web_app(
             store,
             placing,
             engine=engine,
@@ -229,6 +230,7 @@ def serve(
             f"ceasefire serving {db} at {url}\n"
             f"  API      {url}/api/v1\n"
             f"  OpenAPI  {url}/openapi.json\n"
+            f"  Map      {url}/map\n"
             "Ctrl-C stops it.\n"
         )
         sys.stdout.flush()

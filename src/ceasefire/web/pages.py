@@ -1,0 +1,229 @@
+"""The pages: sign-in, the map with its feed, an incident, the hotline inbox.
+
+Each page is a shell rendered here (who is signed in, what they may do, the form token) and a
+JavaScript module that reads and acts through the JSON API under ``/api/v1`` with the session
+cookie, so every record a page shows went through the same access policy as for any other
+client (:mod:`ceasefire.publish.access`); what a page offers to do (``can``) only hides
+buttons, the API decides.
+
+Every page carries a Content-Security-Policy that lets it load and connect to this service
+only: a page that tried to reach a CDN, a tile or a font server would be refused by the browser.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import parse_qs, quote, urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+import ceasefire
+from ceasefire.api.body import read_body
+from ceasefire.api.deps import (
+    CSRF_HEADER,
+    JSON,
+    PUBLIC,
+    SESSION_COOKIE,
+    Service,
+    ServiceDep,
+    csrf_token,
+    get_caller,
+)
+from ceasefire.api.errors import RequestError
+from ceasefire.geo.gazetteer import load_gazetteer
+from ceasefire.publish.access import ACTIONS, Principal, may_act
+from ceasefire.publish.mapdata import agreement_layers
+from ceasefire.web.assets import missing
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+#: What the browser may load and where it may connect: this service, nothing else. MapLibre
+#: draws with workers and canvases from blobs, and sets styles inline on its own elements.
+CSP: Final = (
+    "default-src 'self'; script-src 'self'; worker-src 'self' blob:; "
+    "img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+    "font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+#: Seconds a sign-in lasts in the browser at most (the token may expire sooner: then 401).
+SESSION_S: Final = 12 * 3600
+
+
+async def _who(request: Request, service: Service) -> tuple[Principal, str | None]:
+    """The signed-in caller and their token, or the public (a stale cookie counts as none)."""
+    try:
+        caller = await get_caller(request, service)
+    except RequestError:
+        return PUBLIC, None
+    if request.headers.get("authorization") is not None:
+        return caller, None  # a bearer token reads pages too, but holds no session
+    return caller, request.cookies.get(SESSION_COOKIE) if caller is not PUBLIC else None
+
+
+def _page(
+    request: Request,
+    service: Service,
+    template: str,
+    caller: Principal,
+    token: str | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    agreement = service.agreement
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "caller": caller,
+            "signed_in": token is not None,
+            "csrf": csrf_token(service, token) if token is not None else "",
+            "csrf_header": CSRF_HEADER,
+            "can": {action: may_act(caller, action) for action in ACTIONS},
+            "agreement": agreement,
+            "version": ceasefire.__version__,
+            "missing": missing(),
+            **context,
+        },
+        status_code=status_code,
+    )
+    _secure(response)
+    return response
+
+
+def _secure(response: Response) -> None:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+
+
+def _local(target: str | None, default: str = "/map") -> str:
+    """``target`` if it is a path on this service (never another host: no open redirect)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@router.get("/", response_model=None)
+async def root(request: Request) -> Response:
+    """A browser goes to the map; any other client gets what the API's root always said."""
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse("/map", status_code=303)
+    return JSON({"service": "ceasefire", "api": "/api/v1", "openapi": "/openapi.json"})
+
+
+@router.get("/map", response_class=HTMLResponse)
+async def map_page(request: Request, service: ServiceDep) -> HTMLResponse:
+    caller, token = await _who(request, service)
+    return _page(request, service, "map.html", caller, token, page="map")
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+async def incident_page(request: Request, service: ServiceDep, incident_id: str) -> HTMLResponse:
+    caller, token = await _who(request, service)
+    return _page(
+        request, service, "incident.html", caller, token, page="incident", incident_id=incident_id
+    )
+
+
+@router.get("/hotline", response_class=HTMLResponse, response_model=None)
+async def hotline_page(request: Request, service: ServiceDep) -> Response:
+    caller, token = await _who(request, service)
+    if not may_act(caller, "use_hotline"):
+        return RedirectResponse(f"/signin?next={quote('/hotline')}", status_code=303)
+    return _page(request, service, "hotline.html", caller, token, page="hotline")
+
+
+@router.get("/signin", response_class=HTMLResponse)
+async def signin_page(request: Request, service: ServiceDep, next: str = "/map") -> HTMLResponse:
+    caller, token = await _who(request, service)
+    return _page(request, service, "signin.html", caller, token, page="signin", next=_local(next))
+
+
+#: The largest sign-in or sign-out form read (a token and a path).
+_FORM_BYTES: Final = 4096
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A small URL-encoded form (the only kind these pages post), first value of each field."""
+    raw = await read_body(request, _FORM_BYTES, "form")
+    try:
+        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return {k: v[0] for k, v in fields.items()}
+
+
+@router.post("/signin", response_model=None)
+async def signin(request: Request, service: ServiceDep) -> Response:
+    """Check the token as the API would, then keep it in the session cookie."""
+    form = await _form(request)
+    token, next = form.get("token", "").strip(), form.get("next", "/map")
+    found = await service.tokens.check(token) if token else None
+    if found is None or found.principal is None:
+        reason = (
+            "enter your token"
+            if not token
+            else "this token is not valid (unknown, disabled or expired)"
+        )
+        return _page(
+            request, service, "signin.html", PUBLIC, None, status_code=401,
+            page="signin", next=_local(next), error=reason,
+        )  # fmt: skip
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_S,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    _secure(response)
+    return response
+
+
+@router.post("/signout", response_model=None)
+async def signout(request: Request, service: ServiceDep) -> Response:
+    """Forget the session (the form carries the page's token: no other site signs one out)."""
+    csrf = (await _form(request)).get("csrf", "")
+    token = request.cookies.get(SESSION_COOKIE)
+    response = RedirectResponse("/map", status_code=303)
+    # The form token is made from the session's own token: only its page knows it.
+    if token and hmac.compare_digest(csrf, csrf_token(service, token)):
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    _secure(response)
+    return response
+
+
+@router.get("/web/agreement.geojson")
+async def agreement_geojson(service: ServiceDep) -> Response:
+    """The agreement's lines, zones, areas and nearby settlements (public: it is the
+    agreement), computed once per service."""
+    body = await run_in_threadpool(_layers, service)
+    return Response(
+        body, media_type="application/geo+json", headers={"Cache-Control": "max-age=300"}
+    )
+
+
+#: The agreement layers, by agreement (id, version): made once, ~0.4 s for the demo.
+_LAYERS: dict[tuple[str, int], bytes] = {}
+
+
+def _layers(service: Service) -> bytes:
+    a = service.agreement
+    key = (a.id, a.version)
+    if key not in _LAYERS:
+        data = agreement_layers(a, load_gazetteer())
+        _LAYERS[key] = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    return _LAYERS[key]

@@ -1,0 +1,318 @@
+// The map and its feed: the agreement's geometry, the incidents of a time window as the caller
+// may see them, filters, and live updates from the change feed. The view lives in the URL's
+// hash, so a link reproduces it.
+import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
+import { api, can, el, listOf, notice, STATUS_COLOURS, TYPE_SHAPES, when } from "/static/js/common.js";
+
+const FILTERS = ["type", "status", "party", "side", "zone", "oblast"];
+const HOUR = 3600 * 1000;
+const EMPTY = { type: "FeatureCollection", features: [] };
+
+// -- the view in the URL ------------------------------------------------------------------
+
+function readView() {
+  const q = new URLSearchParams(location.hash.slice(1));
+  const view = { until: q.get("until"), hours: Number(q.get("hours")) || 24 };
+  for (const f of FILTERS) view[f] = q.get(f) || "";
+  for (const k of ["z", "lon", "lat"]) view[k] = q.has(k) ? Number(q.get(k)) : null;
+  return view;
+}
+
+function writeView(view) {
+  const q = new URLSearchParams();
+  if (view.until) q.set("until", view.until);
+  q.set("hours", String(view.hours));
+  for (const f of FILTERS) if (view[f]) q.set(f, view[f]);
+  for (const k of ["z", "lon", "lat"]) if (view[k] !== null && view[k] !== undefined) q.set(k, String(view[k]));
+  history.replaceState(null, "", `#${q}`);
+}
+
+const view = readView();
+let loaded = [];  // features of the window, as the API gave them
+let heldBy = new Map();  // incident id -> party held responsible (its current violations)
+
+// -- the map -------------------------------------------------------------------------------
+
+const map = new maplibregl.Map({
+  container: "map",
+  // No glyphs: labels are drawn with the browser's own fonts (no font server).
+  style: {
+    version: 8,
+    sources: {
+      basemap: { type: "geojson", data: "/static/vendor/basemap.json" },
+      agreement: { type: "geojson", data: "/web/agreement.geojson" },
+      incidents: { type: "geojson", data: EMPTY, cluster: true, clusterRadius: 36, clusterMaxZoom: 9 },
+    },
+    layers: [
+      { id: "sea", type: "background", paint: { "background-color": "#dbe7ef" } },
+      { id: "land", type: "fill", source: "basemap", paint: { "fill-color": "#f4f1ea" } },
+      { id: "borders", type: "line", source: "basemap", paint: { "line-color": "#b9b2a5", "line-width": 0.8 } },
+      {
+        id: "areas", type: "fill", source: "agreement", filter: ["==", ["get", "layer"], "area"],
+        paint: { "fill-color": ["match", ["get", "party"], "RU", "#e8c6c0", "UA", "#c9d8ea", "#dddddd"], "fill-opacity": 0.45 },
+      },
+      {
+        id: "zones", type: "fill", source: "agreement", filter: ["==", ["get", "layer"], "zone"],
+        paint: { "fill-color": ["match", ["get", "kind"], "dmz", "#f5d76e", "#a3c9a8"], "fill-opacity": 0.25 },
+      },
+      {
+        id: "zone-edges", type: "line", source: "agreement", filter: ["==", ["get", "layer"], "zone"],
+        paint: { "line-color": ["match", ["get", "kind"], "dmz", "#b7950b", "#4a7c59"], "line-width": 0.7, "line-dasharray": [2, 2] },
+      },
+      {
+        id: "party-lines", type: "line", source: "agreement", filter: ["==", ["get", "layer"], "party_line"],
+        paint: { "line-color": "#555", "line-width": 1, "line-dasharray": [1, 2] },
+      },
+      {
+        id: "line", type: "line", source: "agreement", filter: ["==", ["get", "layer"], "line"],
+        paint: { "line-color": "#c0392b", "line-width": 2.2 },
+      },
+      {
+        id: "towns", type: "circle", source: "agreement", filter: ["==", ["get", "layer"], "settlement"],
+        paint: { "circle-radius": 2, "circle-color": "#444" },
+      },
+      {
+        id: "town-names", type: "symbol", source: "agreement", filter: ["==", ["get", "layer"], "settlement"],
+        minzoom: 7,
+        layout: {
+          "text-field": ["get", "name"], "text-font": ["sans-serif"], "text-size": 11,
+          "text-offset": [0, 0.8], "text-anchor": "top", "symbol-sort-key": ["-", 0, ["get", "population"]],
+        },
+        paint: { "text-color": "#333", "text-halo-color": "#fff", "text-halo-width": 1.2 },
+      },
+      {
+        id: "clusters", type: "circle", source: "incidents", filter: ["has", "point_count"],
+        paint: { "circle-color": "#34495e", "circle-opacity": 0.8, "circle-radius": ["step", ["get", "point_count"], 12, 20, 16, 100, 22] },
+      },
+      {
+        id: "cluster-count", type: "symbol", source: "incidents", filter: ["has", "point_count"],
+        layout: { "text-field": ["get", "point_count_abbreviated"], "text-font": ["sans-serif"], "text-size": 11 },
+        paint: { "text-color": "#fff" },
+      },
+      {
+        id: "incidents", type: "circle", source: "incidents", filter: ["!", ["has", "point_count"]],
+        paint: {
+          "circle-radius": 7,
+          "circle-color": ["match", ["get", "status"], ...Object.entries(STATUS_COLOURS).flat(), "#999"],
+          "circle-stroke-color": "#fff", "circle-stroke-width": 1,
+        },
+      },
+      {
+        id: "incident-shapes", type: "symbol", source: "incidents", filter: ["!", ["has", "point_count"]],
+        layout: {
+          "text-field": ["get", "shape"], "text-font": ["sans-serif"], "text-size": 10, "text-allow-overlap": true,
+        },
+        paint: { "text-color": "#fff" },
+      },
+    ],
+  },
+  center: [view.lon ?? 37.5, view.lat ?? 48.3],
+  zoom: view.z ?? 6,
+  attributionControl: { customAttribution: "Natural Earth; the agreement's geometry" },
+});
+map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
+map.on("moveend", () => {
+  const c = map.getCenter();
+  Object.assign(view, { z: Math.round(map.getZoom() * 10) / 10, lon: Math.round(c.lng * 1e4) / 1e4, lat: Math.round(c.lat * 1e4) / 1e4 });
+  writeView(view);
+});
+map.on("click", "clusters", async (e) => {
+  const feature = e.features[0];
+  const zoom = await map.getSource("incidents").getClusterExpansionZoom(feature.properties.cluster_id);
+  map.easeTo({ center: feature.geometry.coordinates, zoom });
+});
+map.on("click", "incidents", (e) => { location.href = `/incidents/${encodeURIComponent(e.features[0].properties.id)}`; });
+for (const layer of ["clusters", "incidents"]) {
+  map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
+  map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
+}
+const mapLoaded = new Promise((resolve) => map.on("load", resolve));
+
+// -- the window and what it holds ----------------------------------------------------------
+
+const untilInput = document.getElementById("until");
+const hoursInput = document.getElementById("hours");
+const slider = document.getElementById("slider");
+let anchor = null;  // the window's end at slider 0
+
+function windowOf() {
+  const end = new Date(anchor.getTime() + Number(slider.value) * HOUR);
+  return { start: new Date(end.getTime() - view.hours * HOUR), end };
+}
+
+async function allPages(first, key) {
+  const out = [];
+  let next = first;
+  while (next) {
+    const page = await api(next);
+    out.push(...page[key]);
+    next = key === "features" ? page.links?.find((l) => l.rel === "next")?.href : page.next;
+    if (next && key === "features") next = new URL(next, location.href).pathname + new URL(next, location.href).search;
+  }
+  return out;
+}
+
+async function load() {
+  const { start, end } = windowOf();
+  const range = `${start.toISOString()}/${end.toISOString()}`;
+  notice(`Loading ${when(start.toISOString())} to ${when(end.toISOString())}…`);
+  try {
+    const [features, violations] = await Promise.all([
+      allPages(`/api/v1/ogc/collections/incidents/items?limit=10000&datetime=${encodeURIComponent(range)}`, "features"),
+      allPages(`/api/v1/violations?limit=10000&since=${encodeURIComponent(start.toISOString())}&until=${encodeURIComponent(end.toISOString())}`, "items"),
+    ]);
+    loaded = features;
+    heldBy = new Map(violations.filter((v) => v.party).map((v) => [v.incident_id, v.party]));
+    notice("");
+  } catch (err) {
+    notice(err.message, "error");
+    loaded = [];
+  }
+  options();
+  await draw();
+}
+
+function heldResponsible(p) {
+  return p.assessed_perpetrator || heldBy.get(p.id) || "";
+}
+
+function matches(p) {
+  return (!view.type || p.event_type === view.type)
+    && (!view.status || p.status === view.status)
+    && (!view.party || heldResponsible(p) === view.party)
+    && (!view.side || p.side === view.side)
+    && (!view.zone || listOf(p.zones).includes(view.zone))
+    && (!view.oblast || p.oblast === view.oblast);
+}
+
+function options() {
+  const values = { type: new Set(), status: new Set(), party: new Set(), side: new Set(), zone: new Set(), oblast: new Set() };
+  for (const f of loaded) {
+    const p = f.properties;
+    values.type.add(p.event_type); values.status.add(p.status); values.side.add(p.side);
+    if (heldResponsible(p)) values.party.add(heldResponsible(p));
+    if (p.oblast) values.oblast.add(p.oblast);
+    for (const z of listOf(p.zones)) values.zone.add(z);
+  }
+  for (const f of FILTERS) {
+    const select = document.getElementById(`f-${f}`);
+    const keep = view[f];
+    select.replaceChildren(el("option", { value: "" }, "any"), ...[...values[f]].filter(Boolean).sort().map((v) => el("option", { value: v }, v)));
+    if (keep && !values[f].has(keep)) select.append(el("option", { value: keep }, keep));
+    select.value = keep;
+  }
+}
+
+async function draw() {
+  const shown = loaded.filter((f) => matches(f.properties));
+  shown.sort((a, b) => (b.properties.observed_from > a.properties.observed_from ? 1 : -1));
+  const data = {
+    type: "FeatureCollection",
+    features: shown.map((f) => ({ ...f, properties: { ...f.properties, shape: TYPE_SHAPES[f.properties.event_type] || "?" } })),
+  };
+  await mapLoaded;
+  map.getSource("incidents").setData(data);
+  const byStatus = new Map();
+  const byParty = new Map();
+  for (const f of shown) {
+    const p = f.properties;
+    byStatus.set(p.status, (byStatus.get(p.status) || 0) + 1);
+    const who = heldResponsible(p) || "not established";
+    byParty.set(who, (byParty.get(who) || 0) + 1);
+  }
+  const list = (m) => [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => el("li", { dataset: { key: k } }, `${k} `, el("b", {}, String(n))));
+  document.getElementById("counts").replaceChildren(
+    el("p", { id: "shown" }, `${shown.length} incident${shown.length === 1 ? "" : "s"}`, loaded.length !== shown.length ? ` of ${loaded.length}` : ""),
+    el("div", {}, el("h3", {}, "By status"), el("ul", { id: "by-status" }, list(byStatus))),
+    el("div", {}, el("h3", {}, "By party held responsible"), el("ul", { id: "by-party" }, list(byParty))),
+  );
+  document.getElementById("incidents").replaceChildren(...shown.slice(0, 500).map((f) => {
+    const p = f.properties;
+    return el("li", { class: "incident", dataset: { id: p.id, status: p.status } },
+      el("span", { class: "dot", style: `background:${STATUS_COLOURS[p.status] || "#999"}` }, TYPE_SHAPES[p.event_type] || "?"),
+      el("a", { href: `/incidents/${encodeURIComponent(p.id)}` }, p.id),
+      ` ${p.event_type.replaceAll("_", " ")} · ${p.status}`,
+      el("br"),
+      el("small", {}, `${when(p.observed_from)} · ${p.oblast || "?"}${heldResponsible(p) ? ` · ${heldResponsible(p)}` : ""}`));
+  }));
+  document.body.dataset.shown = String(shown.length);
+  document.body.dataset.ready = "1";
+}
+
+// -- controls and live updates -------------------------------------------------------------
+
+function toLocalInput(d) {
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+function syncControls() {
+  const { end } = windowOf();
+  untilInput.value = toLocalInput(end);
+  hoursInput.value = String(view.hours);
+}
+
+untilInput.addEventListener("change", () => {
+  if (!untilInput.value) return;
+  anchor = new Date(untilInput.value);
+  slider.value = "0";
+  view.until = anchor.toISOString();
+  writeView(view);
+  load();
+});
+hoursInput.addEventListener("change", () => { view.hours = Number(hoursInput.value); writeView(view); load(); });
+slider.addEventListener("change", () => {
+  view.until = windowOf().end.toISOString();
+  writeView(view);
+  syncControls();
+  load();
+});
+for (const f of FILTERS) {
+  document.getElementById(`f-${f}`).addEventListener("change", (e) => { view[f] = e.target.value; writeView(view); draw(); });
+}
+
+let pending = null;
+function live() {
+  // Each change about what the caller may read: reload the window soon (many changes, one load).
+  const source = new EventSource("/api/v1/changes/stream");
+  const soon = () => {
+    clearTimeout(pending);
+    pending = setTimeout(load, 400);
+  };
+  // The feed names each event by the kind of change (store.changes.KINDS).
+  for (const kind of ["incident", "status_change", "violation", "violation_superseded", "release"]) {
+    source.addEventListener(kind, soon);
+  }
+}
+
+async function start() {
+  if (view.until) {
+    anchor = new Date(view.until);
+  } else {
+    // Last night by default: the window ending at the newest incident the caller may see.
+    try {
+      const collection = await api("/api/v1/ogc/collections/incidents");
+      const newest = collection.extent?.temporal?.interval?.[0]?.[1];
+      anchor = newest ? new Date(newest) : new Date();
+    } catch {
+      anchor = new Date();
+    }
+  }
+  syncControls();
+  await load();
+  live();
+  if (!can.read_all) checkpoint();
+}
+
+async function checkpoint() {
+  const box = document.getElementById("checkpoint-text");
+  if (!box) return;
+  // A signed note (C2SP tlog-checkpoint): origin, size, root, then the signature lines.
+  const response = await fetch("/api/v1/ledger/checkpoint", { credentials: "same-origin" });
+  if (!response.ok) {
+    box.textContent = "No signed checkpoint yet.";
+    return;
+  }
+  box.replaceChildren(el("pre", { id: "checkpoint-note" }, await response.text()));
+}
+
+start();
