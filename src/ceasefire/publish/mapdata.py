@@ -39,7 +39,8 @@ def agreement_layers(
     def add(geom: BaseGeometry, layer: str, **props: Any) -> None:
         if geom.is_empty:
             return
-        rounded = shapely.set_precision(geom, 10**-_DECIMALS)
+        # Outer rings counter-clockwise (RFC 7946 section 3.1.6): map libraries fill by it.
+        rounded = shapely.orient_polygons(shapely.set_precision(geom, 10**-_DECIMALS))
         features.append(
             {
                 "type": "Feature",

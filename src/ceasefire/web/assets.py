@@ -93,6 +93,9 @@ def countries(topo: dict[str, Any], bbox: tuple[float, float, float, float]) -> 
         cut = shapely.make_valid(shape).intersection(clip).simplify(_SIMPLIFY_DEG)
         if cut.is_empty:
             continue
+        # TopoJSON (d3) winds outer rings clockwise; GeoJSON (RFC 7946 section 3.1.6), and the
+        # map library, counter-clockwise: else a country is drawn as a hole.
+        cut = shapely.orient_polygons(cut)
         features.append(
             {
                 "type": "Feature",

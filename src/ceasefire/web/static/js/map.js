@@ -106,8 +106,10 @@ const map = new maplibregl.Map({
       },
     ],
   },
-  center: [view.lon ?? 37.5, view.lat ?? 48.3],
-  zoom: view.z ?? 6,
+  // The view in the URL, else the whole line of contact.
+  ...(view.z !== null && view.lon !== null && view.lat !== null
+    ? { center: [view.lon, view.lat], zoom: view.z }
+    : { bounds: JSON.parse(document.getElementById("map").dataset.bounds), fitBoundsOptions: { padding: 30 } }),
   attributionControl: { customAttribution: "Natural Earth; the agreement's geometry" },
 });
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
@@ -288,19 +290,25 @@ async function start() {
   if (view.until) {
     anchor = new Date(view.until);
   } else {
-    // Last night by default: the window ending at the newest incident the caller may see.
-    try {
-      const collection = await api("/api/v1/ogc/collections/incidents");
-      const newest = collection.extent?.temporal?.interval?.[0]?.[1];
-      anchor = newest ? new Date(newest) : new Date();
-    } catch {
-      anchor = new Date();
-    }
+    // Last night by default: the window ending at the newest incident the caller may see. A
+    // party's incident extent is open (the API would have to scan every incident to bound
+    // it), so its own newest report stands in.
+    anchor = (await newest("incidents")) || (can.read_reports && (await newest("reports"))) || new Date();
   }
   syncControls();
   await load();
   live();
   if (!can.read_all) checkpoint();
+}
+
+async function newest(collection) {
+  try {
+    const found = await api(`/api/v1/ogc/collections/${collection}`);
+    const end = found.extent?.temporal?.interval?.[0]?.[1];
+    return end ? new Date(end) : null;
+  } catch {
+    return null;
+  }
 }
 
 async function checkpoint() {

@@ -1,0 +1,313 @@
+"""The web page in a real browser: Debian's Chromium, headless, driven by Playwright, against a
+real ``ceasefire serve`` on loopback (a copy of the demo, with live fusion on).
+
+Every page is loaded with every request that is not to the service refused and recorded: a
+page that asked a CDN, a tile or a font server for anything fails. The tests click through what
+people do: sign in, filter, open an incident, acknowledge and answer on the hotline as a party,
+verify as a monitor, and check what a party and the public cannot see. Screenshots of the main
+pages go to ``var/screenshots/`` (``CEASEFIRE_SCREENSHOTS``), not committed, for a person to look.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from backends import copy_sqlite
+from ceasefire.store.facade import Store
+from ceasefire.web.assets import missing
+from served import Served
+
+pytestmark = [pytest.mark.served, pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = os.environ.get("CEASEFIRE_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("CEASEFIRE_SCREENSHOTS", "var/screenshots"))
+#: Seconds a page may take to be ready (the demo's map is ready in about 3 s on two cores).
+READY_MS = 30_000
+USERS = {"monitor": ("monitor", None), "UA": ("party", "UA"), "RU": ("party", "RU")}
+
+
+def _need_browser() -> None:
+    why = None
+    if not Path(CHROMIUM).is_file():
+        why = f"no browser at {CHROMIUM} (apt-get install chromium)"
+    elif missing():
+        why = f"the page's files are not built ({', '.join(missing())}): make web"
+    if why is not None:
+        if os.environ.get("CEASEFIRE_TEST_BROWSER", "").strip() == "require":
+            pytest.fail(f"CEASEFIRE_TEST_BROWSER=require, but {why}", pytrace=False)
+        pytest.skip(why)
+
+
+@dataclass
+class Site:
+    base: str
+    tokens: dict[str, str]
+    #: Requests any page made to somewhere other than the service (must stay empty).
+    external: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def api(self, path: str, who: str | None = None, body: Any = None) -> Any:
+        headers = {"Accept": "application/json"}
+        if who is not None:
+            headers["Authorization"] = f"Bearer {self.tokens[who]}"
+        data = None if body is None else json.dumps(body).encode()
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(f"{self.base}{path}", data=data, headers=headers)
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())
+
+    def window(self) -> tuple[str, str]:
+        """The 24 hours up to the demo's newest incident."""
+        extent = self.api("/api/v1/ogc/collections/incidents", "monitor")["extent"]["temporal"]
+        end = datetime.fromisoformat(extent["interval"][0][1].replace("Z", "+00:00"))
+        return (end - timedelta(hours=24)).isoformat(), end.isoformat()
+
+    def items(self, who: str | None, start: str, end: str) -> list[dict[str, Any]]:
+        query = urllib.parse.urlencode({"limit": 10_000, "datetime": f"{start}/{end}"})
+        found: list[dict[str, Any]] = self.api(
+            f"/api/v1/ogc/collections/incidents/items?{query}", who
+        )["features"]
+        return found
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Iterator[Site]:
+    _need_browser()
+    folder = tmp_path_factory.mktemp("web")
+    db = copy_sqlite(demo_dir / "demo.db", folder)
+    with Store.open(db) as store:
+        tokens = {who: store.add_user(f"web-{who}", *role) for who, role in USERS.items()}
+    with Served("--db", str(db), "--fuse-every", "0.25", "--hotline-every", "1") as served:
+        yield Site(served.base, tokens)
+
+
+@pytest.fixture(scope="module")
+def browser(site: Site) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright  # the browser's driver, imported when used
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, site: Site) -> Iterator[Any]:
+    site.external.clear()
+    site.errors.clear()
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+
+    def only_the_service(route: Any) -> None:
+        url = route.request.url
+        if url.startswith((site.base + "/", "blob:", "data:")):
+            route.continue_()
+        else:
+            site.external.append(url)
+            route.abort()
+
+    page.route("**/*", only_the_service)
+    page.on("pageerror", lambda error: site.errors.append(str(error)))
+    yield page
+    context.close()
+    assert site.external == [], f"pages asked other hosts: {site.external}"
+    assert site.errors == [], f"scripts failed: {site.errors}"
+
+
+def sign_in(page: Any, site: Site, who: str, then: str = "/map") -> None:
+    page.goto(f"{site.base}/signin?next={urllib.parse.quote(then)}")
+    page.fill("#token", site.tokens[who])
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_url(f"{site.base}{then}*")
+
+
+def ready(page: Any) -> int:
+    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=READY_MS)
+    shown = page.get_attribute("body", "data-shown")
+    return int(shown) if shown is not None else -1
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(800)  # the map's last tiles of vector data drawn
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+# -- what every page loads --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", [None, "UA", "monitor"])
+def test_every_page_loads_from_the_service_alone(page: Any, site: Site, who: str | None) -> None:
+    if who is not None:
+        sign_in(page, site, who)
+    for path in ("/map", "/incidents/INC-000356", "/signin", "/hotline"):
+        page.goto(f"{site.base}{path}")
+        if path in ("/map", "/incidents/INC-000356") or (path == "/hotline" and who):
+            ready(page)
+    # The fixture fails the test on any request to another host or any script error.
+
+
+# -- the map and its feed ---------------------------------------------------------------------
+
+
+def test_a_party_sees_on_the_map_what_the_api_gives_it_and_filters_it(
+    page: Any, site: Site
+) -> None:
+    start, end = site.window()
+    sign_in(page, site, "UA")
+    view = urllib.parse.urlencode({"until": end, "hours": 24})
+    page.goto(f"{site.base}/map#{view}")
+    features = site.items("UA", start, end)
+    assert features, "the demo gives UA incidents in the window"
+    assert ready(page) == len(features)
+    shot(page, "map-UA")
+    statuses = {f["properties"]["status"] for f in features}
+    status = "corroborated" if "corroborated" in statuses else sorted(statuses)[0]
+    page.select_option("#f-status", status)
+    want = sum(f["properties"]["status"] == status for f in features)
+    expect(page.locator("body")).to_have_attribute("data-shown", str(want), timeout=READY_MS)
+    assert f"status={status}" in page.url
+    # The URL holds the view: the same link shows the same.
+    again = page.context.new_page()
+    again.goto(page.url)
+    assert ready(again) == want
+    again.close()
+    rows = page.locator("#incidents li.incident")
+    assert rows.count() == min(want, 500)
+    assert {rows.nth(i).get_attribute("data-status") for i in range(rows.count())} == {status}
+
+
+def test_the_public_sees_only_released_incidents(page: Any, site: Site) -> None:
+    start, end = site.window()
+    page.goto(f"{site.base}/map#{urllib.parse.urlencode({'until': end, 'hours': 24})}")
+    public = site.items(None, start, end)
+    everything = site.items("monitor", start, end)
+    assert ready(page) == len(public) < len(everything)
+    assert page.locator("#checkpoint-note").count() == 1  # the latest signed checkpoint
+    shot(page, "map-public")
+
+
+def test_a_new_incident_appears_in_the_feed_without_a_reload(page: Any, site: Site) -> None:
+    _, end = site.window()
+    sign_in(page, site, "monitor")
+    page.goto(f"{site.base}/map#{urllib.parse.urlencode({'until': end, 'hours': 24})}")
+    before = ready(page)
+    seen = (datetime.fromisoformat(end) - timedelta(hours=2)).isoformat()
+    report = {
+        "id": "web-live-1", "submitted_by": "mission", "source_kind": "patrol",
+        "source_name": "patrol web", "observed_from": seen, "lon": 37.05, "lat": 47.95,
+        "uncertainty_m": 100, "event_type": "mine",
+    }  # fmt: skip
+    site.api("/api/v1/reports", "monitor", report)
+    expect(page.locator("body")).to_have_attribute("data-shown", str(before + 1), timeout=20_000)
+
+
+# -- an incident ----------------------------------------------------------------------------
+
+
+def test_an_incident_opens_from_the_feed_with_its_facts(page: Any, site: Site) -> None:
+    _, end = site.window()
+    sign_in(page, site, "monitor")
+    page.goto(f"{site.base}/map#{urllib.parse.urlencode({'until': end, 'hours': 24})}")
+    ready(page)
+    first = page.locator("#incidents li.incident a").first
+    incident = first.inner_text()
+    first.click()
+    page.wait_for_url(f"**/incidents/{incident}")
+    ready(page)
+    record = site.api(f"/api/v1/incidents/{incident}", "monitor")
+    assert incident in page.inner_text("#title")
+    assert page.inner_text("#status") == record["incident"]["status"]
+    assert page.locator("#members table tr").count() == len(record["reports"]) + 1
+    assert page.locator("#proof-link").count() == 1
+    shot(page, "incident-monitor")
+
+
+def test_a_monitor_verifies_an_incident_from_its_page(page: Any, site: Site) -> None:
+    start, end = site.window()
+    candidates = [
+        f["properties"]["id"]
+        for f in site.items("monitor", start, end)
+        if f["properties"]["status"] == "corroborated"
+    ]
+    incident = candidates[-1]
+    sign_in(page, site, "monitor", f"/incidents/{incident}")
+    ready(page)
+    page.select_option("#status-form select[name=status]", "verified")
+    page.fill("#status-form input[name=basis]", "Patrol saw the craters; two sources agree.")
+    page.click("#status-form button[type=submit]")
+    expect(page.locator("#status")).to_have_text("verified", timeout=READY_MS)
+    assert site.api(f"/api/v1/incidents/{incident}", "monitor")["incident"]["status"] == "verified"
+
+
+def test_a_party_cannot_open_an_incident_it_may_not_see(page: Any, site: Site) -> None:
+    start, end = site.window()
+    ua = {f["properties"]["id"] for f in site.items("UA", start, end)}
+    hidden = next(
+        f["properties"]["id"]
+        for f in site.items("monitor", start, end)
+        if f["properties"]["id"] not in ua
+    )
+    sign_in(page, site, "UA", f"/incidents/{hidden}")
+    ready(page)
+    assert "that you may see" in page.inner_text("#title")
+    assert page.locator("#members table").count() == 0
+    assert page.locator("#decide").is_hidden()
+
+
+# -- the hotline ----------------------------------------------------------------------------
+
+
+def test_a_party_acknowledges_and_answers_on_the_hotline(page: Any, site: Site) -> None:
+    sent = site.api(
+        "/api/v1/hotline/messages",
+        "monitor",
+        {"kind": "query", "recipients": ["UA"], "text": "Did your unit fire near Orikhiv?"},
+    )
+    sign_in(page, site, "UA", "/hotline")
+    ready(page)
+    row = page.locator(f"#inbox tr[data-id='{sent['id']}']")
+    assert row.get_attribute("data-state") == "open"
+    row.locator("input[type=checkbox]").check()
+    page.click("#ack-selected")
+    expect(page.locator("#notice")).to_have_text("Acknowledged 1 message.", timeout=READY_MS)
+    mine = site.api(f"/api/v1/hotline/messages/{sent['id']}", "UA")["recipients_progress"]["UA"]
+    assert mine["acknowledged_at"] is not None
+    page.locator(f"#inbox tr[data-id='{sent['id']}'] button.answer").click()
+    page.select_option("#answer-form select[name=position]", "under_investigation")
+    page.fill("#answer-form input[name=reasons]", "Checking with the brigade.")
+    page.click("#answer-form button[type=submit]")
+    expect(page.locator("#notice")).to_contain_text("Answered", timeout=READY_MS)
+    thread = site.api(f"/api/v1/hotline/messages?thread={urllib.parse.quote(sent['thread'])}", "UA")
+    assert [m["position"] for m in thread["messages"] if m["kind"] == "response"] == [
+        "under_investigation"
+    ]
+    shot(page, "hotline-UA")
+
+
+def test_the_other_party_never_sees_that_exchange(page: Any, site: Site) -> None:
+    sign_in(page, site, "RU", "/hotline")
+    ready(page)
+    ids = page.locator("#inbox tbody tr").evaluate_all("rows => rows.map(r => r.dataset.id)")
+    listed = site.api("/api/v1/hotline/messages?order=owed&limit=100", "RU")["messages"]
+    assert ids == [m["id"] for m in listed]
+    assert all("RU" in m["recipients"] or m["sender"] == "RU" for m in listed)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fresh_screenshots() -> None:
+    if SHOTS.exists():
+        shutil.rmtree(SHOTS)
