@@ -94,12 +94,13 @@ def countries(topo: dict[str, Any], bbox: tuple[float, float, float, float]) -> 
         if cut.is_empty:
             continue
         # TopoJSON (d3) winds outer rings clockwise; GeoJSON (RFC 7946 section 3.1.6), and the
-        # map library, counter-clockwise: else a country is drawn as a hole.
-        cut = shapely.orient_polygons(cut)
+        # map library, counter-clockwise: else a country is drawn as a hole. Last, as snapping
+        # to the grid may wind rings again.
+        cut = shapely.orient_polygons(shapely.set_precision(cut, 1e-4))
         features.append(
             {
                 "type": "Feature",
-                "geometry": mapping(shapely.set_precision(cut, 1e-4)),
+                "geometry": mapping(cut),
                 "properties": {"name": g.get("properties", {}).get("name", "")},
             }
         )

@@ -323,4 +323,8 @@ async function checkpoint() {
   box.replaceChildren(el("pre", { id: "checkpoint-note" }, await response.text()));
 }
 
+// A link to another view followed from this page: show that view (the page's own changes use
+// replaceState, which fires no hashchange).
+window.addEventListener("hashchange", () => location.reload());
+
 start();
