@@ -124,7 +124,10 @@ async def root(request: Request) -> Response:
 @router.get("/map", response_class=HTMLResponse)
 async def map_page(request: Request, service: ServiceDep) -> HTMLResponse:
     caller, token = await _who(request, service)
-    return _page(request, service, "map.html", caller, token, page="map")
+    # The live feed starts after the last entry logged now: what came before, the page's first
+    # load reads (the stream would otherwise replay the whole log).
+    logged = (await run_in_threadpool(service.store.ledger_state)).size
+    return _page(request, service, "map.html", caller, token, page="map", since=logged - 1)
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)

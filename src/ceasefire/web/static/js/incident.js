@@ -125,6 +125,7 @@ async function show() {
       el("code", {}, "ceasefire ledger verify --bundle FILE"), "."));
   if (can.set_status) decide();
   if (can.release) release();
+  document.body.dataset.readyMs = String(Math.round(performance.now()));
   document.body.dataset.ready = "1";
 }
 
