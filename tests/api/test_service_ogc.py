@@ -190,6 +190,33 @@ def test_features_are_points_with_flat_properties(client: TestClient, store: Sto
     assert props["report_ids"].startswith("[")
 
 
+def test_properties_selects_what_each_feature_carries(client: TestClient) -> None:
+    full = client.get(f"{OGC}/collections/incidents/items?limit=40").json()["features"]
+    chosen = client.get(
+        f"{OGC}/collections/incidents/items?limit=40&properties=status,zones,count,no_such"
+    ).json()
+    for whole, part in zip(full, chosen["features"], strict=True):
+        assert part["id"] == whole["id"] and part["geometry"] == whole["geometry"]
+        props = whole["properties"]
+        assert part["properties"] == {
+            k: props[k] for k in ("status", "zones", "count_low", "count_best", "count_high")
+        }
+    # The next page keeps the selection.
+    paged = client.get(f"{OGC}/collections/incidents/items?limit=3&properties=status").json()
+    nxt = next(link["href"] for link in paged["links"] if link["rel"] == "next")
+    assert "properties=status" in nxt
+
+
+@pytest.mark.parametrize("value", ["", "status;drop", "a b", ",".join(["x"] * 65)])
+def test_a_bad_properties_list_is_422_naming_it(client: TestClient, value: str) -> None:
+    error = assert_error(
+        client.get(f"{OGC}/collections/incidents/items", params={"properties": value}),
+        422,
+        "invalid_input",
+    )
+    assert error["problems"][0]["field"] == "properties"
+
+
 def test_one_feature_by_id(client: TestClient, store: Store) -> None:
     report = store.list_stored(limit=1)[0]
     r = client.get(f"{OGC}/collections/reports/items/{report.report.id}")

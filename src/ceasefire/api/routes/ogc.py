@@ -159,11 +159,13 @@ def _collection_id(collection_id: str) -> str:
     return collection_id
 
 
-def _flat(d: dict[str, Any]) -> dict[str, Any]:
+def _flat(d: dict[str, Any], keep: frozenset[str] | None = None) -> dict[str, Any]:
     """Flat properties: estimates split into ``_low``/``_best``/``_high``, other lists and
-    objects as JSON text."""
+    objects as JSON text; only those named in ``keep`` when given (an estimate by its name)."""
     out: dict[str, Any] = {}
     for key, value in d.items():
+        if keep is not None and key not in keep:
+            continue
         if isinstance(value, dict) and value and set(value) <= {"low", "best", "high"}:
             for part in ("low", "best", "high"):
                 out[f"{key}_{part}"] = value.get(part)
@@ -176,18 +178,42 @@ def _flat(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _feature(fid: str, lon: float, lat: float, properties: dict[str, Any]) -> dict[str, Any]:
+def _feature(
+    fid: str, lon: float, lat: float, properties: dict[str, Any], keep: frozenset[str] | None = None
+) -> dict[str, Any]:
     return {
         "type": "Feature",
         "id": fid,
         "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": _flat(properties),
+        "properties": _flat(properties, keep),
     }
 
 
-def _view_feature(view: dict[str, Any]) -> dict[str, Any]:
+def _view_feature(view: dict[str, Any], keep: frozenset[str] | None = None) -> dict[str, Any]:
     """A report or incident as the caller sees it (a coarsened incident at its coarse place)."""
-    return _feature(view["id"], float(view["lon"]), float(view["lat"]), view)
+    return _feature(view["id"], float(view["lon"]), float(view["lat"]), view, keep)
+
+
+#: At most this many names in ``properties``.
+MAX_PROPERTIES = 64
+
+
+def _properties(value: str | None) -> frozenset[str] | None:
+    """The ``properties`` a client asked for (OGC API - Features - Part 6, property selection):
+    comma-separated names of the view (``count`` for ``count_low``, ``_best`` and ``_high``);
+    None: all. A name the collection does not have is simply absent from the features."""
+    if value is None:
+        return None
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    bad = [n for n in names if not (n.isascii() and n.replace("_", "").isalnum())]
+    if bad or not names or len(names) > MAX_PROPERTIES:
+        why = (
+            f"{bad[0]!r} is not a property name (letters, digits and _)"
+            if bad
+            else f"must name 1 to {MAX_PROPERTIES} properties, comma-separated"
+        )
+        raise InputError(Problem("query", "properties", why))
+    return frozenset(names)
 
 
 def parse_datetime(value: str | None) -> tuple[datetime | None, datetime | None]:
@@ -478,6 +504,13 @@ def items(
     after: Annotated[
         str | None, Query(description="The cursor: the last feature id of the page before.")
     ] = None,
+    properties: Annotated[
+        str | None,
+        Query(
+            description="Only these properties, comma-separated (OGC API - Features - Part 6), "
+            "e.g. status,event_type,observed_from; an estimate by its name (count)."
+        ),
+    ] = None,
 ) -> GeoJSON:
     """A GeoJSON FeatureCollection with ``numberMatched``, ``numberReturned``, ``timeStamp``
     and a ``next`` link while more follow."""
@@ -485,11 +518,12 @@ def items(
     _readable(caller, cid)
     since, until = _window(datetime_)
     box = _bbox(bbox)
+    keep = _properties(properties)
     query = _reports if cid == "reports" else _incidents
     views, more, matched = query(
         service, Viewer(caller, service.store), since, until, box, limit, after
     )
-    features = [_view_feature(v) for v in views]
+    features = [_view_feature(v, keep) for v in views]
     here = f"{_base(request)}/collections/{cid}"
     links = [
         {"href": _this_page(request), "rel": "self", "type": GEOJSON},
