@@ -97,8 +97,38 @@ def test_sign_in_never_redirects_off_the_service(site: Site, target: str) -> Non
 def test_a_disabled_users_cookie_is_the_public_on_pages_and_401_on_the_api(site: Site) -> None:
     client, _ = site.signed_in("RU")
     site.store.disable_user("web-RU")
-    assert "public view" in client.get("/map").text
     assert client.get(f"{V1}/incidents").status_code == 401
+    assert "public view" in client.get("/map").text
+    # The page forgot the cookie: the scripts' calls are the public's now, not 401s.
+    assert client.get(f"{V1}/incidents").status_code == 200
+
+
+def test_a_stale_cookie_is_forgotten_by_the_next_page(site: Site) -> None:
+    client, _ = site.signed_in("UA")
+    site.store.rotate_token("web-UA")
+    page = client.get("/map")
+    assert "public view" in page.text
+    assert f'{SESSION_COOKIE}=""' in page.headers["set-cookie"]
+
+
+def test_signing_in_from_another_sites_page_is_refused(site: Site) -> None:
+    token = site.tokens["monitor"]
+    for headers in ({"Origin": "http://elsewhere.invalid"}, {"Sec-Fetch-Site": "cross-site"}):
+        refused = site.client().post("/signin", data={"token": token}, headers=headers)
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers
+    same = {"Origin": "http://127.0.0.1", "Sec-Fetch-Site": "same-origin"}
+    done = site.client().post(
+        "/signin", data={"token": token}, headers=same, follow_redirects=False
+    )
+    assert done.status_code == 303
+
+
+def test_guessing_tokens_at_the_sign_in_form_is_held_back(site: Site) -> None:
+    client = site.client()
+    for _ in range(20):  # Limits.bad_tokens
+        assert client.post("/signin", data={"token": "cf_guess"}).status_code == 401
+    held = client.post("/signin", data={"token": site.tokens["monitor"]})
+    assert held.status_code == 429 and int(held.headers["retry-after"]) > 0
 
 
 def test_signing_out_needs_the_pages_form_token(site: Site) -> None:

@@ -35,7 +35,9 @@ from ceasefire.api.deps import (
     csrf_token,
     get_caller,
 )
-from ceasefire.api.errors import RequestError
+from ceasefire.api.errors import CsrfRefused, RequestError, TooManyRequests
+from ceasefire.api.ratelimit import client_key
+from ceasefire.errors import Problem
 from ceasefire.geo.gazetteer import load_gazetteer
 from ceasefire.publish.access import ACTIONS, Principal, may_act
 from ceasefire.publish.mapdata import agreement_layers
@@ -55,26 +57,34 @@ CSP: Final = (
 SESSION_S: Final = 12 * 3600
 
 
-async def _who(request: Request, service: Service) -> tuple[Principal, str | None]:
-    """The signed-in caller and their token, or the public (a stale cookie counts as none)."""
-    try:
-        caller = await get_caller(request, service)
-    except RequestError:
-        return PUBLIC, None
+async def _who(request: Request, service: Service) -> tuple[Principal, str | None, bool]:
+    """Who a page is for: the signed-in caller and their session token, or the public; and
+    whether the request's cookie is stale (a disabled, rotated or expired token), so the page
+    forgets it instead of sending it on with every call of its scripts. A bearer token reads
+    pages too, but holds no session. The API decides what each may read (get_caller)."""
     if request.headers.get("authorization") is not None:
-        return caller, None  # a bearer token reads pages too, but holds no session
-    return caller, request.cookies.get(SESSION_COOKIE) if caller is not PUBLIC else None
+        try:
+            return await get_caller(request, service), None, False
+        except RequestError:
+            return PUBLIC, None, False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return PUBLIC, None, False
+    found = await service.tokens.check(cookie)
+    if found.principal is None:
+        return PUBLIC, None, True
+    return found.principal, cookie, False
 
 
 def _page(
     request: Request,
     service: Service,
     template: str,
-    caller: Principal,
-    token: str | None,
+    who: tuple[Principal, str | None, bool],
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
+    caller, token, stale = who
     agreement = service.agreement
     response = templates.TemplateResponse(
         request,
@@ -92,6 +102,8 @@ def _page(
         },
         status_code=status_code,
     )
+    if stale:
+        response.delete_cookie(SESSION_COOKIE, path="/")
     _secure(response)
     return response
 
@@ -101,6 +113,28 @@ def _secure(response: Response) -> None:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
+
+
+def _same_origin(request: Request) -> None:
+    """A form posted from another site's page is refused (403): browsers say where a form
+    came from in ``Origin`` (and ``Sec-Fetch-Site``); a client that sends neither is not a
+    browser led by another site."""
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    # This service as the browser reached it: directly, or through the proxy of --base-url.
+    service: Service = request.app.state.service
+    base = urlsplit(service.base_url)
+    ours = {
+        f"{request.url.scheme}://{request.headers.get('host', '')}",
+        f"{base.scheme}://{base.netloc}",
+    }
+    if (site is not None and site not in ("same-origin", "none")) or (
+        origin is not None and origin not in ours
+    ):
+        raise CsrfRefused(
+            "a sign-in or sign-out form from another site's page is refused",
+            [Problem("header", "Origin", "not this service")],
+        )
 
 
 def _local(target: str | None, default: str = "/map") -> str:
@@ -123,33 +157,31 @@ async def root(request: Request) -> Response:
 
 @router.get("/map", response_class=HTMLResponse)
 async def map_page(request: Request, service: ServiceDep) -> HTMLResponse:
-    caller, token = await _who(request, service)
+    who = await _who(request, service)
     # The live feed starts after the last entry logged now: what came before, the page's first
     # load reads (the stream would otherwise replay the whole log).
     logged = (await run_in_threadpool(service.store.ledger_state)).size
-    return _page(request, service, "map.html", caller, token, page="map", since=logged - 1)
+    return _page(request, service, "map.html", who, page="map", since=logged - 1)
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 async def incident_page(request: Request, service: ServiceDep, incident_id: str) -> HTMLResponse:
-    caller, token = await _who(request, service)
-    return _page(
-        request, service, "incident.html", caller, token, page="incident", incident_id=incident_id
-    )
+    who = await _who(request, service)
+    return _page(request, service, "incident.html", who, page="incident", incident_id=incident_id)
 
 
 @router.get("/hotline", response_class=HTMLResponse, response_model=None)
 async def hotline_page(request: Request, service: ServiceDep) -> Response:
-    caller, token = await _who(request, service)
-    if not may_act(caller, "use_hotline"):
+    who = await _who(request, service)
+    if not may_act(who[0], "use_hotline"):
         return RedirectResponse(f"/signin?next={quote('/hotline')}", status_code=303)
-    return _page(request, service, "hotline.html", caller, token, page="hotline")
+    return _page(request, service, "hotline.html", who, page="hotline")
 
 
 @router.get("/signin", response_class=HTMLResponse)
 async def signin_page(request: Request, service: ServiceDep, next: str = "/map") -> HTMLResponse:
-    caller, token = await _who(request, service)
-    return _page(request, service, "signin.html", caller, token, page="signin", next=_local(next))
+    who = await _who(request, service)
+    return _page(request, service, "signin.html", who, page="signin", next=_local(next))
 
 
 #: The largest sign-in or sign-out form read (a token and a path).
@@ -168,18 +200,30 @@ async def _form(request: Request) -> dict[str, str]:
 
 @router.post("/signin", response_model=None)
 async def signin(request: Request, service: ServiceDep) -> Response:
-    """Check the token as the API would, then keep it in the session cookie."""
+    """Check the token as the API would, then keep it in the session cookie. Bad tokens count
+    against the client's address as on the API (too many: 429 for a while), and only a form
+    from this service's own page is taken (no other site signs a person in as someone else)."""
+    _same_origin(request)
     form = await _form(request)
     token, next = form.get("token", "").strip(), form.get("next", "/map")
+    bad = service.tokens.bad
+    client = client_key(request.client.host if request.client else None)
+    wait = bad.retry_after(client)
+    if wait is not None:
+        raise TooManyRequests(
+            f"too many bad tokens from this address; try again in {wait} s", retry_after=wait
+        )
     found = await service.tokens.check(token) if token else None
     if found is None or found.principal is None:
+        if token:
+            bad.failed(client)
         reason = (
             "enter your token"
             if not token
             else "this token is not valid (unknown, disabled or expired)"
         )
         return _page(
-            request, service, "signin.html", PUBLIC, None, status_code=401,
+            request, service, "signin.html", (PUBLIC, None, False), status_code=401,
             page="signin", next=_local(next), error=reason,
         )  # fmt: skip
     response = RedirectResponse(_local(next), status_code=303)
@@ -199,6 +243,7 @@ async def signin(request: Request, service: ServiceDep) -> Response:
 @router.post("/signout", response_model=None)
 async def signout(request: Request, service: ServiceDep) -> Response:
     """Forget the session (the form carries the page's token: no other site signs one out)."""
+    _same_origin(request)
     csrf = (await _form(request)).get("csrf", "")
     token = request.cookies.get(SESSION_COOKIE)
     response = RedirectResponse("/map", status_code=303)
