@@ -374,6 +374,19 @@ def test_every_incident_that_concerns_a_party_is_notified_once(demo_store: Store
     assert audit(demo_store).problems == []
 
 
+def test_a_tick_without_notify_leaves_the_notifications_to_live_fusion(
+    demo_store: Store,
+) -> None:
+    """The service's ticks with live fusion on (which notifies after each of its steps): the
+    line checks are made, no notification, and the bookmark stays for the one notifier."""
+    scheduler = Scheduler(demo_store, AGREEMENT)
+    result = scheduler.tick(T0, notify=False)
+    assert result.notifications == 0 and result.line_checks == len(PARTIES)
+    assert demo_store.hotline_messages(T0, kind="notification", limit=None) == []
+    made, _ = scheduler.notify(T0)
+    assert made > 0
+
+
 def test_escalations_are_sent_once_each_even_when_ticks_are_missed(demo_store: Store) -> None:
     scheduler = Scheduler(demo_store, AGREEMENT, HotlineConfig(line_checks=False))
     scheduler.tick(T0)

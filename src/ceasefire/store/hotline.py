@@ -109,8 +109,8 @@ _CHOSEN = ("kind", "recipients", "subject", "text", "in_reply_to", "incident_id"
 
 def send(
     conn: Connection, dialect: Backend, messages: Sequence[Message], now: datetime
-) -> list[tuple[StoredMessage, bool]]:
-    """Store messages in order and log them; each with True if new, False if it was stored
+) -> dict[str, bool]:
+    """Store messages in order and log them; by id, True if new, False if it was stored
     before (same id and the same chosen fields: a retry).
 
     A reply must answer a stored message addressed to its sender and fit it
@@ -160,9 +160,7 @@ def send(
     _insert(conn, waiting)
     if items:
         store_ledger.append(conn, dialect, items, now)
-    # Read back once all are in: a reply later in the list changes an earlier one's state.
-    stored_now = _read(conn, [m.id for m in messages], now)
-    return [(stored_now[m.id], new[m.id]) for m in messages]
+    return new
 
 
 def _insert(conn: Connection, messages: Sequence[tuple[Message, dict[str, Any]]]) -> None:
@@ -520,17 +518,22 @@ class HotlineArea(Database):
         mail: Mapping[str, Sequence[str]] | None = None,
     ) -> list[tuple[StoredMessage, bool]]:
         """Store and log hotline messages (:class:`ceasefire.hotline.rules.Message`) in one
-        transaction, with ``(StoredMessage, new)`` for each; ``cursor`` (name, value) moves a
+        transaction, with ``(StoredMessage, new)`` for each (as read just after the commit);
+        ``cursor`` (name, value) moves a
         scheduler bookmark and ``mail`` (message id -> addresses) queues e-mails in the same
         transaction (see :func:`ceasefire.store.hotline.send` for the rules)."""
 
         with self._errors(), self._write() as conn:
-            out = send(conn, self._dialect, messages, now)
+            new = send(conn, self._dialect, messages, now)
             if cursor is not None:
                 set_cursor(conn, *cursor)
             for message_id, addresses in (mail or {}).items():
                 queue_mail(conn, message_id, addresses, now)
-            return out
+        # Read back once all are in (a reply later in the list changes an earlier one's
+        # state), after the commit: the write lock is held for the writes only.
+        with self._errors(), self._engine.connect() as conn:
+            stored = _read(conn, [m.id for m in messages], now)
+        return [(stored[m.id], new[m.id]) for m in messages]
 
     def hotline_messages(self, now: datetime, **filters: Any) -> list[StoredMessage]:
         """Stored hotline messages, filtered (:func:`ceasefire.store.hotline.list_messages`)."""
