@@ -138,8 +138,10 @@ def test_a_kill_between_the_transactions_of_a_step_leaves_a_store_that_verifies(
         unfused = _unfused(store)
         assert 0 < unfused < 150  # the kill fell between two transactions of the step
         assert ledger.audit(store).problems == []
-        restarted = LiveFusion(store, [AGREEMENT])
+        saves: list[int] = []
+        restarted = LiveFusion(store, [AGREEMENT], save_incidents=5, on_saved=saves.append)
         assert restarted.step(NOW).restarted
+        assert len(saves) > 1  # the whole store again, a few incidents at a time
         assert _unfused(store) == 0
         _as_bulk(store)
         ledger.audit(store)

@@ -152,7 +152,8 @@ class LiveFusion:
     def start(self, now: datetime | None = None) -> tuple[int, int]:
         """Fuse the whole store and start the fuser from it (at start-up, and after a
         retraction): one bulk pass, whose partition the fuser holds and whose incidents are
-        saved as ``ceasefire fuse`` saves them. Returns (reports, incidents)."""
+        saved as ``ceasefire fuse`` saves them, though a few at a time as a step saves them
+        (the service takes reports meanwhile). Returns (reports, incidents)."""
         now = now or datetime.now(UTC)
         top, gone = self.store.report_marks()
         taken = [(seq, s) for seq, s in self.store.stored_since(0, limit=top + 1) if seq <= top]
@@ -165,7 +166,16 @@ class LiveFusion:
         part = fuser.partition()
         self._first = _first_of_component(part)
         known = {s.report.id: s for s in items}
-        saved = self._save(np.arange(len(items), dtype=np.int64), self._first, part, now, known)
+        # Which stored incident holds each report: those linked through one are saved together.
+        holding = self.store.incidents_holding(self._ids)
+        names = {iid: len(items) + k for k, iid in enumerate(dict.fromkeys(holding.values()))}
+        held = [i for i, rid in enumerate(self._ids) if rid in holding]
+        links = (
+            np.asarray(held, dtype=np.int64),
+            np.asarray([names[holding[self._ids[i]]] for i in held], dtype=np.int64),
+        )
+        everything = np.arange(len(items), dtype=np.int64)
+        saved = self._save(everything, self._first, part, now, known, links)
         self._recent = {}
         self._remember(items[-RECENT:])
         self._seq, self._retractions = top, gone
@@ -209,7 +219,8 @@ class LiveFusion:
         touched = np.unique(first[np.concatenate([changed, also])])
         members = np.flatnonzero(np.isin(first, touched))
         self._first = first
-        saved = self._save(members, first, part, now, self._recent, old)
+        before = members[members < n_old]
+        saved = self._save(members, first, part, now, self._recent, (before, old[before]))
         seconds = time.perf_counter() - started
         return StepResult(len(arrived_kept), saved, False, seconds, behind)
 
@@ -226,12 +237,12 @@ class LiveFusion:
         part: Partition,
         now: datetime | None,
         known: dict[str, StoredReport],
-        old: I64 | None = None,
+        links: tuple[I64, I64],
     ) -> int:
         """Sum up and save the incidents of ``members`` (whole components); reports not in
-        ``known`` (those already read) are read from the store. With ``old`` (the components
-        before this step, as stored) they are saved a few at a time (:meth:`_batches`), all
-        the reading and summing up done first; without it, in one transaction."""
+        ``known`` (those already read) are read from the store. They are saved a few at a
+        time (:meth:`_batches`; ``links``: the members in a stored incident and its name),
+        all the reading and summing up done first."""
         ids = [self._ids[i] for i in members.tolist()]
         stored = {i: known[i] for i in ids if i in known}
         missing = [i for i in ids if i not in stored]
@@ -253,10 +264,7 @@ class LiveFusion:
             groups.setdefault(component, []).append(local)
         member_lists = [np.asarray(g, dtype=np.int64) for g in groups.values()]
         incidents = summarise(items, member_lists, part.anchor[index], self.engine, self.config)
-        batches = [list(range(len(incidents)))]
-        if old is not None:
-            batches = self._batches(list(groups), members[members < old.size], first, old)
-        for n, batch in enumerate(batches):
+        for n, batch in enumerate(self._batches(list(groups), first, *links)):
             if n:  # the lock free a moment between two saves: the POSTs waiting take it then
                 time.sleep(self.store.turn_pause_s)
             save_fused(
@@ -273,14 +281,16 @@ class LiveFusion:
                 self.on_saved(len(batch))
         return len(incidents)
 
-    def _batches(self, components: list[int], before: I64, first: I64, old: I64) -> list[list[int]]:
+    def _batches(
+        self, components: list[int], first: I64, held: I64, stored: I64
+    ) -> list[list[int]]:
         """The incidents (by position in ``components``, their names) in the transactions
         they are saved in: about :attr:`save_incidents` each, and incidents linked through a
-        stored one (``before``: the members that were in an incident before this step, whose
-        component was ``old``) always in the same one, as the store takes a stored incident
-        whole or not at all (a merge or a split of it is saved at once)."""
-        links = _linked(first[before], old[before])
-        label = dict(zip(first[before].tolist(), links.tolist(), strict=True))
+        stored one (``held``: the members in a stored incident, ``stored``: its name) always
+        in the same one, as the store takes a stored incident whole or not at all (a merge or
+        a split of it is saved at once)."""
+        links = _linked(first[held], stored)
+        label = dict(zip(first[held].tolist(), links.tolist(), strict=True))
         together: dict[int, list[int]] = {}
         for k, component in enumerate(components):
             # New reports only: linked to nothing stored, a label of its own.

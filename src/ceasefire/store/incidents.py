@@ -526,6 +526,13 @@ class IncidentsArea(Database):
             ]
             return saved, results
 
+    def incidents_holding(self, report_ids: Sequence[str]) -> dict[str, str]:
+        """The live incident holding each of these reports (those in none are left out)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            rows = rows_in(conn, _M.report_id, [_M.incident_id], list(report_ids))
+            return {r.report_id: r.incident_id for r in rows}
+
     def list_incidents(
         self,
         *,
