@@ -4,7 +4,10 @@ result is always what a bulk ``ceasefire fuse`` of the same reports gives (each 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import random
+import signal
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -21,7 +24,7 @@ from ceasefire import ledger
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.api import create_app
 from ceasefire.intake.report import Report
-from ceasefire.live import LiveFusion
+from ceasefire.live import SAVE_INCIDENTS, STEP_REPORTS, LiveFusion
 from ceasefire.pipeline import fuse_store, ingest_reports
 from ceasefire.publish.access import Principal
 from ceasefire.store.facade import Store
@@ -71,26 +74,77 @@ def store(db_url: str) -> Iterator[Store]:
         yield opened
 
 
+@pytest.mark.parametrize("per_transaction", [2, SAVE_INCIDENTS])
 def test_live_fusion_gives_the_bulk_incidents_whatever_the_arrival(
-    store: Store, night: list[dict[str, Any]]
+    store: Store, night: list[dict[str, Any]], per_transaction: int
 ) -> None:
     """The night's reports arrive in a shuffled order, in batches of every size; after each
-    step the store holds what a bulk fusion of the reports so far would."""
+    step the store holds what a bulk fusion of the reports so far would, however few
+    incidents each of its transactions saves (merges and splits of stored incidents among
+    them: a store refuses a stored incident covered in part)."""
     rows = night[:900]
     random.Random(5).shuffle(rows)
-    live = LiveFusion(store, [AGREEMENT])
+    saves: list[int] = []
+    live = LiveFusion(store, [AGREEMENT], save_incidents=per_transaction, on_saved=saves.append)
     live.start(NOW)
-    sizes = [1, 2, 7, 40, 150, 300, 400]
+    sizes = [1, 2, 7, 40, 150, 300, 400]  # the last more than a step takes in
     at = 0
     for size in sizes:
         batch = _reports(rows[at : at + size])
         at += size
         ingest_reports(store, batch, AGREEMENT, entered_by=OPERATOR)
-        step = live.step(NOW)
-        assert step.reports == len(batch) and not step.restarted
+        steps = [live.step(NOW)]
+        while steps[-1].behind:  # more than a step takes in: the rest in the next ones
+            steps.append(live.step(NOW))
+        assert len(steps) == -(-size // STEP_REPORTS)
+        assert sum(s.reports for s in steps) == len(batch)
+        assert not any(s.restarted for s in steps)
         assert _unfused(store) == 0
+    if per_transaction == 2:  # one incident more only when linked through a stored one
+        assert len(saves) > len(sizes) and max(saves) > 2 and sorted(saves)[len(saves) // 2] <= 2
     _as_bulk(store)
     ledger.audit(store)
+
+
+def _step_then_die(url: str, rows: list[dict[str, Any]]) -> None:
+    """In a process of its own: live fusion of the store, then a step over ``rows`` killed
+    (SIGKILL) as soon as its first write transaction has committed."""
+    with Store.open(url, create=False) as store:
+        live = LiveFusion(store, [AGREEMENT], save_incidents=5)
+        live.start(NOW)
+        ingest_reports(store, _reports(rows), AGREEMENT, entered_by=OPERATOR)
+        live.on_saved = lambda _n: os.kill(os.getpid(), signal.SIGKILL)
+        live.step(NOW)
+    raise AssertionError("the step saved nothing")
+
+
+def test_a_kill_between_the_transactions_of_a_step_leaves_a_store_that_verifies(
+    db_url: str, night: list[dict[str, Any]]
+) -> None:
+    """A step saves its incidents a few at a time; killed after the first transaction, it
+    leaves a store the audit passes (each transaction saved whole incidents with their
+    leaves and violations) and the restart fuses the rest into the bulk result."""
+    rows = night[:400]
+    random.Random(7).shuffle(rows)
+    with Store.open(db_url) as store:
+        ingest_reports(store, _reports(rows[:250]), AGREEMENT, entered_by=OPERATOR)
+    child = multiprocessing.get_context("spawn").Process(
+        target=_step_then_die, args=(db_url, rows[250:])
+    )
+    child.start()
+    child.join(120)
+    assert child.exitcode == -signal.SIGKILL
+    with Store.open(db_url) as store:
+        unfused = _unfused(store)
+        assert 0 < unfused < 150  # the kill fell between two transactions of the step
+        assert ledger.audit(store).problems == []
+        saves: list[int] = []
+        restarted = LiveFusion(store, [AGREEMENT], save_incidents=5, on_saved=saves.append)
+        assert restarted.step(NOW).restarted
+        assert len(saves) > 1  # the whole store again, a few incidents at a time
+        assert _unfused(store) == 0
+        _as_bulk(store)
+        ledger.audit(store)
 
 
 def test_a_retraction_goes_through_live_fusion(store: Store, night: list[dict[str, Any]]) -> None:

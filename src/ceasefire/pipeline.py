@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +40,7 @@ from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_corroborat
 from ceasefire.publish.access import Principal
 from ceasefire.records import Incident
 from ceasefire.store.facade import Store
+from ceasefire.store.incidents import Judgement
 from ceasefire.store.writing import BulkWriter
 
 #: Reports validated, placed and written at a time. Memory grows with it (about 3 kB a report
@@ -488,51 +489,62 @@ def save_fused(
     """Save fused incidents and judge them: the one way fusion's results reach the store,
     for a bulk run (:func:`fuse_store`) and for the service's live fusion
     (:class:`ceasefire.live.LiveFusion`), which passes only the incidents its new reports
-    touched (each stored incident it touches whole). Each incident is judged under the version
-    in force at its time; the earlier judgements of the incidents judged are kept, marked
-    superseded where the new ones differ. Counts go into ``result``; returns the violations
+    touched, a few at a time (each stored incident it touches whole). Each incident is judged
+    under the version in force at its time; the earlier judgements of the incidents judged are
+    kept, marked superseded where the new ones differ. Incidents and judgements are saved in
+    one transaction (:meth:`Store.save_judged`); the judging is done before it, so the write
+    lock is held for the writes only. Counts go into ``result``; returns the violations
     found."""
     for a in agreements:
         store.register_agreement(a)
-    saved = store.save_incidents(incidents, at=now, corroboration=corroboration)
+    # Judged before the write transaction, as if nobody had assessed a perpetrator: inside it,
+    # only the incidents a monitor did assess (rare) are judged again, once their ids are known.
+    found = judge(incidents, agreements)
+    in_force = in_force_index(agreements, incidents)
     if step is not None:
         step()
-    # One query for the monitors' assessments of these incidents, not one per incident.
-    ids = [saved.ids[inc.key] for inc in incidents]
-    assessed_by_id = {
-        iid: s.assessed_perpetrator
-        for iid, s in store.incidents_by_id(ids).items()
-        if s.assessed_perpetrator
-    }
-    assessed = {
-        inc.key: assessed_by_id[saved.ids[inc.key]]
-        for inc in incidents
-        if saved.ids.get(inc.key) in assessed_by_id
-    }
-    violations = judge(incidents, agreements, assessed=assessed)
+    final: list[Violation] = []
+
+    def judgements(assessed: Mapping[str, str]) -> list[Judgement]:
+        final[:] = _assessed_again(incidents, agreements, found, assessed) if assessed else found
+        return [
+            Judgement(
+                a.id,
+                a.version,
+                [v for v in final if (v.agreement_id, v.agreement_version) == (a.id, a.version)],
+                [inc.key for inc, v in zip(incidents, in_force, strict=True) if v == index],
+            )
+            for index, a in enumerate(agreements)
+        ]
+
+    saved, judged = store.save_judged(incidents, judgements, at=now, corroboration=corroboration)
     if step is not None:
         step()
     result.created += saved.created
     result.updated += saved.updated
     result.merged += saved.merged
     result.unchanged += saved.unchanged
-    in_force = in_force_index(agreements, incidents)
-    for index, a in enumerate(agreements):
-        judged = [
-            saved.ids[inc.key] for inc, v in zip(incidents, in_force, strict=True) if v == index
-        ]
-        mine = [v for v in violations if (v.agreement_id, v.agreement_version) == (a.id, a.version)]
-        res = store.save_violations(
-            mine,
-            incident_ids=saved.ids,
-            judged=judged,
-            agreement_id=a.id,
-            agreement_version=a.version,
-            at=now,
-        )
+    for res in judged:
         result.violations_added += res.added
         result.violations_superseded += res.superseded
-    return violations
+    return final
+
+
+def _assessed_again(
+    incidents: Sequence[Incident],
+    agreements: Sequence[Agreement],
+    found: Sequence[Violation],
+    assessed: Mapping[str, str],
+) -> list[Violation]:
+    """``found`` with the violations of the incidents in ``assessed`` judged again under the
+    monitors' assessment, in incident order (:func:`ceasefire.judge.rules.judge` judges each
+    incident on its own, so the others' stand)."""
+    mine = [inc for inc in incidents if inc.key in assessed]
+    again = judge(mine, agreements, assessed=dict(assessed))
+    by_key: dict[str, list[Violation]] = {}
+    for v in [*(v for v in found if v.incident_key not in assessed), *again]:
+        by_key.setdefault(v.incident_key, []).append(v)
+    return [v for inc in incidents for v in by_key.get(inc.key, ())]
 
 
 def in_force_index(agreements: Sequence[Agreement], incidents: Sequence[Incident]) -> list[int]:

@@ -266,6 +266,31 @@ def test_replies_move_the_state_and_everything_is_in_the_ledger(hstore: Store) -
     assert [e.kind for e in entries] == ["hotline_message"]
 
 
+def test_one_send_of_many_keeps_the_order_retries_and_replies_of_one_at_a_time(
+    hstore: Store,
+) -> None:
+    """Messages are stored set-wise; a reply to a message earlier in the same call still notes
+    it, an id twice is one message, and a message stored before is a retry."""
+    hstore.hotline_send([query(id="ask-0")], T0)
+    first, second = query(id="ask-5"), query(id="ask-6", to=("RU", "mission"))
+    ack = sending.reply(first, "acknowledgement", "RU", T0 + timedelta(minutes=5))
+    sent = hstore.hotline_send(
+        [query(id="ask-0"), first, second, ack, second, query(id="ask-7")], ack.sent_at
+    )
+    assert [(s.message.id, new) for s, new in sent] == [
+        ("UA:ask-0", False), ("UA:ask-5", True), ("UA:ask-6", True), (ack.id, True),
+        ("UA:ask-6", True), ("UA:ask-7", True),
+    ]  # fmt: skip
+    assert sent[1][0].state == "acknowledged" and sent[2][0].state == "open"
+    assert set(sent[2][0].by_recipient) == {"RU", "mission"}
+    got = hstore.hotline_get(["UA:ask-5"], ack.sent_at)["UA:ask-5"]
+    assert got.by_recipient["RU"].acknowledged_at == ack.sent_at
+    seqs = [s.seq for s, _ in sent]
+    assert seqs[1] < seqs[2] < seqs[3] < seqs[5]  # stored in the order given
+    report = audit(hstore)
+    assert report.problems == [] and report.records["hotline messages"] == 5
+
+
 def test_the_state_filter_agrees_with_the_rules(hstore: Store) -> None:
     now = T0 + timedelta(hours=25)
     plan = {
@@ -347,6 +372,19 @@ def test_every_incident_that_concerns_a_party_is_notified_once(demo_store: Store
     urgent = [n.message for n in notes if n.message.urgent]
     assert urgent and all(n.place is not None for n in urgent)
     assert audit(demo_store).problems == []
+
+
+def test_a_tick_without_notify_leaves_the_notifications_to_live_fusion(
+    demo_store: Store,
+) -> None:
+    """The service's ticks with live fusion on (which notifies after each of its steps): the
+    line checks are made, no notification, and the bookmark stays for the one notifier."""
+    scheduler = Scheduler(demo_store, AGREEMENT)
+    result = scheduler.tick(T0, notify=False)
+    assert result.notifications == 0 and result.line_checks == len(PARTIES)
+    assert demo_store.hotline_messages(T0, kind="notification", limit=None) == []
+    made, _ = scheduler.notify(T0)
+    assert made > 0
 
 
 def test_escalations_are_sent_once_each_even_when_ticks_are_missed(demo_store: Store) -> None:

@@ -111,7 +111,9 @@ def create_app(
     hotline, hotline_every, clock
         The hotline scheduler's settings (:class:`ceasefire.hotline.scheduler.HotlineConfig`):
         it ticks every ``hotline_every`` seconds (None: never; ``ceasefire hotline tick`` then
-        does its work) at the time ``clock`` gives (default: the present).
+        does its work) at the time ``clock`` gives (default: the present). With live fusion
+        and the present's clock, notifications are made by live fusion after each step instead
+        of at the ticks.
     fuse_every
         While the app runs, fuse the reports stored since the last time every ``fuse_every``
         seconds, in a process of its own (:class:`ceasefire.live.LiveProcess`: the whole store
@@ -128,7 +130,13 @@ def create_app(
         engine = GeoEngine(agreement)
     committer = GroupCommitter(store, engine)
     limits = limits or Limits()
-    live = None if fuse_every is None else LiveProcess(store.url, [agreement], fuse_every)
+    # Live fusion notifies right after each step that saved incidents, unless the hotline is
+    # off or runs on a clock of the caller's, which another process cannot share.
+    live_notifies = fuse_every is not None and hotline_every is not None and clock is None
+    live = None
+    if fuse_every is not None:
+        told = (hotline or HotlineConfig()) if live_notifies else None
+        live = LiveProcess(store.url, [agreement], fuse_every, told)
     service = Service(
         store,
         agreement,
@@ -158,6 +166,7 @@ def create_app(
             hotline_every,
             clock,
             live,
+            not live_notifies,
         ),
     )
     app.state.service = service
@@ -219,6 +228,7 @@ def _lifespan(
     hotline_every: float | None,
     clock: Callable[[], datetime] | None,
     live: LiveProcess | None,
+    notify: bool,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     """The app's lifespan: with a signer, :func:`checkpoints` runs beside the server, the
     hotline's scheduler ticks, and live fusion steps; when the server stops, the single reports
@@ -230,7 +240,7 @@ def _lifespan(
         if signer is not None:
             tasks.append(asyncio.create_task(checkpoints(service.store, signer, every)))
         if hotline_every is not None:
-            tasks.append(asyncio.create_task(scheduler.run(hotline_every, clock)))
+            tasks.append(asyncio.create_task(scheduler.run(hotline_every, clock, notify=notify)))
         if live is not None:
             live.start()
         try:

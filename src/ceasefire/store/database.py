@@ -101,6 +101,14 @@ class Database:
         (live fusion, :class:`ceasefire.live.LiveProcess`) opens the same store with."""
         return self._engine.url.render_as_string(hide_password=False)
 
+    @property
+    def turn_pause_s(self) -> float:
+        """How long a writer about to begin another write transaction at once (live fusion
+        saving a step a few incidents at a time) pauses first, so that writers waiting for the
+        lock get their turn: 0 on PostgreSQL, where they queue for it; 25 ms on SQLite, where
+        they poll (:attr:`ceasefire.store.backends.SQLiteBackend.turn_pause_s`)."""
+        return self._dialect.turn_pause_s
+
     @classmethod
     def open(
         cls, url_or_path: str | Path | None = None, *, migrate: bool = True, create: bool = True

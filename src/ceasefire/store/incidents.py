@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ from ceasefire.records import (
     StatusChange,
     StoredIncident,
     StoredReport,
+    ViolationSaveResult,
     incident_from_dict,
 )
 from ceasefire.store import ledger as store_ledger
@@ -72,11 +74,11 @@ from ceasefire.store.schema import (
     status_changes_table,
     violations_table,
 )
-from ceasefire.store.violations import list_violations, violation_where
+from ceasefire.store.violations import list_violations, save_violations, violation_where
 from ceasefire.vocab import STATUSES
 
 if TYPE_CHECKING:
-    pass
+    from ceasefire.judge.rules import Violation
 
 
 _I = incidents_table.c
@@ -228,6 +230,25 @@ def save_incidents(
         unchanged=len(plan.unchanged),
         ids={incident.key: iid for incident, iid in zip(incidents, plan.ids, strict=True)},
     )
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What judging some incidents under one agreement version found: its violations and the
+    keys of every incident judged under it (:meth:`IncidentsArea.save_judged`)."""
+
+    agreement_id: str
+    agreement_version: int
+    violations: Sequence[Violation]
+    judged: Sequence[str]
+
+
+def _assessed(conn: Connection, ids: Mapping[str, str]) -> dict[str, str]:
+    """Incident key -> the perpetrator the monitors assessed, for the incidents (key -> lasting
+    id) that have one."""
+    key_of = {iid: key for key, iid in ids.items()}
+    rows = rows_in(conn, _I.incident_id, [_I.assessed_perpetrator], list(key_of))
+    return {key_of[r.incident_id]: r.assessed_perpetrator for r in rows if r.assessed_perpetrator}
 
 
 def _check_reports_exist(
@@ -463,6 +484,54 @@ class IncidentsArea(Database):
             return save_incidents(
                 conn, self._dialect, incidents, at=at, corroboration=corroboration
             )
+
+    def save_judged(
+        self,
+        incidents: Sequence[Incident],
+        judge: Callable[[Mapping[str, str]], Sequence[Judgement]],
+        *,
+        at: datetime,
+        corroboration: int = DEFAULT_CORROBORATION,
+    ) -> tuple[IncidentSaveResult, list[ViolationSaveResult]]:
+        """Save incidents as :meth:`save_incidents` does and their judgements as
+        :meth:`save_violations` does, in one transaction: each incident is never stored without
+        the judgements of its body, whatever stops the process between two saves.
+
+        ``judge`` is given the perpetrators the monitors assessed (incident key -> party) of the
+        incidents that have one once saved (an incident continuing a stored id keeps its
+        assessment) and returns the judgements, one per agreement version. It runs inside the
+        write transaction: the caller judges beforehand and judges again here only the few
+        incidents with an assessment (:func:`ceasefire.pipeline.save_fused`).
+
+        Raises what :meth:`save_incidents` and :meth:`save_violations` raise; nothing is
+        written then.
+        """
+
+        with self._errors(), self._write() as conn:
+            saved = save_incidents(
+                conn, self._dialect, incidents, at=at, corroboration=corroboration
+            )
+            results = [
+                save_violations(
+                    conn,
+                    self._dialect,
+                    j.violations,
+                    incident_ids=saved.ids,
+                    judged=[saved.ids[key] for key in j.judged],
+                    agreement_id=j.agreement_id,
+                    agreement_version=j.agreement_version,
+                    at=at,
+                )
+                for j in judge(_assessed(conn, saved.ids))
+            ]
+            return saved, results
+
+    def incidents_holding(self, report_ids: Sequence[str]) -> dict[str, str]:
+        """The live incident holding each of these reports (those in none are left out)."""
+
+        with self._errors(), self._engine.connect() as conn:
+            rows = rows_in(conn, _M.report_id, [_M.incident_id], list(report_ids))
+            return {r.report_id: r.incident_id for r in rows}
 
     def list_incidents(
         self,

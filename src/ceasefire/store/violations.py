@@ -227,20 +227,26 @@ def _agreement_body(agreement: Agreement) -> str:
     return CANONICAL_JSON(body)
 
 
-def register_agreement(
-    conn: Connection, dialect: Backend, agreement: Agreement, at: datetime
-) -> bool:
-    body = _agreement_body(agreement)
+def registered(conn: Connection, agreement: Agreement) -> bool:
+    """Whether this agreement version is registered as it is (ConflictError: with other
+    content)."""
     stored = conn.execute(
         select(_A.body).where(_A.agreement_id == agreement.id, _A.version == agreement.version)
     ).scalar_one_or_none()
-    if stored is not None:
-        if stored != body:
-            raise ConflictError(
-                f"agreement {agreement.id!r} version {agreement.version} is already registered "
-                "with other content; a change of the agreement is a new version"
-            )
+    if stored is not None and stored != _agreement_body(agreement):
+        raise ConflictError(
+            f"agreement {agreement.id!r} version {agreement.version} is already registered "
+            "with other content; a change of the agreement is a new version"
+        )
+    return stored is not None
+
+
+def register_agreement(
+    conn: Connection, dialect: Backend, agreement: Agreement, at: datetime
+) -> bool:
+    if registered(conn, agreement):
         return False
+    body = _agreement_body(agreement)
     row = {
         "agreement_id": agreement.id,
         "version": agreement.version,
@@ -391,6 +397,11 @@ class ViolationsArea(Database):
             version).
         """
 
+        # Read first: a version registered as it is takes no write lock (fusion registers its
+        # agreements with every save, live fusion several times a second).
+        with self._errors(), self._engine.connect() as conn:
+            if registered(conn, agreement):
+                return False
         with self._errors(), self._write() as conn:
             return register_agreement(conn, self._dialect, agreement, datetime.now(UTC))
 
