@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -41,6 +42,12 @@ from ceasefire.store.facade import Store
 from served import Served
 
 CHROMIUM = "/usr/bin/chromium"
+#: What the map asks of each incident, read from the page's own script (one list, no copy).
+SHOWN = re.search(
+    r'^const SHOWN = "([^"]+)";',
+    (Path(__file__).resolve().parents[1] / "src/ceasefire/web/static/js/map.js").read_text(),
+    re.M,
+).group(1)  # type: ignore[union-attr]
 
 
 def emit(**fields: Any) -> None:
@@ -86,8 +93,13 @@ def measure(name: str, db: Path, runs: int, live: bool) -> None:
         extent = api(base, token, "/api/v1/ogc/collections/incidents")["extent"]["temporal"]
         end = datetime.fromisoformat(extent["interval"][0][1].replace("Z", "+00:00"))
         start = end - timedelta(hours=24)
+        # The page's own request: the properties it shows.
         query = urllib.parse.urlencode(
-            {"limit": 10_000, "datetime": f"{start.isoformat()}/{end.isoformat()}"}
+            {
+                "limit": 10_000,
+                "properties": SHOWN,
+                "datetime": f"{start.isoformat()}/{end.isoformat()}",
+            }
         )
         items = f"/api/v1/ogc/collections/incidents/items?{query}"
         want = len(api(base, token, items)["features"])
