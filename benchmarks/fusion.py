@@ -45,7 +45,6 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -74,6 +73,7 @@ from ceasefire.records import StoredReport
 from ceasefire.sim import SimConfig, simulate, write_simulation
 from ceasefire.vocab import EVENT_TYPES, FIRE_EVENT_TYPES
 from fusion_world import World, WorldConfig, world  # benchmarks/ is on the path when run
+from geometry import best_of  # the best of n runs, as every benchmark here times
 
 DEFAULT_NIGHT_REPORTS = 1_687  # reports of the default night (seed 7), for the density
 SEEDS = (7, 8, 9, 10, 11)
@@ -157,17 +157,6 @@ def simulate_to(folder: Path, config: SimConfig) -> tuple[Path, Path]:
     reports, truth = folder / "reports.jsonl", folder / "truth.jsonl"
     write_simulation(config, reports, truth)
     return reports, truth
-
-
-def best_of(runs: int, work: Callable[[], Any]) -> tuple[float, Any]:
-    """The shortest time of ``runs`` runs of ``work`` (a shared machine's hiccups are not the
-    method's), and what it returned."""
-    best, out = float("inf"), None
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = work()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def speed(n: int, folder: Path, engine: GeoEngine, config: FusionConfig) -> None:

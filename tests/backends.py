@@ -452,3 +452,14 @@ def huliaipole_report(i: int, now: datetime, **changes: Any) -> Report:
     }
     data.update(changes)
     return Report.model_validate(data, context={"now": now})
+
+
+#: A user of every role that signs in, both parties: name -> (role, party), for the tests that
+#: walk the service as each of them (the API's role matrix, the web pages).
+ROLE_USERS: dict[str, tuple[str, str | None]] = {
+    "admin": ("admin", None),
+    "monitor": ("monitor", None),
+    "mediator": ("mediator", None),
+    "UA": ("party", "UA"),
+    "RU": ("party", "RU"),
+}

@@ -31,7 +31,7 @@ from test_service import (
 )
 from typer.testing import CliRunner
 
-from backends import copy_sqlite
+from backends import ROLE_USERS, copy_sqlite
 from ceasefire.api import create_app
 from ceasefire.api.deps import USERS_CHECK_S, Limits, Tokens
 from ceasefire.cli.app import app as cli_app
@@ -44,13 +44,7 @@ from ceasefire.store.facade import Store
 from ceasefire.store.users import users_table
 
 ROLES = ("admin", "monitor", "mediator", "UA", "RU", "public", "bad")
-USERS = {
-    "admin": ("admin", None),
-    "monitor": ("monitor", None),
-    "mediator": ("mediator", None),
-    "UA": ("party", "UA"),
-    "RU": ("party", "RU"),
-}
+USERS = ROLE_USERS
 
 
 class World:

@@ -14,7 +14,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from backends import copy_sqlite
+from backends import ROLE_USERS, copy_sqlite
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.api.deps import CSRF_HEADER, SESSION_COOKIE
 from ceasefire.store.facade import Store
@@ -22,14 +22,7 @@ from ceasefire.web.app import create_web_app
 from ceasefire.web.pages import CSP
 
 V1 = "/api/v1"
-#: The users of the walk: one per role that signs in, both parties.
-USERS = {
-    "admin": ("admin", None),
-    "monitor": ("monitor", None),
-    "mediator": ("mediator", None),
-    "UA": ("party", "UA"),
-    "RU": ("party", "RU"),
-}
+USERS = ROLE_USERS
 
 
 class Site:

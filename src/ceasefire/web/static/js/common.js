@@ -85,3 +85,14 @@ export function listOf(value) {
   if (!value) return [];
   try { return JSON.parse(value); } catch { return []; }
 }
+
+/** What every map of the pages draws first: the sea, the land (Natural Earth, built into the
+ * package) and the agreement's layers (served by the service), no tile or glyph server. */
+export const BASE_SOURCES = {
+  basemap: { type: "geojson", data: "/static/vendor/basemap.json" },
+  agreement: { type: "geojson", data: "/web/agreement.geojson" },
+};
+export const BASE_LAYERS = [
+  { id: "sea", type: "background", paint: { "background-color": "#dbe7ef" } },
+  { id: "land", type: "fill", source: "basemap", paint: { "fill-color": "#f4f1ea" } },
+];

@@ -2,7 +2,7 @@
 // caller may see them), status history, violations, the hotline thread and its ledger proof;
 // for a monitor the decision form, for an admin or the mediator the release form.
 import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
-import { api, can, el, notice, STATUS_COLOURS, when } from "/static/js/common.js";
+import { api, BASE_LAYERS, BASE_SOURCES, can, el, notice, STATUS_COLOURS, when } from "/static/js/common.js";
 
 const main = document.querySelector("main.incident");
 const id = main.dataset.incident;
@@ -41,14 +41,12 @@ function drawPlace(inc) {
     style: {
       version: 8,
       sources: {
-        basemap: { type: "geojson", data: "/static/vendor/basemap.json" },
-        agreement: { type: "geojson", data: "/web/agreement.geojson" },
+        ...BASE_SOURCES,
         place: { type: "geojson", data: circle(inc.lon, inc.lat, radius) },
         point: { type: "geojson", data: { type: "Point", coordinates: [inc.lon, inc.lat] } },
       },
       layers: [
-        { id: "sea", type: "background", paint: { "background-color": "#dbe7ef" } },
-        { id: "land", type: "fill", source: "basemap", paint: { "fill-color": "#f4f1ea" } },
+        ...BASE_LAYERS,
         { id: "zones", type: "fill", source: "agreement", filter: ["==", ["get", "layer"], "zone"], paint: { "fill-color": "#a3c9a8", "fill-opacity": 0.2 } },
         { id: "line", type: "line", source: "agreement", filter: ["==", ["get", "layer"], "line"], paint: { "line-color": "#c0392b", "line-width": 2 } },
         { id: "uncertainty", type: "fill", source: "place", paint: { "fill-color": STATUS_COLOURS[inc.status] || "#999", "fill-opacity": 0.25 } },
@@ -123,8 +121,9 @@ async function show() {
     : el("p", {}, "Each violation and status decision shown here is an entry of the shared record: ask ",
       el("code", {}, "/api/v1/ledger/proof/inclusion?record_id=violation/N"), " for its proof and check it offline with ",
       el("code", {}, "ceasefire ledger verify --bundle FILE"), "."));
-  if (can.set_status) decide();
-  if (can.release) release();
+  // The forms the API would take from this caller (the API decides; this only shows them).
+  document.getElementById("decide").hidden = !can.set_status;
+  document.getElementById("release").hidden = !can.release;
   document.body.dataset.readyMs = String(Math.round(performance.now()));
   document.body.dataset.ready = "1";
 }
@@ -147,17 +146,15 @@ async function thread() {
   }
 }
 
-function decide() {
-  const section = document.getElementById("decide");
-  section.hidden = false;
-  const form = document.getElementById("status-form");
+/** Send a form to the API (once per page: show() runs again after
+ * each decision, the listener must not be added again). */
+function offer(formId, path, body, done) {
+  const form = document.getElementById(formId);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const data = Object.fromEntries(new FormData(form));
-    for (const k of Object.keys(data)) if (data[k] === "") delete data[k];
     try {
-      await api(`${base}/status`, { method: "POST", body: data });
-      notice("Decision recorded.");
+      await api(`${base}/${path}`, { method: "POST", body: body(form) });
+      notice(done);
       await show();
     } catch (err) {
       notice(err.message, "error");
@@ -165,19 +162,12 @@ function decide() {
   });
 }
 
-function release() {
-  const section = document.getElementById("release");
-  section.hidden = false;
-  const form = document.getElementById("release-form");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      await api(`${base}/release`, { method: "POST", body: { full: form.full.checked } });
-      notice("Released to the public.");
-    } catch (err) {
-      notice(err.message, "error");
-    }
-  });
+function fields(form) {
+  const data = Object.fromEntries(new FormData(form));
+  for (const k of Object.keys(data)) if (data[k] === "") delete data[k];
+  return data;
 }
 
+if (can.set_status) offer("status-form", "status", fields, "Decision recorded.");
+if (can.release) offer("release-form", "release", (form) => ({ full: form.full.checked }), "Released to the public.");
 show();

@@ -2,7 +2,7 @@
 // may see them, filters, and live updates from the change feed. The view lives in the URL's
 // hash, so a link reproduces it.
 import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
-import { api, can, el, listOf, notice, STATUS_COLOURS, TYPE_SHAPES, when } from "/static/js/common.js";
+import { api, BASE_LAYERS, BASE_SOURCES, can, el, listOf, notice, STATUS_COLOURS, TYPE_SHAPES, when } from "/static/js/common.js";
 
 const FILTERS = ["type", "status", "party", "side", "zone", "oblast"];
 // What the map and the feed read of each incident: the API sends only these (a tenth of all).
@@ -43,13 +43,11 @@ const map = new maplibregl.Map({
   style: {
     version: 8,
     sources: {
-      basemap: { type: "geojson", data: "/static/vendor/basemap.json" },
-      agreement: { type: "geojson", data: "/web/agreement.geojson" },
+      ...BASE_SOURCES,
       incidents: { type: "geojson", data: EMPTY, cluster: true, clusterRadius: 36, clusterMaxZoom: 9 },
     },
     layers: [
-      { id: "sea", type: "background", paint: { "background-color": "#dbe7ef" } },
-      { id: "land", type: "fill", source: "basemap", paint: { "fill-color": "#f4f1ea" } },
+      ...BASE_LAYERS,
       { id: "borders", type: "line", source: "basemap", paint: { "line-color": "#b9b2a5", "line-width": 0.8 } },
       {
         id: "areas", type: "fill", source: "agreement", filter: ["==", ["get", "layer"], "area"],
