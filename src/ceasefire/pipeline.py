@@ -40,7 +40,7 @@ from ceasefire.judge.verification import DEFAULT_CORROBORATION, check_corroborat
 from ceasefire.publish.access import Principal
 from ceasefire.records import Incident
 from ceasefire.store.facade import Store
-from ceasefire.store.incidents import Judgement
+from ceasefire.store.incident_saving import Judgement
 from ceasefire.store.writing import BulkWriter
 
 #: Reports validated, placed and written at a time. Memory grows with it (about 3 kB a report

@@ -32,7 +32,7 @@ from ceasefire.hotline.sending import note_reply
 from ceasefire.judge.verification import standing
 from ceasefire.records import incident_from_dict
 from ceasefire.store.hotline import addresses_table, messages_table
-from ceasefire.store.incidents import incident_columns
+from ceasefire.store.incident_saving import incident_columns
 from ceasefire.store.reports import report_from_body
 from ceasefire.store.schema import (
     PLACEMENT_COLUMNS,
