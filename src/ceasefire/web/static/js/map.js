@@ -327,9 +327,9 @@ async function start() {
     anchor = (await newest("incidents")) || (can.read_reports && (await newest("reports"))) || new Date();
   }
   syncControls();
+  if (!can.read_all) checkpoint();  // beside the incidents, not after them
   await load();
   live();
-  if (!can.read_all) checkpoint();
 }
 
 async function newest(collection) {
