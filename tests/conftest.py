@@ -25,6 +25,7 @@ import served
 from backends import (
     BACKENDS,
     ENV,
+    OPERATOR,
     VECTORS_ENV,
     Databases,
     PostgresServer,
@@ -91,6 +92,24 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
 def demo_dir(demo_run: DemoRun) -> Path:
     """The session's demo folder (``demo.db``, ``demo-night/``, ``demo-keys/``): read only."""
     return demo_run.folder
+
+
+@pytest.fixture(scope="session")
+def night_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's night ingested and fused into ``night.db``, without the demo's own hotline
+    traffic (for the hotline's scheduler to start from): read only, tests work on a copy."""
+    from ceasefire.agreement.load import demo_agreement_path, load_agreement
+    from ceasefire.pipeline import fuse_store, ingest_files
+    from ceasefire.store.facade import Store
+
+    agreement = load_agreement(demo_agreement_path())
+    folder = tmp_path_factory.mktemp("night")
+    with Store.open(folder / "night.db") as store:
+        ingest_files(
+            store, [demo_dir / "demo-night" / "reports.jsonl"], agreement, entered_by=OPERATOR
+        )
+        fuse_store(store, [agreement])
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from backends import OPERATOR, copy_sqlite
+from backends import copy_sqlite
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import HotlineDeadlines
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, VerificationError
@@ -31,7 +31,6 @@ from ceasefire.hotline.rules import Message, Progress
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, metrics_of
 from ceasefire.hotline.sending import Draft
 from ceasefire.ledger.auditor import audit
-from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.publish.access import concerns
 from ceasefire.store.facade import Store
 from mailserver import SmtpServer, received
@@ -335,18 +334,6 @@ def test_an_edited_message_row_is_caught_by_the_audit(hstore: Store) -> None:
 
 
 # -- the scheduler ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def night_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo's night ingested and fused, without the demo's own hotline traffic."""
-    folder = tmp_path_factory.mktemp("night")
-    with Store.open(folder / "night.db") as store:
-        ingest_files(
-            store, [demo_dir / "demo-night" / "reports.jsonl"], AGREEMENT, entered_by=OPERATOR
-        )
-        fuse_store(store, [AGREEMENT])
-    return folder
 
 
 @pytest.fixture

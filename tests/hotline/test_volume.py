@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from backends import OPERATOR, copy_sqlite, vector
+from backends import copy_sqlite, vector
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import Agreement, HotlineDeadlines
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError
@@ -27,7 +27,6 @@ from ceasefire.hotline.rules import Message
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, cap_alert, metrics_of
 from ceasefire.hotline.sending import Draft
 from ceasefire.ledger.auditor import audit
-from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.publish.access import address_principal, may_read_message
 from ceasefire.store.facade import Store
 from mailserver import SmtpServer, received
@@ -55,18 +54,6 @@ def _readable(address: str) -> object:
 def cap_schema() -> etree.XMLSchema:
     """The OASIS CAP 1.2 schema, from the conformance vectors (backends.vector)."""
     return etree.XMLSchema(etree.parse(str(vector("cap", "cap12.xsd"))))
-
-
-@pytest.fixture(scope="module")
-def night_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo's night ingested and fused, without the demo's own hotline traffic."""
-    folder = tmp_path_factory.mktemp("night")
-    with Store.open(folder / "night.db") as store:
-        ingest_files(
-            store, [demo_dir / "demo-night" / "reports.jsonl"], AGREEMENT, entered_by=OPERATOR
-        )
-        fuse_store(store, [AGREEMENT])
-    return folder
 
 
 @pytest.fixture
