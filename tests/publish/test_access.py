@@ -38,7 +38,7 @@ from ceasefire.publish.views import (
     status_change_view,
     violation_view,
 )
-from ceasefire.records import StoredIncident, incident_from_dict
+from ceasefire.records import StoredIncident, incident_dict, incident_from_dict
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ADMIN = Principal("ops", "admin")
@@ -269,7 +269,7 @@ def _stored(data: dict[str, Any]) -> StoredIncident:
                                  "uncertainty_m", "party", "claimed_perpetrators")}}
     )  # fmt: skip
     return StoredIncident(
-        data["id"], fields, "reported", data["assessed_perpetrator"], None, None, NOW, NOW
+        data["id"], incident_dict(fields), "reported", data["assessed_perpetrator"], None, None, NOW, NOW
     )
 
 

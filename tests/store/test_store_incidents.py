@@ -158,6 +158,23 @@ def test_an_incident_reads_back_equal_from_its_body() -> None:
     assert incident_from_dict({**full.to_dict(), "added_later": 1}) == full
 
 
+def test_a_listed_incident_shows_its_body_as_the_incident_would(store: Store) -> None:
+    """A listing shows each stored body without building an Incident; the view must be the
+    one built through the Incident, also for a body another version wrote."""
+    full = incident("r1", ["r1", "u1"], sources=("mission/patrol", "UA/party"),
+                    count=Estimate(3, 4, 6), zones=("dmz",), claimed_perpetrators={"RU": 2})  # fmt: skip
+    store.save_incidents([full], at=RUN1)
+    row = store.get_incident("INC-000001")
+    through = {**row.to_dict(), **incident_dict(row.incident)}
+    assert row.to_dict() == through
+    assert row.incident == full
+    older = dataclasses.replace(row, body={k: v for k, v in row.body.items() if k != "zones"})
+    newer = dataclasses.replace(row, body={**row.body, "added_later": 1})
+    assert "added_later" not in newer.to_dict()  # read through Incident, which knows no such field
+    assert older.to_dict()["zones"] == []  # the field's default, as an Incident reads it
+    assert newer.to_dict() == row.to_dict()
+
+
 # -- saving and reconciling -------------------------------------------------------------------
 
 

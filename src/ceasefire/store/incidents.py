@@ -31,7 +31,6 @@ from ceasefire.records import (
     StoredIncident,
     StoredReport,
     ViolationSaveResult,
-    incident_from_dict,
 )
 from ceasefire.store.database import Database
 from ceasefire.store.incident_saving import (
@@ -78,7 +77,7 @@ _A = agreements_table.c
 def _stored_incident(row: Any) -> StoredIncident:  # a Row of _INCIDENT_COLUMNS
     return StoredIncident(
         incident_id=row.incident_id,
-        incident=incident_from_dict(json.loads(row.body)),
+        body=json.loads(row.body),
         status=row.status,
         assessed_perpetrator=row.assessed_perpetrator,
         assessed_basis=row.assessed_basis,
