@@ -16,7 +16,9 @@ from fastapi.testclient import TestClient
 
 from backends import ROLE_USERS, copy_sqlite
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.agreement.model import zone_polygons
 from ceasefire.api.deps import CSRF_HEADER, SESSION_COOKIE
+from ceasefire.publish.mapdata import DRAW_TOLERANCE_DEG
 from ceasefire.store.facade import Store
 from ceasefire.web.app import create_web_app
 from ceasefire.web.pages import CSP
@@ -247,3 +249,19 @@ def test_the_agreement_layers_read_in_gdal_and_hold_the_line_zones_and_towns(
         shapely.from_wkb(g) for g, k in zip(geometry, fields["layer"], strict=True) if k == "line"
     ]
     assert line.equals_exact(agreement.line, tolerance=1e-4)
+    # Each zone is drawn within the tolerance of the polygon the judge measures against (the
+    # drawing is simplified: the exact buffers have 12 times the vertices).
+    exact = zone_polygons(agreement)
+    drawn = [
+        (shapely.from_wkb(g), name, party)
+        for g, name, party, k in zip(
+            geometry, fields["name"], fields["party"], fields["layer"], strict=True
+        )
+        if k == "zone"
+    ]
+    assert len(drawn) == len(exact)
+    for geom, name, party in drawn:
+        judged = exact[(name, party)]
+        assert geom.is_valid
+        assert shapely.hausdorff_distance(geom, judged) <= DRAW_TOLERANCE_DEG + 2e-5, (name, party)
+        assert shapely.get_num_coordinates(geom) < shapely.get_num_coordinates(judged) / 4
