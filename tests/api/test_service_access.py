@@ -78,16 +78,23 @@ class World:
             return next(
                 i
                 for i, d in self.incidents.items()
-                if concerns(d, party, against.get(i, ()))
+                if i not in demo_released
+                and concerns(d, party, against.get(i, ()))
                 and not concerns(d, other, against.get(i, ()))
             )
 
+        # The demo mediator released some (so the public view of `make run` is not empty):
+        # the incidents picked here are none of those.
+        demo_released = set(store.releases())
+        self.incidents_unreleased = [i for i in self.incidents if i not in demo_released]
         self.ua_only = only("UA", "RU")
         self.ru_only = only("RU", "UA")
-        others = [i for i in self.incidents if i not in (self.ua_only, self.ru_only)]
+        others = [i for i in self.incidents_unreleased if i not in (self.ua_only, self.ru_only)]
         self.released_full, self.released_coarse = others[0], others[1]
         store.release_incident(self.released_full, full=True, by="setup")
         store.release_incident(self.released_coarse, full=False, by="setup")
+        #: Every released incident: the demo's and the two above.
+        self.released = set(store.releases())
         self.ua_report = sorted(self.ids["UA"])[0]
         # The hotline as the service's scheduler leaves it; a notification to UA that UA did
         # not acknowledge in the demo's simulated traffic (RU may not even see it exists).
@@ -103,11 +110,10 @@ class World:
         return self.client.get(url, headers=self.headers[role], **kwargs)
 
     def visible_to(self, party: str) -> set[str]:
-        released = {self.released_full, self.released_coarse}
         return {
             i
             for i, d in self.incidents.items()
-            if i in released or concerns(d, party, self.against.get(i, ()))
+            if i in self.released or concerns(d, party, self.against.get(i, ()))
         }
 
 
@@ -330,7 +336,7 @@ def _records(w: World) -> dict[str, list[tuple[str, dict[str, int]]]]:
             party = {p: 200 if owner == p else 404 for p in (U, R)}
             reports.append((rid, {**mission, **party, P: 403, B: 401}))
     incidents: list[tuple[str, dict[str, int]]] = []
-    released = {w.released_full, w.released_coarse}
+    released = w.released
     hidden = sorted(set(w.incidents) - released - w.visible_to("UA") - w.visible_to("RU"))
     for iid in (w.ua_only, w.ru_only, w.released_full, w.released_coarse, *hidden[:2]):
         party = {p: 200 if iid in w.visible_to(p) else 404 for p in (U, R)}
@@ -507,7 +513,8 @@ def test_what_a_party_may_not_read_answers_exactly_as_what_does_not_exist(world:
 def test_the_public_sees_released_incidents_only_coarsened_unless_full(world: World) -> None:
     incidents, texts = walk(world, "public", f"{V1}/incidents?limit=1")
     by_id = {i["id"]: i for i in incidents}
-    assert set(by_id) == {world.released_full, world.released_coarse}
+    assert set(by_id) == world.released
+    assert {world.released_full, world.released_coarse} <= world.released
     full, coarse = by_id[world.released_full], by_id[world.released_coarse]
     stored = world.incidents[world.released_coarse]
     assert coarse["place_precision"] == "coarsened" and coarse["uncertainty_m"] >= 8000

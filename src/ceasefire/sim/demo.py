@@ -7,6 +7,8 @@ real deployment uses (simulate -> ingest -> place -> store) and summarises what 
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ class DemoSummary:
     by_oblast: dict[str, int] = field(default_factory=dict)
     fusion: FuseResult | None = None
     verified: str | None = None  # an incident the demo monitor verified, to show the ladder
+    access: list[str] = field(default_factory=list)  # who can sign in, and what the public sees
     ledger: list[str] = field(default_factory=list)  # the signed record, and a proof checked
     hotline: list[str] = field(default_factory=list)  # two simulated days of hotline traffic
 
@@ -69,6 +72,7 @@ class DemoSummary:
             lines.append(f"verified by the demo monitor: {self.verified}")
         lines += self.hotline
         lines += self.ledger
+        lines += self.access
         return "\n".join(lines)
 
 
@@ -99,7 +103,7 @@ def demo_users(db: str) -> list[str]:
     with Store.open(db, migrate=False, create=False) as store:
         if store.schema_revision() is None:
             return []
-        return [u.name for u in store.list_users()]
+        return [u.name for u in store.list_users() if not _is_demo_user(u.name)]
 
 
 def run_demo(
@@ -137,7 +141,10 @@ def run_demo(
         if verified is not None:  # the status counts now include it
             fusion.by_status = dict(Counter(s.status for s in store.list_incidents()).most_common())
         hotline = _hotline(store, agreement, db)
+        # Users and releases are logged: before the checkpoint, so it covers them.
+        access, tokens = _sign_in_and_release(store, agreement.party_codes)
         record = _sign_and_prove(store, night.parent / "demo-keys", agreement.parties)
+        access.insert(0, _write_tokens(night.parent / "demo-keys" / "tokens.txt", tokens))
     finally:
         store.close()
     zones: Counter[str] = Counter()
@@ -158,6 +165,7 @@ def run_demo(
         verified=verified,
         ledger=record,
         hotline=hotline,
+        access=access,
     )
 
 
@@ -199,6 +207,70 @@ def _verify_one(store: Store, agreement: Any) -> str | None:
         parties=agreement.party_codes,
     )
     return f"{change.incident_id} ({best.incident.event_type}, {best.incident.n_sources} sources)"
+
+
+#: The demo's own users, one per role (a liaison per party is added by party code): whoever runs
+#: the demo signs in to the page as any of them. They are the demo's, not a person's, so a new
+#: demo replaces them without asking (:func:`demo_users` leaves them out).
+DEMO_USERS: tuple[tuple[str, str], ...] = (
+    ("demo monitor", "monitor"),
+    ("demo mediator", "mediator"),
+    ("demo admin", "admin"),
+)
+_DEMO_USER_NAMES = frozenset(name for name, _ in DEMO_USERS)
+
+
+def _liaison(party: str) -> str:
+    return f"demo {party} liaison"
+
+
+def _is_demo_user(name: str) -> bool:
+    return name in _DEMO_USER_NAMES or re.fullmatch(r"demo \S+ liaison", name) is not None
+
+
+#: How many of the night's best-corroborated incidents the demo mediator releases to the public.
+DEMO_RELEASES = 12
+
+
+def _sign_in_and_release(store: Store, parties: Any) -> tuple[list[str], list[str]]:
+    """Add the demo's users (their tokens' lines are returned for :func:`_write_tokens`), then
+    have the demo mediator release the verified incident in full and the night's
+    best-corroborated ones coarsened, so the public view shows something."""
+    users = [(name, role, None) for name, role in DEMO_USERS]
+    users += [(_liaison(code), "party", code) for code in parties]
+    tokens = [
+        f"{role:<9} {party or '-':<4} {name:<18} {store.add_user(name, role, party)}"
+        for name, role, party in users
+    ]
+    now = datetime.now(UTC)
+    verified = [s.incident_id for s in store.list_incidents(status="verified")]
+    corroborated = sorted(
+        store.list_incidents(status="corroborated"),
+        key=lambda s: (-s.incident.n_sources, s.incident_id),
+    )[:DEMO_RELEASES]
+    for incident_id in verified:
+        store.release_incident(incident_id, full=True, by="demo mediator", at=now)
+    for s in corroborated:
+        store.release_incident(s.incident_id, full=False, by="demo mediator", at=now)
+    return [
+        f"released to the public by the demo mediator: {len(verified)} verified in full, "
+        f"{len(corroborated)} corroborated at a coarsened place",
+    ], tokens
+
+
+def _write_tokens(path: Path, tokens: list[str]) -> str:
+    """Write the demo's tokens where only their owner may read them; say where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(
+            "# The demo's sign-in tokens, made afresh with each demo: paste one at /signin.\n"
+            "# role      party name               token\n" + "\n".join(tokens) + "\n"
+        )
+    roles = ", ".join(
+        line.split()[1] if line.split()[1] != "-" else line.split()[0] for line in tokens
+    )
+    return f"sign in at /signin as {roles}: tokens in {path}"
 
 
 #: The demo log's name (its checkpoints' origin).
