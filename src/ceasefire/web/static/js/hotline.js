@@ -8,8 +8,14 @@ const address = party || (role === "mediator" ? "mediator" : "mission");
 
 const body = document.querySelector("#inbox tbody");
 const selected = new Set();
-let next = "/api/v1/hotline/messages?order=owed&limit=100";
+// What the caller owes, overdue first by deadline, then the rest of its traffic (paged).
+const OWED = "/api/v1/hotline/messages?order=owed&limit=100";
+// What it still owes in time, soonest deadline first: shown above the rest, so that after a
+// flood a fresh line check or notification is not buried under pages of overdue traffic.
+const IN_TIME = "/api/v1/hotline/messages?order=owed&state=open&limit=100";
+let next = OWED;
 let messages = [];
+let inTime = [];
 
 function mineOf(m) {
   return m.recipients_progress?.[address] || (m.recipients.includes(address) ? m : {});
@@ -58,11 +64,20 @@ function counts() {
   document.getElementById("selected-count").textContent = `${selected.size} selected`;
 }
 
+function section(text) {
+  return el("tr", { class: "section" }, el("th", { colspan: "8", scope: "rowgroup" }, text));
+}
+
 function render() {
-  body.replaceChildren(...messages.map(row));
+  const first = new Set(inTime.map((m) => m.id));
+  const rest = messages.filter((m) => !first.has(m.id));
+  body.replaceChildren(
+    section(`Due, in time: soonest deadline first (${inTime.length})`), ...inTime.map(row),
+    section(`Overdue first, by deadline; then the rest of the traffic, newest first (${rest.length} shown${next ? "; More pages on" : ""})`),
+    ...rest.map(row));
   counts();
   document.body.dataset.ready = "1";
-  document.body.dataset.shown = String(messages.length);
+  document.body.dataset.shown = String(first.size + rest.length);
 }
 
 async function more() {
@@ -79,9 +94,15 @@ async function more() {
 }
 
 async function reload() {
-  next = "/api/v1/hotline/messages?order=owed&limit=100";
+  next = OWED;
   messages = [];
   selected.clear();
+  try {
+    inTime = (await api(IN_TIME)).messages.filter((m) => m.recipients.includes(address));
+  } catch (err) {
+    notice(err.message, "error");
+    inTime = [];
+  }
   await more();
 }
 
@@ -139,6 +160,13 @@ sendForm.addEventListener("submit", async (event) => {
   };
   if (data.incident_id.trim()) payload.incident_id = data.incident_id.trim();
   if (data.topic) payload.topic = data.topic;
+  // A place or a window only when given: the library says plainly which a request lacks.
+  if (data.lon !== "" || data.lat !== "") {
+    payload.place = { lon: Number(data.lon), lat: Number(data.lat), radius_m: Number(data.radius_m || 0) };
+  }
+  // The inputs hold a wall time with no zone; the form says UTC, and the API wants an offset.
+  const utc = (v) => (v.length === 16 ? `${v}:00+00:00` : `${v}+00:00`);
+  if (data.from || data.to) payload.window = { from: utc(data.from), to: utc(data.to) };
   try {
     const sent = await api("/api/v1/hotline/messages", { method: "POST", body: payload });
     notice(`Sent ${sent.id}.`);
