@@ -36,7 +36,12 @@ CHROMIUM = os.environ.get("CEASEFIRE_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("CEASEFIRE_SCREENSHOTS", "var/screenshots"))
 #: Seconds a page may take to be ready (the demo's map is ready in about 3 s on two cores).
 READY_MS = 30_000
-USERS = {"monitor": ("monitor", None), "UA": ("party", "UA"), "RU": ("party", "RU")}
+USERS = {
+    "monitor": ("monitor", None),
+    "mediator": ("mediator", None),
+    "UA": ("party", "UA"),
+    "RU": ("party", "RU"),
+}
 
 
 def _need_browser() -> None:
@@ -250,9 +255,53 @@ def test_a_monitor_verifies_an_incident_from_its_page(page: Any, site: Site) -> 
     ready(page)
     page.select_option("#status-form select[name=status]", "verified")
     page.fill("#status-form input[name=basis]", "Patrol saw the craters; two sources agree.")
+    page.select_option("#status-form select[name=assessed_perpetrator]", "RU")
+    page.select_option("#status-form select[name=perpetrator_basis]", "crater_analysis")
     page.click("#status-form button[type=submit]")
     expect(page.locator("#status")).to_have_text("verified", timeout=READY_MS)
-    assert site.api(f"/api/v1/incidents/{incident}", "monitor")["incident"]["status"] == "verified"
+    stored = site.api(f"/api/v1/incidents/{incident}", "monitor")["incident"]
+    assert (stored["status"], stored["assessed_perpetrator"]) == ("verified", "RU")
+    assert stored["assessed_basis"] == "crater_analysis"
+    expect(page.locator("#facts")).to_contain_text("RU: crater_analysis", timeout=READY_MS)
+
+
+def test_the_mediator_releases_an_incident_and_the_public_reads_it_coarsened(
+    page: Any, browser: Any, site: Site
+) -> None:
+    start, end = site.window()
+    public = {f["properties"]["id"] for f in site.items(None, start, end)}
+    incident = next(
+        f["properties"]["id"]
+        for f in site.items("monitor", start, end)
+        if f["properties"]["id"] not in public
+    )
+    stored = site.api(f"/api/v1/incidents/{incident}", "monitor")["incident"]
+    sign_in(page, site, "mediator", f"/incidents/{incident}")
+    ready(page)
+    assert page.locator("#decide").is_hidden()  # deciding is the monitors'
+    page.click("#release-form button[type=submit]")
+    expect(page.locator("#notice")).to_have_text("Released to the public.", timeout=READY_MS)
+    # The public, in a browser of its own (no cookie): the incident, at a coarsened place.
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        anyone = context.new_page()
+        anyone.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith((site.base + "/", "blob:", "data:"))
+                else route.abort()
+            ),
+        )
+        anyone.goto(f"{site.base}/incidents/{incident}")
+        ready(anyone)
+        place = anyone.locator("#facts").inner_text()
+        assert "coarsened" in place
+        assert f"{stored['lat']:.4f}, {stored['lon']:.4f}" not in place
+        assert anyone.locator("#decide").is_hidden() and anyone.locator("#release").is_hidden()
+        assert "Sources" not in place  # who reported it is not the public's
+    finally:
+        context.close()
 
 
 def test_a_monitor_cannot_verify_an_incident_of_its_own_report_and_is_told_why(

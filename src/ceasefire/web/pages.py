@@ -39,8 +39,10 @@ from ceasefire.api.errors import CsrfRefused, RequestError, TooManyRequests
 from ceasefire.api.ratelimit import client_key
 from ceasefire.errors import Problem
 from ceasefire.geo.gazetteer import load_gazetteer
+from ceasefire.judge.verification import PERPETRATOR_BASES
 from ceasefire.publish.access import ACTIONS, Principal, may_act
 from ceasefire.publish.mapdata import agreement_layers
+from ceasefire.vocab import DECIDED_STATUSES
 from ceasefire.web.assets import missing
 
 router = APIRouter(include_in_schema=False)
@@ -169,7 +171,12 @@ async def map_page(request: Request, service: ServiceDep) -> HTMLResponse:
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 async def incident_page(request: Request, service: ServiceDep, incident_id: str) -> HTMLResponse:
     who = await _who(request, service)
-    return _page(request, service, "incident.html", who, page="incident", incident_id=incident_id)
+    # The decision form offers the library's own words (a free text would be refused).
+    return _page(
+        request, service, "incident.html", who, page="incident", incident_id=incident_id,
+        statuses=DECIDED_STATUSES, perpetrator_bases=PERPETRATOR_BASES,
+        parties=sorted(service.agreement.parties),
+    )  # fmt: skip
 
 
 @router.get("/hotline", response_class=HTMLResponse, response_model=None)
