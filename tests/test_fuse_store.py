@@ -76,7 +76,7 @@ def test_new_agreement_version_rejudges_and_keeps_the_old_judgements(
     # Version 2: no DMZ at all, and fire no longer listed: only withdrawal-zone acts remain.
     v2 = dataclasses.replace(
         agreement,
-        version=2,
+        version=agreement.version + 1,
         effective_from=agreement.effective_from + timedelta(days=1),
         prohibited_acts=tuple(
             a for a in agreement.prohibited_acts if a.code == "heavy_weapons_in_withdrawal_zone"
@@ -86,12 +86,12 @@ def test_new_agreement_version_rejudges_and_keeps_the_old_judgements(
     assert all(isinstance(z, Zone) for z in v2.zones)
     result = fuse_store(store, [agreement, v2], now=NOW + timedelta(hours=2))
     current = store.list_violations()
-    assert {v.agreement_version for v in current} == {2}
+    assert {v.agreement_version for v in current} == {v2.version}
     assert {v.rule for v in current} <= {"heavy_weapons_in_withdrawal_zone"}
     assert result.violations_superseded > 0
     everything = store.list_violations(include_superseded=True)
     assert len(everything) == len(current) + result.violations_superseded
-    assert {v.agreement_version for v in everything} == {1, 2}
+    assert {v.agreement_version for v in everything} == {agreement.version, v2.version}
 
 
 def test_cli_fuse_then_incidents_json_lists_report_ids(db_url: str, night: Path) -> None:

@@ -9,7 +9,7 @@ import re
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -507,6 +507,27 @@ def test_agreements(demo: TestClient) -> None:
     assert body["placing_against"]["id"] == AGREEMENT.id
 
 
+def test_the_reporting_day_is_the_agreements_last_one_ended(demo: TestClient) -> None:
+    # The demo's day ends at 09:00 Kyiv time; 11:20 there (UTC+2 in March) ended 10-11 March.
+    got = demo.get(f"{V1}/reporting-day", params={"at": "2026-03-11T09:20:00Z"}).json()
+    assert got == {
+        "start": "2026-03-10T07:00:00+00:00",
+        "end": "2026-03-11T07:00:00+00:00",
+        "hours": 24.0,
+        "day_ends": "09:00",
+        "timezone": "Europe/Kyiv",
+    }
+    # The day the clocks go forward is an hour short.
+    short = demo.get(f"{V1}/reporting-day", params={"at": "2026-03-29T12:00:00+03:00"}).json()
+    assert short["hours"] == 23.0 and short["end"] == "2026-03-29T06:00:00+00:00"
+    now = demo.get(f"{V1}/reporting-day").json()
+    assert datetime.fromisoformat(now["end"]) <= datetime.now(UTC)
+    for bad, words in (("2026-03-11T09:20", "no UTC offset"), ("yesterday", "ISO 8601"),
+                       ("0001-01-01T00:00:00+00:00", "out of range")):  # fmt: skip
+        problem = assert_error(demo.get(f"{V1}/reporting-day", params={"at": bad}), 422)
+        assert words in json.dumps(problem)
+
+
 # -- actions ---------------------------------------------------------------------------------
 
 
@@ -685,6 +706,7 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
     ("GET", f"{V1}/changes"): ("?since=-5", {}, 422),
     ("GET", f"{V1}/changes/stream"): ("?seconds=0", {}, 422),
     ("GET", f"{V1}/agreements"): ("", {}, 0),
+    ("GET", f"{V1}/reporting-day"): ("?at=noon", {}, 422),
     ("POST", f"{V1}/incidents/{{incident_id}}/status"): (
         "",
         {"content": b"{", "headers": {"Content-Type": "application/json"}},

@@ -202,6 +202,7 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
     ("GET", f"{V1}/changes"): (lambda w, role: ("?limit=5", {}), EVERYONE),
     ("GET", f"{V1}/changes/stream"): (lambda w, role: ("?seconds=0.1", {}), EVERYONE),
     ("GET", f"{V1}/agreements"): (lambda w, role: ("", {}), EVERYONE),
+    ("GET", f"{V1}/reporting-day"): (lambda w, role: ("", {}), EVERYONE),
     ("GET", f"{V1}/ledger/checkpoint"): (lambda w, role: ("", {}), EVERYONE),
     ("GET", f"{V1}/ledger/proof/inclusion"): (
         lambda w, role: (f"?record_id={w.ua_report}", {}),

@@ -423,8 +423,7 @@ def test_a_party_sees_its_own_reports_and_the_incidents_that_concern_it(
     want = [
         s.incident_id
         for s in everything
-        if s.incident_id in public
-        or concerns(s.to_dict(), party, against.get(s.incident_id, ()))
+        if s.incident_id in public or concerns(s.to_dict(), party, against.get(s.incident_id, ()))
     ]
     assert 0 < len(want) < len(everything)
     incidents, _, matched = walk_as(client, "incidents", 13)

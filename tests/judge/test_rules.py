@@ -401,7 +401,7 @@ V2_FROM = datetime(2026, 4, 1, tzinfo=UTC)
 def v2(demo: Agreement) -> Agreement:
     """Version 2 from 1 April: artillery pulled back only 25 km, MLRS 100 km."""
     zones = with_zone_widths(demo, artillery_100mm=25, mlrs=100)
-    return dataclasses.replace(demo, version=2, effective_from=V2_FROM, zones=zones)
+    return dataclasses.replace(demo, version=demo.version + 1, effective_from=V2_FROM, zones=zones)
 
 
 def test_in_force_picks_the_latest_effective_version(demo: Agreement, v2: Agreement) -> None:
@@ -422,7 +422,7 @@ def test_in_force_picks_the_latest_effective_version(demo: Agreement, v2: Agreem
 
 
 def test_in_force_tie_goes_to_the_higher_version(demo: Agreement) -> None:
-    v3 = dataclasses.replace(demo, version=3)
+    v3 = dataclasses.replace(demo, version=demo.version + 2)
     assert in_force([v3, demo], [AFTER]).tolist() == [0]
     assert in_force([demo, v3], [AFTER]).tolist() == [1]
 
@@ -448,16 +448,16 @@ def test_each_incident_judged_under_the_version_in_force(
         ),
     ]
     got = judge(incidents, [v2, demo])
-    # March under v1 (artillery 50 km), April under v2 (MLRS 100 km); February under none.
+    # March under the demo version (artillery 50 km), April under v2 (MLRS 100 km); February under none.
     assert [(v.incident_key, v.agreement_version, v.facts["zone"]) for v in got] == [
-        ("art-march", 1, "artillery_100mm"),
-        ("mlrs-april", 2, "mlrs"),
+        ("art-march", demo.version, "artillery_100mm"),
+        ("mlrs-april", v2.version, "mlrs"),
     ]
     # Re-judging the whole history under v2 gives v2's answer for every incident.
     again = judge_under(incidents, v2)
     assert [(v.incident_key, v.agreement_version) for v in again] == [
-        ("mlrs-march", 2),
-        ("mlrs-april", 2),
+        ("mlrs-march", v2.version),
+        ("mlrs-april", v2.version),
     ]
     assert all(v.facts["zone"] == "mlrs" for v in again)
 
@@ -472,10 +472,10 @@ def test_output_keeps_incident_order_across_versions(
     ]
     got = judge(incidents, [demo, v2])
     assert [(v.incident_key, v.agreement_version) for v in got] == [
-        ("k0", 2),
-        ("k1", 1),
-        ("k2", 2),
-        ("k3", 1),
+        ("k0", v2.version),
+        ("k1", demo.version),
+        ("k2", v2.version),
+        ("k3", demo.version),
     ]
 
 
@@ -635,7 +635,7 @@ def test_bulk_judgement_equals_one_at_a_time(demo: Agreement, v2: Agreement) -> 
     )
     # The sample must exercise every rule and both versions, or the comparison proves little.
     assert {v.rule for v in bulk} == {a.code for a in demo.prohibited_acts}
-    assert {v.agreement_version for v in bulk} == {1, 2}
+    assert {v.agreement_version for v in bulk} == {demo.version, v2.version}
     assert len(bulk) == len(alone)
     for got, want in zip(bulk, alone, strict=True):
         g, w = got.to_dict(), want.to_dict()

@@ -269,7 +269,14 @@ def _stored(data: dict[str, Any]) -> StoredIncident:
                                  "uncertainty_m", "party", "claimed_perpetrators")}}
     )  # fmt: skip
     return StoredIncident(
-        data["id"], incident_dict(fields), "reported", data["assessed_perpetrator"], None, None, NOW, NOW
+        data["id"],
+        incident_dict(fields),
+        "reported",
+        data["assessed_perpetrator"],
+        None,
+        None,
+        NOW,
+        NOW,
     )
 
 

@@ -196,6 +196,23 @@ def test_a_party_sees_on_the_map_what_the_api_gives_it_and_filters_it(
     assert {rows.nth(i).get_attribute("data-status") for i in range(rows.count())} == {status}
 
 
+def test_the_map_opens_on_the_last_reporting_day_of_the_agreement(page: Any, site: Site) -> None:
+    # No window in the link: the demo's last reporting day (09:00 to 09:00 Kyiv time) that
+    # ended by its newest incident, as the API computes it from the agreement.
+    _, newest = site.window()
+    day = site.api(f"/api/v1/reporting-day?at={urllib.parse.quote(newest)}")
+    assert (day["day_ends"], day["timezone"]) == ("09:00", "Europe/Kyiv")
+    sign_in(page, site, "monitor")
+    page.goto(f"{site.base}/map")
+    shown = ready(page)
+    assert shown == len(site.items("monitor", day["start"], day["end"])) > 0
+    # The window's end is the day's cutoff, not the newest incident.
+    end = page.evaluate("new Date(document.getElementById('until').value).toISOString()")
+    assert datetime.fromisoformat(end) == datetime.fromisoformat(day["end"])
+    assert datetime.fromisoformat(end) != datetime.fromisoformat(newest)
+    assert "09:00 Europe/Kyiv" in page.inner_text("fieldset.window legend")
+
+
 def test_the_public_sees_only_released_incidents(page: Any, site: Site) -> None:
     start, end = site.window()
     page.goto(f"{site.base}/map#{urllib.parse.urlencode({'until': end, 'hours': 24})}")

@@ -36,6 +36,7 @@ from ceasefire.agreement.sections import (
     read_hotline,
     read_parties,
     read_party_lines,
+    read_reporting,
     read_sides,
     read_zones,
     resolve_sides,
@@ -60,6 +61,7 @@ _TOP_KEYS: Final = frozenset(
         "zones",
         "prohibited_acts",
         "hotline",
+        "reporting",
         "approximate",
         "notes",
     ]
@@ -123,6 +125,7 @@ def _parse(path: str | Path) -> tuple[Agreement | None, list[Problem]]:
     zones = read_zones(ctx, raw, parties, sided)
     acts = read_acts(ctx, raw, zones)
     hotline = read_hotline(ctx, raw)
+    reporting = read_reporting(ctx, raw)
 
     if area is not None:
         shapely.prepare(area)
@@ -156,6 +159,7 @@ def _parse(path: str | Path) -> tuple[Agreement | None, list[Problem]]:
             right_party=sided[1],
             zones=tuple(zones),
             hotline=hotline,
+            reporting=reporting,
             party_lines=party_lines,
             area=area,
             prohibited_acts=tuple(acts),

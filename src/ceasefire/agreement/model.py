@@ -28,6 +28,7 @@ from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from ceasefire.agreement.parties import Parties
+from ceasefire.agreement.reporting import ReportingDay
 
 ZoneKind = Literal["dmz", "withdrawal", "other"]
 #: A zone's area in lon/lat; a band clipped to the declared area may come out in pieces.
@@ -145,6 +146,8 @@ class Agreement:
     party_aliases: Mapping[str, str] = field(default_factory=dict)
     #: The parties that require every report in their name to be signed.
     signed_parties: frozenset[str] = frozenset()
+    #: When the reporting day ends (:mod:`ceasefire.agreement.reporting`).
+    reporting: ReportingDay = field(default_factory=ReportingDay)
 
     @property
     def party_codes(self) -> Parties:
@@ -448,6 +451,8 @@ def describe(agreement: Agreement) -> dict[str, Any]:
                 else {"digest_threshold": a.hotline.digest_threshold}
             ),
         },
+        # Only when set: an agreement without it keeps the body it was registered with.
+        **({} if a.reporting == ReportingDay() else {"reporting": a.reporting.describe()}),
         "approximate": a.approximate,
         "notes": a.notes,
         "source": None if a.source is None else str(a.source),

@@ -9,6 +9,7 @@ the last page has ``next: null``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from pydantic import BaseModel, Field
 from ceasefire.api.deps import JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
 from ceasefire.api.visibility import listed_page
-from ceasefire.errors import NotFoundError
+from ceasefire.errors import InputError, NotFoundError, Problem
 from ceasefire.publish.access import (
     Principal,
     may_read_report,
@@ -271,4 +272,29 @@ def list_agreements(service: ServiceDep) -> dict[str, Any]:
     return {
         "items": service.store.agreement_versions(),
         "placing_against": {"id": a.id, "version": a.version, "title": a.title},
+    }
+
+
+@router.get("/reporting-day", summary="The last reporting day that has ended")
+def reporting_day(
+    service: ServiceDep,
+    at: Annotated[
+        str | None, Query(description="ISO 8601 with offset; default now: the day ended by then.")
+    ] = None,
+) -> dict[str, Any]:
+    """The last reporting day of the agreement this service places reports against that has
+    ended by ``at``: from one daily cutoff to the next, in UTC (a day across a change of clocks
+    lasts 23 or 25 hours), with the cutoff as the agreement states it. The map's default window,
+    "last night", is this day. Public: it is the agreement's."""
+    when = parse_time(at, "at") or datetime.now(UTC)
+    day = service.agreement.reporting
+    try:
+        start, end = day.ended_by(when)
+    except (OverflowError, ValueError):  # a day before year 1 or after 9999
+        raise InputError(Problem("query", "at", "is out of range")) from None
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "hours": (end - start) / timedelta(hours=1),
+        **day.describe(),
     }

@@ -14,7 +14,8 @@ const EMPTY = { type: "FeatureCollection", features: [] };
 
 function readView() {
   const q = new URLSearchParams(location.hash.slice(1));
-  const view = { until: q.get("until"), hours: Number(q.get("hours")) || 24 };
+  // No length in the link: the reporting day's (24 h, or 23 or 25 across a change of clocks).
+  const view = { until: q.get("until"), hours: Number(q.get("hours")) || null };
   for (const f of FILTERS) view[f] = q.get(f) || "";
   for (const k of ["z", "lon", "lat"]) view[k] = q.has(k) ? Number(q.get(k)) : null;
   return view;
@@ -23,7 +24,7 @@ function readView() {
 function writeView(view) {
   const q = new URLSearchParams();
   if (view.until) q.set("until", view.until);
-  q.set("hours", String(view.hours));
+  if (view.hours) q.set("hours", String(view.hours));
   for (const f of FILTERS) if (view[f]) q.set(f, view[f]);
   for (const k of ["z", "lon", "lat"]) if (view[k] !== null && view[k] !== undefined) q.set(k, String(view[k]));
   history.replaceState(null, "", `#${q}`);
@@ -321,10 +322,24 @@ async function start() {
   if (view.until) {
     anchor = new Date(view.until);
   } else {
-    // Last night by default: the window ending at the newest incident the caller may see. A
+    // Last night by default: the agreement's last reporting day that has ended, by now or,
+    // for a store whose newest incident is older (an archive, the demo), by that incident. A
     // party's incident extent is open (the API would have to scan every incident to bound
     // it), so its own newest report stands in.
-    anchor = (await newest("incidents")) || (can.read_reports && (await newest("reports"))) || new Date();
+    const seen = (await newest("incidents")) || (can.read_reports && (await newest("reports"))) || null;
+    const at = seen && seen < new Date() ? seen : new Date();
+    try {
+      const day = await api(`/api/v1/reporting-day?at=${encodeURIComponent(at.toISOString())}`);
+      anchor = new Date(day.end);
+      view.hours ||= day.hours;
+    } catch (err) {
+      notice(err.message, "error");
+      anchor = at;
+    }
+  }
+  view.hours ||= 24;
+  if (![...hoursInput.options].some((o) => Number(o.value) === view.hours)) {
+    hoursInput.add(new Option(`${view.hours} h`, String(view.hours)));
   }
   syncControls();
   if (!can.read_all) checkpoint();  // beside the incidents, not after them

@@ -1,0 +1,50 @@
+"""The reporting day: the agreement's daily cutoff, a wall-clock time in its time zone.
+
+The mission counts, reports and shows by reporting day: from one cutoff to the next (the map's
+default window, "last night", is the last day that has ended). A cutoff is local time, as an
+agreement states it ("the reporting day ends at 09:00 Kyiv time"), so a day across a change of
+clocks lasts 23 or 25 hours; every instant given and returned is aware, and returned in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class ReportingDay:
+    """When the reporting day ends (``day_ends``, local time in ``timezone``, an IANA name)."""
+
+    day_ends: time = time(0, 0)
+    timezone: str = "UTC"
+
+    @cached_property
+    def _zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def _cutoff_on(self, day: date) -> datetime:
+        # fold=0: a cutoff in the hour repeated when clocks go back is its first occurrence; one
+        # in the hour skipped when they go forward is read with the offset before the change.
+        return datetime.combine(day, self.day_ends, tzinfo=self._zone).astimezone(UTC)
+
+    def last_cutoff(self, at: datetime) -> datetime:
+        """The latest cutoff at or before ``at``."""
+        local_day = at.astimezone(self._zone).date()
+        cutoff = self._cutoff_on(local_day)
+        return cutoff if cutoff <= at else self._cutoff_on(local_day - timedelta(days=1))
+
+    def ended_by(self, at: datetime) -> tuple[datetime, datetime]:
+        """The last reporting day that has ended by ``at``: (start, end), end <= at."""
+        end = self.last_cutoff(at)
+        return self._cutoff_on(end.astimezone(self._zone).date() - timedelta(days=1)), end
+
+    def holding(self, at: datetime) -> tuple[datetime, datetime]:
+        """The reporting day ``at`` falls in: (start, end), start <= at < end."""
+        start = self.last_cutoff(at)
+        return start, self._cutoff_on(start.astimezone(self._zone).date() + timedelta(days=1))
+
+    def describe(self) -> dict[str, str]:
+        return {"day_ends": self.day_ends.strftime("%H:%M"), "timezone": self.timezone}
