@@ -66,6 +66,22 @@ def test_every_instant_falls_in_one_day_the_one_after_the_day_that_ended() -> No
         at += timedelta(hours=4, minutes=23)
 
 
+def test_a_map_opens_on_the_last_day_ended_or_on_the_day_of_older_data() -> None:
+    now = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)  # 20:00 in Kyiv
+    ended = (datetime(2026, 12, 4, 7, 0, tzinfo=UTC), datetime(2026, 12, 5, 7, 0, tzinfo=UTC))
+    # Live: the newest report is minutes old, or from the day that ended: that day.
+    assert KYIV.first_shown(now - timedelta(minutes=5), now) == ended
+    assert KYIV.first_shown(ended[0] + timedelta(hours=1), now) == ended
+    assert KYIV.first_shown(None, now) == ended
+    # An archive (the demo): the day holding its newest observation, not an empty one.
+    newest = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
+    assert KYIV.first_shown(newest, now) == KYIV.holding(newest)
+    assert KYIV.holding(newest) == (
+        datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
+        datetime(2026, 3, 11, 7, 0, tzinfo=UTC),
+    )
+
+
 def test_without_a_reporting_block_the_day_ends_at_midnight_utc() -> None:
     plain = load_agreement(DATA / "valid_minimal.yaml")
     assert plain.reporting == ReportingDay()

@@ -169,6 +169,20 @@ def test_round_trip_keeps_unknown_fields_and_offsets(store: Store) -> None:
         store.get_report("r-404")
 
 
+def test_the_latest_start_is_the_newest_observation_begun_of_a_submitter(store: Store) -> None:
+    assert store.latest_start() is None and store.latest_start("incidents") is None
+    # r-1 ("smm") began last; r-7 began earlier but its window runs to NOW: an extent's end
+    # would be r-7's, the latest start is r-1's.
+    store.add_reports(
+        [make_report(i) for i in range(1, 6)] + [make_report(7, observed_to=NOW.isoformat())],
+        entered_by=OPERATOR,
+    )
+    assert store.latest_start() == NOW - timedelta(minutes=1)
+    assert store.latest_start(submitted_by="ua") == NOW - timedelta(minutes=2)
+    assert store.latest_start(submitted_by="nobody") is None
+    assert store.extent()[5] == NOW
+
+
 def test_same_id_same_content_is_a_no_op(store: Store) -> None:
     first = store.add_reports([make_report(i) for i in range(5)], entered_by=OPERATOR)
     assert (first.added, first.unchanged) == (5, 0)

@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import pytest
 from playwright.sync_api import expect
 
 from backends import copy_sqlite
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.store.facade import Store
 from ceasefire.web.assets import missing
 from served import Served
@@ -196,21 +197,37 @@ def test_a_party_sees_on_the_map_what_the_api_gives_it_and_filters_it(
     assert {rows.nth(i).get_attribute("data-status") for i in range(rows.count())} == {status}
 
 
-def test_the_map_opens_on_the_last_reporting_day_of_the_agreement(page: Any, site: Site) -> None:
-    # No window in the link: the demo's last reporting day (09:00 to 09:00 Kyiv time) that
-    # ended by its newest incident, as the API computes it from the agreement.
-    _, newest = site.window()
-    day = site.api(f"/api/v1/reporting-day?at={urllib.parse.quote(newest)}")
-    assert (day["day_ends"], day["timezone"]) == ("09:00", "Europe/Kyiv")
-    sign_in(page, site, "monitor")
+@pytest.mark.parametrize("who", ["monitor", "UA"])
+def test_the_map_opens_on_the_last_reporting_day_of_the_agreement(
+    page: Any, site: Site, who: str
+) -> None:
+    # No window in the link: the demo's newest observation the caller may see is months old,
+    # so the map opens on the reporting day (09:00 to 09:00 Kyiv time) that holds it.
+    reporting = load_agreement(demo_agreement_path()).reporting
+    if who == "monitor":
+        starts = [f["properties"]["observed_from"] for f in site.items("monitor", *site.window())]
+    else:  # a party's own newest report stands in (its incidents are not bounded cheaply)
+        starts = [r["observed_from"] for r in _all(site, "/api/v1/reports?limit=1000", who)]
+    newest = max(datetime.fromisoformat(t) for t in starts)
+    start, end = reporting.first_shown(newest, datetime.now(UTC))
+    assert (start, end) == reporting.holding(newest)
+    sign_in(page, site, who)
     page.goto(f"{site.base}/map")
     shown = ready(page)
-    assert shown == len(site.items("monitor", day["start"], day["end"])) > 0
-    # The window's end is the day's cutoff, not the newest incident.
-    end = page.evaluate("new Date(document.getElementById('until').value).toISOString()")
-    assert datetime.fromisoformat(end) == datetime.fromisoformat(day["end"])
-    assert datetime.fromisoformat(end) != datetime.fromisoformat(newest)
+    assert shown == len(site.items(who, start.isoformat(), end.isoformat())) > 0
+    got = page.evaluate("new Date(document.getElementById('until').value).toISOString()")
+    assert datetime.fromisoformat(got) == end
     assert "09:00 Europe/Kyiv" in page.inner_text("fieldset.window legend")
+
+
+def _all(site: Site, url: str, who: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    next_url: str | None = url
+    while next_url:
+        page = site.api(next_url, who)
+        out += page["items"]
+        next_url = page.get("next")
+    return out
 
 
 def test_the_public_sees_only_released_incidents(page: Any, site: Site) -> None:

@@ -46,5 +46,14 @@ class ReportingDay:
         start = self.last_cutoff(at)
         return start, self._cutoff_on(start.astimezone(self._zone).date() + timedelta(days=1))
 
+    def first_shown(self, newest: datetime | None, now: datetime) -> tuple[datetime, datetime]:
+        """The day a map opens on, "last night": the last that has ended by ``now``, or, when
+        the newest observation the viewer may see (``newest``) comes before that day (an
+        archive, the demo), the day holding it, so the page does not open on an empty day."""
+        start, end = self.ended_by(now)
+        if newest is not None and newest < start:
+            return self.holding(newest)
+        return start, end
+
     def describe(self) -> dict[str, str]:
         return {"day_ends": self.day_ends.strftime("%H:%M"), "timezone": self.timezone}

@@ -339,6 +339,23 @@ class ReportsArea(Database):
         with self._errors(), self._snapshot() as conn:
             return tuple(conn.execute(query).one())
 
+    def latest_start(
+        self, collection: str = "reports", *, submitted_by: str | None = None
+    ) -> datetime | None:
+        """The latest ``observed_from`` of the stored reports (optionally one submitter's) or of
+        the live incidents: when the newest observation began (an extent's end is the latest
+        ``observed_to``, which one long window can push a day on)."""
+        table = reports_table if collection == "reports" else incidents_table
+        c = table.c
+        query = select(func.max(c.observed_from))
+        if collection == "incidents":
+            query = query.where(c.merged_into.is_(None))
+        if submitted_by is not None:
+            query = query.where(c.submitted_by == submitted_by)
+        with self._errors(), self._snapshot() as conn:
+            latest: datetime | None = conn.execute(query).scalar()  # the column's type: aware
+        return latest
+
 
 def stored_report(row: Any) -> StoredReport:
     """A StoredReport from a row with body, lon, lat, uncertainty_m and placement columns."""

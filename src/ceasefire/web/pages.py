@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, quote, urlsplit
@@ -40,8 +41,15 @@ from ceasefire.api.ratelimit import client_key
 from ceasefire.errors import Problem
 from ceasefire.geo.gazetteer import load_gazetteer
 from ceasefire.judge.verification import PERPETRATOR_BASES
-from ceasefire.publish.access import ACTIONS, Principal, may_act
+from ceasefire.publish.access import (
+    ACTIONS,
+    Principal,
+    may_act,
+    reads_released_only,
+    report_scope,
+)
 from ceasefire.publish.mapdata import agreement_layers
+from ceasefire.publish.visibility import Viewer
 from ceasefire.vocab import DECIDED_STATUSES
 from ceasefire.web.assets import missing
 
@@ -165,7 +173,29 @@ async def map_page(request: Request, service: ServiceDep) -> HTMLResponse:
     # The live feed starts after the last entry logged now: what came before, the page's first
     # load reads (the stream would otherwise replay the whole log).
     logged = (await run_in_threadpool(service.store.ledger_state)).size
-    return _page(request, service, "map.html", who, page="map", since=logged - 1)
+    start, end = await run_in_threadpool(_last_night, service, who[0])
+    return _page(
+        request, service, "map.html", who, page="map", since=logged - 1,
+        night=(start.isoformat(), end.isoformat()),
+    )  # fmt: skip
+
+
+def _last_night(service: Service, caller: Principal) -> tuple[datetime, datetime]:
+    """The window the map opens on (:meth:`ReportingDay.first_shown`), from the newest
+    observation the caller may see: any incident's for the mission, a released one's for the
+    public, its own newest report's for a party (bounding its incidents would mean viewing them
+    all). Computed here, the page needs no request before it asks for the incidents."""
+    store = service.store
+    if caller.sees_all:
+        newest = store.latest_start("incidents")
+    elif reads_released_only(caller):
+        viewer = Viewer(caller, store)
+        rows = store.incidents_by_id(list(viewer.releases)).values() if viewer.releases else []
+        views = [v for v in viewer.incidents([r for r in rows if r.merged_into is None]) if v]
+        newest = max((datetime.fromisoformat(v["observed_from"]) for v in views), default=None)
+    else:
+        newest = store.latest_start("reports", submitted_by=report_scope(caller))
+    return service.agreement.reporting.first_shown(newest, datetime.now(UTC))
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)

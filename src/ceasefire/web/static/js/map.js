@@ -322,20 +322,13 @@ async function start() {
   if (view.until) {
     anchor = new Date(view.until);
   } else {
-    // Last night by default: the agreement's last reporting day that has ended, by now or,
-    // for a store whose newest incident is older (an archive, the demo), by that incident. A
-    // party's incident extent is open (the API would have to scan every incident to bound
-    // it), so its own newest report stands in.
-    const seen = (await newest("incidents")) || (can.read_reports && (await newest("reports"))) || null;
-    const at = seen && seen < new Date() ? seen : new Date();
-    try {
-      const day = await api(`/api/v1/reporting-day?at=${encodeURIComponent(at.toISOString())}`);
-      anchor = new Date(day.end);
-      view.hours ||= day.hours;
-    } catch (err) {
-      notice(err.message, "error");
-      anchor = at;
-    }
+    // Last night by default: the agreement's last reporting day that has ended, or the day of
+    // the newest incident the caller may see when that is older (an archive, the demo). The
+    // service works it out with the page (web.pages._last_night): no request before the
+    // incidents'.
+    const { nightStart, nightEnd } = document.querySelector("main.mapview").dataset;
+    anchor = new Date(nightEnd);
+    view.hours ||= (anchor - new Date(nightStart)) / HOUR;
   }
   view.hours ||= 24;
   if (![...hoursInput.options].some((o) => Number(o.value) === view.hours)) {
@@ -345,16 +338,6 @@ async function start() {
   if (!can.read_all) checkpoint();  // beside the incidents, not after them
   await load();
   live();
-}
-
-async function newest(collection) {
-  try {
-    const found = await api(`/api/v1/ogc/collections/${collection}`);
-    const end = found.extent?.temporal?.interval?.[0]?.[1];
-    return end ? new Date(end) : null;
-  } catch {
-    return null;
-  }
 }
 
 async function checkpoint() {
