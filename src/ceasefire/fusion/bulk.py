@@ -60,6 +60,7 @@ from ceasefire.fusion.matching import (
     _coarse_links,
     anchor_mask,
 )
+from ceasefire.fusion.refine import refine
 
 if TYPE_CHECKING:
     from ceasefire.geo.engine import GeoEngine
@@ -98,15 +99,21 @@ class Partition:
 
 def fuse(inp: FusionInput, config: FusionConfig | None = None) -> Partition:
     """The incidents of a set of reports, in bulk (see the module docstring)."""
-    config = config or FusionConfig()
+    return _fuse(inp, config or FusionConfig())[0]
+
+
+def _fuse(inp: FusionInput, config: FusionConfig) -> tuple[Partition, I64]:
+    """:func:`fuse`, and the link component of each anchor (in the order of the anchors), which
+    :meth:`ceasefire.fusion.incremental.Fuser.from_bulk` keeps to refine them again later."""
     n = len(inp)
     anchor = anchor_mask(inp, config)
     labels = np.full(n, -1, dtype=np.int64)
     ambiguous = np.zeros(n, dtype=bool)
     ai = np.flatnonzero(anchor)
+    components = np.zeros(0, dtype=np.int64)
     k = 0
     if ai.size:
-        a_lab = link_anchors(inp.take(ai), config)
+        components, a_lab = anchor_incidents(inp.take(ai), config)
         labels[ai] = a_lab
         k = int(a_lab.max()) + 1
     co = np.flatnonzero(~anchor)
@@ -122,15 +129,26 @@ def fuse(inp: FusionInput, config: FusionConfig | None = None) -> Partition:
         free = np.flatnonzero(labels[co] < 0)
         if free.size:
             labels[co[free]] = k + _coarse_components(coarse.take(free), config)
-    return Partition(_first_appearance(labels), anchor, ambiguous)
+    return Partition(_first_appearance(labels), anchor, ambiguous), components
 
 
 def link_anchors(anchors: FusionInput, config: FusionConfig) -> I64:
-    """Incident label of each anchor, 0..k-1: the connected components of the pairs
+    """Link component of each anchor, 0..k-1: the connected components of the pairs
     :func:`anchor_links` accepts among the candidates within reach, found on the grid of
     :func:`eps_components`, which decides whole cells where the rule's bounds allow."""
     rule = LinkRule(anchors, config)
     return eps_components(rule.points, rule=rule)
+
+
+def anchor_incidents(anchors: FusionInput, config: FusionConfig) -> tuple[I64, I64]:
+    """The link component and the incident of each anchor (0..k-1, first appearance): the
+    components of :func:`link_anchors`, each split by :func:`ceasefire.fusion.refine.refine`
+    (unless ``config.linkage`` is ``"single"``)."""
+    rule = LinkRule(anchors, config)
+    components = eps_components(rule.points, rule=rule)
+    if config.linkage == "single":
+        return components, components
+    return components, _first_appearance(refine(anchors, components, config))
 
 
 def _candidates(
