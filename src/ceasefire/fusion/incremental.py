@@ -396,29 +396,37 @@ class Fuser:
         for j in linked:
             root = self._union(root, j)
         members = self._members.setdefault(root, [root])
-        # The incidents of the grown component: the old ones are taken out (with what was near
-        # them and what was attached to them) and the component is refined afresh.
-        affected: set[int] = set()
+        # The component is refined afresh. Its incidents that kept exactly their anchors (most
+        # of them: refinement is local) are left alone; the others are taken out, with what was
+        # near them and what was attached to them, and the new ones filed.
+        at = np.array(members, dtype=np.int64)
         self._cluster[me] = me
-        for old in set(self._cluster[members].tolist()) - {me}:
+        before = self._cluster[at]
+        sub = self.inputs_at(at)
+        if self.config.linkage == "single":
+            local = np.zeros(at.size, dtype=np.int64)
+        else:
+            local = refine_component(sub, self.config)
+        ids = np.full(int(local.max()) + 1, np.iinfo(np.int64).max)
+        np.minimum.at(ids, local, at)
+        after = ids[local]
+        # An incident changed when an anchor left or joined it (the new one joins one).
+        moved = (before != after) | (at == me)
+        made = np.unique(np.concatenate([before[moved], after[moved]]))
+        gone = set(made.tolist()) & set(before.tolist()) - {me}
+        affected: set[int] = set()
+        for old in gone:
             affected.update(self._coarse_near(old))
             self._unindex_inc(old)
             self._inc.drop(old)
             for report in self._joined.pop(old, ()):
                 del self._attached[report]
                 affected.add(report)
-        sub = self.inputs_at(members)
-        if self.config.linkage == "single":
-            local = np.zeros(len(members), dtype=np.int64)
-        else:
-            local = refine_component(sub, self.config)
-        k = int(local.max()) + 1
-        ids = np.full(k, np.iinfo(np.int64).max)
-        np.minimum.at(ids, local, np.array(members, dtype=np.int64))
-        self._cluster[members] = ids[local]
-        table = _anchored(sub, local, k)
-        self._inc.put(ids, table)
-        for r in ids.tolist():
+        self._cluster[at] = after
+        keep = np.isin(after, made)
+        found, dense = np.unique(after[keep], return_inverse=True)
+        self._inc.put(found, _anchored(sub.take(np.flatnonzero(keep)), dense, found.size))
+        for r in found.tolist():
             self._index_inc(r)
             affected.update(self._coarse_near(r))
         return sorted(affected)
