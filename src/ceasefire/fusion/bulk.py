@@ -7,11 +7,13 @@ window no wider than ``anchor_max_window`` neighbourhoods: monitors, sensors, ca
 incidents. Two anchors are linked when their event types may meet, their distance is within
 their combined stated uncertainty (capped) and their mid-times within the group's window, and
 they do not come from one source that reports an event once
-(:func:`ceasefire.fusion.matching.anchor_links`); the incidents are the connected components of
-that graph. They are found on the grid of the DBSCAN-equivalent
-:func:`ceasefire.fusion._linking.eps_components` in space-time scaled by the widest link, with
-the rule as :class:`ceasefire.fusion.matching.LinkRule`: whole cells and pairs of cells are
-decided by bounds of the rule where they can be, the rest pair by pair.
+(:func:`ceasefire.fusion.matching.anchor_links`). The connected components of that graph are
+found on the grid of the DBSCAN-equivalent :func:`ceasefire.fusion._linking.eps_components` in
+space-time scaled by the widest link, with the rule as
+:class:`ceasefire.fusion.matching.LinkRule`: whole cells and pairs of cells are decided by bounds
+of the rule where they can be, the rest pair by pair. Single linkage chains neighbouring events,
+so each component is then split by average linkage on the same pair cost
+(:mod:`ceasefire.fusion.refine`): the incidents are its clusters.
 
 *Coarse* reports (placed to a town or an oblast, or with hours-wide windows: parties, news) never
 move an incident. Each joins the anchored incident of its group that fits it best: the incident's

@@ -145,8 +145,9 @@ class _Incidents:
 class Fuser:
     """The partition of a growing set of reports, kept up to date one report at a time.
 
-    Adding a report touches only its neighbourhood: the anchors in the 27 cells around it, the
-    anchored incidents and coarse reports within reach of the changed incident, and the
+    Adding a report touches only its neighbourhood: the anchors in the 27 cells around it, its
+    link component (refined again, :func:`ceasefire.fusion.refine.refine_component`), the
+    anchored incidents and coarse reports within reach of the incidents that changed, and the
     unattached coarse reports linked to those. The result is always the partition :func:`fuse`
     gives for the same set (a test holds them equal).
 

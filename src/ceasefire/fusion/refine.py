@@ -94,38 +94,54 @@ def _refine_runs(rule: LinkRule, sizes: I64) -> I64:
     zero = np.zeros(at.size)
     rho2 = np.minimum(rule.q[pa] + rule.q[pb] + rule.k0, 1.0)
     cost = np.where(rule.links(pa, pb, zero, zero), dxy2[at] / rho2 + dt2[at], np.inf)
-    lo = 0
-    for r, k in zip(bad.tolist(), count.tolist(), strict=True):
-        s, n = int(starts[r]), int(sizes[r])
-        matrix = np.full((n, n), np.inf)
-        ia, ib = pa[lo : lo + k] - s, pb[lo : lo + k] - s
-        matrix[ia, ib] = matrix[ib, ia] = cost[lo : lo + k]
-        local[s : s + n] = _average_linkage(matrix)
-        lo += k
+    # Components of one size are refined together: one cost matrix each, stacked.
+    prun = run[at]
+    for n in np.unique(sizes[bad]).tolist():
+        these = bad[sizes[bad] == n]
+        mine = sizes[prun] == n
+        kk = np.searchsorted(these, prun[mine])
+        ia, ib = pa[mine] - starts[prun[mine]], pb[mine] - starts[prun[mine]]
+        matrix = np.full((these.size, n, n), np.inf)
+        matrix[kk, ia, ib] = matrix[kk, ib, ia] = cost[mine]
+        local[starts[these][:, None] + np.arange(n)] = _average_linkage(matrix)
     return local
 
 
 def _average_linkage(cost: F64) -> I64:
-    """Clusters of average linkage on a symmetric cost matrix (infinite diagonal), merging while
-    the smallest mean cost is at most 1; labels 0..k-1 in order of first member."""
-    n = cost.shape[0]
-    size = np.ones(n)
-    label = np.arange(n)
-    while True:
-        k = int(np.argmin(cost))
-        i, j = divmod(k, n)  # i < j: the first of a symmetric pair in row-major order
-        if not cost[i, j] <= 1.0:
+    """Clusters of average linkage on stacked symmetric cost matrices ``(k, n, n)``, infinite
+    on the diagonal: in each, the two clusters with the smallest mean cost merge while that mean
+    is at most 1. Labels ``(k, n)``, 0.. in order of first member.
+
+    All matrices take one merge per round; each matrix's arithmetic is its own, so a matrix
+    gives the same clusters alone or stacked with others (the bulk and incremental paths).
+    """
+    k, n, _ = cost.shape
+    size = np.ones((k, n))
+    label = np.tile(np.arange(n), (k, 1))
+    live = np.arange(k)
+    while live.size:
+        flat = cost[live].reshape(live.size, n * n)
+        best = flat.argmin(axis=1)
+        go = flat[np.arange(live.size), best] <= 1.0
+        live, best = live[go], best[go]
+        if not live.size:
             break
+        i, j = np.divmod(best, n)  # i < j: the first of a symmetric pair in row-major order
+        si, sj = size[live, i], size[live, j]
         # Lance-Williams update for the mean over cross pairs; an infinite cost stays infinite.
-        row = (size[i] * cost[i] + size[j] * cost[j]) / (size[i] + size[j])
-        row[i] = np.inf
-        cost[i, :] = cost[:, i] = row
-        cost[j, :] = cost[:, j] = np.inf
-        size[i] += size[j]
-        label[label == j] = i
-    _, out = np.unique(label, return_inverse=True)
-    result: I64 = out.astype(np.int64)
-    return result
+        row = (si[:, None] * cost[live, i, :] + sj[:, None] * cost[live, j, :]) / (si + sj)[:, None]
+        row[np.arange(live.size), i] = np.inf
+        cost[live, i, :] = row
+        cost[live, :, i] = row
+        cost[live, j, :] = np.inf
+        cost[live, :, j] = np.inf
+        size[live, i] = si + sj
+        lab = label[live]
+        label[live] = np.where(lab == j[:, None], i[:, None], lab)
+    # Each cluster is labelled by its first member: number them in that order.
+    rank = np.cumsum(label == np.arange(n), axis=1) - 1
+    out: I64 = np.take_along_axis(rank, label, axis=1).astype(np.int64)
+    return out
 
 
 def refine(anchors: FusionInput, components: I64, config: FusionConfig) -> I64:
