@@ -16,13 +16,14 @@ anchors is therefore split by *average linkage* on the same pair cost:
 - ties go to the first pair in the order of report ids.
 
 A component whose pairs all link is one incident (every mean of costs <= 1 is <= 1), so only
-components that are not cliques are worked on; most components are. Measured on the grid of
+components that are not cliques are worked on: 3.5k of the 36k components of 147k anchors
+(200k simulated reports), refined in 0.13 s against 0.05 s for linking. Measured on the grid of
 ``benchmarks/fusion.py``: mean F1 0.876 -> 0.885 with the wider links of the defaults, lowest
 0.799 -> 0.812, every setting at or above its tuned single-link baseline, demo-night fire
 violations 303 -> 310 of 340 true fire events.
 
 Refinement is a function of a component's member *set* (the members are sorted by report id
-first), so the bulk path (:func:`refine`, every component at once) and the incremental one
+first; ids are unique), so the bulk path (:func:`refine`, every component at once) and the incremental one
 (:func:`refine_component` on the component a new anchor touched) give the same incidents
 whatever order the reports came in.
 """
@@ -149,7 +150,8 @@ def refine(anchors: FusionInput, components: I64, config: FusionConfig) -> I64:
 
     Components of one or two anchors are kept whole; the larger ones are laid out one after
     the other, each sorted by report id as :func:`refine_component` sorts it, and decided
-    together: those whose pairs all link stay whole, the rest are split one by one.
+    together: those whose pairs all link stay whole, the rest are split, the components of one
+    size at a time.
     """
     sizes = np.bincount(components)
     big = np.flatnonzero(sizes[components] >= 3)
