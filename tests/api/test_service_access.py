@@ -37,6 +37,7 @@ from ceasefire.api.deps import USERS_CHECK_S, Limits, Tokens
 from ceasefire.cli.app import app as cli_app
 from ceasefire.errors import ConflictError, InputError, NotFoundError
 from ceasefire.geo.engine import GeoEngine
+from ceasefire.hotline.rules import system_id
 from ceasefire.hotline.scheduler import Scheduler
 from ceasefire.ledger.notes import cosign
 from ceasefire.publish.access import PUBLIC_DELAY, Principal, concerns, token_hash
@@ -102,6 +103,15 @@ class World:
         now = datetime.now(UTC)
         notes = store.hotline_messages(now, address="UA", kind="notification", limit=None)
         unacked = [m.message.id for m in notes if m.progress.acknowledged_at is None]
+        if len(unacked) < 2:
+            # UA's simulated officer leaves about 1 % of its notifications neither acknowledged
+            # nor answered, so how many stay open depends on how the night fused: the mission
+            # tells UA of an incident once more, under an id of its own, for a second open one.
+            again = dataclasses.replace(
+                notes[0].message, id=system_id("n.test-again.UA"), sent_at=now
+            )
+            store.hotline_send([again], now)
+            unacked.append(again.id)
         self.ua_note = unacked[0]
         # Another one, for the bulk acknowledgement (the matrix acknowledges ua_note singly).
         self.ua_other_note = unacked[1]

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from brute import brute_anchor_incidents
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import DBSCAN
@@ -432,14 +433,14 @@ def test_config_names_the_bad_field() -> None:
 
 
 def test_wider_neighbourhood_links_more(engine: GeoEngine) -> None:
-    items = [stored("a"), stored("b", dx_m=4_000.0)]
+    items = [stored("a"), stored("b", dx_m=7_000.0)]
     assert groups_of(items, engine) == [{"a"}, {"b"}]
     groups = dict(DEFAULT_GROUPS)
-    # Two fixes of 500 m link within sqrt(2 * 500**2 + (0.6 r)**2): past 4 km from r = 10 km.
+    # Two fixes of 500 m link within sqrt(2 * 500**2 + (1.2 r)**2): past 7 km from r = 10 km.
     groups["fire"] = (groups["fire"][0], Neighbourhood(10_000.0, 900.0))
     assert groups_of(items, engine, groups=groups) == [{"a", "b"}]
-    assert groups_of(items, engine, link_extent=1.7) == [{"a"}, {"b"}]  # capped at 1.6 r = 4 km
-    assert groups_of(items, engine, link_extent=1.7, link_cap=2.0) == [{"a", "b"}]
+    assert groups_of(items, engine, link_extent=3.0) == [{"a"}, {"b"}]  # capped at 2.5 r
+    assert groups_of(items, engine, link_extent=3.0, link_cap=3.5) == [{"a", "b"}]
 
 
 # --- space-time grids ------------------------------------------------------------------------------
@@ -594,11 +595,7 @@ def _brute_force_fuse(inp: FusionInput, config: FusionConfig) -> Partition:
     anchor = anchor_mask(inp, config)
     labels = np.full(len(inp), -1, dtype=np.int64)
     ai, co = np.flatnonzero(anchor), np.flatnonzero(~anchor)
-    anchors = inp.take(ai)
-    i, j = (v.ravel() for v in np.triu_indices(ai.size, 1))
-    ok = anchor_links(anchors, i, j, config)
-    graph = coo_matrix((np.ones(int(ok.sum())), (i[ok], j[ok])), shape=(ai.size, ai.size))
-    labels[ai] = connected_components(graph, directed=False)[1]
+    labels[ai] = _first_appearance(brute_anchor_incidents(inp.take(ai), config))
     k = int(labels[ai].max()) + 1
     coarse = inp.take(co)
     inc = _anchored(inp.take(ai), labels[ai], k)
@@ -687,7 +684,7 @@ def test_fuser_lookups_equal_a_brute_force_scan() -> None:
     fuser.add(inp.take(np.arange(1_000, 1_500)))  # incidents merge: filed anew
     cols = fuser.inputs()
     anchor = fuser.partition().anchor
-    roots = np.array([r for r in np.flatnonzero(anchor).tolist() if fuser._find(r) == r])
+    roots = np.unique(fuser._cluster[: len(fuser)][anchor])
     inc = fuser._inc.table(roots)
     coarse = np.flatnonzero(~anchor)
     assert cols.region[coarse].sum() > 50

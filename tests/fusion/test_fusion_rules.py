@@ -63,31 +63,31 @@ def groups(items: list[StoredReport], engine: GeoEngine, **config: Any) -> list[
 # --- stated uncertainty ----------------------------------------------------------------------------
 
 
-def test_two_fixes_3_km_apart_with_2_km_uncertainty_each_join(engine: GeoEngine) -> None:
-    # One fixed radius of 2.5 km split these: each report says it may be 2 km off.
+def test_two_fixes_4_km_apart_with_2_km_uncertainty_each_join(engine: GeoEngine) -> None:
+    # A gate of 1.2 r = 3 km alone splits these: each report says it may be 2 km off (4.1 km).
     a = stored("a", uncertainty_m=2_000.0)
-    b = stored("b", dx_m=3_000.0, uncertainty_m=2_000.0)
+    b = stored("b", dx_m=4_000.0, uncertainty_m=2_000.0)
     assert groups([a, b], engine) == [{"a", "b"}]
 
 
-def test_two_precise_fixes_3_km_apart_stay_apart(engine: GeoEngine) -> None:
+def test_two_precise_fixes_4_km_apart_stay_apart(engine: GeoEngine) -> None:
     a = stored("a", uncertainty_m=100.0, source_kind="uav", source_name="UAV 1")
-    b = stored("b", dx_m=3_000.0, uncertainty_m=100.0, source_kind="uav", source_name="UAV 2")
+    b = stored("b", dx_m=4_000.0, uncertainty_m=100.0, source_kind="uav", source_name="UAV 2")
     assert groups([a, b], engine) == [{"a"}, {"b"}]
 
 
 def test_a_link_never_reaches_past_the_cap_whatever_the_uncertainty(engine: GeoEngine) -> None:
-    # 4 km each would allow 5.7 km; no two fixes of one shelling lie 4.5 km apart.
+    # 4 km each would allow 6.4 km; the cap of 2.5 r stops a link at 6.25 km.
     a = stored("a", uncertainty_m=4_000.0)
-    b = stored("b", dx_m=4_500.0, uncertainty_m=4_000.0)
+    b = stored("b", dx_m=6_300.0, uncertainty_m=4_000.0)
     assert groups([a, b], engine) == [{"a"}, {"b"}]
 
 
 def test_time_and_distance_add_up(engine: GeoEngine) -> None:
-    # 2.4 km of a 3.2 km gate and 11 of 15 minutes: 0.75**2 + 0.73**2 > 1.
+    # 3.1 km of a 4.1 km gate and 11 of 15 minutes: 0.75**2 + 0.73**2 > 1.
     a = stored("a", uncertainty_m=2_000.0)
-    near = stored("near", dx_m=2_400.0, uncertainty_m=2_000.0)
-    late = stored("late", dx_m=2_400.0, uncertainty_m=2_000.0, minutes=11)
+    near = stored("near", dx_m=3_100.0, uncertainty_m=2_000.0)
+    late = stored("late", dx_m=3_100.0, uncertainty_m=2_000.0, minutes=11)
     assert groups([a, near], engine) == [{"a", "near"}]
     assert groups([a, late], engine) == [{"a"}, {"late"}]
 

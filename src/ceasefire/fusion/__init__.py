@@ -3,6 +3,7 @@
 - :mod:`~ceasefire.fusion.config`: the settings (groups of event types, neighbourhoods, anchors);
 - :mod:`~ceasefire.fusion.columns`: reports as the arrays fusion reads;
 - :mod:`~ceasefire.fusion.matching`: the decisions both paths share (anchor, join, link);
+- :mod:`~ceasefire.fusion.refine`: linked components split into incidents (average linkage);
 - :mod:`~ceasefire.fusion.bulk`: :func:`~ceasefire.fusion.bulk.fuse`, every report at once;
 - :mod:`~ceasefire.fusion.incremental`: :class:`~ceasefire.fusion.incremental.Fuser`, one at a
   time, the same partition;

@@ -7,11 +7,13 @@ window no wider than ``anchor_max_window`` neighbourhoods: monitors, sensors, ca
 incidents. Two anchors are linked when their event types may meet, their distance is within
 their combined stated uncertainty (capped) and their mid-times within the group's window, and
 they do not come from one source that reports an event once
-(:func:`ceasefire.fusion.matching.anchor_links`); the incidents are the connected components of
-that graph. They are found on the grid of the DBSCAN-equivalent
-:func:`ceasefire.fusion._linking.eps_components` in space-time scaled by the widest link, with
-the rule as :class:`ceasefire.fusion.matching.LinkRule`: whole cells and pairs of cells are
-decided by bounds of the rule where they can be, the rest pair by pair.
+(:func:`ceasefire.fusion.matching.anchor_links`). The connected components of that graph are
+found on the grid of the DBSCAN-equivalent :func:`ceasefire.fusion._linking.eps_components` in
+space-time scaled by the widest link, with the rule as
+:class:`ceasefire.fusion.matching.LinkRule`: whole cells and pairs of cells are decided by bounds
+of the rule where they can be, the rest pair by pair. Single linkage chains neighbouring events,
+so each component is then split by average linkage on the same pair cost
+(:mod:`ceasefire.fusion.refine`): the incidents are its clusters.
 
 *Coarse* reports (placed to a town or an oblast, or with hours-wide windows: parties, news) never
 move an incident. Each joins the anchored incident of its group that fits it best: the incident's
@@ -60,6 +62,7 @@ from ceasefire.fusion.matching import (
     _coarse_links,
     anchor_mask,
 )
+from ceasefire.fusion.refine import refine
 
 if TYPE_CHECKING:
     from ceasefire.geo.engine import GeoEngine
@@ -98,15 +101,21 @@ class Partition:
 
 def fuse(inp: FusionInput, config: FusionConfig | None = None) -> Partition:
     """The incidents of a set of reports, in bulk (see the module docstring)."""
-    config = config or FusionConfig()
+    return _fuse(inp, config or FusionConfig())[0]
+
+
+def _fuse(inp: FusionInput, config: FusionConfig) -> tuple[Partition, I64]:
+    """:func:`fuse`, and the link component of each anchor (in the order of the anchors), which
+    :meth:`ceasefire.fusion.incremental.Fuser.from_bulk` keeps to refine them again later."""
     n = len(inp)
     anchor = anchor_mask(inp, config)
     labels = np.full(n, -1, dtype=np.int64)
     ambiguous = np.zeros(n, dtype=bool)
     ai = np.flatnonzero(anchor)
+    components = np.zeros(0, dtype=np.int64)
     k = 0
     if ai.size:
-        a_lab = link_anchors(inp.take(ai), config)
+        components, a_lab = anchor_incidents(inp.take(ai), config)
         labels[ai] = a_lab
         k = int(a_lab.max()) + 1
     co = np.flatnonzero(~anchor)
@@ -122,15 +131,26 @@ def fuse(inp: FusionInput, config: FusionConfig | None = None) -> Partition:
         free = np.flatnonzero(labels[co] < 0)
         if free.size:
             labels[co[free]] = k + _coarse_components(coarse.take(free), config)
-    return Partition(_first_appearance(labels), anchor, ambiguous)
+    return Partition(_first_appearance(labels), anchor, ambiguous), components
 
 
 def link_anchors(anchors: FusionInput, config: FusionConfig) -> I64:
-    """Incident label of each anchor, 0..k-1: the connected components of the pairs
+    """Link component of each anchor, 0..k-1: the connected components of the pairs
     :func:`anchor_links` accepts among the candidates within reach, found on the grid of
     :func:`eps_components`, which decides whole cells where the rule's bounds allow."""
     rule = LinkRule(anchors, config)
     return eps_components(rule.points, rule=rule)
+
+
+def anchor_incidents(anchors: FusionInput, config: FusionConfig) -> tuple[I64, I64]:
+    """The link component and the incident of each anchor (0..k-1, first appearance): the
+    components of :func:`link_anchors`, each split by :func:`ceasefire.fusion.refine.refine`
+    (unless ``config.linkage`` is ``"single"``)."""
+    rule = LinkRule(anchors, config)
+    components = eps_components(rule.points, rule=rule)
+    if config.linkage == "single":
+        return components, components
+    return components, _first_appearance(refine(anchors, components, config))
 
 
 def _candidates(

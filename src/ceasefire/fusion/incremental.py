@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from ceasefire.fusion._grid import LEVEL_FACTOR, SpaceTimeGrid
 from ceasefire.fusion._linking import _first_appearance
-from ceasefire.fusion.bulk import Partition, fuse
+from ceasefire.fusion.bulk import Partition, _fuse
 from ceasefire.fusion.columns import _DTYPES, FusionInput
 from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.matching import (
@@ -43,6 +43,7 @@ from ceasefire.fusion.matching import (
     anchor_mask,
     scaled_points,
 )
+from ceasefire.fusion.refine import refine_component
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -115,20 +116,10 @@ class _Incidents:
         if c["named"][r]:
             self.models[r] = {int(one.wmodel[0])}
 
-    def absorb(self, ra: int, rb: int) -> None:
-        """Merge incident ``rb`` into ``ra`` (sums add, sets unite, spans widen)."""
-        c = self.cols
-        for name in ("sw", "swx", "swy", "sw_left", "sw_right"):
-            c[name][ra] += c[name][rb]
-        c["t0"][ra] = min(c["t0"][ra], c["t0"][rb])
-        c["t1"][ra] = max(c["t1"][ra], c["t1"][rb])
-        c["types"][ra] |= c["types"][rb]
-        c["classes"][ra] |= c["classes"][rb]
-        c["key"][ra] = min(c["key"][ra], c["key"][rb])
-        moved = self.models.pop(rb, None)
-        if moved:
-            self.models.setdefault(ra, set()).update(moved)
-            c["named"][ra] = True
+    def drop(self, r: int) -> None:
+        """Forget incident ``r`` (its rows are overwritten when the id is used again)."""
+        self.models.pop(r, None)
+        self.cols["named"][r] = False
 
     def table(self, roots: I64) -> _Anchored:
         """The incidents at ``roots`` as a table (row k is ``roots[k]``)."""
@@ -154,8 +145,9 @@ class _Incidents:
 class Fuser:
     """The partition of a growing set of reports, kept up to date one report at a time.
 
-    Adding a report touches only its neighbourhood: the anchors in the 27 cells around it, the
-    anchored incidents and coarse reports within reach of the changed incident, and the
+    Adding a report touches only its neighbourhood: the anchors in the 27 cells around it, its
+    link component (refined again, :func:`ceasefire.fusion.refine.refine_component`), the
+    anchored incidents and coarse reports within reach of the incidents that changed, and the
     unattached coarse reports linked to those. The result is always the partition :func:`fuse`
     gives for the same set (a test holds them equal).
 
@@ -174,7 +166,12 @@ class Fuser:
             f.name: np.zeros(0, dtype=_DTYPES[f.name]) for f in fields(FusionInput)
         }
         self._anchor = np.zeros(0, dtype=bool)
-        self._parent: list[int] = []  # union-find over report indices (anchors only)
+        # Union-find over report indices (anchors only): the link components. Each component's
+        # anchors (when more than its root) are in ``_members``; its incidents are the clusters
+        # refinement makes of them, each named by its smallest report index (``_cluster``).
+        self._parent: list[int] = []
+        self._members: dict[int, list[int]] = {}
+        self._cluster = np.zeros(0, dtype=np.int64)
         self._grid: dict[tuple[int, int, int], list[int]] = {}
         # Scaled place of each anchor (matching.scaled_points), as columns for vector lookups.
         self._pts: dict[str, F64] = {k: np.zeros(0) for k in ("x", "y", "t")}
@@ -184,9 +181,9 @@ class Fuser:
         self._inc_grid = SpaceTimeGrid(base, buckets)
         self._coarse_grid = SpaceTimeGrid(base, buckets)
         self._region_grid = SpaceTimeGrid(base, buckets)
-        self._attached: dict[int, int] = {}  # coarse report -> root of its anchored incident
+        self._attached: dict[int, int] = {}  # coarse report -> its anchored incident
         self._ambiguous: set[int] = set()  # coarse reports that fit several and join none
-        self._joined: dict[int, set[int]] = {}  # root -> coarse reports attached to it
+        self._joined: dict[int, set[int]] = {}  # anchored incident -> coarse reports attached
         self._free_comp: dict[int, int] = {}  # unattached coarse report -> component id
         self._comp_members: dict[int, set[int]] = {}
         self._next_comp = 0
@@ -203,7 +200,7 @@ class Fuser:
         40 s for 1M incidents of 3.3M reports).
         """
         f = cls(config)
-        part = fuse(inp, f.config)
+        part, components = _fuse(inp, f.config)
         n = len(inp)
         f._reserve(n + n // 4)  # room to grow: the first live reports do not copy the history
         for name, col in f._cols.items():
@@ -213,10 +210,21 @@ class Fuser:
         labels = part.labels
         ai = np.flatnonzero(part.anchor)
         root_of = np.full(part.n_incidents, -1, dtype=np.int64)
-        root_of[labels[ai[::-1]]] = ai[::-1]  # the first anchor of each incident is its root
-        parent = np.arange(n, dtype=np.int64)
-        parent[ai] = root_of[labels[ai]]
-        f._parent = parent.tolist()
+        root_of[labels[ai[::-1]]] = ai[::-1]  # each incident is named by its first anchor
+        f._cluster[ai] = root_of[labels[ai]]
+        if ai.size:  # the first anchor of each link component is its union-find root
+            comp_root = np.full(int(components.max()) + 1, -1, dtype=np.int64)
+            comp_root[components[::-1]] = ai[::-1]
+            parent = np.arange(n, dtype=np.int64)
+            parent[ai] = comp_root[components]
+            f._parent = parent.tolist()
+            order = np.argsort(components, kind="stable")
+            cuts = np.flatnonzero(np.diff(components[order])) + 1
+            for group in np.split(ai[order], cuts):
+                if group.size > 1:
+                    f._members[int(group[0])] = group.tolist()
+        else:
+            f._parent = list(range(n))
         points = scaled_points(inp.take(ai), f.config)
         for k, name in enumerate(("x", "y", "t")):
             f._pts[name][ai] = points[:, k]
@@ -247,16 +255,16 @@ class Fuser:
             f._file_coarse(
                 grid, mine, g, inp.uncertainty_m[mine] + _W_REF + f._radius[g] + _SLACK_M
             )
-        components: dict[int, int] = {}
+        free_groups: dict[int, int] = {}
         for i, root in zip(co.tolist(), root_of[labels[co]].tolist(), strict=True):
             if root >= 0:
                 f._attached[i] = root
                 f._joined.setdefault(root, set()).add(i)
             else:
-                cid = components.setdefault(int(labels[i]), len(components))
+                cid = free_groups.setdefault(int(labels[i]), len(free_groups))
                 f._free_comp[i] = cid
                 f._comp_members.setdefault(cid, set()).add(i)
-        f._next_comp = len(components)
+        f._next_comp = len(free_groups)
         f._ambiguous = set(np.flatnonzero(part.ambiguous).tolist())
         return f
 
@@ -283,16 +291,12 @@ class Fuser:
     def partition(self) -> Partition:
         """The current partition, reports numbered in the order they were added."""
         n = self._n
-        root = np.array(self._parent, dtype=np.int64)
-        while True:  # pointer jumping to the union-find roots
-            up = root[root]
-            if np.array_equal(up, root):
-                break
-            root = up
-        labels = root.copy()
+        labels = np.arange(n, dtype=np.int64)
+        anchor = self._anchor[:n]
+        labels[anchor] = self._cluster[:n][anchor]
         if self._attached:
             at = np.fromiter(self._attached.keys(), np.int64, len(self._attached))
-            labels[at] = root[np.fromiter(self._attached.values(), np.int64, len(self._attached))]
+            labels[at] = np.fromiter(self._attached.values(), np.int64, len(self._attached))
         if self._free_comp:
             free = np.fromiter(self._free_comp.keys(), np.int64, len(self._free_comp))
             comp = np.fromiter(self._free_comp.values(), np.int64, len(self._free_comp))
@@ -318,6 +322,9 @@ class Fuser:
             _grow(self._cols, n)
             cap = self._cols["ids"].size
             self._anchor = np.concatenate([self._anchor, np.zeros(cap - self._anchor.size, bool)])
+            cluster = np.zeros(cap, dtype=np.int64)
+            cluster[: self._cluster.size] = self._cluster
+            self._cluster = cluster
             _grow(self._inc.cols, cap)
             _grow(self._pts, cap)
 
@@ -381,34 +388,62 @@ class Fuser:
                     self.config,
                 )
                 linked = cand[ok].tolist()
-        affected: set[int] = set()
-        for old in {self._find(j) for j in linked}:
-            affected.update(self._coarse_near(old))
-        self._inc.put_one(me, row)
-        self._index_inc(me)
+        if not linked:  # an incident of its own (most new anchors)
+            self._inc.put_one(me, row)
+            self._cluster[me] = me
+            self._index_inc(me)
+            return sorted(self._coarse_near(me))
         root = me
         for j in linked:
             root = self._union(root, j)
-        affected.update(self._coarse_near(root))
-        affected.update(self._joined.get(root, ()))
+        members = self._members.setdefault(root, [root])
+        # The component is refined afresh. Its incidents that kept exactly their anchors (most
+        # of them: refinement is local) are left alone; the others are taken out, with what was
+        # near them and what was attached to them, and the new ones filed.
+        at = np.array(members, dtype=np.int64)
+        self._cluster[me] = me
+        before = self._cluster[at]
+        sub = self.inputs_at(at)
+        if self.config.linkage == "single":
+            local = np.zeros(at.size, dtype=np.int64)
+        else:
+            local = refine_component(sub, self.config)
+        ids = np.full(int(local.max()) + 1, np.iinfo(np.int64).max)
+        np.minimum.at(ids, local, at)
+        after = ids[local]
+        # An incident changed when an anchor left or joined it (the new one joins one).
+        moved = (before != after) | (at == me)
+        made = np.unique(np.concatenate([before[moved], after[moved]]))
+        gone = set(made.tolist()) & set(before.tolist()) - {me}
+        affected: set[int] = set()
+        for old in gone:
+            affected.update(self._coarse_near(old))
+            self._unindex_inc(old)
+            self._inc.drop(old)
+            for report in self._joined.pop(old, ()):
+                del self._attached[report]
+                affected.add(report)
+        self._cluster[at] = after
+        keep = np.isin(after, made)
+        found, dense = np.unique(after[keep], return_inverse=True)
+        self._inc.put(found, _anchored(sub.take(np.flatnonzero(keep)), dense, found.size))
+        for r in found.tolist():
+            self._index_inc(r)
+            affected.update(self._coarse_near(r))
         return sorted(affected)
 
     def _union(self, a: int, b: int) -> int:
+        """Join the link components of ``a`` and ``b``; return the root."""
         ra, rb = self._find(a), self._find(b)
         if ra == rb:
             return ra
-        sw = self._inc.cols["sw"]
-        if sw[ra] < sw[rb]:  # keep the heavier root (fewer reports to move)
-            ra, rb = rb, ra
-        self._unindex_inc(ra)
-        self._unindex_inc(rb)
+        ma = self._members.pop(ra, None) or [ra]
+        mb = self._members.pop(rb, None) or [rb]
+        if len(ma) < len(mb):  # the larger root stays (fewer parent pointers to change)
+            ra, rb, ma, mb = rb, ra, mb, ma
         self._parent[rb] = ra
-        self._inc.absorb(ra, rb)
-        moved = self._joined.pop(rb, set())
-        for report in moved:
-            self._attached[report] = ra
-        self._joined.setdefault(ra, set()).update(moved)
-        self._index_inc(ra)
+        ma.extend(mb)
+        self._members[ra] = ma
         return ra
 
     def _find(self, i: int) -> int:

@@ -77,12 +77,13 @@ def anchor_links(a: FusionInput, i: I64, j: I64, config: FusionConfig) -> B:
       ``(d / gate)**2 + (dt / window)**2 <= 1``, where ``gate = sqrt(u_i**2 + u_j**2 + (e r)**2)``
       caps at ``c r`` (``r``, ``window``: the group's neighbourhood; ``e``, ``c``: ``link_extent``
       and ``link_cap``). Each report's own uncertainty counts: two sensor fixes of 2 km each
-      3 km apart are one event, two UAV fixes of 75 m each 3 km apart are two.
+      4 km apart are one event, two UAV fixes of 75 m each 4 km apart are two.
     - They do not come from one source that reports an event once (a patrol, a camera...),
       unless they are the same report submitted twice (same type, window and place).
 
-    Every test is a function of the pair alone, so the incidents (the connected components) do
-    not depend on the order the reports came in. Decided in the space of
+    Every test is a function of the pair alone, so the link components (which
+    :mod:`ceasefire.fusion.refine` splits into incidents) do not depend on the order the reports
+    came in. Decided in the space of
     :func:`scaled_points` by :class:`LinkRule`, which bulk linking applies to whole cells of
     its grid; both give the same answer for the same pair.
     """
