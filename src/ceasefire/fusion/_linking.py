@@ -17,7 +17,8 @@ How, and why it is fast in numpy:
    cell whose own box diagonal is ``<= eps`` is a clique and becomes *one* node of the graph; the
    points of the rare other cells are nodes of their own. A lone point's box is the point, so a
    pair of them is decided exactly at the cell level. Only the undecided pairs of multi-point
-   cells go down to point pairs.
+   cells go down to point pairs. (A node need only be *connected*, not a clique: components are
+   all that is asked, and two connected nodes are one as soon as one pair across links.)
 3. **Neighbour cells by ranges, not lookups.** In 3-D the axis with the smallest span goes last
    in the key. A cell's forward neighbours (the half of the 3x3x3 stencil after it in key order)
    then lie in two key ranges: the cells right after it up to (+0, +1, +1), and the next slab's
@@ -38,9 +39,9 @@ No Python loop runs per point or per cell.
 
 **A finer rule.** Fusion links two points within ``eps`` only when a rule of its own agrees
 (their stated uncertainties, event types and sources: :class:`PairRule`). The same grid serves:
-the rule gives conservative bounds per cell (a cell whose every pair it links) and per cell
-pair (every pair across linked), so most cells are still decided whole, and the point pairs left
-are tested with the rule itself. The components are exactly those of the rule applied to every
+the rule gives conservative bounds per cell (a cell whose points it surely connects, e.g. one
+point linked to every other) and per cell pair (some pair across surely linked), so most cells
+are still decided whole, and the point pairs left are tested with the rule itself. The components are exactly those of the rule applied to every
 pair within ``eps``.
 """
 
@@ -78,8 +79,9 @@ class PairRule(Protocol):
     """A finer test of two points within ``eps`` (3-D points: two of space, then time), with
     bounds that let whole cells be decided (:func:`eps_components` with ``rule``).
 
-    Every bound must be conservative: a cell it calls a clique, or a pair of cells it calls
-    surely linked, must have every point pair pass :meth:`links` (allow for rounding).
+    Every bound must be conservative (allow for rounding): the points of a cell it calls
+    connected must be connected by pairs that pass :meth:`links` (a cell within ``eps``), and
+    some point pair across a pair of such cells it calls surely linked must pass.
     """
 
     def links(self, i: I64, j: I64, dxy2: F64, dt2: F64) -> B:
@@ -90,12 +92,13 @@ class PairRule(Protocol):
         """Take the cells, for the per-cell bounds below: the points of cell ``c`` are
         ``order[first[c]:first[c + 1]]`` (the last cell's run to the end)."""
 
-    def cliques(self, span_xy2: F64, span_t2: F64) -> B:
-        """Cells (given the squared spans of their boxes) whose every point pair is linked."""
+    def connected(self, span_xy2: F64, span_t2: F64) -> B:
+        """Cells (given the squared spans of their boxes, at most ``eps**2`` in all) whose
+        points are connected by linked pairs."""
 
     def surely(self, a: I64, b: I64, most_xy2: F64, most_t2: F64) -> B:
-        """Cell pairs (given the largest squared differences of their points) whose every
-        point pair across is linked."""
+        """Pairs of connected cells (given the largest squared differences of their points, at
+        most ``eps**2`` in all) with some point pair across linked."""
 
 
 def eps_components(points: npt.ArrayLike, eps: float = 1.0, rule: PairRule | None = None) -> I64:
@@ -128,9 +131,9 @@ def eps_components(points: npt.ArrayLike, eps: float = 1.0, rule: PairRule | Non
         raise ValueError("a rule needs 3-D points (two of space, then time)")
     g = _Grid(p, eps, rule)
     m = g.m
-    # Graph nodes: cells 0..m-1, then the points of the cells that are not cliques (node_of maps
+    # Graph nodes: cells 0..m-1, then the points of the cells that are not whole (node_of maps
     # a sorted point to its node; such a cell's own node stays unused, without edges).
-    split = np.flatnonzero(~g.clique)
+    split = np.flatnonzero(~g.whole)
     lone = _aranges(g.start[split], g.size(split))
     node_of = np.repeat(np.arange(m, dtype=np.int64), np.diff(g.start))
     node_of[lone] = m + np.arange(lone.size)
@@ -143,13 +146,13 @@ def eps_components(points: npt.ArrayLike, eps: float = 1.0, rule: PairRule | Non
         eb.append(b[linked])
         if undecided.any():
             a, b = a[undecided], b[undecided]
-            cliques = g.clique[a] & g.clique[b]
-            # Two cliques: one edge between the cells if any of their point pairs is linked.
-            hit = g.any_linked(a[cliques], b[cliques])
-            ea.append(a[cliques][hit])
-            eb.append(b[cliques][hit])
+            whole = g.whole[a] & g.whole[b]
+            # Two whole cells: one edge between them if any of their point pairs is linked.
+            hit = g.any_linked(a[whole], b[whole])
+            ea.append(a[whole][hit])
+            eb.append(b[whole][hit])
             # Otherwise every linked point pair is an edge between point nodes.
-            i, j = g.linked_between(a[~cliques], b[~cliques])
+            i, j = g.linked_between(a[~whole], b[~whole])
             ea.append(node_of[i])
             eb.append(node_of[j])
     i, j = g.linked_within(split)
@@ -239,11 +242,13 @@ class _Grid:
             np.maximum.at(self.hi[a], cell_of_rest, v[a])
         span = self.hi - self.lo
         span *= span
-        self.clique = _sum_rows(span) <= self.e2
+        # Cells that are one node of the graph: their points are connected among themselves.
+        # Without a rule, a cell within eps (a clique).
+        self.whole = _sum_rows(span) <= self.e2
         if rule is not None:
             rule.bind(self.order, self.start[:-1])
             lone = self.size(np.arange(self.m)) == 1
-            self.clique &= lone | rule.cliques(span[0] + span[1], span[2])
+            self.whole &= lone | rule.connected(span[0] + span[1], span[2])
         self.stencil = [
             sum(o * s for o, s in zip(off, mult[:-1], strict=True)) for off in _forward(d - 1)
         ]
@@ -305,8 +310,8 @@ class _Grid:
     def box_test(self, a: I64, b: I64) -> tuple[B, B]:
         """Per cell pair: (surely linked, undecided); a pair that is neither is surely not.
 
-        "Surely linked": every point of a is linked to every point of b, and both are cliques,
-        so the pair is one edge. On each axis t1 = hi_b - lo_a and t2 = hi_a - lo_b bound every
+        "Surely linked": both cells are whole and some point of a is linked to some point of b
+        (without a rule: every pair across is within eps), so the pair is one edge. On each axis t1 = hi_b - lo_a and t2 = hi_a - lo_b bound every
         point difference (as computed, rounding is monotone): its magnitude is at most
         max(t1, t2) and at least the gap max(0, -t1, -t2). Squared and summed in axis order,
         these bound the direct test's sum from above and below.
@@ -329,8 +334,8 @@ class _Grid:
                 least += gap
         assert most is not None and least is not None
         linked = most <= self.e2
-        linked &= self.clique[a]
-        linked &= self.clique[b]
+        linked &= self.whole[a]
+        linked &= self.whole[b]
         if self.rule is not None and linked.any():
             assert most_xy is not None and top_t is not None
             at = np.flatnonzero(linked)
