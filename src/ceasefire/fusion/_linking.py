@@ -88,9 +88,10 @@ class PairRule(Protocol):
         """Whether points ``i`` and ``j`` (input positions), whose squared differences in
         space and in time are ``dxy2`` and ``dt2``, are linked."""
 
-    def bind(self, order: I64, first: I64) -> None:
-        """Take the cells, for the per-cell bounds below: the points of cell ``c`` are
-        ``order[first[c]:first[c + 1]]`` (the last cell's run to the end)."""
+    def bind(self, head: I64, tail: I64, tail_cell: I64) -> None:
+        """Take the cells, for the per-cell bounds below: cell ``c``'s first point is
+        ``head[c]``, the others are the points ``tail`` whose ``tail_cell`` is ``c`` (input
+        positions)."""
 
     def connected(self, span_xy2: F64, span_t2: F64) -> B:
         """Cells (given the squared spans of their boxes, at most ``eps**2`` in all) whose
@@ -234,9 +235,10 @@ class _Grid:
         cell_of_rest = np.cumsum(new, out=c)[rest]
         cell_of_rest -= 1
         self.p = p  # sorted point i is p[order[i]]
-        self.lo = np.take(p, self.order[first], axis=0).T.copy()
+        head, tail = self.order[first], self.order[rest]
+        self.lo = np.take(p, head, axis=0).T.copy()
         self.hi = self.lo.copy()
-        v = np.take(p, self.order[rest], axis=0).T
+        v = np.take(p, tail, axis=0).T
         for a in range(d):
             np.minimum.at(self.lo[a], cell_of_rest, v[a])
             np.maximum.at(self.hi[a], cell_of_rest, v[a])
@@ -246,7 +248,7 @@ class _Grid:
         # Without a rule, a cell within eps (a clique).
         self.whole = _sum_rows(span) <= self.e2
         if rule is not None:
-            rule.bind(self.order, self.start[:-1])
+            rule.bind(head, tail, cell_of_rest)
             lone = self.size(np.arange(self.m)) == 1
             self.whole &= lone | rule.connected(span[0] + span[1], span[2])
         self.stencil = [
