@@ -132,12 +132,7 @@ def eps_components(points: npt.ArrayLike, eps: float = 1.0, rule: PairRule | Non
         raise ValueError("a rule needs 3-D points (two of space, then time)")
     g = _Grid(p, eps, rule)
     m = g.m
-    # Graph nodes: cells 0..m-1, then the points of the cells that are not whole (node_of maps
-    # a sorted point to its node; such a cell's own node stays unused, without edges).
-    split = np.flatnonzero(~g.whole)
-    lone = _aranges(g.start[split], g.size(split))
-    node_of = np.repeat(np.arange(m, dtype=np.int64), np.diff(g.start))
-    node_of[lone] = m + np.arange(lone.size)
+    node_of, nodes = _split_nodes(g)
     ea: list[I64] = []
     eb: list[I64] = []
     for start in range(0, m, _CELL_BLOCK):
@@ -152,23 +147,47 @@ def eps_components(points: npt.ArrayLike, eps: float = 1.0, rule: PairRule | Non
             hit = g.any_linked(a[whole], b[whole])
             ea.append(a[whole][hit])
             eb.append(b[whole][hit])
-            # Otherwise every linked point pair is an edge between point nodes.
+            # Otherwise every linked point pair is an edge between their nodes.
             i, j = g.linked_between(a[~whole], b[~whole])
             ea.append(node_of[i])
             eb.append(node_of[j])
-    i, j = g.linked_within(split)
-    ea.append(node_of[i])
-    eb.append(node_of[j])
-    nodes = m + lone.size
-    comp = _components(nodes, np.concatenate(ea), np.concatenate(eb))
-    # Number the components 0..k-1, skipping the unused nodes (each is a component of its own).
+    comp = _components(nodes, np.concatenate(ea), np.concatenate(eb))[node_of]
+    # Number the components of the points 0..k-1 (some nodes hold no point).
     used = np.zeros(nodes, dtype=bool)
     used[comp] = True
-    used[comp[split]] = False
-    label = (np.cumsum(used) - 1)[comp]
     out = np.empty(n, dtype=np.int64)
-    out[g.order] = label[node_of]
+    out[g.order] = (np.cumsum(used) - 1)[comp]
     return out
+
+
+def _split_nodes(g: _Grid) -> tuple[I64, int]:
+    """The node of each sorted point, and the number of nodes.
+
+    Nodes 0..m-1 are the cells. The points of a cell the bounds did not call whole are tested
+    pair by pair among themselves; a cell they connect is whole after all (measured on the
+    fusion benchmark's anchors with the default rule: 1.6k of the 1.9k such cells), and in the
+    others each component of the cell's points is a node of its own, from m on.
+    """
+    m = g.m
+    node_of = np.repeat(np.arange(m, dtype=np.int64), np.diff(g.start))
+    split = np.flatnonzero(~g.whole)
+    if not split.size:
+        return node_of, m
+    size = g.size(split)
+    at = _aranges(g.start[split], size)
+    node_of[at] = np.arange(at.size)  # for now: the position among the split cells' points
+    i, j = g.linked_within(split)
+    lab = _components(at.size, node_of[i], node_of[j])
+    cell = np.repeat(np.arange(split.size), size)
+    lo = np.full(split.size, at.size)
+    np.minimum.at(lo, cell, lab)
+    hi = np.full(split.size, -1)
+    np.maximum.at(hi, cell, lab)
+    connected = lo == hi
+    g.whole[split[connected]] = True
+    joined = connected[cell]
+    node_of[at] = np.where(joined, split[cell], m + lab)
+    return node_of, m + at.size
 
 
 class _Grid:
