@@ -295,10 +295,18 @@ class _Grid:
             if not more.any():
                 break
             n1 += more
-        # Range 2: the next slab, offsets (+1, -1, -1) .. (+1, +1, +1).
+        # Range 2: the next slab, offsets (+1, -1, -1) .. (+1, +1, +1): one search for its
+        # start, then counted like range 1 (up to one past the cap: more makes the cell dense).
         lo2 = np.searchsorted(self.key, k + (self.mult[0] - self.mult[1] - 1), side="left")
-        n2 = np.searchsorted(self.key, k + (self.mult[0] + self.mult[1] + 1), side="right")
-        n2 -= lo2
+        top = k + (self.mult[0] + self.mult[1] + 1)
+        n2 = np.zeros(c1 - c0, dtype=np.int64)
+        at = lo2.copy()
+        for _ in range(_RANGE_CAP + 1):
+            more = pad[at] <= top
+            if not more.any():
+                break
+            n2 += more
+            at += 1
         dense = n1 + n2 > _RANGE_CAP
         a1, b1 = cells.repeat(n1), _aranges(cells + 1, n1)
         a2, b2 = cells.repeat(n2), _aranges(lo2, n2)
