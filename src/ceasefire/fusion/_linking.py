@@ -91,7 +91,7 @@ class PairRule(Protocol):
     def bind(self, head: I64, tail: I64, tail_cell: I64) -> None:
         """Take the cells, for the per-cell bounds below: cell ``c``'s first point is
         ``head[c]``, the others are the points ``tail`` whose ``tail_cell`` is ``c`` (input
-        positions)."""
+        positions; ``tail_cell`` ascends)."""
 
     def connected(self, span_xy2: F64, span_t2: F64) -> B:
         """Cells (given the squared spans of their boxes, at most ``eps**2`` in all) whose
@@ -166,11 +166,18 @@ def _split_nodes(g: _Grid) -> tuple[I64, int]:
     Nodes 0..m-1 are the cells. The points of a cell the bounds did not call whole are tested
     pair by pair among themselves; a cell they connect is whole after all (measured on the
     fusion benchmark's anchors with the default rule: 1.6k of the 1.9k such cells), and in the
-    others each component of the cell's points is a node of its own, from m on.
+    others each component of the cell's points is a node of its own, from m on. Most are
+    connected through their first point: that one is tested against the others first (1.2k
+    cells decided with 10k pairs instead of all 39k).
     """
     m = g.m
     node_of = np.repeat(np.arange(m, dtype=np.int64), np.diff(g.start))
     split = np.flatnonzero(~g.whole)
+    first = g.start[split]
+    k, _ = g._linked_rows(first, first + 1, g.size(split) - 1)
+    star = np.bincount(k, minlength=split.size) == g.size(split) - 1
+    g.whole[split[star]] = True
+    split = split[~star]
     if not split.size:
         return node_of, m
     size = g.size(split)

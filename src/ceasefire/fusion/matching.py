@@ -120,9 +120,10 @@ class LinkRule:
         self.a = a
         self.points = scaled_points(a, config) if points is None else points
         radius, _ = config.scales()
-        # In place: every column of the length of the input is a fresh allocation, and large
-        # ones are faulted in page by page (about as long as the arithmetic on them).
-        q = np.divide(a.uncertainty_m, config.link_cap * radius[a.group])
+        # One gather, then in place: a fresh array the length of the input costs as much as
+        # the arithmetic on it (measured inside bulk linking: 0.6 ms each for 147k anchors).
+        q = (config.link_cap * radius)[a.group]
+        np.divide(a.uncertainty_m, q, out=q)
         self.q = np.multiply(q, q, out=q)
         self.k0 = (config.link_extent / config.link_cap) ** 2
         self.source = a.source
@@ -132,8 +133,7 @@ class LinkRule:
         # does not meet, whether a source is in it).
         unmet = (~config.compatible_bits & _ALL_TYPES) << _UNMET_SHIFT
         word = (_TYPE_BITS | unmet)[a.etype]
-        word |= (a.source >= 0).astype(np.int64) << _SOURCED_BIT
-        self._word = word
+        self._word = np.bitwise_or(word, 1 << _SOURCED_BIT, out=word, where=a.source >= 0)
 
     def links(self, i: I64, j: I64, dxy2: F64, dt2: F64) -> B:
         wi = self._word[i]
@@ -158,32 +158,34 @@ class LinkRule:
     def bind(self, head: I64, tail: I64, tail_cell: I64) -> None:
         # Each statistic starts from the cell's first report and takes in the others with
         # ufunc.at (measured: 4 to 5 times faster than reduceat over the sorted points).
-        q = self.q
-        self._qmin = q[head]
-        np.minimum.at(self._qmin, tail_cell, q[tail])
-        self._qmax = q[head]
-        np.maximum.at(self._qmax, tail_cell, q[tail])
-        word = self._word[head]
-        np.bitwise_or.at(word, tail_cell, self._word[tail])
+        q, q_tail = self.q[head], self.q[tail]
+        self._qmin = q
+        self._qmax = q.copy()
+        np.minimum.at(self._qmin, tail_cell, q_tail)
+        np.maximum.at(self._qmax, tail_cell, q_tail)
+        word, word_tail = self._word[head], self._word[tail]
+        np.bitwise_or.at(word, tail_cell, word_tail)
         self._types = word & _ALL_TYPES
         self._unmet = (word >> _UNMET_SHIFT) & _ALL_TYPES  # types that some report does not meet
         self._sourced = word >= 1 << _SOURCED_BIT
         # Cells where two reports of one single-report source meet: those pairs are decided one
         # by one (they link only when one report was submitted twice). Such a pair has a report
-        # past its cell's first: key (cell, source) those and the first reports of their cells.
-        src = self.source[tail]
-        at = src >= 0
+        # past its cell's first: key (cell, source) those and, once, the first reports of their
+        # cells (the tail is in cell order).
+        at = np.flatnonzero(word_tail >= 1 << _SOURCED_BIT)
         cells = tail_cell[at]
-        first_src = self.source[head[cells]]
+        once = np.ones(cells.size, dtype=bool)
+        np.not_equal(cells[1:], cells[:-1], out=once[1:])
+        cells_once = cells[once]
+        first_src = self.source[head[cells_once]]
         with_first = first_src >= 0
-        key = np.sort(  # sources are CRC-32s: 32 bits
-            np.concatenate(
-                [
-                    (cells << 32) | src[at],
-                    np.unique((cells[with_first] << 32) | first_src[with_first]),
-                ]
-            )
+        key = np.concatenate(  # sources are CRC-32s: 32 bits
+            [
+                (cells << 32) | self.source[tail[at]],
+                (cells_once[with_first] << 32) | first_src[with_first],
+            ]
         )
+        key.sort()
         self._twice = np.zeros(head.size, dtype=bool)
         self._twice[(key[1:][key[1:] == key[:-1]] >> 32)] = True
 
