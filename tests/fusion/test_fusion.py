@@ -693,6 +693,27 @@ def test_a_cell_is_one_node_when_its_least_precise_report_links_to_every_other(
     assert same_partition(link_anchors(inp, config), connected_components(graph)[1])
 
 
+@pytest.mark.parametrize(("far", "expected"), [(5_500.0, 1), (7_001.0, 2)])
+def test_two_cells_link_through_their_least_precise_reports(far: float, expected: int) -> None:
+    """Two cells of the grid (4 km wide), each a 50 m fix and a 2.8 km sensor fix that link:
+    across, only the sensor fixes can link (their gate is capped at 4 km, the fixes' is 1.5 km),
+    so a cell pair is dropped unseen only where the sensor fixes' gate cannot reach
+    (:meth:`LinkRule.possibly`)."""
+    config = FusionConfig()
+    rows = [
+        {"x": 0.0, "u": 50.0},
+        {"x": 3_000.0, "u": 2_828.0},
+        {"x": far, "u": 2_828.0},
+        {"x": 7_900.0, "u": 50.0},
+    ]
+    inp = _placed([{**r, "t0": 1_773_000_000, "t1": 1_773_000_060} for r in rows], config)
+    assert fuse(inp, config).n_incidents == expected
+    i, j = (v.ravel() for v in np.triu_indices(len(inp), 1))
+    ok = anchor_links(inp, i, j, config)
+    graph = coo_matrix((np.ones(int(ok.sum())), (i[ok], j[ok])), shape=(len(inp), len(inp)))
+    assert same_partition(link_anchors(inp, config), connected_components(graph)[1])
+
+
 @pytest.mark.parametrize("region_joins", ["sole", "best"])
 def test_bulk_and_incremental_equal_a_brute_force_scan_on_edgy_random_reports(
     region_joins: Any,

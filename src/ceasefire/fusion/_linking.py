@@ -101,6 +101,10 @@ class PairRule(Protocol):
         """Pairs of connected cells (given the largest squared differences of their points, at
         most ``eps**2`` in all) with some point pair across linked."""
 
+    def possibly(self, a: I64, b: I64, least_xy2: F64, least_t2: F64) -> B:
+        """Cell pairs (given the smallest squared differences of their points) with some point
+        pair across that may be linked: the others have none."""
+
 
 def eps_components(points: npt.ArrayLike, eps: float = 1.0, rule: PairRule | None = None) -> I64:
     """Component label of each point, 0..k-1 (see :func:`_first_appearance` for a canonical form).
@@ -347,12 +351,13 @@ class _Grid:
         """Per cell pair: (surely linked, undecided); a pair that is neither is surely not.
 
         "Surely linked": both cells are whole and some point of a is linked to some point of b
-        (without a rule: every pair across is within eps), so the pair is one edge. On each axis t1 = hi_b - lo_a and t2 = hi_a - lo_b bound every
-        point difference (as computed, rounding is monotone): its magnitude is at most
-        max(t1, t2) and at least the gap max(0, -t1, -t2). Squared and summed in axis order,
-        these bound the direct test's sum from above and below.
+        (without a rule: every pair across is within eps), so the pair is one edge. On each
+        axis t1 = hi_b - lo_a and t2 = hi_a - lo_b bound every point difference (as computed,
+        rounding is monotone): its magnitude is at most max(t1, t2) and at least the gap
+        max(0, -t1, -t2). Squared and summed in axis order, these bound the direct test's sum
+        from above and below. A rule may call more pairs surely not (:meth:`PairRule.possibly`).
         """
-        most = least = most_xy = top_t = None
+        most = least = most_xy = top_t = least_xy = gap_t = None
         for axis, (lo, hi) in enumerate(zip(self.lo, self.hi, strict=True)):
             t1 = hi[b] - lo[a]
             t2 = hi[a] - lo[b]
@@ -361,8 +366,9 @@ class _Grid:
             gap = np.minimum(t1, t2, out=t1)
             np.minimum(gap, 0.0, out=gap)
             gap *= gap
-            if axis == 2 and self.rule is not None and most is not None:
-                most_xy, top_t = most.copy(), top  # space and time apart, for the rule
+            if axis == 2 and self.rule is not None and most is not None and least is not None:
+                # Space and time apart, for the rule.
+                most_xy, top_t, least_xy, gap_t = most.copy(), top, least.copy(), gap
             if most is None or least is None:
                 most, least = top, gap
             else:
@@ -378,6 +384,10 @@ class _Grid:
             linked[at] = self.rule.surely(a[at], b[at], most_xy[at], top_t[at])
         undecided = least <= self.e2
         undecided &= ~linked
+        if self.rule is not None and undecided.any():
+            assert least_xy is not None and gap_t is not None
+            at = np.flatnonzero(undecided)
+            undecided[at] = self.rule.possibly(a[at], b[at], least_xy[at], gap_t[at])
         return linked, undecided
 
     def any_linked(self, a: I64, b: I64) -> B:
