@@ -175,7 +175,7 @@ def _split_nodes(g: _Grid) -> tuple[I64, int]:
     cells decided with 10k pairs instead of all 39k).
     """
     m = g.m
-    node_of = np.repeat(np.arange(m, dtype=np.int64), np.diff(g.start))
+    node_of = g.cell  # the grid's own: it needs it no more
     split = np.flatnonzero(~g.whole)
     first = g.start[split]
     k, _ = g._linked_rows(first, first + 1, g.size(split) - 1)
@@ -262,8 +262,9 @@ class _Grid:
         self.start = np.append(first, n)  # points of cell c: start[c] .. start[c + 1] - 1
         # Bounding boxes: a cell's first point, then min / max over the rest of its points.
         rest = np.flatnonzero(~new)
-        cell_of_rest = np.cumsum(new, out=c)[rest]
-        cell_of_rest -= 1
+        self.cell = np.cumsum(new, out=c)  # the cell of each sorted point
+        self.cell -= 1
+        cell_of_rest = self.cell[rest]
         self.p = p  # sorted point i is p[order[i]]
         head, tail = self.order[first], self.order[rest]
         self.lo = np.take(p, head, axis=0).T.copy()
