@@ -127,12 +127,12 @@ class LinkRule:
         self.q = np.multiply(q, q, out=q)
         self.k0 = (config.link_extent / config.link_cap) ** 2
         self.source = a.source
-        # One word per report: its type bit, the types it does not meet, and whether it has a
-        # single-report source (bit 62). The pair test reads types from it; one OR over a cell
+        # One 32-bit word per report: its type bit, the types it does not meet, and whether it
+        # has a single-report source. The pair test reads types from it; one OR over a cell
         # gives all three bounds of the cell (the types in it, the types one of its reports
         # does not meet, whether a source is in it).
         unmet = (~config.compatible_bits & _ALL_TYPES) << _UNMET_SHIFT
-        word = (_TYPE_BITS | unmet)[a.etype]
+        word = (_TYPE_BITS | unmet).astype(np.int32)[a.etype]
         self._word = np.bitwise_or(word, 1 << _SOURCED_BIT, out=word, where=a.source >= 0)
 
     def links(self, i: I64, j: I64, dxy2: F64, dt2: F64) -> B:
@@ -225,9 +225,9 @@ def _weights(u: F64) -> I64:
 #: One bit per event type: an incident's ``types`` is the union over its anchors.
 _TYPE_BITS: Final = np.left_shift(np.int64(1), np.arange(len(EVENT_TYPES), dtype=np.int64))
 _ALL_TYPES: Final = (1 << len(EVENT_TYPES)) - 1
-# LinkRule's words: type bits from 0, the types not met from bit 24, the source at bit 62.
-_UNMET_SHIFT: Final = 24
-_SOURCED_BIT: Final = 62
+# LinkRule's 32-bit words: type bits from 0, the types not met from bit 15, the source at 30.
+_UNMET_SHIFT: Final = 15
+_SOURCED_BIT: Final = 30
 assert len(EVENT_TYPES) <= _UNMET_SHIFT
 _FIRE: Final = np.array([t in FIRE_EVENT_TYPES for t in EVENT_TYPES], dtype=bool)
 
