@@ -280,8 +280,8 @@ class _Grid:
         self.whole = _sum_rows(span) <= self.e2
         if rule is not None:
             rule.bind(head, tail, cell_of_rest)
-            lone = self.size(np.arange(self.m)) == 1
-            self.whole &= lone | rule.connected(span[0] + span[1], span[2])
+            # (A lone point the rule calls unconnected is found connected by _split_nodes.)
+            self.whole &= rule.connected(span[0] + span[1], span[2])
         self.stencil = [
             sum(o * s for o, s in zip(off, mult[:-1], strict=True)) for off in _forward(d - 1)
         ]

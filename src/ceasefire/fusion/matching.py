@@ -163,11 +163,10 @@ class LinkRule:
         self._qmax = q.copy()
         np.minimum.at(self._qmin, tail_cell, q_tail)
         np.maximum.at(self._qmax, tail_cell, q_tail)
-        word, word_tail = self._word[head], self._word[tail]
-        np.bitwise_or.at(word, tail_cell, word_tail)
-        self._types = word & _ALL_TYPES
-        self._unmet = (word >> _UNMET_SHIFT) & _ALL_TYPES  # types that some report does not meet
-        self._sourced = word >= 1 << _SOURCED_BIT
+        # A cell's word: the types in it, the types one of its reports does not meet, and
+        # whether a single-report source is in it.
+        self._cell_word, word_tail = self._word[head], self._word[tail]
+        np.bitwise_or.at(self._cell_word, tail_cell, word_tail)
         # Cells where two reports of one single-report source meet: those pairs are decided one
         # by one (they link only when one report was submitted twice). Such a pair has a report
         # past its cell's first: key (cell, source) those and, once, the first reports of their
@@ -194,7 +193,8 @@ class LinkRule:
         # smallest), every pair's types meet and no source is in it twice.
         rho2 = np.minimum(self._qmax + self._qmin + self.k0, 1.0)
         ok: B = span_xy2 / rho2 + span_t2 <= 1.0 - _BOUND_MARGIN
-        ok &= (self._types & self._unmet) == 0
+        w = self._cell_word
+        ok &= (w & (w >> _UNMET_SHIFT) & _ALL_TYPES) == 0
         ok &= ~self._twice  # two reports of one source may not link: decide them one by one
         return ok
 
@@ -202,8 +202,9 @@ class LinkRule:
         # The least precise report of each cell: the widest gate of any pair across.
         rho2 = np.minimum(self._qmax[a] + self._qmax[b] + self.k0, 1.0)
         ok: B = most_xy2 / rho2 + most_t2 <= 1.0 - _BOUND_MARGIN
-        ok &= ((self._types[a] & self._unmet[b]) == 0) & ((self._types[b] & self._unmet[a]) == 0)
-        ok &= ~(self._sourced[a] & self._sourced[b])  # else one source may be in both
+        wa, wb = self._cell_word[a], self._cell_word[b]
+        ok &= (((wa & (wb >> _UNMET_SHIFT)) | (wb & (wa >> _UNMET_SHIFT))) & _ALL_TYPES) == 0
+        ok &= (wa & wb) < 1 << _SOURCED_BIT  # else one source may be in both
         return ok
 
     def possibly(self, a: I64, b: I64, least_xy2: F64, least_t2: F64) -> B:
