@@ -131,9 +131,13 @@ class LinkRule:
         # has a single-report source. The pair test reads types from it; one OR over a cell
         # gives all three bounds of the cell (the types in it, the types one of its reports
         # does not meet, whether a source is in it).
+        # Looked up by (type, sourced) in one table of each pair.
         unmet = (~config.compatible_bits & _ALL_TYPES) << _UNMET_SHIFT
-        word = (_TYPE_BITS | unmet).astype(np.int32)[a.etype]
-        self._word = np.bitwise_or(word, 1 << _SOURCED_BIT, out=word, where=a.source >= 0)
+        table = np.repeat(_TYPE_BITS | unmet, 2)
+        table[1::2] |= 1 << _SOURCED_BIT
+        at = a.etype * np.int16(2)
+        at += a.source >= 0
+        self._word = table.astype(np.int32)[at]
 
     def links(self, i: I64, j: I64, dxy2: F64, dt2: F64) -> B:
         wi = self._word[i]
