@@ -14,11 +14,13 @@ How, and why it is fast in numpy:
    possible squared distance between two cells' boxes is ``<= eps**2`` every pair of their points
    is linked; if the smallest is ``> eps**2`` none is. Both bounds are computed with the same
    float operations as the direct test, so they are exact bounds of it (rounding is monotone). A
-   cell whose own box diagonal is ``<= eps`` is a clique and becomes *one* node of the graph; the
-   points of the rare other cells are nodes of their own. A lone point's box is the point, so a
-   pair of them is decided exactly at the cell level. Only the undecided pairs of multi-point
-   cells go down to point pairs. (A node need only be *connected*, not a clique: components are
-   all that is asked, and two connected nodes are one as soon as one pair across links.)
+   cell whose own box diagonal is ``<= eps`` is a clique and becomes *one* node of the graph. A
+   node need only be *connected*, not a clique (components are all that is asked: two connected
+   nodes are one as soon as one pair across links), so the rare other cells have their own
+   pairs tested first, and one those connect is a node all the same; in the rest each
+   component of the cell's points is a node. A lone point's box is the point, so a pair of them
+   is decided exactly at the cell level. Only the undecided pairs of multi-point cells go down
+   to point pairs.
 3. **Neighbour cells by ranges, not lookups.** In 3-D the axis with the smallest span goes last
    in the key. A cell's forward neighbours (the half of the 3x3x3 stencil after it in key order)
    then lie in two key ranges: the cells right after it up to (+0, +1, +1), and the next slab's
@@ -40,9 +42,9 @@ No Python loop runs per point or per cell.
 **A finer rule.** Fusion links two points within ``eps`` only when a rule of its own agrees
 (their stated uncertainties, event types and sources: :class:`PairRule`). The same grid serves:
 the rule gives conservative bounds per cell (a cell whose points it surely connects, e.g. one
-point linked to every other) and per cell pair (some pair across surely linked), so most cells
-are still decided whole, and the point pairs left are tested with the rule itself. The components are exactly those of the rule applied to every
-pair within ``eps``.
+point linked to every other) and per cell pair (some pair across surely linked, or none
+possibly), so most cells are still decided whole, and the point pairs left are tested with the
+rule itself. The components are exactly those of the rule applied to every pair within ``eps``.
 """
 
 from __future__ import annotations
