@@ -16,6 +16,7 @@ exact whatever order the members arrived in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 import numpy as np
@@ -131,13 +132,9 @@ class LinkRule:
         # has a single-report source. The pair test reads types from it; one OR over a cell
         # gives all three bounds of the cell (the types in it, the types one of its reports
         # does not meet, whether a source is in it).
-        # Looked up by (type, sourced) in one table of each pair.
-        unmet = (~config.compatible_bits & _ALL_TYPES) << _UNMET_SHIFT
-        table = np.repeat(_TYPE_BITS | unmet, 2)
-        table[1::2] |= 1 << _SOURCED_BIT
         at = a.etype * np.int16(2)
         at += a.source >= 0
-        self._word = table.astype(np.int32)[at]
+        self._word = _word_table(config.compatible_bits.tobytes())[at]
 
     def links(self, i: I64, j: I64, dxy2: F64, dt2: F64) -> B:
         wi = self._word[i]
@@ -234,6 +231,18 @@ _ALL_TYPES: Final = (1 << len(EVENT_TYPES)) - 1
 _UNMET_SHIFT: Final = 15
 _SOURCED_BIT: Final = 30
 assert len(EVENT_TYPES) <= _UNMET_SHIFT
+
+
+@lru_cache(maxsize=8)
+def _word_table(compatible_bits: bytes) -> npt.NDArray[np.int32]:
+    """LinkRule's word of a report, by (type, sourced) at 2 * type + sourced: built once per
+    compatibility table (the incremental path builds a LinkRule for every report it adds)."""
+    unmet = (~np.frombuffer(compatible_bits, dtype=np.int64) & _ALL_TYPES) << _UNMET_SHIFT
+    table = np.repeat(_TYPE_BITS | unmet, 2)
+    table[1::2] |= 1 << _SOURCED_BIT
+    return table.astype(np.int32)
+
+
 _FIRE: Final = np.array([t in FIRE_EVENT_TYPES for t in EVENT_TYPES], dtype=bool)
 
 
