@@ -31,6 +31,7 @@ from ceasefire.fusion.matching import (
     _gap,
     anchor_links,
     anchor_mask,
+    scaled_points,
 )
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.report import validate_report
@@ -622,8 +623,8 @@ class _CountingRule(LinkRule):
 
     decided = 0
 
-    def cliques(self, span_xy2: Any, span_t2: Any) -> Any:
-        out = super().cliques(span_xy2, span_t2)
+    def connected(self, span_xy2: Any, span_t2: Any) -> Any:
+        out = super().connected(span_xy2, span_t2)
         self.decided += int(out.sum())
         return out
 
@@ -635,8 +636,8 @@ class _CountingRule(LinkRule):
 
 @pytest.mark.parametrize(("seed", "shrink"), [(4, 1.0), (5, 8.0), (6, 30.0)])
 def test_linking_on_the_grid_equals_the_rule_on_every_pair(seed: int, shrink: float) -> None:
-    """Bulk linking decides whole cells and cell pairs by bounds of the rule (cliques, pairs
-    surely linked): on anchors crowded into cells of many points, its components are those of
+    """Bulk linking decides whole cells and cell pairs by bounds of the rule (cells connected,
+    pairs surely linked): on anchors crowded into cells of many points, its components are those of
     :func:`anchor_links` applied to every pair."""
     config = FusionConfig()
     inp = _random_reports(seed, 2_000, config)
@@ -651,6 +652,63 @@ def test_linking_on_the_grid_equals_the_rule_on_every_pair(seed: int, shrink: fl
     assert same_partition(grid, connected_components(graph, directed=False)[1])
     assert same_partition(grid, link_anchors(a, config))
     assert rule.decided > 50  # the bounds did decide, the comparison is not of pairs alone
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # Two fixes of 50 m, 2 km apart, do not link (their gate is 1.5 km); a 3 km sensor fix
+        # between them links to both: the cell is one node without being a clique.
+        (
+            [{"x": 0.0, "u": 50.0}, {"x": 2_000.0, "u": 50.0}, {"x": 1_000.0, "u": 3_000.0}],
+            [("r0", "r1", "r2")],
+        ),
+        # The sensor fix (gate 3.2 km with either) sits beside the far one, 3.59 km from the
+        # other: the cell is not connected, though a bound taking its q for both ends of a pair
+        # would call it so.
+        (
+            [{"x": 0.0, "u": 50.0}, {"x": 3_600.0, "u": 50.0}, {"x": 3_590.0, "u": 2_828.0}],
+            [("r0",), ("r1", "r2")],
+        ),
+    ],
+)
+def test_a_cell_is_one_node_when_its_least_precise_report_links_to_every_other(
+    rows: list[dict[str, Any]], expected: list[tuple[str, ...]]
+) -> None:
+    """Bulk linking takes a cell as one node when its least precise report surely links to
+    every other (:meth:`LinkRule.connected`); three reports within one cell of its grid."""
+    config = FusionConfig()
+    inp = _placed([{**r, "t0": 1_773_000_000, "t1": 1_773_000_060} for r in rows], config)
+    assert np.ptp(scaled_points(inp, config), axis=0).max() < 1.0  # one cell of the grid
+    assert partition_keys(inp, fuse(inp, config)) == expected
+    rule = _CountingRule(inp, config)
+    eps_components(rule.points, rule=rule)
+    assert rule.decided == (len(expected) == 1)  # the first cell is decided by the bound
+    i, j = (v.ravel() for v in np.triu_indices(len(inp), 1))
+    ok = anchor_links(inp, i, j, config)
+    graph = coo_matrix((np.ones(int(ok.sum())), (i[ok], j[ok])), shape=(len(inp), len(inp)))
+    assert same_partition(link_anchors(inp, config), connected_components(graph)[1])
+
+
+@pytest.mark.parametrize(("far", "expected"), [(5_500.0, 1), (7_001.0, 2)])
+def test_two_cells_link_through_their_least_precise_reports(far: float, expected: int) -> None:
+    """Two cells of the grid (4 km wide), each a 50 m fix and a 2.8 km sensor fix that link:
+    across, only the sensor fixes can link (their gate is capped at 4 km, the fixes' is 1.5 km),
+    so a cell pair is dropped unseen only where the sensor fixes' gate cannot reach
+    (:meth:`LinkRule.possibly`)."""
+    config = FusionConfig()
+    rows = [
+        {"x": 0.0, "u": 50.0},
+        {"x": 3_000.0, "u": 2_828.0},
+        {"x": far, "u": 2_828.0},
+        {"x": 7_900.0, "u": 50.0},
+    ]
+    inp = _placed([{**r, "t0": 1_773_000_000, "t1": 1_773_000_060} for r in rows], config)
+    assert fuse(inp, config).n_incidents == expected
+    i, j = (v.ravel() for v in np.triu_indices(len(inp), 1))
+    ok = anchor_links(inp, i, j, config)
+    graph = coo_matrix((np.ones(int(ok.sum())), (i[ok], j[ok])), shape=(len(inp), len(inp)))
+    assert same_partition(link_anchors(inp, config), connected_components(graph)[1])
 
 
 @pytest.mark.parametrize("region_joins", ["sole", "best"])
