@@ -654,6 +654,12 @@ def test_linking_on_the_grid_equals_the_rule_on_every_pair(seed: int, shrink: fl
     assert rule.decided > 50  # the bounds did decide, the comparison is not of pairs alone
 
 
+#: The gates the distances of the two tests below were worked out for (a 50 m fix links within
+#: 1.5 km, a sensor fix's gate is capped at 4 km), and the linked components themselves (no
+#: refinement): they pin the linking's bounds, whatever the defaults become.
+_GATES_OF_THE_DISTANCES = FusionConfig(link_extent=0.6, link_cap=1.6, linkage="single")
+
+
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [
@@ -677,7 +683,7 @@ def test_a_cell_is_one_node_when_its_least_precise_report_links_to_every_other(
 ) -> None:
     """Bulk linking takes a cell as one node when its least precise report surely links to
     every other (:meth:`LinkRule.connected`); three reports within one cell of its grid."""
-    config = FusionConfig()
+    config = _GATES_OF_THE_DISTANCES
     inp = _placed([{**r, "t0": 1_773_000_000, "t1": 1_773_000_060} for r in rows], config)
     assert np.ptp(scaled_points(inp, config), axis=0).max() < 1.0  # one cell of the grid
     assert partition_keys(inp, fuse(inp, config)) == expected
@@ -696,7 +702,7 @@ def test_two_cells_link_through_their_least_precise_reports(far: float, expected
     across, only the sensor fixes can link (their gate is capped at 4 km, the fixes' is 1.5 km),
     so a cell pair is dropped unseen only where the sensor fixes' gate cannot reach
     (:meth:`LinkRule.possibly`)."""
-    config = FusionConfig()
+    config = _GATES_OF_THE_DISTANCES
     rows = [
         {"x": 0.0, "u": 50.0},
         {"x": 3_000.0, "u": 2_828.0},
