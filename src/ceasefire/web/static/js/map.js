@@ -21,6 +21,16 @@ function readView() {
   return view;
 }
 
+function windowOf(hoursMoved = Number(document.getElementById("slider").value)) {
+  const end = new Date(anchor.getTime() + hoursMoved * HOUR);
+  return { start: new Date(end.getTime() - view.hours * HOUR), end };
+}
+
+function itemsOf({ start, end }) {
+  const range = `${start.toISOString()}/${end.toISOString()}`;
+  return `/api/v1/ogc/collections/incidents/items?limit=10000&properties=${SHOWN}&datetime=${encodeURIComponent(range)}`;
+}
+
 function writeView(view) {
   const q = new URLSearchParams();
   if (view.until) q.set("until", view.until);
@@ -32,6 +42,25 @@ function writeView(view) {
 
 performance.mark("ceasefire:script");
 const view = readView();
+let anchor = null;  // the window's end at slider 0
+if (view.until) {
+  anchor = new Date(view.until);
+} else {
+  // Last night by default: the agreement's last reporting day that has ended, or the day of
+  // the newest incident the caller may see when that is older (an archive, the demo). The
+  // service works it out with the page (web.pages._last_night): no request before the
+  // incidents'.
+  const { nightStart, nightEnd } = document.querySelector("main.mapview").dataset;
+  anchor = new Date(nightEnd);
+  view.hours ||= (anchor - new Date(nightStart)) / HOUR;
+}
+view.hours ||= 24;
+// The window's incidents are asked for before the map is built: the service answers while the
+// map sets itself up (its worker too, prewarmed), instead of after.
+const firstUrl = itemsOf(windowOf(0));
+let prefetched = { url: firstUrl, items: allPages(firstUrl, "features") };
+prefetched.items.catch(() => {});  // a failure is shown when load() reads it, not as unhandled
+maplibregl.prewarm();
 let loaded = [];  // features of the window, as the API gave them
 let heldBy = new Map();  // incident id -> party held responsible (its current violations)
 let drawnSignature = null;  // the incidents on the map now (ids and statuses)
@@ -143,12 +172,6 @@ const mapLoaded = new Promise((resolve) => map.once("style.load", () => { perfor
 const untilInput = document.getElementById("until");
 const hoursInput = document.getElementById("hours");
 const slider = document.getElementById("slider");
-let anchor = null;  // the window's end at slider 0
-
-function windowOf() {
-  const end = new Date(anchor.getTime() + Number(slider.value) * HOUR);
-  return { start: new Date(end.getTime() - view.hours * HOUR), end };
-}
 
 async function allPages(first, key) {
   const out = [];
@@ -164,7 +187,6 @@ async function allPages(first, key) {
 
 async function load() {
   const { start, end } = windowOf();
-  const range = `${start.toISOString()}/${end.toISOString()}`;
   const since = encodeURIComponent(start.toISOString());
   const until = encodeURIComponent(end.toISOString());
   notice(`Loading ${when(start.toISOString())} to ${when(end.toISOString())}…`);
@@ -173,7 +195,10 @@ async function load() {
   // the service's time and the map would wait for both.
   let violations = null;
   try {
-    loaded = await allPages(`/api/v1/ogc/collections/incidents/items?limit=10000&properties=${SHOWN}&datetime=${encodeURIComponent(range)}`, "features");
+    const url = itemsOf({ start, end });
+    const early = prefetched;
+    prefetched = null;
+    loaded = await (early?.url === url ? early.items : allPages(url, "features"));
     performance.mark("ceasefire:data");
     violations = allPages(`/api/v1/violations?limit=10000&since=${since}&until=${until}`, "items");
     notice("");
@@ -319,18 +344,6 @@ function live() {
 }
 
 async function start() {
-  if (view.until) {
-    anchor = new Date(view.until);
-  } else {
-    // Last night by default: the agreement's last reporting day that has ended, or the day of
-    // the newest incident the caller may see when that is older (an archive, the demo). The
-    // service works it out with the page (web.pages._last_night): no request before the
-    // incidents'.
-    const { nightStart, nightEnd } = document.querySelector("main.mapview").dataset;
-    anchor = new Date(nightEnd);
-    view.hours ||= (anchor - new Date(nightStart)) / HOUR;
-  }
-  view.hours ||= 24;
   if (![...hoursInput.options].some((o) => Number(o.value) === view.hours)) {
     hoursInput.add(new Option(`${view.hours} h`, String(view.hours)));
   }
