@@ -737,3 +737,23 @@ def test_a_base_url_that_is_not_an_http_url_is_refused() -> None:
     ):
         with pytest.raises(InputError, match="--base-url"):
             check_base_url(bad)
+
+
+@pytest.mark.parametrize("box", ["", "&bbox=36.0,47.5,38.5,49.5"])
+def test_the_missions_map_listing_read_from_columns_is_the_one_read_from_bodies(
+    client: TestClient, box: str
+) -> None:
+    """The map's properties come from the store's columns for a caller who sees everything
+    (no body parsed); one more property the columns lack goes through the bodies. The two must
+    give the same features, pages and count."""
+    shown = "id,status,event_type,observed_from,assessed_perpetrator,side,zones,oblast"
+    fast, _, fast_matched = walk_as(client, "incidents", 97, f"properties={shown}{box}")
+    slow, _, slow_matched = walk_as(client, "incidents", 97, f"properties={shown},n_sources{box}")
+    assert len(fast) > 100 and fast_matched == slow_matched == len(fast)
+    assert [f["id"] for f in fast] == [f["id"] for f in slow]
+    for a, b in zip(fast, slow, strict=True):
+        assert a["geometry"] == b["geometry"]
+        assert a["properties"] == {k: v for k, v in b["properties"].items() if k != "n_sources"}
+        assert set(a["properties"]) == set(shown.split(","))
+    assert any(f["properties"]["zones"] != "[]" for f in fast)
+

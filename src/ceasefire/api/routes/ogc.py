@@ -47,7 +47,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request
 
@@ -75,6 +75,7 @@ from ceasefire.publish.visibility import Viewer
 from ceasefire.query import parse_bbox, parse_time
 from ceasefire.records import StoredIncident, StoredReport
 from ceasefire.store.facade import Store
+from ceasefire.store.incidents import COLUMN_FIELDS
 from ceasefire.store.schema import BBox
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
@@ -391,6 +392,23 @@ def _incidents(
     return page, more, None
 
 
+#: Properties a listing for the mission can take from the store's columns (the map's).
+_COLUMN_PROPERTIES: Final = frozenset(("id", *COLUMN_FIELDS))
+
+
+def _incident_fields(
+    service: Service, since: datetime | None, until: datetime | None,
+    bbox: BBox | None, limit: int, after: str | None,
+) -> Found:  # fmt: skip
+    """:func:`_incidents` for a caller who sees every incident whole (its view is the stored
+    one) and asks only for :data:`_COLUMN_PROPERTIES`: read from their columns, no body parsed
+    (about a quarter of the time for the map's 10,000)."""
+    rows, matched = service.store.page_incident_fields(
+        since=since, until=until, bbox=bbox, limit=limit + 1, after=after
+    )
+    return list(rows[:limit]), len(rows) > limit, matched
+
+
 def _visible_cursor(viewer: Viewer, after: str) -> None:
     """NotFoundError for a cursor naming an incident the caller may not see, with the message
     the store gives for one that does not exist (whether it exists must not show)."""
@@ -519,10 +537,12 @@ def items(
     since, until = _window(datetime_)
     box = _bbox(bbox)
     keep = _properties(properties)
-    query = _reports if cid == "reports" else _incidents
-    views, more, matched = query(
-        service, Viewer(caller, service.store), since, until, box, limit, after
-    )
+    viewer = Viewer(caller, service.store)
+    if cid == "incidents" and viewer.sees_all and keep is not None and keep <= _COLUMN_PROPERTIES:
+        views, more, matched = _incident_fields(service, since, until, box, limit, after)
+    else:
+        query = _reports if cid == "reports" else _incidents
+        views, more, matched = query(service, viewer, since, until, box, limit, after)
     features = [_view_feature(v, keep) for v in views]
     here = f"{_base(request)}/collections/{cid}"
     links = [
