@@ -756,4 +756,3 @@ def test_the_missions_map_listing_read_from_columns_is_the_one_read_from_bodies(
         assert a["properties"] == {k: v for k, v in b["properties"].items() if k != "n_sources"}
         assert set(a["properties"]) == set(shown.split(","))
     assert any(f["properties"]["zones"] != "[]" for f in fast)
-
