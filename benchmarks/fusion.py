@@ -89,6 +89,19 @@ def emit(**fields: Any) -> None:
     print(json.dumps(fields), flush=True)
 
 
+def _against_dbscan(benchmark: str, n: int, ours_s: float, peer_s: float, **fields: Any) -> None:
+    """A line of ours against DBSCAN timed on the same coordinates (the candidate rule)."""
+    emit(
+        benchmark=benchmark,
+        n=n,
+        ours_s=round(ours_s, 4),
+        peer="sklearn DBSCAN(eps=1, min_samples=1) on the same coordinates",
+        peer_s=round(peer_s, 4),
+        speedup=round(peer_s / ours_s, 1),
+        **fields,
+    )
+
+
 def load(reports_path: Path, truth_path: Path | None, engine: GeoEngine, config: FusionConfig):
     """The simulator's reports as fusion columns, and the true event of each (or None)."""
     names = (
@@ -209,26 +222,22 @@ def speed(n: int, folder: Path, engine: GeoEngine, config: FusionConfig) -> None
     # coordinates (the candidate rule) is the peer. Ours is timed from the same coordinates too:
     # the rule's own columns (uncertainty, types, sources) are built inside the timing.
     rule_s, linked = best_of(3, lambda: eps_components(pts, rule=LinkRule(anchors, config, pts)))
-    emit(
-        benchmark="link anchors, default rule (candidates within 1, then anchor_links)",
-        n=int(m),
-        ours_s=round(rule_s, 4),
-        peer="sklearn DBSCAN(eps=1, min_samples=1) on the same coordinates",
-        peer_s=round(peer_s, 4),
-        speedup=round(peer_s / rule_s, 1),
+    _against_dbscan(
+        "link anchors, default rule (candidates within 1, then anchor_links)",
+        int(m),
+        rule_s,
+        peer_s,
         target_speedup=15,
         same_answer=bool(same_partition(linked, link_anchors(anchors, config))),
         incidents=int(linked.max()) + 1,
     )
     # Refinement (average linkage inside each linked component) against keeping the components.
     refined_s, (_, refined) = best_of(3, lambda: anchor_incidents(anchors, config))
-    emit(
-        benchmark="link and refine anchors (components split by average linkage)",
-        n=int(m),
-        ours_s=round(refined_s, 4),
-        peer="sklearn DBSCAN(eps=1, min_samples=1) on the same coordinates",
-        peer_s=round(peer_s, 4),
-        speedup=round(peer_s / refined_s, 1),
+    _against_dbscan(
+        "link and refine anchors (components split by average linkage)",
+        int(m),
+        refined_s,
+        peer_s,
         components=int(linked.max()) + 1,
         incidents=int(refined.max()) + 1,
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.engine import Connection
@@ -154,6 +154,9 @@ def list_incidents(
     if offset:
         query = query.offset(offset)
     return [_stored_incident(row) for row in conn.execute(query)]
+
+
+_Rows = TypeVar("_Rows")
 
 
 #: The incident fields a listing can read from their own columns, no body parsed (the map's:
@@ -459,15 +462,9 @@ class IncidentsArea(Database):
         Raises NotFoundError for an unknown ``after``; InputError for a box with min > max.
         """
 
-        where = incident_where(since=since, until=until)
-        if bbox is not None:
-            where.append(self._dialect.bbox_clause(check_bbox(bbox), incidents_table))
-        with self._errors(), self._engine.connect() as conn, conn.begin():
-            matched = count_incidents(conn, where) if count else None
-            if after is not None:
-                c = incidents_table.c
-                where.append(after_clause(conn, incidents_table, c.incident_id, after, "incident"))
-            return list_incidents(conn, where, limit, 0), matched
+        return self._paged(
+            since, until, bbox, after, count, lambda c, w: list_incidents(c, w, limit, 0)
+        )
 
     def page_incident_fields(
         self,
@@ -477,16 +474,31 @@ class IncidentsArea(Database):
         bbox: BBox | None = None,
         limit: int,
         after: str | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[dict[str, Any]], int | None]:
         """:meth:`page_incidents` as :func:`list_incident_fields` reads them: the fields a map
         shows, from their columns, for a caller who sees every incident whole."""
 
+        return self._paged(
+            since, until, bbox, after, True, lambda c, w: list_incident_fields(c, w, limit)
+        )
+
+    def _paged(
+        self,
+        since: datetime | None,
+        until: datetime | None,
+        bbox: BBox | None,
+        after: str | None,
+        count: bool,
+        read: Callable[[Connection, list[ColumnElement[bool]]], _Rows],
+    ) -> tuple[_Rows, int | None]:
+        """The live incidents of a window (and box) after the incident ``after``, as ``read``
+        gives them, and how many match (when ``count``), in one transaction."""
         where = incident_where(since=since, until=until)
         if bbox is not None:
             where.append(self._dialect.bbox_clause(check_bbox(bbox), incidents_table))
         with self._errors(), self._engine.connect() as conn, conn.begin():
-            matched = count_incidents(conn, where)
+            matched = count_incidents(conn, where) if count else None
             if after is not None:
                 c = incidents_table.c
                 where.append(after_clause(conn, incidents_table, c.incident_id, after, "incident"))
-            return list_incident_fields(conn, where, limit), matched
+            return read(conn, where), matched
