@@ -284,9 +284,17 @@ class Fuser:
     # -- public -------------------------------------------------------------------------------
 
     def add(self, inp: FusionInput) -> None:
-        """Add reports (in the order given; any order gives the same partition)."""
+        """Add reports (in the order given; any order gives the same partition).
+
+        The town- and oblast-level reports whose choice the new ones may change are decided
+        once, after all of them: a choice depends only on the incidents as they are then, so
+        deciding after each report gave the same answer, at one block of candidates per report
+        (300 reports a live step: 0.22 s of its 0.32 s in ``Fuser.add``, cProfile)."""
+        pending: set[int] = set()
+        new: set[int] = set()
         for i in range(len(inp)):
-            self._add_one(inp, i)
+            self._add_one(inp, i, pending, new)
+        self._recheck_coarse(sorted(pending), new)
 
     def partition(self) -> Partition:
         """The current partition, reports numbered in the order they were added."""
@@ -328,7 +336,9 @@ class Fuser:
             _grow(self._inc.cols, cap)
             _grow(self._pts, cap)
 
-    def _add_one(self, inp: FusionInput, i: int) -> None:
+    def _add_one(self, inp: FusionInput, i: int, pending: set[int], new: set[int]) -> None:
+        """Add one report; the coarse reports to decide again go to ``pending`` (a new coarse
+        report to ``new`` too)."""
         row = inp.take([i])
         me = self._n
         self._reserve(me + 1)
@@ -341,7 +351,7 @@ class Fuser:
         if is_anchor:
             p = scaled_points(row, self.config)[0]
             self._pts["x"][me], self._pts["y"][me], self._pts["t"][me] = p
-            self._recheck_coarse(self._link_anchor(me, row, p))
+            pending.update(self._link_anchor(me, row, p))
         else:
             g = int(row.group[0])
             reach = float(row.uncertainty_m[0]) + _W_REF + float(self._radius[g]) + _SLACK_M
@@ -355,7 +365,8 @@ class Fuser:
                 int(row.t0[0]),
                 int(row.t1[0]),
             )
-            self._recheck_coarse([me], new=me)
+            pending.add(me)
+            new.add(me)
 
     def _link_anchor(self, me: int, row: FusionInput, p: npt.NDArray[np.float64]) -> list[int]:
         """Link a new anchor; return the coarse reports whose decision may have changed.
@@ -518,8 +529,9 @@ class Fuser:
 
     # -- coarse decisions ---------------------------------------------------------------------
 
-    def _recheck_coarse(self, reports: list[int], new: int | None = None) -> None:
-        """Decide afresh which incident each coarse report joins; regroup the unattached."""
+    def _recheck_coarse(self, reports: list[int], new: set[int]) -> None:
+        """Decide afresh which incident each coarse report joins; regroup the unattached
+        (``new``: reports added since the last decision, free until decided)."""
         if not reports:
             return
         idx = np.array(reports, dtype=np.int64)
@@ -539,7 +551,7 @@ class Fuser:
             self._ambiguous.update(idx[unsure].tolist())
         changed: list[int] = []  # reports whose free / attached state changed
         for i in reports:
-            was_free = i in self._free_comp or i == new
+            was_free = i in self._free_comp or i in new
             old = self._attached.pop(i, None)
             if old is not None:
                 self._joined[old].discard(i)
@@ -549,7 +561,7 @@ class Fuser:
                 if was_free:
                     changed.append(i)
             else:
-                if not was_free or i == new:
+                if not was_free or i in new:
                     changed.append(i)
         if changed:
             self._regroup_free(changed)
