@@ -62,6 +62,9 @@ function drawPlace(inc) {
 }
 
 async function show() {
+  // The thread is asked for beside the incident, not after it: the page waits for the slower.
+  const messages = can.use_hotline ? api(`/api/v1/hotline/messages?incident_id=${encodeURIComponent(id)}&limit=100`) : null;
+  messages?.catch(() => {});  // shown by thread(), not as an unhandled rejection
   let record;
   try {
     record = await api(base);
@@ -111,7 +114,7 @@ async function show() {
         el("tr", {}, el("th", {}, "Report"), el("th", {}, "Source"), el("th", {}, "Observed"), el("th", {}, "Type"), el("th", {}, "Place")),
         record.reports.map((r) => el("tr", {}, el("td", {}, r.id), el("td", {}, `${r.submitted_by} · ${r.source_kind}${r.source_name ? ` · ${r.source_name}` : ""}`),
           el("td", {}, when(r.observed_from)), el("td", {}, r.event_type), el("td", {}, `± ${km(r.uncertainty_m)} (${r.place_precision || "?"})`)))));
-  await thread();
+  await thread(messages);
   // An incident's entry holds every member report's id, so only those who see them all prove
   // it whole (the API decides: publish.access.may_prove); the rest prove what they were shown.
   document.getElementById("proof").replaceChildren(el("h2", {}, "Proof"), can.read_all
@@ -128,14 +131,14 @@ async function show() {
   document.body.dataset.ready = "1";
 }
 
-async function thread() {
+async function thread(messages) {
   const box = document.getElementById("thread");
-  if (!can.use_hotline) {
+  if (!messages) {
     box.replaceChildren();
     return;
   }
   try {
-    const found = await api(`/api/v1/hotline/messages?incident_id=${encodeURIComponent(id)}&limit=100`);
+    const found = await messages;
     box.replaceChildren(el("h2", {}, "Hotline thread"),
       found.messages.length === 0 ? el("p", {}, "No messages.") :
         el("ol", { id: "thread-list" }, found.messages.map((m) => el("li", {},
