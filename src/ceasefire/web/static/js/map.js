@@ -84,8 +84,10 @@ const map = new maplibregl.Map({
         paint: { "fill-color": ["match", ["get", "party"], "RU", "#e8c6c0", "UA", "#c9d8ea", "#dddddd"], "fill-opacity": 0.45 },
       },
       {
-        id: "zones", type: "fill", source: "agreement", filter: ["==", ["get", "layer"], "zone"],
-        paint: { "fill-color": ["match", ["get", "kind"], "dmz", "#f5d76e", "#a3c9a8"], "fill-opacity": 0.25 },
+        // The DMZ filled, the withdrawal zones by their edges: nested translucent fills cost a
+        // full pass each on every frame where the browser draws without a GPU.
+        id: "zones", type: "fill", source: "agreement", filter: ["all", ["==", ["get", "layer"], "zone"], ["==", ["get", "kind"], "dmz"]],
+        paint: { "fill-color": "#f5d76e", "fill-opacity": 0.3 },
       },
       {
         id: "zone-edges", type: "line", source: "agreement", filter: ["==", ["get", "layer"], "zone"],
