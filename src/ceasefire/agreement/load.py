@@ -24,6 +24,7 @@ from ceasefire.agreement.geofiles import fmt_lonlat
 from ceasefire.agreement.model import (
     Agreement,
 )
+from ceasefire.agreement.reporting import read_reporting
 from ceasefire.agreement.sections import (
     bounds_text,
     check_areas,
@@ -36,7 +37,6 @@ from ceasefire.agreement.sections import (
     read_hotline,
     read_parties,
     read_party_lines,
-    read_reporting,
     read_sides,
     read_zones,
     resolve_sides,

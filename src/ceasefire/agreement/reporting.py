@@ -4,14 +4,20 @@ The mission counts, reports and shows by reporting day: from one cutoff to the n
 default window, "last night", is the last day that has ended). A cutoff is local time, as an
 agreement states it ("the reporting day ends at 09:00 Kyiv time"), so a day across a change of
 clocks lasts 23 or 25 hours; every instant given and returned is aware, and returned in UTC.
+:func:`read_reporting` reads the agreement's ``reporting`` block.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
-from zoneinfo import ZoneInfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ceasefire.agreement.context import Ctx
 
 
 @dataclass(frozen=True)
@@ -57,3 +63,41 @@ class ReportingDay:
 
     def describe(self) -> dict[str, str]:
         return {"day_ends": self.day_ends.strftime("%H:%M"), "timezone": self.timezone}
+
+
+def read_reporting(ctx: Ctx, raw: Mapping[str, Any]) -> ReportingDay:
+    """The optional ``reporting`` block: ``day_ends`` (HH:MM, local) and ``timezone`` (an IANA
+    name); without it the day ends at midnight UTC."""
+    value = raw.get("reporting")
+    if value is None:
+        return ReportingDay()
+    m = ctx.mapping(value, "reporting")
+    if m is None:
+        return ReportingDay()
+    ctx.unknown_keys(m, frozenset(("day_ends", "timezone")), "reporting")
+    ends, zone = time(0, 0), "UTC"
+    got = m.get("day_ends")
+    if got is not None:
+        try:
+            # YAML reads an unquoted 9:00 as 540 (base 60): only two-digit HH:MM text is taken.
+            if not isinstance(got, str) or not re.fullmatch(r"\d{2}:\d{2}", got):
+                raise ValueError
+            ends = time.fromisoformat(got)
+        except ValueError:
+            ctx.add(
+                "reporting.day_ends",
+                f'must be a quoted local time HH:MM, e.g. "09:00"; got {got!r}',
+            )
+    tz = m.get("timezone")
+    if tz is not None:
+        try:
+            if not isinstance(tz, str) or not tz:
+                raise ValueError
+            ZoneInfo(tz)
+            zone = tz
+        except (ValueError, ZoneInfoNotFoundError):
+            ctx.add(
+                "reporting.timezone",
+                f"must be a time zone name, e.g. Europe/Kyiv or UTC; got {tz!r}",
+            )
+    return ReportingDay(ends, zone)

@@ -5,11 +5,9 @@ so a file's problems are all found in one pass."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import shapely
@@ -28,7 +26,6 @@ from ceasefire.agreement.model import (
     side_of_line,
 )
 from ceasefire.agreement.parties import Parties, fold
-from ceasefire.agreement.reporting import ReportingDay
 from ceasefire.agreement.values import finite_number, parse_duration
 from ceasefire.vocab import EVENT_TYPES, NOT_PARTY_CODES, WEAPON_CLASSES
 
@@ -563,44 +560,6 @@ def read_hotline(ctx: Ctx, raw: Mapping[str, Any]) -> HotlineDeadlines | None:
             except ValueError as exc:
                 ctx.add(f"hotline.{key}", str(exc))
     return HotlineDeadlines(**got, digest_threshold=threshold) if len(got) == 3 else None
-
-
-def read_reporting(ctx: Ctx, raw: Mapping[str, Any]) -> ReportingDay:
-    """The optional ``reporting`` block: ``day_ends`` (HH:MM, local) and ``timezone`` (an IANA
-    name); without it the day ends at midnight UTC."""
-    value = raw.get("reporting")
-    if value is None:
-        return ReportingDay()
-    m = ctx.mapping(value, "reporting")
-    if m is None:
-        return ReportingDay()
-    ctx.unknown_keys(m, frozenset(("day_ends", "timezone")), "reporting")
-    ends, zone = time(0, 0), "UTC"
-    got = m.get("day_ends")
-    if got is not None:
-        try:
-            # YAML reads an unquoted 9:00 as 540 (base 60): only two-digit HH:MM text is taken.
-            if not isinstance(got, str) or not re.fullmatch(r"\d{2}:\d{2}", got):
-                raise ValueError
-            ends = time.fromisoformat(got)
-        except ValueError:
-            ctx.add(
-                "reporting.day_ends",
-                f'must be a quoted local time HH:MM, e.g. "09:00"; got {got!r}',
-            )
-    tz = m.get("timezone")
-    if tz is not None:
-        try:
-            if not isinstance(tz, str) or not tz:
-                raise ValueError
-            ZoneInfo(tz)
-            zone = tz
-        except (ValueError, ZoneInfoNotFoundError):
-            ctx.add(
-                "reporting.timezone",
-                f"must be a time zone name, e.g. Europe/Kyiv or UTC; got {tz!r}",
-            )
-    return ReportingDay(ends, zone)
 
 
 def within_area(ctx: Ctx, area: Polygon, fld: str, geom: BaseGeometry) -> None:

@@ -142,6 +142,14 @@ class Viewer:
             for d in dicts
         ]
 
+    def released_incidents(self) -> list[dict[str, Any]]:
+        """The released incidents (not merged away) as this caller may see them: what the
+        public reads of them all. Few, read by id, so what they span is exact and cheap."""
+        if not self.releases:
+            return []
+        rows = self.store.incidents_by_id(list(self.releases)).values()
+        return [v for v in self.incidents([r for r in rows if r.merged_into is None]) if v]
+
     def incident(self, row: StoredIncident) -> dict[str, Any] | None:
         return self.incidents([row])[0]
 

@@ -189,9 +189,7 @@ def _last_night(service: Service, caller: Principal) -> tuple[datetime, datetime
     if caller.sees_all:
         newest = store.latest_start("incidents")
     elif reads_released_only(caller):
-        viewer = Viewer(caller, store)
-        rows = store.incidents_by_id(list(viewer.releases)).values() if viewer.releases else []
-        views = [v for v in viewer.incidents([r for r in rows if r.merged_into is None]) if v]
+        views = Viewer(caller, store).released_incidents()
         newest = max((datetime.fromisoformat(v["observed_from"]) for v in views), default=None)
     else:
         newest = store.latest_start("reports", submitted_by=report_scope(caller))

@@ -255,11 +255,8 @@ def _extent(store: Store, viewer: Viewer, collection_id: str) -> dict[str, Any]:
         scope = None if collection_id == "incidents" else report_scope(caller)
         return _extent_of(*store.extent(collection_id, submitted_by=scope))
     if reads_released_only(caller):
-        # The public sees released incidents only: few, read by id and put through its view
-        # (coarsened places), so the extent is exact and cheap.
-        released = store.incidents_by_id(list(viewer.releases)) if viewer.releases else {}
-        rows = [s for s in released.values() if s.merged_into is None]
-        views = [v for v in viewer.incidents(rows) if v is not None]
+        # The public sees released incidents only, at their shown (coarsened) places.
+        views = viewer.released_incidents()
         if views:
             return _extent_of(
                 min(float(v["lon"]) for v in views),
