@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
+from ceasefire.counts import Count
 from ceasefire.vocab import MISSION_SOURCE_KINDS
 
 if TYPE_CHECKING:
@@ -36,6 +37,42 @@ class Estimate:
 
     def to_dict(self) -> dict[str, int | None]:
         return {"low": self.low, "best": self.best, "high": self.high}
+
+
+@dataclass(frozen=True)
+class Harm:
+    """What an incident did besides casualties (:mod:`ceasefire.harm` combines it from the
+    member reports): infrastructure hit by category, people affected as an interval, the
+    outage they live through (``outage_to`` None: ongoing or not stated) and what they are
+    without. Casualties are the incident's own :class:`Estimate` fields."""
+
+    infrastructure: tuple[str, ...] = ()
+    people_affected: Count | None = None
+    outage_from: datetime | None = None
+    outage_to: datetime | None = None
+    utilities: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: ``people_affected`` as :meth:`Count.to_json`, times ISO 8601."""
+        people = self.people_affected
+        return {
+            "infrastructure": list(self.infrastructure),
+            "people_affected": None if people is None else people.to_json(),
+            "outage_from": None if self.outage_from is None else self.outage_from.isoformat(),
+            "outage_to": None if self.outage_to is None else self.outage_to.isoformat(),
+            "utilities": list(self.utilities),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Harm:
+        start, end = data.get("outage_from"), data.get("outage_to")
+        return cls(
+            infrastructure=tuple(data.get("infrastructure") or ()),
+            people_affected=Count.parse(data.get("people_affected"), "people_affected"),
+            outage_from=None if start is None else datetime.fromisoformat(start),
+            outage_to=None if end is None else datetime.fromisoformat(end),
+            utilities=tuple(data.get("utilities") or ()),
+        )
 
 
 #: A party's source key ends so (:func:`ceasefire.fusion.incidents.source_key`).
@@ -106,6 +143,9 @@ class Incident:
     #: precisely and once vaguely, is not counted twice, and a party cannot raise the count of
     #: the other's violations with vague claims beside the located ones.
     ambiguous: bool = False
+    #: Infrastructure hit and people affected (None: no member report states any); absent from
+    #: the JSON form then, so a body stored before harm existed is unchanged.
+    harm: Harm | None = None
 
     @property
     def n_sources(self) -> int:
@@ -119,6 +159,9 @@ class Incident:
         for name in ("report_ids", "anchor_ids", "sources", "source_kinds", "submitters", "zones"):
             out[name] = list(out[name])
         out["n_sources"] = self.n_sources
+        del out["harm"]
+        if self.harm is not None:
+            out["harm"] = self.harm.to_dict()
         return out
 
 
@@ -145,8 +188,10 @@ _TIMES: Final = _fields_of_kind("datetime")
 _ESTIMATES: Final = _fields_of_kind("Estimate")
 _TUPLES: Final = tuple(n for n in _fields_of_kind("tuple") if n not in _ESTIMATES)
 _DICTS: Final = tuple(n for n in _fields_of_kind("dict") if n not in _ESTIMATES)
-#: The keys of :func:`incident_dict`: those of a body written by this version.
-_BODY_KEYS: Final = frozenset((*_FIELDS, "n_sources"))
+#: The keys of :func:`incident_dict`: those of a body written by this version, without harm
+#: and with it.
+_BODY_KEYS: Final = frozenset((*_FIELDS, "n_sources")) - {"harm"}
+_BODY_KEYS_HARM: Final = _BODY_KEYS | {"harm"}
 
 
 def incident_dict(incident: Incident) -> dict[str, Any]:
@@ -167,6 +212,9 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
     for name in _DICTS:
         out[name] = dict(out[name])
     out["n_sources"] = len(incident.sources)
+    harm = out.pop("harm")
+    if harm is not None:
+        out["harm"] = harm.to_dict()
     return out
 
 
@@ -197,6 +245,8 @@ def incident_from_dict(data: Mapping[str, Any]) -> Incident:
         e = values.get(name)
         if e is not None:
             values[name] = _estimate(e.get("low"), e.get("best"), e.get("high"))
+    if values.get("harm") is not None:
+        values["harm"] = Harm.from_dict(values["harm"])
     return Incident(**values)
 
 
@@ -272,7 +322,7 @@ class StoredIncident:
         }
         # A body this version wrote has exactly incident_dict's keys and values; one written by
         # another version (a field added or gone) goes through Incident, as it always did.
-        if self.body.keys() == _BODY_KEYS:
+        if self.body.keys() == _BODY_KEYS or self.body.keys() == _BODY_KEYS_HARM:
             out.update(self.body)
         else:
             out.update(incident_dict(self.incident))

@@ -46,6 +46,30 @@ FIRE_EVENT_TYPES: Final = (
     "air_attack",
 )
 
+#: What a strike hit, by category (a report's ``infrastructure``; issue 18): the categories a
+#: mission's harm reporting counts incidents by. ``energy`` is generation and the grid
+#: (substations, lines); ``heating`` is district heating (boiler houses, heat mains); ``other``
+#: takes what fits none, so that a report is never refused for lack of a word.
+INFRASTRUCTURE: Final = (
+    "energy",
+    "heating",
+    "water",
+    "gas",
+    "communications",
+    "rail",
+    "road",
+    "bridge",
+    "port",
+    "industrial",
+    "residential",
+    "medical",
+    "school",
+    "other",
+)
+
+#: What people affected by a strike are without (a report's ``utilities``).
+UTILITIES: Final = ("heating", "water", "electricity", "gas", "communications")
+
 #: Weapon classes, from the Minsk II withdrawal tables outward.
 WEAPON_CLASSES: Final = (
     "small_arms",

@@ -56,7 +56,7 @@ GOOD = [
         "weapon_class": "long_range_drone",
         "weapon_model": "Geran-2",
         "civilians_injured": 2,
-        "infrastructure": "power substation",
+        "infrastructure": "energy",
         "place_precision": "exact",
     },
 ]

@@ -14,6 +14,7 @@ from sklearn.cluster import DBSCAN
 
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import Agreement
+from ceasefire.counts import Count
 from ceasefire.errors import InputError
 from ceasefire.fusion import _grid as _fuser_index
 from ceasefire.fusion._grid import SpaceTimeGrid
@@ -359,6 +360,28 @@ def test_summary_estimates_do_not_sum_duplicates(engine: GeoEngine) -> None:
     assert inc.sources == ("UA/party", "mission/patrol", "mission/sensor")
     assert inc.claimed_perpetrators == {"RU": 1}
     assert inc.party == "UA" and "dmz" in inc.zones
+
+
+def test_summary_casualties_count_a_repeating_source_once_and_harm_is_combined(
+    engine: GeoEngine,
+) -> None:
+    # The party files "9 injured" four times (uncertain places: they join, never anchor), the
+    # patrol saw 3: the best estimate is the median of two sources' figures, not of five reports.
+    party = dict(source_kind="party", submitted_by="UA", uncertainty_m=6_000, injured=9)
+    items = [
+        stored("m1", source_kind="patrol", source_name="Patrol 3", injured=3,
+               infrastructure="energy", people_affected={"min": 40_000, "max": 60_000}),
+        *(stored(f"ua{i}", **party, infrastructure=["heating"], people_affected=50_000)
+          for i in range(4)),
+    ]  # fmt: skip
+    config = FusionConfig()
+    inp = fusion_input(items, engine, config)
+    part = fuse(inp, config)
+    (inc,) = summarise(items, part.members(), part.anchor, engine, config)
+    assert (inc.injured.low, inc.injured.best, inc.injured.high) == (3, 6, 9)
+    assert inc.harm is not None
+    assert inc.harm.infrastructure == ("energy", "heating")
+    assert inc.harm.people_affected == Count(40_000, 60_000)
 
 
 def test_a_party_is_one_source_whatever_kinds_its_reports_claim(engine: GeoEngine) -> None:

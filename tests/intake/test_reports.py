@@ -9,12 +9,15 @@ from typing import Any
 import numpy as np
 import pytest
 
+from ceasefire.counts import Count
 from ceasefire.errors import InputError
 from ceasefire.intake.report import (
     BEARING_ERROR_DEG,
     FUTURE_SLACK,
     GEOD,
     Report,
+    field_text,
+    legacy_categories,
     resolve_observer,
     validate_report,
 )
@@ -104,7 +107,10 @@ def test_each_bad_value_is_named(changes: dict[str, Any], field: str, reason: st
         ({"lat": "nan"}, "lat", 'must be a JSON number, got the string "nan"'),
         ({"calibre_mm": "122"}, "calibre_mm", 'must be a JSON number, got the string "122"'),
         ({"count": True}, "count", "must be a JSON integer, got the boolean true"),
-        ({"people_affected": False}, "people_affected", "must be a JSON integer, got the boolean false"),
+        ({"people_affected": False}, "people_affected",
+         'must be a JSON integer or {"min": a, "max": b}, got the boolean false'),
+        ({"people_affected": "5"}, "people_affected",
+         'must be a JSON integer or {"min": a, "max": b}, got the string "5"'),
         ({"lon": True}, "lon", "must be a JSON number, got the boolean true"),
         ({"bearing_deg": False}, "bearing_deg", "must be a JSON number, got the boolean false"),
         ({"count": 3.0}, "count", "must be a JSON integer, got the number 3.0 (write 3)"),
@@ -311,3 +317,104 @@ def test_an_id_outside_the_safe_characters_is_refused_naming_the_field(
 @pytest.mark.parametrize("good_id", ["UA/2026/17", "patrol 4 obs 2", "Обстріл-17", "r.1_x:y#z@w"])
 def test_ids_of_any_left_to_right_script_with_inner_spaces_are_kept(good_id: str) -> None:
     assert validate_report({**BASE, "id": good_id}, now=NOW).id == good_id
+
+
+# -- harm: infrastructure, people affected, the outage ----------------------------------------------
+
+HARM = {
+    "infrastructure": ["water", "heating", "energy"],
+    "people_affected": {"min": 40_000, "max": 60_000},
+    "outage_from": "2026-03-01T06:10:00+02:00",
+    "utilities": ["water", "heating"],
+}
+
+
+@pytest.mark.parametrize(
+    "infrastructure",
+    [
+        ["heating", "water", "energy", "water"],
+        "energy, heating,water",
+        '["water","energy","heating"]',
+    ],
+)
+def test_infrastructure_takes_a_list_one_or_comma_separated_categories(infrastructure: Any) -> None:
+    json_form = validate_report({**BASE, **HARM, "infrastructure": infrastructure}, now=NOW)
+    assert json_form.infrastructure == ("energy", "heating", "water")  # the vocabulary's order
+    assert json_form.to_dict()["infrastructure"] == ["energy", "heating", "water"]
+    assert validate_report({**BASE, "infrastructure": "school"}, now=NOW).infrastructure == (
+        "school",
+    )
+
+
+def test_a_csv_row_of_harm_is_the_same_report_as_its_json() -> None:
+    from_json = validate_report({**BASE, **HARM}, now=NOW)
+    assert from_json.people_affected == Count(40_000, 60_000)
+    row = {k: str(v) for k, v in BASE.items()} | {
+        "infrastructure": "water,heating,energy",
+        "people_affected": "40000-60000",
+        "outage_from": HARM["outage_from"],
+        "utilities": "heating, water",
+    }
+    from_csv = validate_report(row, now=NOW, text_values=True)
+    assert from_csv == from_json and from_csv.content_hash() == from_json.content_hash()
+    # What our CSV export writes (lists and objects as JSON text) reads back the same.
+    exported = {k: field_text(v) for k, v in from_json.to_dict().items()}
+    assert validate_report(exported, now=NOW, text_values=True) == from_json
+    exact = validate_report({**BASE, "people_affected": 9_000}, now=NOW)
+    assert (
+        exact.people_affected == Count.exact(9_000) and exact.to_dict()["people_affected"] == 9_000
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"infrastructure": "power substation"}, "infrastructure",
+         "unknown category 'power substation'; expected any of: energy, heating, water, gas, "
+         "communications, rail, road, bridge, port, industrial, residential, medical, school, "
+         "other"),
+        ({"infrastructure": ["energy", "dam"]}, "infrastructure", "unknown category 'dam'"),
+        ({"infrastructure": 3}, "infrastructure",
+         "must be a category, a comma-separated list of them or a JSON list of them, got the number 3"),
+        ({"utilities": "electricity, internet"}, "utilities", "unknown category 'internet'"),
+        ({"people_affected": -5}, "people_affected", "must be >= 0, got -5"),
+        ({"people_affected": {"min": 60_000, "max": 40_000}}, "people_affected",
+         "must be >= min (60000), got 40000"),
+        ({"people_affected": {"max": 40_000}}, "people_affected", "is required"),
+        ({"outage_from": "2026-03-01T06:10:00"}, "outage_from", "has no UTC offset"),
+        ({"outage_to": "2026-03-01T06:10:00+02:00"}, "outage_from",
+         "is required when outage_to is given"),
+        ({"outage_from": "2026-03-01T06:10:00+02:00", "outage_to": "2026-03-01T06:00:00+02:00"},
+         "outage_to", "is before outage_from"),
+        ({"outage_from": "2026-03-02T06:10:00+02:00"}, "outage_from", "is in the future"),
+    ],
+)  # fmt: skip
+def test_bad_harm_is_named(changes: dict[str, Any], field: str, reason: str) -> None:
+    _, got_field, got_reason = problem_of(**changes)
+    assert got_field == field
+    assert reason in got_reason
+
+
+def test_csv_people_affected_that_is_no_count_is_named() -> None:
+    assert problem_of(text_values=True, people_affected="tens of thousands") == (
+        "f.csv:row 7",
+        "people_affected",
+        "must be a whole number or min-max (40000-60000), got 'tens of thousands'",
+    )
+
+
+def test_an_expected_end_of_an_outage_may_lie_ahead() -> None:
+    later = {"outage_from": "2026-03-01T06:10:00+02:00", "outage_to": "2026-03-03T18:00:00+02:00"}
+    assert validate_report({**BASE, **later}, now=NOW).outage_to is not None
+
+
+def test_a_stored_free_text_infrastructure_still_reads_with_its_body_unchanged() -> None:
+    """A body stored when infrastructure was free text: read as the category its words name,
+    written back (and hashed) as it was, so its ledger leaf and content identity hold."""
+    old = {**BASE, "infrastructure": "power substation"}
+    report = Report.model_validate(old, context={"check_future": False, "stored": True})
+    assert report.infrastructure == ("energy",)
+    assert report.to_dict() == old
+    assert Report.model_validate(report.to_dict(), context={"stored": True}) == report
+    assert legacy_categories("boiler house no. 3") == ("heating",)
+    assert legacy_categories("a kiosk") == ("other",)

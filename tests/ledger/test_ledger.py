@@ -111,6 +111,21 @@ def test_resubmitting_adds_no_leaf_and_a_refused_batch_adds_none(store: Store) -
     assert store.ledger_entries("rep-100")[0].idx == before
 
 
+def test_a_report_stored_with_free_text_infrastructure_still_audits(store: Store) -> None:
+    """Before categories, ``infrastructure`` was free text: such a body reads (as the category
+    its words name) and its columns, content hash included, recompute from it unchanged."""
+    data = {**report(200).to_dict(), "infrastructure": "power substation"}
+    old = Report.model_validate(data, context={"now": NOW, "stored": True})
+    store.add_reports([old], entered_by=OPERATOR)
+    with raw(store) as conn:
+        (body,) = conn.execute("SELECT body FROM reports WHERE report_id = 'rep-200'").fetchone()
+    assert json.loads(body)["infrastructure"] == "power substation"
+    read = store.get_report("rep-200")
+    assert read.infrastructure == ("energy",)
+    assert read.content_hash() == old.content_hash()
+    ledger.audit(store, LOG.verifier())  # raises naming the first stored fact that differs
+
+
 def test_a_release_to_the_public_is_logged_and_the_row_must_be_the_latest(store: Store) -> None:
     incident = store.list_incidents()[0].incident_id
     key = f"release/{incident}"

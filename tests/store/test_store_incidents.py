@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from backends import OPERATOR, head_revision, raw
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import Agreement
+from ceasefire.counts import Count
 from ceasefire.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from ceasefire.intake.report import Report
 from ceasefire.judge.rules import Violation
-from ceasefire.records import Estimate, Incident, incident_dict, incident_from_dict
+from ceasefire.records import Estimate, Harm, Incident, incident_dict, incident_from_dict
 from ceasefire.store.facade import Store
 from ceasefire.store.schema import incidents_table
 
@@ -156,6 +157,28 @@ def test_an_incident_reads_back_equal_from_its_body() -> None:
     assert incident_dict(full) == full.to_dict()  # the fast encoder is the same as to_dict
     assert incident_from_dict(full.to_dict()) == full
     assert incident_from_dict({**full.to_dict(), "added_later": 1}) == full
+
+
+def test_harm_reads_back_from_the_body_and_an_incident_without_it_has_no_harm_key(
+    store: Store,
+) -> None:
+    harm = Harm(
+        infrastructure=("heating", "water"),
+        people_affected=Count(40_000, 60_000),
+        outage_from=datetime(2026, 2, 18, 4, 10, tzinfo=UTC),
+        utilities=("heating", "water"),
+    )
+    hit = incident("r1", ["r1"], injured=Estimate(9, 9, 9), harm=harm)
+    assert incident_dict(hit) == hit.to_dict()
+    assert hit.to_dict()["harm"]["people_affected"] == {"min": 40_000, "max": 60_000}
+    assert incident_from_dict(hit.to_dict()) == hit
+    # Without harm the body is what it was before harm existed: a stored incident is unchanged.
+    assert "harm" not in incident_dict(incident("r2", ["r2"]))
+    store.save_incidents([hit, incident("r2", ["r2"], minutes=90)], at=RUN1)
+    rows = store.list_incidents()
+    assert rows[0].incident == hit
+    assert rows[0].to_dict()["harm"] == hit.to_dict()["harm"]
+    assert "harm" not in rows[1].to_dict()
 
 
 def test_a_listed_incident_shows_its_body_as_the_incident_would(store: Store) -> None:

@@ -61,6 +61,11 @@ class ReportingDay:
             return self.holding(newest)
         return start, end
 
+    def local_date(self, at: datetime) -> date:
+        """The date ``at`` falls on in the agreement's time zone (a day is named by the date
+        it starts on)."""
+        return at.astimezone(self._zone).date()
+
     def describe(self) -> dict[str, str]:
         return {"day_ends": self.day_ends.strftime("%H:%M"), "timezone": self.timezone}
 

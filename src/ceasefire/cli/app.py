@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli import agreement, demo, incidents, reports
+from ceasefire.cli import agreement, demo, harm, incidents, reports
 from ceasefire.cli._common import Group, out
 from ceasefire.cli.hotline import hotline_app
 from ceasefire.cli.ledger import ledger_app
@@ -76,6 +76,7 @@ app.command()(incidents.incidents)
 app.command()(incidents.incident)
 app.command()(incidents.verify)
 app.command()(incidents.violations)
+app.command()(harm.harm)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(users_app, name="users")
 app.add_typer(hotline_app, name="hotline")

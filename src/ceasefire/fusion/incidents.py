@@ -2,8 +2,9 @@
 
 An :class:`Incident` is a cluster of reports (made by :mod:`ceasefire.fusion.bulk`) with the fused
 facts a monitor acts on: a time window, a place with its own uncertainty, the event type, counts
-and casualties as low / best / high (duplicate reports of one shelling are not summed), the member
-reports and how many independent sources stand behind them. Geometry facts (side of the line,
+as low / best / high (duplicate reports of one shelling are not summed), casualties and harm
+(infrastructure hit, people affected) combined per source, never summed across reports
+(:mod:`ceasefire.harm`), the member reports and how many independent sources stand behind them. Geometry facts (side of the line,
 distance, zones, oblast) are filled in by :func:`ceasefire.pipeline.fuse_store` through
 :class:`ceasefire.geo.engine.GeoEngine`.
 
@@ -27,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fusion.config import DEFAULT_UNCERTAINTY_M, FusionConfig
+from ceasefire.harm import combine
 from ceasefire.intake.report import Report
 from ceasefire.records import Estimate, Incident
 from ceasefire.vocab import EVENT_TYPES
@@ -73,9 +75,10 @@ def summarise(
 
     Place: the inverse-variance weighted mean of the anchors (the reports that placed it), its
     uncertainty the combined standard error widened by the anchors' own scatter; an incident of
-    coarse reports only takes the most precise member's place. Numbers: low / median / high over
+    coarse reports only takes the most precise member's place. Counts: low / median / high over
     the members that state them (duplicates of one shelling are not summed); sensor counts (one
-    detection each) are used only when no other source gives a count.
+    detection each) are used only when no other source gives a count. Casualties and harm: each
+    source's latest figure, then low / median / high over the sources (:func:`ceasefire.harm.combine`).
     """
     if not members:
         return []
@@ -109,6 +112,8 @@ def summarise(
     out = []
     for k, m in enumerate(members):
         reports = [items[int(i)].report for i in m]
+        keys = [source_key(r, parties) for r in reports]
+        harm = combine(reports, keys)
         firm = [items[int(i)].report for i in m[anchor[m]]]
         row = place.row(k)
         out.append(
@@ -124,7 +129,7 @@ def summarise(
                 place_precision=_place_precision(firm or reports),
                 report_ids=tuple(r.id for r in reports),
                 anchor_ids=tuple(r.id for r in firm),
-                sources=tuple(sorted({source_key(r, parties) for r in reports})),
+                sources=tuple(sorted(set(keys))),
                 source_kinds=tuple(sorted({r.source_kind for r in reports})),
                 submitters=tuple(sorted({r.submitted_by for r in reports})),
                 weapon_class=_mode(
@@ -136,10 +141,10 @@ def summarise(
                     [r.count for r in reports if r.source_kind != "sensor"]
                     or [r.count for r in reports]
                 ),
-                killed=_estimate([r.killed for r in reports]),
-                injured=_estimate([r.injured for r in reports]),
-                civilians_killed=_estimate([r.civilians_killed for r in reports]),
-                civilians_injured=_estimate([r.civilians_injured for r in reports]),
+                killed=harm.killed,
+                injured=harm.injured,
+                civilians_killed=harm.civilians_killed,
+                civilians_injured=harm.civilians_injured,
                 # Counted by source, not by report: one party saying it ten times is one claim
                 # (the judge asks whether more than the accuser says it: judge.rules._party).
                 claimed_perpetrators=dict(
@@ -147,8 +152,8 @@ def summarise(
                         Counter(
                             claim
                             for _, claim in {
-                                (source_key(r, parties), r.claimed_perpetrator)
-                                for r in reports
+                                (key, r.claimed_perpetrator)
+                                for key, r in zip(keys, reports, strict=True)
                                 if r.claimed_perpetrator
                             }
                         ).items()
@@ -161,6 +166,7 @@ def summarise(
                 zones=tuple(row["zones"]),
                 oblast=row["oblast"],
                 ambiguous=ambiguous is not None and bool(ambiguous[m].all()),
+                harm=harm.harm,
             )
         )
     return out

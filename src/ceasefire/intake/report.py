@@ -33,13 +33,15 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Annotated, Any, Final, NamedTuple
 
 import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -48,9 +50,17 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pyproj import Geod
 
+from ceasefire.counts import Count
 from ceasefire.errors import InputError, Problem
 from ceasefire.ids import id_problem
-from ceasefire.vocab import EVENT_TYPES, PRECISIONS, SOURCE_KINDS, WEAPON_CLASSES
+from ceasefire.vocab import (
+    EVENT_TYPES,
+    INFRASTRUCTURE,
+    PRECISIONS,
+    SOURCE_KINDS,
+    UTILITIES,
+    WEAPON_CLASSES,
+)
 
 #: How far past *now* a reported time may lie before it is refused. Clocks of field devices drift;
 #: ten minutes absorbs that without letting a mistyped date (2062 for 2026) through.
@@ -90,8 +100,51 @@ _OBSERVER_FIELDS = (
     "distance_min_m",
     "distance_max_m",
 )
-_TIME_FIELDS = ("observed_from", "observed_to")
+_TIME_FIELDS = ("observed_from", "observed_to", "outage_from", "outage_to")
+#: Times that may not lie in the future. ``outage_to`` may: a utility announces when it expects
+#: supply back, and that end is what a report of an ongoing outage knows.
+_PAST_FIELDS = ("observed_from", "observed_to", "outage_from")
 _CROSS = "ceasefire_field"  # error type of cross-field checks; its ctx names the field
+
+
+def _people_count(value: Any, info: ValidationInfo) -> Count | None:
+    """``people_affected`` as a :class:`Count`: JSON's integer or ``{"min", "max"}``; in CSV
+    text also ``a-b`` (the form :meth:`Count.__str__` writes) and the JSON forms as text."""
+    if isinstance(value, Count) or value is None:
+        return value
+    context = info.context if isinstance(info.context, Mapping) else {}
+    if not context.get("text_values", True):
+        if isinstance(value, bool) or not isinstance(value, int | Mapping):
+            raise _error(
+                f'must be a JSON integer or {{"min": a, "max": b}}, got {_json_kind(value)}'
+            )
+    elif isinstance(value, str):
+        body = value.strip()
+        low, dash, high = body.partition("-")
+        if dash and low.strip().isdigit() and high.strip().isdigit():
+            value = {"min": int(low), "max": int(high)}
+        elif body.startswith("{"):
+            try:
+                value = json.loads(body)
+            except ValueError:
+                raise _error(f"is not a JSON object, got {value!r}") from None
+        elif not body.isdigit():
+            raise _error(f"must be a whole number or min-max (40000-60000), got {value!r}")
+    try:
+        return Count.parse(value, "people_affected")
+    except InputError as exc:
+        raise _error(exc.problems[0].reason) from None
+
+
+def _count_json(value: Count | None) -> int | dict[str, int | None] | None:
+    return None if value is None else value.to_json()
+
+
+_PeopleCount = Annotated[
+    Count | None,
+    PlainValidator(_people_count, json_schema_input_type=int | dict[str, int | None] | None),
+    PlainSerializer(_count_json),
+]
 
 
 class Location(NamedTuple):
@@ -141,8 +194,17 @@ class Report(BaseModel):
     injured: int | None = None
     civilians_killed: int | None = None
     civilians_injured: int | None = None
-    infrastructure: str | None = None
-    people_affected: int | None = None
+    #: What was hit, categories of :data:`ceasefire.vocab.INFRASTRUCTURE` (a list, one, or
+    #: several separated by commas), kept once each in the vocabulary's order.
+    infrastructure: tuple[str, ...] | None = None
+    #: People affected (e.g. left without heating), a :class:`~ceasefire.counts.Count`: a whole
+    #: number, ``{"min": a, "max": b}`` in JSON, ``a-b`` in CSV.
+    people_affected: _PeopleCount = None
+    #: The outage the people affected live through: since when, until when (ongoing: absent).
+    outage_from: datetime | None = None
+    outage_to: datetime | None = None
+    #: What they are without, of :data:`ceasefire.vocab.UTILITIES`.
+    utilities: tuple[str, ...] | None = None
     notes: str | None = None
     #: The id of an earlier report of the same submitter that this one corrects: storing this
     #: one retracts that one (:mod:`ceasefire.store.retractions`).
@@ -155,7 +217,7 @@ class Report(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _collect_extra(cls, data: Any) -> Any:
+    def _collect_extra(cls, data: Any, info: ValidationInfo) -> Any:
         """Move unknown keys into ``extra`` (an ``extra`` mapping given as such is merged)."""
         if not isinstance(data, Mapping):
             return data
@@ -172,6 +234,14 @@ class Report(BaseModel):
             else:
                 extra[str(key)] = value
         known.setdefault("extra", extra)
+        context = info.context if isinstance(info.context, Mapping) else {}
+        legacy = known.get("infrastructure")
+        if context.get("stored") and isinstance(legacy, str) and _categories(legacy) is None:
+            # A body stored when infrastructure was free text ("power substation"): read as
+            # the categories its words name, the text kept as it was, so the body, its content
+            # hash and its ledger leaf stay what they were (to_dict writes extra last).
+            known["infrastructure"] = legacy_categories(legacy)
+            extra["infrastructure"] = legacy
         return known
 
     # -- single fields -------------------------------------------------------------------------
@@ -208,6 +278,33 @@ class Report(BaseModel):
         if value is not None and value not in vocab:
             raise _error(f"unknown value {value!r}; expected one of: {', '.join(vocab)}")
         return value
+
+    @field_validator("infrastructure", "utilities", mode="before")
+    @classmethod
+    def _categories_of(cls, value: Any, info: ValidationInfo) -> tuple[str, ...] | None:
+        vocab = INFRASTRUCTURE if info.field_name == "infrastructure" else UTILITIES
+        if value is None:
+            return None
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):  # a list as our CSV export writes it (field_text)
+                try:
+                    value = json.loads(text)
+                except ValueError:
+                    raise _error(f"is not a JSON list, got {value!r}") from None
+            else:
+                value = [part for part in (p.strip() for p in text.split(",")) if part]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise _error(
+                f"must be a category, a comma-separated list of them or a JSON list of them, "
+                f"got {_json_kind(value)}"
+            )
+        unknown = [v for v in value if v not in vocab]
+        if unknown:
+            raise _error(f"unknown category {unknown[0]!r}; expected any of: {', '.join(vocab)}")
+        # Once each, in the vocabulary's order: the same categories are the same report, in
+        # whatever order and form (CSV text, JSON list) they came.
+        return tuple(v for v in vocab if v in value) or None
 
     @field_validator(*_TIME_FIELDS, mode="before")
     @classmethod
@@ -254,7 +351,6 @@ class Report(BaseModel):
         "injured",
         "civilians_killed",
         "civilians_injured",
-        "people_affected",
     )
     @classmethod
     def _not_negative(cls, value: float | None) -> float | None:
@@ -288,10 +384,19 @@ class Report(BaseModel):
                 f"is before observed_from ({self.observed_to.isoformat()} < "
                 f"{self.observed_from.isoformat()})",
             )
+        if self.outage_to is not None:
+            if self.outage_from is None:
+                _fail("outage_from", "is required when outage_to is given")
+            elif self.outage_to < self.outage_from:
+                _fail(
+                    "outage_to",
+                    f"is before outage_from ({self.outage_to.isoformat()} < "
+                    f"{self.outage_from.isoformat()})",
+                )
         context = info.context if isinstance(info.context, Mapping) else {}
         if context.get("check_future", True):
             now = context.get("now") or datetime.now(UTC)
-            for name in _TIME_FIELDS:
+            for name in _PAST_FIELDS:
                 value = getattr(self, name)
                 if value is not None and value > now + FUTURE_SLACK:
                     _fail(name, f"is in the future ({value.isoformat()} > now {now.isoformat()})")
@@ -397,6 +502,41 @@ class Report(BaseModel):
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
 
+def _categories(text: str) -> tuple[str, ...] | None:
+    """The categories a text names, comma-separated; None when one is not a category."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    return tuple(parts) if parts and all(p in INFRASTRUCTURE for p in parts) else None
+
+
+#: Words of free-text ``infrastructure`` (stored before it took categories) and the category
+#: each names; the first match of a text wins, ``other`` when none does.
+_LEGACY_WORDS: Final = (
+    (("substation", "power", "electric", "grid", "energy", "thermal power"), "energy"),
+    (("boiler", "heating", "heat"), "heating"),
+    (("water", "pumping"), "water"),
+    (("gas",), "gas"),
+    (("rail", "station", "depot"), "rail"),
+    (("port", "harbour", "grain terminal"), "port"),
+    (("bridge",), "bridge"),
+    (("road",), "road"),
+    (("hospital", "clinic", "medical"), "medical"),
+    (("school", "kindergarten"), "school"),
+    (("house", "home", "apartment", "residential", "building"), "residential"),
+    (("tower", "telecom", "mast"), "communications"),
+    (("plant", "factory", "industrial", "warehouse"), "industrial"),
+)
+
+
+def legacy_categories(text: str) -> tuple[str, ...]:
+    """The category of a free-text ``infrastructure`` stored before categories (one, by the
+    first of :data:`_LEGACY_WORDS` its words name, else ``other``)."""
+    words = text.casefold()
+    for keys, category in _LEGACY_WORDS:
+        if any(k in words for k in keys):
+            return (category,)
+    return ("other",)
+
+
 def field_text(value: Any) -> str:
     """A field's value as CSV text: strings as they are, lists and objects as JSON."""
     if isinstance(value, str):
@@ -477,7 +617,9 @@ def validate_report(
         # Pydantic's strict mode is exactly the JSON rule (no str->number, no bool->number, no
         # float->int, int->float allowed); its lax mode is the CSV conversion we had all along.
         return Report.model_validate(
-            data, strict=not text_values, context={"now": now or datetime.now(UTC)}
+            data,
+            strict=not text_values,
+            context={"now": now or datetime.now(UTC), "text_values": text_values},
         )
     except ValidationError as exc:
         raise InputError(problems_from(exc, where)) from None

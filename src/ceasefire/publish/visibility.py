@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from ceasefire.harm import rollup
 from ceasefire.publish.access import (
     Principal,
     Release,
@@ -28,6 +29,9 @@ from ceasefire.publish.access import (
 )
 from ceasefire.publish.views import incident_view, status_change_view, violation_view
 from ceasefire.records import IncidentRecord, StoredIncident, StoredReport, StoredViolation
+
+if TYPE_CHECKING:
+    from ceasefire.agreement.reporting import ReportingDay
 
 
 class Records(Protocol):
@@ -152,6 +156,16 @@ class Viewer:
 
     def incident(self, row: StoredIncident) -> dict[str, Any] | None:
         return self.incidents([row])[0]
+
+    def harm(
+        self, rows: Sequence[StoredIncident], *, by: str, reporting: ReportingDay
+    ) -> dict[str, Any]:
+        """The harm roll-up (:func:`ceasefire.harm.rollup`) of the incidents among ``rows``
+        this caller may see, as it sees them: a party's of the incidents that concern it and
+        the released ones, the public's of the released ones only."""
+        return rollup(
+            [v for v in self.incidents(rows) if v is not None], by=by, reporting=reporting
+        )
 
     # -- violations --------------------------------------------------------------------------
 

@@ -385,7 +385,9 @@ def report_from_body(body: str) -> Report:
     not a report: the row was edited behind the store's back."""
     try:
         # Checked when it came in; the future check would only repeat that against a later clock.
-        return Report.model_validate(json.loads(body), context={"check_future": False})
+        return Report.model_validate(
+            json.loads(body), context={"check_future": False, "stored": True}
+        )
     except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError are ValueErrors
         raise StoreError(
             "a stored report body is not a report (edited outside the service? "

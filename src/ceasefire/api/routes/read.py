@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -263,6 +263,31 @@ def list_violations(
         limit,
     )
     return _page(request, items, more, offset=offset + limit)
+
+
+@router.get("/harm", summary="Harm per oblast or reporting day", responses=_BAD_QUERY)
+def get_harm(
+    service: ServiceDep,
+    caller: Caller,
+    start: Annotated[
+        str | None,
+        Query(alias="from", description="ISO 8601 with offset: incidents observed from then."),
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", description="ISO 8601 with offset: observed before it.")
+    ] = None,
+    by: Annotated[
+        Literal["oblast", "day"],
+        Query(description="Group by oblast, or by the agreement's reporting day."),
+    ] = "oblast",
+) -> dict[str, Any]:
+    """Casualties (low / best / high summed), incidents per infrastructure category hit and
+    people affected (an interval) per oblast or reporting day, and in total, of the incidents
+    the caller may see (a party: those that concern it and the released ones; the public: the
+    released ones). The rules: docs/harm.md."""
+    store = service.store
+    rows = store.list_incidents(since=parse_time(start, "from"), until=parse_time(end, "to"))
+    return Viewer(caller, store).harm(rows, by=by, reporting=service.agreement.reporting)
 
 
 @router.get("/agreements", summary="Agreement versions")
