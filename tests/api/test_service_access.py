@@ -37,6 +37,7 @@ from ceasefire.api.deps import USERS_CHECK_S, Limits, Tokens
 from ceasefire.cli.app import app as cli_app
 from ceasefire.errors import ConflictError, InputError, NotFoundError
 from ceasefire.geo.engine import GeoEngine
+from ceasefire.harm import rollup
 from ceasefire.hotline.rules import system_id
 from ceasefire.hotline.scheduler import Scheduler
 from ceasefire.ledger.notes import cosign
@@ -193,6 +194,7 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
         {A: 200, M: 200, D: 403, U: 200, R: 404, P: 403, B: 401},
     ),
     ("GET", f"{V1}/incidents"): (lambda w, role: ("?limit=5", {}), EVERYONE),
+    ("GET", f"{V1}/harm"): (lambda w, role: ("?by=day", {}), EVERYONE),
     ("GET", f"{V1}/incidents/{{incident_id}}"): (
         lambda w, role: (w.ua_only, {}),
         {**MISSION, U: 200, R: 404, P: 404, B: 401},
@@ -543,6 +545,26 @@ def test_the_public_sees_released_incidents_only_coarsened_unless_full(world: Wo
     blob = "".join(texts + more) + json.dumps(record)
     assert not {rid for rid in world.all_ids if f'"{rid}"' in blob}
     assert world.get("public", f"{V1}/reports/{world.ua_report}").status_code == 403
+
+
+def test_a_roll_up_of_harm_is_of_what_the_caller_may_see(world: World) -> None:
+    totals = {}
+    for role in (A, U, R, P):
+        seen, _ = walk(world, role, f"{V1}/incidents?limit=1000")
+        for by in ("oblast", "day"):
+            got = world.get(role, f"{V1}/harm?by={by}")
+            assert got.status_code == 200, got.text
+            assert got.json() == rollup(seen, by=by, reporting=AGREEMENT.reporting)
+        totals[role] = got.json()["total"]
+    # A party's roll-up leaves out what it may not read (the other party's unreleased
+    # incidents), the public's all but the released ones.
+    assert totals[P]["incidents"] < totals[U]["incidents"] < totals[A]["incidents"]
+    assert totals[P]["incidents"] < totals[R]["incidents"] < totals[A]["incidents"]
+    window = world.get(A, f"{V1}/harm?from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z")
+    assert window.json()["total"]["incidents"] == 0
+    bad = world.get(A, f"{V1}/harm?by=party")
+    assert bad.status_code == 422 and "by" in bad.text
+    assert "from" in world.get(A, f"{V1}/harm?from=yesterday").text
 
 
 def test_a_release_is_seen_by_the_public_after_the_delay(world: World) -> None:

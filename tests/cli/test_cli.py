@@ -494,3 +494,38 @@ def test_a_demo_database_holding_users_is_never_deleted_silently(
         assert found is not None and found.name == "liaison-ua"
     both = runner.invoke(app, ["demo", "--db", str(db), "--keep", "--replace"])
     assert both.exit_code == 1 and "not both" in both.output
+
+
+def test_harm_rolls_up_what_fusion_combined(tmp_path: Path, db_url: str) -> None:
+    """Three sources tell one strike: casualties and people affected are combined, not summed
+    (ingest -> fuse -> harm, as an operator runs them)."""
+    db = db_url
+    harm = {"event_type": "drone_strike", "weapon_class": "long_range_drone", "count": None}
+    rows = [
+        _report(0, **harm, injured=3, infrastructure="energy",
+                people_affected={"min": 4_000, "max": 6_000},
+                outage_from="2026-03-10T21:10:00+00:00", utilities=["electricity"]),
+        _report(0, **harm, id="cli-uav", source_kind="uav", source_name="uav 2", injured=5,
+                infrastructure=["heating", "energy"], people_affected=5_000),
+        _report(0, **harm, id="cli-news", source_kind="osint", source_name="news",
+                submitted_by="news", injured=9),
+    ]  # fmt: skip
+    rows = [{k: v for k, v in r.items() if v is not None} for r in rows]
+    src = _write_jsonl(tmp_path / "strike.jsonl", rows)
+    assert runner.invoke(app, ["ingest", str(src), "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["fuse", "--db", db]).exit_code == 0
+    result = runner.invoke(app, ["harm", "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    (donetsk,) = got["groups"]
+    assert donetsk["key"] == "Donetsk" and donetsk["incidents"] == 1
+    assert donetsk["injured"] == {"low": 3, "best": 5, "high": 9}
+    assert donetsk["infrastructure"] == {"energy": 1, "heating": 1}
+    assert donetsk["people_affected"] == {"min": 4_000, "max": 6_000}
+    by_day = json.loads(runner.invoke(app, ["harm", "--db", db, "--by", "day", "--json"]).output)
+    assert [g["key"] for g in by_day["groups"]] == ["2026-03-10"]
+    table = runner.invoke(app, ["harm", "--db", db])
+    assert table.exit_code == 0, table.output
+    assert "4,000-6,000" in table.output and "5 (3-9)" in table.output
+    bad = runner.invoke(app, ["harm", "--db", db, "--by", "party"])
+    assert bad.exit_code == 1 and "--by" in bad.output
