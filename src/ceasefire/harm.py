@@ -28,6 +28,11 @@ party would set the floor that no other source could lower. So the floor is the 
 figure a source stands by. The outage runs from the earliest ``outage_from`` to the latest
 ``outage_to`` of the sources' latest reports of it, open (ongoing) when one of them gives no end.
 
+**In words** (:func:`describe`), as the hotline's notifications and CAP alerts state it: "2 killed,
+9 injured (civilians 9); heating, water hit; 40,000-60,000 people without heating and water since
+2026-02-18 04:10 UTC". A figure is its best estimate, with the sources' range beside it when they
+differ and the civilians among them ("9 injured (7-11; civilians 9)").
+
 **Roll-ups** (:func:`rollup`) sum over incidents, per oblast or per reporting day
 (:class:`ceasefire.agreement.reporting.ReportingDay`, named by the local date it starts on):
 casualties' ``low``, ``best`` and ``high`` each summed over the incidents that state them,
@@ -44,7 +49,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from ceasefire.counts import Count
@@ -55,7 +60,7 @@ if TYPE_CHECKING:
     from ceasefire.agreement.reporting import ReportingDay
     from ceasefire.intake.report import Report
 
-__all__ = ["BY", "CASUALTIES", "Combined", "combine", "rollup"]
+__all__ = ["BY", "CASUALTIES", "Combined", "combine", "describe", "rollup"]
 
 #: The casualty figures a report states and an incident estimates.
 CASUALTIES: Final = ("killed", "injured", "civilians_killed", "civilians_injured")
@@ -146,6 +151,77 @@ def _harm(reports: Sequence[Report], sources: Sequence[str]) -> Harm | None:
         outage_to=None if not ends or None in ends else max(e for e in ends if e is not None),
         utilities=tuple(u for u in UTILITIES if u in without),
     )
+
+
+# -- in words ------------------------------------------------------------------------------------
+
+
+def _best(value: Mapping[str, Any] | None) -> int:
+    return int((value or {}).get("best") or 0)
+
+
+def _casualties(incident: Mapping[str, Any], name: str) -> str | None:
+    """``9 injured (7-11; civilians 9)``: the best estimate, the sources' range when they
+    differ, the civilians among them; None when none are stated."""
+    value, civilians = incident.get(name) or {}, _best(incident.get(f"civilians_{name}"))
+    best = _best(value)
+    if not best:
+        return f"{civilians} civilians {name}" if civilians else None
+    notes = []
+    low, high = value.get("low"), value.get("high")
+    if low is not None and (low, high) != (best, best):
+        notes.append(f"{low}-{high}")
+    if civilians:
+        notes.append(f"civilians {civilians}")
+    return f"{best} {name}" + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _people_words(value: Any) -> str:
+    count = Count.parse(value, "people_affected")
+    assert count is not None  # called with a stated count only
+    if count.is_exact:
+        return f"{count.low:,}"
+    return f"{count.low:,}-{count.high:,}" if count.high is not None else f"at least {count.low:,}"
+
+
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def describe(incident: Mapping[str, Any]) -> str | None:
+    """The harm of an incident (its JSON form) in one line, None when it states none.
+
+    >>> describe({"killed": {"low": 2, "best": 2, "high": 2},
+    ...           "injured": {"low": 9, "best": 9, "high": 9},
+    ...           "civilians_injured": {"low": 9, "best": 9, "high": 9},
+    ...           "harm": {"infrastructure": ["heating", "water"],
+    ...                    "people_affected": {"min": 40000, "max": 60000},
+    ...                    "outage_from": "2026-02-18T06:10:00+02:00", "outage_to": None,
+    ...                    "utilities": ["heating", "water"]}})
+    '2 killed, 9 injured (civilians 9); heating, water hit; 40,000-60,000 people without heating and water since 2026-02-18 04:10 UTC'
+    """
+    parts = []
+    casualties = [c for c in (_casualties(incident, n) for n in ("killed", "injured")) if c]
+    if casualties:
+        parts.append(", ".join(casualties))
+    harm = incident.get("harm") or {}
+    if harm.get("infrastructure"):
+        parts.append(", ".join(harm["infrastructure"]) + " hit")
+    people = harm.get("people_affected")
+    start, end = harm.get("outage_from"), harm.get("outage_to")
+    if people is not None or start is not None:
+        words = f"{_people_words(people)} people affected" if people is not None else "an outage"
+        if people is not None and harm.get("utilities"):
+            words = f"{_people_words(people)} people without {_and(harm['utilities'])}"
+        if start is not None:
+            words += f" {'from' if end else 'since'} {_utc(start)}"
+            words += f" to {_utc(end)}" if end else ""
+        parts.append(words)
+    return "; ".join(parts) or None
+
+
+def _utc(value: datetime | str) -> str:
+    return f"{_time(value).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 # -- roll-ups ------------------------------------------------------------------------------------

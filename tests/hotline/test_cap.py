@@ -11,8 +11,11 @@ import pytest
 from lxml import etree
 
 from backends import vector
+from ceasefire.agreement.model import HotlineDeadlines
 from ceasefire.errors import InputError
 from ceasefire.hotline.cap import CAP_NAMESPACE, CapAlert, CapArea, cap_time, reference_to, to_xml
+from ceasefire.hotline.rules import notification
+from ceasefire.hotline.scheduler import cap_alert
 
 NS = {"cap": CAP_NAMESPACE}
 SENT = datetime(2026, 3, 10, 18, 4, tzinfo=UTC)
@@ -230,3 +233,47 @@ def test_bad_area_is_refused(area: dict[str, Any], field: str) -> None:
     with pytest.raises(InputError) as excinfo:
         CapArea(**area)
     assert _problem_fields(excinfo) == [field]
+
+
+def test_a_notification_of_harm_states_it_and_its_alert_carries_it(
+    cap_schema: etree.XMLSchema,
+) -> None:
+    """Issue 18's night in Odesa: the notification says who was hurt, what was hit and who is
+    without what since when, and so does the CAP alert's description (schema-valid)."""
+    incident = {
+        "id": "INC-000018",
+        "event_type": "drone_strike",
+        "observed_from": "2026-02-18T03:50:00+00:00",
+        "observed_to": "2026-02-18T04:05:00+00:00",
+        "status": "corroborated",
+        "oblast": "Odesa",
+        "party": "UA",
+        "distance_m": 180_000.0,
+        "lon": 30.72,
+        "lat": 46.48,
+        "uncertainty_m": 300.0,
+        "killed": {"low": 2, "best": 2, "high": 2},
+        "injured": {"low": 7, "best": 9, "high": 11},
+        "civilians_injured": {"low": 9, "best": 9, "high": 9},
+        "harm": {
+            "infrastructure": ["energy", "heating", "water"],
+            "people_affected": {"min": 40_000, "max": 60_000},
+            "outage_from": "2026-02-18T06:10:00+02:00",
+            "outage_to": None,
+            "utilities": ["heating", "water"],
+        },
+    }
+    deadlines = HotlineDeadlines(timedelta(minutes=15), timedelta(hours=24), timedelta(hours=6))
+    message = notification(incident, "UA", SENT, deadlines)
+    harm = (
+        "Harm reported: 2 killed, 9 injured (7-11; civilians 9); energy, heating, water hit; "
+        "40,000-60,000 people without heating and water since 2026-02-18 04:10 UTC."
+    )
+    assert harm in message.text and message.urgent
+    xml = to_xml(cap_alert(message, "hotline@jcm.example.org"))
+    assert cap_schema.validate(etree.fromstring(xml)), cap_schema.error_log
+    description = ET.fromstring(xml).find("cap:info/cap:description", NS)
+    assert description is not None and harm in (description.text or "")
+    quiet = notification({**incident, "killed": None, "injured": None, "harm": None,
+                          "civilians_injured": None}, "UA", SENT, deadlines)  # fmt: skip
+    assert "Harm reported" not in quiet.text

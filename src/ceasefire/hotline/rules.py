@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
+from ceasefire.harm import describe
 from ceasefire.vocab import MEDIATOR, MISSION, SYSTEM
 
 if TYPE_CHECKING:  # the agreement module loads shapely and PROJ; the CLI imports this one
@@ -446,16 +447,14 @@ def notification(
     place = f"{where}"
     if distance is not None and side:
         place += f", {float(distance) / 1000:.1f} km on the {side} side of the line"
-    harm = [
-        f"{figure(incident.get(k))} {k}" for k in ("killed", "injured") if figure(incident.get(k))
-    ]
+    harm = describe(incident)
     subject = f"{incident_id}: {kind} in {where}"
     text = (
         f"The mission records {kind} ({incident_id}), observed {incident.get('observed_from')} "
         f"to {incident.get('observed_to')}, at {place}; status {incident.get('status')}."
     )
     if harm:
-        text += " Casualties reported: " + ", ".join(harm) + "."
+        text += f" Harm reported: {harm}."
     text += (
         f" Acknowledge by {utc(ack_due) if ack_due else '-'} and state your position by "
         f"{utc(answer_due) if answer_due else '-'}."
