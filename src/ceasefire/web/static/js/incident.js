@@ -18,6 +18,17 @@ function estimate(e) {
   return `${e.best ?? "?"} (${e.low ?? "?"}–${e.high ?? "?"})`;
 }
 
+// People affected: a whole number, or {min, max} (max null: no upper bound); see docs/harm.md.
+function people(harm) {
+  const p = harm?.people_affected;
+  if (p === null || p === undefined) return null;
+  const n = (v) => v.toLocaleString("en-GB");
+  const count = typeof p === "number" ? n(p) : p.max === null ? `at least ${n(p.min)}` : `${n(p.min)}–${n(p.max)}`;
+  const without = harm.utilities?.length ? ` without ${harm.utilities.join(", ")}` : "";
+  const since = harm.outage_from ? ` from ${when(harm.outage_from)}${harm.outage_to ? ` to ${when(harm.outage_to)}` : ", ongoing"}` : "";
+  return `${count}${without}${since}`;
+}
+
 function km(m) {
   return m === null || m === undefined ? null : `${(m / 1000).toFixed(1)} km`;
 }
@@ -91,6 +102,10 @@ async function show() {
       ["Count", estimate(inc.count)],
       ["Killed", estimate(inc.killed)],
       ["Injured", estimate(inc.injured)],
+      ["Civilians killed", estimate(inc.civilians_killed)],
+      ["Civilians injured", estimate(inc.civilians_injured)],
+      ["Infrastructure hit", inc.harm?.infrastructure?.join(", ") || null],
+      ["People affected", people(inc.harm)],
       ["Sources", inc.sources ? `${inc.n_sources}: ${inc.sources.join(", ")}` : inc.n_sources],
       ["Claims", inc.claimed_perpetrators ? Object.entries(inc.claimed_perpetrators).map(([p, n]) => `${p} by ${n}`).join(", ") : null],
       ["Assessed perpetrator", inc.assessed_perpetrator ? `${inc.assessed_perpetrator}: ${inc.assessed_basis || ""}` : null],
