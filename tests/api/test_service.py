@@ -702,6 +702,7 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
     ("POST", f"{V1}/reports/{{report_id:path}}/retract"): ("", {"json": {}}, 422),
     ("GET", f"{V1}/incidents"): ("?offset=-1", {}, 422),
     ("GET", f"{V1}/incidents/{{incident_id}}"): ("", {}, 404),
+    ("GET", f"{V1}/harm"): ("?by=party", {}, 422),
     ("GET", f"{V1}/violations"): ("?agreement_version=zero", {}, 422),
     ("GET", f"{V1}/changes"): ("?since=-5", {}, 422),
     ("GET", f"{V1}/changes/stream"): ("?seconds=0", {}, 422),

@@ -11,7 +11,7 @@ import json
 import math
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import ceasefire
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import InputError
+from ceasefire.intake.report import validate_report
 from ceasefire.sim import (
     CITIES,
     DMZ_KM,
@@ -66,6 +67,10 @@ REPORT_FIELDS = [
     "injured",
     "civilians_killed",
     "civilians_injured",
+    "infrastructure",
+    "people_affected",
+    "outage_from",
+    "utilities",
     "notes",
 ]
 NULLABLE_INTS = (
@@ -235,6 +240,23 @@ def test_every_report_is_valid() -> None:
         assert t0.utcoffset() is not None and r["observed_from"].endswith("+00:00")
         assert t1 >= t0
         assert r["notes"].endswith(".") and 10 < len(r["notes"]) < 200
+
+
+def test_strikes_hit_infrastructure_and_leave_people_without_supply() -> None:
+    """Some strikes hit something; of those that cut energy, heating or water, parties state
+    how many are without it, news a range around it, and every such report is valid."""
+    sim = _night()
+    harmed = [r for r in sim.reports if r["infrastructure"] is not None]
+    assert harmed and all(r["event_type"].endswith("_strike") or r["event_type"] == "explosion"
+                          for r in harmed)  # fmt: skip
+    counted = [r for r in harmed if r["people_affected"] is not None]
+    assert {r["source_kind"] for r in counted} == {"party", "osint"}
+    assert any(isinstance(r["people_affected"], dict) for r in counted)  # news: a range
+    for r in counted:
+        assert r["infrastructure"] in ("energy", "heating", "water") and r["utilities"]
+        report = validate_report(r, now=datetime(2026, 3, 12, tzinfo=UTC))
+        assert report.people_affected is not None and report.outage_from is not None
+    assert not any(r["infrastructure"] for r in sim.reports if r["source_kind"] == "sensor")
 
 
 def test_every_report_is_linked_to_a_true_event_or_marked_false() -> None:

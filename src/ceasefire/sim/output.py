@@ -7,6 +7,7 @@ whole columns through lookup tables of JSON text (``null`` last, so code -1 maps
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -15,7 +16,7 @@ import numpy.typing as npt
 
 from ceasefire.sim.config import I64, INT_MAX, PARTIES, SUBMITTERS
 from ceasefire.sim.events import MODELS, _Chunk
-from ceasefire.vocab import EVENT_TYPES, PRECISIONS, SOURCE_KINDS, WEAPON_CLASSES
+from ceasefire.vocab import EVENT_TYPES, INFRASTRUCTURE, PRECISIONS, SOURCE_KINDS, WEAPON_CLASSES
 
 _REPORT_ROW: Final = (
     '{"id":"%s","submitted_by":%s,"source_kind":%s,"source_name":"%s",'
@@ -23,7 +24,8 @@ _REPORT_ROW: Final = (
     '"lon":%.5f,"lat":%.5f,"uncertainty_m":%d,"place_precision":%s,'
     '"event_type":%s,"weapon_class":%s,"weapon_model":%s,"calibre_mm":%s,"count":%s,'
     '"claimed_perpetrator":%s,"killed":%s,"injured":%s,'
-    '"civilians_killed":%s,"civilians_injured":%s,"notes":"%s"}\n'
+    '"civilians_killed":%s,"civilians_injured":%s,"infrastructure":%s,"people_affected":%s,'
+    '"outage_from":%s,"utilities":%s,"notes":"%s"}\n'
 )
 _EVENT_ROW: Final = (
     '{"record":"event","id":"%s","event_type":%s,"time":"%s+00:00","duration_s":%d,'
@@ -52,6 +54,34 @@ _J_ETYPE, _J_WCLASS, _J_PARTY = (
 )
 _J_MODEL = _json_table(tuple(m[0] for m in MODELS))
 _J_INT = np.array([str(i) for i in range(INT_MAX + 1)] + ["null"], dtype=object)
+_J_INFRA = _json_table(INFRASTRUCTURE)
+#: What people are without when a category is hit (ceasefire.vocab.UTILITIES), by its code.
+_WITHOUT: Final = {"energy": "electricity", "heating": "heating", "water": "water"}
+_J_WITHOUT = np.array(
+    [f'"{_WITHOUT[c]}"' if c in _WITHOUT else "null" for c in INFRASTRUCTURE] + ["null"],
+    dtype=object,
+)
+
+
+def _people(low: int, high: int) -> int | dict[str, int] | None:
+    if low < 0:
+        return None
+    return int(low) if low == high else {"min": int(low), "max": int(high)}
+
+
+def _harm_cells(r: dict[str, Any]) -> tuple[list[str], list[str], list[str], list[str]]:
+    """JSON text of each report's infrastructure, people affected, outage start and utilities
+    (the few reports with people affected formatted one by one)."""
+    m = r["ev"].size
+    people = np.full(m, "null", dtype=object)
+    outage = np.full(m, "null", dtype=object)
+    known = np.flatnonzero(r["plo"] >= 0)
+    if known.size:
+        people[known] = [json.dumps(_people(lo, hi)) for lo, hi in
+                         zip(r["plo"][known].tolist(), r["phi"][known].tolist(), strict=True)]  # fmt: skip
+        outage[known] = [f'"{t}+00:00"' for t in _iso(r["outage"][known])]
+    without = np.where(r["plo"] >= 0, _J_WITHOUT[r["infra"]], "null")
+    return _J_INFRA[r["infra"]].tolist(), people.tolist(), outage.tolist(), without.tolist()
 
 
 def _opt(values: tuple[str, ...], code: int) -> str | None:
@@ -154,6 +184,7 @@ def _report_lines(chunk: _Chunk) -> str:
         *(_J_INT[r[k]].tolist() for k in ("cal", "count")),
         _J_PARTY[r["claim"]].tolist(),
         *(_J_INT[r[k]].tolist() for k in ("killed", "injured", "ckilled", "cinjured")),
+        *_harm_cells(r),
         _notes(chunk),
         strict=True,
     )
@@ -187,6 +218,14 @@ def _report_dicts(chunk: _Chunk) -> list[dict[str, Any]]:
                 "injured": _opt_int(r["injured"][i]),
                 "civilians_killed": _opt_int(r["ckilled"][i]),
                 "civilians_injured": _opt_int(r["cinjured"][i]),
+                "infrastructure": _opt(INFRASTRUCTURE, int(r["infra"][i])),
+                "people_affected": _people(int(r["plo"][i]), int(r["phi"][i])),
+                "outage_from": None
+                if r["plo"][i] < 0
+                else datetime.fromtimestamp(int(r["outage"][i]), UTC).isoformat(),
+                "utilities": _WITHOUT.get(_opt(INFRASTRUCTURE, int(r["infra"][i])) or "")
+                if r["plo"][i] >= 0
+                else None,
                 "notes": note,
             }
         )

@@ -68,6 +68,11 @@ def _blank(ev: Cols, idx: npt.NDArray[Any], kind: str, submitter: int) -> Cols:
     for k in ("etype", "wclass", "wmodel", "cal", "count", "killed", "injured"):
         r[k] = ev[k][idx].astype(np.int64)
     r["ckilled"], r["cinjured"] = ev["ckilled"][idx], ev["cinjured"][idx]
+    # Harm: what was hit, how many people are without supply (plo..phi) and since when.
+    r["infra"] = ev["infra"][idx].astype(np.int64)
+    r["plo"] = ev["people"][idx].astype(np.int64)
+    r["phi"] = r["plo"].copy()
+    r["outage"] = ev["t"][idx] + ev["dur"][idx]
     r["lon"], r["lat"] = ev["lon"][idx].copy(), ev["lat"][idx].copy()
     r["t0"] = ev["t"][idx].copy()
     r["t1"] = r["t0"] + ev["dur"][idx]
@@ -127,7 +132,8 @@ def _monitors(th: _Theatre, rng: np.random.Generator, ev: Cols, noise: float) ->
             _null(r, strike, "wclass", "wmodel", "cal")
         r["claim"] = np.where(seen | (rng.random(m) < 0.2), r["claim"], -1)  # rarely attribute
         if kind != "patrol":  # casualties come from visits to hospitals and sites
-            _null(r, np.ones(m, bool), "killed", "injured", "ckilled", "cinjured")
+            _null(r, np.ones(m, bool), "killed", "injured", "ckilled", "cinjured", "infra")
+        _null(r, np.ones(m, bool), "plo", "phi")  # the utility counts who is cut off, not they
         if kind == "uav":
             r["name"] = th.name_base["uav"] + rng.integers(0, 3, m)
         else:
@@ -172,6 +178,7 @@ def _sensors(th: _Theatre, rng: np.random.Generator, ev: Cols, noise: float) -> 
     r["wclass"] = np.where((f == _SHELL) & ~guess, unknown, r["wclass"])
     r["wclass"] = np.where(f == _STRIKE, -1, r["wclass"])
     _null(r, np.ones(m, bool), "wmodel", "cal", "killed", "injured", "ckilled", "cinjured")
+    _null(r, np.ones(m, bool), "infra", "plo", "phi")
     base = np.where(movement[idx], th.name_base["seismic"], th.name_base["acoustic"])
     r["name"] = base + np.clip(
         (ev["s"][idx] // 25_000.0).astype(np.int64), 0, int(th.length // 25_000.0)
@@ -273,6 +280,10 @@ def _news(th: _Theatre, rng: np.random.Generator, ev: Cols, noise: float) -> Col
     _set(r, tprec=2)
     r["pprec"] = np.where(city >= 0, 1, 2).astype(np.int64)  # a named city is town-level
     r["claim"] = np.where(rng.random(m) < 0.9, r["claim"], -1)
+    # "Some 8 thousand without power": news rounds the figure outwards to whole thousands.
+    known = r["plo"] >= 0
+    r["plo"] = np.where(known, np.floor(0.8 * r["plo"] / 1000) * 1000, -1).astype(np.int64)
+    r["phi"] = np.where(known, np.ceil(1.2 * r["phi"] / 1000) * 1000, -1).astype(np.int64)
     _null(r, rng.random(m) < 0.3, "wclass", "wmodel", "cal")
     _null(r, rng.random(m) < 0.3, "wmodel", "cal")
     _exaggerate(r, rng)
@@ -303,6 +314,7 @@ def _false_claims(
         "injured": rng.poisson(1.0, n),
     }
     fake["ckilled"], fake["cinjured"] = fake["killed"], fake["injured"]
+    fake["infra"], fake["people"] = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
     r = _blank(fake, np.arange(n), "party", 0)
     r["ev"] = np.full(n, -1, np.int64)
     r["sub"] = (1 + reporter).astype(np.int8)
