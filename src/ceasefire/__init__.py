@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "FusionInput": "ceasefire.fusion.columns",
     "Gazetteer": "ceasefire.geo.gazetteer",
     "GeoEngine": "ceasefire.geo.engine",
+    "Harm": "ceasefire.records",
     "HotlineConfig": "ceasefire.hotline.scheduler",
     "HotlineDeadlines": "ceasefire.agreement.model",
     "Incident": "ceasefire.records",
@@ -195,6 +196,7 @@ if TYPE_CHECKING:
     from ceasefire.records import (
         AddResult,
         Estimate,
+        Harm,
         Incident,
         StatusChange,
         StoredIncident,

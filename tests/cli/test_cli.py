@@ -196,6 +196,10 @@ def test_an_export_read_back_is_the_same_reports(tmp_path: Path, db_url: str, fm
         distance_max_m=5000,
     )  # fmt: skip
     rows.append({k: v for k, v in observer.items() if v is not None})
+    # Harm: lists and a count interval are written as JSON text in CSV and must read back.
+    rows[0].update(infrastructure=["heating", "water"], utilities=["heating"],
+                   people_affected={"min": 40_000, "max": 60_000},
+                   outage_from="2026-03-10T21:10:00+00:00")  # fmt: skip
     src = _write_jsonl(tmp_path / "r.jsonl", rows)
     assert runner.invoke(app, ["ingest", str(src), "--db", db]).exit_code == 0
     out = tmp_path / f"r.{fmt}"

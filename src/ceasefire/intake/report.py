@@ -1,8 +1,9 @@
 """The report: one observation by one source, as it arrives in the interchange formats.
 
 A :class:`Report` holds the interchange fields of DESIGN section 5 plus the optional facts of
-section 2 (precision codes, civilian casualties, infrastructure, direction of fire, an
-observer-relative location). Fields the model does not know are kept in :attr:`Report.extra` and
+section 2 (precision codes, civilian casualties, direction of fire, an observer-relative
+location) and the harm of issue 18: infrastructure hit by category, people affected as a
+:class:`~ceasefire.counts.Count`, the outage and what they are without (docs/harm.md). Fields the model does not know are kept in :attr:`Report.extra` and
 written back, flat, by :meth:`Report.to_dict`, so an export loses nothing a submitter sent.
 
 Validation gives one :class:`~ceasefire.errors.Problem` per bad field, naming the field and what
