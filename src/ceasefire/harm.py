@@ -191,14 +191,18 @@ def _and(words: Sequence[str]) -> str:
 def describe(incident: Mapping[str, Any]) -> str | None:
     """The harm of an incident (its JSON form) in one line, None when it states none.
 
-    >>> describe({"killed": {"low": 2, "best": 2, "high": 2},
-    ...           "injured": {"low": 9, "best": 9, "high": 9},
-    ...           "civilians_injured": {"low": 9, "best": 9, "high": 9},
-    ...           "harm": {"infrastructure": ["heating", "water"],
-    ...                    "people_affected": {"min": 40000, "max": 60000},
-    ...                    "outage_from": "2026-02-18T06:10:00+02:00", "outage_to": None,
-    ...                    "utilities": ["heating", "water"]}})
-    '2 killed, 9 injured (civilians 9); heating, water hit; 40,000-60,000 people without heating and water since 2026-02-18 04:10 UTC'
+    >>> text = describe({"killed": {"low": 2, "best": 2, "high": 2},
+    ...                  "injured": {"low": 9, "best": 9, "high": 9},
+    ...                  "civilians_injured": {"low": 9, "best": 9, "high": 9},
+    ...                  "harm": {"infrastructure": ["heating", "water"],
+    ...                           "people_affected": {"min": 40000, "max": 60000},
+    ...                           "outage_from": "2026-02-18T06:10:00+02:00", "outage_to": None,
+    ...                           "utilities": ["heating", "water"]}})
+    >>> for part in text.split("; "):
+    ...     print(part)
+    2 killed, 9 injured (civilians 9)
+    heating, water hit
+    40,000-60,000 people without heating and water since 2026-02-18 04:10 UTC
     """
     parts = []
     casualties = [c for c in (_casualties(incident, n) for n in ("killed", "injured")) if c]
@@ -240,7 +244,8 @@ def _sum(estimates: Iterable[Mapping[str, Any] | None]) -> dict[str, int | None]
 
 
 def _people(counts: Sequence[Count]) -> Count | None:
-    """People affected over several incidents: ``[max of lows, sum of highs]`` (module docstring)."""
+    """People affected over several incidents: ``[max of lows, sum of highs]`` (see the
+    module docstring)."""
     if not counts:
         return None
     high = None if any(c.high is None for c in counts) else sum(c.high or 0 for c in counts)

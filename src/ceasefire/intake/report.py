@@ -3,8 +3,9 @@
 A :class:`Report` holds the interchange fields of DESIGN section 5 plus the optional facts of
 section 2 (precision codes, civilian casualties, direction of fire, an observer-relative
 location) and the harm of issue 18: infrastructure hit by category, people affected as a
-:class:`~ceasefire.counts.Count`, the outage and what they are without (docs/harm.md). Fields the model does not know are kept in :attr:`Report.extra` and
-written back, flat, by :meth:`Report.to_dict`, so an export loses nothing a submitter sent.
+:class:`~ceasefire.counts.Count`, the outage and what they are without (docs/harm.md). Fields
+the model does not know are kept in :attr:`Report.extra` and written back, flat, by
+:meth:`Report.to_dict`, so an export loses nothing a submitter sent.
 
 Validation gives one :class:`~ceasefire.errors.Problem` per bad field, naming the field and what
 was wrong with the value (:func:`validate_report`). Times must carry a UTC offset and may not lie

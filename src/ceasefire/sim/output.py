@@ -77,8 +77,8 @@ def _harm_cells(r: dict[str, Any]) -> tuple[list[str], list[str], list[str], lis
     outage = np.full(m, "null", dtype=object)
     known = np.flatnonzero(r["plo"] >= 0)
     if known.size:
-        people[known] = [json.dumps(_people(lo, hi)) for lo, hi in
-                         zip(r["plo"][known].tolist(), r["phi"][known].tolist(), strict=True)]  # fmt: skip
+        pairs = zip(r["plo"][known].tolist(), r["phi"][known].tolist(), strict=True)
+        people[known] = [json.dumps(_people(lo, hi)) for lo, hi in pairs]
         outage[known] = [f'"{t}+00:00"' for t in _iso(r["outage"][known])]
     without = np.where(r["plo"] >= 0, _J_WITHOUT[r["infra"]], "null")
     return _J_INFRA[r["infra"]].tolist(), people.tolist(), outage.tolist(), without.tolist()
