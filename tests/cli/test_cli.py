@@ -533,3 +533,7 @@ def test_harm_rolls_up_what_fusion_combined(tmp_path: Path, db_url: str) -> None
     assert "4,000-6,000" in table.output and "5 (3-9)" in table.output
     bad = runner.invoke(app, ["harm", "--db", db, "--by", "party"])
     assert bad.exit_code == 1 and "--by" in bad.output
+    shown = runner.invoke(app, ["incident", "INC-000001", "--db", db])
+    assert "harm       5 injured (3-9); energy, heating hit; 4,000-6,000 people without" in (
+        " ".join(shown.output.split("\n"))
+    )

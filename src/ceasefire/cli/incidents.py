@@ -142,6 +142,7 @@ def incident(
 
     Example: ceasefire incident INC-000042 --db monitoring.db
     """
+    from ceasefire.harm import describe
     from ceasefire.store.facade import Store
 
     with Store.open(db, create=False) as store:
@@ -163,6 +164,9 @@ def incident(
         + (f", {inc.oblast}" if inc.oblast else ""),
         f"  sources    {len(inc.sources)}: {', '.join(inc.sources)}",
     ]
+    harm = describe(s.to_dict())
+    if harm:
+        lines.append(f"  harm       {harm}")
     if s.assessed_perpetrator:
         lines.append(f"  assessed   {s.assessed_perpetrator} ({s.assessed_basis})")
     out.print("\n".join(lines))
