@@ -183,6 +183,10 @@ def test_demo_loads_and_summarises(
     assert summary["reports"] > 100
     assert set(summary["by_side"]) <= {"RU", "UA"}
     assert summary["by_zone"].get("dmz", 0) > 0
+    # The simulated strikes hit infrastructure and leave people without supply.
+    assert summary["harm"]["infrastructure"].get("energy", 0) > 0
+    assert summary["harm"]["people_affected"] is not None
+    assert summary["harm"]["injured"]["best"] > 0
 
 
 @pytest.mark.parametrize("fmt", ["csv", "geojson"])

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.counts import Count
 from ceasefire.errors import ConflictError
+from ceasefire.harm import rollup
 from ceasefire.pipeline import FuseResult, fuse_store, ingest_files
 from ceasefire.publish.access import Principal
 from ceasefire.sim import SimConfig, write_simulation
@@ -43,6 +45,7 @@ class DemoSummary:
     access: list[str] = field(default_factory=list)  # who can sign in, and what the public sees
     ledger: list[str] = field(default_factory=list)  # the signed record, and a proof checked
     hotline: list[str] = field(default_factory=list)  # two simulated days of hotline traffic
+    harm: dict[str, Any] = field(default_factory=dict)  # the night's harm roll-up, in total
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(vars(self))
@@ -70,6 +73,8 @@ class DemoSummary:
             lines.append(self.fusion.render())
         if self.verified:
             lines.append(f"verified by the demo monitor: {self.verified}")
+        if self.harm:
+            lines.append(_harm_line(self.harm, self.db))
         lines += self.hotline
         lines += self.ledger
         lines += self.access
@@ -138,6 +143,9 @@ def run_demo(
         rows = [r.to_dict() for r in store.list_stored()]
         fusion = fuse_store(store, [agreement], progress=progress)
         verified = _verify_one(store, agreement)
+        harm = rollup(
+            [s.to_dict() for s in store.list_incidents()], by="day", reporting=agreement.reporting
+        )["total"]
         if verified is not None:  # the status counts now include it
             fusion.by_status = dict(Counter(s.status for s in store.list_incidents()).most_common())
         hotline = _hotline(store, agreement, db)
@@ -166,6 +174,29 @@ def run_demo(
         ledger=record,
         hotline=hotline,
         access=access,
+        harm=harm,
+    )
+
+
+def _harm_line(total: dict[str, Any], db: str) -> str:
+    """The night's harm in one line (``ceasefire harm`` has it per oblast and day)."""
+
+    def figure(name: str) -> str:
+        e = total[name]
+        if e["best"] is None:
+            return f"no {name} reported"
+        return f"{e['best']} {name} ({e['low']}-{e['high']})"
+
+    hit = total["infrastructure"]
+    people = total["people_affected"]
+    words = ", ".join(f"{c} {n}" for c, n in hit.items()) or "none"
+    count = Count.parse(people, "people_affected")
+    span = "" if count is None else f"; people affected {count.low:,}-{count.high or 0:,}"
+    if count is not None and (count.is_exact or count.high is None):
+        span = f"; people affected {'' if count.is_exact else 'at least '}{count.low:,}"
+    return (
+        f"harm: {figure('killed')}, {figure('injured')}; infrastructure hit: {words}{span}; "
+        f"per oblast: ceasefire harm --db {db}"
     )
 
 
