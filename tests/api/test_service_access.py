@@ -562,6 +562,10 @@ def test_a_roll_up_of_harm_is_of_what_the_caller_may_see(world: World) -> None:
     assert totals[P]["incidents"] < totals[R]["incidents"] < totals[A]["incidents"]
     window = world.get(A, f"{V1}/harm?from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z")
     assert window.json()["total"]["incidents"] == 0
+    corroborated = [i for i in world.incidents.values() if i["status"] == "corroborated"]
+    only = world.get(A, f"{V1}/harm?status=corroborated").json()
+    assert only == rollup(corroborated, by="oblast", reporting=AGREEMENT.reporting)
+    assert 0 < only["total"]["incidents"] < totals[A]["incidents"]
     bad = world.get(A, f"{V1}/harm?by=party")
     assert bad.status_code == 422 and "by" in bad.text
     assert "from" in world.get(A, f"{V1}/harm?from=yesterday").text

@@ -535,6 +535,8 @@ def test_harm_rolls_up_what_fusion_combined(tmp_path: Path, db_url: str) -> None
     table = runner.invoke(app, ["harm", "--db", db])
     assert table.exit_code == 0, table.output
     assert "4,000-6,000" in table.output and "5 (3-9)" in table.output
+    verified = runner.invoke(app, ["harm", "--db", db, "--status", "verified", "--json"])
+    assert json.loads(verified.output)["total"]["incidents"] == 0  # nobody verified it yet
     bad = runner.invoke(app, ["harm", "--db", db, "--by", "party"])
     assert bad.exit_code == 1 and "--by" in bad.output
     shown = runner.invoke(app, ["incident", "INC-000001", "--db", db])

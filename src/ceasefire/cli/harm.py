@@ -11,6 +11,7 @@ from ceasefire.cli._common import (
     AgreementOpt,
     DbOpt,
     JsonOpt,
+    StatusOpt,
     list_table,
     load_agreement,
     local_operator,
@@ -35,11 +36,15 @@ def harm(
     by: Annotated[
         str, typer.Option(help="Group by oblast, or by the agreement's reporting day (day).")
     ] = "oblast",
+    status: StatusOpt = None,
     agreement: AgreementOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Harm per oblast or reporting day: casualties (low / best / high summed), incidents per
     infrastructure category hit, and people affected (an interval), then the total.
+
+    --status verified counts only what the mission verified (a party's claim alone is
+    "reported").
 
     Example: ceasefire harm --by day --from 2026-02-17T00:00:00+02:00 --db monitoring.db
     """
@@ -52,7 +57,7 @@ def harm(
     reporting = load_agreement(agreement).reporting
     since, until = parse_time(start, "--from"), parse_time(end, "--to")
     with Store.open(db, create=False) as store:
-        rows = store.list_incidents(since=since, until=until)
+        rows = store.list_incidents(since=since, until=until, status=status)
         result = Viewer(local_operator(), store).harm(rows, by=by, reporting=reporting)
     if as_json:
         print_json(result)

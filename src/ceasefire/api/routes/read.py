@@ -280,13 +280,19 @@ def get_harm(
         Literal["oblast", "day"],
         Query(description="Group by oblast, or by the agreement's reporting day."),
     ] = "oblast",
+    status: Annotated[
+        list[str] | None,
+        Query(description="Only incidents of these statuses (e.g. verified); repeat for several."),
+    ] = None,
 ) -> dict[str, Any]:
     """Casualties (low / best / high summed), incidents per infrastructure category hit and
     people affected (an interval) per oblast or reporting day, and in total, of the incidents
     the caller may see (a party: those that concern it and the released ones; the public: the
-    released ones). The rules: docs/harm.md."""
+    released ones), of the statuses asked for (default: all but withdrawn and unfounded). The
+    rules: docs/harm.md."""
     store = service.store
-    rows = store.list_incidents(since=parse_time(start, "from"), until=parse_time(end, "to"))
+    since, until = parse_time(start, "from"), parse_time(end, "to")
+    rows = store.list_incidents(since=since, until=until, status=status)
     return Viewer(caller, store).harm(rows, by=by, reporting=service.agreement.reporting)
 
 
