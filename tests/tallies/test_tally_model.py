@@ -120,3 +120,15 @@ def test_every_problem_is_reported_at_once():
 def test_regions_from_a_csv_cell_are_split_on_semicolons_once_each():
     t = read_tally(night(regions="Odesa; Kyiv;Odesa"))
     assert t.regions == ("Odesa", "Kyiv")
+
+
+def test_a_line_that_does_not_publish_a_count_adds_what_its_other_counts_allow():
+    t = read_tally(night(lines=[
+        {"weapon_class": "drone", "launched": 400, "destroyed": 352},
+        {"weapon_class": "cruise_missile", "launched": 29, "hit": 4},
+        {"weapon_class": "ballistic_missile", "destroyed": 6, "hit": 2},
+    ]))  # fmt: skip
+    assert t.total("hit") == Count(6, 406)  # drones' hits: 0 to 400, not 0
+    assert t.total("destroyed") == Count(358, 387)  # missiles' shot down: 0 to 29, and >= 6
+    assert t.total("launched") == Count(437, None)  # the ballistic line launched at least 8
+    assert t.total("suppressed") is None  # no line publishes it

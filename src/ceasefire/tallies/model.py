@@ -142,10 +142,17 @@ class Tally:
 
     def total(self, name: str, classes: Sequence[str] | None = None) -> Count | None:
         """The sum of count ``name`` over the top lines (of ``classes`` when given); ``None``
-        when no such line publishes it. Sub-counts never enter it."""
-        return Count.total(
-            ln.count(name) for ln in self.top_lines if classes is None or ln.weapon_class in classes
-        )
+        when none of them publishes it. Sub-counts never enter it.
+
+        A line that does not publish the count adds what it allows, not 0: an outcome (shot
+        down, hit...) between 0 and the line's launched, a launched figure at least the sum of
+        the line's outcomes. "352 of 400 drones shot down; 4 of 29 missiles hit" has 4 to 403
+        hits in all, not 4.
+        """
+        lines = [ln for ln in self.top_lines if classes is None or ln.weapon_class in classes]
+        if all(ln.count(name) is None for ln in lines):
+            return None
+        return Count.total(_allowed(ln, name) for ln in lines)
 
     def to_dict(self) -> dict[str, Any]:
         """The tally in its JSON form (what :func:`read_tally` reads back to an equal tally)."""
@@ -178,6 +185,18 @@ class Tally:
             if value is not None:
                 out[key] = value.to_json() if isinstance(value, Count) else value
         return out
+
+
+def _allowed(line: Line, name: str) -> Count:
+    """Count ``name`` of a line: as published, else the interval the line's other counts allow."""
+    value = line.count(name)
+    if value is not None:
+        return value
+    if name == "launched":
+        least = Count.total(line.count(n) for n in OUTCOMES)
+        return Count(0 if least is None else least.low, None)
+    most = None if line.launched is None else line.launched.high
+    return Count(0, most)
 
 
 _TALLY_KEYS: Final = frozenset(
