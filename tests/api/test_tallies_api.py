@@ -69,7 +69,7 @@ def service(tmp_path) -> Iterator[Service]:
                     "claimed_perpetrator": perp,
                 },
                 context={"now": NOW},
-            )  # fmt: skip
+            )
             for i, (who, perp) in enumerate((("UA", "RU"), ("RU", "UA")))
         ]
         ingest_reports(store, reports, AGREEMENT, entered_by=OPERATOR)
