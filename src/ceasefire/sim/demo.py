@@ -21,7 +21,9 @@ from ceasefire.errors import ConflictError
 from ceasefire.pipeline import FuseResult, fuse_store, ingest_files
 from ceasefire.publish.access import Principal
 from ceasefire.sim import SimConfig, write_simulation
+from ceasefire.sim.demo_tallies import demo_tallies
 from ceasefire.store.facade import Store
+from ceasefire.tallies.checks import check
 
 
 @dataclass
@@ -43,6 +45,7 @@ class DemoSummary:
     access: list[str] = field(default_factory=list)  # who can sign in, and what the public sees
     ledger: list[str] = field(default_factory=list)  # the signed record, and a proof checked
     hotline: list[str] = field(default_factory=list)  # two simulated days of hotline traffic
+    tallies: list[str] = field(default_factory=list)  # both sides' counts of the night's attack
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(vars(self))
@@ -70,6 +73,7 @@ class DemoSummary:
             lines.append(self.fusion.render())
         if self.verified:
             lines.append(f"verified by the demo monitor: {self.verified}")
+        lines += self.tallies
         lines += self.hotline
         lines += self.ledger
         lines += self.access
@@ -140,6 +144,7 @@ def run_demo(
         verified = _verify_one(store, agreement)
         if verified is not None:  # the status counts now include it
             fusion.by_status = dict(Counter(s.status for s in store.list_incidents()).most_common())
+        tallies = _tallies(store, agreement, seed)
         hotline = _hotline(store, agreement, db)
         # Users and releases are logged: before the checkpoint, so it covers them.
         access, tokens = _sign_in_and_release(store, agreement.party_codes)
@@ -165,8 +170,21 @@ def run_demo(
         verified=verified,
         ledger=record,
         hotline=hotline,
+        tallies=tallies,
         access=access,
     )
+
+
+def _tallies(store: Store, agreement: Any, seed: int) -> list[str]:
+    """Both sides' accounts of the night's air attack and a week of earlier bulletins, entered
+    by the intake desk as transcribed (:mod:`ceasefire.sim.demo_tallies`)."""
+    tallies = demo_tallies(SimConfig(seed=seed).start)
+    added = store.add_tallies(tallies, by=DEMO_OPERATOR, parties=agreement.party_codes)
+    flagged = sum(1 for t in tallies if check(t))
+    return [
+        f"strike tallies: {len(added.stored)} entered ({flagged} flagged); "
+        "ceasefire tallies reconcile shows both accounts of the night side by side"
+    ]
 
 
 def _hotline(store: Store, agreement: Any, db: str) -> list[str]:

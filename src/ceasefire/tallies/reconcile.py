@@ -115,8 +115,6 @@ class Attack:
         for name in TALLY_FIGURES:
             if (value := getattr(tally, name)) is not None:
                 out[name] = value
-        if tally.regions and "regions_count" not in out:
-            out["regions_count"] = Count.exact(len(tally.regions))
         return out
 
     @property
