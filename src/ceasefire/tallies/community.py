@@ -381,6 +381,11 @@ def model_class(model: str) -> str | None:
     A part that is a number alone takes the name before it (``Shahed-136/131`` is the 136 and
     the 131); strike drones bundled with decoys are ``drone``, missiles of several classes
     ``missile``.
+
+    >>> model_class("X-101/X-555"), model_class("Shahed-136/131, Gerbera")
+    ('cruise_missile', 'drone')
+    >>> model_class("Shahed-136/131, Kalibr") is None
+    True
     """
     classes: set[str] = set()
     stem = ""
