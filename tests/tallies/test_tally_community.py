@@ -11,7 +11,12 @@ import pytest
 
 from ceasefire.counts import Count
 from ceasefire.errors import InputError
-from ceasefire.tallies.community import chain_versions, model_class, read_community_csv
+from ceasefire.tallies.community import (
+    chain_versions,
+    missing_series,
+    model_class,
+    read_community_csv,
+)
 from ceasefire.tallies.files import read_tally_file, write_tallies
 
 FIXTURE = Path(__file__).parents[1] / "data" / "community_missile_attacks_daily.csv"
@@ -170,6 +175,15 @@ def test_rows_reordered_or_numbers_respelt_upstream_are_not_an_edit(tmp_path):
         row["time_start"] += ":00" if len(row["time_start"]) > 10 else ""
     again = read_community_csv(write(tmp_path / "r.csv", respelt))
     assert chain_versions(again.tallies, held) == []
+
+
+def test_attacks_gone_from_a_shorter_file_are_named_and_kept(tmp_path):
+    held = chain_versions(read_community_csv(FIXTURE).tallies, [])
+    shorter = read_community_csv(write(tmp_path / "s.csv", rows()[:5])).tallies
+    assert chain_versions(shorter, held) == []
+    gone = missing_series(shorter, held)
+    assert sorted(t.source for t in gone) == ["af-post-0302", "af-post-0310"]
+    assert missing_series(read_community_csv(FIXTURE).tallies, held) == []
 
 
 def test_a_file_missing_required_columns_is_refused_naming_each(tmp_path):

@@ -51,6 +51,7 @@ from ceasefire.tallies.model import DRONE_CLASSES, MISSILE_CLASSES, Line, Tally
 __all__ = [
     "CommunityImport",
     "chain_versions",
+    "missing_series",
     "model_class",
     "read_community_csv",
     "series_key",
@@ -442,6 +443,21 @@ def chain_versions(imported: Iterable[Tally], held: Iterable[Tally]) -> list[Tal
         current[series] = t
         versions[series] += 1
     return new
+
+
+def missing_series(imported: Iterable[Tally], held: Iterable[Tally]) -> list[Tally]:
+    """The current held versions of the data set's series that ``imported`` does not have:
+    attacks deleted upstream, or a file cut short. Nothing is withdrawn for them (the record
+    keeps what was published); the caller says so, as a shrinking file is worth a look."""
+    present = {_series(t) for t in imported}
+    superseded = {t.supersedes for t in held if t.supersedes is not None}
+    return [
+        t
+        for t in held
+        if t.id not in superseded
+        and _series(t).startswith(f"{SERIES_PREFIX}:")
+        and _series(t) not in present
+    ]
 
 
 def _series(t: Tally) -> str:
