@@ -186,6 +186,16 @@ def test_attacks_gone_from_a_shorter_file_are_named_and_kept(tmp_path):
     assert missing_series(read_community_csv(FIXTURE).tallies, held) == []
 
 
+def test_rows_of_one_attack_with_times_spelt_apart_are_one_attack(tmp_path):
+    mixed = rows()
+    mixed[1]["time_start"] = "2025-02-16 18:00:00"
+    mixed[1]["time_end"] = "2025-02-17T08:30"
+    imported = read_community_csv(write(tmp_path / "m.csv", mixed))
+    assert len(imported.tallies) == 4
+    held = chain_versions(read_community_csv(FIXTURE).tallies, [])
+    assert chain_versions(imported.tallies, held) == []
+
+
 def test_a_file_missing_required_columns_is_refused_naming_each(tmp_path):
     columns = [c for c in rows()[0] if c not in ("destroyed", "source")]
     path = write(tmp_path / "old.csv", rows(), columns)

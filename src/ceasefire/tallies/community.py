@@ -171,7 +171,7 @@ def read_community_csv(path: str | Path, *, skip_invalid: bool = False) -> Commu
     rows = iter_rows(path, format="csv", items="attacks")
     first = next(rows)  # the file as a whole is checked here: encoding, the header's form
     header = _header(path)
-    attacks: dict[tuple[str, str, str], list[tuple[str, dict[str, str]]]] = {}
+    attacks: dict[tuple[object, object, str], list[tuple[str, dict[str, str]]]] = {}
     problems: list[Problem] = []
     count = 0
     for row in itertools.chain((first,), rows):
@@ -180,7 +180,11 @@ def read_community_csv(path: str | Path, *, skip_invalid: bool = False) -> Commu
             problems.extend(row.problems)
             continue
         cells = {RENAMED.get(key, key): value.strip() for key, value in row.fields.items()}
-        key = (cells.get("time_start", ""), cells.get("time_end", ""), cells.get("source", ""))
+        key = (
+            _moment(cells.get("time_start", ""), end=False),
+            _moment(cells.get("time_end", ""), end=True),
+            cells.get("source", ""),
+        )
         attacks.setdefault(key, []).append((row.where, cells))
     tallies: list[Tally] = []
     unmapped: Counter[str] = Counter()
@@ -337,6 +341,13 @@ def _time(
     if end and len(text) == len("2025-02-16"):
         at += timedelta(days=1)
     return at if at.tzinfo is not None else at.replace(tzinfo=KYIV)
+
+
+def _moment(text: str, *, end: bool) -> object:
+    """A time as the rows of one attack share it (``18:00`` and ``18:00:00`` are one time); the
+    text itself when it cannot be read, which :func:`_tally` then reports."""
+    at = _time(text, "", "", [], end=end)
+    return text if at is None else at
 
 
 def _number(text: str, where: str, column: str, problems: list[Problem]) -> Count | None:
