@@ -103,6 +103,12 @@ def test_csv_cannot_write_a_name_holding_the_separator():
         write_tallies([read_tally(night(regions=["Odesa", "a;b"]))], "csv")
 
 
+@pytest.mark.parametrize("name", ["model", " note", ""])
+def test_csv_cannot_write_an_extra_field_that_would_read_back_as_another(name):
+    with pytest.raises(ValueError, match="extra field"):
+        write_tallies([read_tally(night(**{name: "x"}))], "csv")
+
+
 def test_writing_to_a_stream():
     out = io.StringIO()
     assert write_tallies(tallies(), "jsonl", out) == ""

@@ -82,8 +82,8 @@ def write_tallies(
     Raises
     ------
     ValueError
-        In CSV, a name holding ``;`` or an extra field named like a line's column: either
-        would read back as something else (JSON Lines writes both).
+        In CSV, a name holding ``;``, or an extra field named like a line's column or with
+        blanks at either end: each would read back as something else (JSON Lines writes them).
     """
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"unknown tally format {fmt!r}; use jsonl or csv")
@@ -221,6 +221,10 @@ def _write_csv(tallies: list[Tally], out: TextIO) -> None:
     clash = sorted(set(extras) & _LINE_COLUMNS)
     if clash:
         raise ValueError(f"an extra field is named like a line's column: {', '.join(clash)}")
+    # The reader strips header cells and refuses an empty one (ceasefire.intake.files).
+    unreadable = [key for key in extras if not key.strip() or key != key.strip()]
+    if unreadable:
+        raise ValueError(f"an extra field's name cannot be a CSV column: {unreadable[0]!r}")
     writer = csv.writer(out)
     writer.writerow((*CSV_COLUMNS, *extras))
     for tally in tallies:
