@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,3 +104,54 @@ def test_reconcile_sets_the_accounts_side_by_side_and_against_the_record(db: str
     assert record["accounts"]["UA"]["regions_only_in_account"] == ["Kyiv"]
     text = run("tallies", "reconcile", "--db", db, "--since", "2026-02-16T12:00:00+00:00")
     assert "drones.launched" in text and "3 strike incident(s)" in text
+
+
+def test_ingest_reads_files_all_or_nothing_and_export_reads_back(db: str, tmp_path) -> None:
+    exported = tmp_path / "all.csv"
+    run("tallies", "export", "--db", db, "--format", "csv", "--all", "-o", str(exported))
+    jsonl = run("tallies", "export", "--db", db)
+    assert len(jsonl.splitlines()) == 3
+    other = str(tmp_path / "other.db")
+    done = json.loads(run("tallies", "ingest", str(exported), "--db", other, "--json"))
+    assert sorted(done["stored"]) == ["af-0210", "af-0217", "mod-0217"]
+    assert [f["check"] for f in done["flags"]["af-0210"]] == ["conservation"]
+    again = json.loads(run("tallies", "ingest", str(exported), "--db", other, "--json"))
+    assert again["stored"] == [] and len(again["unchanged"]) == 3
+    with Store.open(db, create=False) as a, Store.open(other, create=False) as b:
+        assert [s.tally for s in a.tallies(by=OPERATOR)] == [
+            s.tally for s in b.tallies(by=OPERATOR)
+        ]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        jsonl.replace('"lines": [', '"lines": [{"weapon_class": "drone", "lanched": 1}, ', 1)
+    )
+    result = runner.invoke(app, ["tallies", "ingest", str(bad), "--db", str(tmp_path / "third.db")])
+    assert result.exit_code == 1 and "lanched" in result.output
+
+
+def test_a_community_file_edited_upstream_becomes_a_new_version(tmp_path) -> None:
+    fixture = Path(__file__).parents[1] / "data" / "community_missile_attacks_daily.csv"
+    db = str(tmp_path / "c.db")
+    first = json.loads(run("tallies", "ingest", "--community", str(fixture), "--db", db, "--json"))
+    assert first["stored"] and not first["unchanged"]
+    same = json.loads(run("tallies", "ingest", "--community", str(fixture), "--db", db, "--json"))
+    assert same["stored"] == []
+    # One figure of the first data row edited in place, as the data set's history is edited.
+    with fixture.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    rows[0]["launched"] = str(int(rows[0]["launched"]) + 1)
+    edited = tmp_path / "edited.csv"
+    with edited.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    then = json.loads(run("tallies", "ingest", "--community", str(edited), "--db", db, "--json"))
+    assert len(then["stored"]) == 1
+    with Store.open(db, create=False) as store:
+        [new] = [
+            s
+            for s in store.tallies(by=OPERATOR, current_only=False)
+            if s.tally.id == then["stored"][0]
+        ]
+        assert new.tally.supersedes is not None
+        assert store.tally("UA", new.tally.supersedes, by=OPERATOR).superseded_by == new.tally.id

@@ -85,6 +85,7 @@ tallies_app.command("list")(tallies.tallies)
 tallies_app.command("show")(tallies.show)
 tallies_app.command("check")(tallies.check_tallies)
 tallies_app.command("reconcile")(tallies.reconcile)
+tallies_app.command("export")(tallies.export)
 app.add_typer(tallies_app, name="tallies")
 app.command()(serve)
 

@@ -7,6 +7,7 @@ tally and every incident); the API gives each role its own view.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,20 +86,28 @@ def ingest(
 
     parties = tuple(load_agreement(agreement).parties)
     by = local_operator(operator)
+    notes: list[str] = []
     with Store.open(db) as store:
         if community:
-            imported = [t for f in files for t in community_set.read_community_csv(f)]
-            held = [s.tally for s in store.tallies(by=by, issuer="UA")]
+            read = [community_set.read_community_csv(f) for f in files]
+            imported = [t for r in read for t in r.tallies]
+            held = [s.tally for s in store.tallies(by=by, current_only=False)]
             tallies = community_set.chain_versions(imported, held)
+            notes = [line for r in read for line in r.report()]
+            gone = community_set.missing_series(imported, held)
+            notes += [f"held attack no longer in the file (kept): {t.id}" for t in gone]
         else:
             tallies = [t for f in files for t in read_tally_file(f)]
         added = store.add_tallies(tallies, by=by, parties=parties)
     flags = {t.id: [f.to_dict() for f in check(t)] for t in tallies if t.id in added.stored}
     if as_json:
         print_json(
-            {"stored": list(added.stored), "unchanged": list(added.unchanged), "flags": flags}
-        )
+            {"stored": list(added.stored), "unchanged": list(added.unchanged), "flags": flags,
+             "notes": notes}
+        )  # fmt: skip
         return
+    for line in notes:
+        out.print(line)
     out.print(f"stored {len(added.stored)} tally(ies), {len(added.unchanged)} unchanged")
     for tally_id, found in flags.items():
         for f in found:
@@ -292,3 +301,40 @@ def _print_attack(attack: Any) -> None:
             out.print(
                 f"  {issuer}: {d['a_value']} locations hit against {d['b_value']} strikes recorded"
             )
+
+
+def export(
+    db: DbOpt = DEFAULT_DB,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    issuer: IssuerOpt = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl (one tally a line) or csv (one row a line).")
+    ] = "jsonl",
+    versions: Annotated[
+        bool, typer.Option("--all", help="Also the versions a later tally superseded.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of to stdout.")
+    ] = None,
+) -> None:
+    """Write tallies as JSON Lines or CSV, as `ceasefire tallies ingest` reads them back.
+
+    Example: ceasefire tallies export --format csv --all -o tallies.csv --db var/demo.db
+    """
+    from ceasefire.errors import InputError, Problem
+    from ceasefire.store.facade import Store
+    from ceasefire.tallies.files import write_tallies
+
+    if fmt not in ("jsonl", "csv"):
+        raise InputError(Problem("option", "--format", f"must be jsonl or csv, got {fmt!r}"))
+    start, end = _window(since, until)
+    with Store.open(db, create=False) as store:
+        rows = store.tallies(
+            by=local_operator(), issuer=issuer, start=start, end=end, current_only=not versions
+        )
+    text = write_tallies([r.tally for r in rows], "csv" if fmt == "csv" else "jsonl")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")

@@ -66,7 +66,9 @@ LINE_COUNTS: Final = ("launched", *OUTCOMES)
 SCOPES: Final = ("national", "command", "oblast")
 
 MAX_ID: Final = 200
-_LINE_KEYS: Final = frozenset(("weapon_class", "model", "part_of", *LINE_COUNTS))
+#: The fields of a line, in the order the files write them.
+LINE_FIELDS: Final = ("weapon_class", "model", "part_of", *LINE_COUNTS)
+_LINE_KEYS: Final = frozenset(LINE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -199,16 +201,17 @@ def _allowed(line: Line, name: str) -> Count:
     return Count(0, most)
 
 
-_TALLY_KEYS: Final = frozenset(
-    (
-        "id", "issuer", "attacker", "window_from", "window_to", "lines", "scope", "scope_name",
-        "issued_at", "locations_hit", "locations_debris", "regions", "regions_count",
-        "launch_areas", "carriers", "killed", "injured", "source", "supersedes", "notes",
-    )
+#: The fields of a tally but its lines, in the order the files write them; any other top-level
+#: field is kept as ``extra``.
+TALLY_FIELDS: Final = (
+    "id", "issuer", "attacker", "window_from", "window_to", "scope", "scope_name", "issued_at",
+    "locations_hit", "locations_debris", "regions", "regions_count", "launch_areas", "carriers",
+    "killed", "injured", "source", "supersedes", "notes",
 )  # fmt: skip
-
-
-_TALLY_COUNTS: Final = ("locations_hit", "locations_debris", "regions_count", "killed", "injured")
+_TALLY_KEYS: Final = frozenset((*TALLY_FIELDS, "lines"))
+#: The fields of a tally that are counts, and those that are lists of names.
+TALLY_COUNTS: Final = ("locations_hit", "locations_debris", "regions_count", "killed", "injured")
+TALLY_NAMES: Final = ("regions", "launch_areas", "carriers")
 
 
 class _Reader:
@@ -339,11 +342,11 @@ def read_tally(data: Mapping[str, Any], *, where: str = "") -> Tally:
         for i, ln in numbered:
             if ln.part_of is not None and (ln.part_of not in seen or ln.part_of == ln.label):
                 r.fail(f"lines[{i}].part_of", f"names no other line of this tally: {ln.part_of!r}")
-    count = {n: r.count(data, n, n) for n in _TALLY_COUNTS}
+    count = {n: r.count(data, n, n) for n in TALLY_COUNTS}
     text = {n: r.text(data, n, n) for n in ("source", "supersedes", "notes")}
     if text["supersedes"] is not None and text["supersedes"] == tally_id:
         r.fail("supersedes", "a tally cannot supersede itself")
-    names = {n: r.names(n) for n in ("regions", "launch_areas", "carriers")}
+    names = {n: r.names(n) for n in TALLY_NAMES}
     if r.problems:
         raise InputError(r.problems)
     assert window_from is not None and window_to is not None  # else a problem was raised
