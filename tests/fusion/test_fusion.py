@@ -758,18 +758,18 @@ def test_fuser_lookups_equal_a_brute_force_scan() -> None:
         g = cols.group[coarse]
         reach = cols.uncertainty_m[coarse] + inc.u[k] + radius[g] + 1.0
         within = (g == inc.group[k]) & (gap <= window[g]) & (d <= reach)
-        assert set(fuser._coarse_near(root)) == set(coarse[within].tolist())
+        assert set(fuser._coarse.near(root)) == set(coarse[within].tolist())
     for i in coarse.tolist():
         g = int(cols.group[i])
         gap = _gap(inc.t0, inc.t1, cols.t0[i], cols.t1[i])
         d = np.hypot(inc.x - cols.x[i], inc.y - cols.y[i])
         fits = (inc.group == g) & (gap <= window[g])
         fits &= d <= cols.uncertainty_m[i] + inc.u + radius[g]
-        assert set(roots[fits].tolist()) <= fuser._incidents_near(i)
-    free = np.array([i for i in coarse.tolist() if i not in fuser._attached])
+        assert set(roots[fits].tolist()) <= fuser._coarse.incidents_near(i)
+    free = np.array([i for i in coarse.tolist() if i not in fuser._coarse.attached])
     for i in free.tolist():
         linked = _coarse_links(cols, np.full(free.size, i), free, config) & (free != i)
-        assert sorted(fuser._free_neighbours(i)) == free[linked].tolist()
+        assert sorted(fuser._coarse.free_neighbours(i)) == free[linked].tolist()
 
 
 def _placed(rows: list[dict[str, Any]], config: FusionConfig) -> FusionInput:
