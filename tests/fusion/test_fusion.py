@@ -16,7 +16,7 @@ from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import InputError
 from ceasefire.fusion import _grid as _fuser_index
-from ceasefire.fusion._grid import SpaceTimeGrid
+from ceasefire.fusion._grid import MAX_LEVELS, SpaceTimeGrid
 from ceasefire.fusion._linking import _first_appearance, eps_components, same_partition
 from ceasefire.fusion.bulk import Partition, fuse, link_anchors, partition_keys
 from ceasefire.fusion.columns import FusionInput, fusion_columns, fusion_input
@@ -494,6 +494,22 @@ def test_grid_lookup_finds_all_a_brute_force_scan_finds_at_cell_and_bucket_edges
     for i in range(n):
         grid.remove(i, int(g[i]), int(level[i]), float(x[i]), float(y[i]), int(t0[i]), int(t1[i]))
     assert grid.cells == {}  # every cell an item was filed in is found again
+
+
+def test_grid_levels_for_many_items_are_the_levels_for_each() -> None:
+    rng = np.random.default_rng(5)
+    grid = SpaceTimeGrid([13_000.0, 9_000.0], [3_600, 7_200])
+    g = rng.integers(0, 2, 2_000)
+    # Reaches on the cell sides themselves, just either side of them, and past the last level.
+    level = rng.integers(0, 6, g.size)
+    sides = np.array([grid.size(int(k), int(lv)) for k, lv in zip(g, level, strict=True)])
+    reach = sides * rng.choice([0.5, 1.0 - 1e-12, 1.0, 1.0 + 1e-12, 3.0], g.size)
+    reach[:10] = 1e300
+    levels = grid.levels_for(g, reach)
+    assert levels.tolist() == [
+        grid.level_for(int(k), float(r)) for k, r in zip(g, reach, strict=True)
+    ]
+    assert levels[:10].tolist() == [MAX_LEVELS - 1] * 10
 
 
 def test_bulk_grid_join_yields_each_pair_in_reach_once_and_a_query_in_one_block(

@@ -24,14 +24,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fusion._grid import LEVEL_FACTOR, SpaceTimeGrid
+from ceasefire.fusion._grid import SpaceTimeGrid
 from ceasefire.fusion._incident_index import INC_LEVELS, _Incidents, fuser_grid
 from ceasefire.fusion.columns import FusionInput, _rows
 from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.matching import (
     _SLACK_M,
     _W_REF,
-    _cell_base,
     _choose,
     _coarse_links,
     _gap,
@@ -87,21 +86,15 @@ class CoarseReports:
         self.ambiguous = set(np.flatnonzero(ambiguous).tolist())
 
     def _file_all(self, grid: SpaceTimeGrid, items: I64) -> None:
-        """File coarse reports, each at the finest level whose cells are as wide as its reach
-        (:meth:`file`'s level, in numpy)."""
+        """:meth:`file` for many coarse reports at once."""
         c = self._cols
         g = c["group"][items]
-        reach = _join_reach(c["uncertainty_m"][items], self._radius[g])
-        base = _cell_base(self.config)[g]
-        level = np.zeros(items.size, dtype=np.int64)
-        side = base.copy()
-        while (short := side < reach).any():
-            level[short] += 1
-            side[short] *= LEVEL_FACTOR
+        level = grid.levels_for(g, _join_reach(c["uncertainty_m"][items], self._radius[g]))
         grid.add_many(items, g, level, c["x"][items], c["y"][items], c["t0"][items], c["t1"][items])
 
     def file(self, me: int, row: FusionInput) -> None:
-        """File the new coarse report ``me`` (its columns ``row``), to be decided."""
+        """File the new coarse report ``me`` (its columns ``row``), to be decided: once, at the
+        finest level whose cells are as wide as its reach."""
         g = int(row.group[0])
         reach = _join_reach(float(row.uncertainty_m[0]), float(self._radius[g]))
         grid = self._region_grid if row.region[0] else self._grid
