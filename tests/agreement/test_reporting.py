@@ -4,7 +4,7 @@ the problems a bad ``reporting`` block gets."""
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -130,3 +130,6 @@ def test_the_night_of_a_date_runs_from_its_cutoff_to_the_next_across_a_change_of
     start, end = KYIV.starting(datetime(2026, 3, 28).date())
     assert end - start == timedelta(hours=23)
     assert KYIV.holding(start) == (start, end)
+    # Named by the date it starts on: 08:59 Kyiv time on 11 March is still the night of 10.
+    assert KYIV.night_of(datetime(2026, 3, 11, 6, 59, tzinfo=UTC)) == date(2026, 3, 10)
+    assert KYIV.night_of(end) == date(2026, 3, 29)
