@@ -130,3 +130,6 @@ def test_the_reconciliation_counts_the_attackers_strikes_the_caller_sees(service
     assert attack["record"]["accounts"]["UA"]["regions_in_both"] == ["Odesa"]
     series = service.get("UA", "/tallies/series").json()["items"]
     assert [s["tally"] for s in series] == ["mod-5", "af-5"]  # one window: by issuer
+    assert service.get("UA", "/tallies/series", attacker="UA").json()["items"] == []
+    [ua] = service.get("UA", "/tallies/series", issuer="UA", attacker="RU").json()["items"]
+    assert ua["tally"] == "af-5" and set(ua["destroyed"]) == {"drones", "missiles"}

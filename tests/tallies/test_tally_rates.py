@@ -52,6 +52,23 @@ def test_the_series_runs_in_window_order():
     assert [r["tally"] for r in rows] == ["a", "b"]
     assert rows[0]["rates"]["drones"]["interception"] == {"min": 0.9, "max": 0.9}
     assert rows[0]["launched"] == {"drones": 10, "missiles": None}
+    assert rows[0]["destroyed"] == {"drones": 9, "missiles": None}
+    assert rows[0]["scope"] == "national"
+
+
+def test_a_series_row_gives_destroyed_as_the_bulletin_allows_it_never_adding_sub_counts():
+    # "400 drones, 352 shot down; of them 120 jets": the jets are part of the 400 (not added),
+    # and 29 missiles with none said shot down add 0 to 29 to the missiles' destroyed.
+    t = tally([
+        {"weapon_class": "drone", "model": "all", "launched": 400, "destroyed": 352},
+        {"weapon_class": "strike_drone", "model": "jet", "part_of": "all", "launched": 120,
+         "destroyed": 100},
+        {"weapon_class": "cruise_missile", "launched": 20, "destroyed": 19},
+        {"weapon_class": "ballistic_missile", "launched": 9},
+    ])  # fmt: skip
+    (row,) = series([t])
+    assert row["launched"] == {"drones": 400, "missiles": 29}
+    assert row["destroyed"] == {"drones": 352, "missiles": {"min": 19, "max": 28}}
 
 
 @pytest.mark.parametrize(

@@ -102,24 +102,34 @@ def _not_stopped(lines: Sequence[Line]) -> Rate | None:
     return ratio(Count(least, most if most is None else max(most, least)), launched)
 
 
+#: The totals a series row gives per family (a chart of nights draws them as bars).
+SERIES_TOTALS: Final = ("launched", "destroyed")
+
+
 def series(tallies: Iterable[Tally]) -> list[dict[str, Any]]:
-    """Per tally, in window order: its window, issuer, launched per family and rates: the
-    trend over nights, one issuer's line per night."""
+    """Per tally, in window order: its window, issuer, scope, launched and destroyed per family
+    (:meth:`Tally.total`: sub-counts never added) and rates: the trend over nights, one
+    issuer's line per night."""
     rows = []
     for t in sorted(tallies, key=lambda t: (t.window_from, t.issuer, t.id)):
         per = rates(t)
+        totals = {
+            name: {
+                f: (c.to_json() if (c := t.total(name, classes)) else None)
+                for f, classes in FAMILIES.items()
+                if f != "strike_drones"
+            }
+            for name in SERIES_TOTALS
+        }
         rows.append(
             {
                 "tally": t.id,
                 "issuer": t.issuer,
                 "attacker": t.attacker,
+                "scope": t.scope,
                 "window_from": t.window_from.isoformat(),
                 "window_to": t.window_to.isoformat(),
-                "launched": {
-                    f: (c.to_json() if (c := t.total("launched", classes)) else None)
-                    for f, classes in FAMILIES.items()
-                    if f != "strike_drones"
-                },
+                **totals,
                 "rates": {
                     f: {k: (v.to_json() if v else None) for k, v in r.items()}
                     for f, r in per.items()

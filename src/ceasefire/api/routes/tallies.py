@@ -120,13 +120,16 @@ async def rate_series(
     since: Since = None,
     until: Until = None,
     issuer: Issuer = None,
+    attacker: Attacker = None,
 ) -> dict[str, Any]:
-    """Per current tally, in window order: launched per family and the interception, hit and
-    not-stopped rates (intervals), for a chart of nights."""
+    """Per current tally, in window order: launched and destroyed per family and the
+    interception, hit and not-stopped rates (intervals), for a chart of nights (one issuer's
+    account of one attacker's nights)."""
     rows = await run_in_threadpool(
         service.store.tallies,
         by=caller,
         issuer=issuer,
+        attacker=attacker,
         start=parse_time(since, "since"),
         end=parse_time(until, "until"),
         current_only=True,
