@@ -79,3 +79,25 @@ def test_bad_counts_name_the_field(value, field, reason):
     problem = err.value.problems[0]
     assert (problem.where, problem.field) == ("tally.json:3", field)
     assert reason in problem.reason
+
+
+@pytest.mark.parametrize(
+    ("cell", "count"),
+    [
+        ("173", Count.exact(173)),
+        (" 51-173 ", Count(51, 173)),
+        ("51-", Count(51, None)),
+        ("", None),
+    ],
+)
+def test_a_csv_cell_reads_as_the_interval_it_writes(cell, count):
+    assert Count.parse_cell(cell, "launched") == count
+    if count is not None:
+        assert Count.parse_cell(count.to_cell(), "launched") == count
+
+
+@pytest.mark.parametrize("cell", ["-5", "9-3", "ten", "1.5", "٣"])
+def test_a_bad_csv_cell_is_refused_naming_the_field(cell):
+    with pytest.raises(InputError) as err:
+        Count.parse_cell(cell, "launched", "t.csv:row 2")
+    assert (err.value.problems[0].where, err.value.problems[0].field) == ("t.csv:row 2", "launched")

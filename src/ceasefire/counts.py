@@ -8,6 +8,8 @@ what is *surely* wrong whatever the true numbers inside the intervals are.
 
 In JSON (tallies, harm, extraction) a count is an integer when exact and ``{"min": a, "max":
 b}`` otherwise, ``"max": null`` when unbounded; :meth:`Count.parse` and :meth:`Count.to_json`.
+In a CSV cell it is ``173``, ``51-173``, or ``51-`` when unbounded; :meth:`Count.parse_cell` and
+:meth:`Count.to_cell`.
 
 How words become intervals (:func:`approximately`), following ACLED's conservative coding (the
 lowest number the words certainly mean is the figure one would code) and keeping the upper end
@@ -35,6 +37,7 @@ make an exact figure the words do not give.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -133,6 +136,37 @@ class Count:
         why = f'must be a whole number or {{"min": a, "max": b}}, got {value!r}'
         raise InputError(Problem(where, field, why))
 
+    def to_cell(self) -> str:
+        """The count in a CSV cell: ``173``, ``51-173``, ``51-`` (no upper bound)."""
+        if self.is_exact:
+            return str(self.low)
+        return f"{self.low}-{'' if self.high is None else self.high}"
+
+    @classmethod
+    def parse_cell(cls, text: str, field: str, where: str = "") -> Count | None:
+        """A count from its CSV cell (:meth:`to_cell`); an empty cell is ``None`` (not
+        published, never 0). Bad text raises :class:`InputError` naming ``field``."""
+        text = text.strip()
+        if not text:
+            return None
+        match = _CELL.fullmatch(text)
+        if match is not None:
+            low, dash, high = match.groups()
+            if not dash:
+                return cls.exact(int(low))
+            if not high:
+                return cls(int(low), None)
+            if int(high) >= int(low):
+                return cls(int(low), int(high))
+            why = f"the upper end must be >= the lower, got {text!r}"
+            raise InputError(Problem(where, field, why))
+        why = f"must be a whole number N, a range N-M or N- (no upper end), got {text!r}"
+        raise InputError(Problem(where, field, why))
+
+
+#: A count's CSV cell: ``N``, ``N-M`` or ``N-`` (ASCII digits only: ``int`` reads other scripts'
+#: digits too, which a spreadsheet cell should not carry silently).
+_CELL: Final = re.compile(r"(\d+)\s*(?:(-)\s*(\d*))?", re.ASCII)
 
 #: Vague quantities with no number (see the module's table).
 VAGUE: Final[dict[str, tuple[int, int]]] = {

@@ -4,7 +4,7 @@ the problems a bad ``reporting`` block gets."""
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -118,3 +118,18 @@ def test_a_bad_reporting_block_names_its_field(
     hits = [p for p in problems if p.field == field]
     assert hits, [str(p) for p in problems]
     assert any(words in p.reason for p in hits), [str(p) for p in hits]
+
+
+def test_the_night_of_a_date_runs_from_its_cutoff_to_the_next_across_a_change_of_clocks() -> None:
+    # The night of 10 March is 09:00 to 09:00 Kyiv time (UTC+2); that of 28 March ends after
+    # the clocks went forward (UTC+3): 23 hours. Each is the day holding its own start.
+    assert KYIV.starting(datetime(2026, 3, 10).date()) == (
+        datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
+        datetime(2026, 3, 11, 7, 0, tzinfo=UTC),
+    )
+    start, end = KYIV.starting(datetime(2026, 3, 28).date())
+    assert end - start == timedelta(hours=23)
+    assert KYIV.holding(start) == (start, end)
+    # Named by the date it starts on: 08:59 Kyiv time on 11 March is still the night of 10.
+    assert KYIV.night_of(datetime(2026, 3, 11, 6, 59, tzinfo=UTC)) == date(2026, 3, 10)
+    assert KYIV.night_of(end) == date(2026, 3, 29)

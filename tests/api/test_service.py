@@ -736,6 +736,11 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
     ("POST", f"{V1}/hotline/messages/{{message_id}}/answer"): ("", {"json": {}}, 404),
     ("POST", f"{V1}/hotline/messages/ack"): ("", {"json": {"ids": []}}, 422),
     ("GET", f"{V1}/hotline/metrics"): ("?party=XX", {}, 422),
+    ("POST", f"{V1}/tallies"): ("", {"json": {"id": ""}}, 422),
+    ("GET", f"{V1}/tallies"): ("?since=yesterday", {}, 422),
+    ("GET", f"{V1}/tallies/reconcile"): ("?until=soon", {}, 422),
+    ("GET", f"{V1}/tallies/series"): ("?since=last-week", {}, 422),
+    ("GET", f"{V1}/tallies/{{issuer}}/{{tally_id:path}}"): ("", {}, 404),
 }
 
 

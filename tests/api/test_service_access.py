@@ -152,6 +152,16 @@ def walk(w: World, role: str, url: str) -> tuple[list[dict[str, Any]], list[str]
 A, M, D, U, R, P, B = ROLES  # admin monitor mediator UA RU public bad-token
 MISSION = {A: 200, M: 200, D: 200}
 EVERYONE = {**MISSION, U: 200, R: 200, P: 200, B: 401}
+TALLY_READERS = {**MISSION, U: 200, R: 200, P: 403, B: 401}
+
+
+def _tally(tally_id: str) -> dict[str, Any]:
+    """A UA air force tally of one night (the matrix's POST)."""
+    return {
+        "id": tally_id, "issuer": "UA", "attacker": "RU",
+        "window_from": "2026-03-09T18:00:00+02:00", "window_to": "2026-03-10T08:00:00+02:00",
+        "lines": [{"weapon_class": "drone", "launched": 40, "destroyed": 35}],
+    }  # fmt: skip
 
 
 def _cosigned(w: World) -> str:
@@ -288,6 +298,19 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
         lambda w, role: ("", {}),
         {**MISSION, U: 200, R: 200, P: 403, B: 401},
     ),
+    # A party enters its own account (UA's here; RU may not), the mission transcribes a party's
+    # bulletin; every role but the public reads every tally.
+    ("POST", f"{V1}/tallies"): (
+        lambda w, role: ("", {"json": _tally(f"t-{role}")}),
+        {A: 201, M: 201, D: 403, U: 201, R: 403, P: 403, B: 401},
+    ),
+    ("GET", f"{V1}/tallies"): (lambda w, role: ("", {}), TALLY_READERS),
+    ("GET", f"{V1}/tallies/reconcile"): (lambda w, role: ("", {}), TALLY_READERS),
+    ("GET", f"{V1}/tallies/series"): (lambda w, role: ("", {}), TALLY_READERS),
+    ("GET", f"{V1}/tallies/{{issuer}}/{{tally_id:path}}"): (
+        lambda w, role: ("UA|af-2026-03-11", {}),
+        TALLY_READERS,
+    ),
 }
 
 
@@ -296,6 +319,9 @@ def _url(w: World, path: str, fill: str) -> str:
     if fill.startswith("?") or not fill:
         return path + fill
     params = re.findall(r"\{[^}]+\}", path)
+    if len(params) == 2 and "|" in fill:  # /tallies/{issuer}/{tally_id}: both given
+        first, second = fill.split("|", 1)
+        return path.replace(params[0], first).replace(params[1], second)
     if len(params) == 2:  # /ogc/collections/{collection_id}/items/{feature_id}
         return path.replace(params[0], fill).replace(params[1], w.ua_report)
     value, _, query = fill.partition("?")

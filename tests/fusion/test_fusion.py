@@ -17,7 +17,7 @@ from ceasefire.agreement.model import Agreement
 from ceasefire.counts import Count
 from ceasefire.errors import InputError
 from ceasefire.fusion import _grid as _fuser_index
-from ceasefire.fusion._grid import SpaceTimeGrid
+from ceasefire.fusion._grid import MAX_LEVELS, SpaceTimeGrid
 from ceasefire.fusion._linking import _first_appearance, eps_components, same_partition
 from ceasefire.fusion.bulk import Partition, fuse, link_anchors, partition_keys
 from ceasefire.fusion.columns import FusionInput, fusion_columns, fusion_input
@@ -519,6 +519,22 @@ def test_grid_lookup_finds_all_a_brute_force_scan_finds_at_cell_and_bucket_edges
     assert grid.cells == {}  # every cell an item was filed in is found again
 
 
+def test_grid_levels_for_many_items_are_the_levels_for_each() -> None:
+    rng = np.random.default_rng(5)
+    grid = SpaceTimeGrid([13_000.0, 9_000.0], [3_600, 7_200])
+    g = rng.integers(0, 2, 2_000)
+    # Reaches on the cell sides themselves, just either side of them, and past the last level.
+    level = rng.integers(0, 6, g.size)
+    sides = np.array([grid.size(int(k), int(lv)) for k, lv in zip(g, level, strict=True)])
+    reach = sides * rng.choice([0.5, 1.0 - 1e-12, 1.0, 1.0 + 1e-12, 3.0], g.size)
+    reach[:10] = 1e300
+    levels = grid.levels_for(g, reach)
+    assert levels.tolist() == [
+        grid.level_for(int(k), float(r)) for k, r in zip(g, reach, strict=True)
+    ]
+    assert levels[:10].tolist() == [MAX_LEVELS - 1] * 10
+
+
 def test_bulk_grid_join_yields_each_pair_in_reach_once_and_a_query_in_one_block(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -781,18 +797,18 @@ def test_fuser_lookups_equal_a_brute_force_scan() -> None:
         g = cols.group[coarse]
         reach = cols.uncertainty_m[coarse] + inc.u[k] + radius[g] + 1.0
         within = (g == inc.group[k]) & (gap <= window[g]) & (d <= reach)
-        assert set(fuser._coarse_near(root)) == set(coarse[within].tolist())
+        assert set(fuser._coarse.near(root)) == set(coarse[within].tolist())
     for i in coarse.tolist():
         g = int(cols.group[i])
         gap = _gap(inc.t0, inc.t1, cols.t0[i], cols.t1[i])
         d = np.hypot(inc.x - cols.x[i], inc.y - cols.y[i])
         fits = (inc.group == g) & (gap <= window[g])
         fits &= d <= cols.uncertainty_m[i] + inc.u + radius[g]
-        assert set(roots[fits].tolist()) <= fuser._incidents_near(i)
-    free = np.array([i for i in coarse.tolist() if i not in fuser._attached])
+        assert set(roots[fits].tolist()) <= fuser._coarse.incidents_near(i)
+    free = np.array([i for i in coarse.tolist() if i not in fuser._coarse.attached])
     for i in free.tolist():
         linked = _coarse_links(cols, np.full(free.size, i), free, config) & (free != i)
-        assert sorted(fuser._free_neighbours(i)) == free[linked].tolist()
+        assert sorted(fuser._coarse.free_neighbours(i)) == free[linked].tolist()
 
 
 def _placed(rows: list[dict[str, Any]], config: FusionConfig) -> FusionInput:

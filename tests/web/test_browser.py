@@ -6,151 +6,24 @@ page that asked a CDN, a tile or a font server for anything fails. The tests cli
 people do: sign in, filter, open an incident, acknowledge and answer on the hotline as a party,
 verify as a monitor, and check what a party and the public cannot see. Screenshots of the main
 pages go to ``var/screenshots/`` (``CEASEFIRE_SCREENSHOTS``), not committed, for a person to look.
+The fixtures and helpers are in ``conftest.py`` and ``browsing.py``.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import READY_MS, Site, ready, shot, sign_in
 from playwright.sync_api import expect
 
-from backends import copy_sqlite
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
-from ceasefire.store.facade import Store
-from ceasefire.web.assets import missing
-from served import Served
 
 pytestmark = [pytest.mark.served, pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = os.environ.get("CEASEFIRE_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(os.environ.get("CEASEFIRE_SCREENSHOTS", "var/screenshots"))
-#: Seconds a page may take to be ready (the demo's map is ready in about 3 s on two cores).
-READY_MS = 30_000
-USERS = {
-    "monitor": ("monitor", None),
-    "mediator": ("mediator", None),
-    "UA": ("party", "UA"),
-    "RU": ("party", "RU"),
-}
-
-
-def _need_browser() -> None:
-    why = None
-    if not Path(CHROMIUM).is_file():
-        why = f"no browser at {CHROMIUM} (apt-get install chromium)"
-    elif missing():
-        why = f"the page's files are not built ({', '.join(missing())}): make web"
-    if why is not None:
-        if os.environ.get("CEASEFIRE_TEST_BROWSER", "").strip() == "require":
-            pytest.fail(f"CEASEFIRE_TEST_BROWSER=require, but {why}", pytrace=False)
-        pytest.skip(why)
-
-
-@dataclass
-class Site:
-    base: str
-    tokens: dict[str, str]
-    #: Requests any page made to somewhere other than the service (must stay empty).
-    external: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def api(self, path: str, who: str | None = None, body: Any = None) -> Any:
-        headers = {"Accept": "application/json"}
-        if who is not None:
-            headers["Authorization"] = f"Bearer {self.tokens[who]}"
-        data = None if body is None else json.dumps(body).encode()
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(f"{self.base}{path}", data=data, headers=headers)
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return json.loads(answer.read())
-
-    def window(self) -> tuple[str, str]:
-        """The 24 hours up to the demo's newest incident."""
-        extent = self.api("/api/v1/ogc/collections/incidents", "monitor")["extent"]["temporal"]
-        end = datetime.fromisoformat(extent["interval"][0][1].replace("Z", "+00:00"))
-        return (end - timedelta(hours=24)).isoformat(), end.isoformat()
-
-    def items(self, who: str | None, start: str, end: str) -> list[dict[str, Any]]:
-        query = urllib.parse.urlencode({"limit": 10_000, "datetime": f"{start}/{end}"})
-        found: list[dict[str, Any]] = self.api(
-            f"/api/v1/ogc/collections/incidents/items?{query}", who
-        )["features"]
-        return found
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Iterator[Site]:
-    _need_browser()
-    folder = tmp_path_factory.mktemp("web")
-    db = copy_sqlite(demo_dir / "demo.db", folder)
-    with Store.open(db) as store:
-        tokens = {who: store.add_user(f"web-{who}", *role) for who, role in USERS.items()}
-    with Served("--db", str(db), "--fuse-every", "0.25", "--hotline-every", "1") as served:
-        yield Site(served.base, tokens)
-
-
-@pytest.fixture(scope="module")
-def browser(site: Site) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright  # the browser's driver, imported when used
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any, site: Site) -> Iterator[Any]:
-    site.external.clear()
-    site.errors.clear()
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-
-    def only_the_service(route: Any) -> None:
-        url = route.request.url
-        if url.startswith((site.base + "/", "blob:", "data:")):
-            route.continue_()
-        else:
-            site.external.append(url)
-            route.abort()
-
-    page.route("**/*", only_the_service)
-    page.on("pageerror", lambda error: site.errors.append(str(error)))
-    yield page
-    context.close()
-    assert site.external == [], f"pages asked other hosts: {site.external}"
-    assert site.errors == [], f"scripts failed: {site.errors}"
-
-
-def sign_in(page: Any, site: Site, who: str, then: str = "/map") -> None:
-    page.goto(f"{site.base}/signin?next={urllib.parse.quote(then)}")
-    page.fill("#token", site.tokens[who])
-    page.click("#signin-form button[type=submit]")
-    page.wait_for_url(f"{site.base}{then}*")
-
-
-def ready(page: Any) -> int:
-    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=READY_MS)
-    shown = page.get_attribute("body", "data-shown")
-    return int(shown) if shown is not None else -1
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(800)  # the map's last tiles of vector data drawn
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 # -- what every page loads --------------------------------------------------------------------
@@ -498,9 +371,3 @@ def test_the_other_party_never_sees_that_exchange(page: Any, site: Site) -> None
     listed = site.api("/api/v1/hotline/messages?order=owed&limit=100", "RU")["messages"]
     assert ids == first + [m["id"] for m in listed if m["id"] not in first]
     assert all("RU" in m["recipients"] or m["sender"] == "RU" for m in listed)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fresh_screenshots() -> None:
-    if SHOTS.exists():
-        shutil.rmtree(SHOTS)

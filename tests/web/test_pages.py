@@ -185,7 +185,7 @@ def test_another_sessions_form_token_does_not_do(site: Site) -> None:
 # -- the pages, for every role --------------------------------------------------------------
 
 
-PAGES = ("/map", "/incidents/INC-000356", "/hotline", "/signin")
+PAGES = ("/map", "/incidents/INC-000356", "/hotline", "/tallies", "/signin")
 
 
 @pytest.mark.parametrize("who", ["public", *USERS])
@@ -195,10 +195,14 @@ def test_every_page_as_every_role(site: Site, who: str) -> None:
     else:
         client, token = site.signed_in(who)
     hotline_roles = {"admin", "monitor", "mediator", "UA", "RU"}
+    tally_roles = hotline_roles  # every role but the public reads tallies
     for path in PAGES:
         page = client.get(path, follow_redirects=False)
-        if path == "/hotline" and who not in hotline_roles:
-            assert page.status_code == 303 and page.headers["location"].startswith("/signin")
+        if (path == "/hotline" and who not in hotline_roles) or (
+            path == "/tallies" and who not in tally_roles
+        ):
+            assert page.status_code == 303
+            assert page.headers["location"] == f"/signin?next={path}"
             continue
         assert page.status_code == 200, (who, path)
         assert page.headers["content-security-policy"] == CSP
@@ -210,6 +214,9 @@ def test_every_page_as_every_role(site: Site, who: str) -> None:
         assert can["release"] == (who in ("admin", "mediator"))
         assert can["use_hotline"] == (who in hotline_roles)
         assert ('href="/hotline"' in body) == (who in hotline_roles)
+        assert ('href="/tallies"' in body) == (who in tally_roles)
+        # The map's panel of the night's tallies, for those who may read them.
+        assert ('id="tallies-panel"' in body) == (path == "/map" and who in tally_roles)
         # Only this service's own files: no script or style from anywhere else.
         for ref in re.findall(r'(?:src|href)="([^"]+)"', body):
             assert ref.startswith(("/", "#")), (who, path, ref)

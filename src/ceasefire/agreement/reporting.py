@@ -52,6 +52,16 @@ class ReportingDay:
         start = self.last_cutoff(at)
         return start, self._cutoff_on(start.astimezone(self._zone).date() + timedelta(days=1))
 
+    def night_of(self, at: datetime) -> date:
+        """The local date the reporting day holding ``at`` starts on: the day's name ("the
+        night of 10 March"), which :meth:`starting` turns back into the day."""
+        return self.last_cutoff(at).astimezone(self._zone).date()
+
+    def starting(self, day: date) -> tuple[datetime, datetime]:
+        """The reporting day that starts on local date ``day`` (the night of ``day``): (start,
+        end), from ``day``'s cutoff to the next day's."""
+        return self._cutoff_on(day), self._cutoff_on(day + timedelta(days=1))
+
     def first_shown(self, newest: datetime | None, now: datetime) -> tuple[datetime, datetime]:
         """The day a map opens on, "last night": the last that has ended by ``now``, or, when
         the newest observation the viewer may see (``newest``) comes before that day (an

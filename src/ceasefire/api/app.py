@@ -12,6 +12,7 @@ over the library::
     /api/v1/ogc/...                         routes.ogc      OGC API - Features: landing page,
                                                             conformance, collections, items
     /api/v1/hotline/messages/..., /metrics  routes.hotline  inbox, send, ack, answer, CAP, metrics
+    /api/v1/tallies/...                     routes.tallies  strike tallies: enter, list, reconcile
     /openapi.json                           FastAPI         the OpenAPI document
 
 While the app runs, its lifespan signs checkpoints as the log grows (with a signer), ticks the
@@ -57,6 +58,7 @@ from ceasefire.api.routes import intake as routes_intake
 from ceasefire.api.routes import ledger as routes_ledger
 from ceasefire.api.routes import ogc as routes_ogc
 from ceasefire.api.routes import read as routes_read
+from ceasefire.api.routes import tallies as routes_tallies
 from ceasefire.hotline.scheduler import HotlineConfig, Scheduler
 from ceasefire.live import LiveProcess
 
@@ -182,6 +184,7 @@ def create_app(
         routes_ogc,
         routes_hotline,
         routes_changes,
+        routes_tallies,
     )
     for module in routes:
         api.include_router(module.router)

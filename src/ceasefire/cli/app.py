@@ -11,11 +11,12 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli import agreement, demo, harm, incidents, reports
+from ceasefire.cli import agreement, demo, harm, incidents, reports, tallies
 from ceasefire.cli._common import Group, out
 from ceasefire.cli.hotline import hotline_app
 from ceasefire.cli.ledger import ledger_app
 from ceasefire.cli.serve import serve
+from ceasefire.cli.tallies import tallies_app
 from ceasefire.cli.users import users_app
 
 app = typer.Typer(
@@ -80,6 +81,13 @@ app.command()(harm.harm)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(users_app, name="users")
 app.add_typer(hotline_app, name="hotline")
+tallies_app.command("ingest")(tallies.ingest)
+tallies_app.command("list")(tallies.tallies)
+tallies_app.command("show")(tallies.show)
+tallies_app.command("check")(tallies.check_tallies)
+tallies_app.command("reconcile")(tallies.reconcile)
+tallies_app.command("export")(tallies.export)
+app.add_typer(tallies_app, name="tallies")
 app.command()(serve)
 
 

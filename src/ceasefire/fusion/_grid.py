@@ -78,6 +78,16 @@ class SpaceTimeGrid:
                 return level
         return MAX_LEVELS - 1
 
+    def levels_for(self, g: npt.NDArray[np.integer], reach: F64) -> I64:
+        """:meth:`level_for` of many items at once (the sides grow with the level, so the
+        finest that fits is where ``reach`` sorts among them)."""
+        level = np.empty(reach.size, dtype=np.int64)
+        for gg in np.unique(g).tolist():
+            at = g == gg
+            level[at] = np.searchsorted(self._size[gg], reach[at], side="left")
+        out: I64 = np.minimum(level, MAX_LEVELS - 1)
+        return out
+
     def _cells(self, g: int, level: int, x: float, y: float, t0: int, t1: int) -> list[CellKey]:
         side, b = self._size[g][level], self._bucket[g][level]
         cx, cy = math.floor(x / side), math.floor(y / side)

@@ -53,13 +53,13 @@ from ceasefire.fusion.columns import FusionInput, fusion_input
 from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.matching import (
     _SLACK_M,
-    _W_REF,
     LinkRule,
     _Anchored,
     _anchored,
     _cell_base,
     _choose,
     _coarse_links,
+    _join_reach,
     anchor_mask,
 )
 from ceasefire.fusion.refine import refine
@@ -159,14 +159,14 @@ def _candidates(
     """Candidate (coarse, incident) pairs in blocks: same group, windows within one
     neighbourhood window, the incident's place within the report's reach.
 
-    The reach is bounded by taking the incident's radius at its largest (``_W_REF``: one anchor
-    of the smallest weight), so the space-time grid of :func:`grid_pairs` never misses a pair;
-    :func:`_choose` tests each exactly.
+    The reach is bounded by taking the incident's radius at its largest
+    (:func:`ceasefire.fusion.matching._join_reach`), so the space-time grid of :func:`grid_pairs`
+    never misses a pair; :func:`_choose` tests each exactly.
     """
     radius, window = config.scales()
     g = coarse.group
     w = window[g]
-    reach = coarse.uncertainty_m + _W_REF + radius[g] + _SLACK_M
+    reach = _join_reach(coarse.uncertainty_m, radius[g])
     return grid_pairs(
         (inc.x, inc.y, inc.group, inc.t0, inc.t1),
         (coarse.x, coarse.y, g, reach, coarse.t0 - w, coarse.t1 + w),

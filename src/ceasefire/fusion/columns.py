@@ -238,3 +238,21 @@ _DTYPES: Final[dict[str, Any]] = {
     "side": np.int8,
     "source": np.int64,
 }
+
+
+def _grow(cols: dict[str, npt.NDArray[Any]], n: int) -> None:
+    """Make room for ``n`` rows in each column, doubling (amortised O(1) appends)."""
+    cap = next(iter(cols.values())).size
+    if n > cap:
+        cap = max(n, 2 * cap, 1024)
+        for name, col in cols.items():
+            cols[name] = np.zeros(cap, dtype=col.dtype)
+            cols[name][: col.size] = col
+
+
+def _rows(cols: dict[str, npt.NDArray[Any]], index: Sequence[int] | I64) -> FusionInput:
+    """Rows ``index`` of columns held by name in :class:`FusionInput`'s field order, as a
+    :class:`ceasefire.fusion.incremental.Fuser` holds the reports added to it (columns that
+    :func:`_grow` replaces as they fill, so holders keep the dict, never a column)."""
+    i = np.asarray(index, dtype=np.int64)
+    return FusionInput(*(col[i] for col in cols.values()))

@@ -4,7 +4,8 @@ Which reports are anchors (:func:`anchor_mask`), where they lie in units of the 
 (:func:`scaled_points`) and which pairs of anchors link (:func:`anchor_links`); the table of anchored incidents a coarse report is matched against
 (:class:`_Anchored`); whether a coarse report may describe an incident (:func:`_compatible`) and
 which one it joins (:func:`_choose`); whether two unattached coarse reports link
-(:func:`_coarse_links`); how wide the cells of the space-time grids are (:func:`_cell_base`).
+(:func:`_coarse_links`); how wide the cells of the space-time grids are (:func:`_cell_base`) and
+how far from a coarse report they are searched for incidents (:func:`_join_reach`).
 :func:`ceasefire.fusion.bulk.fuse` applies them to every report at once and
 :class:`ceasefire.fusion.incremental.Fuser` to the neighbourhood of one new report: both decide
 with the same code, so they give the same partition.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,7 @@ from ceasefire.vocab import EVENT_TYPES, FIRE_EVENT_TYPES
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
+_R = TypeVar("_R", float, F64)
 
 # Integer weights for exact, order-free sums: w = round((_W_REF / u)**2), u >= _U_MIN, so
 # 1 <= w <= 6400 and sum(w * x) stays far inside int64 for any realistic incident.
@@ -400,6 +402,13 @@ def _choose(
     else:
         keep = np.ones(ci.size, dtype=bool)
     return ci[keep], ki[keep], ci[~keep]
+
+
+def _join_reach(u: _R, radius: _R) -> _R:
+    """How far from a coarse report of uncertainty ``u`` (group radius ``radius``) an incident
+    it may join can lie, as the grids search it: :func:`_choose`'s reach with the incident's
+    radius at its largest (``_W_REF``: one anchor of the smallest weight), plus the slack."""
+    return u + _W_REF + radius + _SLACK_M
 
 
 def _coarse_links(a: FusionInput, ai: I64, bi: I64, config: FusionConfig) -> B:

@@ -113,10 +113,15 @@ def detect_format(path: Path, format: str | None = None) -> Format:
 
 
 def iter_rows(
-    path: str | Path, *, format: str | None = None, max_report_bytes: int = MAX_REPORT_BYTES
+    path: str | Path,
+    *,
+    format: str | None = None,
+    max_report_bytes: int = MAX_REPORT_BYTES,
+    items: str = "reports",
 ) -> Iterator[RawRow]:
     """Read ``path`` into raw rows, lazily; a row over ``max_report_bytes`` comes with its
-    problem (and is read no further than that).
+    problem (and is read no further than that). ``items`` names what the rows are, for the
+    problem of a file without any (the tallies read their files here too).
 
     Raises
     ------
@@ -150,7 +155,7 @@ def iter_rows(
             seen = True
             yield row
         if not seen:
-            raise InputError(Problem(name, "", "no reports in file"))
+            raise InputError(Problem(name, "", f"no {items} in file"))
 
 
 def read_reports(

@@ -166,6 +166,28 @@ def retraction_item(row: Mapping[str, Any]) -> Item:
     return ("retraction", f"retraction/{row['report_id']}", record)
 
 
+def tally_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of a strike tally as stored (a ``tallies`` row): its JSON as given, who entered
+    it and when. A correction is a new tally that ``supersedes`` the earlier one (both kept,
+    each its own leaf), never an edit of a row."""
+    record = {
+        "tally": json.loads(row["body"]) if isinstance(row["body"], str) else dict(row["body"]),
+        "entered_by": {
+            "name": row["entered_by"],
+            "role": row["entered_role"],
+            "party": row["entered_party"],
+        },
+        "entered_at": utc_text(row["entered_at"]),
+    }
+    return ("tally", tally_record_id(row["issuer"], row["tally_id"]), record)
+
+
+def tally_record_id(issuer: str, tally_id: str) -> str:
+    """A tally's record id in the log: its issuer's code and its id (each issuer chooses its own
+    ids, so one party cannot take the other's)."""
+    return f"tally/{issuer}/{tally_id}"
+
+
 def user_item(row: Mapping[str, Any]) -> Item:
     """The leaf of a user as administered (a ``users`` row): logged again at every change (add,
     disable, enable, rotate), so the row must equal the latest leaf and the earlier ones are
@@ -229,6 +251,7 @@ NAMESPACES: dict[str, tuple[str, ...]] = {
     "retraction/": ("retraction",),
     "user/": ("user",),
     "key/": ("submitter_key",),
+    "tally/": ("tally",),
 }
 
 

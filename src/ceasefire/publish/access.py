@@ -85,6 +85,7 @@ __all__ = [
     "require",
     "submission_refusal",
     "submits_as",
+    "tally_refusal",
     "token_hash",
 ]
 
@@ -102,6 +103,8 @@ ACTIONS: Final[Mapping[str, frozenset[str]]] = {
     "read_all": frozenset({"admin", "monitor", "mediator"}),
     "read_reports": frozenset({"admin", "monitor", "mediator", "party"}),
     "use_hotline": frozenset({"admin", "monitor", "mediator", "party"}),
+    "submit_tally": frozenset({"admin", "monitor", "party"}),
+    "read_tallies": frozenset({"admin", "monitor", "mediator", "party"}),
 }
 
 #: How a refusal of each action reads ("the public role may not ...").
@@ -113,6 +116,8 @@ _DOING: Final[Mapping[str, str]] = {
     "cosign": "post cosignatures",
     "read_reports": "read reports",
     "use_hotline": "use the hotline",
+    "submit_tally": "enter strike tallies",
+    "read_tallies": "read strike tallies",
 }
 
 #: The hotline addresses that are not parties.
@@ -321,6 +326,35 @@ def check_submission(
         place = f"{where}: " if where else ""
         named = f"{field}: " if field else ""
         raise ForbiddenError(f"{place}{named}{reason}; nothing was stored")
+
+
+def tally_refusal(
+    principal: Principal, issuer: Any, parties: Collection[str] = ()
+) -> tuple[str, str] | None:
+    """Why the principal may not store a strike tally of ``issuer``, as ``(field, reason)``;
+    None when it may.
+
+    A party enters its own account only (``issuer`` its code): what the other party or the
+    mission counted is theirs to state. The mission (admin, monitor) enters its own tallies
+    (``issuer`` ``mission``) and transcribes a party's published bulletin (``issuer`` a party code
+    of the agreement), recorded as entered on that party's behalf. Tallies are read by every role
+    but the public: both accounts of a night are set side by side for each party and the
+    mediator (:mod:`ceasefire.tallies.reconcile`).
+    """
+    if not may_act(principal, "submit_tally"):
+        return "", f"the {principal.role} role may not enter strike tallies"
+    bound = submits_as(principal)
+    if bound is not None:
+        if issuer != bound:
+            return "issuer", f"must be {bound!r}: a party enters its own tallies only"
+        return None
+    if parties and issuer != MISSION and issuer not in parties:
+        known = ", ".join(sorted(parties))
+        return (
+            "issuer",
+            f"must be {MISSION!r} or a party of the agreement ({known}), got {issuer!r}",
+        )
+    return None
 
 
 def may_retract(principal: Principal, submitted_by: Any) -> bool:

@@ -23,7 +23,9 @@ from ceasefire.harm import rollup
 from ceasefire.pipeline import FuseResult, fuse_store, ingest_files
 from ceasefire.publish.access import Principal
 from ceasefire.sim import SimConfig, write_simulation
+from ceasefire.sim.demo_tallies import demo_tallies
 from ceasefire.store.facade import Store
+from ceasefire.tallies.checks import check
 
 
 @dataclass
@@ -46,6 +48,7 @@ class DemoSummary:
     ledger: list[str] = field(default_factory=list)  # the signed record, and a proof checked
     hotline: list[str] = field(default_factory=list)  # two simulated days of hotline traffic
     harm: dict[str, Any] = field(default_factory=dict)  # the night's harm roll-up, in total
+    tallies: list[str] = field(default_factory=list)  # both sides' counts of the night's attack
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(vars(self))
@@ -75,6 +78,7 @@ class DemoSummary:
             lines.append(f"verified by the demo monitor: {self.verified}")
         if self.harm:
             lines.append(_harm_line(self.harm, self.db))
+        lines += self.tallies
         lines += self.hotline
         lines += self.ledger
         lines += self.access
@@ -148,6 +152,7 @@ def run_demo(
         )["total"]
         if verified is not None:  # the status counts now include it
             fusion.by_status = dict(Counter(s.status for s in store.list_incidents()).most_common())
+        tallies = _tallies(store, agreement, seed)
         hotline = _hotline(store, agreement, db)
         # Users and releases are logged: before the checkpoint, so it covers them.
         access, tokens = _sign_in_and_release(store, agreement.party_codes)
@@ -173,6 +178,7 @@ def run_demo(
         verified=verified,
         ledger=record,
         hotline=hotline,
+        tallies=tallies,
         access=access,
         harm=harm,
     )
@@ -198,6 +204,18 @@ def _harm_line(total: dict[str, Any], db: str) -> str:
         f"harm: {figure('killed')}, {figure('injured')}; infrastructure hit: {words}{span}; "
         f"per oblast: ceasefire harm --db {db}"
     )
+
+
+def _tallies(store: Store, agreement: Any, seed: int) -> list[str]:
+    """Both sides' accounts of the night's air attack and a week of earlier bulletins, entered
+    by the intake desk as transcribed (:mod:`ceasefire.sim.demo_tallies`)."""
+    tallies = demo_tallies(SimConfig(seed=seed).start)
+    added = store.add_tallies(tallies, by=DEMO_OPERATOR, parties=agreement.party_codes)
+    flagged = sum(1 for t in tallies if check(t))
+    return [
+        f"strike tallies: {len(added.stored)} entered ({flagged} flagged); "
+        "ceasefire tallies reconcile shows both accounts of the night side by side"
+    ]
 
 
 def _hotline(store: Store, agreement: Any, db: str) -> list[str]:

@@ -21,7 +21,7 @@ writers take turns: one write transaction at a time, readers never wait (see doc
 :class:`Store` is the one object callers hold. It is put together from one part per area, each
 in its own module beside its SQL (:mod:`~ceasefire.store.reports`, :mod:`~ceasefire.store.incidents`, :mod:`~ceasefire.store.decisions`,
 :mod:`~ceasefire.store.violations`, :mod:`~ceasefire.store.ledger`, :mod:`~ceasefire.store.users`,
-:mod:`~ceasefire.store.hotline`, and :mod:`~ceasefire.store.logged` for the ledger audit's view of
+:mod:`~ceasefire.store.hotline`, :mod:`~ceasefire.store.tallies`, and :mod:`~ceasefire.store.logged` for the ledger audit's view of
 every logged table), all sharing the engine, backend and transactions of
 :class:`~ceasefire.store.database.Database`; redis-py composes its command groups the same way.
 """
@@ -36,6 +36,7 @@ from ceasefire.store.ledger import LedgerArea
 from ceasefire.store.logged import AuditArea
 from ceasefire.store.reports import ReportsArea
 from ceasefire.store.retractions import RetractionsArea
+from ceasefire.store.tallies import TalliesArea
 from ceasefire.store.users import UsersArea
 from ceasefire.store.violations import ViolationsArea
 
@@ -49,10 +50,11 @@ class Store(
     LedgerArea,
     UsersArea,
     HotlineArea,
+    TalliesArea,
     ChangesArea,
     AuditArea,
 ):
-    """Reports, incidents, violations, the ledger, users and the hotline in one database.
+    """Reports, incidents, violations, the ledger, users, the hotline and tallies in one database.
 
     Use :meth:`open`; close with :meth:`close` or a ``with`` block.
     """

@@ -31,6 +31,7 @@ from ceasefire.ledger.log import (
     status_item,
     submitter_key_item,
     superseded_item,
+    tally_item,
     user_item,
     violation_item,
 )
@@ -45,6 +46,7 @@ from ceasefire.store.schema import (
     reports_table,
     retractions_table,
     status_changes_table,
+    tallies_table,
     violations_table,
 )
 from ceasefire.store.users import releases_table, users_table
@@ -122,6 +124,11 @@ def _hotline_messages(conn: Connection) -> Iterator[Item]:
         yield "hotline_message", f"hotline/{r.message_id}", _mapping(r.record)
 
 
+def _tallies(conn: Connection) -> Iterator[Item]:
+    for r in conn.execute(select(tallies_table)):
+        yield tally_item(dict(r._mapping))
+
+
 #: Logged table (as the audit names it) -> its rows as the leaves they were logged as.
 LOGGED: dict[str, Callable[[Connection], Iterator[Item]]] = {
     "reports": _reports,
@@ -134,6 +141,7 @@ LOGGED: dict[str, Callable[[Connection], Iterator[Item]]] = {
     "hotline messages": _hotline_messages,
     "users": _users,
     "submitter keys": _submitter_keys,
+    "tallies": _tallies,
 }
 
 

@@ -203,6 +203,25 @@ retractions_table = Table(
     Column("corrected_by", String(200)),
 )
 
+# Strike tallies (migration 0012); written by ceasefire.store.tallies.
+tallies_table = Table(
+    "tallies",
+    metadata,
+    Column("issuer", String(64), primary_key=True),
+    Column("tally_id", String(200), primary_key=True),
+    Column("attacker", String(64), nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("window_from", UTCDateTime, nullable=False),
+    Column("window_to", UTCDateTime, nullable=False),
+    Column("issued_at", UTCDateTime),
+    Column("supersedes", String(200)),
+    Column("body", Text, nullable=False),
+    Column("entered_at", UTCDateTime, nullable=False),
+    Column("entered_by", Text, nullable=False),
+    Column("entered_role", String(16), nullable=False),
+    Column("entered_party", String(64)),
+)
+
 BBox = tuple[float, float, float, float]
 """``(min_lon, min_lat, max_lon, max_lat)``, the GeoJSON ``bbox`` order (RFC 7946 section 5)."""
 

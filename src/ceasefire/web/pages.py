@@ -1,4 +1,4 @@
-"""The pages: sign-in, the map with its feed, an incident, the hotline inbox.
+"""The pages: sign-in, the map with its feed, an incident, the hotline inbox, the tallies.
 
 Each page is a shell rendered here (who is signed in, what they may do, the form token) and a
 JavaScript module that reads and acts through the JSON API under ``/api/v1`` with the session
@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hmac
 import json
-from datetime import UTC, datetime
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, quote, urlsplit
@@ -213,6 +215,93 @@ async def hotline_page(request: Request, service: ServiceDep) -> Response:
     if not may_act(who[0], "use_hotline"):
         return RedirectResponse(f"/signin?next={quote('/hotline')}", status_code=303)
     return _page(request, service, "hotline.html", who, page="hotline")
+
+
+@dataclass(frozen=True)
+class Night:
+    """A reporting day named by the local date it starts on (``key``, as in ``?night=``)."""
+
+    key: str
+    label: str
+    start: datetime
+    end: datetime
+
+
+#: Reporting days one tally is listed under at most (a window of weeks is a data error, not
+#: weeks of nights to pick from).
+_NIGHTS_PER_TALLY: Final = 3
+
+
+@router.get("/tallies", response_class=HTMLResponse, response_model=None)
+async def tallies_page(request: Request, service: ServiceDep, night: str | None = None) -> Response:
+    """The accounts of a night side by side and a chart of nights. ``night`` is a local date
+    (the reporting day starting on it) or any instant (the reporting day holding it: the map
+    links its window's start); by default the latest night that has tallies."""
+    who = await _who(request, service)
+    if not may_act(who[0], "read_tallies"):
+        target = "/tallies" + (f"?night={quote(night)}" if night else "")
+        return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
+    nights, accounts = await run_in_threadpool(_tally_nights, service, who[0])
+    chosen, error = _chosen_night(service, night, nights)
+    if chosen.key not in {n.key for n in nights}:
+        nights = sorted([*nights, chosen], key=lambda n: n.key, reverse=True)
+    return _page(
+        request, service, "tallies.html", who, page="tallies", nights=nights, night=chosen,
+        accounts=accounts, error=error,
+    )  # fmt: skip
+
+
+def _night(service: Service, day: date) -> Night:
+    start, end = service.agreement.reporting.starting(day)
+    following = day + timedelta(days=1)
+    first = f"{day.day}" if day.month == following.month else f"{day.day} {day:%b}"
+    return Night(day.isoformat(), f"{first}–{following.day} {following:%b %Y}", start, end)
+
+
+def _tally_nights(
+    service: Service, caller: Principal
+) -> tuple[list[Night], list[tuple[str, str, int]]]:
+    """The nights the caller's current tallies overlap, newest first; and whose accounts of
+    whose attacks there are, (issuer, attacker, national tallies), most first: the chart's
+    choices."""
+    reporting = service.agreement.reporting
+    days: set[date] = set()
+    accounts: Counter[tuple[str, str]] = Counter()
+    for stored in service.store.tallies(by=caller, current_only=True):
+        t = stored.tally
+        day = reporting.night_of(t.window_from)
+        for _ in range(_NIGHTS_PER_TALLY):
+            days.add(day)
+            day += timedelta(days=1)
+            if reporting.starting(day)[0] >= t.window_to:
+                break
+        if t.scope == "national":
+            accounts[(t.issuer, t.attacker)] += 1
+    nights = [_night(service, d) for d in sorted(days, reverse=True)]
+    ranked = sorted(accounts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return nights, [(issuer, attacker, n) for (issuer, attacker), n in ranked]
+
+
+def _chosen_night(
+    service: Service, asked: str | None, nights: list[Night]
+) -> tuple[Night, str | None]:
+    """The night ``?night=`` names, else the latest with tallies, else last night; and what
+    was wrong with ``asked`` if it named none."""
+    reporting = service.agreement.reporting
+    if asked:
+        try:
+            if len(asked) == 10:
+                return _night(service, date.fromisoformat(asked)), None
+            at = datetime.fromisoformat(asked.replace("Z", "+00:00"))
+            if at.tzinfo is not None:
+                return _night(service, reporting.night_of(at)), None
+        except ValueError:
+            pass
+    error = None if not asked else f"{asked!r} is not a night: a date (YYYY-MM-DD) or a time"
+    if nights:
+        return nights[0], error
+    start, _ = reporting.ended_by(datetime.now(UTC))
+    return _night(service, reporting.night_of(start)), error
 
 
 @router.get("/signin", response_class=HTMLResponse)

@@ -96,3 +96,12 @@ export const BASE_LAYERS = [
   { id: "sea", type: "background", paint: { "background-color": "#dbe7ef" } },
   { id: "land", type: "fill", source: "basemap", paint: { "fill-color": "#f4f1ea" } },
 ];
+
+/** A count as the API gives it (a number, or ``{min, max}`` with ``max`` null when unbounded)
+ * as the mission prints it: "396", "360–399", "≥ 301"; "" when not published. */
+export function count(value) {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return String(value);
+  if (value.max === null || value.max === undefined) return `≥ ${value.min}`;
+  return value.min === value.max ? String(value.min) : `${value.min}–${value.max}`;
+}

@@ -2,7 +2,7 @@
 // may see them, filters, and live updates from the change feed. The view lives in the URL's
 // hash, so a link reproduces it.
 import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
-import { api, BASE_LAYERS, BASE_SOURCES, can, el, listOf, notice, STATUS_COLOURS, TYPE_SHAPES, when } from "/static/js/common.js";
+import { api, BASE_LAYERS, BASE_SOURCES, can, count, el, listOf, notice, STATUS_COLOURS, TYPE_SHAPES, when } from "/static/js/common.js";
 
 const FILTERS = ["type", "status", "party", "side", "zone", "oblast"];
 // What the map and the feed read of each incident: the API sends only these (a tenth of all).
@@ -189,6 +189,7 @@ async function allPages(first, key) {
 
 async function load() {
   const { start, end } = windowOf();
+  tallies();  // beside the incidents, when its panel is open
   const since = encodeURIComponent(start.toISOString());
   const until = encodeURIComponent(end.toISOString());
   notice(`Loading ${when(start.toISOString())} to ${when(end.toISOString())}…`);
@@ -353,6 +354,45 @@ async function start() {
   if (!can.read_all) checkpoint();  // beside the incidents, not after them
   await load();
   live();
+}
+
+// -- the tallies of the window --------------------------------------------------------------
+
+const talliesPanel = document.getElementById("tallies-panel");
+talliesPanel?.addEventListener("toggle", () => tallies());
+let talliesAsked = 0;  // the latest window asked for: an older answer arriving late is dropped
+
+/** Each account of the window's attacks in a line: drones and missiles launched and destroyed
+ * (the reconciliation's totals: sub-counts never added), and a link to the night's page. */
+async function tallies() {
+  if (!talliesPanel?.open) return;
+  const { start, end } = windowOf();
+  // The night that holds the window's last moment (the service names it: web.pages).
+  const night = new Date(end.getTime() - 1).toISOString();
+  document.getElementById("tallies-link").href = `/tallies?night=${encodeURIComponent(night)}`;
+  const box = document.getElementById("tallies-text");
+  const q = `since=${encodeURIComponent(start.toISOString())}&until=${encodeURIComponent(end.toISOString())}`;
+  const asked = ++talliesAsked;
+  let attacks;
+  try {
+    attacks = (await api(`/api/v1/tallies/reconcile?${q}`)).items;
+  } catch (err) {
+    box.textContent = `The tallies could not be read: ${err.message}`;
+    return;
+  }
+  if (asked !== talliesAsked) return;
+  const family = (figures, name, words) => {
+    const said = ["launched", "destroyed"].filter((n) => figures[`${name}.${n}`] !== undefined);
+    if (!said.length) return null;
+    return `${words} ${said.map((n) => `${count(figures[`${name}.${n}`])} ${n}`).join(", ")}`;
+  };
+  const lines = attacks.flatMap((a) => Object.entries(a.accounts).map(([issuer, account]) => {
+    const parts = [family(account.figures, "drones", "drones"), family(account.figures, "missiles", "missiles")].filter(Boolean);
+    return el("li", { dataset: { issuer, attacker: a.attacker } },
+      el("b", {}, issuer), ` on ${a.attacker}'s attack: ${parts.join("; ") || "no drone or missile counts"}`);
+  }));
+  box.replaceChildren(lines.length ? el("ul", {}, lines) : el("p", {}, "No tallies in this window."));
+  talliesPanel.dataset.ready = "1";
 }
 
 async function checkpoint() {
