@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from backends import OPERATOR, head_revision, raw
 from ceasefire import ledger
-from ceasefire.errors import ConflictError, InputError, NotFoundError, StoreError
+from ceasefire.errors import ConflictError, CorruptStoreError, InputError, NotFoundError, StoreError
 from ceasefire.intake.report import Report, validate_report
 from ceasefire.store import backends as store_backends
 from ceasefire.store.database import _MIGRATIONS, ENV_URL, database_url
@@ -128,6 +128,20 @@ def test_migrations_go_down_and_up_again(db_url: str) -> None:
         assert again.schema_revision() == head_revision()
         again.add_reports([make_report(1)], entered_by=OPERATOR)
         assert again.count_reports(bbox=(30.0, 40.0, 40.0, 50.0)) == 1
+
+
+def test_a_database_of_an_older_version_is_upgraded_not_called_damaged(db_url: str) -> None:
+    Store.open(db_url).close()
+    with Store.open(db_url, migrate=False) as opened, opened._write() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.downgrade(config, "-1")  # as the previous version left it
+    with pytest.raises(StoreError, match="older than this version's") as refused:
+        Store.open(db_url, migrate=False, create=False)  # read only: names the migration
+    assert not isinstance(refused.value, CorruptStoreError)
+    with Store.open(db_url, create=False) as upgraded:
+        assert upgraded.schema_revision() == head_revision()
 
 
 def test_a_database_from_a_newer_version_is_refused(db_url: str) -> None:

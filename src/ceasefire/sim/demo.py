@@ -18,7 +18,7 @@ from typing import Any
 
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.counts import Count
-from ceasefire.errors import ConflictError
+from ceasefire.errors import ConflictError, StoreError
 from ceasefire.harm import rollup
 from ceasefire.pipeline import FuseResult, fuse_store, ingest_files
 from ceasefire.publish.access import Principal
@@ -109,9 +109,13 @@ def demo_users(db: str) -> list[str]:
     file = _sqlite_file(db)
     if file is None or not file.is_file() or file.stat().st_size == 0:
         return []
-    with Store.open(db, migrate=False, create=False) as store:
-        if store.schema_revision() is None:
-            return []
+    # Upgraded if an older version made it (its users are read as this version keeps them);
+    # create=False: a file that holds no store is not made one, and holds nobody's token.
+    try:
+        store = Store.open(db, create=False)
+    except StoreError:
+        return []
+    with store:
         return [u.name for u in store.list_users() if not _is_demo_user(u.name)]
 
 

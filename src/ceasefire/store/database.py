@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Self
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import (
     Engine,
@@ -66,6 +67,15 @@ _log = logging.getLogger(__name__)
 #: What SQLite says of a damaged file (sqlite3.h: SQLITE_CORRUPT, SQLITE_NOTADB), and of a table
 #: or column gone since the schema was checked at opening (dropped behind the store's back).
 _DAMAGED = ("malformed", "not a database", "corrupt", "no such table", "no such column")
+
+
+def head_revision() -> str:
+    """The newest migration this version of ceasefire knows."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None  # the package ships its migrations
+    return head
 
 
 def database_url(url_or_path: str | Path | None = None) -> str:
@@ -165,7 +175,15 @@ class Database:
         try:
             if migrate:
                 store.init()
-            if migrate or store.schema_revision() is not None:
+            revision = store.schema_revision()
+            if not migrate and revision is not None and revision != head_revision():
+                # An older store is not a damaged one: its tables are what its migration made.
+                raise StoreError(
+                    f"the database's schema is at migration {revision}, older than this "
+                    f"version's {head_revision()}; open it once with an upgrade (any command "
+                    "that writes, e.g. `ceasefire init --db ...`) and try again"
+                )
+            if migrate or revision is not None:
                 store.check_schema()
         except BaseException:
             store.close()
