@@ -52,3 +52,17 @@ def test_the_demo_night_reconciles(demo_dir: Path) -> None:
     assert ua_attack.attacker == "UA" and list(ua_attack.accounts) == ["RU"]
     # A party's view counts only the strikes it may read of the mission's record.
     assert party_view.record()["strikes"] <= record["strikes"]
+
+
+def test_the_demo_night_holds_odesas_outage_counted_once(demo_dir: Path) -> None:
+    with Store.open(str(demo_dir / "demo.db"), create=False, migrate=False) as store:
+        [odesa] = [
+            s.to_dict() for s in store.list_incidents() if "odesa-energy-2026-03-11" in s.report_ids
+        ]
+    assert "news-odesa-2026-03-11" in odesa["report_ids"]  # the news of it fused with it
+    harm = odesa["harm"]
+    assert {"heating", "water"} <= set(harm["utilities"])
+    assert {"energy", "heating", "water"} <= set(harm["infrastructure"])
+    # The party's "tens of thousands" and the news' 30,000-60,000 are the same people: one
+    # interval holding both, not their sum.
+    assert harm["people_affected"] == {"min": 20_000, "max": 99_999}

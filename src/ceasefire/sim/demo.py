@@ -20,10 +20,10 @@ from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.counts import Count
 from ceasefire.errors import ConflictError, StoreError
 from ceasefire.harm import rollup
-from ceasefire.pipeline import FuseResult, fuse_store, ingest_files
+from ceasefire.pipeline import FuseResult, fuse_store, ingest_files, ingest_reports
 from ceasefire.publish.access import Principal
 from ceasefire.sim import SimConfig, write_simulation
-from ceasefire.sim.demo_tallies import demo_tallies
+from ceasefire.sim.demo_tallies import demo_tallies, odesa_outage
 from ceasefire.store.facade import Store
 from ceasefire.tallies.checks import check
 
@@ -148,6 +148,8 @@ def run_demo(
         ingest_files(
             store, [night / "reports.jsonl"], agreement, entered_by=DEMO_OPERATOR, progress=progress
         )
+        night_start = SimConfig(seed=seed).start
+        ingest_reports(store, odesa_outage(night_start), agreement, entered_by=DEMO_OPERATOR)
         rows = [r.to_dict() for r in store.list_stored()]
         fusion = fuse_store(store, [agreement], progress=progress)
         verified = _verify_one(store, agreement)

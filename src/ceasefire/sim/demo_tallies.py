@@ -10,7 +10,10 @@ both accounts on the simulated night (:class:`ceasefire.sim.SimConfig` ``start``
   (a new version that supersedes it: both are kept);
 - ``RU``'s own account of the same attack (launches and hits claimed), and its count of the
   drones it says it shot down over its own regions the same night (another attack: ``UA``'s);
-- six earlier nights of ``UA`` bulletins, so the page has a trend to draw.
+- six earlier nights of ``UA`` bulletins, so the page has a trend to draw;
+- the strike on Odesa's energy that left tens of thousands without heating and running water,
+  as the party hit reported it and as the news did (:func:`odesa_outage`), fused with the rest
+  of the night.
 
 The figures of the earlier nights and of the other side's statements are the project's own,
 written in the style such bulletins are published in; none is a real night's count.
@@ -21,6 +24,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
+from ceasefire.intake.report import Report, validate_report
 from ceasefire.tallies.model import Tally, read_tally
 
 #: Kyiv in March, before the change of clocks: the bulletins' own local time.
@@ -153,3 +157,52 @@ def demo_tallies(night_start: datetime) -> list[Tally]:
         )
     texts = [*earlier, bulletin, corrected, own_account, intercepts]
     return [read_tally(t, where=f"demo tally {t['id']}") for t in texts]
+
+
+#: Odesa's centre and the hour the drones struck its energy (local time, the night's morning).
+_ODESA: Final = (30.733, 46.469)
+_STRUCK: Final = (3, 40)
+
+
+def odesa_outage(night_start: datetime) -> list[Report]:
+    """The night's strike on Odesa's energy, as ``UA`` reported it and as the news did: the
+    same people without heating and running water ("tens of thousands": an interval), counted
+    once when fusion combines them."""
+    morning = night_start.astimezone(_KYIV).date() + timedelta(days=1)
+    struck = datetime(morning.year, morning.month, morning.day, *_STRUCK, tzinfo=_KYIV)
+    lon, lat = _ODESA
+    common: dict[str, Any] = {
+        "lon": lon, "lat": lat, "event_type": "drone_strike", "claimed_perpetrator": "RU",
+        "infrastructure": ["energy", "heating", "water"], "utilities": ["heating", "water"],
+        "outage_from": (struck + timedelta(minutes=10)).isoformat(),
+    }  # fmt: skip
+    party = {
+        **common,
+        "id": f"odesa-energy-{morning.isoformat()}",
+        "submitted_by": "UA",
+        "source_kind": "party",
+        "source_name": "Odesa regional military administration",
+        "observed_from": struck.isoformat(),
+        "observed_to": (struck + timedelta(minutes=25)).isoformat(),
+        "uncertainty_m": 3_000,
+        "injured": 2,
+        "people_affected": {"min": 20_000, "max": 99_999},
+        "notes": "Drones struck an energy facility; tens of thousands of residents are without "
+        "heating and running water.",
+    }
+    news = {
+        **common,
+        "id": f"news-odesa-{morning.isoformat()}",
+        "submitted_by": "mission",
+        "source_kind": "osint",
+        "source_name": "media desk",
+        "observed_from": (struck - timedelta(hours=1)).isoformat(),
+        "observed_to": (struck + timedelta(hours=1)).isoformat(),
+        "uncertainty_m": 8_000,
+        "place_precision": "near",
+        "injured": 2,
+        "people_affected": {"min": 30_000, "max": 60_000},
+        "notes": "Odesa: after an overnight drone attack on energy facilities, 30,000 to 60,000 "
+        "residents were left without heating and water, the city said.",
+    }
+    return [validate_report(r, where=f"demo report {r['id']}") for r in (party, news)]
