@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -382,6 +382,21 @@ def test_summary_casualties_count_a_repeating_source_once_and_harm_is_combined(
     assert inc.harm is not None
     assert inc.harm.infrastructure == ("energy", "heating")
     assert inc.harm.people_affected == Count(40_000, 60_000)
+
+
+def test_an_incident_gives_its_window_in_utc_whatever_offset_its_reports_gave(
+    engine: GeoEngine,
+) -> None:
+    # Stored bodies and the store's UTC columns must give the same text for the same instant
+    # (the map's listing reads one or the other).
+    kyiv = timezone(timedelta(hours=2))
+    items = [stored("k1", observed_from=T0.astimezone(kyiv).isoformat(),
+                    observed_to=(T0 + timedelta(minutes=5)).astimezone(kyiv).isoformat())]  # fmt: skip
+    config = FusionConfig()
+    part = fuse(fusion_input(items, engine, config), config)
+    (inc,) = summarise(items, part.members(), part.anchor, engine, config)
+    assert inc.observed_from == T0 and inc.observed_from.utcoffset() == timedelta(0)
+    assert inc.observed_to.isoformat().endswith("+00:00")
 
 
 def test_a_party_is_one_source_whatever_kinds_its_reports_claim(engine: GeoEngine) -> None:

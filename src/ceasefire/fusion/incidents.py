@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Sequence
+from datetime import UTC
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -121,8 +122,12 @@ def summarise(
                 key=min(reports, key=lambda r: (r.observed_from, r.id)).id,
                 event_type=_event_type(reports),
                 group=groups[int(codes[k])],
-                observed_from=min(r.observed_from for r in (firm or reports)),
-                observed_to=max((r.observed_to or r.observed_from) for r in (firm or reports)),
+                # In UTC: the same instant whatever offset its report gave, so a listing read
+                # from the store's (UTC) columns and one read from the bodies agree.
+                observed_from=min(r.observed_from for r in (firm or reports)).astimezone(UTC),
+                observed_to=max(
+                    (r.observed_to or r.observed_from) for r in (firm or reports)
+                ).astimezone(UTC),
                 lon=float(lon[k]),
                 lat=float(lat[k]),
                 uncertainty_m=round(float(unc[k]), 1),
