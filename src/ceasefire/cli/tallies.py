@@ -53,6 +53,26 @@ def _window(since: str | None, until: str | None) -> tuple[datetime | None, date
     return parse_time(since, "since"), parse_time(until, "until")
 
 
+def _stored(
+    db: str,
+    since: str | None,
+    until: str | None,
+    *,
+    current_only: bool,
+    issuer: str | None = None,
+    attacker: str | None = None,
+) -> list[Any]:
+    """The tallies of the window as the local operator reads them (every one)."""
+    from ceasefire.store.facade import Store
+
+    start, end = _window(since, until)
+    with Store.open(db, create=False) as store:
+        return store.tallies(
+            by=local_operator(), issuer=issuer, attacker=attacker, start=start, end=end,
+            current_only=current_only,
+        )  # fmt: skip
+
+
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Tally files: JSON Lines or CSV.")],
     db: DbOpt = DEFAULT_DB,
@@ -134,15 +154,9 @@ def tallies(
 
     Example: ceasefire tallies list --issuer UA --since 2026-02-01T00:00:00+00:00
     """
-    from ceasefire.store.facade import Store
     from ceasefire.tallies.model import DRONE_CLASSES, MISSILE_CLASSES
 
-    start, end = _window(since, until)
-    with Store.open(db, create=False) as store:
-        rows = store.tallies(
-            by=local_operator(), issuer=issuer, attacker=attacker, start=start, end=end,
-            current_only=not versions,
-        )  # fmt: skip
+    rows = _stored(db, since, until, current_only=not versions, issuer=issuer, attacker=attacker)
     if as_json:
         print_json([r.to_dict() for r in rows])
         return
@@ -224,11 +238,7 @@ def check_tallies(
 
     Example: ceasefire tallies check --since 2026-02-16T00:00:00+00:00 --json
     """
-    from ceasefire.store.facade import Store
-
-    start, end = _window(since, until)
-    with Store.open(db, create=False) as store:
-        rows = store.tallies(by=local_operator(), start=start, end=end, current_only=True)
+    rows = _stored(db, since, until, current_only=True)
     found = [(r.tally, f) for r in rows for f in r.flags]
     if as_json:
         print_json([{"issuer": t.issuer, "tally": t.id, **f.to_dict()} for t, f in found])
@@ -323,16 +333,11 @@ def export(
     Example: ceasefire tallies export --format csv --all -o tallies.csv --db var/demo.db
     """
     from ceasefire.errors import InputError, Problem
-    from ceasefire.store.facade import Store
     from ceasefire.tallies.files import write_tallies
 
     if fmt not in ("jsonl", "csv"):
         raise InputError(Problem("option", "--format", f"must be jsonl or csv, got {fmt!r}"))
-    start, end = _window(since, until)
-    with Store.open(db, create=False) as store:
-        rows = store.tallies(
-            by=local_operator(), issuer=issuer, start=start, end=end, current_only=not versions
-        )
+    rows = _stored(db, since, until, current_only=not versions, issuer=issuer)
     text = write_tallies([r.tally for r in rows], "csv" if fmt == "csv" else "jsonl")
     if output is None:
         sys.stdout.write(text)

@@ -17,12 +17,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ceasefire.api.body import media_type, parse_json, read_body
-from ceasefire.api.deps import JSON, Caller, ServiceDep
+from ceasefire.api.deps import JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
 from ceasefire.api.routes.read import Since, Until
 from ceasefire.errors import InputError, Problem
-from ceasefire.publish.access import require
+from ceasefire.publish.access import Principal, require
 from ceasefire.query import parse_time
+from ceasefire.store.tallies import StoredTally
 from ceasefire.tallies.checks import check
 from ceasefire.tallies.model import read_tally
 from ceasefire.tallies.rates import rates, series
@@ -49,6 +50,22 @@ Issuer = Annotated[str | None, Query(description="Only tallies of this issuer.")
 Attacker = Annotated[str | None, Query(description="Only tallies counting this party's weapons.")]
 #: The widest window a query without bounds stands for.
 _EVER = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+
+
+async def _tallies(
+    service: Service, caller: Principal, since: str | None, until: str | None,
+    issuer: str | None, attacker: str | None, current_only: bool,
+) -> list[StoredTally]:  # fmt: skip
+    """The tallies of the window the caller asked for (the store checks it may read them)."""
+    return await run_in_threadpool(
+        service.store.tallies,
+        by=caller,
+        issuer=issuer,
+        attacker=attacker,
+        start=parse_time(since, "since"),
+        end=parse_time(until, "until"),
+        current_only=current_only,
+    )
 
 
 @router.post("/tallies", summary="Enter strike tallies", status_code=201, responses=_ERRORS)
@@ -85,15 +102,7 @@ async def list_tallies(
 ) -> dict[str, Any]:
     """Tallies whose window overlaps ``[since, until)``, by window then issuer, each with who
     entered it, the version that replaced it and its flags."""
-    rows = await run_in_threadpool(
-        service.store.tallies,
-        by=caller,
-        issuer=issuer,
-        attacker=attacker,
-        start=parse_time(since, "since"),
-        end=parse_time(until, "until"),
-        current_only=not versions,
-    )
+    rows = await _tallies(service, caller, since, until, issuer, attacker, not versions)
     return {"items": [r.to_dict() for r in rows]}
 
 
@@ -125,15 +134,7 @@ async def rate_series(
     """Per current tally, in window order: launched and destroyed per family and the
     interception, hit and not-stopped rates (intervals), for a chart of nights (one issuer's
     account of one attacker's nights)."""
-    rows = await run_in_threadpool(
-        service.store.tallies,
-        by=caller,
-        issuer=issuer,
-        attacker=attacker,
-        start=parse_time(since, "since"),
-        end=parse_time(until, "until"),
-        current_only=True,
-    )
+    rows = await _tallies(service, caller, since, until, issuer, attacker, True)
     return {"items": series(r.tally for r in rows)}
 
 
