@@ -5,7 +5,8 @@ section 2 (precision codes, civilian casualties, direction of fire, an observer-
 location) and the harm of issue 18: infrastructure hit by category, people affected as a
 :class:`~ceasefire.counts.Count`, the outage and what they are without (docs/harm.md). Fields
 the model does not know are kept in :attr:`Report.extra` and written back, flat, by
-:meth:`Report.to_dict`, so an export loses nothing a submitter sent.
+:meth:`Report.to_dict`, so an export loses nothing a submitter sent. How the harm fields read
+their values is :mod:`ceasefire.intake.harm_fields`.
 
 Validation gives one :class:`~ceasefire.errors.Problem` per bad field, naming the field and what
 was wrong with the value (:func:`validate_report`). Times must carry a UTC offset and may not lie
@@ -35,15 +36,13 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Annotated, Any, Final, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
-    PlainValidator,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -52,9 +51,16 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pyproj import Geod
 
-from ceasefire.counts import Count
 from ceasefire.errors import InputError, Problem
 from ceasefire.ids import id_problem
+from ceasefire.intake._problems import field_error as _error
+from ceasefire.intake._problems import json_kind as _json_kind
+from ceasefire.intake.harm_fields import (
+    PeopleCount,
+    categories,
+    legacy_categories,
+    stored_categories,
+)
 from ceasefire.vocab import (
     EVENT_TYPES,
     INFRASTRUCTURE,
@@ -109,46 +115,6 @@ _PAST_FIELDS = ("observed_from", "observed_to", "outage_from")
 _CROSS = "ceasefire_field"  # error type of cross-field checks; its ctx names the field
 
 
-def _people_count(value: Any, info: ValidationInfo) -> Count | None:
-    """``people_affected`` as a :class:`Count`: JSON's integer or ``{"min", "max"}``; in CSV
-    text also ``a-b`` (the form :meth:`Count.__str__` writes) and the JSON forms as text."""
-    if isinstance(value, Count) or value is None:
-        return value
-    context = info.context if isinstance(info.context, Mapping) else {}
-    if not context.get("text_values", True):
-        if isinstance(value, bool) or not isinstance(value, int | Mapping):
-            raise _error(
-                f'must be a JSON integer or {{"min": a, "max": b}}, got {_json_kind(value)}'
-            )
-    elif isinstance(value, str):
-        body = value.strip()
-        low, dash, high = body.partition("-")
-        if dash and low.strip().isdigit() and high.strip().isdigit():
-            value = {"min": int(low), "max": int(high)}
-        elif body.startswith("{"):
-            try:
-                value = json.loads(body)
-            except ValueError:
-                raise _error(f"is not a JSON object, got {value!r}") from None
-        elif not body.isdigit():
-            raise _error(f"must be a whole number or min-max (40000-60000), got {value!r}")
-    try:
-        return Count.parse(value, "people_affected")
-    except InputError as exc:
-        raise _error(exc.problems[0].reason) from None
-
-
-def _count_json(value: Count | None) -> int | dict[str, int | None] | None:
-    return None if value is None else value.to_json()
-
-
-_PeopleCount = Annotated[
-    Count | None,
-    PlainValidator(_people_count, json_schema_input_type=int | dict[str, int | None] | None),
-    PlainSerializer(_count_json),
-]
-
-
 class Location(NamedTuple):
     """Where a report puts its event: a point and the radius (m) it is known within."""
 
@@ -201,7 +167,7 @@ class Report(BaseModel):
     infrastructure: tuple[str, ...] | None = None
     #: People affected (e.g. left without heating), a :class:`~ceasefire.counts.Count`: a whole
     #: number, ``{"min": a, "max": b}`` in JSON, ``a-b`` in CSV.
-    people_affected: _PeopleCount = None
+    people_affected: PeopleCount = None
     #: The outage the people affected live through: since when, until when (ongoing: absent).
     outage_from: datetime | None = None
     outage_to: datetime | None = None
@@ -238,7 +204,7 @@ class Report(BaseModel):
         known.setdefault("extra", extra)
         context = info.context if isinstance(info.context, Mapping) else {}
         legacy = known.get("infrastructure")
-        if context.get("stored") and isinstance(legacy, str) and _categories(legacy) is None:
+        if context.get("stored") and isinstance(legacy, str) and stored_categories(legacy) is None:
             # A body stored when infrastructure was free text ("power substation"): read as
             # the categories its words name, the text kept as it was, so the body, its content
             # hash and its ledger leaf stay what they were (to_dict writes extra last).
@@ -284,29 +250,9 @@ class Report(BaseModel):
     @field_validator("infrastructure", "utilities", mode="before")
     @classmethod
     def _categories_of(cls, value: Any, info: ValidationInfo) -> tuple[str, ...] | None:
-        vocab = INFRASTRUCTURE if info.field_name == "infrastructure" else UTILITIES
-        if value is None:
-            return None
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):  # a list as our CSV export writes it (field_text)
-                try:
-                    value = json.loads(text)
-                except ValueError:
-                    raise _error(f"is not a JSON list, got {value!r}") from None
-            else:
-                value = [part for part in (p.strip() for p in text.split(",")) if part]
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise _error(
-                f"must be a category, a comma-separated list of them or a JSON list of them, "
-                f"got {_json_kind(value)}"
-            )
-        unknown = [v for v in value if v not in vocab]
-        if unknown:
-            raise _error(f"unknown category {unknown[0]!r}; expected any of: {', '.join(vocab)}")
-        # Once each, in the vocabulary's order: the same categories are the same report, in
-        # whatever order and form (CSV text, JSON list) they came.
-        return tuple(v for v in vocab if v in value) or None
+        return categories(
+            value, INFRASTRUCTURE if info.field_name == "infrastructure" else UTILITIES
+        )
 
     @field_validator(*_TIME_FIELDS, mode="before")
     @classmethod
@@ -504,41 +450,6 @@ class Report(BaseModel):
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
 
-def _categories(text: str) -> tuple[str, ...] | None:
-    """The categories a text names, comma-separated; None when one is not a category."""
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    return tuple(parts) if parts and all(p in INFRASTRUCTURE for p in parts) else None
-
-
-#: Words of free-text ``infrastructure`` (stored before it took categories) and the category
-#: each names; the first match of a text wins, ``other`` when none does.
-_LEGACY_WORDS: Final = (
-    (("substation", "power", "electric", "grid", "energy", "thermal power"), "energy"),
-    (("boiler", "heating", "heat"), "heating"),
-    (("water", "pumping"), "water"),
-    (("gas",), "gas"),
-    (("rail", "station", "depot"), "rail"),
-    (("port", "harbour", "grain terminal"), "port"),
-    (("bridge",), "bridge"),
-    (("road",), "road"),
-    (("hospital", "clinic", "medical"), "medical"),
-    (("school", "kindergarten"), "school"),
-    (("house", "home", "apartment", "residential", "building"), "residential"),
-    (("tower", "telecom", "mast"), "communications"),
-    (("plant", "factory", "industrial", "warehouse"), "industrial"),
-)
-
-
-def legacy_categories(text: str) -> tuple[str, ...]:
-    """The category of a free-text ``infrastructure`` stored before categories (one, by the
-    first of :data:`_LEGACY_WORDS` its words name, else ``other``)."""
-    words = text.casefold()
-    for keys, category in _LEGACY_WORDS:
-        if any(k in words for k in keys):
-            return (category,)
-    return ("other",)
-
-
 def field_text(value: Any) -> str:
     """A field's value as CSV text: strings as they are, lists and objects as JSON."""
     if isinstance(value, str):
@@ -669,32 +580,10 @@ _JSON_TYPES = {
 }
 
 
-def _json_kind(value: Any) -> str:
-    """A value as JSON names it, for problems: ``the string "3"``, ``the boolean true``."""
-    if isinstance(value, bool):
-        return f"the boolean {'true' if value else 'false'}"
-    if isinstance(value, str):
-        return f"the string {json.dumps(value, ensure_ascii=False)}"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if value is None:
-        return "null"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
-
-
 def _within(value: float | None, low: float, high: float) -> float | None:
     if value is not None and not low <= value <= high:
         raise _error(f"must be between {low:g} and {high:g}, got {value}")
     return value
-
-
-def _error(reason: str) -> PydanticCustomError:
-    # The reason goes in as a context value so braces in user input are not read as a template.
-    return PydanticCustomError("ceasefire", "{reason}", {"reason": reason})
 
 
 def _fail(field: str, reason: str) -> None:
