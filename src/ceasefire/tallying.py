@@ -47,10 +47,16 @@ def strikes(store: Store, viewer: Viewer, start: datetime, end: datetime) -> lis
 
 
 def reconcile_window(
-    store: Store, by: Principal, start: datetime, end: datetime, *, now: datetime | None = None
+    store: Store,
+    by: Principal,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    now: datetime | None = None,
 ) -> list[Attack]:
-    """The attacks whose tallies overlap ``[start, end)``, each with the caller's view of the
-    mission's strikes in its window (:func:`ceasefire.tallies.reconcile.reconcile`)."""
+    """The attacks whose tallies overlap ``[start, end)`` (either end open when None), each with
+    the caller's view of the mission's strikes in its window
+    (:func:`ceasefire.tallies.reconcile.reconcile`)."""
     tallies = [s.tally for s in store.tallies(by=by, start=start, end=end)]
     if not tallies:
         return []

@@ -262,11 +262,8 @@ def reconcile(
     from ceasefire.tallying import reconcile_window
 
     start, end = _window(since, until)
-    far = datetime.max.replace(tzinfo=UTC)
     with Store.open(db, create=False) as store:
-        attacks = reconcile_window(
-            store, local_operator(), start or datetime.min.replace(tzinfo=UTC), end or far
-        )
+        attacks = reconcile_window(store, local_operator(), start, end)
     if as_json:
         print_json([a.to_dict() for a in attacks])
         return

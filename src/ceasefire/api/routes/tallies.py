@@ -10,7 +10,6 @@ each attack's accounts side by side and against the mission's strikes the caller
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -48,8 +47,6 @@ _READ_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 Issuer = Annotated[str | None, Query(description="Only tallies of this issuer.")]
 Attacker = Annotated[str | None, Query(description="Only tallies counting this party's weapons.")]
-#: The widest window a query without bounds stands for.
-_EVER = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
 
 
 async def _tallies(
@@ -115,8 +112,7 @@ async def reconcile(
     """The attacks whose tallies overlap ``[since, until)``: each issuer's account, the
     differences between them with their size, and the mission's strike incidents by oblast
     (those the caller may read) against each account's regions and locations hit."""
-    start = parse_time(since, "since") or _EVER[0]
-    end = parse_time(until, "until") or _EVER[1]
+    start, end = parse_time(since, "since"), parse_time(until, "until")
     require(caller, "read_tallies")
     attacks = await run_in_threadpool(reconcile_window, service.store, caller, start, end)
     return {"items": [a.to_dict() for a in attacks]}
