@@ -92,7 +92,9 @@ PERIOD: Final = re.compile(
     r"october|november|december)(?!\s+\d)\b|\b(?:weekly|monthly)\b|\bover the past \w+ (?:days|weeks|months)\b"
     r"|\bover the (?:week|month|weekend)\b|\bin total (?:this|in)\b|\bsince the war began\b"
     r"|\b(?:previous|last|preceding) reporting period\b|\b(?:each|every|per|a) night\b"
-    r"|\bon average\b|\bin a single attack\b|\bon (?:some|many) nights\b|\bnightly\b",
+    r"|\bon average\b|\bin a single attack\b|\bon (?:some|many) nights\b|\bnightly\b"
+    r"|\b(?:in|during|over|throughout) the (?:[\w-]+-year|entire|whole|full-scale) "
+    r"(?:war|conflict|invasion)\b|\bsince the (?:start|beginning) of the (?:war|invasion)\b",
     re.I,
 )
 

@@ -479,10 +479,15 @@ def _event(t: str, group: list[Sentence]) -> Event | None:
         values[name], used = _resolve([f for f in figures if f.field == name])
         evidence += [Evidence(name, f.start, f.end, t[f.start : f.end]) for f in used]
     weapons = {role: _weapons(values, role) for role in ("launched", "destroyed", "hit")}
-    day = next((s for s in group if s.date is not None), None)
+    # the date of the sentences that tell the event first, then any other of the group's
+    day = next((s for s in group if s.date is not None and _has_substance(s)), None) or next(
+        (s for s in group if s.date is not None), None
+    )
     if day is not None and day.date_span is not None:
         evidence.append(Evidence("date", *day.date_span, t[slice(*day.date_span)]))
-    doer = next((s for s in group if s.party is not None), None)
+    doer = next((s for s in group if s.party is not None and _has_substance(s)), None) or next(
+        (s for s in group if s.party is not None), None
+    )
     if doer is not None and doer.party_span is not None:
         evidence.append(Evidence("perpetrator", *doer.party_span, t[slice(*doer.party_span)]))
     oblasts: list[str] = []

@@ -209,11 +209,18 @@ _OWNED = (
 _NOT_DOER = r"(?!(?:\w+\s+)?(?:defen[cs]es?|ministry|air force said|officials))"
 
 
+#: "Russian military chiefs", "Ukrainian military officials": people who speak, not a doer.
+_NOT_PEOPLE = (
+    r"(?!\s+(?:chiefs?|leaders?|officials?|delegations?|counterparts|commanders?|spokes\w+|"
+    r"intelligence|experts?|analysts?|bloggers?|sources?|command|said|says|reported))"
+)
+
+
 def _party(names: str, adjective: str) -> re.Pattern[str]:
     return re.compile(
         rf"\b(?:{names})(?:'s)?\s+{_NOT_DOER}(?:[\w-]+\s+){{0,2}}?{_ATTACK_VERBS}\b"
-        rf"|\b(?:{adjective})[\s-]{_NOT_DOER}(?:[\w-]+\s+){{0,2}}?{_OWNED}\b"
-        rf"|\b(?:by|from) (?:{names}|(?:the )?(?:{adjective}) (?:forces|troops|army|military))\b",
+        rf"|\b(?:{adjective})[\s-]{_NOT_DOER}(?:[\w-]+\s+){{0,2}}?{_OWNED}\b{_NOT_PEOPLE}"
+        rf"|\bby (?:{names}|(?:the )?(?:{adjective}) (?:forces|troops|army|military))\b",
         _I,
     )
 
@@ -255,4 +262,6 @@ KINDS: Final = [
     ("drone_strike", re.compile(r"\b(?:drones?|UAVs?|Shaheds?|Gerans?|unmanned)\b", _I)),
     ("missile_strike", re.compile(r"\b(?:missiles?|Iskanders?|Kinzhals?|Kalibrs?)\b", _I)),
     ("small_arms", re.compile(r"\b(?:small[- ]arms|machine[- ]guns?|sniper|gunfire)\b", _I)),
+    # an attack or strikes with no weapon named: a long-range attack, as such texts mean
+    ("air_attack", re.compile(r"\b(?:air attacks?|air raids?|attacks?|strikes)\b", _I)),
 ]  # fmt: skip
