@@ -16,7 +16,10 @@ field by field, as the UCDP-AEC evaluation does:
 Proposed events are matched to gold ones within a passage by the most fields in common.
 Speed is passages per second on one core, the whole set read ``--repeat`` times.
 
-    python benchmarks/extract.py [--split dev|test|all] [--show-errors] [--repeat 20]
+    python benchmarks/extract.py [--data FILE...] [--split dev|test|...|all] [--show-errors]
+                                 [--repeat 20]
+
+``--data`` defaults to every ``benchmarks/data/extract_passages*.jsonl``.
 
 Targets (issue 19): numbers >= 0.9, unsupported 0, dates >= 0.9, oblasts F1 >= 0.9,
 >= 200 passages/s.
@@ -34,7 +37,7 @@ from typing import Any
 
 from ceasefire.extract import extract
 
-DATA = Path(__file__).parent / "data" / "extract_passages.jsonl"
+DATA = sorted((Path(__file__).parent / "data").glob("extract_passages*.jsonl"))
 WEAPONS = ("drones", "missiles", "ballistic_missiles", "cruise_missiles")
 NUMBERS = [f"{role}.{key}" for role in ("launched", "destroyed", "hit") for key in WEAPONS] + [
     "locations_hit",
@@ -165,12 +168,17 @@ def proposals(row: dict[str, Any]) -> list[dict[str, Any]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--split", choices=("dev", "test", "all"), default="all")
+    ap.add_argument("--data", type=Path, nargs="+", default=DATA)
+    ap.add_argument("--split", default="all", help="dev, test, ... or all")
     ap.add_argument("--show-errors", action="store_true")
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
-    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line]
+    rows = [
+        json.loads(line)
+        for path in args.data
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
     if args.split != "all":
         rows = [r for r in rows if r["split"] == args.split]
     scores: dict[str, Score] = defaultdict(Score)
