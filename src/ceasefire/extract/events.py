@@ -189,9 +189,14 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
             continue  # "compared with 510 in the previous period", "may be trapped"
         noun = _noun(t, q.end, s.end)
         part = bool(lx.PART_BEFORE.search(before) or lx.PART_AFTER.match(after))
+        if noun is not None and lx.PART_AFTER.match(t, noun[2], s.end):
+            part = True  # "11 children were among the injured"
         anaphor = bool(lx.ANAPHOR_AFTER.match(after) or lx.ANAPHOR_BEFORE.search(before))
         if noun is None and lx.HARM_VERB_BEFORE.search(before):
             noun = ("people", q.end, q.end)  # "killing two people and injuring seven"
+        if noun is None and lx.DEATH_TOLL.search(t, s.start, q.start):
+            _add(s, t, "killed", q, q.end)  # "the death toll rose to 14"
+            continue
         if noun is None and not anaphor and lx.LIST_BEFORE.search(before):
             # "17 drones over Belgorod region and nine over Voronezh region": the list goes on
             if previous is not None and q.start - previous[1] < 80:
@@ -212,6 +217,8 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
         reference = bool(lx.REFERENCE_BEFORE.search(before))
         if kind in ("drones", "missiles"):
             role = _nearest(t, s, q.start, noun_end, lx.ROLES) or "launched"
+            if lx.WITH_BEFORE.search(before) and not _cue_right_after(t, s, noun_end, lx.ROLES):
+                role = "launched"  # "attacked Ukraine with 176 drones"
             if role == "lost" or _negated(t, s, q.start, noun_end):
                 continue
             key = _missile_key(phrase) if kind == "missiles" else "drones"
@@ -255,6 +262,16 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
                 _add(s, t, "locations_hit", q, noun_end)
     _singles(t, s, taken, ctx)
     s.figures.sort(key=lambda f: f.start)
+
+
+def _cue_right_after(
+    t: str, s: Sentence, at: int, table: list[tuple[str, re.Pattern[str]]]
+) -> bool:
+    """Whether a cue of ``table`` follows at once: "22 of them hitting", "80 were shot down"."""
+    window = t[at : min(s.end, at + 22)]
+    return any(
+        (m := pattern.search(window)) is not None and m.start() <= 12 for _, pattern in table
+    )
 
 
 def _continue_list(t: str, s: Sentence, q: Quantity, field: str) -> None:

@@ -27,7 +27,7 @@ NOUNS: Final = [
         r"(?:drones?|UAVs?|unmanned aerial vehicles?|unmanned aircraft|Shaheds?|Shahed-\d+s?|"
         r"Gerans?|Geran-\d+s?|Gerberas?|loitering munitions?|decoys?|kamikaze drones?)\b", _I)),
     ("missiles", re.compile(
-        r"(?:missiles?|Iskander-Ms?|Iskanders?|Kinzhals?|Kalibrs?|Kh-\d+s?|KN-23s?|Zircons?)\b",
+        r"(?:missiles?|ballistic\b|cruise\b|Iskander-Ms?|Iskanders?|Kinzhals?|Kalibrs?|Kh-\d+s?|KN-23s?|Zircons?)\b",
         _I)),
     ("bombs", re.compile(r"(?:(?:guided |glide |aerial |air )*bombs?|KABs?)\b", _I)),
     ("people", re.compile(
@@ -71,13 +71,14 @@ ROLES: Final = [
         r"\b(?:lost locally|locally lost|lost (?:from|on) (?:the )?radar|lost in location|"
         r"location-lost|lost\b|failed to reach|did not reach|went missing|disappeared)", _I)),
     ("hit", re.compile(
-        r"\b(?:hit|hits|struck|reached (?:their |its )?targets?|landed|impacts?|crashed into|"
+        r"\b(?:hit|hits|hitting|struck|striking|reached (?:their |its )?targets?|landed|impacts?|"
+        r"crashed into|"
         r"slammed into|fell on|exploded|"
         r"strikes were recorded|got through|penetrated|slipped through)\b", _I)),
     ("launched", re.compile(
         r"\b(?:launch(?:ed|ing|es)?|fired|firing|used|using|deploy(?:ed|ing)|sent|sending|"
         r"attack(?:ed|ing)|targeted|targeting|unleash(?:ed|ing)|involv(?:ed|ing)|comprising|"
-        r"consisting of|with|totall?ing|employ(?:ed|ing)|detected|tracked|spotted|"
+        r"consisting of|totall?ing|employ(?:ed|ing)|detected|tracked|spotted|"
         r"flew|flying|attack involved|barrage of|wave of|salvo of)\b", _I)),
 ]  # fmt: skip
 
@@ -171,6 +172,16 @@ LOCATION_HIT: Final = re.compile(
 )
 ADDITIVE: Final = re.compile(r"\b(?:another|more|further|additional|also)\b", _I)
 
+#: "with 400 drones": the weapons of an attack, unless the words after them say otherwise.
+WITH_BEFORE: Final = re.compile(
+    r"\bwith\s+(?:a total of\s+)?(?:(?:[\w.-]+\s+){1,4}?[\w.-]+(?:,|\s+and)\s+)?$", _I
+)
+#: "The death toll rose to 14": a figure of the killed with no noun.
+DEATH_TOLL: Final = re.compile(
+    r"\bdeath toll\b(?:\s+(?:in|from|of|after)\s+[\w' -]{1,40}?)?\s+(?:has\s+)?(?:rose|risen|"
+    r"climbed|reached|increased|grew|stands|stood|is|was|jumped)(?:\s+(?:at|to))?\s+$",
+    _I,
+)
 #: One person: "a woman was killed", "an elderly man was injured".
 ONE_PERSON: Final = re.compile(
     r"\b(?:a|an|one|another)\s+(?:[\w-]+\s+){0,3}?(?P<noun>man|woman|boy|girl|child|person|"
@@ -249,7 +260,7 @@ STRIKE: Final = re.compile(
     r"\b(?:attack\w*|strike\w*|struck|hit|drones?|missiles?|UAVs?|shell\w*|explosions?|blasts?|"
     r"killed|killing|injur\w*|wounded|dead|died|damaged|destroyed|fire|debris|bomb\w*|"
     r"artillery|mortar|without power|without heating|air defen[cs]es?|shot down|violations?|"
-    r"Shaheds?|barrage|raid|hits|damage|impacts?|power outages?|blackouts?)\b",
+    r"Shaheds?|barrage|raid|hits|damage|impacts?|power outages?|blackouts?|death toll)\b",
     _I,
 )
 
