@@ -197,7 +197,7 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
         if noun is None and lx.DEATH_TOLL.search(t, s.start, q.start):
             _add(s, t, "killed", q, q.end)  # "the death toll rose to 14"
             continue
-        if noun is None and not anaphor and lx.LIST_BEFORE.search(before):
+        if noun is None and not anaphor and lx.LIST_BEFORE.search(before) and lx.BARE.match(after):
             # "17 drones over Belgorod region and nine over Voronezh region": the list goes on
             if previous is not None and q.start - previous[1] < 80:
                 if previous[0] is not None:  # a part continues a list of parts
@@ -402,7 +402,7 @@ def _nearest(
         for m in pattern.finditer(t, s.start, s.end):
             if start <= m.start() < end and name != "launched":
                 return name  # the cue is inside the phrase ("352 drones shot down")
-            if 0 <= start - m.end() <= 2:
+            if 0 <= start - m.end() <= 2 and not t[m.end() : start].strip():
                 return name  # the verb right before its object: "killing two people"
             d = distance(t, m.end(), start) if m.end() <= start else distance(t, end, m.start())
             if m.end() <= start:
@@ -585,8 +585,12 @@ def _kind(
         both = any(w.drones is not None for w in weapons.values()) and any(
             w.missiles is not None for w in weapons.values()
         )
-        launched = not weapons["launched"].empty or not weapons["destroyed"].empty
-        if both or launched:
+        launched = weapons["launched"]
+        wave = Count.total([launched.drones, launched.missiles])
+        # a wave: shot down counts, drones and missiles together, or a score of weapons or more
+        if both or not weapons["destroyed"].empty or (wave is not None and wave.low >= 20):
+            return "air_attack"
+        if values.get("regions_count") is not None:
             return "air_attack"
     if values.get("ceasefire_violations") is not None:
         return CEASEFIRE_VIOLATIONS

@@ -143,6 +143,12 @@ MODAL: Final = re.compile(
 )
 #: A bare number continuing a list of counts: "... and nine over Voronezh region".
 LIST_BEFORE: Final = re.compile(r"(?:,|\band|\bwhile|\bplus)\s+(?:another\s+)?$", _I)
+#: What follows a bare number that continues a list: no noun of its own.
+BARE: Final = re.compile(
+    r"\s*(?:[,;.)]|$|(?:over|in|on|at|were|was|had|have|has|of|from|near|by|across|more|"
+    r"others?|the rest|while|and)\b)",
+    _I,
+)
 NEGATION: Final = re.compile(r"\s*(?:was|were|had|has|have)?\s*(?:not|never)\b", _I)
 #: One weapon: "a Russian drone struck", "an S-300 missile", "the Iskander-M missile hit".
 ONE_WEAPON: Final = re.compile(

@@ -155,6 +155,8 @@ def places(text: str, start: int, end: int) -> list[Place]:
     for m in _NAMED.finditer(text, start, end):
         if any(a <= m.start() < b for a, b in taken):
             continue
+        if m["name"].split()[0].isupper() and len(m["name"].split()[0]) > 2:
+            continue  # a dateline ("KYIV, March 14 (Reuters) -") or an acronym
         hit = _settlement(m["name"])
         if hit is None:
             continue
