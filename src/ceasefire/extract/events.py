@@ -22,14 +22,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Final
+from typing import Any, Final
 
 from ceasefire.counts import Count, approximately
-from ceasefire.extract import lexicon as lx
-from ceasefire.extract.dates import PERIOD, date_cues
+from ceasefire.extract.language import ENGLISH, Language
 from ceasefire.extract.model import CEASEFIRE_VIOLATIONS, Event, Evidence, Weapons
-from ceasefire.extract.numbers import Quantity, quantities
-from ceasefire.extract.places import Place, places
+from ceasefire.extract.numbers import Quantity
+from ceasefire.extract.places import Place
 from ceasefire.extract.text import distance, normalise, sentences
 
 #: How far (in :func:`~ceasefire.extract.text.distance` units) a role word may stand from
@@ -52,6 +51,7 @@ class Figure:
 
 @dataclass(slots=True)
 class Sentence:
+    lang: Language
     index: int
     start: int
     end: int
@@ -66,13 +66,13 @@ class Sentence:
     strike: bool = False
 
 
-def events_of(text: str, published: date | None) -> tuple[Event, ...]:
-    """The events ``text`` reports."""
+def events_of(text: str, published: date | None, lang: Language = ENGLISH) -> tuple[Event, ...]:
+    """The events ``text`` reports, read with ``lang``'s words."""
     t = normalise(text)
-    all_quantities = quantities(t)
+    all_quantities = lang.quantities(t)
     ctx = _Context()
     read = [
-        _sentence(t, i, start, end, published, all_quantities, ctx)
+        _sentence(lang, t, i, start, end, published, all_quantities, ctx)
         for i, (start, end) in enumerate(sentences(t))
     ]
     last = published
@@ -123,6 +123,7 @@ def _dated(s: Sentence, dated: Sentence) -> Sentence:
 
 
 def _sentence(
+    lang: Language,
     t: str,
     index: int,
     start: int,
@@ -131,14 +132,15 @@ def _sentence(
     qs: list[Quantity],
     ctx: _Context,
 ) -> Sentence:
-    s = Sentence(index, start, end, strike=lx.STRIKE.search(t, start, end) is not None)
-    period = PERIOD.search(t, start, end)
+    lx = lang.lx
+    s = Sentence(lang, index, start, end, strike=lx.STRIKE.search(t, start, end) is not None)
+    period = lang.period.search(t, start, end)
     if period and not lx.COMPARED.search(t, start, period.start()):
         # another period's figures are not this period's; who attacked still reads on
-        s.party, s.party_span = _party(t, start, end)
+        s.party, s.party_span = _party(lx, t, start, end)
         s.strike = False
         return s
-    cues = date_cues(t, start, end, published)
+    cues = lang.date_cues(t, start, end, published)
     s.has_time = bool(cues)
     resolved = [c for c in cues if c.date is not None]
     if resolved:
@@ -146,8 +148,8 @@ def _sentence(
     elif any(c.back for c in cues):
         earlier = next(c for c in cues if c.back)
         s.back, s.date_span = earlier.back, (earlier.start, earlier.end)
-    s.party, s.party_span = _party(t, start, end)
-    s.places = places(t, start, end)
+    s.party, s.party_span = _party(lx, t, start, end)
+    s.places = lang.places(t, start, end)
     date_spans = [(c.start, c.end) for c in cues]
     inside = [
         q for q in qs if start <= q.start < end and not any(a <= q.start < b for a, b in date_spans)
@@ -156,7 +158,7 @@ def _sentence(
     return s
 
 
-def _party(t: str, start: int, end: int) -> tuple[str | None, tuple[int, int] | None]:
+def _party(lx: Any, t: str, start: int, end: int) -> tuple[str | None, tuple[int, int] | None]:
     best: tuple[int, str, tuple[int, int]] | None = None
     for code, pattern in lx.PARTIES:
         m = pattern.search(t, start, end)
@@ -177,6 +179,7 @@ class _Context:
 
 
 def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
+    lx = s.lang.lx
     taken: list[tuple[int, int]] = []
     # The last weapon count of the sentence: its field (None when it was a part) and its end.
     previous: tuple[str | None, int] | None = None
@@ -187,7 +190,7 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
             continue
         if _elsewhere(t, s, q.start):
             continue  # "compared with 510 in the previous period", "may be trapped"
-        noun = _noun(t, q.end, s.end)
+        noun = _noun(lx, t, q.end, s.end)
         part = bool(lx.PART_BEFORE.search(before) or lx.PART_AFTER.match(after))
         if noun is not None and lx.PART_AFTER.match(t, noun[2], s.end):
             part = True  # "11 children were among the injured"
@@ -221,11 +224,11 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
                 role = "launched"  # "attacked Ukraine with 176 drones"
             if role == "lost" or _negated(t, s, q.start, noun_end):
                 continue
-            key = _missile_key(phrase) if kind == "missiles" else "drones"
+            key = _missile_key(lx, phrase) if kind == "missiles" else "drones"
             if _again(ctx, f"{role}.{key}", count, reference):
                 continue  # "the 11 drones": the figure again
             if anaphor and ctx.weapon is not None and q.qualifier is not None:
-                count = _bounded(q, ctx.weapon[2])  # "over 30 of them": at most all of them
+                count = _bounded(lx, q, ctx.weapon[2])  # "over 30 of them": at most all of them
             if part and ctx.weapon is not None and ctx.weapon[1] == role:
                 previous = (None, noun_end)
                 if key in ("ballistic_missiles", "cruise_missiles"):
@@ -239,7 +242,7 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
         elif kind in ("people", "casualty"):
             harm = _nearest(t, s, q.start, noun_end, lx.HARM)
             if kind == "casualty" and harm is None:
-                harm = _casualty_word(t[noun_start:noun_end])
+                harm = _casualty_word(lx, t[noun_start:noun_end])
             if harm is None or (part and ctx.people is not None) or (anaphor and part):
                 continue
             if _again(ctx, harm, count, reference):
@@ -277,6 +280,7 @@ def _cue_right_after(
 def _continue_list(t: str, s: Sentence, q: Quantity, field: str) -> None:
     """A bare number continuing a list of weapon counts: the list's weapon, and the role its
     own words give ("and 11 were lost locally"), else the list's."""
+    lx = s.lang.lx
     role = _nearest(t, s, q.start, q.end, lx.ROLES) or field.split(".")[0]
     if role != "lost" and not _negated(t, s, q.start, q.end):
         _add(s, t, f"{role}.{field.split('.')[1]}", q, q.end)
@@ -293,6 +297,7 @@ def _again(ctx: _Context, name: str, count: Count, reference: bool) -> bool:
 def _singles(t: str, s: Sentence, taken: list[tuple[int, int]], ctx: _Context) -> None:
     """One person ("a woman was killed"), one weapon ("a Russian drone struck"), and nobody
     ("nobody was killed")."""
+    lx = s.lang.lx
     for m in lx.ONE_PERSON.finditer(t, s.start, s.end):
         if any(a <= m.start() < b or m.start() <= a < m.end() for a, b in taken):
             continue
@@ -317,11 +322,11 @@ def _singles(t: str, s: Sentence, taken: list[tuple[int, int]], ctx: _Context) -
         if article == "the" and role != "hit":
             continue  # "the missile was launched from ...": counted where it was introduced
         kind = "drones" if lx.NOUNS[0][1].match(m["noun"]) else "missiles"
-        key = _missile_key(m.group()) if kind == "missiles" else "drones"
+        key = _missile_key(lx, m.group()) if kind == "missiles" else "drones"
         one = Quantity(m.start(), m.end(), Count.exact(1), 1, None)
         _add(s, t, f"{role}.{key}", one, m.end())
     for m in lx.NOBODY.finditer(t, s.start, s.end):
-        harm = _casualty_word(m["harm"])
+        harm = _casualty_word(lx, m["harm"])
         if harm is not None:
             _add(s, t, harm, Quantity(m.start(), m.end(), Count.exact(0), 0, None), m.end())
 
@@ -329,6 +334,7 @@ def _singles(t: str, s: Sentence, taken: list[tuple[int, int]], ctx: _Context) -
 def _elsewhere(t: str, s: Sentence, at: int) -> bool:
     """Whether the figure at ``at`` is of another period or only feared: its clause compares
     ("compared with 510") or guesses ("may be trapped")."""
+    lx = s.lang.lx
     a, b = _clause(t, s, at)
     compared = lx.COMPARED.search(t, s.start, at)
     return bool(
@@ -337,20 +343,22 @@ def _elsewhere(t: str, s: Sentence, at: int) -> bool:
 
 
 def _negated(t: str, s: Sentence, start: int, end: int) -> bool:
+    lx = s.lang.lx
     return bool(lx.NEGATION.match(t, end, min(s.end, end + 30)))
 
 
-def _bounded(q: Quantity, total: Count) -> Count:
+def _bounded(lx: Any, q: Quantity, total: Count) -> Count:
     kind = lx.QUALIFIER_KIND.get(q.qualifier or "")
     return approximately(kind, q.value, total) if q.value is not None else q.count
 
 
 def _additive(t: str, s: Sentence, start: int, end: int) -> bool:
     """Whether the figure adds to an earlier one: "another man", "two more", "was also"."""
+    lx = s.lang.lx
     return bool(lx.ADDITIVE.search(t, start, min(s.end, end + 25)))
 
 
-def _noun(t: str, at: int, end: int) -> tuple[str, int, int] | None:
+def _noun(lx: Any, t: str, at: int, end: int) -> tuple[str, int, int] | None:
     """The noun the quantity ending at ``at`` counts: (kind, start, end), within five words."""
     rest = t[at:end]
     m = re.match(r"\s+(?:of\s+(?:the\s+|these\s+|those\s+)?)?", rest)
@@ -385,7 +393,7 @@ def _inherited(ctx: _Context, at: int) -> tuple[str, int, int] | None:
     return None
 
 
-def _missile_key(phrase: str) -> str:
+def _missile_key(lx: Any, phrase: str) -> str:
     if lx.BALLISTIC.search(phrase):
         return "ballistic_missiles"
     if lx.CRUISE.search(phrase):
@@ -420,10 +428,10 @@ def _clause(t: str, s: Sentence, at: int) -> tuple[int, int]:
     return (before[-1] if before else s.start), (after[0] if after else s.end)
 
 
-def _casualty_word(word: str) -> str | None:
+def _casualty_word(lx: Any, word: str) -> str | None:
     for name, pattern in lx.HARM[:2]:
         if pattern.search(word):
-            return name
+            return str(name)
     return None
 
 
@@ -594,12 +602,13 @@ def _kind(
             return "air_attack"
     if values.get("ceasefire_violations") is not None:
         return CEASEFIRE_VIOLATIONS
+    lx = group[0].lang.lx
     words = " ".join(t[s.start : s.end] for s in group)
     found = [kind for kind, pattern in lx.KINDS if pattern.search(words)]
     if "drone_strike" in found and "missile_strike" in found:
         return "air_attack"
     if found:
-        return found[0]
+        return str(found[0])
     if values.get("explosions") is not None:
         return "explosion"
     return "other"
