@@ -76,7 +76,8 @@ _PATTERNS: Final = [
         "today",
         re.compile(
             r"\b(?:overnight|last night|tonight|this morning|today|during the night|at night|"
-            r"(?:over|in|during|for) the (?:past|last|previous) (?:day|24 hours|twenty-four hours)|"
+            r"(?:over|in|during|for) the (?:past|last|previous) (?:day|night|24 hours|"
+            r"twenty-four hours)|"
             r"early (?:on )?(?:this )?morning|in the early hours)\b",
             re.I,
         ),

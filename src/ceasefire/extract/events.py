@@ -176,6 +176,7 @@ class _Context:
     weapon: tuple[str, str, Count] | None = None  # (key, role, count)
     people: tuple[str, Count] | None = None
     seen: list[tuple[str, Count]] = field(default_factory=list)
+    last: str = ""  # which of the two was counted last: "weapon" or "people"
 
 
 def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
@@ -203,9 +204,13 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
         if noun is None and not anaphor and lx.LIST_BEFORE.search(before) and lx.BARE.match(after):
             # "17 drones over Belgorod region and nine over Voronezh region": the list goes on
             if previous is not None and q.start - previous[1] < 80:
-                if previous[0] is not None:  # a part continues a list of parts
+                # a part continues a list of parts; "58 drones: 31 over ..., 17 over ..." lists
+                # the parts of its total
+                if previous[0] is not None and ":" not in t[previous[1] : q.start]:
                     _continue_list(t, s, q, previous[0])
-                previous = (previous[0], q.end)
+                    previous = (previous[0], q.end)
+                else:
+                    previous = (None, q.end)
             continue
         if noun is None:
             if not anaphor:
@@ -222,6 +227,9 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
             role = _nearest(t, s, q.start, noun_end, lx.ROLES) or "launched"
             if lx.WITH_BEFORE.search(before) and not _cue_right_after(t, s, noun_end, lx.ROLES):
                 role = "launched"  # "attacked Ukraine with 176 drones"
+            typed = not anaphor and noun_start < noun_end
+            if part and typed and ctx.weapon and not _cue_right_after(t, s, noun_end, lx.ROLES):
+                role = ctx.weapon[1]  # "including 12 Iskander-M missiles": of the launched
             if role == "lost" or _negated(t, s, q.start, noun_end):
                 continue
             key = _missile_key(lx, phrase) if kind == "missiles" else "drones"
@@ -239,6 +247,7 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
             previous = (f"{role}.{key}", noun_end)
             if not anaphor:
                 ctx.weapon = (key, role, count)
+            ctx.last = "weapon"
         elif kind in ("people", "casualty"):
             harm = _nearest(t, s, q.start, noun_end, lx.HARM)
             if kind == "casualty" and harm is None:
@@ -247,16 +256,16 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
                 continue
             if _again(ctx, harm, count, reference):
                 continue  # "the nine injured": the figure again
-            if anaphor and ctx.people is not None and not noun_start < noun_end:
-                continue  # "seven of them were hospitalised": a part
             _add(s, t, harm, q, noun_end, additive=_additive(t, s, q.start, noun_end))
             ctx.people = (harm, count)
+            ctx.last = "people"
         elif kind == "explosions":
             _add(s, t, "explosions", q, noun_end)
         elif kind == "violations":
             _add(s, t, "ceasefire_violations", q, noun_end)
         elif kind == "regions":
-            _add(s, t, "regions_count", q, noun_end)
+            if _nearest(t, s, q.start, noun_end, [("hit", lx.LOCATION_HIT)] + lx.ROLES[-1:]):
+                _add(s, t, "regions_count", q, noun_end)  # regions attacked, not "outages in"
         elif kind == "locations":
             a, b = _clause(t, s, q.start)
             if not lx.DEBRIS.search(t, a, b) and _nearest(
@@ -271,10 +280,19 @@ def _cue_right_after(
     t: str, s: Sentence, at: int, table: list[tuple[str, re.Pattern[str]]]
 ) -> bool:
     """Whether a cue of ``table`` follows at once: "22 of them hitting", "80 were shot down"."""
-    window = t[at : min(s.end, at + 22)]
-    return any(
-        (m := pattern.search(window)) is not None and m.start() <= 12 for _, pattern in table
-    )
+    window = t[at : min(s.end, at + 60)]
+    for _, pattern in table:
+        m = pattern.search(window)
+        # only the rest of a list may stand between: "9 missiles and 42 drones hitting targets"
+        if m is not None and _LIST_REST.fullmatch(window[: m.start()]):
+            return True
+    return False
+
+
+_LIST_REST: Final = re.compile(
+    r"(?:\s*(?:,|and)\s+[\d,]+(?:\s+[\w-]+){1,3}?)*\s*(?:of them\s*)?"
+    r"(?:were\s+|was\s+|had been\s+|have been\s+)?(?:also\s+)?"
+)
 
 
 def _continue_list(t: str, s: Sentence, q: Quantity, field: str) -> None:
@@ -310,7 +328,20 @@ def _singles(t: str, s: Sentence, taken: list[tuple[int, int]], ctx: _Context) -
             continue
         harm = _nearest(t, s, m.start(), m.end(), lx.HARM)
         if harm in ("killed", "injured"):
+            taken.append(m.span())
             one = Quantity(m.start(), m.end(), Count.exact(1), 1, None)
+            _add(s, t, harm, one, m.end(), additive=_additive(t, s, m.start(), m.end()))
+    for m in lx.ONE_OBJECT.finditer(t, s.start, s.end):
+        if any(a < m.end() and m.start("object") < b for a, b in taken):
+            continue
+        if _elsewhere(t, s, m.start()):
+            continue
+        if lx.NOUNS[0][1].search(m["object"]) or lx.NOUNS[1][1].search(m["object"]):
+            continue  # "hitting a drone"
+        harm = _casualty_word(lx, m["verb"])
+        if harm is not None:
+            taken.append(m.span("object"))
+            one = Quantity(m.start("object"), m.end(), Count.exact(1), 1, None)
             _add(s, t, harm, one, m.end(), additive=_additive(t, s, m.start(), m.end()))
     for m in lx.ONE_WEAPON.finditer(t, s.start, s.end):
         if any(a <= m.start() < b or m.start() <= a < m.end() for a, b in taken):
@@ -361,7 +392,7 @@ def _additive(t: str, s: Sentence, start: int, end: int) -> bool:
 def _noun(lx: Any, t: str, at: int, end: int) -> tuple[str, int, int] | None:
     """The noun the quantity ending at ``at`` counts: (kind, start, end), within five words."""
     rest = t[at:end]
-    m = re.match(r"\s+(?:of\s+(?:the\s+|these\s+|those\s+)?)?", rest)
+    m = re.match(r"\s+(?:of\s+(?:the\s+|these\s+|those\s+|them\s+|which\s+)?)?", rest)
     offset = m.end() if m else 0
     if not m or (offset == 0 and rest):
         return None
@@ -386,6 +417,8 @@ def _noun(lx: Any, t: str, at: int, end: int) -> tuple[str, int, int] | None:
 
 
 def _inherited(ctx: _Context, at: int) -> tuple[str, int, int] | None:
+    if ctx.people is not None and ctx.last == "people":
+        return "people", at, at
     if ctx.weapon is not None:
         return ("drones" if ctx.weapon[0] == "drones" else "missiles"), at, at
     if ctx.people is not None:

@@ -103,7 +103,7 @@ DEBRIS: Final = re.compile(r"\b(?:debris|fragments|wreckage|falling)\b", _I)
 #: Words that make a quantity a part of the figure before it.
 PART_BEFORE: Final = re.compile(
     r"(?:\bincluding|\bincluded|\bamong them|\bamong whom|\bamong which|\bof whom|\bof which|"
-    r"\bof them|\bof these|\bof those|\bsuch as|\bnamely)[\s,:]*$",
+    r"\bof them|\bof these|\bof those|\bsuch as|\bnamely|\bof the [\d,]+ [\w-]+)[\s,:]*$",
     _I,
 )
 PART_AFTER: Final = re.compile(
@@ -156,6 +156,13 @@ ONE_WEAPON: Final = re.compile(
     r"missile|Iskander-M|Kinzhal|Kalibr)\b(?!-| of| and| or)",
     _I,
 )
+#: A person as the object of a harm verb: "killing the driver", "injuring a security guard".
+ONE_OBJECT: Final = re.compile(
+    r"\b(?P<verb>killing|killed|injuring|injured|wounding|wounded|hurting)\s+(?P<object>"
+    r"(?:a|an|the|one|another)\s+(?:[\w'-]+\s+){0,3}?[a-z][\w'-]*)"
+    r"(?=\s*[,.;)]|\s+(?:and|in|on|at|near|while|who|when|as|after|during|outside)\b|\s*$)",
+    _I,
+)
 #: Nobody hurt: "Nobody was killed", "no one was injured".
 NOBODY: Final = re.compile(
     r"\b(?:nobody|no one|no-one|none)\s+(?:was\s+|were\s+|has been\s+|had been\s+)?"
@@ -172,7 +179,8 @@ QUALIFIER_KIND: Final = {
 }  # fmt: skip
 #: A hit of a location ("17 settlements shelled", "hits at 11 locations").
 LOCATION_HIT: Final = re.compile(
-    r"\b(?:hit|hits|struck|strikes?|shell(?:ed|ing)|attacked|attacks?|targeted|damaged|"
+    r"\b(?:hit|hits|hitting|struck|strikes?|shell(?:ed|ing)|attacked|attacks?|targeted|damaged|"
+    r"under (?:\w+ )?fire|fired (?:at|on|upon)|"
     r"reached|impacts?|landed)\b",
     _I,
 )
@@ -206,7 +214,8 @@ NOT_COUNT_AFTER: Final = re.compile(
 )
 NOT_COUNT_BEFORE: Final = re.compile(
     r"(?:\bnumber|\bNo\.?|#|\bschool|\bhospital|\baged|\bage of|\bversion|\bunit|\bbuilding|"
-    r"\bhouse|\bflight|\bbrigade|\broute|\bminus|\bkm|\bpage|\barticle|\bresolution)\s*$",
+    r"\bhouse|\bflight|\bbrigade|\broute|\bminus|\bkm|\bpage|\barticle|\bresolution|"
+    r"\baged \d+(?:,| and)|\bages? \d+(?:,| and)|\bunit|\bblock|\bNo)\s*$",
     _I,
 )
 

@@ -97,12 +97,13 @@ _NOT_TARGET_BEFORE: Final = re.compile(
 #: Words after a capital's name that make it its government ("Kyiv said", "Moscow's demands").
 _ACTOR_AFTER: Final = re.compile(
     r"^(?:'s\s+(?:forces|troops|government|officials|allies|delegation|demands|position|army|"
-    r"military|drones|missiles|attack|strikes?)|\s+(?:said|says|has|have|had|will|would|"
+    r"military|drones|missiles|attack|strikes?)|\s+(?:regime|said|says|has|have|had|will|would|"
     r"wants|claimed|claims|denied|accused|insisted|demanded|rejected|and (?:Moscow|Kyiv|Kiev))\b)"
 )
 #: A name followed by another capitalised word that is not a place's: a person's first name.
 _PERSON_AFTER: Final = re.compile(
-    r"^ (?!(?:Region|Oblast|Province|City|Regional|Oblast's|District|Raion|Hromada|Military)\b)"
+    r"^ (?!(?:Region|Oblast|Province|City|Regional|Oblast's|District|Raion|Hromada|Military|"
+    r"Mayor|Governor|Council|Administration|Police|Prosecutor|Emergency)\b)"
     r"[A-Z][a-z]"
 )
 _TITLE_BEFORE: Final = re.compile(
@@ -129,6 +130,9 @@ _NOT_PLACES: Final = frozenset(
         "Defence", "Defense", "Mission", "Black Sea", "Sea", "Azov", "Caspian", "Europe",
     )
 )  # fmt: skip
+
+
+_KNOWN: Final = frozenset(ADMIN1_NAMES.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +165,8 @@ def places(text: str, start: int, end: int) -> list[Place]:
         if hit is None:
             continue
         name, length, oblast, is_region = hit
+        if oblast not in _KNOWN:
+            continue  # a region beyond those the gazetteer names (Krasnodar, Moscow)
         stop = m.start() + length
         if _PERSON_AFTER.match(text[stop:end]) or _TITLE_BEFORE.search(text[start : m.start()]):
             continue  # "Volodymyr Zelensky", "President Volodymyr"
@@ -200,6 +206,8 @@ def _is_target(text: str, start: int, end: int, sentence_start: int) -> bool:
     if not sources:
         return True
     between = window[sources[-1].end() :]
+    if len(re.findall(r"[a-z][\w'-]*", between)) > 4:
+        return True  # too far from "from" to be its place: "from the rubble of a block in Dnipro"
     return bool(_TARGET_BETWEEN.search(between) or re.search(r", (?!and\b)[a-z]", between))
 
 

@@ -63,8 +63,8 @@ def _add(out: list[tuple[int, int]], text: str, start: int, end: int) -> None:
 
 
 #: What a quantity's reading of a cue word pays for each mark it crosses: a comma is a small
-#: step, a semicolon or a dash a clause, a colon a list's head.
-_CROSSING: Final = {",": 25, ";": 120, ":": 15, "(": 30, ")": 30, "-": 0}
+#: step, a semicolon a clause, a colon a list's head (parentheses hold parts: free).
+_CROSSING: Final = {",": 25, ";": 120, ":": 15, "-": 0}
 
 
 def distance(text: str, a: int, b: int) -> int:
