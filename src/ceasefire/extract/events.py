@@ -198,8 +198,13 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
         anaphor = bool(lx.ANAPHOR_AFTER.match(after) or lx.ANAPHOR_BEFORE.search(before))
         if noun is None and lx.HARM_VERB_BEFORE.search(before):
             noun = ("people", q.end, q.end)  # "killing two people and injuring seven"
-        if noun is None and lx.DEATH_TOLL.search(t, s.start, q.start):
-            _add(s, t, "killed", q, q.end)  # "the death toll rose to 14"
+        toll = lx.DEATH_TOLL.search(t, max(s.start, q.start - 90), q.start)
+        if noun is None and toll is not None:
+            # "the death toll rose to 14", "the number of injured stood at 117"
+            harm = _casualty_word(lx, toll["harm"]) if toll["harm"] else "killed"
+            if harm is not None:
+                _add(s, t, harm, q, q.end)
+                ctx.people, ctx.last = (harm, q.count), "people"
             continue
         if noun is None and not anaphor and lx.LIST_BEFORE.search(before) and lx.BARE.match(after):
             # "17 drones over Belgorod region and nine over Voronezh region": the list goes on
@@ -356,6 +361,12 @@ def _singles(t: str, s: Sentence, taken: list[tuple[int, int]], ctx: _Context) -
         key = _missile_key(lx, m.group()) if kind == "missiles" else "drones"
         one = Quantity(m.start(), m.end(), Count.exact(1), 1, None)
         _add(s, t, f"{role}.{key}", one, m.end())
+    for m in lx.NO_CASUALTIES.finditer(t, s.start, s.end):
+        for harm in ("killed", "injured"):
+            _add(s, t, harm, Quantity(m.start(), m.end(), Count.exact(0), 0, None), m.end())
+    for m in lx.NONE_RECORDED.finditer(t, s.start, s.end):
+        what = "explosions" if m["what"].casefold() == "explosions" else "ceasefire_violations"
+        _add(s, t, what, Quantity(m.start(), m.end(), Count.exact(0), 0, None), m.end())
     for m in lx.NOBODY.finditer(t, s.start, s.end):
         harm = _casualty_word(lx, m["harm"])
         if harm is not None:

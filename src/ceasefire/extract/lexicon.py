@@ -133,7 +133,11 @@ HARM_VERB_BEFORE: Final = re.compile(
 )
 #: A figure of another time set against this one's: "compared with 510 in the previous period".
 COMPARED: Final = re.compile(
-    r"\b(?:compared (?:with|to)|up from|down from|versus|than the|than in|than on)\b", _I
+    r"\b(?:compared (?:with|to)|up from|down from|versus|than the|than in|than on|"
+    r"(?:an |the )?earlier (?:toll|figure|count|report)|(?:earlier|previously) reported|"
+    r"had (?:earlier|previously) (?:reported|said|put)|raising (?:an|the) (?:earlier|previous)|"
+    r"earlier[^.;]{0,30}\b(?:reported|said|put)|previously[^.;]{0,30}\b(?:reported|said))\b",
+    _I,
 )
 #: A figure only feared or guessed: "around 20 people may be trapped".
 MODAL: Final = re.compile(
@@ -192,8 +196,19 @@ WITH_BEFORE: Final = re.compile(
 )
 #: "The death toll rose to 14": a figure of the killed with no noun.
 DEATH_TOLL: Final = re.compile(
-    r"\bdeath toll\b(?:\s+(?:in|from|of|after)\s+[\w' -]{1,40}?)?\s+(?:has\s+)?(?:rose|risen|"
-    r"climbed|reached|increased|grew|stands|stood|is|was|jumped)(?:\s+(?:at|to))?\s+$",
+    r"\b(?:death toll|number of (?P<harm>dead|killed|injured|wounded|injuries|casualties|"
+    r"people (?:killed|injured|wounded)))\b(?:\s+(?:in|from|of|after)\s+[\w' -]{1,80}?)?"
+    r"\s+(?:has\s+)?(?:rose|rises|risen|climbed|climbs|reached|reaches|increased|grew|stands|"
+    r"stood|is|was|jumped)"
+    r"(?:\s+(?:at|to))?\s+$",
+    _I,
+)
+#: "There were no casualties": nobody killed and nobody injured; "recorded no violations".
+NO_CASUALTIES: Final = re.compile(
+    r"\b(?:there were |with )?no (?:casualties|victims|one was hurt)\b|\bno one was hurt\b", _I
+)
+NONE_RECORDED: Final = re.compile(
+    r"\b(?:recorded|registered|observed|reported) no (?P<what>ceasefire violations|explosions)\b",
     _I,
 )
 #: One person: "a woman was killed", "an elderly man was injured".

@@ -62,18 +62,18 @@ _WORD_NUMBER = "|".join(sorted(_UNITS, key=len, reverse=True))
 #: Number words; "a hundred", "a dozen" and "a thousand" start with "a", other "a"s are not
 #: numbers here ("a man was killed" is the caller's, by its noun).
 _NUMBER_WORDS = (
-    r"(?:an?\s+(?=(?:dozen|hundred|thousand|million)\b))?"
-    rf"(?:(?:{_WORD_NUMBER}|dozen|hundred|thousand|million)\b(?:[\s-]+(?:and[\s-]+)?)?)+"
+    r"(?:an?[ \t]+(?=(?:dozen|hundred|thousand|million)\b))?"
+    rf"(?:(?:{_WORD_NUMBER}|dozen|hundred|thousand|million)\b(?:[ \t-]+(?:and[ \t-]+)?)?)+"
 )
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?"
 _QUALIFIER = "|".join(sorted(map(re.escape, _QUALIFIERS), key=len, reverse=True))
 _VAGUE = "|".join(sorted(map(re.escape, _VAGUE_WORDS), key=len, reverse=True))
 
 _QUANTITY: Final = re.compile(
-    rf"(?<![\w.,:/-])(?:(?P<q>{_QUALIFIER})\s+)?"
+    rf"(?<![\w.,:/-])(?:(?P<q>{_QUALIFIER})[ \t]+)?"
     rf"(?:(?P<vague>{_VAGUE})\b(?!-)"
     rf"|(?P<digits>{_DIGITS})(?:\s*(?P<dscale>thousand|million)\b)?"
-    rf"|(?P<words>{_NUMBER_WORDS})(?<!\s)(?<!-))",
+    rf"|(?P<words>{_NUMBER_WORDS})(?<![ \t])(?<!-))",
     re.IGNORECASE,
 )
 
