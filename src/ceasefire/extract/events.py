@@ -46,6 +46,7 @@ class Figure:
     end: int
     sentence: int
     has_place: bool = False
+    where: frozenset[str] = frozenset()  # the places its clause names
     additive: bool = False
 
 
@@ -230,6 +231,8 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
         reference = bool(lx.REFERENCE_BEFORE.search(before))
         if kind in ("drones", "missiles"):
             role = _nearest(t, s, q.start, noun_end, lx.ROLES) or "launched"
+            if lx.OF_TOTAL_BEFORE.search(before):
+                role = "launched"  # "4 of the 6 missiles fired", "48 of 76 drones": the total
             if lx.WITH_BEFORE.search(before) and not _cue_right_after(t, s, noun_end, lx.ROLES):
                 role = "launched"  # "attacked Ukraine with 176 drones"
             typed = not anaphor and noun_start < noun_end
@@ -241,7 +244,9 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
             if _again(ctx, f"{role}.{key}", count, reference):
                 continue  # "the 11 drones": the figure again
             if anaphor and ctx.weapon is not None and q.qualifier is not None:
-                count = _bounded(lx, q, ctx.weapon[2])  # "over 30 of them": at most all of them
+                # "over 30 of them", "at least 7 of the missiles": at most all of them
+                total = _total_of(ctx, key) if noun_start < noun_end else ctx.weapon[2]
+                count = _bounded(lx, q, total or ctx.weapon[2])
             if part and ctx.weapon is not None and ctx.weapon[1] == role:
                 previous = (None, noun_end)
                 if key in ("ballistic_missiles", "cruise_missiles"):
@@ -269,7 +274,7 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
         elif kind == "violations":
             _add(s, t, "ceasefire_violations", q, noun_end)
         elif kind == "regions":
-            if _nearest(t, s, q.start, noun_end, [("hit", lx.LOCATION_HIT)] + lx.ROLES[-1:]):
+            if _nearest(t, s, q.start, noun_end, [("hit", lx.LOCATION_HIT), *lx.ROLES[-1:]]):
                 _add(s, t, "regions_count", q, noun_end)  # regions attacked, not "outages in"
         elif kind == "locations":
             a, b = _clause(t, s, q.start)
@@ -310,9 +315,15 @@ def _continue_list(t: str, s: Sentence, q: Quantity, field: str) -> None:
 
 
 def _again(ctx: _Context, name: str, count: Count, reference: bool) -> bool:
-    """Whether the figure names one already counted ("the nine injured"); remembers it."""
-    if reference and (name, count) in ctx.seen:
-        return True
+    """Whether the figure names one already counted ("the nine injured", "of the 728 drones");
+    remembers it. A weapon named again is the one counted before whatever the words around it
+    do to it, and it is what "more than 700 of them" then refers to."""
+    key = name.split(".")[-1]
+    for seen_name, seen_count in ctx.seen if reference else ():
+        if seen_count == count and seen_name.split(".")[-1] == key:
+            if "." in seen_name:
+                ctx.weapon, ctx.last = (key, seen_name.split(".")[0], count), "weapon"
+            return True
     ctx.seen.append((name, count))
     return False
 
@@ -360,14 +371,18 @@ def _singles(t: str, s: Sentence, taken: list[tuple[int, int]], ctx: _Context) -
         kind = "drones" if lx.NOUNS[0][1].match(m["noun"]) else "missiles"
         key = _missile_key(lx, m.group()) if kind == "missiles" else "drones"
         one = Quantity(m.start(), m.end(), Count.exact(1), 1, None)
-        _add(s, t, f"{role}.{key}", one, m.end())
+        _add(s, t, f"{role}.{key}", one, m.end(), additive=article == "another")
     for m in lx.NO_CASUALTIES.finditer(t, s.start, s.end):
+        if lx.THERE_AFTER.match(t[m.end() : s.end]):
+            continue  # "no one was hurt there": of one place, not of the event
         for harm in ("killed", "injured"):
             _add(s, t, harm, Quantity(m.start(), m.end(), Count.exact(0), 0, None), m.end())
     for m in lx.NONE_RECORDED.finditer(t, s.start, s.end):
         what = "explosions" if m["what"].casefold() == "explosions" else "ceasefire_violations"
         _add(s, t, what, Quantity(m.start(), m.end(), Count.exact(0), 0, None), m.end())
     for m in lx.NOBODY.finditer(t, s.start, s.end):
+        if lx.THERE_AFTER.match(t[m.end() : s.end]) or lx.NO_CASUALTIES.search(m.group()):
+            continue
         harm = _casualty_word(lx, m["harm"])
         if harm is not None:
             _add(s, t, harm, Quantity(m.start(), m.end(), Count.exact(0), 0, None), m.end())
@@ -387,6 +402,14 @@ def _elsewhere(t: str, s: Sentence, at: int) -> bool:
 def _negated(t: str, s: Sentence, start: int, end: int) -> bool:
     lx = s.lang.lx
     return bool(lx.NEGATION.match(t, end, min(s.end, end + 30)))
+
+
+def _total_of(ctx: _Context, key: str) -> Count | None:
+    """The launched count of ``key`` the text gave last: what "7 of the missiles" is part of."""
+    for name, count in reversed(ctx.seen):
+        if name == f"launched.{key}":
+            return count
+    return None
 
 
 def _bounded(lx: Any, q: Quantity, total: Count) -> Count:
@@ -490,8 +513,9 @@ def _add(
     count: Count | None = None,
 ) -> None:
     clause_places = [p for p in s.places if _same_clause(t, p.start, q.start)]
+    where = frozenset(p.settlement or p.oblast for p in clause_places)
     s.figures.append(
-        Figure(name, count or q.count, q.start, end, s.index, bool(clause_places), additive)
+        Figure(name, count or q.count, q.start, end, s.index, bool(where), where, additive)
     )
 
 
@@ -591,7 +615,7 @@ def _event(t: str, group: list[Sentence]) -> Event | None:
 
 def _resolve(figures: list[Figure]) -> tuple[Count | None, list[Figure]]:
     """One field's figure from its mentions (the module's rules) and the mentions used."""
-    per_sentence: list[tuple[Count, bool, bool, list[Figure]]] = []
+    per_sentence: list[tuple[Count, frozenset[str], bool, list[Figure]]] = []
     for index in sorted({f.sentence for f in figures}):
         mine = [f for f in figures if f.sentence == index]
         base = [f for f in mine if not f.additive]
@@ -599,9 +623,10 @@ def _resolve(figures: list[Figure]) -> tuple[Count | None, list[Figure]]:
         if base:
             total = Count.total(f.count for f in base)
             assert total is not None
-            per_sentence.append((total, any(f.has_place for f in base), False, base))
+            where = frozenset().union(*(f.where for f in base))
+            per_sentence.append((total, where, False, base))
         for f in extra:
-            per_sentence.append((f.count, f.has_place, True, [f]))
+            per_sentence.append((f.count, f.where, True, [f]))
     value: Count | None = None
     used: list[Figure] = []
     overall = [p for p in per_sentence if not p[1] and not p[2]]
@@ -611,9 +636,18 @@ def _resolve(figures: list[Figure]) -> tuple[Count | None, list[Figure]]:
             if additive:
                 value, used = value + count, used + mentions
         return value, used
+    # every figure names its place: the latest per place (a toll updated), added up across
+    # places, the same figure twice counted once
+    latest: dict[frozenset[str], tuple[Count, list[Figure]]] = {}
+    for count, where, additive, mentions in per_sentence:
+        held = latest.get(where)
+        if additive and held is not None:
+            latest[where] = (held[0] + count, held[1] + mentions)
+        else:
+            latest[where] = (count, list(mentions))
     seen: list[Count] = []
-    for count, _, additive, mentions in per_sentence:
-        if count in seen and not additive:
+    for count, mentions in latest.values():
+        if count in seen:
             continue  # the same figure again
         seen.append(count)
         value = count if value is None else value + count

@@ -76,7 +76,8 @@ ROLES: Final = [
         r"slammed into|fell on|exploded|"
         r"strikes were recorded|got through|penetrated|slipped through)\b", _I)),
     ("launched", re.compile(
-        r"\b(?:launch(?:ed|ing|es)?|fired|firing|used|using|deploy(?:ed|ing)|sent|sending|"
+        r"\b(?:launch(?:ed|ing|es)?(?!\s+(?:by|from)\b)|fired(?!\s+(?:by|from)\b)|firing|used|"
+        r"using|deploy(?:ed|ing)|sent|sending|"
         r"attack(?:ed|ing)|targeted|targeting|unleash(?:ed|ing)|involv(?:ed|ing)|comprising|"
         r"consisting of|totall?ing|employ(?:ed|ing)|detected|tracked|spotted|"
         r"flew|flying|attack involved|barrage of|wave of|salvo of)\b", _I)),
@@ -136,7 +137,7 @@ COMPARED: Final = re.compile(
     r"\b(?:compared (?:with|to)|up from|down from|versus|than the|than in|than on|"
     r"(?:an |the )?earlier (?:toll|figure|count|report)|(?:earlier|previously) reported|"
     r"had (?:earlier|previously) (?:reported|said|put)|raising (?:an|the) (?:earlier|previous)|"
-    r"earlier[^.;]{0,30}\b(?:reported|said|put)|previously[^.;]{0,30}\b(?:reported|said))\b",
+    r"earlier[^.;]{0,45}\b(?:reported|said|put)|previously[^.;]{0,45}\b(?:reported|said))\b",
     _I,
 )
 #: A figure only feared or guessed: "around 20 people may be trapped".
@@ -156,7 +157,7 @@ BARE: Final = re.compile(
 NEGATION: Final = re.compile(r"\s*(?:was|were|had|has|have)?\s*(?:not|never)\b", _I)
 #: One weapon: "a Russian drone struck", "an S-300 missile", "the Iskander-M missile hit".
 ONE_WEAPON: Final = re.compile(
-    r"\b(?P<article>a|an|one|the|single)\s+(?:[\w-]+\s+){0,3}?(?P<noun>drone|UAV|Shahed|"
+    r"\b(?P<article>a|an|one|the|single|another)\s+(?:[\w-]+\s+){0,3}?(?P<noun>drone|UAV|Shahed|"
     r"missile|Iskander-M|Kinzhal|Kalibr)\b(?!-| of| and| or)",
     _I,
 )
@@ -207,6 +208,9 @@ DEATH_TOLL: Final = re.compile(
 NO_CASUALTIES: Final = re.compile(
     r"\b(?:there were |with )?no (?:casualties|victims|one was hurt)\b|\bno one was hurt\b", _I
 )
+THERE_AFTER: Final = re.compile(r"\s*(?:there|in [A-Z]\w+|at the (?:site|scene))\b")
+#: "4 of the 6 missiles", "48 of 76 drones": the second figure is the total, launched.
+OF_TOTAL_BEFORE: Final = re.compile(r"[\w,]+\s+(?:out\s+)?of\s+(?:the\s+)?$", _I)
 NONE_RECORDED: Final = re.compile(
     r"\b(?:recorded|registered|observed|reported) no (?P<what>ceasefire violations|explosions)\b",
     _I,
