@@ -55,6 +55,7 @@ from ceasefire.errors import InputError, Problem
 from ceasefire.ids import id_problem
 from ceasefire.intake._problems import field_error as _error
 from ceasefire.intake._problems import json_kind as _json_kind
+from ceasefire.intake._problems import term
 from ceasefire.intake.harm_fields import (
     PeopleCount,
     categories,
@@ -243,9 +244,7 @@ class Report(BaseModel):
             "time_precision": PRECISIONS,
             "place_precision": PRECISIONS,
         }[info.field_name or ""]
-        if value is not None and value not in vocab:
-            raise _error(f"unknown value {value!r}; expected one of: {', '.join(vocab)}")
-        return value
+        return None if value is None else term(value, vocab)
 
     @field_validator("infrastructure", "utilities", mode="before")
     @classmethod
