@@ -288,3 +288,21 @@ def test_the_near_miss_file_names_both_words() -> None:
         parse_file(DATA / "bad_row_vocab_near_miss.csv", now=NOW)
     reasons = {p.field: p.reason for p in caught.value.problems}
     assert "did you mean 'artillery'?" in reasons["weapon_class"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+def test_an_export_of_reports_placed_by_name_reads_back_as_the_same_reports(
+    tmp_path: Path, fmt: str
+) -> None:
+    from ceasefire.publish.export import write_reports
+
+    reports = parse_file(DATA / "places_by_name.csv", now=NOW).reports
+    target = tmp_path / f"export.{fmt}"
+    with target.open("w", encoding="utf-8") as fh:
+        write_reports(reports, fh, fmt)
+    back = parse_file(target, now=NOW).reports
+    assert [r.content_hash() for r in back] == [r.content_hash() for r in reports]
+    assert [(r.lon, r.lat, r.uncertainty_m) for r in back] == [
+        (r.lon, r.lat, r.uncertainty_m) for r in reports
+    ]
+    assert [r.place for r in back] == [r.place for r in reports]
