@@ -44,6 +44,8 @@ def term(
     The one place every vocabulary field of a report is read through (event and source kinds,
     weapon classes, precisions, harm categories), so they all fold and suggest alike.
     """
+    if value in vocabulary:  # as nearly every value is: no folding
+        return value
     folded = fold_term(value)
     if folded in vocabulary:
         return folded
