@@ -19,54 +19,8 @@ from typing import Final
 
 from ceasefire.geo.gazetteer import ADMIN1_NAMES, Gazetteer, load_gazetteer
 from ceasefire.geo.gazetteer import _fold as fold
+from ceasefire.geo.placenames import REGION_ALIASES
 
-#: Other spellings of oblast names (transliterations, Russian and older forms, the capital's
-#: name where it differs), folded, to the gazetteer's oblast name.
-_OBLAST_ALIASES: Final = {
-    "dnipro": "Dnipropetrovsk",
-    "dnepropetrovsk": "Dnipropetrovsk",
-    "dnipropetrovska": "Dnipropetrovsk",
-    "zaporizhia": "Zaporizhzhia",
-    "zaporizhzhya": "Zaporizhzhia",
-    "zaporozhye": "Zaporizhzhia",
-    "zaporozhzhia": "Zaporizhzhia",
-    "kharkov": "Kharkiv",
-    "odessa": "Odesa",
-    "nikolaev": "Mykolaiv",
-    "nikolayev": "Mykolaiv",
-    "mykolayiv": "Mykolaiv",
-    "kiev": "Kyiv",
-    "chernigov": "Chernihiv",
-    "lugansk": "Luhansk",
-    "zhitomir": "Zhytomyr",
-    "vinnitsa": "Vinnytsia",
-    "vinnytsya": "Vinnytsia",
-    "khmelnytsky": "Khmelnytskyi",
-    "khmelnitsky": "Khmelnytskyi",
-    "khmelnytskyy": "Khmelnytskyi",
-    "kirovograd": "Kirovohrad",
-    "kropyvnytskyi": "Kirovohrad",
-    "cherkassy": "Cherkasy",
-    "lvov": "Lviv",
-    "rovno": "Rivne",
-    "volhynia": "Volyn",
-    "transcarpathia": "Zakarpattia",
-    "transcarpathian": "Zakarpattia",
-    "zakarpattya": "Zakarpattia",
-    "crimean": "Crimea",
-    "belgorod": "Belgorod",
-    "bryansk": "Bryansk",
-    "kursk": "Kursk",
-    "rostov": "Rostov",
-    "voronezh": "Voronezh",
-    "ternopol": "Ternopil",
-    "ivano-frankovsk": "Ivano-Frankivsk",
-    "chernovtsy": "Chernivtsi",
-    "poltava": "Poltava",
-    "sumy": "Sumy",
-    "kherson": "Kherson",
-    "donetsk": "Donetsk",
-}
 #: Names that are a region on their own, without "region" after them.
 _BARE_REGIONS: Final = {"crimea": "Crimea", "transcarpathia": "Zakarpattia", "volhynia": "Volyn"}
 
@@ -212,14 +166,18 @@ def _is_target(text: str, start: int, end: int, sentence_start: int) -> bool:
 
 
 def oblast_of(name: str) -> str | None:
-    """The oblast a region's name means ("Dnipro" -> Dnipropetrovsk), or ``None``."""
-    key = fold(name.removeprefix("the ").removeprefix("The "))
-    return _oblast_names().get(key) or _OBLAST_ALIASES.get(key)
+    """The oblast a region's name means ("Dnipro" -> Dnipropetrovsk), or ``None``: the names
+    and aliases of :data:`ceasefire.geo.placenames.REGION_ALIASES`, the one table of them."""
+    return _oblast_names().get(fold(name.removeprefix("the ").removeprefix("The ")))
 
 
 @lru_cache(maxsize=1)
 def _oblast_names() -> dict[str, str]:
-    return {fold(name): name for name in ADMIN1_NAMES.values() if name != "Kyiv City"}
+    names = {fold(name): name for name in ADMIN1_NAMES.values() if name != "Kyiv City"}
+    for region, aliases in REGION_ALIASES.items():
+        if region != "Kyiv City":
+            names.update({fold(alias): region for alias in aliases})
+    return names
 
 
 def _settlement(words: str) -> tuple[str, int, str, bool] | None:
