@@ -268,3 +268,59 @@ def test_a_text_about_talks_proposes_nothing() -> None:
         )
         == []
     )
+
+
+# -- wire stories ------------------------------------------------------------------------------
+
+
+def test_a_colon_list_gives_the_parts_of_its_total() -> None:
+    e = one(
+        "Overnight, air defence systems destroyed 44 Ukrainian drones: 20 over Kursk region, "
+        "15 over Bryansk region and 9 over Belgorod region, the ministry said."
+    )
+    assert e["destroyed"]["drones"] == 44
+    assert e["perpetrator"] == "UA"
+    assert e["oblasts"] == ["Belgorod", "Bryansk", "Kursk"]
+
+
+def test_places_without_a_total_add_up_and_a_toll_updated_counts_once() -> None:
+    e = one(
+        "Russian drones struck Sumy and Okhtyrka overnight. In Sumy two people were killed; in "
+        "Okhtyrka one person was killed. Later the toll in Sumy rose: three people were killed "
+        "in Sumy."
+    )
+    assert e["killed"] == 4  # Sumy's latest three, Okhtyrka's one
+
+
+def test_an_earlier_toll_and_a_feared_one_are_not_counts() -> None:
+    e = one(
+        "The death toll from the Russian missile strike on Poltava rose to 12 on Friday, "
+        "officials said; they had earlier reported 9 dead. Up to 20 people may still be under "
+        "the rubble.",
+        date(2026, 3, 13),
+    )
+    assert e["killed"] == 12
+    assert e["injured"] is None
+
+
+def test_the_number_of_injured_and_no_casualties() -> None:
+    e = one(
+        "Russian drones hit Chernihiv overnight. The number of injured stood at 23, including "
+        "four children."
+    )
+    assert e["injured"] == 23
+    e = one("Ukrainian drones attacked Kursk region overnight. There were no casualties.")
+    assert (e["killed"], e["injured"]) == (0, 0)
+
+
+def test_the_total_of_which_a_figure_is_a_part_and_what_a_list_hitting_did() -> None:
+    e = one(
+        "Russia launched 180 drones and 11 missiles overnight. Of the 180 drones, more than "
+        "150 were shot down, and at least 8 of the missiles were intercepted, with 3 missiles "
+        "and 20 drones hitting targets at 12 locations."
+    )
+    assert e["launched"]["drones"] == 180
+    assert e["destroyed"]["drones"] == {"min": 151, "max": 180}
+    assert e["destroyed"]["missiles"] == {"min": 8, "max": 11}
+    assert e["hit"]["missiles"] == 3 and e["hit"]["drones"] == 20
+    assert e["locations_hit"] == 12

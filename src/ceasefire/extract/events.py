@@ -615,44 +615,37 @@ def _event(t: str, group: list[Sentence]) -> Event | None:
 
 def _resolve(figures: list[Figure]) -> tuple[Count | None, list[Figure]]:
     """One field's figure from its mentions (the module's rules) and the mentions used."""
-    per_sentence: list[tuple[Count, frozenset[str], bool, list[Figure]]] = []
-    for index in sorted({f.sentence for f in figures}):
-        mine = [f for f in figures if f.sentence == index]
-        base = [f for f in mine if not f.additive]
-        extra = [f for f in mine if f.additive]
-        if base:
-            total = Count.total(f.count for f in base)
-            assert total is not None
-            where = frozenset().union(*(f.where for f in base))
-            per_sentence.append((total, where, False, base))
-        for f in extra:
-            per_sentence.append((f.count, f.where, True, [f]))
-    value: Count | None = None
-    used: list[Figure] = []
-    overall = [p for p in per_sentence if not p[1] and not p[2]]
-    if overall:
-        value, used = overall[-1][0], list(overall[-1][3])
-        for count, _, additive, mentions in per_sentence:
-            if additive:
-                value, used = value + count, used + mentions
-        return value, used
-    # every figure names its place: the latest per place (a toll updated), added up across
-    # places, the same figure twice counted once
-    latest: dict[frozenset[str], tuple[Count, list[Figure]]] = {}
-    for count, where, additive, mentions in per_sentence:
-        held = latest.get(where)
-        if additive and held is not None:
-            latest[where] = (held[0] + count, held[1] + mentions)
+    overall: list[tuple[Count, list[Figure]]] = []  # per sentence: figures naming no place
+    extra: list[Figure] = []  # "another man", "two more"
+    latest: dict[frozenset[str], tuple[int, Count, list[Figure]]] = {}  # per place
+    for f in figures:
+        if f.additive:
+            extra.append(f)
+        elif not f.where:
+            if overall and overall[-1][1][0].sentence == f.sentence:
+                held = overall[-1]
+                overall[-1] = (held[0] + f.count, [*held[1], f])  # a list in one sentence
+            else:
+                overall.append((f.count, [f]))
         else:
-            latest[where] = (count, list(mentions))
-    seen: list[Count] = []
-    for count, mentions in latest.values():
-        if count in seen:
-            continue  # the same figure again
-        seen.append(count)
-        value = count if value is None else value + count
-        used += mentions
-    return value, used
+            held_place = latest.get(f.where)
+            if held_place is not None and held_place[0] == f.sentence:
+                latest[f.where] = (f.sentence, held_place[1] + f.count, [*held_place[2], f])
+            else:
+                latest[f.where] = (f.sentence, f.count, [f])  # a toll updated: the latest
+    if overall:
+        value, used = overall[-1]
+    else:
+        totals = [(count, mentions) for _, count, mentions in latest.values()]
+        if not totals:
+            value, used = None, []
+        else:
+            value = Count.total(count for count, _ in totals)
+            used = [f for _, mentions in totals for f in mentions]
+    for f in extra:
+        value = f.count if value is None else value + f.count
+        used = [*used, f]
+    return value, list(used)
 
 
 def _weapons(values: dict[str, Count | None], role: str) -> Weapons:
