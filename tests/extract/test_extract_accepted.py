@@ -8,7 +8,6 @@ import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
-from proposals import AIR_ATTACK, PUBLISHED, air_attack_event
 
 from ceasefire.counts import Count
 from ceasefire.errors import InputError
@@ -23,6 +22,7 @@ from ceasefire.extract.accepted import (
     window_of,
 )
 from ceasefire.geo.gazetteer import load_gazetteer
+from proposals import AIR_ATTACK, PUBLISHED, air_attack_event
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SHA = text_sha256(AIR_ATTACK)
