@@ -10,13 +10,12 @@ named ``..._proposes_the_air_attack`` and call :func:`needs_the_rules`.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
 import pytest
 
 from ceasefire.counts import Count
-from ceasefire.extract import Event, Evidence, Weapons, extract
+from ceasefire.extract import Event, Evidence, Weapons
 from ceasefire.extract import events as rules
 
 #: The brief's own example of a night's attack on one oblast.
@@ -65,16 +64,5 @@ def rules_or_stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
 def needs_the_rules() -> None:
     """Skip the calling test while the rules propose nothing for :data:`AIR_ATTACK` (they are
     being written; this call goes once they land)."""
-    if not extract(AIR_ATTACK, published=PUBLISHED).events:
+    if not _real_events_of(AIR_ATTACK, PUBLISHED):
         pytest.skip("the extraction rules do not propose events yet (events_of)")
-
-
-def yesterday() -> date:
-    return date.today() - timedelta(days=1)
-
-
-def json_event(**change: Any) -> dict[str, Any]:
-    """The JSON of the stand-in's event, with ``change`` applied."""
-    out = air_attack_event(AIR_ATTACK, PUBLISHED).to_json()
-    out.update(change)
-    return out
