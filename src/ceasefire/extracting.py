@@ -33,6 +33,8 @@ from ceasefire.pipeline import unplaceable
 from ceasefire.publish.access import Principal, require
 from ceasefire.store.facade import Store
 
+__all__ = ["MAX_TEXT_CHARS", "AcceptResult", "accept", "propose"]
+
 #: The largest text extracted at once, in characters: a long article is 20,000; a text ten
 #: times that is a paste gone wrong, and the rules' time grows with it.
 MAX_TEXT_CHARS = 200_000
@@ -152,6 +154,3 @@ def accept(
         counted.stored,
         counted.unchanged,
     )
-
-
-__all__ = ["MAX_TEXT_CHARS", "AcceptResult", "accept", "propose"]

@@ -143,6 +143,7 @@ async def extract_text(
     if kind in TEXT_TYPES:
         try:
             texts = [TextIn(text=_text(raw), published=published, source=source)]
+            wheres = ["body"]
         except ValidationError as exc:
             raise InputError(problems_from(exc, "query")) from None
     else:
@@ -150,11 +151,14 @@ async def extract_text(
             raise InputError(
                 Problem("query", "published" if published is not None else "source",
                         "goes in the JSON body with its text"))  # fmt: skip
-        texts = _texts(parse_json(raw))
+        data = parse_json(raw)
+        texts = _texts(data)
+        # Problems name the text as the body names it: the object, or the array's item.
+        wheres = [f"body[{i}]" for i in range(len(texts))] if isinstance(data, list) else ["body"]
     items = await run_in_threadpool(
         lambda: [
-            propose(t.text, published=t.published, source=t.source, where=f"body[{i}]")
-            for i, t in enumerate(texts)
+            propose(t.text, published=t.published, source=t.source, where=where)
+            for t, where in zip(texts, wheres, strict=True)
         ]
     )
     return {"items": items}
