@@ -746,6 +746,8 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
     ("GET", f"{V1}/tallies/reconcile"): ("?until=soon", {}, 422),
     ("GET", f"{V1}/tallies/series"): ("?since=last-week", {}, 422),
     ("GET", f"{V1}/tallies/{{issuer}}/{{tally_id:path}}"): ("", {}, 404),
+    ("POST", f"{V1}/extract"): ("", {"json": {"text": ""}}, 422),
+    ("POST", f"{V1}/extract/accept"): ("", {"json": {"text": "no events named"}}, 422),
 }
 
 

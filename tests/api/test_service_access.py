@@ -44,6 +44,7 @@ from ceasefire.ledger.notes import cosign
 from ceasefire.publish.access import PUBLIC_DELAY, Principal, concerns, token_hash
 from ceasefire.store.facade import Store
 from ceasefire.store.users import users_table
+from proposals import AIR_ATTACK, rules_or_stand_in
 
 ROLES = ("admin", "monitor", "mediator", "UA", "RU", "public", "bad")
 USERS = ROLE_USERS
@@ -311,7 +312,26 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
         lambda w, role: ("UA|af-2026-03-11", {}),
         TALLY_READERS,
     ),
+    # Extraction is the mission's own work: a party must not make the mission's osint reports.
+    # The mission's first accept stores, the second finds it stored (idempotent: 200).
+    ("POST", f"{V1}/extract"): (
+        lambda w, role: ("", {"json": {"text": AIR_ATTACK, "published": "2026-02-17"}}),
+        {A: 200, M: 200, D: 403, U: 403, R: 403, P: 403, B: 401},
+    ),
+    ("POST", f"{V1}/extract/accept"): (
+        lambda w, role: (
+            "",
+            {"json": {"text": AIR_ATTACK, "published": "2026-02-17", "events": [0]}},
+        ),
+        {A: 201, M: 200, D: 403, U: 403, R: 403, P: 403, B: 401},
+    ),
 }
+
+
+@pytest.fixture(autouse=True)
+def _proposals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extract routes' text proposes its air attack (tests/proposals.py)."""
+    rules_or_stand_in(monkeypatch)
 
 
 def _url(w: World, path: str, fill: str) -> str:

@@ -185,7 +185,7 @@ def test_another_sessions_form_token_does_not_do(site: Site) -> None:
 # -- the pages, for every role --------------------------------------------------------------
 
 
-PAGES = ("/map", "/incidents/INC-000356", "/hotline", "/tallies", "/signin")
+PAGES = ("/map", "/incidents/INC-000356", "/hotline", "/tallies", "/extract", "/signin")
 
 
 @pytest.mark.parametrize("who", ["public", *USERS])
@@ -196,10 +196,13 @@ def test_every_page_as_every_role(site: Site, who: str) -> None:
         client, token = site.signed_in(who)
     hotline_roles = {"admin", "monitor", "mediator", "UA", "RU"}
     tally_roles = hotline_roles  # every role but the public reads tallies
+    extract_roles = {"admin", "monitor"}  # the mission's own work
     for path in PAGES:
         page = client.get(path, follow_redirects=False)
-        if (path == "/hotline" and who not in hotline_roles) or (
-            path == "/tallies" and who not in tally_roles
+        if (
+            (path == "/hotline" and who not in hotline_roles)
+            or (path == "/tallies" and who not in tally_roles)
+            or (path == "/extract" and who not in extract_roles)
         ):
             assert page.status_code == 303
             assert page.headers["location"] == f"/signin?next={path}"
@@ -215,6 +218,7 @@ def test_every_page_as_every_role(site: Site, who: str) -> None:
         assert can["use_hotline"] == (who in hotline_roles)
         assert ('href="/hotline"' in body) == (who in hotline_roles)
         assert ('href="/tallies"' in body) == (who in tally_roles)
+        assert ('href="/extract"' in body) == (who in extract_roles)
         # The map's panel of the night's tallies, for those who may read them.
         assert ('id="tallies-panel"' in body) == (path == "/map" and who in tally_roles)
         # Only this service's own files: no script or style from anywhere else.

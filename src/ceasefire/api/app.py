@@ -13,6 +13,7 @@ over the library::
                                                             conformance, collections, items
     /api/v1/hotline/messages/..., /metrics  routes.hotline  inbox, send, ack, answer, CAP, metrics
     /api/v1/tallies/...                     routes.tallies  strike tallies: enter, list, reconcile
+    /api/v1/extract, /extract/accept (POST) routes.extract  proposals from text; accepting them
     /openapi.json                           FastAPI         the OpenAPI document
 
 While the app runs, its lifespan signs checkpoints as the log grows (with a signer), ticks the
@@ -53,6 +54,7 @@ from ceasefire.api.deps import (
 from ceasefire.api.errors import ErrorResponse, install
 from ceasefire.api.routes import actions as routes_actions
 from ceasefire.api.routes import changes as routes_changes
+from ceasefire.api.routes import extract as routes_extract
 from ceasefire.api.routes import hotline as routes_hotline
 from ceasefire.api.routes import intake as routes_intake
 from ceasefire.api.routes import ledger as routes_ledger
@@ -185,6 +187,7 @@ def create_app(
         routes_hotline,
         routes_changes,
         routes_tallies,
+        routes_extract,
     )
     for module in routes:
         api.include_router(module.router)

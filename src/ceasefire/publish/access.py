@@ -105,6 +105,9 @@ ACTIONS: Final[Mapping[str, frozenset[str]]] = {
     "use_hotline": frozenset({"admin", "monitor", "mediator", "party"}),
     "submit_tally": frozenset({"admin", "monitor", "party"}),
     "read_tallies": frozenset({"admin", "monitor", "mediator", "party"}),
+    # Proposing records from news text and accepting them as the mission's osint reports and
+    # tallies: the mission's own work (a party must not make the mission's osint reports).
+    "extract": frozenset({"admin", "monitor"}),
 }
 
 #: How a refusal of each action reads ("the public role may not ...").
@@ -118,6 +121,7 @@ _DOING: Final[Mapping[str, str]] = {
     "use_hotline": "use the hotline",
     "submit_tally": "enter strike tallies",
     "read_tallies": "read strike tallies",
+    "extract": "extract records from text (the mission's own work)",
 }
 
 #: The hotline addresses that are not parties.

@@ -36,6 +36,8 @@ from ceasefire.store.schema import (
 if TYPE_CHECKING:
     from ceasefire.intake.signing import TrustedKey
     from ceasefire.store.ledger import Appender
+    from ceasefire.store.tallies import TalliesAdded
+    from ceasefire.tallies.model import Tally
 
 
 class BulkWriter:
@@ -199,6 +201,25 @@ class BulkWriter:
             self._correct(targets, entered_by)
         unchanged = tuple(stored) + tuple(repeated)
         return AddResult(len(new), len(unchanged), tuple(r["report_id"] for r in new), unchanged)
+
+    def add_tallies(
+        self, tallies: Sequence[Tally], *, by: Principal, parties: Collection[str] = ()
+    ) -> TalliesAdded:
+        """Store strike tallies in this writer's transaction, beside its reports (all or
+        nothing together: an accepted text's reports and tallies, :mod:`ceasefire.extracting`);
+        the rules are :func:`ceasefire.store.tallies.add_tallies`'."""
+        from ceasefire.store.tallies import add_tallies
+
+        if self.broken:
+            raise StoreError("an earlier write of this batch failed; leave the block")
+        try:
+            return add_tallies(
+                self._conn, self._dialect, tallies, by=by, at=self._now, parties=parties
+            )
+        finally:
+            # The tallies appended leaves of their own: the next batch of reports reads the
+            # log's edge again rather than trust the one this writer kept (as after _correct).
+            self._ledger = None
 
     def _check_corrections(
         self,

@@ -1,4 +1,5 @@
-"""The pages: sign-in, the map with its feed, an incident, the hotline inbox, the tallies.
+"""The pages: sign-in, the map with its feed, an incident, the hotline inbox, the tallies, the
+review of proposals from text.
 
 Each page is a shell rendered here (who is signed in, what they may do, the form token) and a
 JavaScript module that reads and acts through the JSON API under ``/api/v1`` with the session
@@ -215,6 +216,16 @@ async def hotline_page(request: Request, service: ServiceDep) -> Response:
     if not may_act(who[0], "use_hotline"):
         return RedirectResponse(f"/signin?next={quote('/hotline')}", status_code=303)
     return _page(request, service, "hotline.html", who, page="hotline")
+
+
+@router.get("/extract", response_class=HTMLResponse, response_model=None)
+async def extract_page(request: Request, service: ServiceDep) -> Response:
+    """The review step of extraction: paste a text, read what it proposes with the words of
+    every figure marked in it, tick the events to accept and store them (the mission's)."""
+    who = await _who(request, service)
+    if not may_act(who[0], "extract"):
+        return RedirectResponse(f"/signin?next={quote('/extract')}", status_code=303)
+    return _page(request, service, "extract.html", who, page="extract")
 
 
 @dataclass(frozen=True)
