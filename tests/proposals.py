@@ -1,28 +1,17 @@
-"""Texts to extract and what they propose, for the tests of accepting proposals (CLI, API, page).
-
-The extraction rules (:func:`ceasefire.extract.events.events_of`) are written beside these
-tests. Until they propose the air attack of :data:`AIR_ATTACK`, :func:`rules_or_stand_in` puts a
-stand-in in their place that proposes it as docs/extract.md says it must, its evidence at the
-real offsets of the words in the text; once the rules propose any event for a text, they answer
-for it themselves and the stand-in steps aside. The tests that hold for the real rules only are
-named ``..._proposes_the_air_attack`` and call :func:`needs_the_rules`.
-"""
+"""A text to extract and the event it proposes, for the tests of accepting proposals (CLI,
+API, page) and of mapping events to records (:func:`air_attack_event` builds the event the text
+proposes, for tests that vary it)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from ceasefire.counts import Count
 from ceasefire.extract import Event, Evidence, Weapons
-from ceasefire.extract import events as rules
 
 #: The brief's own example of a night's attack on one oblast.
 AIR_ATTACK = "Overnight, Russia launched 120 drones at Kharkiv region; 100 were shot down."
 PUBLISHED = date(2026, 2, 17)
-
-_real_events_of = rules.events_of
 
 
 def _span(text: str, field: str, words: str) -> Evidence:
@@ -47,22 +36,3 @@ def air_attack_event(text: str, published: date | None) -> Event:
             _span(text, "destroyed.drones", "100 were shot down"),
         ),
     )
-
-
-def stand_in(text: str, published: date | None) -> tuple[Event, ...]:
-    """The rules' answer, or (while they propose nothing) the air attack where its words are."""
-    found = _real_events_of(text, published)
-    if found or AIR_ATTACK not in text:
-        return tuple(found)
-    return (air_attack_event(text, published),)
-
-
-def rules_or_stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rules, "events_of", stand_in)
-
-
-def needs_the_rules() -> None:
-    """Skip the calling test while the rules propose nothing for :data:`AIR_ATTACK` (they are
-    being written; this call goes once they land)."""
-    if not _real_events_of(AIR_ATTACK, PUBLISHED):
-        pytest.skip("the extraction rules do not propose events yet (events_of)")

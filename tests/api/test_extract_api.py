@@ -16,7 +16,7 @@ from ceasefire.api.deps import Limits
 from ceasefire.extract.accepted import record_id, text_sha256
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.store.facade import Store
-from proposals import AIR_ATTACK, PUBLISHED, needs_the_rules, rules_or_stand_in
+from proposals import AIR_ATTACK, PUBLISHED
 
 USERS = {"admin": ("admin", None), "monitor": ("monitor", None), "mediator": ("mediator", None),
          "UA": ("party", "UA"), "RU": ("party", "RU")}  # fmt: skip
@@ -39,8 +39,7 @@ class Api:
 
 
 @pytest.fixture
-def api(db_url: str, engine: GeoEngine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
-    rules_or_stand_in(monkeypatch)
+def api(db_url: str, engine: GeoEngine) -> Iterator[Api]:
     with Store.open(db_url) as store:
         yield Api(store, engine)
 
@@ -91,9 +90,7 @@ def test_bad_bodies_name_the_item_and_field(api: Api) -> None:
         assert (where, field) in {(p["where"], p["field"]) for p in error["problems"]}, error
 
 
-def test_a_text_over_the_size_limit_is_413(
-    db_url: str, engine: GeoEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_text_over_the_size_limit_is_413(db_url: str, engine: GeoEngine) -> None:
     with Store.open(db_url) as store:
         small = Api(store, engine, Limits(body_bytes=1000))
         assert_error(small.post("monitor", "/extract", content="x" * 1001, headers=TEXT), 413)
@@ -153,7 +150,6 @@ def test_an_accept_that_is_not_what_was_reviewed_stores_nothing(api: Api) -> Non
 
 def test_api_accept_proposes_the_air_attack(api: Api) -> None:
     """On the real rules: the proposal's figures, and its accept stores a report and a tally."""
-    needs_the_rules()
     [proposed] = api.post(
         "monitor", "/extract?published=2026-02-17", content=AIR_ATTACK, headers=TEXT
     ).json()["items"]

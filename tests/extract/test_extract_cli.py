@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from backends import OPERATOR
 from ceasefire.cli.app import app
 from ceasefire.extract.accepted import record_id, text_sha256
 from ceasefire.store.facade import Store
-from proposals import AIR_ATTACK, PUBLISHED, needs_the_rules, rules_or_stand_in
+from proposals import AIR_ATTACK, PUBLISHED
 
 runner = CliRunner()
 NIGHT = ("--published", PUBLISHED.isoformat())
@@ -71,10 +70,7 @@ def test_help_says_relative_dates_stay_null_without_published() -> None:
     assert "Without it they stay null" in " ".join(result.output.split())
 
 
-def test_ingest_stores_a_report_and_a_tally_once(
-    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rules_or_stand_in(monkeypatch)
+def test_ingest_stores_a_report_and_a_tally_once(tmp_path: Path, db_url: str) -> None:
     text = _write(tmp_path, "kharkiv.txt", AIR_ATTACK)
     args = [str(text), *NIGHT, "--source", "Air Force", "--ingest", "--db", db_url, "--as", "desk"]
     first = _json(args)
@@ -100,9 +96,8 @@ def test_ingest_stores_a_report_and_a_tally_once(
 
 
 def test_ingest_refuses_an_event_it_cannot_record_and_stores_nothing(
-    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db_url: str
 ) -> None:
-    rules_or_stand_in(monkeypatch)
     text = _write(tmp_path, "kharkiv.txt", AIR_ATTACK)
     # No publication date: "overnight" resolves to no date, and a record needs one.
     result = runner.invoke(app, ["extract", str(text), "--ingest", "--db", db_url])
@@ -114,10 +109,7 @@ def test_ingest_refuses_an_event_it_cannot_record_and_stores_nothing(
         assert store.tallies(by=OPERATOR) == []
 
 
-def test_the_listing_quotes_each_figures_words(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rules_or_stand_in(monkeypatch)
+def test_the_listing_quotes_each_figures_words(tmp_path: Path) -> None:
     text = _write(tmp_path, "kharkiv.txt", AIR_ATTACK)
     result = runner.invoke(app, ["extract", str(text), *NIGHT])
     assert result.exit_code == 0, result.output
@@ -131,7 +123,6 @@ def test_the_listing_quotes_each_figures_words(
 
 def test_extract_cli_proposes_the_air_attack(tmp_path: Path) -> None:
     """On the real rules: the brief's example proposes the night's attack with its figures."""
-    needs_the_rules()
     text = _write(tmp_path, "kharkiv.txt", AIR_ATTACK)
     [got] = _json([str(text), *NIGHT])
     [event] = got["events"]

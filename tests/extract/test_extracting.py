@@ -14,15 +14,14 @@ from ceasefire.geo.engine import GeoEngine
 from ceasefire.publish.access import Principal
 from ceasefire.store.facade import Store
 from ceasefire.tallies.model import read_tally
-from proposals import AIR_ATTACK, PUBLISHED, rules_or_stand_in
+from proposals import AIR_ATTACK, PUBLISHED
 
 DESK = Principal("desk", "monitor")
 RID = record_id(text_sha256(AIR_ATTACK), 0)
 
 
 @pytest.fixture
-def store(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    rules_or_stand_in(monkeypatch)
+def store(db_url: str) -> Iterator[Store]:
     with Store.open(db_url) as opened:
         yield opened
 

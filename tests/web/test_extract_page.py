@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.extract.accepted import record_id, text_sha256
 from ceasefire.store.facade import Store
-from proposals import AIR_ATTACK, rules_or_stand_in
+from proposals import AIR_ATTACK
 
 pytestmark = [pytest.mark.served, pytest.mark.browser, pytest.mark.slow]
 
@@ -37,15 +37,14 @@ HOSTILE_SOURCE = "<img src=x onerror=\"window.__pwned = 'source'\">Desk"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The service with its pages on an empty store, in a thread, the stand-in in place."""
+    """The service with its pages on an empty store, in a thread."""
     import uvicorn
 
     from ceasefire.web.app import create_web_app
 
     need_browser()
     folder: Path = tmp_path_factory.mktemp("extract-web")
-    with pytest.MonkeyPatch.context() as patch, Store.open(str(folder / "x.db")) as store:
-        rules_or_stand_in(patch)
+    with Store.open(str(folder / "x.db")) as store:
         tokens = {who: store.add_user(f"web-{who}", *role) for who, role in USERS.items()}
         app = create_web_app(store, load_agreement(demo_agreement_path()), hotline_every=None)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))

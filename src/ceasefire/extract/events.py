@@ -225,6 +225,10 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: _Context) -> None:
             if noun is None:
                 continue
         kind, noun_start, noun_end = noun
+        if noun_start == noun_end:  # no noun: the words that say what happened are the evidence
+            table = lx.ROLES if kind in ("drones", "missiles") else lx.HARM
+            noun_end = _cue_end(t, s, q.end, table) or noun_end
+            noun_start = noun_end
         phrase = t[q.start : noun_end]
         taken.append((q.start, noun_end))
         count = q.count
@@ -290,13 +294,18 @@ def _cue_right_after(
     t: str, s: Sentence, at: int, table: list[tuple[str, re.Pattern[str]]]
 ) -> bool:
     """Whether a cue of ``table`` follows at once: "22 of them hitting", "80 were shot down"."""
+    return _cue_end(t, s, at, table) is not None
+
+
+def _cue_end(t: str, s: Sentence, at: int, table: list[tuple[str, re.Pattern[str]]]) -> int | None:
+    """Where the cue of ``table`` that follows at once ends, or ``None``."""
     window = t[at : min(s.end, at + 60)]
     for _, pattern in table:
         m = pattern.search(window)
         # only the rest of a list may stand between: "9 missiles and 42 drones hitting targets"
         if m is not None and _LIST_REST.fullmatch(window[: m.start()]):
-            return True
-    return False
+            return at + m.end()
+    return None
 
 
 _LIST_REST: Final = re.compile(
