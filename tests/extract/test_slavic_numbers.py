@@ -112,6 +112,9 @@ def test_numbers_of_the_wrong_order_are_two_numbers() -> None:
         "літак Су-34",
         "0,5 км",
         "дві години",
+        "одні з найбільших",
+        "о 7 ранку",
+        "50% абонентів",
     ],
 )
 def test_numbers_that_are_not_counts(text: str) -> None:

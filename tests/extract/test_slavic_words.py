@@ -136,6 +136,7 @@ def test_roles_of_the_ministry_summary() -> None:
         ("нейтралізовано", "destroyed"),
         ("уражено", "hit"),
         ("попадания", "hit"),
+        ("поражены", "hit"),
         ("загинула", "killed"),
         ("загиблих", "killed"),
         ("убиты", "killed"),

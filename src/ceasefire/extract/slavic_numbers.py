@@ -95,7 +95,8 @@ def _rus_at(stem: str) -> str:
 def _build() -> dict[str, tuple[int, int]]:
     t: dict[str, tuple[int, int]] = {}
     # Ukrainian units (all cases and genders; "сьома" left out: it is also "the seventh").
-    _forms(t, _UNIT, 1, "один одна одне одного одної одній одному одну одним одною одні одних")
+    # Plural "одні"/"одни" ("one of", "only") are not the number one: left out.
+    _forms(t, _UNIT, 1, "один одна одне одного одної одній одному одну одним одною")
     _forms(t, _UNIT, 2, "два дві двох двом двома")
     _forms(t, _UNIT, 3, "три трьох трьом трьома")
     _forms(t, _UNIT, 4, "чотири чотирьох чотирьом чотирма")
@@ -150,7 +151,7 @@ def _build() -> dict[str, tuple[int, int]]:
         "мільйонами мільйонах млн",
     )
     # Russian.
-    _forms(t, _UNIT, 1, "одно одной одном одни одними")
+    _forms(t, _UNIT, 1, "одно одной одном")
     _forms(t, _UNIT, 2, "две двух двум двумя")
     _forms(t, _UNIT, 3, "трёх трём тремя")
     _forms(t, _UNIT, 4, "четыре четырёх четырём четырьмя")

@@ -155,7 +155,7 @@ ROLES: Final[dict[str, str]] = {
     rf"|сбит{_W}|сбил{_W}|нейтрализова{_W}": "destroyed",
     # hit
     rf"(?:зафіксовано\s+)?влучан{_W}|влучи{_W}|влуча{_W}|уражен{_W}|ураже{_W}"
-    rf"|(?:зафиксирован{_W}\s+)?попадани{_W}": "hit",
+    rf"|(?:зафиксирован{_W}\s+)?попадани{_W}|поражен{_W}": "hit",
     # lost locally (jammed): neither destroyed nor hit
     rf"локаційно\s+втрачен{_W}|втрачен{_W}\s+локаційно|локационно\s+потерян{_W}": "lost",
     # debris fell: not a hit
