@@ -231,6 +231,12 @@ def test_a_sea_is_not_a_region() -> None:
         ("в Івано-Франківську", "Івано-Франківську", "Ivano-Frankivsk", "Ivano-Frankivsk"),
         ("в Ростове-на-Дону", "Ростове-на-Дону", "Rostov-on-Don", "Rostov"),
         ("Біля Бахмута", "Бахмута", "Bakhmut", "Donetsk"),
+        # no Ukrainian Cyrillic name in GeoNames: found through the Latin one
+        ("у Кадіївці", "Кадіївці", "Kadiyivka", "Luhansk"),
+        ("у Стаханові", "Стаханові", "Kadiyivka", "Luhansk"),
+        ("у Новій Каховці", "Новій Каховці", "Nova Kakhovka", "Kherson"),
+        ("у Кременчуці", "Кременчуці", "Kremenchuk", "Poltava"),
+        ("в Чугуєві", "Чугуєві", "Chuhuyiv", "Kharkiv"),
     ],
 )
 def test_settlements_in_inflected_forms(text: str, words: str, name: str, oblast: str) -> None:
@@ -238,6 +244,15 @@ def test_settlements_in_inflected_forms(text: str, words: str, name: str, oblast
     (hit,) = find_settlements(text)
     start, end, i = hit
     assert (text[start:end], str(g.name[i]), str(g.admin1[i])) == (words, name, oblast)
+
+
+def test_sentence_openers_and_people_are_not_places() -> None:
+    text = (
+        "Зафіксовано пошкодження. Уламки впали на дах. Під ударом енергетика. Рятувальники "
+        "ліквідували пожежу. Голова ОВА Олег Синєгубов повідомив. Губернатор Вячеслав Гладков "
+        "сообщил. Повітряні сили ЗСУ. Укренерго повідомляє."
+    )
+    assert find_settlements(text) == []
 
 
 def test_a_region_word_is_not_a_village() -> None:

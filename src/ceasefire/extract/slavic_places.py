@@ -11,7 +11,10 @@ Settlements (:func:`find_settlements`) come from the gazetteer's Cyrillic names,
 by the rules of its ending (consonant, -а, -я, -о/-е, plural -и/-і, adjective -ий), with the
 Ukrainian і/о and ї/є alternation ("Харків" -> "Харкові", "Київ" -> "Києва") and the
 locative's к/ц, г/з, х/с ("Кременчуці", "Кривому Розі"). A capitalised word (or two or three)
-whose form is in the index is a settlement; the most populous bearer of a name wins.
+whose form is in the index is a settlement; the most populous bearer of a name wins. A
+capitalised word not in the index is tried as the transliteration of its nominatives against
+the gazetteer's Latin names ("Кадіївці" -> "Kadiivka"), since GeoNames lacks the Ukrainian
+Cyrillic name of many towns.
 """
 
 from __future__ import annotations
@@ -291,6 +294,78 @@ def _settlement_index(g: Gazetteer) -> dict[str, int]:
     return index
 
 
+# -- the Latin fallback: GeoNames has a Ukrainian Cyrillic name for only half of Ukraine's
+# towns of 20,000+ (137 of 276; "Кадіївка" is missing, its Russian "Кадиевка" is there), but
+# their Latin names are the Ukrainian ones transliterated. So an unknown capitalised word is
+# turned back into its nominative and transliterated by the national system (KMU 2010).
+
+_KMU: Final = dict(
+    zip(
+        "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'-",
+        [
+            *("a", "b", "v", "h", "g", "d", "e", "ie", "zh", "z", "y", "i", "i", "i", "k"),
+            *("l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh"),
+            *("shch", "", "iu", "ia", "", "-"),
+        ],
+        strict=True,
+    )
+)
+#: At the start of a word: "Єнакієве" -> "Yenakiieve", "Южне" -> "Yuzhne".
+_KMU_INITIAL: Final = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
+#: Case endings -> nominative endings, tried in turn ("Кадіївці" -> "Кадіївка").
+_UNDO: Final = (
+    *(("ці", "ка"), ("зі", "га"), ("сі", "ха"), ("ою", "а"), ("ею", "я"), ("ої", "а")),
+    *(("ій", "а"), ("и", "а"), ("і", "а"), ("у", "а"), ("ю", "я"), ("і", "я"), ("ї", "я")),
+    *(("ом", ""), ("ові", ""), ("а", ""), ("у", ""), ("і", ""), ("ем", "ь"), ("я", "ь")),
+    *(("ого", "ий"), ("ому", "ий"), ("им", "ий"), ("ім", "ий"), ("ого", "е"), ("ому", "е")),
+    *(("им", "е"), ("ах", "и"), ("ах", "і"), ("ів", "и"), ("ам", "и"), ("ами", "и")),
+)
+
+
+def _latin(word: str) -> str:
+    """A folded Ukrainian word in the national transliteration."""
+    if not word:
+        return word
+    head = _KMU_INITIAL.get(word[0]) or _KMU.get(word[0], word[0])
+    return head + "".join(_KMU.get(c, c) for c in word[1:])
+
+
+def _nominatives(word: str) -> set[str]:
+    """The nominatives a folded word may be a case form of (the word itself included)."""
+    out = {word}
+    for ending, nominative in _UNDO:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            stem = word[: len(word) - len(ending)]
+            out.add(stem + nominative)
+            if not nominative and stem[-2] in "оє" and stem[-1] not in "аеиіїоуюяєь":
+                out.add(stem[:-2] + ("і" if stem[-2] == "о" else "ї") + stem[-1])  # Харкова
+    return out
+
+
+@lru_cache(maxsize=4)
+def _latin_index(g: Gazetteer) -> dict[str, int]:
+    """Folded Latin name or alternate -> the most populous settlement bearing it."""
+    index: dict[str, int] = {}
+    for i in sorted(range(len(g)), key=lambda i: -int(g.population[i])):
+        for name in (str(g.name[i]), *(g.alternates[i] if g.alternates else ())):
+            if name.isascii() and len(name) >= 4:
+                index.setdefault(name.casefold().replace("'", ""), i)
+    return index
+
+
+@lru_cache(maxsize=8192)  # bulletins name the same places day after day
+def _by_latin(g: Gazetteer, words: tuple[str, ...]) -> int | None:
+    """The settlement whose Latin name a (one- or two-word) Ukrainian name transliterates."""
+    if any(_CYRILLIC.search(w) is None or w in _STOP for w in words):
+        return None
+    index = _latin_index(g)
+    combos = [""]
+    for w in words:
+        combos = [f"{c} {_latin(n)}".strip() for c in combos for n in _nominatives(w)]
+    hits = [index[c] for c in combos if len(c) >= 5 and c in index]
+    return max(hits, key=lambda i: int(g.population[i])) if hits else None
+
+
 _CITY_REGIONS: Final = frozenset({"Kyiv City", "Sevastopol"})
 _WORD: Final = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
 
@@ -323,6 +398,8 @@ def find_settlements(text: str, gazetteer: Gazetteer | None = None) -> list[tupl
             ):
                 continue
             hit = index.get(" ".join(folded[k : k + n]))
+            if hit is None and n < 3 and all(w.group()[0].isupper() for w in words[k : k + n]):
+                hit = _by_latin(g, tuple(folded[k : k + n]))
             if hit is not None:
                 hits.append((words[k].start(), words[k + n - 1].end(), hit))
                 k += n
