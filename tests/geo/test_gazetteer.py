@@ -75,3 +75,14 @@ def test_city_districts_are_not_counted_as_settlements() -> None:
         assert district not in names
     # Towns near a big city stay: Makiyivka is a city of its own beside Donetsk.
     assert {"Makiyivka", "Donetsk", "Horlivka"} <= names
+
+
+def test_cyrillic_alternates_are_kept_and_other_scripts_are_not() -> None:
+    g = load_gazetteer()
+    kharkiv = g.find("Kharkiv")
+    assert {"Харків", "Харьков"} <= set(g.alternates[kharkiv])
+    # Ukrainian and Russian text name places in Cyrillic: find() takes them too.
+    assert g.find("Харків") == kharkiv
+    assert g.find("Запоріжжя") == g.find("Zaporizhzhia")
+    assert all(gazetteer._kept_script(a) for names in g.alternates for a in names)
+    assert not gazetteer._kept_script("ハリコフ") and not gazetteer._kept_script("خاركوف")

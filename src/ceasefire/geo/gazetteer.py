@@ -64,7 +64,7 @@ ADMIN1_NAMES: Final[dict[str, str]] = {
     "RU.86": "Voronezh",
 }
 
-_CACHE_VERSION = 3
+_CACHE_VERSION = 4  # 4: Cyrillic alternates kept (Ukrainian and Russian text)
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: instances are cached
@@ -77,7 +77,7 @@ class Gazetteer:
     population: npt.NDArray[np.int64]
     country: npt.NDArray[np.str_]
     admin1: npt.NDArray[np.str_]  # region name, or "CC.code" where we have no name for it
-    alternates: tuple[tuple[str, ...], ...] = ()  # Latin-script alternate names per settlement
+    alternates: tuple[tuple[str, ...], ...] = ()  # Latin and Cyrillic alternate names
 
     def __len__(self) -> int:
         return len(self.name)
@@ -155,9 +155,18 @@ def _extract() -> dict[str, list[object]]:
         cols["pop"].append(int(c["population"]))
         cols["cc"].append(c["countrycode"])
         cols["a1"].append(ADMIN1_NAMES.get(code, code))
-        cols["alt"].append([a for a in c["alternatenames"] if a.isascii() and a != c["name"]])
+        cols["alt"].append([a for a in c["alternatenames"] if _kept_script(a) and a != c["name"]])
     keep = ~_city_districts(cols)
     return {k: [v for v, ok in zip(col, keep, strict=True) if ok] for k, col in cols.items()}
+
+
+def _kept_script(name: str) -> bool:
+    """Whether an alternate name is Latin (ASCII) or Cyrillic: the scripts the mission's text
+    comes in (English news; Ukrainian and Russian bulletins). Other scripts only bloat the
+    cache."""
+    return name.isascii() or all(
+        "\u0400" <= c <= "\u04ff" or c in " -'’ʼ." or c.isdigit() for c in name
+    )
 
 
 def _city_districts(cols: dict[str, list[Any]]) -> npt.NDArray[np.bool_]:
