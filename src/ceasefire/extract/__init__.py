@@ -15,6 +15,9 @@ __all__ = ["Event", "Evidence", "Extraction", "Weapons", "extract"]
 
 def extract(text: str, *, published: date | None = None, source: str | None = None) -> Extraction:
     """The events ``text`` reports, each figure with its evidence (docs/extract.md)."""
-    from ceasefire.extract.events import events_of  # the rules; imported late, they are big
+    # the rules and the words; imported late, they are big
+    from ceasefire.extract.events import events_of
+    from ceasefire.extract.language import language_of
 
-    return Extraction(source=source, published=published, events=events_of(text, published))
+    lang = language_of(text)
+    return Extraction(source=source, published=published, events=events_of(text, published, lang))

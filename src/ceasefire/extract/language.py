@@ -11,9 +11,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
+from typing import Final
 
-from ceasefire.extract import dates, lexicon, numbers, places
+from ceasefire.extract import dates, lexicon, lexicon_slavic, numbers, places, slavic, slavic_words
 from ceasefire.extract.dates import DateCue
 from ceasefire.extract.numbers import Quantity
 from ceasefire.extract.places import Place
@@ -22,7 +23,7 @@ from ceasefire.extract.places import Place
 @dataclass(frozen=True, slots=True)
 class Language:
     code: str
-    lx: ModuleType
+    lx: ModuleType | SimpleNamespace
     quantities: Callable[[str], list[Quantity]]
     date_cues: Callable[[str, int, int, date | None], list[DateCue]]
     places: Callable[[str, int, int], list[Place]]
@@ -37,3 +38,32 @@ ENGLISH = Language(
     places=places.places,
     period=dates.PERIOD,
 )
+_CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
+
+#: Ukrainian and Russian: one table of words (:mod:`lexicon_slavic`), each reading only the
+#: other side's words as the attacker.
+UKRAINIAN = Language(
+    code="uk",
+    lx=lexicon_slavic,
+    quantities=slavic.quantities,
+    date_cues=slavic.date_cues,
+    places=slavic.places,
+    period=lexicon_slavic.PERIOD,
+)
+RUSSIAN = Language(
+    code="ru",
+    lx=SimpleNamespace(**{**vars(lexicon_slavic), "PARTIES": lexicon_slavic.PARTIES_RU}),
+    quantities=slavic.quantities,
+    date_cues=slavic.date_cues,
+    places=slavic.places,
+    period=lexicon_slavic.PERIOD,
+)
+
+
+def language_of(text: str) -> Language:
+    """The language ``text`` is written in, by its letters (English when neither Ukrainian
+    nor Russian)."""
+    code = slavic_words.language(text)
+    if code is None and _CYRILLIC.search(text):
+        code = "ru"  # Cyrillic without a letter only Ukrainian has
+    return {"uk": UKRAINIAN, "ru": RUSSIAN}.get(code or "", ENGLISH)
