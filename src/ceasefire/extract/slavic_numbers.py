@@ -12,7 +12,7 @@ per word; ``number-parser`` knows Russian but not Ukrainian cases, ``ukrainian-i
 grammar toolkit (pynini) and rewrites the text rather than giving spans, and a lemmatiser would
 still need this table after it. A dependency would add nothing but start-up time.
 
-Rules (docs/extract_slavic.md):
+Rules (docs/extract.md, "Ukrainian and Russian"):
 
 - Adjacent number words separated by white space combine when their order is that of a
   numeral (hundreds, tens, units; thousands and millions as scales): "триста вісімдесят сім"

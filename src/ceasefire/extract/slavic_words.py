@@ -4,7 +4,7 @@ Each matcher returns spans ``(start, end, label)`` into the text it is given (ap
 normalised with :func:`slavic_numbers.normalise`, which keeps the length, so spans are offsets
 into the original). Words are matched by their stems in every case form, ignoring case; the
 tables are the vocabulary of the Ukrainian air force's morning bulletin and of the Russian
-defence ministry's daily summary (docs/extract_slavic.md).
+defence ministry's daily summary (docs/extract.md, "Ukrainian and Russian").
 
 Places and dates live in :mod:`slavic_places` and :mod:`slavic_dates` and are re-exported here,
 so that the English engine can take every Ukrainian and Russian piece from one module.
