@@ -582,14 +582,10 @@ def _event(t: str, group: list[Sentence]) -> Event | None:
         evidence += [Evidence(name, f.start, f.end, t[f.start : f.end]) for f in used]
     weapons = {role: _weapons(values, role) for role in ("launched", "destroyed", "hit")}
     # the date of the sentences that tell the event first, then any other of the group's
-    day = next((s for s in group if s.date is not None and _has_substance(s)), None) or next(
-        (s for s in group if s.date is not None), None
-    )
+    day = _telling(group, "date")
     if day is not None and day.date_span is not None:
         evidence.append(Evidence("date", *day.date_span, t[slice(*day.date_span)]))
-    doer = next((s for s in group if s.party is not None and _has_substance(s)), None) or next(
-        (s for s in group if s.party is not None), None
-    )
+    doer = _telling(group, "party")
     if doer is not None and doer.party_span is not None:
         evidence.append(Evidence("perpetrator", *doer.party_span, t[slice(*doer.party_span)]))
     oblasts: list[str] = []
@@ -619,6 +615,16 @@ def _event(t: str, group: list[Sentence]) -> Event | None:
         oblasts=tuple(sorted(oblasts)),
         places=tuple(settlements),
         evidence=tuple(evidence),
+    )
+
+
+def _telling(group: list[Sentence], name: str) -> Sentence | None:
+    """The first sentence that gives ``name`` (its date, its attacker), of those that count
+    something first, then of those that name a target hit, then of any."""
+    having = [s for s in group if getattr(s, name) is not None]
+    return next(
+        (s for s in having if s.figures),
+        next((s for s in having if _has_substance(s)), having[0] if having else None),
     )
 
 
