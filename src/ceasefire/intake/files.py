@@ -25,15 +25,30 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from ceasefire.errors import InputError, Problem
+from ceasefire.intake.dialect import (
+    SNIFF_BYTES,
+    Dialect,
+    check_delimiter,
+    check_encoding,
+    delimiter_name,
+    looks_split_by,
+    number_text,
+    sniff_decimal,
+    sniff_delimiter,
+    sniff_encoding,
+)
+from ceasefire.intake.mapping import ColumnMapping
+from ceasefire.intake.profiles import header_hint
 from ceasefire.intake.report import Report, validate_report
 
 Format = Literal["jsonl", "csv", "geojson"]
@@ -48,6 +63,17 @@ EXTENSIONS: dict[str, Format] = {
     ".geojson": "geojson",
 }
 
+#: The report's number fields: the cells a decimal-comma file writes as ``48,5``; of them,
+#: those that take whole numbers only.
+NUMBER_FIELDS = frozenset(
+    name
+    for name, info in Report.model_fields.items()
+    if info.annotation in (float | None, int | None)
+)
+WHOLE_FIELDS = frozenset(
+    name for name, info in Report.model_fields.items() if info.annotation == int | None
+)
+
 #: At most this many problems are kept for one file; past that the count is all that matters.
 MAX_PROBLEMS = 1000
 
@@ -59,12 +85,6 @@ MAX_PROBLEMS = 1000
 MAX_REPORT_BYTES = 256 * 1024
 #: How much of an over-long line is read at a time while it is skipped.
 _SKIP_CHUNK = 1 << 20
-
-_BOMS = {
-    codecs.BOM_UTF16_LE: "UTF-16",
-    codecs.BOM_UTF16_BE: "UTF-16",
-    codecs.BOM_UTF32_LE: "UTF-32",
-}
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,8 @@ class RawRow:
     fields: dict[str, Any] | None
     problems: tuple[Problem, ...] = ()
     text: bool = False
+    #: The source column of each field a column mapping made, for problems that name it.
+    columns: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,60 +135,126 @@ def detect_format(path: Path, format: str | None = None) -> Format:
 
 
 def iter_rows(
-    path: str | Path,
+    source: str | Path | BinaryIO,
     *,
+    name: str | None = None,
     format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    mapping: ColumnMapping | None = None,
     max_report_bytes: int = MAX_REPORT_BYTES,
     items: str = "reports",
 ) -> Iterator[RawRow]:
-    """Read ``path`` into raw rows, lazily; a row over ``max_report_bytes`` comes with its
-    problem (and is read no further than that). ``items`` names what the rows are, for the
-    problem of a file without any (the tallies read their files here too).
+    """Read a file into raw rows, lazily; a row over ``max_report_bytes`` comes with its
+    problem (and is read no further than that).
+
+    Parameters
+    ----------
+    source
+        A path, or a binary handle open for reading (an API body; it is read from where it
+        stands, and not closed). A handle that cannot seek is read through a small buffer.
+    name
+        Names the file in problems (``name:row 7``) and, without ``format``, gives its format by
+        its extension; defaults to the path's name (or the handle's).
+    format
+        ``jsonl``, ``csv`` or ``geojson``, whatever the extension.
+    delimiter, encoding
+        Override what :mod:`ceasefire.intake.dialect` sniffs from the first
+        :data:`~ceasefire.intake.dialect.SNIFF_BYTES` (the delimiter of CSV only).
+    mapping
+        Read a CSV file's columns as report fields (:mod:`ceasefire.intake.mapping`).
+    items
+        Names what the rows are, for the problem of a file without any (the tallies read their
+        files here too); ``reports`` also names a file that looks like a profile's.
 
     Raises
     ------
     InputError
-        For problems with the file as a whole: missing, empty, not UTF-8 at all (UTF-16), a bad
-        CSV header, a GeoJSON document that is not a FeatureCollection.
+        For problems with the file as a whole: missing, empty, an encoding that cannot be told,
+        a bad CSV header (or one that looks split by another delimiter), a GeoJSON document that
+        is not a FeatureCollection.
     """
-    path = Path(path)
-    kind = detect_format(path, format)
-    name = path.name
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputError(Problem(str(path), "", f"cannot be read: {exc.strerror}")) from None
-    with handle:
-        head = handle.read(4)
-        handle.seek(0)
-        if not head:
-            raise InputError(Problem(name, "", "file is empty"))
-        for bom, encoding in _BOMS.items():
-            if head.startswith(bom):
-                raise InputError(Problem(name, "", f"file is {encoding}; save it as UTF-8"))
-        if kind == "geojson":  # one document, however many lines: its Features are measured
-            lines = _decoded_lines(handle, name, None)
-            rows = _geojson_rows(lines, name, max_report_bytes)
-        else:
-            lines = _decoded_lines(handle, name, max_report_bytes)
-            rows = {"jsonl": _jsonl_rows, "csv": _csv_rows}[kind](lines, name)
-        seen = False
-        for row in rows:
-            seen = True
-            yield row
-        if not seen:
-            raise InputError(Problem(name, "", f"no {items} in file"))
+    if isinstance(source, str | Path):
+        path = Path(source)
+        kind = detect_format(path if name is None else Path(name), format)
+        name = name or path.name
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            raise InputError(Problem(str(path), "", f"cannot be read: {exc.strerror}")) from None
+        with handle:
+            yield from _rows(
+                handle, name, kind, delimiter, encoding, mapping, max_report_bytes, items
+            )
+        return
+    name = name or Path(str(getattr(source, "name", "") or "input")).name
+    kind = detect_format(Path(name), format)
+    yield from _rows(source, name, kind, delimiter, encoding, mapping, max_report_bytes, items)
+
+
+def _rows(
+    handle: BinaryIO,
+    name: str,
+    kind: Format,
+    delimiter: str | None,
+    encoding: str | None,
+    mapping: ColumnMapping | None,
+    max_report_bytes: int,
+    items: str,
+) -> Iterator[RawRow]:
+    if kind != "csv" and (delimiter is not None or mapping is not None):
+        what = "a delimiter" if delimiter is not None else "a column mapping"
+        raise InputError(Problem(name, "", f"{what} applies to CSV files, not {kind}"))
+    head = handle.read(SNIFF_BYTES)
+    if not head:
+        raise InputError(Problem(name, "", "file is empty"))
+    handle = _rewound(handle, head)
+    complete = len(head) < SNIFF_BYTES
+    codec = (
+        check_encoding(encoding, name)
+        if encoding is not None
+        else sniff_encoding(head, name, complete=complete)
+    )
+    limit = None if kind == "geojson" else max_report_bytes  # GeoJSON: its Features are measured
+    lines = _decoded_lines(handle, name, limit, codec)
+    if kind == "geojson":
+        rows = _geojson_rows(lines, name, max_report_bytes)
+    elif kind == "jsonl":
+        rows = _jsonl_rows(lines, name)
+    else:
+        sample = _sample(head, codec, complete)
+        chosen = (
+            check_delimiter(delimiter, name) if delimiter is not None else sniff_delimiter(sample)
+        )
+        dialect = Dialect(codec, chosen, sniff_decimal(sample, chosen))
+        rows = _csv_rows(lines, name, dialect, mapping, reports=items == "reports")
+    seen = False
+    for row in rows:
+        seen = True
+        yield row
+    if not seen:
+        raise InputError(Problem(name, "", f"no {items} in file"))
 
 
 def read_reports(
-    path: str | Path, *, format: str | None = None, now: datetime | None = None
+    path: str | Path | BinaryIO,
+    *,
+    format: str | None = None,
+    now: datetime | None = None,
+    **reading: Any,
 ) -> Iterator[Report]:
-    """Validated reports from ``path``, one at a time; stops with InputError at the first bad row."""
+    """Validated reports from ``path``, one at a time; stops with InputError at the first bad row.
+
+    ``reading`` takes :func:`iter_rows`'s ``name``, ``delimiter``, ``encoding`` and ``mapping``.
+    """
     now = now or datetime.now(UTC)
-    for row in iter_rows(path, format=format):
+    for row in iter_rows(path, format=format, **reading):
         if row.problems:
             raise InputError(row.problems)
-        yield validate_report(row.fields or {}, where=row.where, now=now, text_values=row.text)
+        try:
+            yield validate_report(row.fields or {}, where=row.where, now=now, text_values=row.text)
+        except InputError as exc:
+            raise InputError([_named(p, row.columns) for p in exc.problems]) from None
 
 
 @dataclass(frozen=True)
@@ -183,23 +271,36 @@ class CheckedRow:
 
 
 def check_rows(
-    path: str | Path,
+    path: str | Path | BinaryIO,
     *,
     format: str | None = None,
     now: datetime | None = None,
     window: int | None = None,
     max_report_bytes: int = MAX_REPORT_BYTES,
+    name: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> Iterator[CheckedRow]:
     """Validate every row of ``path``, the one place where rows become reports.
 
     An id seen again with other content is a problem of the later row; seen again with the same
     content, the row is dropped. ``window`` limits that memory to blocks of that many rows (the
     streaming ingest's chunks, where the store's check in the same transaction covers the rest),
-    so memory does not grow with the file; None remembers the whole file.
+    so memory does not grow with the file; None remembers the whole file. ``name``,
+    ``delimiter``, ``encoding`` and ``mapping`` are :func:`iter_rows`'s.
     """
     now = now or datetime.now(UTC)
     first_seen: dict[str, tuple[str, str]] = {}  # id -> (content hash, where)
-    rows = iter_rows(path, format=format, max_report_bytes=max_report_bytes)
+    rows = iter_rows(
+        path,
+        name=name,
+        format=format,
+        delimiter=delimiter,
+        encoding=encoding,
+        mapping=mapping,
+        max_report_bytes=max_report_bytes,
+    )
     for n, row in enumerate(rows, start=1):
         problems = list(row.problems)
         report: Report | None = None
@@ -209,7 +310,7 @@ def check_rows(
                     row.fields or {}, where=row.where, now=now, text_values=row.text
                 )
             except InputError as exc:
-                problems = list(exc.problems)
+                problems = [_named(p, row.columns) for p in exc.problems]
             else:
                 digest = report.content_hash()
                 before = first_seen.setdefault(report.id, (digest, row.where))
@@ -223,12 +324,19 @@ def check_rows(
             first_seen.clear()
 
 
+def _named(problem: Problem, columns: Mapping[str, str]) -> Problem:
+    """A problem of a mapped field, its reason naming the column the value came from."""
+    reason = _column(problem.reason, problem.field, columns)
+    return problem if reason == problem.reason else Problem(problem.where, problem.field, reason)
+
+
 def parse_file(
-    path: str | Path,
+    path: str | Path | BinaryIO,
     *,
     format: str | None = None,
     skip_invalid: bool = False,
     now: datetime | None = None,
+    **reading: Any,
 ) -> ParseResult:
     """Read and validate a whole file under the bulk rule.
 
@@ -241,6 +349,8 @@ def parse_file(
         On: the good reports and the problems of the bad rows are returned together.
     now
         The present, for the "not in the future" check (one value for the whole file).
+    reading
+        :func:`iter_rows`'s ``name``, ``delimiter``, ``encoding`` and ``mapping``.
 
     Raises
     ------
@@ -249,7 +359,7 @@ def parse_file(
         the same ``id`` and different content are a problem of the later row.
     """
     result = ParseResult()
-    for row in check_rows(path, format=format, now=now):
+    for row in check_rows(path, format=format, now=now, **reading):
         if row.report is not None:
             result.reports.append(row.report)
         if row.problems:
@@ -288,10 +398,15 @@ def _lines(handle: BinaryIO, limit: int | None) -> Iterator[bytes | None]:
 
 
 def _decoded_lines(
-    handle: BinaryIO, name: str, limit: int | None
+    handle: BinaryIO, name: str, limit: int | None, codec: str = "utf-8"
 ) -> Iterator[tuple[int, str | Problem]]:
-    """Number and decode each line on its own; a line that is not UTF-8, or over ``limit``
-    bytes, becomes a Problem."""
+    """Number and decode each line on its own; a line that does not decode, or is over ``limit``
+    bytes, becomes a Problem. UTF-16 and UTF-32 are not split at byte 0x0A: their lines are
+    read as text (``limit`` then counts characters), and a byte that does not decode stops the
+    file there."""
+    if _wide(codec):
+        yield from _wide_lines(handle, name, limit, codec)
+        return
     for number, raw in enumerate(_lines(handle, limit), start=1):
         if raw is None:
             assert limit is not None
@@ -299,13 +414,82 @@ def _decoded_lines(
             continue
         chunk = raw.removeprefix(codecs.BOM_UTF8) if number == 1 else raw
         try:
-            yield number, chunk.decode("utf-8")
+            yield number, chunk.decode(codec)
         except UnicodeDecodeError as exc:
-            reason = (
-                f"not valid UTF-8 (byte 0x{chunk[exc.start]:02x} at column {exc.start + 1}); "
-                "save the file as UTF-8"
-            )
-            yield number, Problem(f"{name}:row {number}", "", reason)
+            yield number, Problem(f"{name}:row {number}", "", _undecodable(chunk, exc, codec))
+
+
+def _undecodable(chunk: bytes, exc: UnicodeDecodeError, codec: str) -> str:
+    if codec.startswith("utf-8"):
+        return (
+            f"not valid UTF-8 (byte 0x{chunk[exc.start]:02x} at column {exc.start + 1}); "
+            "save the file as UTF-8, or name its encoding with --encoding (e.g. cp1251)"
+        )
+    return f"not valid {codec} (byte 0x{chunk[exc.start]:02x} at column {exc.start + 1})"
+
+
+def _wide(codec: str) -> bool:
+    """Whether ``codec`` writes a newline as more than the byte 0x0A (UTF-16, UTF-32)."""
+    return codecs.lookup(codec).name.startswith(("utf-16", "utf-32"))
+
+
+def _wide_lines(
+    handle: BinaryIO, name: str, limit: int | None, codec: str
+) -> Iterator[tuple[int, str | Problem]]:
+    text = io.TextIOWrapper(handle, encoding=codec, newline="")
+    number = 0
+    try:
+        while line := text.readline(-1 if limit is None else limit + 1):
+            number += 1
+            if limit is None or len(line) <= limit or line.endswith("\n"):
+                yield number, line
+                continue
+            while not line.endswith("\n"):
+                line = text.readline(_SKIP_CHUNK)
+                if not line:
+                    break
+            yield number, Problem(f"{name}:row {number}", "", too_large(None, limit))
+    except UnicodeDecodeError as exc:
+        reason = f"not valid {codec}: {exc.reason}; name the encoding with --encoding"
+        raise InputError(Problem(f"{name}:row {number + 1}", "", reason)) from None
+    finally:
+        text.detach()  # the caller owns the handle
+
+
+def _sample(head: bytes, codec: str, complete: bool) -> str:
+    """The sniffed bytes as text, for the delimiter and decimal mark (a letter cut at the end
+    of the sample is dropped)."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    return decoder.decode(head, final=complete)
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that cannot seek, with its first bytes (already read, to sniff) put back."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _rewound(handle: BinaryIO, head: bytes) -> BinaryIO:
+    """``handle`` as it stood before ``head`` was read from it."""
+    if handle.seekable():
+        handle.seek(-len(head), io.SEEK_CUR)
+        return handle
+    return io.BufferedReader(_Prefixed(head, handle))
 
 
 def _jsonl_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator[RawRow]:
@@ -333,7 +517,14 @@ def _jsonl_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterat
             )
 
 
-def _csv_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator[RawRow]:
+def _csv_rows(
+    lines: Iterator[tuple[int, str | Problem]],
+    name: str,
+    dialect: Dialect,
+    mapping: ColumnMapping | None,
+    *,
+    reports: bool,
+) -> Iterator[RawRow]:
     pending: list[Problem] = []
     state = {"line": 0}
 
@@ -347,7 +538,8 @@ def _csv_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator
             else:
                 yield line
 
-    reader = csv.reader(text(), strict=True)
+    delimiter = dialect.delimiter or ","
+    reader = csv.reader(text(), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -357,13 +549,7 @@ def _csv_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator
     if pending:
         raise InputError(pending)
     header = [cell.strip() for cell in header]
-    if not any(header) or "" in header:
-        raise InputError(Problem(f"{name}:row 1", "", "the header row has an empty column name"))
-    doubled = sorted({cell for cell in header if header.count(cell) > 1})
-    if doubled:
-        raise InputError(
-            Problem(f"{name}:row 1", "", f"the header names {', '.join(doubled)} twice")
-        )
+    _check_header(header, name, delimiter, mapping, reports)
     while True:
         start = state["line"] + 1
         where = f"{name}:row {start}"
@@ -385,11 +571,60 @@ def _csv_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator
             yield RawRow(where, None, (Problem(where, "", reason),))
             continue
         # Empty cells mean "not given", as in ACLED exports and spreadsheets.
-        yield RawRow(
-            where,
-            {key: cell for key, cell in zip(header, cells, strict=True) if cell.strip()},
-            text=True,
-        )
+        given = {key: cell for key, cell in zip(header, cells, strict=True) if cell.strip()}
+        yield _text_row(where, given, dialect, mapping)
+
+
+def _check_header(
+    header: list[str], name: str, delimiter: str, mapping: ColumnMapping | None, reports: bool
+) -> None:
+    """Refuse a header that cannot head rows: an empty or doubled name, one column that holds
+    another delimiter, columns a mapping needs, or (for reports) a known file of another kind."""
+    where = f"{name}:row 1"
+    other = looks_split_by(header, delimiter)
+    if other is not None:
+        reason = (
+            f"the header is one column, {header[0][:60]!r}: the file looks "
+            f"{delimiter_name(other)}-separated: pass --delimiter '{other}'"
+        ).replace("'\t'", "tab")
+        raise InputError(Problem(where, "", reason))
+    if not any(header) or "" in header:
+        raise InputError(Problem(where, "", "the header row has an empty column name"))
+    doubled = sorted({cell for cell in header if header.count(cell) > 1})
+    if doubled:
+        raise InputError(Problem(where, "", f"the header names {', '.join(doubled)} twice"))
+    if mapping is not None:
+        mapping.check_header(header, where)
+    elif reports and "id" not in header and (hint := header_hint(header)) is not None:
+        raise InputError(Problem(where, "", hint))
+
+
+def _text_row(
+    where: str, cells: dict[str, str], dialect: Dialect, mapping: ColumnMapping | None
+) -> RawRow:
+    """A CSV row's cells as report fields: mapped (when a mapping is given), numbers written
+    with a point; a cell that cannot be read either way is a problem naming the field."""
+    sources: Mapping[str, str] = {}
+    problems: list[Problem] = []
+    fields: dict[str, Any] = cells
+    if mapping is not None:
+        fields, sources, bad = mapping.apply(cells)
+        problems.extend(Problem(where, key, reason) for key, reason in bad)
+    if dialect.delimiter != ",":  # a comma-separated file cannot write a decimal comma bare
+        for key in NUMBER_FIELDS.intersection(fields):
+            value, reason = number_text(fields[key], dialect.decimal, whole=key in WHOLE_FIELDS)
+            if reason is not None:
+                problems.append(Problem(where, key, _column(reason, key, sources)))
+            fields[key] = value
+    if problems:
+        return RawRow(where, None, tuple(problems))
+    return RawRow(where, fields, text=True, columns=sources)
+
+
+def _column(reason: str, field: str, sources: Mapping[str, str]) -> str:
+    """``reason`` naming the source column a mapped field came from."""
+    column = sources.get(field)
+    return reason if column is None or column == field else f"{reason} (column {column!r})"
 
 
 def _geojson_rows(
