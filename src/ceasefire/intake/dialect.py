@@ -13,7 +13,9 @@ The rules, in order (each pinned by a test in ``tests/intake/test_dialect.py``):
 * **Encoding.** A byte order mark decides (UTF-8, UTF-16 LE/BE, UTF-32). Without one, text
   whose every other byte is NUL is UTF-16 without a BOM; text that is valid UTF-8 is UTF-8.
   Text that is not, and holds no valid multi-byte UTF-8 sequence at all, is Windows-1251 when
-  its bytes above 0x7F are Cyrillic letters of that code page; a file with valid UTF-8 letters
+  its bytes above 0x7F are Cyrillic letters of that code page, more of them small letters than
+  capitals (KOI8-U's letters sit in the same bytes, cases swapped; such a file is refused,
+  not misread, and named with ``--encoding``); a file with valid UTF-8 letters
   and a stray invalid byte stays UTF-8 and the stray byte is a problem of its row.
 * **Delimiter.** Of comma, semicolon, tab and bar, the one that splits the first lines into
   the same number of cells, more than one; ties go to the more cells, then to that order.
@@ -139,7 +141,11 @@ def sniff_encoding(head: bytes, name: str, *, complete: bool) -> str:
     high = [byte for byte in head if byte > 0x7F]
     letters = sum(byte in _CP1251_LETTERS for byte in high)
     marks = sum(byte in _CP1251_MARKS for byte in high)
-    if letters and letters + marks == len(high):
+    # Windows-1251 puts the small letters at 0xE0-0xFF, KOI8 its capitals: text is mostly small
+    # letters, so a sample whose letters read as capitals is not taken for Windows-1251.
+    small = sum(byte >= 0xE0 for byte in high)
+    capitals = sum(0xC0 <= byte < 0xE0 for byte in high)
+    if letters and letters + marks == len(high) and small >= capitals:
         return "cp1251"
     raise InputError(
         Problem(

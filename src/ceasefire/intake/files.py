@@ -102,6 +102,9 @@ class RawRow:
     text: bool = False
     #: The source column of each field a column mapping made, for problems that name it.
     columns: Mapping[str, str] = field(default_factory=dict)
+    #: ``observed_to`` is the end of a day a mapping read from a date without a time: for
+    #: today, the window ends at the present instead (:func:`check_rows`).
+    day_end: bool = False
 
 
 @dataclass
@@ -307,7 +310,7 @@ def check_rows(
         if not problems:
             try:
                 report = validate_report(
-                    row.fields or {}, where=row.where, now=now, text_values=row.text
+                    _until_now(row, now), where=row.where, now=now, text_values=row.text
                 )
             except InputError as exc:
                 problems = [_named(p, row.columns) for p in exc.problems]
@@ -322,6 +325,24 @@ def check_rows(
         yield CheckedRow(row.where, report, problems)
         if window is not None and n % window == 0:
             first_seen.clear()
+
+
+def _until_now(row: RawRow, now: datetime) -> dict[str, Any]:
+    """The row's fields, a window a mapping made of today's date ending now, not at midnight.
+
+    A date without a time becomes the whole day (:class:`ceasefire.intake.mapping.TimeSpec`);
+    the mapping does not know the present, and a window may not end in the future.
+    """
+    fields = row.fields or {}
+    if not row.day_end or "observed_to" not in fields:
+        return fields
+    try:
+        end = datetime.fromisoformat(fields["observed_to"])
+    except (TypeError, ValueError):
+        return fields
+    if end.tzinfo is None or end <= now:
+        return fields
+    return {**fields, "observed_to": now.astimezone(end.tzinfo).isoformat()}
 
 
 def _named(problem: Problem, columns: Mapping[str, str]) -> Problem:
@@ -607,8 +628,9 @@ def _text_row(
     sources: Mapping[str, str] = {}
     problems: list[Problem] = []
     fields: dict[str, Any] = cells
+    day_end = False
     if mapping is not None:
-        fields, sources, bad = mapping.apply(cells)
+        fields, sources, bad, day_end = mapping.apply(cells)
         problems.extend(Problem(where, key, reason) for key, reason in bad)
     if dialect.delimiter != ",":  # a comma-separated file cannot write a decimal comma bare
         for key in NUMBER_FIELDS.intersection(fields):
@@ -618,7 +640,7 @@ def _text_row(
             fields[key] = value
     if problems:
         return RawRow(where, None, tuple(problems))
-    return RawRow(where, fields, text=True, columns=sources)
+    return RawRow(where, fields, text=True, columns=sources, day_end=day_end)
 
 
 def _column(reason: str, field: str, sources: Mapping[str, str]) -> str:

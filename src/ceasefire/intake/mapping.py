@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -91,7 +91,8 @@ class TimeSpec:
     def window(self, cells: Mapping[str, str]) -> tuple[dict[str, str], str | None]:
         """``observed_from`` (and, for a date without a time, ``observed_to`` at the day's
         last second) as ISO 8601 in the mapping's zone; or the reason the cells do not read.
-        ``cells`` are named case-folded."""
+        ``cells`` are named case-folded. A day that is today ends at the present instead
+        (:func:`ceasefire.intake.files.check_rows`): a window may not end in the future."""
         raw = cells.get(self.date, "").strip()
         if not raw:
             return {}, None  # observed_from is then "required", named by validation
@@ -109,6 +110,8 @@ class TimeSpec:
                 return {}, f"{clock!r} (column {self.time!r}) is not a time written as {formats}"
             start = datetime.combine(day.date(), moment.time(), zone)
             return {"observed_from": start.isoformat()}, None
+        if day.time() != time(0) or _with_clock(raw, self.formats):
+            return {"observed_from": day.replace(tzinfo=zone).isoformat()}, None
         start = datetime.combine(day.date(), time(0), zone)
         end = datetime.combine(day.date() + timedelta(days=1), time(0), zone) - timedelta(seconds=1)
         return {"observed_from": start.isoformat(), "observed_to": end.isoformat()}, None
@@ -127,6 +130,18 @@ class IdSpec:
         names = self.columns or tuple(sorted(cells))
         text = json.dumps([cells.get(name, "") for name in names], ensure_ascii=False)
         return f"{self.prefix}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+class Mapped(NamedTuple):
+    """One row read through a mapping."""
+
+    fields: dict[str, str]
+    #: The source column of each mapped field, for problems that name it.
+    sources: dict[str, str]
+    #: ``(field, reason)`` of each cell that does not read.
+    problems: list[tuple[str, str]]
+    #: ``observed_to`` is the end of a day given without a time (:meth:`TimeSpec.window`).
+    day_end: bool
 
 
 @dataclass(frozen=True)
@@ -164,15 +179,8 @@ class ColumnMapping:
                 )
             )
 
-    def apply(
-        self, cells: Mapping[str, str]
-    ) -> tuple[dict[str, str], dict[str, str], list[tuple[str, str]]]:
-        """One row's cells (non-empty ones) as report fields.
-
-        Returns ``(fields, sources, problems)``: the fields, the source column of each mapped
-        field (for problems that name the column), and ``(field, reason)`` for cells that do
-        not read.
-        """
+    def apply(self, cells: Mapping[str, str]) -> Mapped:
+        """One row's (non-empty) cells as report fields."""
         by_name = {name.casefold(): (name, value) for name, value in cells.items()}
         fields: dict[str, str] = dict(self.constants)
         sources: dict[str, str] = {}
@@ -202,9 +210,24 @@ class ColumnMapping:
             for key, moment in window.items():
                 fields.setdefault(key, moment)
                 sources.setdefault(key, self.time.date)
+            day_end = fields.get("observed_to") == window.get("observed_to", "")
+        else:
+            day_end = False
         if self.id is not None and "id" not in fields:
             fields["id"] = self.id.make(folded)
-        return fields, sources, problems
+        return Mapped(fields, sources, problems, day_end)
+
+
+def _with_clock(text: str, formats: tuple[str, ...]) -> bool:
+    """Whether the format ``text`` reads with gives a time of day (``21:00`` is not midnight's
+    day)."""
+    for form in formats:
+        try:
+            datetime.strptime(text, form)
+        except ValueError:
+            continue
+        return "%H" in form or "%I" in form
+    return False
 
 
 def _parse(text: str, formats: tuple[str, ...]) -> datetime | None:
