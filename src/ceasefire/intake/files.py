@@ -11,9 +11,13 @@ Three layers, each usable on its own:
   of problems come back together.
 
 JSON Lines and CSV are read line by line from a binary file (memory stays flat for 10M-line
-files); each line is decoded on its own so a stray Windows-1251 byte is reported on its row.
-A GeoJSON FeatureCollection is one JSON document and is loaded whole; for very large point sets
-use GeoJSON Text Sequences (RFC 8142; one Feature per line), which the JSON Lines reader accepts.
+files; :mod:`ceasefire.intake.lines`); each line is decoded on its own so a stray Windows-1251
+byte in a UTF-8 file is reported on its row. The encoding, and a CSV file's delimiter and
+decimal mark, are sniffed from the first 64 KiB (:mod:`ceasefire.intake.dialect`) or given; a
+CSV file's columns may be read as report fields through a mapping (:mod:`ceasefire.intake.
+mapping`, :mod:`ceasefire.intake.profiles`). A GeoJSON FeatureCollection is one JSON document
+and is loaded whole; for very large point sets use GeoJSON Text Sequences (RFC 8142; one
+Feature per line), which the JSON Lines reader accepts.
 
 JSON rows must give each field its JSON type (``"count": 3``, not ``"3"``); CSV cells are text
 and are converted. The CSV reader marks its rows (:attr:`RawRow.text`) so that the one validation
@@ -23,9 +27,6 @@ path, :func:`check_rows` and :func:`read_reports` through
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -40,16 +41,16 @@ from ceasefire.intake.dialect import (
     Dialect,
     check_delimiter,
     check_encoding,
-    delimiter_name,
-    looks_split_by,
-    number_text,
     sniff_decimal,
     sniff_delimiter,
     sniff_encoding,
 )
+from ceasefire.intake.lines import decoded_lines, rewound, sample_text
+from ceasefire.intake.lines import too_large as too_large  # where the API reads it
 from ceasefire.intake.mapping import ColumnMapping
-from ceasefire.intake.profiles import header_hint
 from ceasefire.intake.report import Report, validate_report
+from ceasefire.intake.tables import RawRow as RawRow  # where the tallies read it
+from ceasefire.intake.tables import column_named, csv_rows
 
 Format = Literal["jsonl", "csv", "geojson"]
 
@@ -63,17 +64,6 @@ EXTENSIONS: dict[str, Format] = {
     ".geojson": "geojson",
 }
 
-#: The report's number fields: the cells a decimal-comma file writes as ``48,5``; of them,
-#: those that take whole numbers only.
-NUMBER_FIELDS = frozenset(
-    name
-    for name, info in Report.model_fields.items()
-    if info.annotation in (float | None, int | None)
-)
-WHOLE_FIELDS = frozenset(
-    name for name, info in Report.model_fields.items() if info.annotation == int | None
-)
-
 #: At most this many problems are kept for one file; past that the count is all that matters.
 MAX_PROBLEMS = 1000
 
@@ -83,28 +73,6 @@ MAX_PROBLEMS = 1000
 #: refused by its row, read no further than the limit (``ceasefire serve --max-report-kb``
 #: sets the API's; ``ceasefire ingest --max-report-kb`` the CLI's).
 MAX_REPORT_BYTES = 256 * 1024
-#: How much of an over-long line is read at a time while it is skipped.
-_SKIP_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class RawRow:
-    """One row as read: where it came from, and its fields or why they could not be read.
-
-    ``text`` is set by the CSV reader: its values are text cells, to be converted to each
-    field's type. JSON rows (JSON Lines, GeoJSON) keep their JSON types and are checked strictly
-    (:func:`ceasefire.intake.report.validate_report`).
-    """
-
-    where: str
-    fields: dict[str, Any] | None
-    problems: tuple[Problem, ...] = ()
-    text: bool = False
-    #: The source column of each field a column mapping made, for problems that name it.
-    columns: Mapping[str, str] = field(default_factory=dict)
-    #: ``observed_to`` is the end of a day a mapping read from a date without a time: for
-    #: today, the window ends at the present instead (:func:`check_rows`).
-    day_end: bool = False
 
 
 @dataclass
@@ -211,7 +179,7 @@ def _rows(
     head = handle.read(SNIFF_BYTES)
     if not head:
         raise InputError(Problem(name, "", "file is empty"))
-    handle = _rewound(handle, head)
+    handle = rewound(handle, head)
     complete = len(head) < SNIFF_BYTES
     codec = (
         check_encoding(encoding, name)
@@ -219,18 +187,18 @@ def _rows(
         else sniff_encoding(head, name, complete=complete)
     )
     limit = None if kind == "geojson" else max_report_bytes  # GeoJSON: its Features are measured
-    lines = _decoded_lines(handle, name, limit, codec)
+    lines = decoded_lines(handle, name, limit, codec)
     if kind == "geojson":
         rows = _geojson_rows(lines, name, max_report_bytes)
     elif kind == "jsonl":
         rows = _jsonl_rows(lines, name)
     else:
-        sample = _sample(head, codec, complete)
+        sample = sample_text(head, codec, complete)
         chosen = (
             check_delimiter(delimiter, name) if delimiter is not None else sniff_delimiter(sample)
         )
         dialect = Dialect(codec, chosen, sniff_decimal(sample, chosen))
-        rows = _csv_rows(lines, name, dialect, mapping, reports=items == "reports")
+        rows = csv_rows(lines, name, dialect, mapping, reports=items == "reports")
     seen = False
     for row in rows:
         seen = True
@@ -347,7 +315,7 @@ def _until_now(row: RawRow, now: datetime) -> dict[str, Any]:
 
 def _named(problem: Problem, columns: Mapping[str, str]) -> Problem:
     """A problem of a mapped field, its reason naming the column the value came from."""
-    reason = _column(problem.reason, problem.field, columns)
+    reason = column_named(problem.reason, problem.field, columns)
     return problem if reason == problem.reason else Problem(problem.where, problem.field, reason)
 
 
@@ -395,124 +363,6 @@ def parse_file(
 # -- format readers ----------------------------------------------------------------------------
 
 
-def too_large(size: int | None, limit: int) -> str:
-    """The reason a report over ``limit`` bytes is refused (``size`` when known)."""
-    got = f" ({size:,} bytes)" if size is not None else ""
-    return f"one report may be at most {limit:,} bytes{got}"
-
-
-def _lines(handle: BinaryIO, limit: int | None) -> Iterator[bytes | None]:
-    """The lines of ``handle``; None for a line over ``limit`` bytes, which is read no further
-    than that and then skipped to its end (so one hostile line cannot fill the memory)."""
-    if limit is None:
-        yield from handle
-        return
-    while raw := handle.readline(limit + 1):
-        if len(raw) <= limit or (len(raw) == limit + 1 and raw.endswith(b"\n")):
-            yield raw
-            continue
-        while not raw.endswith(b"\n"):
-            raw = handle.readline(_SKIP_CHUNK)
-            if not raw:
-                break
-        yield None
-
-
-def _decoded_lines(
-    handle: BinaryIO, name: str, limit: int | None, codec: str = "utf-8"
-) -> Iterator[tuple[int, str | Problem]]:
-    """Number and decode each line on its own; a line that does not decode, or is over ``limit``
-    bytes, becomes a Problem. UTF-16 and UTF-32 are not split at byte 0x0A: their lines are
-    read as text (``limit`` then counts characters), and a byte that does not decode stops the
-    file there."""
-    if _wide(codec):
-        yield from _wide_lines(handle, name, limit, codec)
-        return
-    for number, raw in enumerate(_lines(handle, limit), start=1):
-        if raw is None:
-            assert limit is not None
-            yield number, Problem(f"{name}:row {number}", "", too_large(None, limit))
-            continue
-        chunk = raw.removeprefix(codecs.BOM_UTF8) if number == 1 else raw
-        try:
-            yield number, chunk.decode(codec)
-        except UnicodeDecodeError as exc:
-            yield number, Problem(f"{name}:row {number}", "", _undecodable(chunk, exc, codec))
-
-
-def _undecodable(chunk: bytes, exc: UnicodeDecodeError, codec: str) -> str:
-    if codec.startswith("utf-8"):
-        return (
-            f"not valid UTF-8 (byte 0x{chunk[exc.start]:02x} at column {exc.start + 1}); "
-            "save the file as UTF-8, or name its encoding with --encoding (e.g. cp1251)"
-        )
-    return f"not valid {codec} (byte 0x{chunk[exc.start]:02x} at column {exc.start + 1})"
-
-
-def _wide(codec: str) -> bool:
-    """Whether ``codec`` writes a newline as more than the byte 0x0A (UTF-16, UTF-32)."""
-    return codecs.lookup(codec).name.startswith(("utf-16", "utf-32"))
-
-
-def _wide_lines(
-    handle: BinaryIO, name: str, limit: int | None, codec: str
-) -> Iterator[tuple[int, str | Problem]]:
-    text = io.TextIOWrapper(handle, encoding=codec, newline="")
-    number = 0
-    try:
-        while line := text.readline(-1 if limit is None else limit + 1):
-            number += 1
-            if limit is None or len(line) <= limit or line.endswith("\n"):
-                yield number, line
-                continue
-            while not line.endswith("\n"):
-                line = text.readline(_SKIP_CHUNK)
-                if not line:
-                    break
-            yield number, Problem(f"{name}:row {number}", "", too_large(None, limit))
-    except UnicodeDecodeError as exc:
-        reason = f"not valid {codec}: {exc.reason}; name the encoding with --encoding"
-        raise InputError(Problem(f"{name}:row {number + 1}", "", reason)) from None
-    finally:
-        text.detach()  # the caller owns the handle
-
-
-def _sample(head: bytes, codec: str, complete: bool) -> str:
-    """The sniffed bytes as text, for the delimiter and decimal mark (a letter cut at the end
-    of the sample is dropped)."""
-    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
-    return decoder.decode(head, final=complete)
-
-
-class _Prefixed(io.RawIOBase):
-    """A stream that cannot seek, with its first bytes (already read, to sniff) put back."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head = memoryview(head)
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-def _rewound(handle: BinaryIO, head: bytes) -> BinaryIO:
-    """``handle`` as it stood before ``head`` was read from it."""
-    if handle.seekable():
-        handle.seek(-len(head), io.SEEK_CUR)
-        return handle
-    return io.BufferedReader(_Prefixed(head, handle))
-
-
 def _jsonl_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator[RawRow]:
     for number, line in lines:
         where = f"{name}:row {number}"
@@ -536,117 +386,6 @@ def _jsonl_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterat
             yield RawRow(
                 where, None, (Problem(where, "", f"must be a JSON object, got {_kind(value)}"),)
             )
-
-
-def _csv_rows(
-    lines: Iterator[tuple[int, str | Problem]],
-    name: str,
-    dialect: Dialect,
-    mapping: ColumnMapping | None,
-    *,
-    reports: bool,
-) -> Iterator[RawRow]:
-    pending: list[Problem] = []
-    state = {"line": 0}
-
-    def text() -> Iterator[str]:
-        # Feeds csv.reader; an undecodable line is set aside and replaced by an empty one.
-        for number, line in lines:
-            state["line"] = number
-            if isinstance(line, Problem):
-                pending.append(line)
-                yield "\n"
-            else:
-                yield line
-
-    delimiter = dialect.delimiter or ","
-    reader = csv.reader(text(), delimiter=delimiter, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as exc:
-        raise InputError(Problem(f"{name}:row 1", "", f"not valid CSV: {exc}")) from None
-    if pending:
-        raise InputError(pending)
-    header = [cell.strip() for cell in header]
-    _check_header(header, name, delimiter, mapping, reports)
-    while True:
-        start = state["line"] + 1
-        where = f"{name}:row {start}"
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield RawRow(where, None, (Problem(where, "", f"not valid CSV: {exc}"),))
-            continue
-        if pending:
-            yield RawRow(pending[0].where, None, tuple(pending))
-            pending.clear()
-            continue
-        if not cells:
-            continue
-        if len(cells) != len(header):
-            reason = f"has {len(cells)} cells but the header has {len(header)}"
-            yield RawRow(where, None, (Problem(where, "", reason),))
-            continue
-        # Empty cells mean "not given", as in ACLED exports and spreadsheets.
-        given = {key: cell for key, cell in zip(header, cells, strict=True) if cell.strip()}
-        yield _text_row(where, given, dialect, mapping)
-
-
-def _check_header(
-    header: list[str], name: str, delimiter: str, mapping: ColumnMapping | None, reports: bool
-) -> None:
-    """Refuse a header that cannot head rows: an empty or doubled name, one column that holds
-    another delimiter, columns a mapping needs, or (for reports) a known file of another kind."""
-    where = f"{name}:row 1"
-    other = looks_split_by(header, delimiter)
-    if other is not None:
-        reason = (
-            f"the header is one column, {header[0][:60]!r}: the file looks "
-            f"{delimiter_name(other)}-separated: pass --delimiter '{other}'"
-        ).replace("'\t'", "tab")
-        raise InputError(Problem(where, "", reason))
-    if not any(header) or "" in header:
-        raise InputError(Problem(where, "", "the header row has an empty column name"))
-    doubled = sorted({cell for cell in header if header.count(cell) > 1})
-    if doubled:
-        raise InputError(Problem(where, "", f"the header names {', '.join(doubled)} twice"))
-    if mapping is not None:
-        mapping.check_header(header, where)
-    elif reports and "id" not in header and (hint := header_hint(header)) is not None:
-        raise InputError(Problem(where, "", hint))
-
-
-def _text_row(
-    where: str, cells: dict[str, str], dialect: Dialect, mapping: ColumnMapping | None
-) -> RawRow:
-    """A CSV row's cells as report fields: mapped (when a mapping is given), numbers written
-    with a point; a cell that cannot be read either way is a problem naming the field."""
-    sources: Mapping[str, str] = {}
-    problems: list[Problem] = []
-    fields: dict[str, Any] = cells
-    day_end = False
-    if mapping is not None:
-        fields, sources, bad, day_end = mapping.apply(cells)
-        problems.extend(Problem(where, key, reason) for key, reason in bad)
-    if dialect.delimiter != ",":  # a comma-separated file cannot write a decimal comma bare
-        for key in NUMBER_FIELDS.intersection(fields):
-            value, reason = number_text(fields[key], dialect.decimal, whole=key in WHOLE_FIELDS)
-            if reason is not None:
-                problems.append(Problem(where, key, _column(reason, key, sources)))
-            fields[key] = value
-    if problems:
-        return RawRow(where, None, tuple(problems))
-    return RawRow(where, fields, text=True, columns=sources, day_end=day_end)
-
-
-def _column(reason: str, field: str, sources: Mapping[str, str]) -> str:
-    """``reason`` naming the source column a mapped field came from."""
-    column = sources.get(field)
-    return reason if column is None or column == field else f"{reason} (column {column!r})"
 
 
 def _geojson_rows(
