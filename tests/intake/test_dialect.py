@@ -217,6 +217,7 @@ def test_the_sniff_reads_a_bounded_head_and_rows_stay_lazy(tmp_path: Path) -> No
         (codecs.BOM_UTF16_BE + "id".encode("utf-16-be"), "utf-16"),
         ("id,lat\n".encode("utf-16-be"), "utf-16-be"),
         ("Дружківка".encode() + "Дружківка".encode("cp1251"), "utf-8"),  # a stray row: its problem
+        ("ДІЯ: обстріл Дружківки, Київ".encode("cp1251"), "cp1251"),  # C4 B2 is UTF-8 by chance
     ],
 )
 def test_sniff_encoding(head: bytes, expected: str) -> None:

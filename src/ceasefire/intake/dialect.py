@@ -12,11 +12,11 @@ The rules, in order (each pinned by a test in ``tests/intake/test_dialect.py``):
 
 * **Encoding.** A byte order mark decides (UTF-8, UTF-16 LE/BE, UTF-32). Without one, text
   whose every other byte is NUL is UTF-16 without a BOM; text that is valid UTF-8 is UTF-8.
-  Text that is not, and holds no valid multi-byte UTF-8 sequence at all, is Windows-1251 when
-  its bytes above 0x7F are Cyrillic letters of that code page, more of them small letters than
-  capitals (KOI8-U's letters sit in the same bytes, cases swapped; such a file is refused,
-  not misread, and named with ``--encoding``); a file with valid UTF-8 letters
-  and a stray invalid byte stays UTF-8 and the stray byte is a problem of its row.
+  Text that is not, but whose bytes above 0x7F are at least half parts of valid UTF-8 letters,
+  is UTF-8 with a stray row in another encoding: that row's problem. Otherwise it is
+  Windows-1251 when those bytes are (95% or more) Cyrillic letters of that code page, more of
+  them small letters than capitals: KOI8-U puts its letters in the same bytes with the cases
+  swapped, and such a file is refused, not misread, to be named with ``--encoding``.
 * **Delimiter.** Of comma, semicolon, tab and bar, the one that splits the first lines into
   the same number of cells, more than one; ties go to the more cells, then to that order.
 * **Decimal mark.** A comma-separated file writes decimals with a point and its number cells
@@ -135,17 +135,21 @@ def sniff_encoding(head: bytes, name: str, *, complete: bool) -> str:
         pass
     else:
         return "utf-8"
-    text = head.decode("utf-8", errors="replace")
-    if any(ord(ch) > 0x7F and ch != "\ufffd" for ch in text):
-        return "utf-8"  # UTF-8 letters and a stray byte: the stray byte is its row's problem
     high = [byte for byte in head if byte > 0x7F]
+    text = head.decode("utf-8", errors="replace")
+    valid = sum(len(ch.encode()) for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    if valid >= len(high) - valid:
+        # Mostly UTF-8 letters and a stray row in another encoding: that row's problem. (Two
+        # Windows-1251 bytes may chance to form one UTF-8 letter, "ДІ" does; a few such do not
+        # make a file UTF-8.)
+        return "utf-8"
     letters = sum(byte in _CP1251_LETTERS for byte in high)
     marks = sum(byte in _CP1251_MARKS for byte in high)
     # Windows-1251 puts the small letters at 0xE0-0xFF, KOI8 its capitals: text is mostly small
     # letters, so a sample whose letters read as capitals is not taken for Windows-1251.
     small = sum(byte >= 0xE0 for byte in high)
     capitals = sum(0xC0 <= byte < 0xE0 for byte in high)
-    if letters and letters + marks == len(high) and small >= capitals:
+    if letters and letters + marks >= 0.95 * len(high) and small >= capitals:
         return "cp1251"
     raise InputError(
         Problem(
