@@ -177,7 +177,11 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 def sniff_delimiter(sample: str) -> str:
     """The delimiter that splits the lines of ``sample`` (a file's first, decoded) into the same
-    number of cells, more than one; a comma when none does."""
+    number of cells, more than one; a comma when none does.
+
+    >>> sniff_delimiter("id;lat;lon|a-1;48,5;37,1|".replace("|", chr(10)))
+    ';'
+    """
     lines = sample.splitlines()
     if len(lines) > 1 and not sample.endswith(("\n", "\r")):
         lines = lines[:-1]  # cut by the sniff, not by the file
@@ -230,6 +234,15 @@ def number_text(value: str, decimal: str, *, whole: bool = False) -> tuple[str, 
     ``48,5`` is 48.5 in any file not separated by commas; ``1.500`` (or ``1,500``) is refused
     when the file's own mark does not tell which it means; ``whole``: the field takes whole
     numbers, and ``1,5`` is refused as such rather than read as 15 or rounded.
+
+    Examples
+    --------
+    >>> number_text("48,5", ",")
+    ('48.5', None)
+    >>> number_text("1,5", ",", whole=True)
+    ('1,5', "must be a whole number, got '1,5'")
+    >>> number_text("1.500", ",")[1]
+    "'1.500' can be read two ways in a file with decimal commas; write 1500 or 1,5"
     """
     if decimal == ".":
         cell = value.strip()
