@@ -332,3 +332,29 @@ def test_ingest_overrides_from_the_command_line(tmp_path: Path) -> None:
     )  # fmt: skip
     assert right.exit_code == 0, right.output
     assert json.loads(right.output)["added"] == 1
+
+
+def test_a_patrol_sheet_may_leave_out_the_columns_it_never_fills(tmp_path: Path) -> None:
+    path = tmp_path / "short.csv"
+    path.write_text("DATE,SEEN,LAT,LON\n2026-03-10,Explosion,48.53,37.70\n", encoding="utf-8")
+    (report,) = parse_file(path, now=NOW, mapping=profile("patrol")).reports
+    assert (report.event_type, report.lat, report.source_kind) == ("explosion", 48.53, "patrol")
+    assert report.observed_from.isoformat() == "2026-03-10T00:00:00+02:00"
+    path.write_text("Date,Lat,Lon\n2026-03-10,48.53,37.70\n", encoding="utf-8")
+    with pytest.raises(
+        InputError, match=r"the patrol mapping reads column\(s\) the header lacks: seen"
+    ):
+        parse_file(path, now=NOW, mapping=profile("patrol"))
+
+
+def test_a_value_map_applies_to_a_column_already_named_as_its_field(tmp_path: Path) -> None:
+    mapping_path = tmp_path / "m.json"
+    mapping_path.write_text(json.dumps({"values": {"event_type": {"Artillery fire": "shelling"}}}))
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "id,submitted_by,source_kind,observed_from,lon,lat,event_type\n"
+        "v-1,mission,patrol,2026-03-10T08:00:00+02:00,37.7,48.5,ARTILLERY FIRE\n",
+        encoding="utf-8",
+    )
+    (report,) = parse_file(path, now=NOW, mapping=load_mapping(mapping_path)).reports
+    assert report.event_type == "shelling"

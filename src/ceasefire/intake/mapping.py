@@ -27,6 +27,7 @@ A mapping is data (YAML or JSON, ``ceasefire ingest --mapping FILE``; the named 
       prefix: patrol
       from: [Patrol, Date, Time]            # default: every cell
     unmapped: ""        # prefix for columns the mapping does not name (kept, not dropped)
+    optional: [Time]    # columns a file may lack (every other column named must be there)
 
 Value maps match case-folded, trimmed text. A mapping only renames and translates: the row it
 makes goes through the one validation path (:func:`ceasefire.intake.report.validate_report`)
@@ -54,7 +55,7 @@ ANY = "*"
 #: spreadsheets in Ukrainian and Russian locales, then ACLED's older "24 February 2024".
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d %B %Y")
 TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%H.%M")
-_KEYS = frozenset(("columns", "constants", "values", "time", "id", "unmapped", "name"))
+_KEYS = frozenset(("columns", "constants", "values", "time", "id", "unmapped", "optional", "name"))
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ class ColumnMapping:
     time: TimeSpec | None = None
     id: IdSpec | None = None
     unmapped: str = ""
+    #: Columns (case-folded) a file may lack.
+    optional: frozenset[str] = frozenset()
 
     def needs(self) -> list[str]:
         """The source columns the mapping reads (a file must have them in its header)."""
@@ -166,9 +169,14 @@ class ColumnMapping:
         return list(dict.fromkeys(wanted))
 
     def check_header(self, header: list[str], where: str) -> None:
-        """Refuse a header without the columns the mapping reads, naming each."""
+        """Refuse a header without the columns the mapping reads (but the optional ones),
+        naming each."""
         have = {cell.casefold() for cell in header}
-        missing = [name for name in self.needs() if name.casefold() not in have]
+        missing = [
+            name
+            for name in self.needs()
+            if name.casefold() not in have and name.casefold() not in self.optional
+        ]
         if missing:
             raise InputError(
                 Problem(
@@ -188,7 +196,12 @@ class ColumnMapping:
         named = {name.casefold() for name in self.needs()}
         for column, value in cells.items():
             if column.casefold() not in named:
-                fields[self.unmapped + column] = value
+                # A column already named as a field keeps its name; its value map applies.
+                target = self.unmapped + column
+                table = self.values.get(target)
+                kept = value if table is None else table(value)[1]
+                if kept is not None:
+                    fields[target] = kept
         for column, targets in self.columns.items():
             found = by_name.get(column.casefold())
             if found is None:
@@ -297,6 +310,9 @@ def mapping_from(data: Any, where: str, *, name: str) -> ColumnMapping:
     unmapped = data.get("unmapped", "")
     if not isinstance(unmapped, str):
         raise InputError(Problem(where, "unmapped", "must be a prefix (text, may be empty)"))
+    optional = data.get("optional", [])
+    if not isinstance(optional, list) or not all(isinstance(c, str) for c in optional):
+        raise InputError(Problem(where, "optional", "must be a list of column names"))
     return ColumnMapping(
         name=str(data.get("name") or name),
         columns=columns,
@@ -305,6 +321,7 @@ def mapping_from(data: Any, where: str, *, name: str) -> ColumnMapping:
         time=_time_spec(data.get("time"), where),
         id=_id_spec(data.get("id"), where),
         unmapped=unmapped,
+        optional=frozenset(c.casefold() for c in optional),
     )
 
 

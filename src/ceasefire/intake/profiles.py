@@ -94,6 +94,8 @@ ACLED: Final[dict[str, Any]] = {
         "timezone": "Europe/Kyiv",
     },
     "unmapped": "acled_",
+    # Present in every export since 2019; older or trimmed files may lack these.
+    "optional": ["time_precision", "notes", "source", "fatalities"],
 }
 
 
@@ -148,6 +150,8 @@ PATROL: Final[dict[str, Any]] = {
         "formats": ["%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y"],
         "timezone": "Europe/Kyiv",
     },
+    # A sheet gives a place or coordinates, and leaves out what it never fills in.
+    "optional": ["time", "patrol", "place", "lat", "lon", "weapon", "count", "notes"],
     # The same row of the same sheet read twice is the same report; an edited sighting is a
     # conflict to resolve (a correction), not a second report beside the first.
     "id": {
