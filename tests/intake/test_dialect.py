@@ -218,10 +218,20 @@ def test_the_sniff_reads_a_bounded_head_and_rows_stay_lazy(tmp_path: Path) -> No
         ("id,lat\n".encode("utf-16-be"), "utf-16-be"),
         ("Дружківка".encode() + "Дружківка".encode("cp1251"), "utf-8"),  # a stray row: its problem
         ("ДІЯ: обстріл Дружківки, Київ".encode("cp1251"), "cp1251"),  # C4 B2 is UTF-8 by chance
+        (b"id,notes\nr-1,caf\xe9\n", "utf-8"),  # one stray byte: its row's problem
     ],
 )
 def test_sniff_encoding(head: bytes, expected: str) -> None:
     assert sniff_encoding(head, "f.csv", complete=False) == expected
+
+
+def test_json_is_utf8_unless_its_bom_says_otherwise(tmp_path: Path) -> None:
+    cyrillic = "Дружківка обстріл".encode("cp1251")
+    assert sniff_encoding(cyrillic, "r.jsonl", complete=True, legacy=False) == "utf-8"
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b'{"id": "a", "notes": "' + cyrillic + b'"}\n')
+    with pytest.raises(InputError, match=r"r.jsonl:row 1: not valid UTF-8"):
+        parse_file(path, now=NOW)
 
 
 def test_sniff_delimiter_and_decimal() -> None:

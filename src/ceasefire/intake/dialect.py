@@ -16,7 +16,9 @@ The rules, in order (each pinned by a test in ``tests/intake/test_dialect.py``):
   is UTF-8 with a stray row in another encoding: that row's problem. Otherwise it is
   Windows-1251 when those bytes are (95% or more) Cyrillic letters of that code page, more of
   them small letters than capitals: KOI8-U puts its letters in the same bytes with the cases
-  swapped, and such a file is refused, not misread, to be named with ``--encoding``.
+  swapped, and such a file is refused, not misread, to be named with ``--encoding``. It takes
+  a word (three such bytes in a row) to be Windows-1251: one stray "é" is its row's problem.
+  JSON is never sniffed for a code page (:func:`sniff_encoding`).
 * **Delimiter.** Of comma, semicolon, tab and bar, the one that splits the first lines into
   the same number of cells, more than one; ties go to the more cells, then to that order.
 * **Decimal mark.** A comma-separated file writes decimals with a point and its number cells
@@ -114,8 +116,12 @@ def check_encoding(value: str, where: str) -> str:
     return "utf-8-sig" if name == "utf-8" else name
 
 
-def sniff_encoding(head: bytes, name: str, *, complete: bool) -> str:
+def sniff_encoding(head: bytes, name: str, *, complete: bool, legacy: bool = True) -> str:
     """The encoding of a file that starts with ``head`` (``complete``: that is the whole file).
+
+    ``legacy``: a code page (Windows-1251) is possible. JSON is UTF-8 when exchanged between
+    systems (RFC 8259 section 8.1), so JSON files are told UTF-8 from UTF-16 and UTF-32 only,
+    and a byte in another encoding is a problem of its row.
 
     Raises
     ------
@@ -138,10 +144,10 @@ def sniff_encoding(head: bytes, name: str, *, complete: bool) -> str:
     high = [byte for byte in head if byte > 0x7F]
     text = head.decode("utf-8", errors="replace")
     valid = sum(len(ch.encode()) for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
-    if valid >= len(high) - valid:
-        # Mostly UTF-8 letters and a stray row in another encoding: that row's problem. (Two
-        # Windows-1251 bytes may chance to form one UTF-8 letter, "ДІ" does; a few such do not
-        # make a file UTF-8.)
+    if not legacy or valid >= len(high) - valid or not _words(head):
+        # Mostly UTF-8 letters, or a stray byte or two, and a row in another encoding: that
+        # row's problem. (Two Windows-1251 bytes may chance to form one UTF-8 letter, "ДІ"
+        # does; a few such do not make a file UTF-8, and one "é" does not make it Cyrillic.)
         return "utf-8"
     letters = sum(byte in _CP1251_LETTERS for byte in high)
     marks = sum(byte in _CP1251_MARKS for byte in high)
@@ -159,6 +165,17 @@ def sniff_encoding(head: bytes, name: str, *, complete: bool) -> str:
             "name it with --encoding (e.g. cp1252, koi8-u) or save the file as UTF-8",
         )
     )
+
+
+def _words(head: bytes) -> bool:
+    """Whether ``head`` holds a word of bytes above 0x7F (three in a row): evidence of text in
+    a code page, where one stray byte is none."""
+    run = 0
+    for byte in head:
+        run = run + 1 if byte > 0x7F else 0
+        if run >= 3:
+            return True
+    return False
 
 
 def _utf16_without_bom(head: bytes) -> str | None:

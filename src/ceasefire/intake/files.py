@@ -184,7 +184,7 @@ def _rows(
     codec = (
         check_encoding(encoding, name)
         if encoding is not None
-        else sniff_encoding(head, name, complete=complete)
+        else sniff_encoding(head, name, complete=complete, legacy=kind == "csv")
     )
     limit = None if kind == "geojson" else max_report_bytes  # GeoJSON: its Features are measured
     lines = decoded_lines(handle, name, limit, codec)

@@ -48,7 +48,7 @@ class RawRow:
     #: The source column of each field a column mapping made, for problems that name it.
     columns: Mapping[str, str] = field(default_factory=dict)
     #: ``observed_to`` is the end of a day a mapping read from a date without a time: for
-    #: today, the window ends at the present instead (:func:`check_rows`).
+    #: today, the window ends at the present instead (:func:`ceasefire.intake.files.check_rows`).
     day_end: bool = False
 
 
@@ -60,6 +60,8 @@ def csv_rows(
     *,
     reports: bool,
 ) -> Iterator[RawRow]:
+    """The rows of a CSV file's decoded ``lines`` (numbered), after its header; ``reports``:
+    the rows are to be reports, so a header of another known kind of file is named."""
     pending: list[Problem] = []
     state = {"line": 0}
 
