@@ -19,8 +19,10 @@ from ceasefire.errors import InputError
         ("more than", 50, None, Count(51, None)),
         ("at least", 6, None, Count(6, None)),
         ("up to", 30, None, Count(0, 30)),
-        ("dozens", None, None, Count(24, 99)),
-        ("tens of thousands", None, None, Count(20_000, 99_999)),
+        ("dozens", None, None, Count(12, 99)),
+        ("tens", None, None, Count(10, 99)),
+        ("several", None, None, Count(3, 9)),
+        ("tens of thousands", None, None, Count(10_000, 99_999)),
     ],
 )
 def test_words_become_the_documented_interval(qualifier, n, total, expected):

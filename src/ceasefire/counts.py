@@ -11,9 +11,9 @@ b}`` otherwise, ``"max": null`` when unbounded; :meth:`Count.parse` and :meth:`C
 In a CSV cell it is ``173``, ``51-173``, or ``51-`` when unbounded; :meth:`Count.parse_cell` and
 :meth:`Count.to_cell`.
 
-How words become intervals (:func:`approximately`), following ACLED's conservative coding (the
-lowest number the words certainly mean is the figure one would code) and keeping the upper end
-the words allow, so that no reading of the text lies outside:
+How words become intervals (:func:`approximately`), following ACLED's conservative coding (its
+codebook codes "tens" as 10, "dozens" as 12, "hundreds" as 100: those are the low ends here) and
+keeping the upper end the words allow, so that no reading of the text lies outside:
 
 =============================  ===================================================
 words                          interval
@@ -24,10 +24,13 @@ words                          interval
 ``over N``, ``more than N``    ``[N + 1, total]`` (the figure it is a part of, else unbounded)
 ``at least N``                 ``[N, total]``
 ``up to N``, ``as many as N``  ``[0, N]``
-``dozens``                     ``[24, 99]``
-``hundreds``                   ``[200, 999]``
-``thousands``                  ``[2000, 9999]``
-``tens of thousands``          ``[20000, 99999]``
+``several``                    ``[3, 9]``
+``tens``                       ``[10, 99]``
+``dozens``                     ``[12, 99]``
+``hundreds``                   ``[100, 999]``
+``thousands``                  ``[1000, 9999]``
+``tens of thousands``          ``[10000, 99999]``
+``hundreds of thousands``      ``[100000, 999999]``
 =============================  ===================================================
 
 A tenth for "almost" and "about" is the usual width of rounding in such bulletins (400 for
@@ -170,10 +173,13 @@ _CELL: Final = re.compile(r"(\d+)\s*(?:(-)\s*(\d*))?", re.ASCII)
 
 #: Vague quantities with no number (see the module's table).
 VAGUE: Final[dict[str, tuple[int, int]]] = {
-    "dozens": (24, 99),
-    "hundreds": (200, 999),
-    "thousands": (2_000, 9_999),
-    "tens of thousands": (20_000, 99_999),
+    "several": (3, 9),
+    "tens": (10, 99),
+    "dozens": (12, 99),
+    "hundreds": (100, 999),
+    "thousands": (1_000, 9_999),
+    "tens of thousands": (10_000, 99_999),
+    "hundreds of thousands": (100_000, 999_999),
 }
 
 _QUALIFIERS: Final[dict[str, str]] = {

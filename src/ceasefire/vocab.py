@@ -2,12 +2,20 @@
 
 Kept in one place so that an agreement's prohibited acts, a report's event type and the
 simulator's output all speak the same words. Values are lower-case snake case, as they appear
-in the interchange files (DESIGN section 5).
+in the interchange files (DESIGN section 5); what people type (``Shelling``, ``Drone strike``)
+is folded onto them by :func:`fold_term`, and a near miss is offered by :func:`closest_term`.
 """
 
 from __future__ import annotations
 
+import difflib
 from typing import Final
+
+#: How alike a word must be to a term to be offered as "did you mean" (difflib's ratio:
+#: twice the matched characters over both lengths). 0.8 takes one letter doubled, dropped or
+#: swapped in a word of eight (``shellling``, ``artilery``) and nothing as far off as
+#: ``mortar`` for ``motor``.
+NEAR_MISS: Final = 0.8
 
 #: Who or what produced a report (DESIGN section 2).
 SOURCE_KINDS: Final = ("patrol", "party", "sensor", "uav", "camera", "satellite", "osint")
@@ -111,3 +119,24 @@ SYSTEM: Final = "sys"
 #: What no party code may be: the mechanism's own hotline addresses and id prefix (a party user
 #: bound to ``mission`` would read every mission report, to ``mediator`` every escalation).
 NOT_PARTY_CODES: Final = frozenset({MISSION, MEDIATOR, SYSTEM})
+
+
+def fold_term(value: str) -> str:
+    """A word as the vocabularies spell their terms: case folded, spaces and hyphens as ``_``.
+
+    >>> fold_term(" Drone strike"), fold_term("SMALL-ARMS")
+    ('drone_strike', 'small_arms')
+    """
+    return "_".join(value.strip().casefold().replace("-", " ").split())
+
+
+def closest_term(value: str, vocabulary: tuple[str, ...]) -> str | None:
+    """The term of ``vocabulary`` a mistyped ``value`` most likely meant, or None.
+
+    >>> closest_term("shellling", EVENT_TYPES), closest_term("artilery", WEAPON_CLASSES)
+    ('shelling', 'artillery')
+    >>> closest_term("rain", EVENT_TYPES) is None
+    True
+    """
+    found = difflib.get_close_matches(fold_term(value), vocabulary, n=1, cutoff=NEAR_MISS)
+    return found[0] if found else None

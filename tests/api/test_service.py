@@ -144,7 +144,12 @@ def test_openapi_lists_every_route_and_documents_the_error_shape(client: TestCli
             default = operation["responses"]["default"]["content"]["application/json"]
             assert default["schema"]["$ref"].endswith("/ErrorResponse"), (method, path)
     batch = doc["paths"][f"{V1}/reports/batch"]["post"]["requestBody"]["content"]
-    assert set(batch) == {"application/json", "application/x-ndjson"}
+    assert set(batch) == {
+        "application/json",
+        "application/x-ndjson",
+        "text/csv",
+        "application/geo+json",
+    }
 
 
 def test_the_interactive_docs_are_off_as_they_load_from_a_cdn(client: TestClient) -> None:

@@ -164,7 +164,7 @@ PATROL_SHEET = """\
 Date;Time;Patrol;Place;Lat;Lon;Seen;Weapon;Count;Notes
 10.03.2026;14:30;P-12;Дружківка;48,6197;37,5283;Shelling;Artillery;6;Чути з північного сходу
 10.03.2026;15:05;P-12;;48,53;37,70;small arms fire;machine gun;;Черги, 2-3 км
-11.03.2026;;P-07;Костянтинівка;48,5277;37,7069;armed men;;3;Без розпізнавальних знаків
+11.03.2026;;P-07;"Kostiantynivka, Donetsk";;;armed men;;3;Без розпізнавальних знаків
 """
 
 
@@ -172,6 +172,9 @@ def test_patrol_sheet_from_excel_read_with_its_profile(tmp_path: Path) -> None:
     path = tmp_path / "patrol-2026-03-10.csv"
     path.write_bytes(codecs.encode(PATROL_SHEET.replace("\n", "\r\n"), "cp1251"))
     reports = parse_file(path, now=NOW, mapping=profile("patrol")).reports
+    kostiantynivka = (reports[2].lon, reports[2].lat)  # placed by its name (the gazetteer)
+    assert reports[2].place_precision == "near" and reports[2].place_resolved is not None
+    assert abs(kostiantynivka[0] - 37.70) < 0.05 and abs(kostiantynivka[1] - 48.53) < 0.05
     got = [
         (r.event_type, r.weapon_class, r.count, r.lon, r.lat, r.source_name, r.source_kind)
         for r in reports
@@ -179,12 +182,12 @@ def test_patrol_sheet_from_excel_read_with_its_profile(tmp_path: Path) -> None:
     assert got == [
         ("shelling", "artillery", 6, 37.5283, 48.6197, "P-12", "patrol"),
         ("small_arms", "small_arms", None, 37.70, 48.53, "P-12", "patrol"),
-        ("armed_presence", None, 3, 37.7069, 48.5277, "P-07", "patrol"),
+        ("armed_presence", None, 3, *kostiantynivka, "P-07", "patrol"),
     ]
     assert reports[0].observed_from.isoformat() == "2026-03-10T14:30:00+02:00"
     assert reports[0].observed_to is None
     assert reports[2].observed_to is not None  # no time: the whole day
-    assert reports[0].extra["place"] == "Дружківка"
+    assert reports[0].place == "Дружківка"
     assert reports[0].notes == "Чути з північного сходу"
     # Ids from the row's cells: the same sheet read again gives the same reports.
     again = parse_file(path, now=NOW, mapping=profile("patrol")).reports

@@ -418,3 +418,52 @@ def test_a_stored_free_text_infrastructure_still_reads_with_its_body_unchanged()
     assert Report.model_validate(report.to_dict(), context={"stored": True}) == report
     assert legacy_categories("boiler house no. 3") == ("heating",)
     assert legacy_categories("a kiosk") == ("other",)
+
+
+# -- vocabulary: folded, near misses named -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "term"),
+    [
+        ("event_type", "Shelling", "shelling"),
+        ("event_type", "SHELLING", "shelling"),
+        ("event_type", " Drone strike ", "drone_strike"),
+        ("source_kind", "Patrol", "patrol"),
+        ("weapon_class", "Heavy-MLRS", "heavy_mlrs"),
+        ("place_precision", "Near", "near"),
+    ],
+)
+def test_vocabulary_values_are_case_folded_to_their_term(field: str, typed: str, term: str) -> None:
+    folded = validate_report({**BASE, field: typed}, now=NOW)
+    assert getattr(folded, field) == term
+    # The same report as the term typed as it is spelt: one content hash.
+    assert folded.content_hash() == validate_report({**BASE, field: term}, now=NOW).content_hash()
+
+
+def test_folded_harm_categories_are_the_categories() -> None:
+    report = validate_report({**BASE, "infrastructure": "Energy, WATER"}, now=NOW)
+    assert report.infrastructure == ("energy", "water")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "start"),
+    [
+        ({"event_type": "shellling"}, "event_type", "unknown value 'shellling'; did you mean 'shelling'?"),
+        ({"weapon_class": "artilery"}, "weapon_class", "unknown value 'artilery'; did you mean 'artillery'?"),
+        ({"source_kind": "Patrl"}, "source_kind", "unknown value 'Patrl'; did you mean 'patrol'?"),
+        ({"utilities": "heating, watter"}, "utilities", "unknown category 'watter'; did you mean 'water'?"),
+    ],
+)  # fmt: skip
+def test_a_near_miss_gets_did_you_mean_naming_the_field(
+    changes: dict[str, Any], field: str, start: str
+) -> None:
+    where, named, reason = problem_of(**changes)
+    assert (where, named) == ("f.csv:row 7", field)
+    assert reason.startswith(start) and "expected" in reason
+
+
+def test_a_far_miss_gets_the_list_without_a_guess() -> None:
+    _, field, reason = problem_of(event_type="rainfall")
+    assert field == "event_type" and "did you mean" not in reason
+    assert reason.startswith("unknown value 'rainfall'; expected one of: shelling, ")

@@ -3,6 +3,7 @@ one refuses the batch with nothing stored."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -74,6 +75,41 @@ def _refused(store: Store, reports: list[Report], reason: str) -> InputError:
     assert reason in problem.reason, problem.reason
     assert store.count_reports() == 0 and store.ledger_state().size == before
     return caught.value
+
+
+def test_a_report_signed_with_a_place_name_verifies_once_placed_and_from_its_leaf(
+    store: Store,
+) -> None:
+    """The party signs what it sends, a place name without a point; the point the gazetteer
+    gives it is stored and logged beside it and the signature still holds, at intake and from
+    the ledger leaf."""
+    sent = {
+        "id": "ua-by-name-1",
+        "submitted_by": "UA",
+        "source_kind": "party",
+        "observed_from": "2026-11-21T05:00:00+02:00",  # as the report serialises it
+        "place": "Kupiansk",
+        "event_type": "shelling",
+        "claimed_perpetrator": "RU",
+    }
+    signature = UA_KEY.sign(signed_message(sent))
+    payload = UA_KEY.key_id.to_bytes(4, "big") + signature
+    text = f"{UA_KEY.name} {base64.b64encode(payload).decode()}"
+    report = Report.model_validate({**sent, "signature": text}, context={"now": NOW})
+    assert report.lon is not None and report.place_precision == "near"
+    assert store.add_reports([report], entered_by=OPERATOR).added == 1
+    stored = store.get_report(report.id)
+    assert (stored.lon, stored.place) == (report.lon, "Kupiansk")
+    ledger.sign_checkpoint(store, Signer.generate("ceasefire.test/log"))
+    record = ledger.prove(store, report.id)["record"]["record"]
+    assert record["lon"] == report.lon  # the point is in the record...
+    assert UA_KEY.verifier().verify(signed_message(record), signature)  # ...not in what was signed
+    # Another place under the same signature is refused: the name is what was signed.
+    moved = Report.model_validate(
+        {**sent, "id": "ua-by-name-2", "place": "Kharkiv", "signature": text}, context={"now": NOW}
+    )
+    with pytest.raises(InputError, match="does not verify"):
+        store.add_reports([moved], entered_by=OPERATOR)
 
 
 def test_a_report_changed_after_signing_is_refused(store: Store) -> None:

@@ -93,12 +93,15 @@ async def read_body(request: Request, limit: int, what: str = "body") -> bytes:
     return bytes(data)
 
 
-async def spool_lines(request: Request, limit: int, sink: BinaryIO, line_limit: int) -> int:
+async def spool_lines(
+    request: Request, limit: int, sink: BinaryIO, line_limit: int, *, json_lines: bool = True
+) -> int:
     """Copy a JSON Lines body to ``sink`` chunk by chunk; returns the bytes written.
 
     Refuses (413) past ``limit`` bytes or a line (one report) over ``line_limit`` bytes, and
     (400) a line nested deeper than :data:`MAX_DEPTH`, naming the line; everything else about a
-    line is left to validation, which names it too.
+    line is left to validation, which names it too. ``json_lines`` off (a CSV body, one report
+    a line as well): the sizes are checked, the nesting is not (CSV has none).
     """
     _check_length(request, limit, "batch")
     total = 0
@@ -124,11 +127,12 @@ async def spool_lines(request: Request, limit: int, sink: BinaryIO, line_limit: 
             line_no += 1
             if len(line) > line_limit:
                 raise _line_too_large(line_no, line_limit)
-            check_depth(line, f"line {line_no}")
+            if json_lines:
+                check_depth(line, f"line {line_no}")
         if waiting > line_limit:
             raise _line_too_large(line_no + 1, line_limit)
     last = b"".join(pending)
-    if last:
+    if last and json_lines:
         check_depth(last, f"line {line_no + 1}")
     return total
 

@@ -18,6 +18,7 @@ from ceasefire.counts import Count
 from ceasefire.errors import InputError
 from ceasefire.intake._problems import field_error as _error
 from ceasefire.intake._problems import json_kind as _json_kind
+from ceasefire.intake._problems import term
 from ceasefire.vocab import INFRASTRUCTURE
 
 
@@ -80,9 +81,7 @@ def categories(value: Any, vocab: tuple[str, ...]) -> tuple[str, ...] | None:
             f"must be a category, a comma-separated list of them or a JSON list of them, "
             f"got {_json_kind(value)}"
         )
-    unknown = [v for v in value if v not in vocab]
-    if unknown:
-        raise _error(f"unknown category {unknown[0]!r}; expected any of: {', '.join(vocab)}")
+    value = [term(v, vocab, what="category", any_of=True) for v in value]
     # Once each, in the vocabulary's order: the same categories are the same report, in
     # whatever order and form (CSV text, JSON list) they came.
     return tuple(v for v in vocab if v in value) or None

@@ -10,7 +10,8 @@ given back with ``--mapping``. ``docs/reports.md`` has the tables.
   project's event types, and its first actor is the claimed perpetrator where the actor is a
   party's armed forces. Its other columns are kept as ``acled_<column>``.
 * ``patrol``: a mission's patrol sheet, as typed in the field: date, time, patrol, place or
-  lat/lon, what was seen, weapon, count, notes.
+  lat/lon, what was seen, weapon, count, notes. A row with a place and no lat/lon is placed by
+  the place's name (:mod:`ceasefire.intake.places`).
 * ``community``: the community data set of the Air Force's strike figures is not reports but
   strike tallies; it has its own reader (``ceasefire tallies ingest --community``,
   :mod:`ceasefire.tallies.community`), and this profile only says so.

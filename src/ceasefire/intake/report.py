@@ -25,7 +25,9 @@ Content identity (:meth:`Report.content_hash`) is the SHA-256 of a canonical JSO
 validated report: sorted keys, no whitespace, every submitter-provided field including the unknown
 ones, absent and ``null`` treated alike, times normalised to UTC (``+02:00`` and ``Z`` spellings of
 the same instant are the same report). Derived values (the point resolved from an observer
-position) are not part of it, so a new pyproj release cannot turn a resubmission into a conflict.
+position, the point a place name gave: :mod:`ceasefire.intake.places`) are not part of it, so a
+new pyproj release or gazetteer cannot turn a resubmission into a conflict. Vocabulary values
+are folded onto their terms first (``Shelling`` is ``shelling``), so they count as the term.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 from pydantic import (
@@ -55,11 +57,20 @@ from ceasefire.errors import InputError, Problem
 from ceasefire.ids import id_problem
 from ceasefire.intake._problems import field_error as _error
 from ceasefire.intake._problems import json_kind as _json_kind
+from ceasefire.intake._problems import term
 from ceasefire.intake.harm_fields import (
     PeopleCount,
     categories,
     legacy_categories,
     stored_categories,
+)
+from ceasefire.intake.places import (
+    RESOLVED_FIELD,
+    PlaceProblem,
+    place_by_name,
+    resolve_place,
+    resolved_names,
+    without_resolved,
 )
 from ceasefire.vocab import (
     EVENT_TYPES,
@@ -146,6 +157,13 @@ class Report(BaseModel):
     lat: float | None = None
     uncertainty_m: float | None = None
     place_precision: str | None = None
+    #: A place by name instead of a point: a settlement or an oblast, kept as given
+    #: (:mod:`ceasefire.intake.places`), and an oblast that tells settlements of a name apart.
+    place: str | None = None
+    place_oblast: str | None = None
+    #: What the place name filled in (of lon, lat, uncertainty_m, place_precision): set by
+    #: intake only, left out of the content hash and the signed bytes.
+    place_resolved: tuple[str, ...] | None = None
     observer_lon: float | None = None
     observer_lat: float | None = None
     bearing_deg: float | None = None
@@ -203,6 +221,8 @@ class Report(BaseModel):
                 extra[str(key)] = value
         known.setdefault("extra", extra)
         context = info.context if isinstance(info.context, Mapping) else {}
+        if not context.get("stored"):
+            _place_afresh(known)
         legacy = known.get("infrastructure")
         if context.get("stored") and isinstance(legacy, str) and stored_categories(legacy) is None:
             # A body stored when infrastructure was free text ("power substation"): read as
@@ -243,9 +263,7 @@ class Report(BaseModel):
             "time_precision": PRECISIONS,
             "place_precision": PRECISIONS,
         }[info.field_name or ""]
-        if value is not None and value not in vocab:
-            raise _error(f"unknown value {value!r}; expected one of: {', '.join(vocab)}")
-        return value
+        return None if value is None else term(value, vocab)
 
     @field_validator("infrastructure", "utilities", mode="before")
     @classmethod
@@ -362,8 +380,13 @@ class Report(BaseModel):
                 missing, f"is required for an observer-relative report (given: {', '.join(given)})"
             )
         if not given and self.lon is None:
-            _fail("lon", "a place is required: lon and lat, or observer_lon, observer_lat, "
-                  "bearing_deg, distance_min_m and distance_max_m")  # fmt: skip
+            if self.place is not None or self.place_oblast is not None:
+                try:
+                    resolve_place(self.place, self.place_oblast)
+                except PlaceProblem as exc:  # placed before, unless the name places nothing
+                    _fail(exc.problem.field, exc.problem.reason)
+            _fail("lon", "a place is required: lon and lat, a place name (place), or "
+                  "observer_lon, observer_lat, bearing_deg, distance_min_m and distance_max_m")  # fmt: skip
         if given and self.distance_min_m > self.distance_max_m:  # type: ignore[operator]
             _fail(
                 "distance_max_m",
@@ -402,7 +425,7 @@ class Report(BaseModel):
         Unknown fields count by their text (:func:`field_text`): they have no declared type, and
         a CSV file carries only text, so ``4`` from JSON and ``"4"`` from CSV are one report.
         """
-        data = self.to_dict()
+        data = without_resolved(self.to_dict())  # a place name's point is not submitted
         for key, value in self.extra.items():
             if value is not None:
                 data[key] = field_text(value)
@@ -586,7 +609,21 @@ def _within(value: float | None, low: float, high: float) -> float | None:
     return value
 
 
-def _fail(field: str, reason: str) -> None:
+def _place_afresh(known: dict[str, Any]) -> None:
+    """Place a report given by name (:func:`ceasefire.intake.places.place_by_name`), first
+    dropping what an earlier placing filled in (an export read back, a stored body resent)."""
+    marker = known.pop(RESOLVED_FIELD, None)
+    if marker is not None:
+        try:
+            names = resolved_names(marker)
+        except PlaceProblem as exc:
+            _fail(exc.problem.field, exc.problem.reason)
+        for name in names:
+            known.pop(name, None)
+    place_by_name(known, _OBSERVER_FIELDS)
+
+
+def _fail(field: str, reason: str) -> NoReturn:
     raise PydanticCustomError(_CROSS, "{reason}", {"field": field, "reason": reason})
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from ceasefire.agreement.parties import party_scoped_id
 from ceasefire.canonical import canonical_json
 from ceasefire.errors import InputError, Problem
+from ceasefire.intake.places import without_resolved
 from ceasefire.intake.report import RECORDED_FIELDS, Report
 from ceasefire.ledger.notes import ED25519, Signer, Verifier
 
@@ -60,6 +61,9 @@ def signed_message(report: Report | Mapping[str, Any]) -> bytes:
     data.pop(SIGNATURE_FIELD, None)
     for name in RECORDED_FIELDS:
         data.pop(name, None)
+    # What a place name filled in is the mechanism's, not the submitter's: the submitter signed
+    # {"place": "Kupiansk"}, not the point the gazetteer gave it (ceasefire.intake.places).
+    data = without_resolved(data)
     # The id as stored: a party's scoped to it (``UA:<id>``), so a report signed with the id
     # it was sent with verifies again from its ledger leaf.
     ident, who, kind = data.get("id"), data.get("submitted_by"), data.get("source_kind")

@@ -186,7 +186,7 @@ def odesa_outage(night_start: datetime) -> list[Report]:
         "observed_to": (struck + timedelta(minutes=25)).isoformat(),
         "uncertainty_m": 3_000,
         "injured": 2,
-        "people_affected": {"min": 20_000, "max": 99_999},
+        "people_affected": {"min": 10_000, "max": 99_999},
         "notes": "Drones struck an energy facility; tens of thousands of residents are without "
         "heating and running water.",
     }

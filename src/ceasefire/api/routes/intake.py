@@ -5,14 +5,19 @@ store all or nothing in one transaction (and log in the ledger in the same one).
 ``id``: the same id with the same content is a no-op, with other content a 409 that stores
 nothing.
 
-A batch is a JSON array (``application/json``) or JSON Lines (``application/x-ndjson``). JSON
-Lines are streamed to a temporary file as they arrive and ingested from it in chunks, so a
-large batch needs no more memory than a small one; an array is one JSON document and is read
-whole. Problems name the line (``line 7``) or the array item (``item 7``) and the field.
+A batch is a JSON array (``application/json``), JSON Lines (``application/x-ndjson``), a CSV
+sheet (``text/csv``) or a GeoJSON FeatureCollection (``application/geo+json``): the formats
+``ceasefire ingest`` reads, read by the same readers (:mod:`ceasefire.intake.files`), so a sheet
+posted is a sheet ingested. JSON Lines and CSV are streamed to a temporary file as they arrive
+and ingested from it in chunks, so a large batch needs no more memory than a small one; an
+array and a FeatureCollection are one JSON document each and are read whole. Problems name the
+line (``line 7``), the array item (``item 7``), the CSV row (``row 7``, the header being row 1,
+as ``ceasefire ingest`` counts) or the Feature (``feature 7``) and the field.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,6 +45,10 @@ from ceasefire.pipeline import IngestResult, ingest_files
 from ceasefire.publish.access import Principal, check_submission, require
 
 router = APIRouter(tags=["intake"])
+
+#: A CSV sheet and a GeoJSON FeatureCollection (RFC 4180, RFC 7946 section 12).
+CSV_TYPES = ("text/csv",)
+GEOJSON_TYPES = ("application/geo+json",)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": text}
@@ -139,6 +148,21 @@ async def add_report(request: Request, service: ServiceDep, caller: Caller) -> A
                 "type": "string",
                 "description": "JSON Lines: one report object per line.",
             },
+            "text/csv": {
+                "type": "string",
+                "description": "CSV with a header row of field names, one report a row; "
+                "empty cells are not given (docs/reports.md).",
+            },
+            "application/geo+json": {
+                "type": "object",
+                "description": "A GeoJSON FeatureCollection: each Feature a report, its "
+                "properties the fields, its Point geometry lon/lat (or null, with a place).",
+                "properties": {
+                    "type": {"const": "FeatureCollection"},
+                    "features": {"type": "array", "items": {"type": "object"}},
+                },
+                "required": ["type", "features"],
+            },
         }
     ),
 )
@@ -151,7 +175,8 @@ async def add_batch(
     ] = False,
 ) -> dict[str, Any]:
     """Validate, place and store many reports in one transaction: a JSON array
-    (``application/json``) or JSON Lines (``application/x-ndjson``, streamed).
+    (``application/json``), JSON Lines (``application/x-ndjson``, streamed), a CSV sheet
+    (``text/csv``, streamed) or a GeoJSON FeatureCollection (``application/geo+json``).
 
     All or nothing unless ``partial=true``. An id stored with other content refuses the whole
     batch either way (409), as ``ceasefire ingest`` does. A party's batch holds its own reports
@@ -159,18 +184,28 @@ async def add_batch(
     whole batch (403), ``partial`` or not. The caller is recorded as who entered each report.
     """
     require(caller, "submit_report")
-    kind = media_type(request, JSON_TYPES + NDJSON_TYPES)
+    kind = media_type(request, JSON_TYPES + NDJSON_TYPES + CSV_TYPES + GEOJSON_TYPES)
+    limits = service.limits
     with tempfile.TemporaryDirectory(prefix="ceasefire-batch-") as folder:
-        path = Path(folder) / "body.jsonl"
-        if kind in NDJSON_TYPES:
+        if kind in NDJSON_TYPES or kind in CSV_TYPES:
+            csv = kind in CSV_TYPES
+            path = Path(folder) / ("body.csv" if csv else "body.jsonl")
             with path.open("wb") as sink:
                 await spool_lines(
-                    request, service.limits.batch_bytes, sink, service.limits.report_bytes
+                    request, limits.batch_bytes, sink, limits.report_bytes, json_lines=not csv
                 )
-            unit = "line"
+            unit = "row" if csv else "line"
+        elif kind in GEOJSON_TYPES:
+            path = Path(folder) / "body.geojson"
+            data = await read_body(request, limits.batch_bytes, "batch")
+            # Malformed or too deep is the 400 of every JSON body; the rest, Features included,
+            # is read by the file reader, as `ceasefire ingest` reads a .geojson file.
+            await run_in_threadpool(_keep_document, data, path)
+            unit = "feature"
         else:
-            data = await read_body(request, service.limits.batch_bytes, "batch")
-            await run_in_threadpool(_array_to_lines, data, path, service.limits.report_bytes)
+            path = Path(folder) / "body.jsonl"
+            data = await read_body(request, limits.batch_bytes, "batch")
+            await run_in_threadpool(_array_to_lines, data, path, limits.report_bytes)
             unit = "item"
         # Who may store what is checked by the store on the reports as parsed for storing
         # (ceasefire.publish.access.check_submission), never on a reading of its own here.
@@ -181,6 +216,11 @@ async def add_batch(
         "rejected": result.bad_rows,
         "problems": [vars(_relabel(p, unit)) for p in result.problems],
     }
+
+
+def _keep_document(data: bytes, path: Path) -> None:
+    parse_json(data)  # 400 when not JSON or too deep; what it holds is the reader's to judge
+    path.write_bytes(data)
 
 
 def _array_to_lines(data: bytes, path: Path, item_limit: int) -> None:
@@ -220,16 +260,19 @@ _FILE_REASONS = {
 }
 
 
+#: How the file readers name a place in the temporary files (``body.csv:row 7``), and the
+#: file names themselves.
+_FILE_PLACE = re.compile(r"\bbody\.(?:jsonl|csv|geojson):(?:row|feature) ")
+_FILE_NAMES = ("body.jsonl", "body.csv", "body.geojson")
+
+
 def _relabel_text(text: str, unit: str) -> str:
-    """A message naming a row of the temporary file, naming the line or item instead."""
-    return text.replace("body.jsonl:row ", f"{unit} ")
+    """A message naming a row of the temporary file, naming the line, item, row or Feature."""
+    return _FILE_PLACE.sub(f"{unit} ", text)
 
 
 def _relabel(problem: Problem, unit: str) -> Problem:
-    """Name the line or item of the body rather than the temporary file it went through."""
-    where = problem.where
-    if where.startswith("body.jsonl:row "):
-        where = f"{unit} {where.removeprefix('body.jsonl:row ')}"
-    elif where == "body.jsonl":
-        where = "body"
+    """Name the line, item, row or Feature of the body rather than the temporary file it went
+    through."""
+    where = "body" if problem.where in _FILE_NAMES else _relabel_text(problem.where, unit)
     return Problem(where, problem.field, _FILE_REASONS.get(problem.reason, problem.reason))
