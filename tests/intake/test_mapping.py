@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from ceasefire.cli.app import app
 from ceasefire.errors import InputError
-from ceasefire.intake.files import parse_file
+from ceasefire.intake.files import parse_file, read_reports
 from ceasefire.intake.mapping import load_mapping
 from ceasefire.intake.profiles import profile
 
@@ -189,6 +189,10 @@ def test_patrol_sheet_from_excel_read_with_its_profile(tmp_path: Path) -> None:
     assert reports[2].observed_to is not None  # no time: the whole day
     assert reports[0].place == "Дружківка"
     assert reports[0].notes == "Чути з північного сходу"
+    # Today's date without a time: the window ends now, not at midnight (in the future).
+    assert reports[2].observed_to == NOW
+    streamed = list(read_reports(path, now=NOW, mapping=profile("patrol")))
+    assert [r.content_hash() for r in streamed] == [r.content_hash() for r in reports]
     # Ids from the row's cells: the same sheet read again gives the same reports.
     again = parse_file(path, now=NOW, mapping=profile("patrol")).reports
     assert [r.id for r in again] == [r.id for r in reports]

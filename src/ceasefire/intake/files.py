@@ -223,7 +223,9 @@ def read_reports(
         if row.problems:
             raise InputError(row.problems)
         try:
-            yield validate_report(row.fields or {}, where=row.where, now=now, text_values=row.text)
+            yield validate_report(
+                _until_now(row, now), where=row.where, now=now, text_values=row.text
+            )
         except InputError as exc:
             raise InputError([_named(p, row.columns) for p in exc.problems]) from None
 
