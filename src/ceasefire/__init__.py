@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "CapArea": "ceasefire.hotline.cap",
     "CeasefireError": "ceasefire.errors",
     "Checkpoint": "ceasefire.ledger.notes",
+    "ColumnMapping": "ceasefire.intake.mapping",
     "ConflictError": "ceasefire.errors",
     "CorruptStoreError": "ceasefire.errors",
     "DeliveryError": "ceasefire.errors",
@@ -94,6 +95,7 @@ _EXPORTS: dict[str, str] = {
     "judge_under": "ceasefire.judge.rules",
     "load_agreement": "ceasefire.agreement.load",
     "load_gazetteer": "ceasefire.geo.gazetteer",
+    "load_mapping": "ceasefire.intake.mapping",
     "parse_file": "ceasefire.intake.files",
     "place_reports": "ceasefire.pipeline",
     "prove": "ceasefire.ledger.proofs",
@@ -170,6 +172,7 @@ if TYPE_CHECKING:
     from ceasefire.hotline.rules import StoredMessage
     from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, TickResult
     from ceasefire.intake.files import ParseResult, parse_file, read_reports
+    from ceasefire.intake.mapping import ColumnMapping, load_mapping
     from ceasefire.intake.report import Location, Report, resolve_observer, validate_report
     from ceasefire.intake.signing import sign_report
     from ceasefire.judge.rules import Violation, in_force, judge, judge_under

@@ -33,6 +33,7 @@ from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.incidents import summarise
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.intake.files import MAX_PROBLEMS, MAX_REPORT_BYTES, check_rows, detect_format
+from ceasefire.intake.mapping import ColumnMapping
 from ceasefire.intake.parties import party_fields
 from ceasefire.intake.report import Report
 from ceasefire.judge.rules import Violation, in_force, judge
@@ -152,6 +153,10 @@ def ingest_files(
     chunk_size: int = CHUNK_SIZE,
     now: datetime | None = None,
     max_report_bytes: int = MAX_REPORT_BYTES,
+    format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> IngestResult:
     """Ingest report files all or nothing, streaming them a chunk at a time.
 
@@ -182,6 +187,9 @@ def ingest_files(
     max_report_bytes
         The largest one report may be (its line, or its Feature's JSON); a larger one is a
         problem of its row, named by file and row.
+    format, delimiter, encoding, mapping
+        How every file is read, over what its name and first bytes say
+        (:func:`ceasefire.intake.files.iter_rows`).
 
     Raises
     ------
@@ -200,8 +208,9 @@ def ingest_files(
     now = now or datetime.now(UTC)
     result = IngestResult(files=[str(p) for p in paths])
     for path in paths:
-        detect_format(path)  # an unknown extension fails before the (long) write lock is taken
-    lines = _count_lines(paths) if progress is not None else []
+        detect_format(path, format)  # an unknown extension fails before the write lock is taken
+    reading = {"format": format, "delimiter": delimiter, "encoding": encoding, "mapping": mapping}
+    lines = _count_lines(paths, format) if progress is not None else []
     task = None
     if progress is not None:
         known = [n for n in lines if n is not None]
@@ -215,7 +224,7 @@ def ingest_files(
                 progress.update(task, description=f"ingesting {Path(path).name}")
             file_problems = 0
             rows = 0
-            for chunk in _chunks(path, chunk_size, now, max_report_bytes):
+            for chunk in _chunks(path, chunk_size, now, max_report_bytes, reading):
                 _refuse_unplaceable(engine, chunk)
                 if parties:
                     _refuse_unknown_parties(parties, chunk)
@@ -328,7 +337,9 @@ def _write(
     result.unchanged += added.unchanged
 
 
-def _chunks(path: Path, size: int, now: datetime, max_report_bytes: int) -> Iterator[_Chunk]:
+def _chunks(
+    path: Path, size: int, now: datetime, max_report_bytes: int, reading: Mapping[str, Any]
+) -> Iterator[_Chunk]:
     """Validated reports of ``path``, ``size`` rows at a time, with the problems of the bad rows.
 
     An id repeated within a chunk follows :func:`ceasefire.intake.files.parse_file`: an exact repeat is
@@ -336,7 +347,8 @@ def _chunks(path: Path, size: int, now: datetime, max_report_bytes: int) -> Iter
     check (in the same transaction) decides, so memory does not grow with the file.
     """
     chunk = _Chunk([], [], 0, 0)
-    for row in check_rows(path, now=now, window=size, max_report_bytes=max_report_bytes):
+    rows = check_rows(path, now=now, window=size, max_report_bytes=max_report_bytes, **reading)
+    for row in rows:
         chunk.rows += 1
         if row.report is not None:
             chunk.reports.append(row.report)
@@ -351,7 +363,7 @@ def _chunks(path: Path, size: int, now: datetime, max_report_bytes: int) -> Iter
         yield chunk
 
 
-def _count_lines(paths: Sequence[Path]) -> list[int | None]:
+def _count_lines(paths: Sequence[Path], format: str | None = None) -> list[int | None]:
     """Lines in each file, for the progress total (a row is a line in JSON Lines and CSV).
 
     Counting newlines in 1 MiB blocks reads a 570 MB file in about 0.5 s (measured, warm cache).
@@ -360,7 +372,7 @@ def _count_lines(paths: Sequence[Path]) -> list[int | None]:
     """
     counts: list[int | None] = []
     for path in paths:
-        if detect_format(Path(path)) == "geojson":
+        if detect_format(Path(path), format) == "geojson":
             counts.append(None)
             continue
         total = 0

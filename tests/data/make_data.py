@@ -153,11 +153,14 @@ def main() -> None:
             }
         ),
         "bad_geojson_truncated.geojson": '{"type": "FeatureCollection", "features": [',
-        # Bytes: the same content in encodings other than UTF-8.
-        "bad_encoding_cp1251.csv": _csv(
-            [GOOD[0], {**GOOD[2], "patrol_vehicle": "Дружківка"}]
-        ).encode("cp1251"),
-        "bad_encoding_utf16.jsonl": _jsonl(GOOD).encode("utf-16"),
+        # Bytes: the same content in encodings other than UTF-8, read as such (detected).
+        "good_cp1251.csv": _csv([GOOD[0], {**GOOD[2], "patrol_vehicle": "Дружківка"}]).encode(
+            "cp1251"
+        ),
+        "good_utf16.jsonl": _jsonl(GOOD).encode("utf-16"),
+        # UTF-8 letters in row 2, one row saved in Windows-1251 after them: that row's problem.
+        "bad_encoding_stray_byte.csv": _csv([{**GOOD[0], "patrol_vehicle": "Дружківка"}]).encode()
+        + _csv([{**GOOD[2], "patrol_vehicle": "Дружківка"}]).split("\n", 1)[1].encode("cp1251"),
         "good_utf8_bom.csv": b"\xef\xbb\xbf"
         + _csv([{**GOOD[2], "patrol_vehicle": "Дружківка"}]).encode(),
     }

@@ -72,7 +72,7 @@ def test_utf8_bom_is_accepted() -> None:
         ("bad_row_too_many_cells.csv", "bad_row_too_many_cells.csv:row 3", "", "has 11 cells but the header has 10"),
         ("bad_row_unclosed_quote.csv", "bad_row_unclosed_quote.csv:row 3", "", "not valid CSV"),
         ("bad_row_same_id_other_content.jsonl", "bad_row_same_id_other_content.jsonl:row 2", "id", "was used with other content at bad_row_same_id_other_content.jsonl:row 1"),
-        ("bad_encoding_cp1251.csv", "bad_encoding_cp1251.csv:row 3", "", "not valid UTF-8 (byte 0xc4 at column"),
+        ("bad_encoding_stray_byte.csv", "bad_encoding_stray_byte.csv:row 3", "", "not valid UTF-8 (byte 0xc4 at column"),
         ("bad_feature_polygon_geometry.geojson", "bad_feature_polygon_geometry.geojson:feature 1", "geometry", "must be a Point, got 'Polygon'"),
     ],
 )  # fmt: skip
@@ -93,7 +93,6 @@ def test_a_bad_row_is_named_and_nothing_is_returned(
         ("empty.jsonl", "file is empty"),
         ("header_only.csv", "no reports in file"),
         ("blank_lines_only.jsonl", "no reports in file"),
-        ("bad_encoding_utf16.jsonl", "file is UTF-16; save it as UTF-8"),
         ("bad_header_duplicate_column.csv", "the header names lat twice"),
         ("not_feature_collection.geojson", "must be a GeoJSON FeatureCollection, got 'Feature'"),
         ("bad_geojson_truncated.geojson", "not valid JSON"),
@@ -121,8 +120,16 @@ def test_skip_invalid_returns_the_good_rows_and_the_problems() -> None:
 def test_skip_invalid_goes_on_after_a_broken_line() -> None:
     result = parse_file(DATA / "bad_row_malformed_json.jsonl", now=NOW, skip_invalid=True)
     assert [r.id for r in result.reports] == ["osce-2026-03-01-001", "ua-complaint-17"]
-    encoded = parse_file(DATA / "bad_encoding_cp1251.csv", now=NOW, skip_invalid=True)
+    encoded = parse_file(DATA / "bad_encoding_stray_byte.csv", now=NOW, skip_invalid=True)
     assert [r.id for r in encoded.reports] == ["osce-2026-03-01-001"]
+
+
+def test_windows_1251_and_utf16_files_are_read_as_such() -> None:
+    (_, report) = parse_file(DATA / "good_cp1251.csv", now=NOW).reports
+    assert report.extra["patrol_vehicle"] == "Дружківка"
+    from_utf16 = parse_file(DATA / "good_utf16.jsonl", now=NOW).reports
+    from_utf8 = parse_file(DATA / "good_reports.jsonl", now=NOW).reports
+    assert [r.content_hash() for r in from_utf16] == [r.content_hash() for r in from_utf8]
 
 
 def test_an_exact_repeat_in_one_file_is_a_no_op(tmp_path: Path) -> None:

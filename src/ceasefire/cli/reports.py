@@ -64,18 +64,57 @@ def ingest(
         ),
     ] = None,
     max_report_kb: MaxReportOpt = MAX_REPORT_KB,
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help="jsonl, csv or geojson, whatever the files' extension."),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option("--delimiter", help="The CSV delimiter (';', tab, ...); default: detected."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding", help="The files' encoding (cp1251, utf-16, ...); default: detected."
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="Read CSV columns as a known file: acled, patrol."),
+    ] = None,
+    mapping_file: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="A YAML or JSON file mapping CSV columns to report fields."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate reports, place them against the agreement and store them.
 
     A file with a bad row stores nothing unless --skip-invalid is given. Whoever runs the
     command works for the mission: the reports are recorded (beside each and in its ledger
-    leaf) as entered by the local operator, an admin named by --as or the OS user.
+    leaf) as entered by the local operator, an admin named by --as or the OS user. A CSV
+    file's encoding, delimiter and decimal mark are detected (Excel's semicolons and decimal
+    commas, Windows-1251, UTF-16); --profile or --mapping reads other columns as reports'.
 
     Example: ceasefire ingest night.jsonl patrol.csv --db monitoring.db --as duty-officer
+
+    Example: ceasefire ingest 2026-acled-ukraine.csv --profile acled --db monitoring.db
     """
+    from ceasefire.errors import InputError, Problem
+    from ceasefire.intake.mapping import load_mapping
+    from ceasefire.intake.profiles import profile as named_profile
     from ceasefire.pipeline import ingest_files
     from ceasefire.store.facade import Store
+
+    if profile is not None and mapping_file is not None:
+        raise InputError(Problem("--mapping", "", "give --profile or --mapping, not both"))
+    mapping = (
+        named_profile(profile)
+        if profile is not None
+        else load_mapping(mapping_file)
+        if mapping_file is not None
+        else None
+    )
 
     with Store.open(db) as store, progress(not as_json) as bar:
         result = ingest_files(
@@ -86,6 +125,10 @@ def ingest(
             skip_invalid=skip_invalid,
             progress=bar,
             max_report_bytes=max_report_kb * 1024,
+            format=format,
+            delimiter=delimiter,
+            encoding=encoding,
+            mapping=mapping,
         )
     if as_json:
         print_json(result.to_dict())

@@ -11,9 +11,13 @@ Three layers, each usable on its own:
   of problems come back together.
 
 JSON Lines and CSV are read line by line from a binary file (memory stays flat for 10M-line
-files); each line is decoded on its own so a stray Windows-1251 byte is reported on its row.
-A GeoJSON FeatureCollection is one JSON document and is loaded whole; for very large point sets
-use GeoJSON Text Sequences (RFC 8142; one Feature per line), which the JSON Lines reader accepts.
+files; :mod:`ceasefire.intake.lines`); each line is decoded on its own so a stray Windows-1251
+byte in a UTF-8 file is reported on its row. The encoding, and a CSV file's delimiter and
+decimal mark, are sniffed from the first 64 KiB (:mod:`ceasefire.intake.dialect`) or given; a
+CSV file's columns may be read as report fields through a mapping (:mod:`ceasefire.intake.
+mapping`, :mod:`ceasefire.intake.profiles`). A GeoJSON FeatureCollection is one JSON document
+and is loaded whole; for very large point sets use GeoJSON Text Sequences (RFC 8142; one
+Feature per line), which the JSON Lines reader accepts.
 
 JSON rows must give each field its JSON type (``"count": 3``, not ``"3"``); CSV cells are text
 and are converted. The CSV reader marks its rows (:attr:`RawRow.text`) so that the one validation
@@ -23,18 +27,30 @@ path, :func:`check_rows` and :func:`read_reports` through
 
 from __future__ import annotations
 
-import codecs
-import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from ceasefire.errors import InputError, Problem
+from ceasefire.intake.dialect import (
+    SNIFF_BYTES,
+    Dialect,
+    check_delimiter,
+    check_encoding,
+    sniff_decimal,
+    sniff_delimiter,
+    sniff_encoding,
+)
+from ceasefire.intake.lines import decoded_lines, rewound, sample_text
+from ceasefire.intake.lines import too_large as too_large  # where the API reads it
+from ceasefire.intake.mapping import ColumnMapping
 from ceasefire.intake.report import Report, validate_report
+from ceasefire.intake.tables import RawRow as RawRow  # where the tallies read it
+from ceasefire.intake.tables import column_named, csv_rows
 
 Format = Literal["jsonl", "csv", "geojson"]
 
@@ -57,29 +73,6 @@ MAX_PROBLEMS = 1000
 #: refused by its row, read no further than the limit (``ceasefire serve --max-report-kb``
 #: sets the API's; ``ceasefire ingest --max-report-kb`` the CLI's).
 MAX_REPORT_BYTES = 256 * 1024
-#: How much of an over-long line is read at a time while it is skipped.
-_SKIP_CHUNK = 1 << 20
-
-_BOMS = {
-    codecs.BOM_UTF16_LE: "UTF-16",
-    codecs.BOM_UTF16_BE: "UTF-16",
-    codecs.BOM_UTF32_LE: "UTF-32",
-}
-
-
-@dataclass(frozen=True)
-class RawRow:
-    """One row as read: where it came from, and its fields or why they could not be read.
-
-    ``text`` is set by the CSV reader: its values are text cells, to be converted to each
-    field's type. JSON rows (JSON Lines, GeoJSON) keep their JSON types and are checked strictly
-    (:func:`ceasefire.intake.report.validate_report`).
-    """
-
-    where: str
-    fields: dict[str, Any] | None
-    problems: tuple[Problem, ...] = ()
-    text: bool = False
 
 
 @dataclass
@@ -113,60 +106,128 @@ def detect_format(path: Path, format: str | None = None) -> Format:
 
 
 def iter_rows(
-    path: str | Path,
+    source: str | Path | BinaryIO,
     *,
+    name: str | None = None,
     format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    mapping: ColumnMapping | None = None,
     max_report_bytes: int = MAX_REPORT_BYTES,
     items: str = "reports",
 ) -> Iterator[RawRow]:
-    """Read ``path`` into raw rows, lazily; a row over ``max_report_bytes`` comes with its
-    problem (and is read no further than that). ``items`` names what the rows are, for the
-    problem of a file without any (the tallies read their files here too).
+    """Read a file into raw rows, lazily; a row over ``max_report_bytes`` comes with its
+    problem (and is read no further than that).
+
+    Parameters
+    ----------
+    source
+        A path, or a binary handle open for reading (an API body; it is read from where it
+        stands, and not closed). A handle that cannot seek is read through a small buffer.
+    name
+        Names the file in problems (``name:row 7``) and, without ``format``, gives its format by
+        its extension; defaults to the path's name (or the handle's).
+    format
+        ``jsonl``, ``csv`` or ``geojson``, whatever the extension.
+    delimiter, encoding
+        Override what :mod:`ceasefire.intake.dialect` sniffs from the first
+        :data:`~ceasefire.intake.dialect.SNIFF_BYTES` (the delimiter of CSV only).
+    mapping
+        Read a CSV file's columns as report fields (:mod:`ceasefire.intake.mapping`).
+    items
+        Names what the rows are, for the problem of a file without any (the tallies read their
+        files here too); ``reports`` also names a file that looks like a profile's.
 
     Raises
     ------
     InputError
-        For problems with the file as a whole: missing, empty, not UTF-8 at all (UTF-16), a bad
-        CSV header, a GeoJSON document that is not a FeatureCollection.
+        For problems with the file as a whole: missing, empty, an encoding that cannot be told,
+        a bad CSV header (or one that looks split by another delimiter), a GeoJSON document that
+        is not a FeatureCollection.
     """
-    path = Path(path)
-    kind = detect_format(path, format)
-    name = path.name
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputError(Problem(str(path), "", f"cannot be read: {exc.strerror}")) from None
-    with handle:
-        head = handle.read(4)
-        handle.seek(0)
-        if not head:
-            raise InputError(Problem(name, "", "file is empty"))
-        for bom, encoding in _BOMS.items():
-            if head.startswith(bom):
-                raise InputError(Problem(name, "", f"file is {encoding}; save it as UTF-8"))
-        if kind == "geojson":  # one document, however many lines: its Features are measured
-            lines = _decoded_lines(handle, name, None)
-            rows = _geojson_rows(lines, name, max_report_bytes)
-        else:
-            lines = _decoded_lines(handle, name, max_report_bytes)
-            rows = {"jsonl": _jsonl_rows, "csv": _csv_rows}[kind](lines, name)
-        seen = False
-        for row in rows:
-            seen = True
-            yield row
-        if not seen:
-            raise InputError(Problem(name, "", f"no {items} in file"))
+    if isinstance(source, str | Path):
+        path = Path(source)
+        kind = detect_format(path if name is None else Path(name), format)
+        name = name or path.name
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            raise InputError(Problem(str(path), "", f"cannot be read: {exc.strerror}")) from None
+        with handle:
+            yield from _rows(
+                handle, name, kind, delimiter, encoding, mapping, max_report_bytes, items
+            )
+        return
+    name = name or Path(str(getattr(source, "name", "") or "input")).name
+    kind = detect_format(Path(name), format)
+    yield from _rows(source, name, kind, delimiter, encoding, mapping, max_report_bytes, items)
+
+
+def _rows(
+    handle: BinaryIO,
+    name: str,
+    kind: Format,
+    delimiter: str | None,
+    encoding: str | None,
+    mapping: ColumnMapping | None,
+    max_report_bytes: int,
+    items: str,
+) -> Iterator[RawRow]:
+    if kind != "csv" and (delimiter is not None or mapping is not None):
+        what = "a delimiter" if delimiter is not None else "a column mapping"
+        raise InputError(Problem(name, "", f"{what} applies to CSV files, not {kind}"))
+    head = handle.read(SNIFF_BYTES)
+    if not head:
+        raise InputError(Problem(name, "", "file is empty"))
+    handle = rewound(handle, head)
+    complete = len(head) < SNIFF_BYTES
+    codec = (
+        check_encoding(encoding, name)
+        if encoding is not None
+        else sniff_encoding(head, name, complete=complete, legacy=kind == "csv")
+    )
+    limit = None if kind == "geojson" else max_report_bytes  # GeoJSON: its Features are measured
+    lines = decoded_lines(handle, name, limit, codec)
+    if kind == "geojson":
+        rows = _geojson_rows(lines, name, max_report_bytes)
+    elif kind == "jsonl":
+        rows = _jsonl_rows(lines, name)
+    else:
+        sample = sample_text(head, codec, complete)
+        chosen = (
+            check_delimiter(delimiter, name) if delimiter is not None else sniff_delimiter(sample)
+        )
+        dialect = Dialect(codec, chosen, sniff_decimal(sample, chosen))
+        rows = csv_rows(lines, name, dialect, mapping, reports=items == "reports")
+    seen = False
+    for row in rows:
+        seen = True
+        yield row
+    if not seen:
+        raise InputError(Problem(name, "", f"no {items} in file"))
 
 
 def read_reports(
-    path: str | Path, *, format: str | None = None, now: datetime | None = None
+    path: str | Path | BinaryIO,
+    *,
+    format: str | None = None,
+    now: datetime | None = None,
+    **reading: Any,
 ) -> Iterator[Report]:
-    """Validated reports from ``path``, one at a time; stops with InputError at the first bad row."""
+    """Validated reports from ``path``, one at a time; stops with InputError at the first bad row.
+
+    ``reading`` takes :func:`iter_rows`'s ``name``, ``delimiter``, ``encoding`` and ``mapping``.
+    """
     now = now or datetime.now(UTC)
-    for row in iter_rows(path, format=format):
+    for row in iter_rows(path, format=format, **reading):
         if row.problems:
             raise InputError(row.problems)
-        yield validate_report(row.fields or {}, where=row.where, now=now, text_values=row.text)
+        try:
+            yield validate_report(
+                _until_now(row, now), where=row.where, now=now, text_values=row.text
+            )
+        except InputError as exc:
+            raise InputError([_named(p, row.columns) for p in exc.problems]) from None
 
 
 @dataclass(frozen=True)
@@ -183,33 +244,46 @@ class CheckedRow:
 
 
 def check_rows(
-    path: str | Path,
+    path: str | Path | BinaryIO,
     *,
     format: str | None = None,
     now: datetime | None = None,
     window: int | None = None,
     max_report_bytes: int = MAX_REPORT_BYTES,
+    name: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> Iterator[CheckedRow]:
     """Validate every row of ``path``, the one place where rows become reports.
 
     An id seen again with other content is a problem of the later row; seen again with the same
     content, the row is dropped. ``window`` limits that memory to blocks of that many rows (the
     streaming ingest's chunks, where the store's check in the same transaction covers the rest),
-    so memory does not grow with the file; None remembers the whole file.
+    so memory does not grow with the file; None remembers the whole file. ``name``,
+    ``delimiter``, ``encoding`` and ``mapping`` are :func:`iter_rows`'s.
     """
     now = now or datetime.now(UTC)
     first_seen: dict[str, tuple[str, str]] = {}  # id -> (content hash, where)
-    rows = iter_rows(path, format=format, max_report_bytes=max_report_bytes)
+    rows = iter_rows(
+        path,
+        name=name,
+        format=format,
+        delimiter=delimiter,
+        encoding=encoding,
+        mapping=mapping,
+        max_report_bytes=max_report_bytes,
+    )
     for n, row in enumerate(rows, start=1):
         problems = list(row.problems)
         report: Report | None = None
         if not problems:
             try:
                 report = validate_report(
-                    row.fields or {}, where=row.where, now=now, text_values=row.text
+                    _until_now(row, now), where=row.where, now=now, text_values=row.text
                 )
             except InputError as exc:
-                problems = list(exc.problems)
+                problems = [_named(p, row.columns) for p in exc.problems]
             else:
                 digest = report.content_hash()
                 before = first_seen.setdefault(report.id, (digest, row.where))
@@ -223,12 +297,37 @@ def check_rows(
             first_seen.clear()
 
 
+def _until_now(row: RawRow, now: datetime) -> dict[str, Any]:
+    """The row's fields, a window a mapping made of today's date ending now, not at midnight.
+
+    A date without a time becomes the whole day (:class:`ceasefire.intake.mapping.TimeSpec`);
+    the mapping does not know the present, and a window may not end in the future.
+    """
+    fields = row.fields or {}
+    if not row.day_end or "observed_to" not in fields:
+        return fields
+    try:
+        end = datetime.fromisoformat(fields["observed_to"])
+    except (TypeError, ValueError):
+        return fields
+    if end.tzinfo is None or end <= now:
+        return fields
+    return {**fields, "observed_to": now.astimezone(end.tzinfo).isoformat()}
+
+
+def _named(problem: Problem, columns: Mapping[str, str]) -> Problem:
+    """A problem of a mapped field, its reason naming the column the value came from."""
+    reason = column_named(problem.reason, problem.field, columns)
+    return problem if reason == problem.reason else Problem(problem.where, problem.field, reason)
+
+
 def parse_file(
-    path: str | Path,
+    path: str | Path | BinaryIO,
     *,
     format: str | None = None,
     skip_invalid: bool = False,
     now: datetime | None = None,
+    **reading: Any,
 ) -> ParseResult:
     """Read and validate a whole file under the bulk rule.
 
@@ -241,6 +340,8 @@ def parse_file(
         On: the good reports and the problems of the bad rows are returned together.
     now
         The present, for the "not in the future" check (one value for the whole file).
+    reading
+        :func:`iter_rows`'s ``name``, ``delimiter``, ``encoding`` and ``mapping``.
 
     Raises
     ------
@@ -249,7 +350,7 @@ def parse_file(
         the same ``id`` and different content are a problem of the later row.
     """
     result = ParseResult()
-    for row in check_rows(path, format=format, now=now):
+    for row in check_rows(path, format=format, now=now, **reading):
         if row.report is not None:
             result.reports.append(row.report)
         if row.problems:
@@ -262,50 +363,6 @@ def parse_file(
 
 
 # -- format readers ----------------------------------------------------------------------------
-
-
-def too_large(size: int | None, limit: int) -> str:
-    """The reason a report over ``limit`` bytes is refused (``size`` when known)."""
-    got = f" ({size:,} bytes)" if size is not None else ""
-    return f"one report may be at most {limit:,} bytes{got}"
-
-
-def _lines(handle: BinaryIO, limit: int | None) -> Iterator[bytes | None]:
-    """The lines of ``handle``; None for a line over ``limit`` bytes, which is read no further
-    than that and then skipped to its end (so one hostile line cannot fill the memory)."""
-    if limit is None:
-        yield from handle
-        return
-    while raw := handle.readline(limit + 1):
-        if len(raw) <= limit or (len(raw) == limit + 1 and raw.endswith(b"\n")):
-            yield raw
-            continue
-        while not raw.endswith(b"\n"):
-            raw = handle.readline(_SKIP_CHUNK)
-            if not raw:
-                break
-        yield None
-
-
-def _decoded_lines(
-    handle: BinaryIO, name: str, limit: int | None
-) -> Iterator[tuple[int, str | Problem]]:
-    """Number and decode each line on its own; a line that is not UTF-8, or over ``limit``
-    bytes, becomes a Problem."""
-    for number, raw in enumerate(_lines(handle, limit), start=1):
-        if raw is None:
-            assert limit is not None
-            yield number, Problem(f"{name}:row {number}", "", too_large(None, limit))
-            continue
-        chunk = raw.removeprefix(codecs.BOM_UTF8) if number == 1 else raw
-        try:
-            yield number, chunk.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            reason = (
-                f"not valid UTF-8 (byte 0x{chunk[exc.start]:02x} at column {exc.start + 1}); "
-                "save the file as UTF-8"
-            )
-            yield number, Problem(f"{name}:row {number}", "", reason)
 
 
 def _jsonl_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator[RawRow]:
@@ -331,65 +388,6 @@ def _jsonl_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterat
             yield RawRow(
                 where, None, (Problem(where, "", f"must be a JSON object, got {_kind(value)}"),)
             )
-
-
-def _csv_rows(lines: Iterator[tuple[int, str | Problem]], name: str) -> Iterator[RawRow]:
-    pending: list[Problem] = []
-    state = {"line": 0}
-
-    def text() -> Iterator[str]:
-        # Feeds csv.reader; an undecodable line is set aside and replaced by an empty one.
-        for number, line in lines:
-            state["line"] = number
-            if isinstance(line, Problem):
-                pending.append(line)
-                yield "\n"
-            else:
-                yield line
-
-    reader = csv.reader(text(), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as exc:
-        raise InputError(Problem(f"{name}:row 1", "", f"not valid CSV: {exc}")) from None
-    if pending:
-        raise InputError(pending)
-    header = [cell.strip() for cell in header]
-    if not any(header) or "" in header:
-        raise InputError(Problem(f"{name}:row 1", "", "the header row has an empty column name"))
-    doubled = sorted({cell for cell in header if header.count(cell) > 1})
-    if doubled:
-        raise InputError(
-            Problem(f"{name}:row 1", "", f"the header names {', '.join(doubled)} twice")
-        )
-    while True:
-        start = state["line"] + 1
-        where = f"{name}:row {start}"
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield RawRow(where, None, (Problem(where, "", f"not valid CSV: {exc}"),))
-            continue
-        if pending:
-            yield RawRow(pending[0].where, None, tuple(pending))
-            pending.clear()
-            continue
-        if not cells:
-            continue
-        if len(cells) != len(header):
-            reason = f"has {len(cells)} cells but the header has {len(header)}"
-            yield RawRow(where, None, (Problem(where, "", reason),))
-            continue
-        # Empty cells mean "not given", as in ACLED exports and spreadsheets.
-        yield RawRow(
-            where,
-            {key: cell for key, cell in zip(header, cells, strict=True) if cell.strip()},
-            text=True,
-        )
 
 
 def _geojson_rows(

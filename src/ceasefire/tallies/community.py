@@ -168,7 +168,8 @@ def read_community_csv(path: str | Path, *, skip_invalid: bool = False) -> Commu
         bad row are left out and their problems returned in :attr:`CommunityImport.problems`.
     """
     path = Path(path)
-    rows = iter_rows(path, format="csv", items="attacks")
+    # The data set is UTF-8 with commas (as _header reads it), whatever a sniff would say.
+    rows = iter_rows(path, format="csv", encoding="utf-8", delimiter=",", items="attacks")
     first = next(rows)  # the file as a whole is checked here: encoding, the header's form
     header = _header(path)
     attacks: dict[tuple[object, object, str], list[tuple[str, dict[str, str]]]] = {}

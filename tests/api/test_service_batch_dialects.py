@@ -1,0 +1,61 @@
+"""A sheet posted as it was saved: ``POST /reports/batch`` with ``text/csv`` reads Excel's
+semicolons, decimal commas and Windows-1251, and UTF-16, as ``ceasefire ingest`` does (the
+same reader, :mod:`ceasefire.intake.dialect`); a number that reads two ways is refused by row."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from test_service import AGREEMENT, V1, assert_error, bearer
+
+from ceasefire.api import create_app
+from ceasefire.geo.engine import GeoEngine
+from ceasefire.store.facade import Store
+
+CSV = {"Content-Type": "text/csv"}
+SHEET = (
+    "id;submitted_by;source_kind;observed_from;lon;lat;event_type;count;notes\r\n"
+    "xl-1;mission;patrol;2026-02-28T05:00:00+02:00;37,7051;48,5312;Shelling;6;Обстріл, 6 вибухів\r\n"
+    "xl-2;mission;patrol;2026-02-28T05:20:00+02:00;37,6102;48,5710;explosion;2;Дружківка\r\n"
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "dialects.db") as s:
+        yield s
+
+
+@pytest.fixture
+def client(store: Store, engine: GeoEngine) -> TestClient:
+    app = create_app(store, AGREEMENT, engine=engine)
+    return TestClient(app, headers=bearer(store, "admin", "admin"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        SHEET.encode("cp1251"),
+        codecs.BOM_UTF16_LE + SHEET.replace(";", "\t").encode("utf-16-le"),
+    ],
+    ids=["excel_cp1251_semicolons", "excel_unicode_text"],
+)
+def test_an_excel_sheet_posted_as_saved(client: TestClient, store: Store, body: bytes) -> None:
+    r = client.post(f"{V1}/reports/batch", content=body, headers=CSV)
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == 2
+    one = client.get(f"{V1}/reports/xl-1").json()
+    assert (one["lon"], one["lat"], one["count"]) == (37.7051, 48.5312, 6)
+    assert one["notes"] == "Обстріл, 6 вибухів" and one["event_type"] == "shelling"
+
+
+def test_a_count_of_one_and_a_half_is_refused_by_row(client: TestClient, store: Store) -> None:
+    body = SHEET.replace(";6;", ";1,5;").encode("cp1251")
+    error = assert_error(client.post(f"{V1}/reports/batch", content=body, headers=CSV), 422)
+    assert [(p["where"], p["field"]) for p in error["problems"]] == [("row 2", "count")]
+    assert "must be a whole number, got '1,5'" in error["problems"][0]["reason"]
+    assert store.count_reports() == 0
