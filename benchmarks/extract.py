@@ -36,18 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from ceasefire.extract import extract
+from ceasefire.extract.model import FIGURES, WEAPON_KEYS
 
 DATA = sorted((Path(__file__).parent / "data").glob("extract_passages*.jsonl"))
-WEAPONS = ("drones", "missiles", "ballistic_missiles", "cruise_missiles")
-NUMBERS = [f"{role}.{key}" for role in ("launched", "destroyed", "hit") for key in WEAPONS] + [
-    "locations_hit",
-    "regions_count",
-    "explosions",
-    "killed",
-    "injured",
-    "people_affected",
-    "ceasefire_violations",
-]
+NUMBERS = [f"{role}.{key}" for role in ("launched", "destroyed", "hit") for key in WEAPON_KEYS]
+NUMBERS += list(FIGURES)
 
 
 def value(event: dict[str, Any], name: str) -> Any:

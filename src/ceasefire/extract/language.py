@@ -40,23 +40,23 @@ ENGLISH = Language(
 )
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
 
+
 #: Ukrainian and Russian: one table of words (:mod:`lexicon_slavic`), each reading only the
 #: other side's words as the attacker.
-UKRAINIAN = Language(
-    code="uk",
-    lx=lexicon_slavic,
-    quantities=slavic.quantities,
-    date_cues=slavic.date_cues,
-    places=slavic.places,
-    period=lexicon_slavic.PERIOD,
-)
-RUSSIAN = Language(
-    code="ru",
-    lx=SimpleNamespace(**{**vars(lexicon_slavic), "PARTIES": lexicon_slavic.PARTIES_RU}),
-    quantities=slavic.quantities,
-    date_cues=slavic.date_cues,
-    places=slavic.places,
-    period=lexicon_slavic.PERIOD,
+def _slavic(code: str, lx: ModuleType | SimpleNamespace) -> Language:
+    return Language(
+        code=code,
+        lx=lx,
+        quantities=slavic.quantities,
+        date_cues=slavic.date_cues,
+        places=slavic.places,
+        period=lexicon_slavic.PERIOD,
+    )
+
+
+UKRAINIAN = _slavic("uk", lexicon_slavic)
+RUSSIAN = _slavic(
+    "ru", SimpleNamespace(**{**vars(lexicon_slavic), "PARTIES": lexicon_slavic.PARTIES_RU})
 )
 
 
