@@ -59,3 +59,47 @@ def test_a_count_of_one_and_a_half_is_refused_by_row(client: TestClient, store: 
     assert [(p["where"], p["field"]) for p in error["problems"]] == [("row 2", "count")]
     assert "must be a whole number, got '1,5'" in error["problems"][0]["reason"]
     assert store.count_reports() == 0
+
+
+PATROL = (
+    "Date|Time|Patrol|Place|Lat|Lon|Seen|Weapon|Count|Notes\r\n"
+    "04.03.2026|14:30|P-3|Дружківка|48,6197|37,5283|Shelling|Artillery|4|Чути зі сходу\r\n"
+)
+
+
+def test_a_patrol_sheet_posted_with_its_profile_and_the_dialect_named(
+    client: TestClient, store: Store
+) -> None:
+    body = PATROL.encode("cp1251")
+    query = {"profile": "patrol", "delimiter": "|", "encoding": "cp1251"}
+    r = client.post(f"{V1}/reports/batch", content=body, headers=CSV, params=query)
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == 1
+    [report] = store.list_reports()
+    assert (report.event_type, report.weapon_class, report.count) == ("shelling", "artillery", 4)
+    assert report.notes == "Чути зі сходу" and report.source_name == "P-3"
+
+
+def test_the_sheets_options_are_refused_for_other_bodies_and_unknown_profiles(
+    client: TestClient, store: Store
+) -> None:
+    json_body = {"Content-Type": "application/json"}
+    error = assert_error(
+        client.post(
+            f"{V1}/reports/batch", content=b"[]", headers=json_body, params={"delimiter": ";"}
+        ),
+        422,
+    )
+    assert [(p["where"], p["field"]) for p in error["problems"]] == [("query", "delimiter")]
+    error = assert_error(
+        client.post(
+            f"{V1}/reports/batch",
+            content=PATROL.encode(),
+            headers=CSV,
+            params={"profile": "spreadsheet"},
+        ),
+        422,
+    )
+    assert error["problems"][0]["field"] == "profile"
+    assert "known: acled, patrol" in error["problems"][0]["reason"]
+    assert store.count_reports() == 0

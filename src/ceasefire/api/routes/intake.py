@@ -39,7 +39,9 @@ from ceasefire.api.body import (
 from ceasefire.api.deps import API_PREFIX, JSON, Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse, MalformedBody
 from ceasefire.errors import ForbiddenError, InputError, Problem
+from ceasefire.intake.mapping import ColumnMapping
 from ceasefire.intake.parties import resolve_parties, scope_ids
+from ceasefire.intake.profiles import profile as named_profile
 from ceasefire.intake.report import Report, validate_report
 from ceasefire.pipeline import IngestResult, ingest_files
 from ceasefire.publish.access import Principal, check_submission, require
@@ -173,6 +175,25 @@ async def add_batch(
     partial: Annotated[
         bool, Query(description="Store the good reports and list the bad ones.")
     ] = False,
+    delimiter: Annotated[
+        str | None,
+        Query(
+            max_length=1, description="A CSV body's delimiter (';', tab, ...); default: detected."
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="A CSV body's encoding (cp1251, utf-16, ...); default: detected.",
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        Query(
+            max_length=40, description="Read a CSV body's columns as a known file: acled, patrol."
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """Validate, place and store many reports in one transaction: a JSON array
     (``application/json``), JSON Lines (``application/x-ndjson``, streamed), a CSV sheet
@@ -182,9 +203,18 @@ async def add_batch(
     batch either way (409), as ``ceasefire ingest`` does. A party's batch holds its own reports
     only: one it may not store (another ``submitted_by``, a mission source kind) refuses the
     whole batch (403), ``partial`` or not. The caller is recorded as who entered each report.
+
+    A CSV sheet is read as ``ceasefire ingest`` reads a file: its encoding, delimiter and
+    decimal mark detected unless ``encoding`` or ``delimiter`` say, its columns a report's
+    fields unless ``profile`` names a known file's (docs/reports.md).
     """
     require(caller, "submit_report")
     kind = media_type(request, JSON_TYPES + NDJSON_TYPES + CSV_TYPES + GEOJSON_TYPES)
+    sheet = {"delimiter": delimiter, "encoding": encoding, "profile": profile}
+    if kind not in CSV_TYPES and any(sheet.values()):
+        given = next(name for name, value in sheet.items() if value)
+        raise InputError(Problem("query", given, "applies to a CSV body (text/csv) only"))
+    mapping = _profile(profile)
     limits = service.limits
     with tempfile.TemporaryDirectory(prefix="ceasefire-batch-") as folder:
         if kind in NDJSON_TYPES or kind in CSV_TYPES:
@@ -209,7 +239,9 @@ async def add_batch(
             unit = "item"
         # Who may store what is checked by the store on the reports as parsed for storing
         # (ceasefire.publish.access.check_submission), never on a reading of its own here.
-        result = await run_in_threadpool(_ingest, service, caller, path, partial, unit)
+        result = await run_in_threadpool(
+            _ingest, service, caller, path, partial, unit, delimiter, encoding, mapping
+        )
     return {
         "added": result.added,
         "unchanged": result.unchanged,
@@ -232,8 +264,19 @@ def _array_to_lines(data: bytes, path: Path, item_limit: int) -> None:
     write_lines(items, path, item_limit)
 
 
+def _profile(name: str | None) -> ColumnMapping | None:
+    return None if name is None else named_profile(name, where="query")
+
+
 def _ingest(
-    service: Service, caller: Principal, path: Path, partial: bool, unit: str
+    service: Service,
+    caller: Principal,
+    path: Path,
+    partial: bool,
+    unit: str,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> IngestResult:
     try:
         return ingest_files(
@@ -243,6 +286,9 @@ def _ingest(
             entered_by=caller,
             skip_invalid=partial,
             max_report_bytes=service.limits.report_bytes,
+            delimiter=delimiter,
+            encoding=encoding,
+            mapping=mapping,
         )
     except InputError as exc:
         raise InputError([_relabel(p, unit) for p in exc.problems]) from None
