@@ -44,7 +44,7 @@ from ceasefire.ledger.notes import cosign
 from ceasefire.publish.access import PUBLIC_DELAY, Principal, concerns, token_hash
 from ceasefire.store.facade import Store
 from ceasefire.store.users import users_table
-from proposals import AIR_ATTACK, rules_or_stand_in
+from proposals import AIR_ATTACK
 
 ROLES = ("admin", "monitor", "mediator", "UA", "RU", "public", "bad")
 USERS = ROLE_USERS
@@ -326,12 +326,6 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
         {A: 201, M: 200, D: 403, U: 403, R: 403, P: 403, B: 401},
     ),
 }
-
-
-@pytest.fixture(autouse=True)
-def _proposals(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The extract routes' text proposes its air attack (tests/proposals.py)."""
-    rules_or_stand_in(monkeypatch)
 
 
 def _url(w: World, path: str, fill: str) -> str:
