@@ -211,6 +211,12 @@ NO_CASUALTIES: Final = re.compile(
 THERE_AFTER: Final = re.compile(r"\s*(?:there|in [A-Z]\w+|at the (?:site|scene))\b")
 #: "4 of the 6 missiles", "48 of 76 drones": the second figure is the total, launched.
 OF_TOTAL_BEFORE: Final = re.compile(r"[\w,]+\s+(?:out\s+)?of\s+(?:the\s+)?$", _I)
+#: "Three of the five missiles": a part named with its total.
+OF_THE_TOTAL: Final = re.compile(r"\s+(?:out\s+)?of\s+(?:the\s+)?[\w,]+\s", _I)
+#: A count per period is a rate ("2,700 drones a month", "40 missiles per week").
+RATE_AFTER: Final = re.compile(
+    r"(?:\s+[\w-]+){1,4}?\s+(?:a|per|each|every)\s+(?:day|week|month|year|night)\b", _I
+)
 NONE_RECORDED: Final = re.compile(
     r"\b(?:recorded|registered|observed|reported) no (?P<what>ceasefire violations|explosions)\b",
     _I,

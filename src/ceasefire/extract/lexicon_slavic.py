@@ -133,6 +133,12 @@ NO_CASUALTIES: Final = re.compile(
     _I,
 )
 NONE_RECORDED: Final = NEVER
+OF_THE_TOTAL: Final = NEVER
+RATE_AFTER: Final = re.compile(
+    r"(?:\s+[\w'-]+){1,4}?\s+(?:на|в)\s+(?:добу|сутки|день|тиждень|неделю|місяць|месяц|рік|год)"
+    r"(?![\w'])",
+    _I,
+)
 THERE_AFTER: Final = NEVER
 NOBODY: Final = re.compile(
     r"(?:ніхто не|никто не)\s+(?P<harm>загинув|постраждав|поранений|погиб|пострадал|ранен)", _I

@@ -124,6 +124,8 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: Context) -> None:
             continue
         if _elsewhere(t, s, q.start):
             continue  # "compared with 510 in the previous period", "may be trapped"
+        if lx.RATE_AFTER.match(t, q.end, s.end):
+            continue  # "2,700 drones a month": a rate, not an attack's count
         noun = _noun(lx, t, q.end, s.end)
         part = bool(lx.PART_BEFORE.search(before) or lx.PART_AFTER.match(after))
         if noun is not None and lx.PART_AFTER.match(t, noun[2], s.end):
@@ -169,6 +171,10 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: Context) -> None:
             role = _nearest(t, s, q.start, noun_end, lx.ROLES) or "launched"
             if lx.OF_TOTAL_BEFORE.search(before):
                 role = "launched"  # "4 of the 6 missiles fired", "48 of 76 drones": the total
+            elif lx.OF_THE_TOTAL.match(t, q.end, noun_end):
+                # "Three of the five missiles launched hit": the participle is the total's
+                others = [(name, p) for name, p in lx.ROLES if name != "launched"]
+                role = _nearest(t, s, q.start, noun_end, others) or role
             if lx.WITH_BEFORE.search(before) and not _cue_right_after(t, s, noun_end, lx.ROLES):
                 role = "launched"  # "attacked Ukraine with 176 drones"
             typed = not anaphor and noun_start < noun_end
