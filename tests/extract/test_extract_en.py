@@ -324,3 +324,19 @@ def test_the_total_of_which_a_figure_is_a_part_and_what_a_list_hitting_did() -> 
     assert e["destroyed"]["missiles"] == {"min": 8, "max": 11}
     assert e["hit"]["missiles"] == 3 and e["hit"]["drones"] == 20
     assert e["locations_hit"] == 12
+
+
+def test_a_rate_and_a_forecast_are_no_attack() -> None:
+    assert (
+        events(
+            "Russia could launch up to 800 drones in one night by spring, intelligence warned, "
+            "and its plant now builds about 2,500 drones a month."
+        )
+        == []
+    )
+
+
+def test_a_part_named_with_its_total_takes_the_verb_after_the_total() -> None:
+    e = one("Two of the seven missiles launched at Lozova overnight hit a depot, officials said.")
+    assert e["launched"]["missiles"] == 7
+    assert e["hit"]["missiles"] == 2
