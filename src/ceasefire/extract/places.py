@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Final
 
-from ceasefire.geo.gazetteer import ADMIN1_NAMES, Gazetteer, load_gazetteer
+from ceasefire.geo.gazetteer import ADMIN1_NAMES, load_gazetteer
 from ceasefire.geo.gazetteer import _fold as fold
-from ceasefire.geo.placenames import REGION_ALIASES
+from ceasefire.geo.placenames import REGION_ALIASES, settlements
 
 #: Names that are a region on their own, without "region" after them.
 _BARE_REGIONS: Final = {"crimea": "Crimea", "transcarpathia": "Zakarpattia", "volhynia": "Volyn"}
@@ -191,30 +190,16 @@ def _settlement(words: str) -> tuple[str, int, str, bool] | None:
             continue
         if key in _BARE_REGIONS:
             return _BARE_REGIONS[key], len(run), _BARE_REGIONS[key], True
-        hit = _settlements().get(key)
+        hit = _settlement_named(key)
         if hit is not None:
             return hit[0], len(run), hit[1], False
     return None
 
 
-@lru_cache(maxsize=1)
-def _settlements() -> dict[str, tuple[str, str]]:
-    """Folded name -> (gazetteer name, oblast): a settlement's own name wins over another's
-    alternate, an alternate that reads like the settlement's own name wins over one that does
-    not ("Sloviansk" is Slovyansk, though GeoNames lists it as an alternate of Nikopol too),
-    then the most populous."""
-    g: Gazetteer = load_gazetteer()
-    best: dict[str, tuple[int, int, str, str]] = {}
-    for i in range(len(g)):
-        own = fold(str(g.name[i]))
-        pop = int(g.population[i])
-        keys = {own: 2} | {
-            fold(a): 1 if SequenceMatcher(None, fold(a), own).ratio() >= 0.6 else 0
-            for a in g.alternates[i]
-            if fold(a) != own
-        }
-        for key, rank in keys.items():
-            held = best.get(key)
-            if held is None or (rank, pop) > (held[0], held[1]):
-                best[key] = (rank, pop, str(g.name[i]), str(g.admin1[i]))
-    return {key: (name, oblast) for key, (_, _, name, oblast) in best.items()}
+@lru_cache(maxsize=65536)
+def _settlement_named(key: str) -> tuple[str, str] | None:
+    """(gazetteer name, oblast) of the settlement a folded name means, by the one rule of
+    :func:`ceasefire.geo.placenames.settlements` (its own spellings first, then the most
+    populous), or ``None``."""
+    found = settlements(load_gazetteer(), key)
+    return None if not found else (found[0].name, found[0].region)
