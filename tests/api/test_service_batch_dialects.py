@@ -103,3 +103,33 @@ def test_the_sheets_options_are_refused_for_other_bodies_and_unknown_profiles(
     assert error["problems"][0]["field"] == "profile"
     assert "known: acled, patrol" in error["problems"][0]["reason"]
     assert store.count_reports() == 0
+
+
+def test_a_party_cannot_post_a_sheet_as_the_missions_or_acleds(
+    client: TestClient, store: Store
+) -> None:
+    party = bearer(store, "ua-desk", "party", "UA")
+    for profile in ("patrol", "acled"):
+        body = PATROL if profile == "patrol" else ACLED_ROW
+        r = client.post(
+            f"{V1}/reports/batch",
+            content=body.encode("cp1251" if profile == "patrol" else "utf-8"),
+            headers=CSV | party,
+            params={"profile": profile},
+        )
+        assert_error(r, 403)
+    assert store.count_reports() == 0
+    # the same sheet is the mission's to post
+    r = client.post(
+        f"{V1}/reports/batch", content=ACLED_ROW.encode(), headers=CSV, params={"profile": "acled"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == 1
+
+
+ACLED_ROW = (
+    "event_id_cnty,event_date,event_type,sub_event_type,actor1,latitude,longitude,"
+    "geo_precision,fatalities,notes,source,time_precision\n"
+    "UKR90001,2026-03-03,Explosions/Remote violence,Shelling/artillery/missile attack,"
+    "Military Forces of Russia (2000-),48.5312,37.7051,1,0,Shelling of a village,Local,1\n"
+)
