@@ -6,7 +6,8 @@ is wrong. The rules are docs/extract.md's output without ``evidence`` (gold name
 every key present, a number an integer, ``{"min", "max"}`` or null, oblasts spelled as
 :data:`ceasefire.geo.gazetteer.ADMIN1_NAMES` and sorted, places spelled as the gazetteer's own
 names, each place's oblast among the event's oblasts, ``missiles`` no less than its parts.
-The second set, ``extract_passages_2.jsonl``, uses the splits ``dev2`` and ``test2``.
+The second set, ``extract_passages_2.jsonl``, uses the splits ``dev2`` and ``test2``; the third,
+``extract_passages_3.jsonl`` (mostly Ukrainian and Russian), ``dev3`` and ``test3``.
 
 Numbers the text may not support are listed as notes (not errors) for a person to read: an
 exact figure of 10 or more whose digits do not appear in the text (sums of parts are expected
@@ -31,7 +32,7 @@ DEFAULT = Path(__file__).parent / "data" / "extract_passages.jsonl"
 PASSAGE_KEYS = {"id", "split", "published", "lang", "text", "events", "why"}
 EVENT_KEYS = {"kind", "date", "perpetrator", "launched", "destroyed", "hit", *FIGURES}
 EVENT_KEYS |= {"oblasts", "places"}
-SPLITS = ("dev", "test", "dev2", "test2")
+SPLITS = ("dev", "test", "dev2", "test2", "dev3", "test3")
 LANGS = ("en", "uk", "ru")
 PARTIES = ("RU", "UA")
 OBLASTS = set(ADMIN1_NAMES.values())
