@@ -118,6 +118,13 @@ ANAPHOR_AFTER: Final = re.compile(
 )
 ANAPHOR_BEFORE: Final = re.compile(r"(?:\b(?:of|among) (?:them|these|those|which)\s*,?\s*)$", _I)
 #: A figure that adds to the one before it ("another man", "two more people").
+#: A figure said of the whole attack even where a place stands beside it ("injuring 23 across
+#: three regions", "nine people across the country").
+TOTAL_AFTER: Final = re.compile(
+    r"\s*(?:[\w-]+\s+){0,2}?(?:across|throughout)\s+(?:the\s+)?(?:[\w-]+\s+)?(?:regions?|"
+    r"oblasts?|country|Ukraine|provinces?)\b|\s*(?:in total|overall|nationwide|in all)\b",
+    _I,
+)
 #: "the nine injured", "of the 11 injured": a figure named again.
 REFERENCE_BEFORE: Final = re.compile(r"\b(?:the|all|all of the|of the)\s+$", _I)
 #: "Among the injured are a boy and a woman": parts of a figure stated before.
@@ -168,6 +175,12 @@ ONE_OBJECT: Final = re.compile(
     r"(?=\s*[,.;)]|\s+(?:and|in|on|at|near|while|who|when|as|after|during|outside)\b|\s*$)",
     _I,
 )
+#: "neither missile was intercepted", "none of the drones was shot down": destroyed 0.
+NONE_DESTROYED: Final = re.compile(
+    r"\b(?:neither|none of the|no)\s+(?P<noun>missiles?|drones?)\s+(?:was|were)\s+"
+    r"(?:intercepted|shot down|destroyed|downed)\b",
+    _I,
+)
 #: Nobody hurt: "Nobody was killed", "no one was injured".
 NOBODY: Final = re.compile(
     r"\b(?:nobody|no one|no-one|none)\s+(?:was\s+|were\s+|has been\s+|had been\s+)?"
@@ -189,7 +202,7 @@ LOCATION_HIT: Final = re.compile(
     r"reached|impacts?|landed)\b",
     _I,
 )
-ADDITIVE: Final = re.compile(r"\b(?:another|more|further|additional|also)\b", _I)
+ADDITIVE: Final = re.compile(r"\b(?:another|further|additional|also)\b|\bmore\b(?!\s+than)", _I)
 
 #: "with 400 drones": the weapons of an attack, unless the words after them say otherwise.
 WITH_BEFORE: Final = re.compile(
@@ -247,7 +260,7 @@ NOT_COUNT_BEFORE: Final = re.compile(
 #: Who attacked: a party named as the doer of an attack, or the weapons or forces it owns.
 _ATTACK_VERBS = (
     r"(?:launched|launches|launch|attacked|attacks|attack|struck|strikes|strike|fired|fires|"
-    r"hit|hits|shelled|shells|shelling|pounded|targeted|targets|used|uses|sent|unleashed|"
+    r"hit|hits|shelled|shells|shelling|pounded|targeted|targets|used|uses|use|sent|unleashed|"
     r"bombarded|bombed|carried out|conducted|hammered|assault|barrage|bombing|offensive|"
     r"onslaught|aggression)"
 )
@@ -300,7 +313,8 @@ STRIKE: Final = re.compile(
     r"\b(?:attack\w*|strike\w*|struck|hit|drones?|missiles?|UAVs?|shell\w*|explosions?|blasts?|"
     r"killed|killing|injur\w*|wounded|dead|died|damaged|destroyed|fire|debris|bomb\w*|"
     r"artillery|mortar|without power|without heating|air defen[cs]es?|shot down|violations?|"
-    r"Shaheds?|barrage|raid|hits|damage|impacts?|power outages?|blackouts?|death toll)\b",
+    r"Shaheds?|barrage|raid|hits|damage|impacts?|power outages?|blackouts?|death toll|"
+    r"without (?:water|electricity|gas|heat))\b",
     _I,
 )
 

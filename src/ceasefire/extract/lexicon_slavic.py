@@ -127,12 +127,22 @@ ONE_PERSON: Final = re.compile(
 )
 ONE_OBJECT: Final = NEVER
 ONE_WEAPON: Final = NEVER
-NO_CASUALTIES: Final = re.compile(
-    r"без (?:жертв|постраждалих|загиблих|пострадавших|погибших)|жертв немає|жертв нет|"
-    r"постраждалих немає|пострадавших нет",
+NO_CASUALTIES: Final = re.compile(r"без жертв|жертв немає|жертв нет", _I)
+#: "Постраждалих немає", "без поранених", "никто не пострадал": nobody injured (or killed, as
+#: the words say; the other figure is not said).
+NOBODY: Final = re.compile(
+    r"(?:ніхто не|никто не)\s+(?:загинув|постраждав|поранений|погиб|пострадал|ранен)"
+    r"|(?:постраждалих|пострадавших|поранених|раненых)\s+(?:немає|нет)"
+    r"|без\s+(?:постраждалих|пострадавших|поранених|раненых)",
     _I,
 )
 NONE_RECORDED: Final = NEVER
+NONE_DESTROYED: Final = NEVER
+TOTAL_AFTER: Final = re.compile(
+    r"\s*(?:[\w'-]+\s+){0,2}?(?:по всій Україні|по всей Украине|загалом|всего|у \w+ областях|"
+    r"в \w+ областях)",
+    _I,
+)
 OF_THE_TOTAL: Final = NEVER
 RATE_AFTER: Final = re.compile(
     r"(?:\s+[\w'-]+){1,4}?\s+(?:на|в)\s+(?:добу|сутки|день|тиждень|неделю|місяць|месяц|рік|год)"
@@ -140,9 +150,7 @@ RATE_AFTER: Final = re.compile(
     _I,
 )
 THERE_AFTER: Final = NEVER
-NOBODY: Final = re.compile(
-    r"(?:ніхто не|никто не)\s+(?P<harm>загинув|постраждав|поранений|погиб|пострадал|ранен)", _I
-)
+
 QUALIFIER_KIND: Final = {**_ENGLISH_QUALIFIERS, **{q: q for q in _ENGLISH_QUALIFIERS.values()}}
 NOT_COUNT_AFTER: Final = re.compile(
     rf"^(?:-[^\W\d_]|\s*(?:км|кілометр{_W}|километр{_W}|метр{_W}|м\b|градус{_W}|°|кВ|%|"

@@ -36,6 +36,7 @@ class Figure:
     has_place: bool = False
     where: frozenset[str] = frozenset()  # the places its clause names
     additive: bool = False
+    part: bool = False  # a typed part of a total ("including 9 Iskander-M")
 
 
 @dataclass(slots=True)
@@ -88,7 +89,15 @@ def read_sentence(
         q for q in qs if start <= q.start < end and not any(a <= q.start < b for a, b in date_spans)
     ]
     _figures(t, s, inside, ctx)
+    # A question's verb is the answer's: "How many were shot down? Thirty-eight drones."
+    asked = t[start:end].rstrip().endswith("?")
+    ctx.asked = _last_role(lx, t, start, end) if asked else None
     return s
+
+
+def _last_role(lx: Any, t: str, start: int, end: int) -> str | None:
+    found = [(m.start(), name) for name, p in lx.ROLES for m in p.finditer(t, start, end)]
+    return max(found)[1] if found else None
 
 
 def _party(lx: Any, t: str, start: int, end: int) -> tuple[str | None, tuple[int, int] | None]:
@@ -110,6 +119,7 @@ class Context:
     people: tuple[str, Count] | None = None
     seen: list[tuple[str, Count]] = field(default_factory=list)
     last: str = ""  # which of the two was counted last: "weapon" or "people"
+    asked: str | None = None  # the role a question asked about ("How many were shot down?")
 
 
 def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: Context) -> None:
@@ -168,7 +178,7 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: Context) -> None:
         count = q.count
         reference = bool(lx.REFERENCE_BEFORE.search(before))
         if kind in ("drones", "missiles"):
-            role = _nearest(t, s, q.start, noun_end, lx.ROLES) or "launched"
+            role = _nearest(t, s, q.start, noun_end, lx.ROLES) or ctx.asked or "launched"
             if lx.OF_TOTAL_BEFORE.search(before):
                 role = "launched"  # "4 of the 6 missiles fired", "48 of 76 drones": the total
             elif lx.OF_THE_TOTAL.match(t, q.end, noun_end):
@@ -192,7 +202,7 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: Context) -> None:
             if part and ctx.weapon is not None and ctx.weapon[1] == role:
                 previous = (None, noun_end)
                 if key in ("ballistic_missiles", "cruise_missiles"):
-                    _add(s, t, f"{role}.{key}", q, noun_end, count=count)
+                    _add(s, t, f"{role}.{key}", q, noun_end, count=count, part=True)
                 continue  # "including 150 Shaheds": a part of the drones already counted
             _add(s, t, f"{role}.{key}", q, noun_end, count=count,
                  additive=_additive(t, s, q.start, noun_end))  # fmt: skip
@@ -204,6 +214,8 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: Context) -> None:
             harm = _nearest(t, s, q.start, noun_end, lx.HARM)
             if kind == "casualty" and harm is None:
                 harm = _casualty_word(lx, t[noun_start:noun_end])
+            if lx.AMONG_BEFORE.search(t, s.start, q.start):
+                part = True  # "Among the injured were a boy and two women"
             if harm is None or (part and ctx.people is not None) or (anaphor and part):
                 continue
             if _again(ctx, harm, count, reference):
@@ -319,6 +331,10 @@ def _singles(t: str, s: Sentence, taken: list[tuple[int, int]], ctx: Context) ->
         key = _missile_key(lx, m.group()) if kind == "missiles" else "drones"
         one = Quantity(m.start(), m.end(), Count.exact(1), 1, None)
         _add(s, t, f"{role}.{key}", one, m.end(), additive=article == "another")
+    for m in lx.NONE_DESTROYED.finditer(t, s.start, s.end):
+        key = "drones" if lx.NOUNS[0][1].match(m["noun"]) else "missiles"
+        zero = Quantity(m.start(), m.end(), Count.exact(0), 0, None)
+        _add(s, t, f"destroyed.{key}", zero, m.end())
     for m in lx.NO_CASUALTIES.finditer(t, s.start, s.end):
         if lx.THERE_AFTER.match(t[m.end() : s.end]):
             continue  # "no one was hurt there": of one place, not of the event
@@ -330,7 +346,7 @@ def _singles(t: str, s: Sentence, taken: list[tuple[int, int]], ctx: Context) ->
     for m in lx.NOBODY.finditer(t, s.start, s.end):
         if lx.THERE_AFTER.match(t[m.end() : s.end]) or lx.NO_CASUALTIES.search(m.group()):
             continue
-        harm = _casualty_word(lx, m["harm"])
+        harm = _casualty_word(lx, m.group())
         if harm is not None:
             _add(s, t, harm, Quantity(m.start(), m.end(), Count.exact(0), 0, None), m.end())
 
@@ -458,11 +474,14 @@ def _add(
     *,
     additive: bool = False,
     count: Count | None = None,
+    part: bool = False,
 ) -> None:
     clause_places = [p for p in s.places if _same_clause(t, p.start, q.start)]
     where = frozenset(p.settlement or p.oblast for p in clause_places)
+    if s.lang.lx.TOTAL_AFTER.match(t, end, min(s.end, end + 40)):
+        where = frozenset()  # "injuring 23 across three regions": the whole attack's
     s.figures.append(
-        Figure(name, count or q.count, q.start, end, s.index, bool(where), where, additive)
+        Figure(name, count or q.count, q.start, end, s.index, bool(where), where, additive, part)
     )
 
 
