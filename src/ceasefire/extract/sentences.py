@@ -69,12 +69,16 @@ def read_sentence(
     lx = lang.lx
     s = Sentence(lang, index, start, end, strike=lx.STRIKE.search(t, start, end) is not None)
     period = lang.period.search(t, start, end)
-    if period and not lx.COMPARED.search(t, start, period.start()):
+    cues = lang.date_cues(t, start, end, published)
+    other = period is not None and not lx.COMPARED.search(t, start, period.start())
+    # A sentence with no time and no place of its own goes on about the period before it: "In
+    # June the enemy launched 5,337 drones ... Defence forces destroyed 4,610 of them."
+    ctx.elsewhen = other or (ctx.elsewhen and not cues and not lang.places(t, start, end))
+    if ctx.elsewhen:
         # another period's figures are not this period's; who attacked still reads on
         s.party, s.party_span = _party(lx, t, start, end)
         s.strike = False
         return s
-    cues = lang.date_cues(t, start, end, published)
     s.has_time = bool(cues)
     resolved = [c for c in cues if c.date is not None]
     if resolved:
@@ -120,6 +124,7 @@ class Context:
     seen: list[tuple[str, Count]] = field(default_factory=list)
     last: str = ""  # which of the two was counted last: "weapon" or "people"
     asked: str | None = None  # the role a question asked about ("How many were shot down?")
+    elsewhen: bool = False  # the sentence before spoke of another period
 
 
 def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: Context) -> None:
@@ -148,7 +153,11 @@ def _figures(t: str, s: Sentence, qs: list[Quantity], ctx: Context) -> None:
             # "the death toll rose to 14", "the number of injured stood at 117"
             harm = _casualty_word(lx, toll["harm"]) if toll["harm"] else "killed"
             if harm is not None:
-                _add(s, t, harm, q, q.end)
+                # "rose to 41" is 41, whatever "до" reads as elsewhere ("up to")
+                exact = (
+                    Count.exact(q.value) if q.value is not None and q.qualifier == "up to" else None
+                )
+                _add(s, t, harm, q, q.end, count=exact)
                 ctx.people, ctx.last = (harm, q.count), "people"
             continue
         if noun is None and not anaphor and lx.LIST_BEFORE.search(before) and lx.BARE.match(after):
