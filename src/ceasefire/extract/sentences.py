@@ -311,6 +311,8 @@ def _singles(t: str, s: Sentence, taken: list[tuple[int, int]], ctx: Context) ->
         if re.search(r"\b(?:was|were|is|are) among\b", t[m.end() : _clause(t, s, m.end())[1]]):
             continue
         harm = _nearest(t, s, m.start(), m.end(), lx.HARM)
+        if harm in ("killed", "injured") and _named_after(t, s, harm, m.start()):
+            continue  # "two were killed: a man of 63 and a woman of 58"
         if harm in ("killed", "injured"):
             taken.append(m.span())
             one = Quantity(m.start(), m.end(), Count.exact(1), 1, None)
@@ -358,6 +360,15 @@ def _singles(t: str, s: Sentence, taken: list[tuple[int, int]], ctx: Context) ->
         harm = _casualty_word(lx, m.group())
         if harm is not None:
             _add(s, t, harm, Quantity(m.start(), m.end(), Count.exact(0), 0, None), m.end())
+
+
+def _named_after(t: str, s: Sentence, harm: str, at: int) -> bool:
+    """Whether one person at ``at`` is named as one of a count given just before it, after a
+    dash, a colon or a parenthesis ("Загинули двоє людей — 63-річний чоловік і 58-річна жінка")."""
+    for f in s.figures:
+        if f.field == harm and f.end <= at and re.search(r"[-:(]", t[f.end : at]):
+            return True
+    return False
 
 
 def _elsewhere(t: str, s: Sentence, at: int) -> bool:

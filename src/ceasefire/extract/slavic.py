@@ -37,6 +37,10 @@ _NOT_TARGET_BEFORE: Final = re.compile(
     re.IGNORECASE,
 )
 _KNOWN: Final = frozenset(ADMIN1_NAMES.values())
+#: A community or district named after a town is not the town.
+_DISTRICT_AFTER: Final = re.compile(
+    r"\s+(?:громад\w*|район\w*|округ\w*|ОТГ|р-н)(?![\w'])", re.IGNORECASE
+)
 #: Slavic qualifiers that are vague words of :data:`ceasefire.counts.VAGUE`.
 _VAGUE: Final = frozenset(VAGUE)
 
@@ -79,6 +83,8 @@ def places(text: str, start: int, end: int) -> list[Place]:
         oblast = str(g.admin1[i])
         if oblast not in _KNOWN or not _is_target(sentence, a):
             continue
+        if _DISTRICT_AFTER.match(sentence, b):
+            continue  # "Покровська громада", "Новгород-Сіверському районі": not the town
         if any(x < start + b and start + a < y for x, y in taken):
             continue
         found.append(Place(start + a, start + b, oblast, str(g.name[i])))
