@@ -64,3 +64,34 @@ def test_a_ukrainian_text_about_a_ukrainian_strike() -> None:
     e = one("Дрони Сил оборони України уразили нафтобазу в Ростовській області.", date(2026, 3, 5))
     assert e["perpetrator"] == "UA"
     assert e["oblasts"] == ["Rostov"]
+
+
+def test_ukrainian_tolls_people_named_after_a_count_and_districts() -> None:
+    e = one(
+        "Вчора ввечері окупанти атакували Полтаву ударними БпЛА. Загинули двоє людей — "
+        "47-річний чоловік і 71-річна жінка. Кількість поранених зросла до 17. Пошкоджено "
+        "будинки у Кременчуцькому районі.",
+        date(2026, 4, 2),
+    )
+    assert e["killed"] == 2  # the man and the woman are the two
+    assert e["injured"] == 17  # "зросла до 17" is 17, not "up to 17"
+    assert e["date"] == "2026-04-01"
+    assert e["places"] == ["Poltava"]  # the district named after Kremenchuk is not the town
+
+
+def test_a_russian_governor_counts_the_enemys_drones() -> None:
+    e = one(
+        "За сутки над Белгородской областью сбиты 14 вражеских беспилотников, пострадавших нет.",
+        date(2026, 4, 2),
+    )
+    assert e["perpetrator"] == "UA"
+    assert e["destroyed"]["drones"] == 14
+    assert e["injured"] == 0 and e["killed"] is None
+
+
+def test_a_months_totals_and_what_follows_them_give_no_event() -> None:
+    text = (
+        "За березень противник випустив по Україні 4 120 ударних БпЛА та 96 ракет. "
+        "Сили оборони знищили 3 700 дронів та 70 ракет."
+    )
+    assert extract(text, published=date(2026, 4, 1)).to_json()["events"] == []

@@ -43,7 +43,9 @@ NOUNS: Final = [
         r"(?:ceasefire violations?|violations? of the ceasefire|violations?|breaches)\b", _I)),
     ("locations", re.compile(
         r"(?:locations?|sites?|places|spots|settlements?|towns?|villages?|communities|"
-        r"populated (?:areas|places|localities)|localities|substations?|facilities)\b", _I)),
+        r"populated (?:areas|places|localities)|localities|substations?|facilities|"
+        r"(?:power |thermal )?(?:plants|stations)|depots|terminals|warehouses|enterprises|"
+        r"refineries)\b", _I)),
     ("regions", re.compile(r"(?:regions?|oblasts?|provinces?)\b", _I)),
     ("homes", re.compile(
         r"(?:homes?|households?|houses?|buildings?|consumers?|subscribers?|apartments?|"

@@ -43,7 +43,8 @@ CRUISE: Final = re.compile(rf"крилат|крылат|{sw._CRUISE_MODELS}", _I
 NOUNS: Final = [
     ("drones", re.compile(rf"(?:{_weapons('drones', 'decoys')})", _I)),
     ("missiles", re.compile(
-        rf"(?:{_weapons('missiles', 'ballistic_missiles', 'cruise_missiles', '')})", _I)),
+        rf"(?:{_weapons('missiles', 'ballistic_missiles', 'cruise_missiles', '')}"
+        rf"|балістик{_W}|баллистик{_W})", _I)),
     ("bombs", re.compile(rf"(?:{_weapons('bombs')})", _I)),
     ("people", re.compile(
         rf"(?:люд{_W}|особ{_W}|осіб|мешкан{_W}|жител{_W}|цивільн{_W}|мирн{_W}|діт{_W}|дитин{_W}"
@@ -57,7 +58,8 @@ NOUNS: Final = [
                               rf"|нарушени{_W}\s+(?:режима\s+)?(?:тишины|прекращения огня))", _I)),
     ("locations", re.compile(
         rf"(?:локаці{_W}|населен{_W}\s+пункт{_W}|об'єкт{_W}|объект{_W}|мі?сц{_W}|громад{_W}"
-        rf"|підстанці{_W}|подстанци{_W})", _I)),
+        rf"|підстанці{_W}|подстанци{_W}|електростанці{_W}|электростанци{_W}|ТЕЦ|ТЭЦ|ТЕС|ТЭС"
+        rf"|підприємств{_W}|предприяти{_W}|склад{_W}|нафтобаз{_W}|нефтебаз{_W})", _I)),
     ("regions", re.compile(rf"(?:област{_W}|регіон{_W}|регион{_W})", _I)),
     ("homes", re.compile(rf"(?:будин{_W}|домівк{_W}|дом{_W}|квартир{_W}|абонент{_W}"
                          rf"|споживач{_W}|потребител{_W}|автомобіл{_W}|автомобил{_W})", _I)),
@@ -180,7 +182,8 @@ KINDS: Final = [
                       "РСЗВ", "РСЗО", "Град", "HIMARS", rf"реактивн{_W}")),
     ("drone_strike", re.compile(rf"(?:{_weapons('drones', 'decoys')})", _I)),
     ("missile_strike", re.compile(
-        rf"(?:{_weapons('missiles', 'ballistic_missiles', 'cruise_missiles', '')})", _I)),
+        rf"(?:{_weapons('missiles', 'ballistic_missiles', 'cruise_missiles', '')}"
+        rf"|балістик{_W}|баллистик{_W})", _I)),
     ("small_arms", NEVER),
     ("air_attack", _any(rf"атак{_W}", rf"удар{_W}")),
 ]  # fmt: skip
@@ -218,5 +221,9 @@ _OWN_STRIKE_RU: Final = re.compile(
 
 #: Who attacked, as a Ukrainian text names it, and as a Russian one does.
 PARTIES_UK: Final = [*_parties(sw._PARTIES_UK, "RU"), ("UA", _OWN_STRIKE_UK)]
-PARTIES_RU: Final = [*_parties(sw._PARTIES_RU, "UA"), ("RU", _OWN_STRIKE_RU)]
+PARTIES_RU: Final = [
+    *_parties(sw._PARTIES_RU, "UA"),
+    ("UA", _any(rf"вражеск{_W}")),  # "сбиты 23 вражеских беспилотника": the enemy's
+    ("RU", _OWN_STRIKE_RU),
+]
 PARTIES: Final = PARTIES_UK

@@ -37,6 +37,9 @@ _NOT_TARGET_BEFORE: Final = re.compile(
     re.IGNORECASE,
 )
 _KNOWN: Final = frozenset(ADMIN1_NAMES.values())
+#: "Столиця" in a Ukrainian text is Kyiv (in a Russian one it may be Moscow: not read there).
+_CAPITAL: Final = re.compile(r"(?<![\w'])столиц(?:я|і|ю|ею)(?![\w'])", re.IGNORECASE)
+_UKRAINIAN: Final = re.compile(r"[іїєґІЇЄҐ]")
 #: A community or district named after a town is not the town.
 _DISTRICT_AFTER: Final = re.compile(
     r"\s+(?:громад\w*|район\w*|округ\w*|ОТГ|р-н)(?![\w'])", re.IGNORECASE
@@ -88,6 +91,10 @@ def places(text: str, start: int, end: int) -> list[Place]:
         if any(x < start + b and start + a < y for x, y in taken):
             continue
         found.append(Place(start + a, start + b, oblast, str(g.name[i])))
+    if _UKRAINIAN.search(sentence):
+        for m in _CAPITAL.finditer(sentence):  # "атакував столицю": Kyiv
+            if not any(x < start + m.end() and start + m.start() < y for x, y in taken):
+                found.append(Place(start + m.start(), start + m.end(), "Kyiv City", "Kyiv"))
     found.sort(key=lambda p: p.start)
     return found
 
