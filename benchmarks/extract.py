@@ -8,7 +8,9 @@ field by field, as the UCDP-AEC evaluation does:
   locations, regions, explosions, killed, injured, people affected, violations) that the gold
   event gives, exact match (an interval must match both ends);
 * unsupported numbers: a number proposed where the text gives none (the gold field is null, or
-  the whole proposed event is not in the gold), which must be 0;
+  the whole proposed event is not in the gold, and no gold event of the passage has that
+  number in that field), which must be 0; misplaced numbers: a figure the text does give,
+  proposed in another event than the gold one (the event it belongs to counts it as a miss);
 * dates: exact match (``null`` included) per gold event;
 * oblasts: set F1 over all gold and proposed events;
 * events found: gold events matched, and proposed events with no gold one.
@@ -83,6 +85,15 @@ class Score:
     def add(self, row: dict[str, Any], proposed: list[dict[str, Any]]) -> None:
         gold = row["events"]
         pairs = match(gold, proposed)
+        # every figure the text gives, by its gold events: a proposed figure among them (the same
+        # field, the same number) is supported by the text even where it is put in another event
+        # ("misplaced")
+        given = [
+            f"{n}={json.dumps(value(g, n))}"
+            for g in gold
+            for n in NUMBERS
+            if value(g, n) is not None
+        ]
         c = self.c
         c["passages"] += 1
         c["gold_events"] += len(gold)
@@ -101,8 +112,7 @@ class Score:
                     if got != want:
                         self.errors.append(f"{row['id']} {n}: want {want}, got {got}")
                 elif got is not None:
-                    c["unsupported"] += 1
-                    self.errors.append(f"{row['id']} {n}: unsupported {got}")
+                    self._stray(row, n, got, given)
             c["dates"] += 1
             got_date = None if p is None else p["date"]
             c["dates_exact"] += got_date == g["date"]
@@ -128,11 +138,19 @@ class Score:
             if j in matched_p:
                 continue
             extra = [n for n in NUMBERS if value(p, n) is not None]
-            c["unsupported"] += len(extra)
+            for n in extra:
+                self._stray(row, n, value(p, n), given)
             c["oblast_fp"] += len(p["oblasts"])
             self.errors.append(f"{row['id']} extra event {p['kind']} {p['date']} {extra}")
         for i in set(range(len(gold))) - matched_g:
             self.errors.append(f"{row['id']} missed event {gold[i]['kind']} {gold[i]['date']}")
+
+    def _stray(self, row: dict[str, Any], name: str, got: Any, given: list[str]) -> None:
+        """A number proposed where the gold event has none: unsupported when the text gives no
+        such number at all, else misplaced (and a miss of the field it belongs to)."""
+        kind = "misplaced" if f"{name}={json.dumps(got)}" in given else "unsupported"
+        self.c[kind] += 1
+        self.errors.append(f"{row['id']} {name}: {kind} {got}")
 
     def summary(self, name: str) -> dict[str, Any]:
         c = self.c
@@ -147,6 +165,7 @@ class Score:
             "numbers": c["numbers"],
             "numbers_exact": round(c["numbers_exact"] / max(1, c["numbers"]), 4),
             "unsupported_numbers": c["unsupported"],
+            "misplaced_numbers": c["misplaced"],
             "dates_exact": round(c["dates_exact"] / max(1, c["dates"]), 4),
             "oblasts_f1": round(f1, 4),
             "kind_exact": round(c["kinds_exact"] / max(1, c["kinds"]), 4),

@@ -36,7 +36,11 @@ def _role(name: str) -> str:
 
 
 BALLISTIC: Final = re.compile(rf"балістичн|баллистическ|{sw._BALLISTIC_MODELS}", _I)
-CRUISE: Final = re.compile(rf"крилат|крылат|{sw._CRUISE_MODELS}", _I)
+#: Cruise by the word, or by a model the air force always classes so (docs/extract.md: Kh-22,
+#: Kh-59/69 and others stay plain missiles).
+CRUISE: Final = re.compile(
+    r"крилат|крылат|[ХX]-?(?:101|555|55)(?![\d/])|Калібр|Калибр|Іскандер-К|Искандер-К", _I
+)
 
 #: The noun a quantity counts (tried at each of the next words, :data:`lexicon.NOUNS`'s order:
 #: drones and missiles first).
@@ -95,8 +99,9 @@ PART_BEFORE: Final = re.compile(
     r"(?:[\s,:-]+[\w'-]*\d[\w'-]*)?[\s,:-]*$",  # "в том числе 12-летний ребёнок"
     _I,
 )
-PART_AFTER: Final = NEVER
-ANAPHOR_AFTER: Final = re.compile(r"^\s*(?:з них|из них)\b", _I)
+ANAPHOR_AFTER: Final = re.compile(r"^\s*(?:з них|із них|из них)(?![\w'])", _I)
+#: "близько 100 з них — шахеди": a part of the figure before.
+PART_AFTER: Final = ANAPHOR_AFTER
 ANAPHOR_BEFORE: Final = re.compile(r"(?:з них|із них|из них|з яких|из которых)[\s,:-]*$", _I)
 ADDITIVE: Final = re.compile(r"(?<![\w'])(?:ще|еще|ещё|також|также)(?![\w'])", _I)
 REFERENCE_BEFORE: Final = NEVER
@@ -127,10 +132,17 @@ WITH_BEFORE: Final = NEVER
 OF_TOTAL_BEFORE: Final = re.compile(r"[\d\w]+\s+(?:з|із|из)\s+$", _I)
 #: One person: "загинула жінка", "поранено 63-річного чоловіка" (nominative and accusative
 #: singular only: other forms are also plurals' or counts').
-ONE_PERSON: Final = re.compile(
-    r"(?<![\w'])(?P<noun>жінка|жінку|чоловік|чоловіка|дитина|дитину|хлопчик|хлопчика|дівчинка|"
+_ONE = (
+    r"(?:жінка|жінку|чоловік|чоловіка|дитина|дитину|хлопчик|хлопчика|дівчинка|"
     r"дівчинку|підліток|підлітка|водій|водія|пенсіонерка|пенсіонер|женщина|женщину|мужчина|"
-    r"мужчину|ребенок|ребёнок|ребенка|подросток|водитель|водителя)(?![\w'])",
+    r"мужчину|ребенок|ребёнок|ребенка|подросток|водитель|водителя)"
+)
+_HARM_WORD = rf"(?:{_role('killed')}|{_role('injured')})"
+#: One person, right beside the verb that harmed them ("загинула жінка", "поранено чоловіка",
+#: "погиб водитель"): with no article, a noun further off is as often the one named before.
+ONE_PERSON: Final = re.compile(
+    rf"(?<![\w']){_HARM_WORD}\s+(?:[\w'-]+\s+)?{_ONE}(?![\w'])"
+    rf"|(?<![\w']){_ONE}\s+(?:[\w'-]+\s+)?{_HARM_WORD}(?![\w'])",
     _I,
 )
 ONE_OBJECT: Final = NEVER
