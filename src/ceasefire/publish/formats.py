@@ -1,0 +1,610 @@
+"""Incidents and violations in the files analysts load as they are (issue 20).
+
+The rows written are views (:class:`ceasefire.publish.visibility.Viewer`): what a caller may see,
+already cut and coarsened by the one access policy; this module decides nothing about who sees
+what, it lays the views out. Each kind has one flat table (:data:`INCIDENT_COLUMNS`,
+:data:`VIOLATION_COLUMNS`: a violation carries its incident's time, place and harm as the caller
+sees them), written as
+
+- ``geojson`` (RFC 7946), ``gpkg`` (GeoPackage), ``kml``, ``fgb`` (FlatGeobuf): through GDAL
+  (pyogrio's ``write_arrow``), Points in WGS 84;
+- ``parquet``: GeoParquet 1.1.0 with pyarrow directly, a WKB ``geometry`` column and the
+  ``geo`` file metadata of the spec (pyogrio's bundled GDAL has no Parquet driver);
+- ``csv``: the flat table, ``lon``/``lat`` columns;
+- ``acled``: ACLED's 31 columns in the codebook's order (:data:`ACLED_COLUMNS`), our event
+  types mapped to ACLED's (:data:`ACLED_EVENT_TYPES`), place precision to ``geo_precision``
+  1-3, parties to ACLED actor names (:data:`ACLED_ACTORS`), ``fatalities`` the best estimate
+  of the killed;
+- ``ucdp``: a UCDP GED-like table (:data:`UCDP_COLUMNS`) with ``low``/``best``/``high``;
+- ``hxl``: the flat table's main columns with a second header row of HXL hashtags
+  (:data:`HXL_COLUMNS`) for humanitarian tools (HDX, libhxl).
+
+The mapping tables are in docs/exports.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from ceasefire.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from ceasefire.publish.visibility import Viewer
+    from ceasefire.records import StoredIncident, StoredViolation
+
+__all__ = [
+    "ACLED_ACTORS",
+    "ACLED_COLUMNS",
+    "ACLED_EVENT_TYPES",
+    "EXPORT_FORMATS",
+    "HXL_COLUMNS",
+    "INCIDENT_COLUMNS",
+    "KINDS",
+    "UCDP_COLUMNS",
+    "VIOLATION_COLUMNS",
+    "ExportFormat",
+    "check_format",
+    "export",
+    "flat_rows",
+    "write_export",
+]
+
+KINDS: Final = ("incidents", "violations")
+
+_ESTIMATES: Final = ("count", "killed", "injured", "civilians_killed", "civilians_injured")
+
+#: The flat incident table: name -> type (``str``, ``float``, ``int``, ``time``). Lists (zones,
+#: sources) are joined with ``;``. ``sources`` is whatever the caller's view holds (a party its
+#: own, the public none).
+INCIDENT_COLUMNS: Final[dict[str, str]] = {
+    "id": "str",
+    "status": "str",
+    "event_type": "str",
+    "observed_from": "time",
+    "observed_to": "time",
+    "lon": "float",
+    "lat": "float",
+    "uncertainty_m": "float",
+    "place_precision": "str",
+    "oblast": "str",
+    "party": "str",
+    "side": "str",
+    "distance_m": "float",
+    "zones": "str",
+    "weapon_class": "str",
+    "weapon_model": "str",
+    "calibre_mm": "float",
+    **{f"{e}_{b}": "int" for e in _ESTIMATES for b in ("low", "best", "high")},
+    "assessed_perpetrator": "str",
+    "sources": "str",
+    "updated_at": "time",
+}
+
+#: The flat violation table: the judgement, then its incident as the caller sees it.
+VIOLATION_COLUMNS: Final[dict[str, str]] = {
+    "seq": "int",
+    "incident_id": "str",
+    "rule": "str",
+    "agreement_id": "str",
+    "agreement_version": "int",
+    "party": "str",
+    "description": "str",
+    "judged_at": "time",
+    "superseded_at": "time",
+    **{
+        k: t
+        for k, t in INCIDENT_COLUMNS.items()
+        if k not in ("id", "party", "sources", "updated_at", "zones", "side")
+    },
+}
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: its file extension, media type, and whether it is text."""
+
+    name: str
+    ext: str
+    media_type: str
+    title: str
+
+
+EXPORT_FORMATS: Final[dict[str, ExportFormat]] = {
+    f.name: f
+    for f in (
+        ExportFormat("geojson", "geojson", "application/geo+json", "GeoJSON (RFC 7946)"),
+        ExportFormat("csv", "csv", "text/csv", "CSV, lon/lat columns"),
+        ExportFormat("gpkg", "gpkg", "application/geopackage+sqlite3", "GeoPackage"),
+        ExportFormat("kml", "kml", "application/vnd.google-earth.kml+xml", "KML"),
+        ExportFormat("fgb", "fgb", "application/octet-stream", "FlatGeobuf"),
+        ExportFormat("parquet", "parquet", "application/vnd.apache.parquet", "GeoParquet 1.1"),
+        ExportFormat("acled", "csv", "text/csv", "ACLED's 31-column CSV"),
+        ExportFormat("ucdp", "csv", "text/csv", "UCDP GED-like CSV"),
+        ExportFormat("hxl", "csv", "text/csv", "HXL-tagged CSV"),
+    )
+}
+
+
+def check_format(
+    fmt: str, kind: str = "incidents", *, where: str = "query", name: str = "format"
+) -> ExportFormat:
+    """The export format named ``fmt`` for rows of ``kind``; InputError naming ``name`` (the
+    option or query parameter) in ``where`` otherwise."""
+    if kind not in KINDS:
+        raise InputError(Problem(where, "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}"))
+    found = EXPORT_FORMATS.get(fmt)
+    if found is None:
+        known = ", ".join(EXPORT_FORMATS)
+        raise InputError(Problem(where, name, f"must be one of {known}, got {fmt!r}"))
+    return found
+
+
+# -- the flat table ---------------------------------------------------------------------------
+
+
+def _time(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    t = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return t.astimezone(UTC)
+
+
+def _joined(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, set)):
+        return ";".join(str(v) for v in value) or None
+    return str(value)
+
+
+def _flat_incident(view: Mapping[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for name in INCIDENT_COLUMNS:
+        if name in ("zones", "sources"):
+            row[name] = _joined(view.get(name))
+        elif (
+            name.rsplit("_", 1)[-1] in ("low", "best", "high")
+            and name.rsplit("_", 1)[0] in _ESTIMATES
+        ):
+            estimate, bound = name.rsplit("_", 1)
+            row[name] = (view.get(estimate) or {}).get(bound)
+        else:
+            row[name] = view.get(name)
+    return row
+
+
+def flat_rows(kind: str, views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of the flat table of ``kind`` from the caller's views: incidents
+    (``Viewer.incidents``) or violations with their incident (``Viewer.violation_rows``:
+    the violation's view with its incident's view under ``incident``)."""
+    if kind == "incidents":
+        return [_flat_incident(v) for v in views]
+    out = []
+    for v in views:
+        incident = _flat_incident(v.get("incident") or {})
+        row = {k: incident.get(k) for k in VIOLATION_COLUMNS if k in INCIDENT_COLUMNS}
+        row.update({k: v.get(k) for k in VIOLATION_COLUMNS if k not in INCIDENT_COLUMNS})
+        row["party"] = v.get("party")
+        out.append(row)
+    return out
+
+
+def _columns(kind: str) -> dict[str, str]:
+    return INCIDENT_COLUMNS if kind == "incidents" else VIOLATION_COLUMNS
+
+
+def _row_id(kind: str, row: Mapping[str, Any]) -> str:
+    """One id per row: the incident's, or ``<incident>/<seq>`` for a violation (an incident may
+    break several rules)."""
+    return str(row["id"]) if kind == "incidents" else f"{row['incident_id']}/{row['seq']}"
+
+
+# -- GDAL and GeoParquet ----------------------------------------------------------------------
+
+_GDAL: Final = {"geojson": "GeoJSON", "gpkg": "GPKG", "kml": "KML", "fgb": "FlatGeobuf"}
+
+#: GeoParquet version written (https://geoparquet.org/releases/v1.1.0/).
+GEOPARQUET_VERSION: Final = "1.1.0"
+
+
+def _arrow_table(kind: str, rows: Sequence[Mapping[str, Any]]) -> Any:
+    """The flat table as a pyarrow Table with a WKB ``geometry`` column (Points, lon/lat)."""
+    import numpy as np
+    import pyarrow as pa
+    import shapely
+
+    types = {
+        "str": pa.string(),
+        "float": pa.float64(),
+        "int": pa.int64(),
+        "time": pa.timestamp("us", tz="UTC"),
+    }
+    arrays = {}
+    for name, typ in _columns(kind).items():
+        values = [r.get(name) for r in rows]
+        if typ == "time":
+            values = [_time(v) for v in values]
+        elif typ == "str":
+            values = [None if v is None else str(v) for v in values]
+        arrays[name] = pa.array(values, type=types[typ])
+    lon = np.array([float(r["lon"]) for r in rows], dtype=float)
+    lat = np.array([float(r["lat"]) for r in rows], dtype=float)
+    arrays["geometry"] = pa.array(shapely.to_wkb(shapely.points(lon, lat)), type=pa.binary())
+    return pa.table(arrays)
+
+
+def _geo_metadata(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The GeoParquet ``geo`` file metadata: one WKB Point column, CRS left out (the spec's
+    default, OGC:CRS84, lon/lat in WGS 84), and the bbox of the points."""
+    column: dict[str, Any] = {"encoding": "WKB", "geometry_types": ["Point"]}
+    if rows:
+        lons = [float(r["lon"]) for r in rows]
+        lats = [float(r["lat"]) for r in rows]
+        column["bbox"] = [min(lons), min(lats), max(lons), max(lats)]
+    return {
+        "version": GEOPARQUET_VERSION,
+        "primary_column": "geometry",
+        "columns": {"geometry": column},
+    }
+
+
+def _write_parquet(kind: str, rows: Sequence[Mapping[str, Any]], path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    table = _arrow_table(kind, rows)
+    meta = dict(table.schema.metadata or {})
+    meta[b"geo"] = json.dumps(_geo_metadata(rows)).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path, compression="zstd")
+
+
+def _write_gdal(kind: str, rows: Sequence[Mapping[str, Any]], path: Path, fmt: str) -> None:
+    import pyogrio
+
+    options: dict[str, Any] = {}
+    if fmt == "geojson":
+        options["layer_options"] = {"RFC7946": "YES"}
+    if fmt == "kml":
+        # Each placemark's <name> is the row's id, so Google Earth and QGIS label them.
+        options["dataset_options"] = {"NameField": "id" if kind == "incidents" else "incident_id"}
+    path.unlink(missing_ok=True)  # GPKG and FlatGeobuf would add a layer to / refuse a file
+    pyogrio.write_arrow(
+        _arrow_table(kind, rows),
+        path,
+        layer=kind,
+        driver=_GDAL[fmt],
+        geometry_name="geometry",
+        geometry_type="Point",
+        crs="EPSG:4326",
+        **options,
+    )
+
+
+# -- CSV tables -------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _write_table(
+    path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], tags: Sequence[str] = ()
+) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        if tags:
+            writer.writerow(tags)
+        for row in rows:
+            writer.writerow([_text(v) for v in row])
+
+
+def _plain_csv(kind: str, rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], Any]:
+    names = list(_columns(kind))
+    return names, ([r.get(n) for n in names] for r in rows)
+
+
+# ACLED ------------------------------------------------------------------------------------------
+
+#: ACLED's columns, in the order of its codebook (2023 edition, 31 columns).
+ACLED_COLUMNS: Final = (
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2",
+    "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale",
+    "notes", "fatalities", "tags", "timestamp",
+)  # fmt: skip
+
+_BATTLES = "Battles"
+_REMOTE = "Explosions/Remote violence"
+_STRATEGIC = "Strategic developments"
+
+#: Our event type -> ACLED (event_type, sub_event_type). Fire whose origin is not known
+#: (``explosion``) is coded as ACLED codes unattributed impacts in Ukraine: shelling.
+ACLED_EVENT_TYPES: Final[dict[str, tuple[str, str]]] = {
+    "shelling": (_REMOTE, "Shelling/artillery/missile attack"),
+    "small_arms": (_BATTLES, "Armed clash"),
+    "explosion": (_REMOTE, "Shelling/artillery/missile attack"),
+    "drone_strike": (_REMOTE, "Air/drone strike"),
+    "missile_strike": (_REMOTE, "Shelling/artillery/missile attack"),
+    "air_strike": (_REMOTE, "Air/drone strike"),
+    "air_attack": (_REMOTE, "Air/drone strike"),
+    "armed_presence": (_STRATEGIC, "Change to group/activity"),
+    "weapon_sighting": (_STRATEGIC, "Change to group/activity"),
+    "military_movement": (_STRATEGIC, "Change to group/activity"),
+    "drone_overflight": (_STRATEGIC, "Other"),
+    "mine": (_REMOTE, "Remote explosive/landmine/IED"),
+    "infrastructure_damage": (_STRATEGIC, "Other"),
+    "other": (_STRATEGIC, "Other"),
+}
+
+#: Party code -> ACLED actor name; a code not listed is written as it is.
+ACLED_ACTORS: Final[dict[str, str]] = {
+    "RU": "Military Forces of Russia (2000-)",
+    "UA": "Military Forces of Ukraine (2019-)",
+}
+#: ACLED's actor type code of state forces (``inter1``/``inter2``), and the interaction codes
+#: of state forces acting alone (10) and against state forces (11).
+_STATE_FORCES: Final = 1
+
+#: Our place precision -> ACLED geo_precision (1: the place itself, 2: near it or part of a
+#: region, 3: only a larger region). A coarsened place is a grid cell's centre (~10 km): 2.
+ACLED_GEO_PRECISION: Final = {"exact": 1, "near": 2, "coarsened": 2, "region": 3}
+
+
+def _time_precision(start: datetime | None, end: datetime | None) -> int:
+    """ACLED's time_precision: 1 the day is known, 2 the week, 3 the month."""
+    if start is None or end is None:
+        return 3
+    span = end - start
+    return 1 if span <= timedelta(days=1) else 2 if span <= timedelta(days=7) else 3
+
+
+def _actors(row: Mapping[str, Any], names: Mapping[str, str]) -> tuple[str, str]:
+    """ACLED's actor1 (who is held to have done it: the violation's party, else the assessed
+    perpetrator) and actor2 (the party on whose side it happened, when another)."""
+    doer = row.get("party") if "seq" in row else row.get("assessed_perpetrator")
+    side = row.get("party") if "seq" not in row else None
+    first = names.get(doer, doer) if doer else ""
+    second = names.get(side, side) if side and side != doer else ""
+    return str(first or ""), str(second or "")
+
+
+def _acled_rows(
+    kind: str, rows: Sequence[Mapping[str, Any]], actors: Mapping[str, str]
+) -> Iterable[list[Any]]:
+    for r in rows:
+        start, end = _time(r.get("observed_from")), _time(r.get("observed_to"))
+        etype, sub = ACLED_EVENT_TYPES.get(str(r.get("event_type")), (_STRATEGIC, "Other"))
+        actor1, actor2 = _actors(r, actors)
+        interaction = "" if not actor1 else 11 if actor2 else 10
+        notes = f"{r.get('event_type')} ({r.get('status')})"
+        if kind == "violations":
+            notes += f"; breaks {r.get('rule')}: {r.get('description')}"
+        stamp = _time(r.get("judged_at") if kind == "violations" else r.get("updated_at"))
+        yield [
+            _row_id(kind, r),
+            "" if start is None else start.date().isoformat(),
+            "" if start is None else start.year,
+            _time_precision(start, end),
+            "Strategic developments" if etype == _STRATEGIC else "Political violence",
+            etype,
+            sub,
+            actor1,
+            "",
+            _STATE_FORCES if actor1 else "",
+            actor2,
+            "",
+            _STATE_FORCES if actor2 else "",
+            interaction,
+            "",
+            804,  # ISO 3166-1 numeric of Ukraine
+            "Europe",
+            "Ukraine",
+            r.get("oblast") or "",
+            "",
+            "",
+            r.get("oblast") or "",
+            r.get("lat"),
+            r.get("lon"),
+            ACLED_GEO_PRECISION.get(str(r.get("place_precision")), 3),
+            r.get("sources") or "Ceasefire monitoring mission",
+            "Other",
+            notes,
+            r.get("killed_best") or 0,
+            f"status: {r.get('status')}",
+            "" if stamp is None else int(stamp.timestamp()),
+        ]
+
+
+# UCDP GED ---------------------------------------------------------------------------------------
+
+#: A UCDP GED-like table: GED's names for what we hold (codebook 24.1), then our own two.
+UCDP_COLUMNS: Final = (
+    "id", "year", "type_of_violence", "side_a", "side_b", "where_prec", "where_description",
+    "adm_1", "latitude", "longitude", "country", "date_start", "date_end", "date_prec",
+    "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "high", "low",
+    "event_type", "status",
+)  # fmt: skip
+
+#: Our place precision -> GED where_prec (1 exact, 2 within ~25 km, 4 first-order region).
+UCDP_WHERE_PREC: Final = {"exact": 1, "near": 2, "coarsened": 2, "region": 4}
+
+
+def _ucdp_rows(
+    kind: str, rows: Sequence[Mapping[str, Any]], actors: Mapping[str, str]
+) -> Iterable[list[Any]]:
+    for r in rows:
+        start, end = _time(r.get("observed_from")), _time(r.get("observed_to"))
+        side_a, side_b = _actors(r, actors)
+        best = r.get("killed_best")
+        civilians = r.get("civilians_killed_best")
+        # Whose dead the killed were is not recorded beyond civilians: the rest are unknown.
+        unknown = None if best is None else max(best - (civilians or 0), 0)
+        yield [
+            _row_id(kind, r),
+            "" if start is None else start.year,
+            1,  # state-based conflict
+            side_a,
+            side_b,
+            UCDP_WHERE_PREC.get(str(r.get("place_precision")), 4),
+            r.get("oblast") or "",
+            r.get("oblast") or "",
+            r.get("lat"),
+            r.get("lon"),
+            "Ukraine",
+            "" if start is None else start.date().isoformat(),
+            "" if end is None else end.date().isoformat(),
+            _time_precision(start, end),
+            0,
+            0,
+            civilians,
+            unknown,
+            best,
+            r.get("killed_high"),
+            r.get("killed_low"),
+            r.get("event_type"),
+            r.get("status"),
+        ]
+
+
+# HXL ------------------------------------------------------------------------------------------
+
+#: Flat column -> HXL hashtag (https://hxlstandard.org/standard/1-1final/dictionary/), the
+#: columns of an HXL export in this order; ``actor`` is ACLED's actor1.
+HXL_COLUMNS: Final[dict[str, str]] = {
+    "id": "#event+code",
+    "date": "#date+occurred",
+    "event_type": "#event+type",
+    "status": "#status",
+    "actor": "#group+name+first",
+    "oblast": "#adm1+name",
+    "location": "#loc+name",
+    "lat": "#geo+lat",
+    "lon": "#geo+lon",
+    "place_precision": "#geo+precision",
+    "killed": "#affected+killed",
+    "injured": "#affected+injured",
+    "rule": "#indicator+rule",
+    "sources": "#meta+source",
+    "notes": "#description",
+}
+
+
+def _hxl_rows(
+    kind: str, rows: Sequence[Mapping[str, Any]], actors: Mapping[str, str]
+) -> Iterable[list[Any]]:
+    for r in rows:
+        start = _time(r.get("observed_from"))
+        cells = {
+            "id": _row_id(kind, r),
+            "date": "" if start is None else start.date().isoformat(),
+            "actor": _actors(r, actors)[0],
+            "location": r.get("oblast"),
+            "killed": r.get("killed_best"),
+            "injured": r.get("injured_best"),
+            "notes": r.get("description"),
+        }
+        yield [cells[c] if c in cells else r.get(c) for c in HXL_COLUMNS]
+
+
+# -- the one entry point ----------------------------------------------------------------------
+
+_TABLES: Final[dict[str, tuple[Sequence[str], Callable[..., Iterable[list[Any]]]]]] = {
+    "acled": (ACLED_COLUMNS, _acled_rows),
+    "ucdp": (UCDP_COLUMNS, _ucdp_rows),
+    "hxl": (tuple(HXL_COLUMNS), _hxl_rows),
+}
+
+
+def write_export(
+    kind: str,
+    views: Iterable[Mapping[str, Any]],
+    fmt: str,
+    path: Path,
+    *,
+    actors: Mapping[str, str] = ACLED_ACTORS,
+) -> int:
+    """Write the caller's views of ``kind`` (incidents or violations) to ``path`` in ``fmt``
+    (:data:`EXPORT_FORMATS`); returns how many rows were written. ``actors`` names the parties
+    in the ACLED, UCDP and HXL tables."""
+    check_format(fmt, kind)
+    rows = flat_rows(kind, views)
+    path = Path(path)
+    if fmt == "parquet":
+        _write_parquet(kind, rows, path)
+    elif fmt in _GDAL:
+        _write_gdal(kind, rows, path, fmt)
+    elif fmt == "csv":
+        names, body = _plain_csv(kind, rows)
+        _write_table(path, names, body)
+    else:
+        header, make = _TABLES[fmt]
+        tags = [HXL_COLUMNS[c] for c in header] if fmt == "hxl" else ()
+        _write_table(path, header, make(kind, rows, actors), tags)
+    return len(rows)
+
+
+class Listings(Protocol):
+    """The store's listings an export reads (:class:`ceasefire.store.facade.Store` has them)."""
+
+    def list_incidents(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[StoredIncident]: ...
+
+    def list_violations(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[StoredViolation]: ...
+
+
+def export(
+    store: Listings,
+    viewer: Viewer,
+    kind: str,
+    fmt: str,
+    path: Path,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """Write what ``viewer``'s caller may see of ``kind`` observed in ``[since, until)`` to
+    ``path`` in ``fmt``; returns how many rows. The one export of the CLI and the API: both
+    read the store chunk by chunk through the caller's views
+    (:func:`ceasefire.publish.visibility.each_visible`), so a party's file holds what its API
+    listing shows, and the public's only released incidents."""
+    from ceasefire.publish.visibility import each_visible
+
+    check_format(fmt, kind)
+    views: Iterable[Mapping[str, Any]]
+    if kind == "incidents":
+        views = each_visible(
+            lambda at, n: store.list_incidents(since=since, until=until, limit=n, offset=at),
+            viewer.incidents,
+        )
+    else:
+        views = each_visible(
+            lambda at, n: store.list_violations(since=since, until=until, limit=n, offset=at),
+            viewer.violation_rows,
+        )
+    return write_export(kind, views, fmt, path)
