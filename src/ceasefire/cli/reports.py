@@ -244,6 +244,15 @@ def export(
         from ceasefire.publish.visibility import Viewer
 
         check_format(fmt, what, where="options", name="--format")
+        given = {
+            "--type": event_type,
+            "--source-kind": source_kind,
+            "--submitted-by": submitted_by,
+            "--bbox": bbox,
+        }
+        for option, value in given.items():
+            if value is not None:
+                raise InputError(Problem("options", option, f"filters reports, not {what}"))
         if output is None:
             raise InputError(Problem("options", "--out", f"a file is needed to export {what}"))
         start, end = parse_time(since, "since"), parse_time(until, "until")

@@ -330,8 +330,14 @@ _BATTLES = "Battles"
 _REMOTE = "Explosions/Remote violence"
 _STRATEGIC = "Strategic developments"
 
-#: Our event type -> ACLED (event_type, sub_event_type). Fire whose origin is not known
-#: (``explosion``) is coded as ACLED codes unattributed impacts in Ukraine: shelling.
+#: Our event type -> ACLED (event_type, sub_event_type), ACLED's codebook (2023). Where ACLED
+#: has the word, it is the one ``ingest --profile acled`` reads back as the same type
+#: (:data:`ceasefire.intake.profiles.ACLED_SUB_EVENTS`): interceptions of a wave are
+#: "Disrupted weapons use", damage without an observed attack "Looting/property destruction".
+#: ACLED joins drone with air strikes and missiles with shelling, and has no sub-event for what
+#: is seen but not fired (presence, weapons, movement: "Change to group/activity") nor for fire
+#: whose origin is unknown (``explosion``: coded as shelling, as ACLED codes unattributed
+#: impacts in Ukraine); those come back as the type ACLED's word maps to.
 ACLED_EVENT_TYPES: Final[dict[str, tuple[str, str]]] = {
     "shelling": (_REMOTE, "Shelling/artillery/missile attack"),
     "small_arms": (_BATTLES, "Armed clash"),
@@ -339,17 +345,18 @@ ACLED_EVENT_TYPES: Final[dict[str, tuple[str, str]]] = {
     "drone_strike": (_REMOTE, "Air/drone strike"),
     "missile_strike": (_REMOTE, "Shelling/artillery/missile attack"),
     "air_strike": (_REMOTE, "Air/drone strike"),
-    "air_attack": (_REMOTE, "Air/drone strike"),
+    "air_attack": (_STRATEGIC, "Disrupted weapons use"),
     "armed_presence": (_STRATEGIC, "Change to group/activity"),
     "weapon_sighting": (_STRATEGIC, "Change to group/activity"),
     "military_movement": (_STRATEGIC, "Change to group/activity"),
     "drone_overflight": (_STRATEGIC, "Other"),
     "mine": (_REMOTE, "Remote explosive/landmine/IED"),
-    "infrastructure_damage": (_STRATEGIC, "Other"),
+    "infrastructure_damage": (_STRATEGIC, "Looting/property destruction"),
     "other": (_STRATEGIC, "Other"),
 }
 
-#: Party code -> ACLED actor name; a code not listed is written as it is.
+#: Party code -> ACLED actor name (what ``ingest --profile acled`` reads as the party); a code
+#: not listed is written as it is.
 ACLED_ACTORS: Final[dict[str, str]] = {
     "RU": "Military Forces of Russia (2000-)",
     "UA": "Military Forces of Ukraine (2019-)",

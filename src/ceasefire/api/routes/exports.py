@@ -19,8 +19,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from ceasefire.api.deps import Caller, ServiceDep
+from ceasefire.api.deps import Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
+from ceasefire.publish.access import Principal
 from ceasefire.publish.formats import EXPORT_FORMATS, check_format, export
 from ceasefire.publish.visibility import Viewer
 from ceasefire.query import parse_time
@@ -55,7 +56,7 @@ Until = Annotated[
 
 
 def _export(
-    service: Any, caller: Any, kind: str, fmt: str, since: str | None, until: str | None
+    service: Service, caller: Principal, kind: str, fmt: str, since: str | None, until: str | None
 ) -> FileResponse:
     found = check_format(fmt, kind)
     start, end = parse_time(since, "since"), parse_time(until, "until")
