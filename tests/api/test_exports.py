@@ -21,7 +21,13 @@ from typer.testing import CliRunner
 from backends import copy_sqlite
 from ceasefire.cli.app import app as cli_app
 from ceasefire.geo.engine import GeoEngine
-from ceasefire.publish.formats import ACLED_COLUMNS, HXL_COLUMNS, UCDP_COLUMNS
+from ceasefire.publish.formats import (
+    ACLED_ACTORS,
+    ACLED_COLUMNS,
+    HXL_COLUMNS,
+    UCDP_COLUMNS,
+    UNIDENTIFIED,
+)
 from ceasefire.store.facade import Store
 
 GDAL_FORMATS = {"geojson": "GeoJSON", "gpkg": "GPKG", "kml": "KML", "fgb": "FlatGeobuf"}
@@ -141,8 +147,16 @@ def test_acled_csv_has_its_31_columns_in_order_and_our_values(world: World, tmp_
         }
         if want["event_type"] == "shelling":
             assert r["sub_event_type"] == "Shelling/artillery/missile attack"
-        if want["assessed_perpetrator"] == "RU":
-            assert r["actor1"] == "Military Forces of Russia (2000-)"
+        perpetrator = want["assessed_perpetrator"]
+        if perpetrator is None:
+            assert (r["actor1"], r["inter1"]) == (UNIDENTIFIED, "3")
+        else:
+            assert (r["actor1"], r["inter1"]) == (ACLED_ACTORS[perpetrator], "1")
+        if want["party"] and want["party"] != perpetrator:  # the forces of the side hit
+            assert r["actor2"] == ACLED_ACTORS[want["party"]]
+            assert r["interaction"] == ("11" if perpetrator else "13")
+        else:
+            assert r["actor2"] == "" and r["interaction"] in ("10", "30")
 
 
 def test_ucdp_table_carries_low_best_high(world: World, tmp_path: Path) -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "INCIDENT_COLUMNS",
     "KINDS",
     "UCDP_COLUMNS",
+    "UNIDENTIFIED",
     "VIOLATION_COLUMNS",
     "ExportFormat",
     "check_format",
@@ -378,14 +379,25 @@ def _time_precision(start: datetime | None, end: datetime | None) -> int:
     return 1 if span <= timedelta(days=1) else 2 if span <= timedelta(days=7) else 3
 
 
+#: ACLED's actor for force whose side is not established: an attack on a place ACLED codes
+#: this way until a perpetrator is known (read back by ``ingest --profile acled`` as no party).
+UNIDENTIFIED: Final = "Unidentified Armed Group (Ukraine)"
+
+
 def _actors(row: Mapping[str, Any], names: Mapping[str, str]) -> tuple[str, str]:
-    """ACLED's actor1 (who is held to have done it: the violation's party, else the assessed
-    perpetrator) and actor2 (the party on whose side it happened, when another)."""
+    """ACLED's actor1 (who is held to have done it: the violation's party, else the incident's
+    assessed perpetrator; :data:`UNIDENTIFIED` when none is) and actor2 (the forces of the party
+    on whose side of the line it happened, when another)."""
     doer = row.get("party") if "seq" in row else row.get("assessed_perpetrator")
     side = row.get("party") if "seq" not in row else None
-    first = names.get(doer, doer) if doer else ""
+    first = names.get(doer, doer) if doer else UNIDENTIFIED
     second = names.get(side, side) if side and side != doer else ""
-    return str(first or ""), str(second or "")
+    return str(first), str(second or "")
+
+
+def _inter(actor: str) -> int:
+    """ACLED's actor type: 1 state forces (a party's), 3 an unidentified armed group."""
+    return 3 if actor == UNIDENTIFIED else _STATE_FORCES
 
 
 def _acled_rows(
@@ -395,7 +407,9 @@ def _acled_rows(
         start, end = _time(r.get("observed_from")), _time(r.get("observed_to"))
         etype, sub = ACLED_EVENT_TYPES.get(str(r.get("event_type")), (_STRATEGIC, "Other"))
         actor1, actor2 = _actors(r, actors)
-        interaction = "" if not actor1 else 11 if actor2 else 10
+        # ACLED's interaction: the two actor types, smaller first; 10, 30: one acting alone.
+        a, b = _inter(actor1), _inter(actor2)
+        interaction = f"{min(a, b)}{max(a, b)}" if actor2 else f"{a}0"
         notes = f"{r.get('event_type')} ({r.get('status')})"
         if kind == "violations":
             notes += f"; breaks {r.get('rule')}: {r.get('description')}"
@@ -410,11 +424,11 @@ def _acled_rows(
             sub,
             actor1,
             "",
-            _STATE_FORCES if actor1 else "",
+            _inter(actor1),
             actor2,
             "",
-            _STATE_FORCES if actor2 else "",
-            interaction,
+            _inter(actor2) if actor2 else "",
+            int(interaction),
             "",
             804,  # ISO 3166-1 numeric of Ukraine
             "Europe",
