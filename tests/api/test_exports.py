@@ -300,3 +300,17 @@ def test_violations_carry_their_incident_as_the_caller_sees_it(
         point = shapely.from_wkb(r[meta["geometry_name"]])
         assert (point.x, point.y) == (incident["lon"], incident["lat"])
         assert r["place_precision"] == incident["place_precision"]
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "fgb", "parquet", "acled"])
+def test_an_export_of_nothing_is_a_readable_empty_file(
+    world: World, tmp_path: Path, fmt: str
+) -> None:
+    path = _download(world, "UA", "violations", fmt, tmp_path, "&since=2099-01-01T00:00:00Z")
+    if fmt == "parquet":
+        assert pq.read_table(path).num_rows == 0
+    elif fmt == "acled":
+        assert _csv(path) == [list(ACLED_COLUMNS)]
+    else:
+        assert pyogrio.read_info(path, force_feature_count=True)["features"] == 0
+        assert "rule" in pyogrio.read_info(path)["fields"]

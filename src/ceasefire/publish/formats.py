@@ -164,19 +164,23 @@ def _joined(value: Any) -> str | None:
     return str(value)
 
 
+#: How each incident column is read from a view, worked out once (flattening is most of an
+#: export's own time: 100k views, 36 columns): columns read as they are, joined lists, and
+#: estimate bounds as ``(column, estimate, bound)``.
+_JOINED: Final = ("zones", "sources")
+_BOUNDS: Final = tuple((f"{e}_{b}", e, b) for e in _ESTIMATES for b in ("low", "best", "high"))
+_PLAIN: Final = tuple(
+    n for n in INCIDENT_COLUMNS if n not in _JOINED and n not in {c for c, _, _ in _BOUNDS}
+)
+
+
 def _flat_incident(view: Mapping[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {}
-    for name in INCIDENT_COLUMNS:
-        if name in ("zones", "sources"):
-            row[name] = _joined(view.get(name))
-        elif (
-            name.rsplit("_", 1)[-1] in ("low", "best", "high")
-            and name.rsplit("_", 1)[0] in _ESTIMATES
-        ):
-            estimate, bound = name.rsplit("_", 1)
-            row[name] = (view.get(estimate) or {}).get(bound)
-        else:
-            row[name] = view.get(name)
+    row = {name: view.get(name) for name in _PLAIN}
+    for name in _JOINED:
+        row[name] = _joined(view.get(name))
+    for name, estimate, bound in _BOUNDS:
+        value = view.get(estimate)
+        row[name] = value.get(bound) if value else None
     return row
 
 
@@ -215,29 +219,70 @@ GEOPARQUET_VERSION: Final = "1.1.0"
 
 
 def _arrow_table(kind: str, rows: Sequence[Mapping[str, Any]]) -> Any:
-    """The flat table as a pyarrow Table with a WKB ``geometry`` column (Points, lon/lat)."""
+    """The flat table as a pyarrow Table with a WKB ``geometry`` column (Points, lon/lat).
+
+    The rows go to Arrow in one call, as a struct array (C++ reads the dicts: 0.15 s for 100k
+    incidents against 0.8 s column by column in Python; measured), times as text that Arrow
+    parses with their offsets to UTC. A value of another type than its column's (a body
+    written by another version) takes the slower path, which converts each value.
+    """
     import numpy as np
     import pyarrow as pa
-    import shapely
 
-    types = {
-        "str": pa.string(),
-        "float": pa.float64(),
-        "int": pa.int64(),
-        "time": pa.timestamp("us", tz="UTC"),
-    }
-    arrays = {}
-    for name, typ in _columns(kind).items():
-        values = [r.get(name) for r in rows]
+    types = {"str": pa.string(), "float": pa.float64(), "int": pa.int64(), "time": pa.string()}
+    columns = _columns(kind)
+    try:
+        table = pa.Table.from_struct_array(
+            pa.array(rows, type=pa.struct([(n, types[t]) for n, t in columns.items()]))
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        table = pa.table(
+            {
+                name: pa.array(
+                    [_coerce(r.get(name), typ) for r in rows],
+                    type=types[typ],
+                )
+                for name, typ in columns.items()
+            }
+        )
+    utc = pa.timestamp("us", tz="UTC")
+    for i, (name, typ) in enumerate(columns.items()):
         if typ == "time":
-            values = [_time(v) for v in values]
-        elif typ == "str":
-            values = [None if v is None else str(v) for v in values]
-        arrays[name] = pa.array(values, type=types[typ])
-    lon = np.array([float(r["lon"]) for r in rows], dtype=float)
-    lat = np.array([float(r["lat"]) for r in rows], dtype=float)
-    arrays["geometry"] = pa.array(shapely.to_wkb(shapely.points(lon, lat)), type=pa.binary())
-    return pa.table(arrays)
+            table = table.set_column(i, name, table.column(name).cast(utc))
+    lon = np.fromiter((float(r["lon"]) for r in rows), dtype=float, count=len(rows))
+    lat = np.fromiter((float(r["lat"]) for r in rows), dtype=float, count=len(rows))
+    return table.append_column("geometry", _wkb_points(lon, lat))
+
+
+#: A WKB Point (OGC Simple Features 1.2.1, section 8.2): byte order (1: little-endian), type
+#: (1: Point), x, y. Every point is 21 bytes, so a column of them is one array's bytes.
+_WKB_POINT: Final = [("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")]
+
+
+def _wkb_points(lon: Any, lat: Any) -> Any:
+    """An Arrow binary column of WKB Points, built from the coordinate arrays at once (shapely's
+    points and to_wkb took 0.18 s for 100k; this a few ms)."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(lon)
+    packed = np.empty(n, dtype=np.dtype(_WKB_POINT))
+    packed["order"], packed["type"], packed["x"], packed["y"] = 1, 1, lon, lat
+    offsets = np.arange(0, (n + 1) * packed.itemsize, packed.itemsize, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(packed.tobytes())]
+    )
+
+
+def _coerce(value: Any, typ: str) -> Any:
+    """A value as its column's type wants it (the slow path of :func:`_arrow_table`)."""
+    if value is None:
+        return None
+    if typ == "time":
+        return value.isoformat() if isinstance(value, datetime) else str(value)
+    if typ == "str":
+        return str(value)
+    return float(value) if typ == "float" else int(value)
 
 
 def _geo_metadata(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
