@@ -257,6 +257,11 @@ def test_the_cli_exports_what_the_api_shows_the_same_reader(world: World, tmp_pa
     assert runner.invoke(cli_app, [*args, "--db", db]).exit_code == 0
     ids = {r["id"] for r in pq.read_table(public).to_pylist()}
     assert ids == {d["id"] for d in _listing(world, "public", "incidents")}
+    # A user of the store reads as its role and party.
+    args = ["export", "violations", "--format", "csv", "--out", str(out), "--as", "user-RU"]
+    assert runner.invoke(cli_app, [*args, "--db", db]).exit_code == 0
+    seqs = {int(r[0]) for r in _csv(out)[1:]}
+    assert seqs == {d["seq"] for d in _listing(world, "RU", "violations")}
 
 
 def test_our_acled_csv_reads_back_through_ingest_profile_acled(
