@@ -108,7 +108,7 @@ VIOLATION_COLUMNS: Final[dict[str, str]] = {
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """One export format: its file extension, media type, and whether it is text."""
+    """One export format: its file extension, media type (the API's answer) and title."""
 
     name: str
     ext: str
@@ -195,6 +195,7 @@ def flat_rows(kind: str, views: Iterable[Mapping[str, Any]]) -> list[dict[str, A
         incident = _flat_incident(v.get("incident") or {})
         row = {k: incident.get(k) for k in VIOLATION_COLUMNS if k in INCIDENT_COLUMNS}
         row.update({k: v.get(k) for k in VIOLATION_COLUMNS if k not in INCIDENT_COLUMNS})
+        # ``party`` of a violation is whom it is held against, not the incident's side.
         row["party"] = v.get("party")
         out.append(row)
     return out
