@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -319,3 +323,28 @@ def test_an_export_of_nothing_is_a_readable_empty_file(
     else:
         assert pyogrio.read_info(path, force_feature_count=True)["features"] == 0
         assert "rule" in pyogrio.read_info(path)["fields"]
+
+
+def _system_ogrinfo() -> str:
+    """Debian's ``ogrinfo`` (another GDAL than pyogrio's bundled one); ``.ci/run`` installs it
+    and sets ``CEASEFIRE_TEST_GDAL=require``, which makes its absence a failure."""
+    found = shutil.which("ogrinfo")
+    if found is None:
+        reason = "ogrinfo (Debian's gdal-bin) is not installed"
+        if os.environ.get("CEASEFIRE_TEST_GDAL") == "require":
+            pytest.fail(f"{reason}, and CEASEFIRE_TEST_GDAL=require")
+        pytest.skip(reason)
+    return found
+
+
+@pytest.mark.parametrize("fmt", sorted(GDAL_FORMATS))
+def test_ogrinfo_reads_each_gdal_export(world: World, tmp_path: Path, fmt: str) -> None:
+    ogrinfo = _system_ogrinfo()
+    path = _download(world, "RU", "violations", fmt, tmp_path)
+    done = subprocess.run(
+        [ogrinfo, "-ro", "-so", "-al", str(path)], capture_output=True, text=True, check=True
+    )
+    count = re.search(r"Feature Count: (\d+)", done.stdout)
+    assert count is not None, done.stdout
+    assert int(count.group(1)) == len(_listing(world, "RU", "violations"))
+    assert re.search(r"^rule: String", done.stdout, re.M), done.stdout
