@@ -78,3 +78,33 @@ def test_a_bad_format_or_kind_is_refused_naming_it(
     assert not (tmp_path / "x").exists()
     with pytest.raises(InputError, match="--format"):
         check_format("xls", where="options", name="--format")
+
+
+def _views(n: int) -> list[dict[str, object]]:
+    """``n`` views of :data:`PARTY_VIEW` along a diagonal, ids INC-0..."""
+    return [
+        {**PARTY_VIEW, "id": f"INC-{i}", "lon": 30.0 + i / 10, "lat": 45.0 + i / 20}
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "gpkg", "fgb", "csv"])
+def test_a_chunked_export_holds_every_row_once(tmp_path: Path, fmt: str) -> None:
+    import json
+
+    import pyogrio
+
+    views = _views(7)
+    path = tmp_path / f"x.{fmt}"
+    assert write_export("incidents", iter(views), fmt, path, chunk=3) == 7
+    if fmt == "parquet":
+        meta = pq.ParquetFile(path).metadata
+        assert meta.num_row_groups == 3  # 3 + 3 + 1
+        bbox = json.loads(pq.read_table(path).schema.metadata[b"geo"])["columns"]["geometry"]
+        assert bbox["bbox"] == pytest.approx([30.0, 45.0, 30.6, 45.3])
+        ids = [r["id"] for r in pq.read_table(path).to_pylist()]
+    elif fmt == "csv":
+        ids = [line.split(",")[0] for line in path.read_text().splitlines()[1:]]
+    else:
+        ids = pyogrio.read_arrow(path)[1].column("id").to_pylist()
+    assert sorted(ids) == sorted(v["id"] for v in views)

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -255,6 +256,20 @@ def _arrow_table(kind: str, rows: Sequence[Mapping[str, Any]]) -> Any:
     return table.append_column("geometry", _wkb_points(lon, lat))
 
 
+def _schema(kind: str) -> Any:
+    """The Arrow schema of the flat table of ``kind`` (:func:`_arrow_table` gives it)."""
+    import pyarrow as pa
+
+    types = {
+        "str": pa.string(),
+        "float": pa.float64(),
+        "int": pa.int64(),
+        "time": pa.timestamp("us", tz="UTC"),
+    }
+    fields = [(n, types[t]) for n, t in _columns(kind).items()]
+    return pa.schema([*fields, ("geometry", pa.binary())])
+
+
 #: A WKB Point (OGC Simple Features 1.2.1, section 8.2): byte order (1: little-endian), type
 #: (1: Point), x, y. Every point is 21 bytes, so a column of them is one array's bytes.
 _WKB_POINT: Final = [("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")]
@@ -286,14 +301,12 @@ def _coerce(value: Any, typ: str) -> Any:
     return float(value) if typ == "float" else int(value)
 
 
-def _geo_metadata(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _geo_metadata(bbox: Sequence[float] | None) -> dict[str, Any]:
     """The GeoParquet ``geo`` file metadata: one WKB Point column, CRS left out (the spec's
-    default, OGC:CRS84, lon/lat in WGS 84), and the bbox of the points."""
+    default, OGC:CRS84, lon/lat in WGS 84), and the bbox of the points (None: no rows)."""
     column: dict[str, Any] = {"encoding": "WKB", "geometry_types": ["Point"]}
-    if rows:
-        lons = [float(r["lon"]) for r in rows]
-        lats = [float(r["lat"]) for r in rows]
-        column["bbox"] = [min(lons), min(lats), max(lons), max(lats)]
+    if bbox is not None:
+        column["bbox"] = list(bbox)
     return {
         "version": GEOPARQUET_VERSION,
         "primary_column": "geometry",
@@ -301,16 +314,33 @@ def _geo_metadata(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _write_parquet(kind: str, rows: Sequence[Mapping[str, Any]], path: Path) -> None:
+def _write_parquet(kind: str, chunks: Iterable[list[dict[str, Any]]], path: Path) -> None:
+    """Each chunk a row group, so a big export never holds more than one chunk's table; the
+    ``geo`` metadata, with the bbox of every chunk, is added to the footer at the end."""
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = _arrow_table(kind, rows)
-    meta = dict(table.schema.metadata or {})
-    meta[b"geo"] = json.dumps(_geo_metadata(rows)).encode()
-    pq.write_table(table.replace_schema_metadata(meta), path, compression="zstd")
+    box: list[float] | None = None
+    # No ARROW:schema in the footer: pyarrow then reads the footer's key-value metadata (the
+    # spec's place for "geo", added last with the bbox) as the schema's, as other readers do.
+    writer = pq.ParquetWriter(path, _schema(kind), compression="zstd", store_schema=False)
+    with writer:
+        for rows in chunks:
+            table = _arrow_table(kind, rows)
+            writer.write_table(table)
+            lon, lat = pc.min_max(table.column("lon")), pc.min_max(table.column("lat"))
+            here = [lon["min"].as_py(), lat["min"].as_py(), lon["max"].as_py(), lat["max"].as_py()]
+            box = here if box is None else [
+                min(box[0], here[0]), min(box[1], here[1]),
+                max(box[2], here[2]), max(box[3], here[3]),
+            ]  # fmt: skip
+        writer.add_key_value_metadata({"geo": json.dumps(_geo_metadata(box))})
 
 
-def _write_gdal(kind: str, rows: Sequence[Mapping[str, Any]], path: Path, fmt: str) -> None:
+def _write_gdal(kind: str, chunks: Iterable[list[dict[str, Any]]], path: Path, fmt: str) -> None:
+    """GDAL pulls the chunks' tables as one Arrow stream, so a big export never holds more than
+    one chunk's table."""
+    import pyarrow as pa
     import pyogrio
 
     options: dict[str, Any] = {}
@@ -320,8 +350,9 @@ def _write_gdal(kind: str, rows: Sequence[Mapping[str, Any]], path: Path, fmt: s
         # Each placemark's <name> is the row's id, so Google Earth and QGIS label them.
         options["dataset_options"] = {"NameField": "id" if kind == "incidents" else "incident_id"}
     path.unlink(missing_ok=True)  # GPKG and FlatGeobuf would add a layer to / refuse a file
+    batches = (b for rows in chunks for b in _arrow_table(kind, rows).to_batches())
     pyogrio.write_arrow(
-        _arrow_table(kind, rows),
+        pa.RecordBatchReader.from_batches(_schema(kind), batches),
         path,
         layer=kind,
         driver=_GDAL[fmt],
@@ -357,7 +388,7 @@ def _write_table(
             writer.writerow([_text(v) for v in row])
 
 
-def _plain_csv(kind: str, rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], Any]:
+def _plain_csv(kind: str, rows: Iterable[Mapping[str, Any]]) -> tuple[list[str], Any]:
     names = list(_columns(kind))
     return names, ([r.get(n) for n in names] for r in rows)
 
@@ -447,7 +478,7 @@ def _inter(actor: str) -> int:
 
 
 def _acled_rows(
-    kind: str, rows: Sequence[Mapping[str, Any]], actors: Mapping[str, str]
+    kind: str, rows: Iterable[Mapping[str, Any]], actors: Mapping[str, str]
 ) -> Iterable[list[Any]]:
     for r in rows:
         start, end = _time(r.get("observed_from")), _time(r.get("observed_to"))
@@ -510,7 +541,7 @@ UCDP_WHERE_PREC: Final = {"exact": 1, "near": 2, "coarsened": 2, "region": 4}
 
 
 def _ucdp_rows(
-    kind: str, rows: Sequence[Mapping[str, Any]], actors: Mapping[str, str]
+    kind: str, rows: Iterable[Mapping[str, Any]], actors: Mapping[str, str]
 ) -> Iterable[list[Any]]:
     for r in rows:
         start, end = _time(r.get("observed_from")), _time(r.get("observed_to"))
@@ -570,7 +601,7 @@ HXL_COLUMNS: Final[dict[str, str]] = {
 
 
 def _hxl_rows(
-    kind: str, rows: Sequence[Mapping[str, Any]], actors: Mapping[str, str]
+    kind: str, rows: Iterable[Mapping[str, Any]], actors: Mapping[str, str]
 ) -> Iterable[list[Any]]:
     for r in rows:
         start = _time(r.get("observed_from"))
@@ -585,6 +616,10 @@ def _hxl_rows(
         }
         yield [cells[c] if c in cells else r.get(c) for c in HXL_COLUMNS]
 
+
+#: Views flattened and written per step (:func:`write_export`): a row group of GeoParquet, a
+#: batch of the Arrow stream GDAL reads.
+WRITE_CHUNK: Final = 10_000
 
 # -- the one entry point ----------------------------------------------------------------------
 
@@ -602,25 +637,38 @@ def write_export(
     path: Path,
     *,
     actors: Mapping[str, str] = ACLED_ACTORS,
+    chunk: int = WRITE_CHUNK,
 ) -> int:
     """Write the caller's views of ``kind`` (incidents or violations) to ``path`` in ``fmt``
     (:data:`EXPORT_FORMATS`); returns how many rows were written. ``actors`` names the parties
-    in the ACLED, UCDP and HXL tables."""
+    in the ACLED, UCDP and HXL tables. The views are consumed ``chunk`` at a time: a big
+    export holds one chunk's rows and table, never all of them."""
     check_format(fmt, kind)
-    rows = flat_rows(kind, views)
     path = Path(path)
+    written = 0
+
+    def chunks() -> Iterator[list[dict[str, Any]]]:
+        nonlocal written
+        it = iter(views)
+        while batch := list(islice(it, chunk)):
+            rows = flat_rows(kind, batch)
+            written += len(rows)
+            yield rows
+
     if fmt == "parquet":
-        _write_parquet(kind, rows, path)
+        _write_parquet(kind, chunks(), path)
     elif fmt in _GDAL:
-        _write_gdal(kind, rows, path, fmt)
-    elif fmt == "csv":
-        names, body = _plain_csv(kind, rows)
-        _write_table(path, names, body)
+        _write_gdal(kind, chunks(), path, fmt)
     else:
-        header, make = _TABLES[fmt]
-        tags = [HXL_COLUMNS[c] for c in header] if fmt == "hxl" else ()
-        _write_table(path, header, make(kind, rows, actors), tags)
-    return len(rows)
+        rows = (r for batch in chunks() for r in batch)
+        if fmt == "csv":
+            names, body = _plain_csv(kind, rows)
+            _write_table(path, names, body)
+        else:
+            header, make = _TABLES[fmt]
+            tags = [HXL_COLUMNS[c] for c in header] if fmt == "hxl" else ()
+            _write_table(path, header, make(kind, rows, actors), tags)
+    return written
 
 
 class Listings(Protocol):
