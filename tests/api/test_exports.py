@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from backends import copy_sqlite
 from ceasefire.cli.app import app as cli_app
 from ceasefire.geo.engine import GeoEngine
-from ceasefire.publish.formats import (
+from ceasefire.publish.codebooks import (
     ACLED_ACTORS,
     ACLED_COLUMNS,
     HXL_COLUMNS,
@@ -275,7 +275,7 @@ def test_our_acled_csv_reads_back_through_ingest_profile_acled(
     and perpetrators, and each event type back as ACLED's word maps it."""
     from ceasefire.intake.files import read_reports
     from ceasefire.intake.profiles import ACLED_SUB_EVENTS, profile
-    from ceasefire.publish.formats import ACLED_EVENT_TYPES
+    from ceasefire.publish.codebooks import ACLED_EVENT_TYPES
 
     listed = {d["id"]: d for d in _listing(world, "admin", "incidents")}
     path = _download(world, "admin", "incidents", "acled", tmp_path)

@@ -12,14 +12,8 @@ import shapely
 
 from ceasefire import vocab
 from ceasefire.errors import InputError
-from ceasefire.publish.formats import (
-    ACLED_EVENT_TYPES,
-    ACLED_GEO_PRECISION,
-    UCDP_WHERE_PREC,
-    check_format,
-    flat_rows,
-    write_export,
-)
+from ceasefire.publish.codebooks import ACLED_EVENT_TYPES, ACLED_GEO_PRECISION, UCDP_WHERE_PREC
+from ceasefire.publish.formats import check_format, flat_rows, write_export
 
 #: One incident view as a party sees one that concerns it (its own source only).
 PARTY_VIEW = {
