@@ -111,6 +111,7 @@ _EXPORTS: dict[str, str] = {
     "verify_consistency": "ceasefire.ledger.merkle",
     "verify_consistency_from": "ceasefire.ledger.proofs",
     "verify_inclusion": "ceasefire.ledger.merkle",
+    "write_export": "ceasefire.publish.formats",
     "write_reports": "ceasefire.publish.export",
     "write_simulation": "ceasefire.sim",
     "zone_polygons": "ceasefire.agreement.model",
@@ -196,6 +197,7 @@ if TYPE_CHECKING:
         place_reports,
     )
     from ceasefire.publish.export import write_reports
+    from ceasefire.publish.formats import write_export
     from ceasefire.records import (
         AddResult,
         Estimate,

@@ -709,6 +709,8 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
     ("GET", f"{V1}/incidents/{{incident_id}}"): ("", {}, 404),
     ("GET", f"{V1}/harm"): ("?by=party", {}, 422),
     ("GET", f"{V1}/violations"): ("?agreement_version=zero", {}, 422),
+    ("GET", f"{V1}/incidents/export"): ("?format=shapefile", {}, 422),
+    ("GET", f"{V1}/violations/export"): ("", {}, 422),  # format is required
     ("GET", f"{V1}/changes"): ("?since=-5", {}, 422),
     ("GET", f"{V1}/changes/stream"): ("?seconds=0", {}, 422),
     ("GET", f"{V1}/agreements"): ("", {}, 0),

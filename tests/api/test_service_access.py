@@ -205,6 +205,9 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
         {A: 200, M: 200, D: 403, U: 200, R: 404, P: 403, B: 401},
     ),
     ("GET", f"{V1}/incidents"): (lambda w, role: ("?limit=5", {}), EVERYONE),
+    # Exports: everyone, of what each may see (tests/api/test_exports.py).
+    ("GET", f"{V1}/incidents/export"): (lambda w, role: ("?format=csv", {}), EVERYONE),
+    ("GET", f"{V1}/violations/export"): (lambda w, role: ("?format=csv", {}), EVERYONE),
     ("GET", f"{V1}/harm"): (lambda w, role: ("?by=day", {}), EVERYONE),
     ("GET", f"{V1}/incidents/{{incident_id}}"): (
         lambda w, role: (w.ua_only, {}),

@@ -54,6 +54,7 @@ from ceasefire.api.deps import (
 from ceasefire.api.errors import ErrorResponse, install
 from ceasefire.api.routes import actions as routes_actions
 from ceasefire.api.routes import changes as routes_changes
+from ceasefire.api.routes import exports as routes_exports
 from ceasefire.api.routes import extract as routes_extract
 from ceasefire.api.routes import hotline as routes_hotline
 from ceasefire.api.routes import intake as routes_intake
@@ -180,6 +181,7 @@ def create_app(
     api.add_api_route("", _index, methods=["GET"], summary="What this service is", tags=["meta"])
     routes = (
         routes_intake,
+        routes_exports,  # before read: /incidents/export is not an incident id
         routes_read,
         routes_actions,
         routes_ledger,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Collection
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
@@ -33,6 +34,11 @@ from ceasefire.cli._common import (
     print_json,
     progress,
 )
+from ceasefire.errors import InputError, Problem
+from ceasefire.query import parse_time
+
+if TYPE_CHECKING:
+    from ceasefire.publish.access import Principal
 
 
 def init(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
@@ -188,10 +194,21 @@ def reports(
 
 
 def export(
+    what: Annotated[
+        str, typer.Argument(help="What to export: reports, incidents or violations.")
+    ] = "reports",
     db: DbOpt = DEFAULT_DB,
-    fmt: Annotated[str, typer.Option("--format", help="geojson or csv.")] = "geojson",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="reports: geojson or csv. incidents and violations: geojson, csv, gpkg, kml, "
+            "fgb, parquet (GeoParquet 1.1), acled, ucdp or hxl.",
+        ),
+    ] = "geojson",
     output: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Output file (default: stdout).")
+        Path | None,
+        typer.Option("--out", "-o", help="Output file (default: stdout, reports only)."),
     ] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -199,13 +216,56 @@ def export(
     source_kind: KindOpt = None,
     submitted_by: ByOpt = None,
     bbox: BboxOpt = None,
+    as_: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="incidents and violations: export what this reader may see: a party code, "
+            "mission, mediator, public, or a user's name (default: the local operator, all).",
+        ),
+    ] = None,
+    agreement: AgreementOpt = None,
 ) -> None:
-    """Export reports as GeoJSON (RFC 7946) or CSV, with their placement facts.
+    """Export reports (GeoJSON, CSV), or incidents or violations in the formats analysts load
+    (GeoJSON, CSV, GeoPackage, KML, FlatGeobuf, GeoParquet, ACLED, UCDP GED-like, HXL), as a
+    reader may see them.
 
-    Example: ceasefire export --format geojson --out reports.geojson
+    Example: ceasefire export incidents --format gpkg --out incidents.gpkg --as UA
     """
-    from ceasefire.publish.export import write_reports
     from ceasefire.store.facade import Store
+
+    if what not in ("reports", "incidents", "violations"):
+        raise InputError(
+            Problem("arguments", "what", f"must be reports, incidents or violations, got {what!r}")
+        )
+    if what != "reports":
+        from ceasefire.publish.formats import check_format
+        from ceasefire.publish.formats import export as export_rows
+        from ceasefire.publish.visibility import Viewer
+
+        check_format(fmt, what, where="options", name="--format")
+        given = {
+            "--type": event_type,
+            "--source-kind": source_kind,
+            "--submitted-by": submitted_by,
+            "--bbox": bbox,
+        }
+        for option, value in given.items():
+            if value is not None:
+                raise InputError(Problem("options", option, f"filters reports, not {what}"))
+        if output is None:
+            raise InputError(Problem("options", "--out", f"a file is needed to export {what}"))
+        start, end = parse_time(since, "since"), parse_time(until, "until")
+        with Store.open(db, create=False) as store:
+            reader = (
+                local_operator()
+                if as_ is None
+                else export_reader(as_, load_agreement(agreement).party_codes, store)
+            )
+            n = export_rows(store, Viewer(reader, store), what, fmt, output, since=start, until=end)
+        err.print(f"{n} {what[:-1]}(s) written to {output}")
+        return
+    from ceasefire.publish.export import write_reports
 
     with Store.open(db, create=False) as store:
         f = filters(since, until, event_type, source_kind, submitted_by, bbox)
@@ -216,6 +276,24 @@ def export(
             with open(output, "w", encoding="utf-8", newline="") as fh:
                 n = write_reports(rows, fh, fmt)
             err.print(f"{n} report(s) written to {output}")
+
+
+def export_reader(name: str, parties: Collection[str], store: Any) -> Principal:
+    """Who ``--as`` names for an export: a hotline address (a party code, ``mission``,
+    ``mediator``), ``public``, or a user of the store (its role and party); InputError
+    otherwise."""
+    from ceasefire.publish.access import Principal, address_principal
+
+    if name == "public":
+        return Principal("public", "public")
+    found = address_principal(name, tuple(parties))
+    if found is not None:
+        return found
+    for user in store.list_users():
+        if user.name == name and not user.disabled:
+            return Principal(user.name, user.role, user.party)
+    known = ", ".join((*parties, "mission", "mediator", "public"))
+    raise InputError(Problem("options", "--as", f"must be one of {known} or a user, got {name!r}"))
 
 
 def retract(

@@ -13,10 +13,10 @@ package is core.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from ceasefire.harm import rollup
 from ceasefire.publish.access import (
@@ -184,6 +184,19 @@ class Viewer:
             for d in dicts
         ]
 
+    def violation_rows(self, rows: Sequence[StoredViolation]) -> list[dict[str, Any] | None]:
+        """Each violation as this caller may see it (:meth:`violations`), with the caller's
+        view of its incident under ``incident`` (its time, place and harm, coarsened where the
+        caller sees it so): what an export lays out in one row."""
+        found = self.store.incidents_by_id({v.incident_id for v in rows})
+        ids = list(found)
+        seen = dict(zip(ids, self.incidents([found[i] for i in ids]), strict=True))
+        out: list[dict[str, Any] | None] = []
+        for view in self.violations(rows):
+            incident = None if view is None else seen.get(view["incident_id"])
+            out.append(None if view is None or incident is None else {**view, "incident": incident})
+        return out
+
     # -- an incident's record ----------------------------------------------------------------
 
     def record(self, record: IncidentRecord) -> dict[str, Any] | None:
@@ -252,3 +265,26 @@ class Viewer:
                 d.pop("at", None)
             out.append(d)
         return out
+
+
+T = TypeVar("T")
+
+#: Rows read from the store per step of an export (:func:`each_visible`).
+EXPORT_CHUNK: Final = 5_000
+
+
+def each_visible(
+    fetch: Callable[[int, int], Sequence[T]],
+    view: Callable[[Sequence[T]], Iterable[dict[str, Any] | None]],
+    chunk: int = EXPORT_CHUNK,
+) -> Iterator[dict[str, Any]]:
+    """Every row the caller may see, in the store's order: ``fetch(offset, limit)`` reads the
+    store ``chunk`` rows at a time, ``view`` (a :class:`Viewer` method) keeps what the caller
+    may see. An export reads this way so that a big one never holds the store's rows at once."""
+    at = 0
+    while True:
+        rows = fetch(at, chunk)
+        yield from (v for v in view(rows) if v is not None)
+        if len(rows) < chunk:
+            return
+        at += chunk
