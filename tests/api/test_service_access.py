@@ -55,6 +55,7 @@ class World:
 
     def __init__(self, store: Store, engine: GeoEngine) -> None:
         self.store = store
+        self.cosigned: dict[int, str] = {}  # checkpoint size -> the observer's cosigned note
         # The matrix sends the bad token to every route: the bad-token limit (429 after a few)
         # is pinned in tests/api/test_ratelimit.py.
         app = create_app(
@@ -166,8 +167,15 @@ def _tally(tally_id: str) -> dict[str, Any]:
 
 
 def _cosigned(w: World) -> str:
+    """The latest checkpoint cosigned by the observer: one line per checkpoint, made once, so
+    that every role posts the same line (a second, different line for a checkpoint is a 409,
+    and calls a second apart under load would otherwise date their lines differently)."""
     latest = w.store.ledger_checkpoint()
-    return cosign(latest.note, OBSERVER, int(time.time()), log_verifier=log_verifier(w.store))
+    made = w.cosigned.get(latest.size)
+    if made is None:
+        made = cosign(latest.note, OBSERVER, int(time.time()), log_verifier=log_verifier(w.store))
+        w.cosigned[latest.size] = made
+    return made
 
 
 #: (method, route path) -> (the request for a role, the status each role gets).
