@@ -54,9 +54,7 @@ def empty_night() -> dict[str, Any]:
     data["violations_by_oblast"] = []
     data["summary"] = {
         "lines": [],
-        **dict.fromkeys(
-            ("reports", "incidents", "violations", "previous_violations"), 0
-        ),
+        **dict.fromkeys(("reports", "incidents", "violations", "previous_violations"), 0),
         **dict.fromkeys(("verified", "corroborated", "reported"), 0),
     }
     data["verification"] = dict.fromkeys(("verified", "corroborated", "reported", "dismissed"), 0)
@@ -69,9 +67,7 @@ def empty_night() -> dict[str, Any]:
         "people_affected": [],
     }
     data["hotline"] = {
-        **dict.fromkeys(
-            ("notifications", "acknowledged", "answered", "overdue", "escalations"), 0
-        ),
+        **dict.fromkeys(("notifications", "acknowledged", "answered", "overdue", "escalations"), 0),
         "median_minutes_to_acknowledge": None,
         "median_minutes_to_answer": None,
         "access_denied": [],

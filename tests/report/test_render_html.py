@@ -75,7 +75,9 @@ def test_key_numbers_land_in_their_sections() -> None:
     assert ["fire", "unspecified", "1", "1", "no change"] in _rows(page, "by-rule", "Violations")
     assert ["Dismissed", "found unfounded", "1"] in _rows(page, "verification", "Incidents")
     assert _rows(page, "zones", "Weapons")[0][:2] == ["INC-000277", "dmz"]
-    assert ["launched.drones", "RU 350; UA 412"] in _rows(page, "strikes", "where the accounts differ")
+    assert ["launched.drones", "RU 350; UA 412"] in _rows(
+        page, "strikes", "where the accounts differ"
+    )
     assert ["Odesa", "without power", "48,000 (10,000–99,999)"] in _rows(page, "harm", "People")
     assert "Killed: 3 (2–5). Injured: 11." in page.xpath('string(//section[@id="harm"])')
     hotline = _rows(page, "hotline", "Hotline traffic")
@@ -116,7 +118,7 @@ def test_hostile_strings_come_out_as_text() -> None:
     page = lxml.html.document_fromstring(raw)
     # nothing the parties wrote became an element
     assert page.xpath("//script | //b | //img") == []
-    assert [HOSTILE_REASON] == [r[3] for r in _rows(page, "hotline", "Access requests")]
+    assert [r[3] for r in _rows(page, "hotline", "Access requests")] == [HOSTILE_REASON]
     reasons = [r[4] for r in _rows(page, "coverage", "Restrictions")]
     assert reasons == [HIDING_REASON, HOSTILE_REASON]
     assert HOSTILE_PLACE in [r[7] for r in _rows(page, "annex", "Every")]

@@ -47,9 +47,7 @@ def test_the_pdf_holds_each_section_in_order(pdf: bytes, tmp_path: Path) -> None
     assert pdf.startswith(b"%PDF-")
 
 
-def test_the_pdf_states_cutoff_checkpoint_tier_and_key_numbers(
-    pdf: bytes, tmp_path: Path
-) -> None:
+def test_the_pdf_states_cutoff_checkpoint_tier_and_key_numbers(pdf: bytes, tmp_path: Path) -> None:
     text = pdf_text(pdf, tmp_path, layout=True)
     assert "Information as of 2026-11-20 09:00 Europe/Kyiv" in text
     assert "Tier: mission (all records)" in text
@@ -136,7 +134,7 @@ def test_a_cutoff_that_is_not_a_time_is_refused() -> None:
 
 
 # Typst's markup characters, quotes, brackets and a few letters (Latin and Cyrillic)
-_MARKUP = st.text(alphabet='#[]{}()$*_`"<>@=-+/\\;:~\'.,0123456789 aexpnicЇяж\n', max_size=30)
+_MARKUP = st.text(alphabet="#[]{}()$*_`\"<>@=-+/\\;:~'.,0123456789 aexpnicЇяж\n", max_size=30)
 
 
 @settings(max_examples=25, deadline=None)
