@@ -120,7 +120,11 @@ def number(value: Any) -> str:
 
 
 def percent(share: float | None) -> str:
-    """A share of the window in words: ``0.62`` -> ``62%``; never rounds a sliver to 0 or 100."""
+    """A share of the window in words; never rounds a sliver to 0% or 100%.
+
+    >>> percent(0.62), percent(0.004), percent(0.9951), percent(1.0), percent(None)
+    ('62%', 'under 1%', 'over 99%', '100%', 'unknown')
+    """
     if share is None:
         return "unknown"
     p = float(share) * 100.0
@@ -132,7 +136,13 @@ def percent(share: float | None) -> str:
 
 
 def none_recorded(observed: float | None) -> str:
-    """The words for a count of zero (see the module docstring)."""
+    """The words for a count of zero (see the module docstring).
+
+    >>> none_recorded(0.62)
+    'none recorded; observed 62% of the window'
+    >>> none_recorded(None)
+    'none recorded; coverage unknown'
+    """
     if observed is None:
         return "none recorded; coverage unknown"
     return f"none recorded; observed {percent(observed)} of the window"
@@ -144,7 +154,11 @@ def count_text(count: Any, observed: float | None = None) -> str:
 
 
 def change(now: Any, before: Any) -> str:
-    """The change against the previous period: ``+2``, ``-1``, ``no change``."""
+    """The change against the previous period.
+
+    >>> change(3, 1), change(0, 1), change(2, 2), change(1_200, 0)
+    ('+2', '-1', 'no change', '+1,200')
+    """
     if not isinstance(now, int) or not isinstance(before, int):
         return ""
     diff = now - before
@@ -167,7 +181,11 @@ def span(window: Mapping[str, Any] | None) -> str:
 
 
 def estimate(value: Any) -> str:
-    """A count that may be a range: ``{"low": 2, "best": 3, "high": 5}`` -> ``3 (2–5)``."""
+    """A count that may be a range, the best estimate first.
+
+    >>> estimate({"low": 2, "best": 3, "high": 5}), estimate({"low": 4, "best": 4, "high": 4})
+    ('3 (2–5)', '4')
+    """
     if not isinstance(value, Mapping):
         return number(value)
     low, best, high = value.get("low"), value.get("best"), value.get("high")
