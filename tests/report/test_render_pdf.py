@@ -113,6 +113,11 @@ def test_the_pdf_is_dated_by_the_cutoff_not_the_clock(pdf: bytes) -> None:
     assert b"D:20261120080000" in render(later, demo_agreement(), "pdf")
 
 
+def test_the_pdf_declares_the_archival_profile(pdf: bytes) -> None:
+    assert re.search(rb"<pdfaid:part>2</pdfaid:part>", pdf)
+    assert re.search(rb"<pdfaid:conformance>B</pdfaid:conformance>", pdf)
+
+
 def test_a_changed_record_changes_the_bytes(pdf: bytes) -> None:
     changed = night()
     changed["checkpoint"]["size"] = 4818

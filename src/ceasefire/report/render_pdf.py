@@ -2,7 +2,9 @@
 
 The same data gives the same bytes on any machine: Typst draws only with the fonts it embeds
 (``ignore_system_fonts``; Libertinus Serif and DejaVu Sans Mono, Cyrillic included), and the
-document's date is the report's cutoff instead of the clock (``timestamp``). The text is the
+document's date is the report's cutoff instead of the clock (``timestamp``). It is PDF/A-2b,
+the archival profile (fonts embedded, colours and metadata declared): a published report is kept
+for as long as the record it was built from. The text is the
 layout the HTML draws (:mod:`ceasefire.report.layout`) and the figures are the same SVGs.
 
 Nothing of the data is pasted into Typst markup: the layout goes in as JSON through
@@ -70,6 +72,7 @@ def render_pdf(data: Mapping[str, Any], agreement: Agreement) -> bytes:
         ignore_system_fonts=True,
         sys_inputs=typst_inputs(data, agreement),
         timestamp=timestamp,
+        pdf_standards="a-2b",
     )
     assert isinstance(pdf, bytes)  # one document, no output path: Typst returns its bytes
     return pdf
