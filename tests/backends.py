@@ -418,6 +418,18 @@ def vector(*parts: str) -> Path:
     return path
 
 
+def system_tool(name: str, package: str, env: str) -> str:
+    """The path of the program ``name`` (from the Debian package ``package``). When it is not
+    installed the test is skipped, or under ``env=require`` (``.ci/run`` sets it) fails."""
+    found = shutil.which(name)
+    if found is None:
+        reason = f"{name} (Debian's {package}) is not installed"
+        if os.environ.get(env, "").strip() == "require":
+            pytest.fail(f"{reason}, and {env}=require", pytrace=False)
+        pytest.skip(reason)
+    return found
+
+
 #: Who enters the reports the tests store directly (the store records it with each): the
 #: mission's intake, an admin. Tests of who may store what use their own principals.
 OPERATOR = Principal("test intake", "admin")

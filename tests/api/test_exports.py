@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,7 +20,7 @@ from test_service import V1, assert_error
 from test_service_access import World, walk
 from typer.testing import CliRunner
 
-from backends import copy_sqlite
+from backends import copy_sqlite, system_tool
 from ceasefire.cli.app import app as cli_app
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.publish.codebooks import (
@@ -328,13 +326,7 @@ def test_an_export_of_nothing_is_a_readable_empty_file(
 def _system_ogrinfo() -> str:
     """Debian's ``ogrinfo`` (another GDAL than pyogrio's bundled one); ``.ci/run`` installs it
     and sets ``CEASEFIRE_TEST_GDAL=require``, which makes its absence a failure."""
-    found = shutil.which("ogrinfo")
-    if found is None:
-        reason = "ogrinfo (Debian's gdal-bin) is not installed"
-        if os.environ.get("CEASEFIRE_TEST_GDAL") == "require":
-            pytest.fail(f"{reason}, and CEASEFIRE_TEST_GDAL=require")
-        pytest.skip(reason)
-    return found
+    return system_tool("ogrinfo", "gdal-bin", "CEASEFIRE_TEST_GDAL")
 
 
 @pytest.mark.parametrize("fmt", sorted(GDAL_FORMATS))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from backends import copy_sqlite
+from backends import copy_sqlite, system_tool
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.api import API_PREFIX, create_app, get_caller, visibility
 from ceasefire.api.routes.ogc import CONFORMANCE, _flat
@@ -584,13 +583,7 @@ def test_paging_over_what_the_caller_sees_is_exact(
 
 
 def _ogrinfo() -> str:
-    found = shutil.which("ogrinfo")
-    if found is None:
-        reason = "ogrinfo (Debian's gdal-bin) is not installed"
-        if os.environ.get("CEASEFIRE_TEST_GDAL") == "require":
-            pytest.fail(f"{reason}, and CEASEFIRE_TEST_GDAL=require")
-        pytest.skip(reason)
-    return found
+    return system_tool("ogrinfo", "gdal-bin", "CEASEFIRE_TEST_GDAL")
 
 
 @pytest.fixture

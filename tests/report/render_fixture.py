@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-import pytest
-
+from backends import system_tool
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import Agreement
 
@@ -79,13 +76,7 @@ def empty_night() -> dict[str, Any]:
 def pdftotext() -> str:
     """Poppler's ``pdftotext``; ``.ci/run`` installs it and sets ``CEASEFIRE_TEST_PDF=require``,
     which makes its absence a failure."""
-    found = shutil.which("pdftotext")
-    if found is None:
-        reason = "pdftotext (Debian's poppler-utils) is not installed"
-        if os.environ.get("CEASEFIRE_TEST_PDF") == "require":
-            pytest.fail(f"{reason}, and CEASEFIRE_TEST_PDF=require")
-        pytest.skip(reason)
-    return found
+    return system_tool("pdftotext", "poppler-utils", "CEASEFIRE_TEST_PDF")
 
 
 def pdf_text(pdf: bytes, tmp_path: Path, *, layout: bool = False) -> str:
