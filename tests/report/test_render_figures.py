@@ -119,3 +119,12 @@ def test_text_the_xml_cannot_hold_is_replaced_not_fatal() -> None:
     data["violations_by_oblast"][0]["oblast"] = "Don\x0cetsk"
     for svg in figures(data, demo_agreement()).values():
         _svg(svg)
+
+
+def test_a_place_that_is_not_a_number_gets_no_marker() -> None:
+    data = night()
+    data["annex"][0].update(lon="36.94; DROP", lat=50.29)
+    data["annex"][1].update(lon=float("nan"), lat=49.71)
+    data["annex"][2].update(lon=200.0, lat=49.9)
+    at = _markers(_svg(map_svg(data, demo_agreement())))
+    assert sorted(at) == ["INC-000277", "INC-000281", "INC-000284"]

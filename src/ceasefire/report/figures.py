@@ -80,14 +80,18 @@ def _zones(agreement: Agreement) -> dict[tuple[str, str | None], ZoneGeometry]:
 
 
 def points(annex: Iterable[Mapping[str, Any]]) -> list[tuple[float, float, Mapping[str, Any]]]:
-    """The annex rows that have a place, as ``(lon, lat, row)``."""
+    """The annex rows that have a place, as ``(lon, lat, row)``.
+
+    >>> [p[:2] for p in points([{"lon": 37.5, "lat": 48.0}, {"lon": None, "lat": None}])]
+    [(37.5, 48.0)]
+    """
     out = []
     for row in annex:
-        lon, lat = row.get("lon"), row.get("lat")
-        if lon is None or lat is None:
-            continue
-        x, y = float(lon), float(lat)
-        if math.isfinite(x) and math.isfinite(y):
+        try:
+            x, y = float(row["lon"]), float(row["lat"])
+        except (KeyError, TypeError, ValueError):
+            continue  # no place (null), or not a number: the annex still lists the row
+        if math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90:
             out.append((x, y, row))
     return out
 

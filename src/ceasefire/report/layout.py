@@ -576,7 +576,8 @@ ANNEX_WIDTHS: Final = (8, 11, 7, 8, 9, 9, 8, 13, 9, 10, 4, 4)
 def annex_row(r: Mapping[str, Any]) -> tuple[str, ...]:
     """One annex row as the report writes it."""
     lon, lat = r.get("lon"), r.get("lat")
-    where = "" if lon is None or lat is None else f"{float(lon):.3f}, {float(lat):.3f}"
+    placed = isinstance(lon, int | float) and isinstance(lat, int | float)
+    where = f"{lon:.3f}, {lat:.3f}" if placed else ""
     what = ", ".join(str(x) for x in (r.get("event_type"), r.get("weapon_class")) if x)
     return (
         str(r.get("incident", "")),
