@@ -91,6 +91,16 @@ def test_key_numbers_land_in_their_sections() -> None:
     assert annex[-1][2] == "unattributed" and annex[-1][8] == ""  # no place: no coordinates
 
 
+def test_the_figures_are_inline_svg() -> None:
+    page = _page(night())
+    figures = page.xpath("//figure/@id")
+    assert figures == ["figure-map", "figure-by_oblast", "figure-by_party"]
+    markers = page.xpath('//figure[@id="figure-map"]//*[local-name()="circle"][@class="incident"]')
+    assert len(markers) == 6  # the annex rows with a place
+    bars = page.xpath('//figure[@id="figure-by_oblast"]//*[@class="bar-group"]')
+    assert len(bars) == len(night()["violations_by_oblast"])
+
+
 def test_zeros_say_whether_anyone_could_see() -> None:
     oblasts = _rows(_page(night()), "by-oblast", "Violations by oblast")
     assert oblasts[2][:2] == ["Luhansk", "none recorded; observed 62% of the window"]

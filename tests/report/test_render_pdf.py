@@ -45,6 +45,11 @@ def test_the_pdf_holds_each_section_in_order(pdf: bytes, tmp_path: Path) -> None
     at = [lines.index(heading) for heading in HEADINGS]
     assert at == sorted(at)
     assert pdf.startswith(b"%PDF-")
+    # the figures are in, after their sections' headings (Typst keeps SVG text as text)
+    figure = [i for i, line in enumerate(lines) if line.startswith("Figure ")]
+    assert len(figure) == 3
+    assert at[0] < figure[0] < at[1] < figure[1] < at[2] < figure[2] < at[3]
+    assert "line of contact" in lines and "violation, verified" in lines and "100 km" in lines
 
 
 def test_the_pdf_states_cutoff_checkpoint_tier_and_key_numbers(pdf: bytes, tmp_path: Path) -> None:
