@@ -23,8 +23,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ceasefire.coverage.compute import compute
-from ceasefire.coverage.grid import MonitoredArea
+import numpy as np
+
+from ceasefire.coverage.compute import Coverage, compute
+from ceasefire.coverage.grid import RESOLUTION, MonitoredArea
 from ceasefire.coverage.model import Patrol, Restriction, SensorStatus, read_record
 
 if TYPE_CHECKING:
@@ -34,7 +36,8 @@ if TYPE_CHECKING:
 SECTION_KINDS = ("sensor_status", "patrol", "restriction", "hotline_message")
 
 
-def _z(moment: datetime) -> str:
+def utc_z(moment: datetime) -> str:
+    """A time as the report writes it: UTC, seconds, ``Z``."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -133,8 +136,8 @@ def report_section(
             {
                 "sensor": s.sensor.id,
                 "status": s.status,
-                "start": _z(max(s.start, start)),
-                "end": _z(min(s.end, end)),
+                "start": utc_z(max(s.start, start)),
+                "end": utc_z(min(s.end, end)),
                 "oblast": area.oblast_of(s.sensor.lon, s.sensor.lat),
             }
         )
@@ -144,7 +147,7 @@ def report_section(
         if start <= r.at < end:
             out_r.append(
                 {
-                    "at": _z(r.at),
+                    "at": utc_z(r.at),
                     "place": r.place or _place_text(r.lon, r.lat),
                     "oblast": area.oblast_of(r.lon, r.lat),
                     "by": r.by,
@@ -158,7 +161,7 @@ def report_section(
         known = d["lon"] is not None and d["lat"] is not None
         out_r.append(
             {
-                "at": _z(d["at"]),
+                "at": utc_z(d["at"]),
                 "place": _place_text(d["lon"], d["lat"]) if known else "",
                 "oblast": area.oblast_of(d["lon"], d["lat"]) if known else None,
                 "by": d["by"],
@@ -168,3 +171,32 @@ def report_section(
         )
     out_r.sort(key=lambda r: (r["at"], r["by"], r["source"], r["place"], r["reason"]))
     return {"by_oblast": by_oblast, "sensors_down": down, "restrictions": out_r}
+
+
+def cells_geojson(coverage: Coverage) -> dict[str, Any]:
+    """Every cell of the monitored area as a GeoJSON feature (RFC 7946): its H3 polygon, its
+    oblast and the share of the window it was seen (``observed``, 4 places; 0 for a cell no
+    working sensor or patrol reached, which is the point of showing it)."""
+    area = coverage.area
+    observed = np.zeros(len(area))
+    observed[coverage.cells] = coverage.cell_shares()
+    features = [
+        {
+            "type": "Feature",
+            "id": str(area.cells[i]),
+            "geometry": {"type": "Polygon", "coordinates": [area.polygon(i)]},
+            "properties": {
+                "cell": str(area.cells[i]),
+                "oblast": str(area.oblast[i]),
+                "observed": round(float(observed[i]), 4),
+            },
+        }
+        for i in range(len(area))
+    ]
+    return {
+        "type": "FeatureCollection",
+        "start": utc_z(coverage.start),
+        "end": utc_z(coverage.end),
+        "resolution": RESOLUTION,
+        "features": features,
+    }
