@@ -1,10 +1,11 @@
 """Footprints as shapely geometries in one metric plane: sensor rings and sectors, patrol swaths.
 
-A sensor's footprint is drawn in an azimuthal equidistant projection centred on the sensor, where
-distances and bearings from the sensor are true (a ring of 10 km is 10 km in every direction, a
-sector's edges point at the bearings stated), with a vertex every degree of arc (the chord then
-lies at most r (1 - cos 0.5 deg) = 0.004 % of r inside the arc: 0.4 m at 10 km), and carried into
-the area's plane (:class:`Plane`: a transverse Mercator centred on the monitored area). A patrol's
+A sensor's footprint is drawn on the ellipsoid: its edge is the points at ``range_m`` from the
+sensor along the geodesics of each bearing (pyproj's ``Geod.fwd``, Karney 2013), so distances and
+bearings from the sensor are true (a ring of 10 km is 10 km in every direction, a sector's edges
+point at the bearings stated), with a vertex every degree of arc (the chord then lies at most
+r (1 - cos 0.5 deg) = 0.004 % of r inside the arc: 0.4 m at 10 km), and carried into the area's
+plane (:class:`Plane`: a transverse Mercator centred on the monitored area). A patrol's
 swath is its route buffered by its width in that plane.
 """
 
@@ -17,7 +18,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -25,6 +26,7 @@ from ceasefire.coverage.model import Footprint, Patrol
 
 F64 = npt.NDArray[np.float64]
 
+_GEOD: Final = Geod(ellps="WGS84")
 #: Degrees of arc between two vertices of a footprint's edge.
 ARC_STEP_DEG: Final = 1.0
 
@@ -81,18 +83,16 @@ def _footprint(
     bearing_to: float | None,
 ) -> Polygon:
     if shape == "ring":
-        az = np.radians(np.arange(0.0, 360.0, ARC_STEP_DEG))
-        ex, ey = range_m * np.sin(az), range_m * np.cos(az)
+        az = np.arange(0.0, 360.0, ARC_STEP_DEG)
     else:
         assert bearing_from is not None and bearing_to is not None
         width = (bearing_to - bearing_from) % 360.0
         steps = max(1, math.ceil(width / ARC_STEP_DEG))
-        az = np.radians(bearing_from + np.linspace(0.0, width, steps + 1))
-        ex = np.r_[0.0, range_m * np.sin(az)]
-        ey = np.r_[0.0, range_m * np.cos(az)]
-    aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m")
-    to_ll = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
-    plon, plat = to_ll.transform(ex, ey)
+        az = bearing_from + np.linspace(0.0, width, steps + 1)
+    n = az.size
+    plon, plat, _ = _GEOD.fwd(np.full(n, lon), np.full(n, lat), az, np.full(n, range_m))
+    if shape == "sector":  # the apex: the sensor itself
+        plon, plat = np.r_[lon, plon], np.r_[lat, plat]
     x, y = plane.xy(plon, plat)
     poly = Polygon(np.column_stack([x, y]))
     shapely.prepare(poly)

@@ -118,11 +118,12 @@ class MonitoredArea:
         return picked
 
     def inside(self, geom: BaseGeometry) -> npt.NDArray[np.intp]:
-        """The cells whose centres lie in ``geom`` (a geometry in :attr:`plane`), sorted."""
+        """The cells whose centres lie in ``geom`` (a geometry in :attr:`plane`) or on its edge
+        (a sensor at a cell's centre sees that centre: the apex of its sector), sorted."""
         x0, y0, x1, y1 = geom.bounds
         idx = self.candidates(x0, y0, x1, y1)
         hit: npt.NDArray[np.intp] = np.sort(
-            idx[shapely.contains_xy(geom, self.x[idx], self.y[idx])]
+            idx[shapely.intersects_xy(geom, self.x[idx], self.y[idx])]
         )
         return hit
 
