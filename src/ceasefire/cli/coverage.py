@@ -36,11 +36,12 @@ coverage_app = typer.Typer(
 )
 
 
-def _read_lines(path: Path) -> list[Any]:
-    """The JSON values of a JSON Lines file; a line that is not JSON is named by its number."""
+def _read_lines(path: Path) -> tuple[list[Any], list[str]]:
+    """The JSON values of a JSON Lines file and where each is (``file:line``); a line that is
+    not JSON is named by its number; blank lines are skipped."""
     from ceasefire.errors import InputError, Problem
 
-    values = []
+    values, wheres = [], []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -48,7 +49,8 @@ def _read_lines(path: Path) -> list[Any]:
             values.append(json.loads(line))
         except ValueError as exc:
             raise InputError(Problem(f"{path}:{n}", "", f"not JSON: {exc}")) from None
-    return values
+        wheres.append(f"{path}:{n}")
+    return values, wheres
 
 
 def ingest(
@@ -68,20 +70,10 @@ def ingest(
 
     Example: ceasefire coverage ingest sensors-1120.jsonl --db var/demo.db --as duty-officer
     """
-    from ceasefire.coverage.model import read_line
-    from ceasefire.errors import InputError
+    from ceasefire.coverage.model import read_many
     from ceasefire.store.facade import Store
 
-    values = _read_lines(file)
-    records: list[Any] = []
-    problems: list[Any] = []
-    for n, value in enumerate(values, start=1):
-        try:
-            records.append(read_line(value, f"{file}:{n}"))
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
+    records = read_many(*_read_lines(file))
     parties = tuple(load_agreement(agreement).parties)
     with Store.open(db) as store:
         added = store.add_coverage(records, by=local_operator(operator), parties=parties)

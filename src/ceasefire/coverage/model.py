@@ -20,7 +20,7 @@ fields are refused, and each problem names its field (dotted: ``sensor.footprint
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
@@ -73,6 +73,23 @@ def _utc(moment: datetime) -> str:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class _Point(_Strict):
+    """A place in lon/lat (degrees, WGS 84)."""
+
+    lon: float
+    lat: float
+
+    @field_validator("lon")
+    @classmethod
+    def _lon_ok(cls, value: float) -> float:
+        return _lon(value)
+
+    @field_validator("lat")
+    @classmethod
+    def _lat_ok(cls, value: float) -> float:
+        return _lat(value)
 
 
 class _Record(_Strict):
@@ -157,27 +174,15 @@ class Footprint(_Strict):
         return (self.bearing_to - self.bearing_from) % 360.0
 
 
-class Sensor(_Strict):
+class Sensor(_Point):
     id: str
     kind: Literal["camera", "acoustic", "seismic", "radar", "uav", "other"]
-    lon: float
-    lat: float
     footprint: Footprint
 
     @field_validator("id")
     @classmethod
     def _safe_id(cls, value: str) -> str:
         return _safe_id(value)
-
-    @field_validator("lon")
-    @classmethod
-    def _lon_ok(cls, value: float) -> float:
-        return _lon(value)
-
-    @field_validator("lat")
-    @classmethod
-    def _lat_ok(cls, value: float) -> float:
-        return _lat(value)
 
 
 class _Window(_Record):
@@ -209,20 +214,8 @@ class SensorStatus(_Window):
         return _text(value)
 
 
-class RoutePoint(_Strict):
-    lon: float
-    lat: float
+class RoutePoint(_Point):
     at: datetime | None = None
-
-    @field_validator("lon")
-    @classmethod
-    def _lon_ok(cls, value: float) -> float:
-        return _lon(value)
-
-    @field_validator("lat")
-    @classmethod
-    def _lat_ok(cls, value: float) -> float:
-        return _lat(value)
 
     @field_validator("at", mode="before")
     @classmethod
@@ -274,27 +267,15 @@ class Patrol(_Window):
         return self
 
 
-class Restriction(_Record):
+class Restriction(_Record, _Point):
     """The mission's freedom of movement restricted at ``at``, at ``lon``/``lat``, by ``by``."""
 
     at: datetime
-    lon: float
-    lat: float
     by: str
     reason: str
     place: str | None = None
     patrol: str | None = None
     note: str | None = None
-
-    @field_validator("lon")
-    @classmethod
-    def _lon_ok(cls, value: float) -> float:
-        return _lon(value)
-
-    @field_validator("lat")
-    @classmethod
-    def _lat_ok(cls, value: float) -> float:
-        return _lat(value)
 
     @field_validator("place", "note")
     @classmethod
@@ -380,13 +361,14 @@ def read_line(data: Any, where: str = "record") -> CoverageRecord:
     return read_record(kind, rest, where)
 
 
-def read_many(items: Iterable[Any], where: str = "record") -> list[CoverageRecord]:
-    """Records of a batch, all or nothing: every bad record's problems, each named ``where[n]``."""
+def read_many(items: Iterable[Any], where: str | Sequence[str] = "record") -> list[CoverageRecord]:
+    """Records of a batch, all or nothing: every bad record's problems, each named ``where[n]``
+    (``where`` a text), or by its own name (``where`` one name per item: ``file:line``)."""
     out: list[CoverageRecord] = []
     problems: list[Problem] = []
     for n, item in enumerate(items):
         try:
-            out.append(read_line(item, f"{where}[{n}]"))
+            out.append(read_line(item, f"{where}[{n}]" if isinstance(where, str) else where[n]))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
