@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.engine import Connection
 
 from ceasefire.coverage.model import (
@@ -172,8 +172,8 @@ class CoverageArea(Database):
         self, *, by: Principal, start: datetime, end: datetime
     ) -> list[tuple[str, dict[str, Any]]]:
         """The coverage records overlapping ``[start, end)`` (a restriction: within it) as the
-        ``(kind, record)`` of their leaves, and the hotline's access requests and responses
-        sent before ``end`` (:func:`ceasefire.coverage.section.report_section` takes both)."""
+        ``(kind, record)`` of their leaves, and the hotline's responses of the window and
+        requests sent before ``end`` (:func:`ceasefire.coverage.section.report_section` takes both)."""
         require(by, "read_coverage")
         require_aware(start, "start")
         require_aware(end, "end")
@@ -195,9 +195,14 @@ class CoverageArea(Database):
             )
             out.extend(_leaf(restriction_item(dict(r._mapping))) for r in conn.execute(query))
             m = messages_table.c
+            # The responses of the window and every request before its end (a denial in the
+            # window may answer a request sent days before).
             query = (
                 select(m.record)
-                .where(m.kind.in_(("request", "response")), m.sent_at < end)
+                .where(
+                    m.sent_at < end,
+                    or_(m.kind == "request", and_(m.kind == "response", m.sent_at >= start)),
+                )
                 .order_by(m.seq)
             )
             out.extend(("hotline_message", json.loads(r.record)) for r in conn.execute(query))
