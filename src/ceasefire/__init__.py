@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "ColumnMapping": "ceasefire.intake.mapping",
     "ConflictError": "ceasefire.errors",
     "CorruptStoreError": "ceasefire.errors",
+    "Coverage": "ceasefire.coverage.compute",
     "DeliveryError": "ceasefire.errors",
     "Estimate": "ceasefire.records",
     "ForbiddenError": "ceasefire.errors",
@@ -52,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "IngestResult": "ceasefire.pipeline",
     "InputError": "ceasefire.errors",
     "Location": "ceasefire.intake.report",
+    "MonitoredArea": "ceasefire.coverage.grid",
     "Neighbourhood": "ceasefire.fusion.config",
     "NotFoundError": "ceasefire.errors",
     "ParseResult": "ceasefire.intake.files",
@@ -147,6 +149,8 @@ if TYPE_CHECKING:
         zone_polygons,
     )
     from ceasefire.canonical import canonical_json
+    from ceasefire.coverage.compute import Coverage
+    from ceasefire.coverage.grid import MonitoredArea
     from ceasefire.errors import (
         AgreementError,
         CeasefireError,

@@ -748,6 +748,12 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
     ("GET", f"{V1}/tallies/reconcile"): ("?until=soon", {}, 422),
     ("GET", f"{V1}/tallies/series"): ("?since=last-week", {}, 422),
     ("GET", f"{V1}/tallies/{{issuer}}/{{tally_id:path}}"): ("", {}, 404),
+    ("POST", f"{V1}/coverage"): ("", {"json": {"kind": "sensor_status", "id": ""}}, 422),
+    ("GET", f"{V1}/coverage"): (
+        "?start=2026-03-10T18:00:00Z&end=2026-03-11T06:00:00Z&by=region",
+        {},
+        422,
+    ),
     ("POST", f"{V1}/extract"): ("", {"json": {"text": ""}}, 422),
     ("POST", f"{V1}/extract/accept"): ("", {"json": {"text": "no events named"}}, 422),
 }

@@ -157,6 +157,20 @@ EVERYONE = {**MISSION, U: 200, R: 200, P: 200, B: 401}
 TALLY_READERS = {**MISSION, U: 200, R: 200, P: 403, B: 401}
 
 
+COVERAGE_READERS = {**MISSION, U: 403, R: 403, P: 403, B: 401}
+
+
+def _sensor_status(status_id: str) -> dict[str, Any]:
+    """A camera up for a night (the matrix's coverage POST)."""
+    return {
+        "kind": "sensor_status", "id": status_id, "status": "up",
+        "start": "2026-03-10T18:00:00Z", "end": "2026-03-11T06:00:00Z",
+        "sensor": {"id": "CAM-07", "kind": "camera", "lon": 37.6, "lat": 48.6,
+                   "footprint": {"shape": "sector", "range_m": 4000.0,
+                                 "bearing_from": 60.0, "bearing_to": 150.0}},
+    }  # fmt: skip
+
+
 def _tally(tally_id: str) -> dict[str, Any]:
     """A UA air force tally of one night (the matrix's POST)."""
     return {
@@ -322,6 +336,16 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
     ("GET", f"{V1}/tallies/{{issuer}}/{{tally_id:path}}"): (
         lambda w, role: ("UA|af-2026-03-11", {}),
         TALLY_READERS,
+    ),
+    # Coverage is the mission's own record: it writes; it and the mediator read; a party never
+    # sees a sensor's position or a patrol's route, nor the public.
+    ("POST", f"{V1}/coverage"): (
+        lambda w, role: ("", {"json": _sensor_status(f"s-{role}")}),
+        {A: 201, M: 201, D: 403, U: 403, R: 403, P: 403, B: 401},
+    ),
+    ("GET", f"{V1}/coverage"): (
+        lambda w, role: ("?start=2026-03-10T18:00:00Z&end=2026-03-11T06:00:00Z", {}),
+        COVERAGE_READERS,
     ),
     # Extraction is the mission's own work: a party must not make the mission's osint reports.
     # The mission's first accept stores, the second finds it stored (idempotent: 200).

@@ -13,6 +13,8 @@ over the library::
                                                             conformance, collections, items
     /api/v1/hotline/messages/..., /metrics  routes.hotline  inbox, send, ack, answer, CAP, metrics
     /api/v1/tallies/...                     routes.tallies  strike tallies: enter, list, reconcile
+    /api/v1/coverage                        routes.coverage sensor status, patrols, restrictions;
+                                                            coverage per oblast or cell
     /api/v1/extract, /extract/accept (POST) routes.extract  proposals from text; accepting them
     /openapi.json                           FastAPI         the OpenAPI document
 
@@ -54,6 +56,7 @@ from ceasefire.api.deps import (
 from ceasefire.api.errors import ErrorResponse, install
 from ceasefire.api.routes import actions as routes_actions
 from ceasefire.api.routes import changes as routes_changes
+from ceasefire.api.routes import coverage as routes_coverage
 from ceasefire.api.routes import exports as routes_exports
 from ceasefire.api.routes import extract as routes_extract
 from ceasefire.api.routes import hotline as routes_hotline
@@ -189,6 +192,7 @@ def create_app(
         routes_hotline,
         routes_changes,
         routes_tallies,
+        routes_coverage,
         routes_extract,
     )
     for module in routes:

@@ -11,8 +11,9 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli import agreement, demo, extract, harm, incidents, reports, tallies
+from ceasefire.cli import agreement, coverage, demo, extract, harm, incidents, reports, tallies
 from ceasefire.cli._common import Group, out
+from ceasefire.cli.coverage import coverage_app
 from ceasefire.cli.hotline import hotline_app
 from ceasefire.cli.ledger import ledger_app
 from ceasefire.cli.serve import serve
@@ -88,6 +89,9 @@ tallies_app.command("check")(tallies.check_tallies)
 tallies_app.command("reconcile")(tallies.reconcile)
 tallies_app.command("export")(tallies.export)
 app.add_typer(tallies_app, name="tallies")
+coverage_app.command("ingest")(coverage.ingest)
+coverage_app.command("show")(coverage.show)
+app.add_typer(coverage_app, name="coverage")
 app.command()(extract.extract)
 app.command()(serve)
 

@@ -188,6 +188,51 @@ def tally_record_id(issuer: str, tally_id: str) -> str:
     return f"tally/{issuer}/{tally_id}"
 
 
+#: The coverage kinds' record-id prefixes (:func:`coverage_item`).
+COVERAGE_PREFIXES: dict[str, str] = {
+    "sensor_status": "sensor/",
+    "patrol": "patrol/",
+    "restriction": "restriction/",
+}
+
+
+def coverage_record_id(kind: str, key: str) -> str:
+    """A coverage record's id in the log: ``sensor/ID`` (a sensor status), ``patrol/ID/MODE``
+    (a patrol's plan or track: one patrol id, two records), ``restriction/ID``."""
+    return COVERAGE_PREFIXES[kind] + key
+
+
+def coverage_item(kind: str, key: str, row: Mapping[str, Any]) -> Item:
+    """The leaf of a coverage record as stored (a ``sensor_status``, ``patrols`` or
+    ``restrictions`` row): its JSON as given under its kind, who entered it and when. Records
+    are never edited, so each id has one leaf."""
+    record = {
+        kind: json.loads(row["body"]) if isinstance(row["body"], str) else dict(row["body"]),
+        "entered_by": {
+            "name": row["entered_by"],
+            "role": row["entered_role"],
+            "party": row["entered_party"],
+        },
+        "entered_at": utc_text(row["entered_at"]),
+    }
+    return (kind, coverage_record_id(kind, key), record)
+
+
+def sensor_status_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of a ``sensor_status`` row (:func:`coverage_item`)."""
+    return coverage_item("sensor_status", str(row["status_id"]), row)
+
+
+def patrol_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of a ``patrols`` row (:func:`coverage_item`)."""
+    return coverage_item("patrol", f"{row['patrol_id']}/{row['mode']}", row)
+
+
+def restriction_item(row: Mapping[str, Any]) -> Item:
+    """The leaf of a ``restrictions`` row (:func:`coverage_item`)."""
+    return coverage_item("restriction", str(row["restriction_id"]), row)
+
+
 def user_item(row: Mapping[str, Any]) -> Item:
     """The leaf of a user as administered (a ``users`` row): logged again at every change (add,
     disable, enable, rotate), so the row must equal the latest leaf and the earlier ones are
@@ -252,6 +297,9 @@ NAMESPACES: dict[str, tuple[str, ...]] = {
     "user/": ("user",),
     "key/": ("submitter_key",),
     "tally/": ("tally",),
+    "sensor/": ("sensor_status",),
+    "patrol/": ("patrol",),
+    "restriction/": ("restriction",),
 }
 
 

@@ -105,6 +105,12 @@ ACTIONS: Final[Mapping[str, frozenset[str]]] = {
     "use_hotline": frozenset({"admin", "monitor", "mediator", "party"}),
     "submit_tally": frozenset({"admin", "monitor", "party"}),
     "read_tallies": frozenset({"admin", "monitor", "mediator", "party"}),
+    # What the mission could see (sensor status and footprints, patrol routes and tracks,
+    # restrictions of its movement): the mission records it, the mediator reads it too. A
+    # party never sees sensor positions or patrol routes (DESIGN section 6); the daily report's
+    # coverage section (shares per oblast, no positions) is how a party learns of it.
+    "submit_coverage": frozenset({"admin", "monitor"}),
+    "read_coverage": frozenset({"admin", "monitor", "mediator"}),
     # Proposing records from news text and accepting them as the mission's osint reports and
     # tallies: the mission's own work (a party must not make the mission's osint reports).
     "extract": frozenset({"admin", "monitor"}),
@@ -121,6 +127,8 @@ _DOING: Final[Mapping[str, str]] = {
     "use_hotline": "use the hotline",
     "submit_tally": "enter strike tallies",
     "read_tallies": "read strike tallies",
+    "submit_coverage": "enter sensor status, patrols or restrictions (the mission's own records)",
+    "read_coverage": "read sensor positions, patrol routes or coverage (the mission's own records)",
     "extract": "extract records from text (the mission's own work)",
 }
 

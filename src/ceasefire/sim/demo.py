@@ -49,6 +49,7 @@ class DemoSummary:
     hotline: list[str] = field(default_factory=list)  # two simulated days of hotline traffic
     harm: dict[str, Any] = field(default_factory=dict)  # the night's harm roll-up, in total
     tallies: list[str] = field(default_factory=list)  # both sides' counts of the night's attack
+    coverage: list[str] = field(default_factory=list)  # what the mission could see that day
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(vars(self))
@@ -80,6 +81,7 @@ class DemoSummary:
             lines.append(_harm_line(self.harm, self.db))
         lines += self.tallies
         lines += self.hotline
+        lines += self.coverage
         lines += self.ledger
         lines += self.access
         return "\n".join(lines)
@@ -160,6 +162,7 @@ def run_demo(
             fusion.by_status = dict(Counter(s.status for s in store.list_incidents()).most_common())
         tallies = _tallies(store, agreement, seed)
         hotline = _hotline(store, agreement, db)
+        coverage = _coverage(store, agreement, seed)
         # Users and releases are logged: before the checkpoint, so it covers them.
         access, tokens = _sign_in_and_release(store, agreement.party_codes)
         record = _sign_and_prove(store, night.parent / "demo-keys", agreement.parties)
@@ -185,6 +188,7 @@ def run_demo(
         ledger=record,
         hotline=hotline,
         tallies=tallies,
+        coverage=coverage,
         access=access,
         harm=harm,
     )
@@ -221,6 +225,29 @@ def _tallies(store: Store, agreement: Any, seed: int) -> list[str]:
     return [
         f"strike tallies: {len(added.stored)} entered ({flagged} flagged); "
         "ceasefire tallies reconcile shows both accounts of the night side by side"
+    ]
+
+
+def _coverage(store: Store, agreement: Any, seed: int) -> list[str]:
+    """The sensors, patrol and restriction of the night's reporting day
+    (:mod:`ceasefire.sim.demo_coverage`), and what they saw of it."""
+    from ceasefire.coverage import report_section
+    from ceasefire.sim.demo_coverage import demo_coverage
+
+    night = SimConfig(seed=seed).start
+    added = store.add_coverage(
+        demo_coverage(agreement, night), by=DEMO_OPERATOR, parties=agreement.party_codes
+    )
+    start, end = agreement.reporting.holding(night)
+    section = report_section(
+        store.coverage_leaves(by=DEMO_OPERATOR, start=start, end=end), start, end, agreement
+    )
+    seen = sorted(section["by_oblast"], key=lambda r: -r["observed"])[:3]
+    shares = ", ".join(f"{r['oblast']} {r['observed']:.1%}" for r in seen)
+    return [
+        f"coverage: {len(added.stored)} records; the reporting day to {end:%Y-%m-%d %H:%M} UTC "
+        f"observed {shares}; {len(section['sensors_down'])} sensors down or jammed, "
+        f"{len(section['restrictions'])} restrictions of movement",
     ]
 
 

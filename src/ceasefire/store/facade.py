@@ -21,7 +21,7 @@ writers take turns: one write transaction at a time, readers never wait (see doc
 :class:`Store` is the one object callers hold. It is put together from one part per area, each
 in its own module beside its SQL (:mod:`~ceasefire.store.reports`, :mod:`~ceasefire.store.incidents`, :mod:`~ceasefire.store.decisions`,
 :mod:`~ceasefire.store.violations`, :mod:`~ceasefire.store.ledger`, :mod:`~ceasefire.store.users`,
-:mod:`~ceasefire.store.hotline`, :mod:`~ceasefire.store.tallies`, and :mod:`~ceasefire.store.logged` for the ledger audit's view of
+:mod:`~ceasefire.store.hotline`, :mod:`~ceasefire.store.tallies`, :mod:`~ceasefire.store.coverage`, and :mod:`~ceasefire.store.logged` for the ledger audit's view of
 every logged table), all sharing the engine, backend and transactions of
 :class:`~ceasefire.store.database.Database`; redis-py composes its command groups the same way.
 """
@@ -29,6 +29,7 @@ every logged table), all sharing the engine, backend and transactions of
 from __future__ import annotations
 
 from ceasefire.store.changes import ChangesArea
+from ceasefire.store.coverage import CoverageArea
 from ceasefire.store.decisions import DecisionsArea
 from ceasefire.store.hotline import HotlineArea
 from ceasefire.store.incidents import IncidentsArea
@@ -51,10 +52,12 @@ class Store(
     UsersArea,
     HotlineArea,
     TalliesArea,
+    CoverageArea,
     ChangesArea,
     AuditArea,
 ):
-    """Reports, incidents, violations, the ledger, users, the hotline and tallies in one database.
+    """Reports, incidents, violations, the ledger, users, the hotline, tallies and coverage in one
+    database.
 
     Use :meth:`open`; close with :meth:`close` or a ``with`` block.
     """

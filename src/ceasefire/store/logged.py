@@ -25,9 +25,12 @@ from ceasefire.ledger.log import (
     agreement_item,
     entered,
     incident_item,
+    patrol_item,
     release_item,
     report_item,
+    restriction_item,
     retraction_item,
+    sensor_status_item,
     status_item,
     submitter_key_item,
     superseded_item,
@@ -43,8 +46,11 @@ from ceasefire.store.ledger import submitter_keys_table
 from ceasefire.store.schema import (
     agreements_table,
     incidents_table,
+    patrols_table,
     reports_table,
+    restrictions_table,
     retractions_table,
+    sensor_status_table,
     status_changes_table,
     tallies_table,
     violations_table,
@@ -129,6 +135,21 @@ def _tallies(conn: Connection) -> Iterator[Item]:
         yield tally_item(dict(r._mapping))
 
 
+def _sensor_status(conn: Connection) -> Iterator[Item]:
+    for r in conn.execute(select(sensor_status_table)):
+        yield sensor_status_item(dict(r._mapping))
+
+
+def _patrols(conn: Connection) -> Iterator[Item]:
+    for r in conn.execute(select(patrols_table)):
+        yield patrol_item(dict(r._mapping))
+
+
+def _restrictions(conn: Connection) -> Iterator[Item]:
+    for r in conn.execute(select(restrictions_table)):
+        yield restriction_item(dict(r._mapping))
+
+
 #: Logged table (as the audit names it) -> its rows as the leaves they were logged as.
 LOGGED: dict[str, Callable[[Connection], Iterator[Item]]] = {
     "reports": _reports,
@@ -142,6 +163,9 @@ LOGGED: dict[str, Callable[[Connection], Iterator[Item]]] = {
     "users": _users,
     "submitter keys": _submitter_keys,
     "tallies": _tallies,
+    "sensor status": _sensor_status,
+    "patrols": _patrols,
+    "restrictions": _restrictions,
 }
 
 

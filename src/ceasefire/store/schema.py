@@ -222,6 +222,49 @@ tallies_table = Table(
     Column("entered_party", String(64)),
 )
 
+
+# What the mission could see (migration 0013); written by ceasefire.store.coverage. Each row
+# keeps its record as given (``body``) and the columns the window queries filter on.
+def _entered_columns() -> list[Column[Any]]:
+    return [
+        Column("entered_at", UTCDateTime, nullable=False),
+        Column("entered_by", Text, nullable=False),
+        Column("entered_role", String(16), nullable=False),
+        Column("entered_party", String(64)),
+    ]
+
+
+sensor_status_table = Table(
+    "sensor_status",
+    metadata,
+    Column("status_id", String(200), primary_key=True),
+    Column("sensor_id", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("end_at", UTCDateTime, nullable=False),
+    Column("body", Text, nullable=False),
+    *_entered_columns(),
+)
+patrols_table = Table(
+    "patrols",
+    metadata,
+    Column("patrol_id", String(200), primary_key=True),
+    Column("mode", String(16), primary_key=True),
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("end_at", UTCDateTime, nullable=False),
+    Column("body", Text, nullable=False),
+    *_entered_columns(),
+)
+restrictions_table = Table(
+    "restrictions",
+    metadata,
+    Column("restriction_id", String(200), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("party", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    *_entered_columns(),
+)
+
 BBox = tuple[float, float, float, float]
 """``(min_lon, min_lat, max_lon, max_lat)``, the GeoJSON ``bbox`` order (RFC 7946 section 5)."""
 
