@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli import agreement, demo, extract, harm, incidents, reports, tallies
+from ceasefire.cli import agreement, demo, extract, harm, incidents, publish, reports, tallies
 from ceasefire.cli._common import Group, out
 from ceasefire.cli.hotline import hotline_app
 from ceasefire.cli.ledger import ledger_app
@@ -89,6 +89,7 @@ tallies_app.command("reconcile")(tallies.reconcile)
 tallies_app.command("export")(tallies.export)
 app.add_typer(tallies_app, name="tallies")
 app.command()(extract.extract)
+app.command()(publish.publish)
 app.command()(serve)
 
 

@@ -1,0 +1,345 @@
+"""The public mirror against the store: read what the public may read, write the folder.
+
+The files are laid out by :mod:`ceasefire.publish.mirror` (pure); this module reads their
+content from the store as a public caller of the API would (the one access policy, through
+:class:`~ceasefire.publish.visibility.Viewer`), and writes the folder so that a reader never
+sees half of it: the whole mirror is built in a sibling temporary folder and then swapped in
+(one atomic ``renameat2(RENAME_EXCHANGE)`` on Linux; elsewhere two renames, between which the
+folder is briefly absent, never partial).
+
+A publish on a grown log keeps what the folder published before: every earlier checkpoint
+(refreshed with cosignatures received since), the consistency proofs between them, and the
+daily reports. It refuses, and writes nothing, when the log did not only grow since the
+mirror's last checkpoint.
+"""
+
+from __future__ import annotations
+
+import base64
+import ctypes
+import ctypes.util
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+from ceasefire.errors import InputError, NotFoundError, Problem, VerificationError
+from ceasefire.ledger.notes import Verifier, open_note
+from ceasefire.publish.access import Principal
+from ceasefire.publish.formats import write_export
+from ceasefire.publish.mirror import (
+    INDEX,
+    MANIFEST,
+    PAGE_FILES,
+    Leaf,
+    PublishedCheckpoint,
+    checkpoint_path,
+    consistency_doc,
+    consistency_path,
+    file_digest,
+    incident_proofs,
+    json_bytes,
+    leaves_by_incident,
+    manifest,
+    mirror_index,
+    proofs_path,
+    report_names,
+)
+from ceasefire.publish.visibility import Viewer
+from ceasefire.store.facade import Store
+
+__all__ = ["PUBLIC", "Published", "publish_mirror"]
+
+#: Who the mirror reads as: the public, nobody signed in.
+PUBLIC: Final = Principal("public", "public")
+#: The incident files, written by :func:`ceasefire.publish.formats.write_export`.
+DATA: Final = {"incidents.geojson": "geojson", "incidents.parquet": "parquet"}
+#: Log entries read from the change feed per step.
+_FEED_PAGE: Final = 500
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a publish wrote: the folder, the checkpoint, the incidents and leaves proved."""
+
+    folder: Path
+    size: int
+    root: str
+    incidents: int
+    leaves: int
+    shown: int
+    checkpoints: list[int] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+    files: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "folder": str(self.folder),
+            "size": self.size,
+            "root": self.root,
+            "incidents": self.incidents,
+            "leaves": self.leaves,
+            "leaves_shown": self.shown,
+            "checkpoints": self.checkpoints,
+            "reports": self.reports,
+            "files": self.files,
+        }
+
+
+def _feed(store: Store, viewer: Viewer, size: int) -> Iterator[tuple[str, Leaf]]:
+    """Each leaf of the public change feed the checkpoint of ``size`` covers, with the
+    incident it is about; its body marked shown where the public may have it whole."""
+    since = -1
+    while since < size - 1:
+        found = store.changes(since, _FEED_PAGE)
+        if not found:
+            return
+        for change in viewer.changes(found):
+            index = int(change["idx"])
+            if index >= size:
+                return
+            entry = store.ledger_entries(f"#{index}")[0]
+            record = json.loads(entry.body).get("record") or {}
+            leaf = Leaf(
+                index=index,
+                kind=entry.kind,
+                record_id=entry.record_id,
+                body=entry.body,
+                proof=tuple(store.ledger_inclusion(index, size)),
+                shown=viewer.may_prove(entry.kind, record),
+            )
+            yield str(change["incident_id"]), leaf
+        since = found[-1].idx
+
+
+def _previous(folder: Path) -> dict[str, Any]:
+    """The index of the mirror already in ``folder`` (empty for none)."""
+    try:
+        return dict(json.loads((folder / INDEX).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            Problem(str(folder / INDEX), "", f"cannot be read as the mirror's index: {exc}")
+        ) from None
+
+
+def _history(
+    store: Store, folder: Path, old: dict[str, Any], latest: PublishedCheckpoint
+) -> list[PublishedCheckpoint]:
+    """The checkpoints published before (as the store holds them now, with any cosignature
+    received since) and the latest, oldest first; VerificationError when the store's root of
+    a published size is not the one published (the log was rewritten)."""
+    out: dict[int, PublishedCheckpoint] = {}
+    for item in old.get("checkpoints") or ():
+        size = int(item["size"])
+        published = PublishedCheckpoint((folder / checkpoint_path(size)).read_text("utf-8"))
+        try:
+            now = PublishedCheckpoint(store.ledger_checkpoint(size).text)
+        except NotFoundError:
+            now = published  # a store restored without it: keep the one published
+        if now.root != published.root:
+            raise VerificationError(
+                f"the store's checkpoint of size {size} is not the one this mirror published",
+                expected=published.checkpoint.body(),
+                computed=now.checkpoint.body(),
+            )
+        out[size] = now
+    if out and max(out) > latest.size:
+        raise VerificationError(
+            f"the mirror published a checkpoint of size {max(out)}, the store's latest is "
+            f"{latest.size}: the log was cut back",
+            expected=str(max(out)),
+            computed=str(latest.size),
+        )
+    out[latest.size] = latest
+    return [out[s] for s in sorted(out)]
+
+
+def _page_file(name: str) -> bytes:
+    return resources.files("ceasefire.publish").joinpath("mirror_site", name).read_bytes()
+
+
+def _reports(
+    folder: Path, old: dict[str, Any], given: Sequence[Path]
+) -> list[tuple[str, Path, str | None, Path | None]]:
+    """The daily reports to publish: those published before (from ``folder``) and ``given``
+    (each with ``FILE.note`` beside it when there is one), a new file replacing an old one of
+    the same name. Each as (name, source, note name, note source)."""
+    found: dict[str, tuple[str, Path, str | None, Path | None]] = {}
+    for item in old.get("reports") or ():
+        name = report_names(str(item["file"]).removeprefix("reports/"))
+        note = item.get("note")
+        note_name = report_names(str(note).removeprefix("reports/")) if note else None
+        note_path = folder / "reports" / note_name if note_name else None
+        found[name] = (name, folder / "reports" / name, note_name, note_path)
+    for path in given:
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(Problem(str(path), "report", "no such file"))
+        name = report_names(path.name)
+        note_path = path.with_name(path.name + ".note")
+        has_note = note_path.is_file()
+        found[name] = (name, path, name + ".note" if has_note else None,
+                       note_path if has_note else None)  # fmt: skip
+    return [found[n] for n in sorted(found)]
+
+
+def publish_mirror(
+    store: Store,
+    folder: Path,
+    *,
+    cosigners: Sequence[Verifier] = (),
+    reports: Sequence[Path] = (),
+    now: datetime | None = None,
+) -> Published:
+    """Write (or update) the public mirror in ``folder`` from the store's latest signed
+    checkpoint, as a public caller reads it; ``cosigners`` are the cosigners' public keys
+    published beside the log's, ``reports`` daily report files to add to ``reports/`` (each
+    with its signed ``FILE.note`` when there is one beside it).
+
+    Raises NotFoundError when no checkpoint is signed yet, VerificationError when the log did
+    not only grow since the mirror's last publish; nothing is written then.
+    """
+    folder = Path(folder)
+    now = now or datetime.now(UTC)
+    viewer = Viewer(PUBLIC, store, now=now)
+    stored = store.ledger_checkpoint()
+    log_key = store.ledger_state().log_key
+    if log_key is None:
+        raise NotFoundError("no signed checkpoint yet; sign one with `ceasefire ledger checkpoint`")
+    log = Verifier.from_key(log_key)
+    open_note(stored.text, [log])  # the store's own checkpoint must verify before it is shown
+    latest = PublishedCheckpoint(stored.text)
+    old = _previous(folder)
+    history = _history(store, folder, old, latest)
+    consistency = [
+        (a, b, consistency_doc(a, b, store.ledger_consistency(a.size, b.size)))
+        for a, b in zip(history, history[1:], strict=False)
+    ]
+    views = sorted(viewer.released_incidents(), key=lambda v: str(v["id"]))
+    grouped = leaves_by_incident(_feed(store, viewer, latest.size))
+    report_files = _reports(folder, old, reports)
+    published_at = now.astimezone(UTC).isoformat()
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
+    try:
+        files: dict[str, bytes] = {}
+
+        def put(path: str, data: bytes) -> None:
+            target = work / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            files[path] = data
+
+        for name in PAGE_FILES:
+            put(name, _page_file(name))
+        for name, fmt in DATA.items():
+            write_export("incidents", views, fmt, work / name)
+            files[name] = (work / name).read_bytes()
+        put("checkpoint.txt", stored.text.encode("utf-8"))
+        for checkpoint in history:
+            put(checkpoint_path(checkpoint.size), checkpoint.note.encode("utf-8"))
+        for a, b, doc in consistency:
+            put(consistency_path(a.size, b.size), json_bytes(doc))
+        put("keys/log.vkey", (log.key + "\n").encode())
+        cosigner_keys = {}
+        for c in cosigners:
+            path = f"keys/{report_names(c.name)}.vkey"
+            put(path, (c.key + "\n").encode())
+            cosigner_keys[c.name] = path
+        ids = [str(v["id"]) for v in views]
+        n_leaves = n_shown = 0
+        for incident_id in ids:
+            leaves = grouped.get(incident_id, [])
+            n_leaves += len(leaves)
+            n_shown += sum(1 for x in leaves if x.shown)
+            put(proofs_path(incident_id), json_bytes(incident_proofs(incident_id, leaves, latest)))
+        listed = []
+        for name, source, note_name, note_source in report_files:
+            put(f"reports/{name}", source.read_bytes())
+            if note_name and note_source:
+                put(f"reports/{note_name}", note_source.read_bytes())
+            listed.append(
+                {"file": f"reports/{name}", "note": f"reports/{note_name}" if note_name else None}
+            )
+        put(
+            INDEX,
+            json_bytes(
+                mirror_index(
+                    origin=latest.checkpoint.origin,
+                    checkpoint=latest,
+                    history=[c.size for c in history],
+                    log_key=log.key,
+                    cosigner_keys=cosigner_keys,
+                    incidents=ids,
+                    data=list(DATA),
+                    reports=listed,
+                    published_at=published_at,
+                )
+            ),
+        )
+        digests = {path: file_digest(data) for path, data in files.items()}
+        (work / MANIFEST).write_bytes(
+            manifest(digests, published_at=published_at, checkpoint_size=latest.size)
+        )
+        os.chmod(work, 0o755)  # mkdtemp makes it owner-only; a web server must read it
+        _swap_in(work, folder)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return Published(
+        folder=folder,
+        size=latest.size,
+        root=base64.b64encode(latest.root).decode("ascii"),
+        incidents=len(ids),
+        leaves=n_leaves,
+        shown=n_shown,
+        checkpoints=[c.size for c in history],
+        reports=[r[0] for r in report_files],
+        files=len(files) + 1,
+    )
+
+
+#: renameat2's flag that swaps two paths atomically (linux/fs.h).
+_RENAME_EXCHANGE: Final = 2
+_AT_FDCWD: Final = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one step (Linux ``renameat2``); False where it is not
+    available, so the caller falls back to two renames."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    try:
+        renameat2 = ctypes.CDLL(libc_name, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    done = renameat2(
+        _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE
+    )
+    return bool(done == 0)
+
+
+def _swap_in(work: Path, folder: Path) -> None:
+    """Put the finished ``work`` folder at ``folder``; what was there ends up in ``work``
+    (removed by the caller)."""
+    if not folder.exists():
+        os.rename(work, folder)
+        work.mkdir()  # the caller removes it
+        return
+    if not folder.is_dir():
+        raise InputError(Problem(str(folder), "", "exists and is not a folder"))
+    if _exchange(work, folder):
+        return
+    aside = work.with_name(work.name + ".old")
+    os.rename(folder, aside)
+    os.rename(work, folder)
+    os.rename(aside, work)
