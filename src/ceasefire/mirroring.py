@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import ctypes
 import ctypes.util
+import itertools
 import json
 import os
 import shutil
@@ -221,7 +222,7 @@ def publish_mirror(
     history = _history(store, folder, old, latest)
     consistency = [
         (a, b, consistency_doc(a, b, store.ledger_consistency(a.size, b.size)))
-        for a, b in zip(history, history[1:], strict=False)
+        for a, b in itertools.pairwise(history)
     ]
     views = sorted(viewer.released_incidents(), key=lambda v: str(v["id"]))
     grouped = leaves_by_incident(_feed(store, viewer, latest.size))
@@ -322,9 +323,7 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = ctypes.CDLL(libc_name, use_errno=True).renameat2
     except (OSError, AttributeError):
         return False
-    done = renameat2(
-        _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE
-    )
+    done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(done == 0)
 
 

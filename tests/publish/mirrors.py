@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,9 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ceasefire.ledger.keys import read_verifier
+from backends import OPERATOR
+from ceasefire import ledger
+from ceasefire.agreement.load import demo_agreement_path, load_agreement
+from ceasefire.ledger.keys import read_signer, read_verifier
 from ceasefire.ledger.notes import Signer, sign_note
 from ceasefire.mirroring import Published, publish_mirror
+from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.store.facade import Store
 
 #: The daily report published with the demo: a stand-in file with a signed note beside it.
@@ -48,16 +53,48 @@ def write_report(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def publish(
-    db: Path, folder: Path, keys: Path, reports: tuple[Path, ...] = ()
-) -> Published:
+def publish(db: Path, folder: Path, keys: Path, reports: tuple[Path, ...] = ()) -> Published:
     cosigners = [read_verifier(str(keys / f"{p}.key.pub")) for p in ("UA", "RU")]
     with Store.open(db) as store:
         return publish_mirror(store, folder, cosigners=cosigners, reports=reports)
 
 
+def grow_log(db: Path, keys: Path, folder: Path) -> str:
+    """More records in the log: two new reports (fused), one more incident released, and a new
+    checkpoint signed. Returns the newly released incident's id."""
+    agreement = load_agreement(demo_agreement_path())
+    rows = [
+        {
+            "id": f"mirror-grow-{i}",
+            "submitted_by": "mission",
+            "source_kind": "patrol",
+            "source_name": "patrol team 7",
+            "observed_from": "2026-03-12T21:00:00+00:00",
+            "observed_to": "2026-03-12T21:05:00+00:00",
+            "lon": 37.61 + i * 0.001,
+            "lat": 48.51,
+            "uncertainty_m": 300,
+            "event_type": "shelling",
+            "weapon_class": "artillery",
+            "count": 2,
+        }
+        for i in range(2)
+    ]
+    path = folder / "grow.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with Store.open(db) as store:
+        ingest_files(store, [path], agreement, entered_by=OPERATOR)
+        fuse_store(store, [agreement])
+        released = set(store.releases())
+        candidates = sorted(store.incidents_by_id([f"INC-{n:06d}" for n in range(2, 40)]))
+        fresh = next(i for i in candidates if i not in released)
+        store.release_incident(fresh, by="test mediator")
+        ledger.sign_checkpoint(store, read_signer(keys / "log.key"))
+    return fresh
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

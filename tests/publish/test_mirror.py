@@ -15,19 +15,17 @@ from typing import Any
 import pyarrow.parquet as pq
 import pyogrio
 import pytest
-from mirrors import REPORT_NAME, Mirrored, publish, write_report
+from mirrors import REPORT_NAME, Mirrored, grow_log, publish, write_report
 from typer.testing import CliRunner
 
-from backends import OPERATOR, copy_sqlite
+from backends import copy_sqlite
 from ceasefire import ledger
-from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.cli.app import app
 from ceasefire.errors import InputError, VerificationError
 from ceasefire.ledger import merkle
-from ceasefire.ledger.keys import read_signer, read_verifier
+from ceasefire.ledger.keys import read_verifier
 from ceasefire.ledger.notes import Checkpoint, Signer, open_note, verify_cosignatures
 from ceasefire.mirroring import PUBLIC, publish_mirror
-from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.publish.mirror import proofs_path
 from ceasefire.publish.views import coarsen
 from ceasefire.publish.visibility import Viewer
@@ -95,7 +93,9 @@ def test_no_report_id_source_or_person_leaks_into_any_file(mirrored: Mirrored) -
     text = "\n".join(
         data.decode("utf-8") for path, data in files.items() if not path.endswith(".parquet")
     )
-    text += json.dumps(pq.read_table(mirrored.folder / "incidents.parquet").to_pylist(), default=str)
+    text += json.dumps(
+        pq.read_table(mirrored.folder / "incidents.parquet").to_pylist(), default=str
+    )
     leaked = sorted(s for s in secrets if s in text)
     assert leaked == []
     assert "demo mediator" not in text and "duty monitor" in text  # a decision's actor is public
@@ -142,7 +142,9 @@ def test_every_proof_verifies_with_the_ledger(mirrored: Mirrored) -> None:
     folder, keys = mirrored.folder, mirrored.keys
     log = read_verifier(str(keys / "log.key.pub"))
     assert (folder / "keys/log.vkey").read_text().strip() == log.key
-    cosigners = [read_verifier((folder / f"keys/{p}-cosigner.vkey").read_text()) for p in ("UA", "RU")]
+    cosigners = [
+        read_verifier((folder / f"keys/{p}-cosigner.vkey").read_text()) for p in ("UA", "RU")
+    ]
     assert [c.key for c in cosigners] == [
         read_verifier(str(keys / f"{p}.key.pub")).key for p in ("UA", "RU")
     ]
@@ -174,7 +176,9 @@ def test_every_proof_verifies_with_the_ledger(mirrored: Mirrored) -> None:
                     "checkpoint": note,
                 }
                 ledger.verify_bundle(bundle, log, cosigners=cosigners, quorum=2)
-            merkle.verify_inclusion(digest, leaf["index"], size, [_unb64(p) for p in leaf["proof"]], root)
+            merkle.verify_inclusion(
+                digest, leaf["index"], size, [_unb64(p) for p in leaf["proof"]], root
+            )
             proved += 1
     assert proved == mirrored.published.leaves
 
@@ -199,39 +203,6 @@ def test_a_changed_proof_fails_the_ledger_check(mirror_copy: Path) -> None:
 # -- publishing again --------------------------------------------------------------------------
 
 
-def _grow(db: Path, keys: Path, folder: Path) -> str:
-    """More records in the log: two new reports (fused), one more incident released, and a new
-    checkpoint signed. Returns the newly released incident's id."""
-    agreement = load_agreement(demo_agreement_path())
-    rows = [
-        {
-            "id": f"mirror-grow-{i}",
-            "submitted_by": "mission",
-            "source_kind": "patrol",
-            "source_name": "patrol team 7",
-            "observed_from": "2026-03-12T21:00:00+00:00",
-            "observed_to": "2026-03-12T21:05:00+00:00",
-            "lon": 37.61 + i * 0.001,
-            "lat": 48.51,
-            "uncertainty_m": 300,
-            "event_type": "shelling",
-            "weapon_class": "artillery",
-            "count": 2,
-        }
-        for i in range(2)
-    ]
-    path = folder / "grow.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    with Store.open(db) as store:
-        ingest_files(store, [path], agreement, entered_by=OPERATOR)
-        fuse_store(store, [agreement])
-        released = set(store.releases())
-        fresh = next(i for i in sorted(store.incidents_by_id([f"INC-{n:06d}" for n in range(2, 40)])) if i not in released)
-        store.release_incident(fresh, by="test mediator")
-        ledger.sign_checkpoint(store, read_signer(keys / "log.key"))
-    return fresh
-
-
 def test_a_republish_on_a_grown_log_keeps_the_earlier_checkpoint(
     mirrored: Mirrored, tmp_path: Path
 ) -> None:
@@ -239,13 +210,15 @@ def test_a_republish_on_a_grown_log_keeps_the_earlier_checkpoint(
     folder = Path(shutil.copytree(mirrored.folder, tmp_path / "site"))
     old_note = (folder / "checkpoint.txt").read_text(encoding="utf-8")
     old = _checkpoint(old_note, mirrored.keys / "log.key.pub")
-    fresh = _grow(db, mirrored.keys, tmp_path)
+    fresh = grow_log(db, mirrored.keys, tmp_path)
     second = write_report(tmp_path / "made", "daily-2026-03-11.json", '{"summary": "shelling"}\n')
     done = publish(db, folder, mirrored.keys, (second,))
     assert done.checkpoints == [old.size, done.size] and done.size > old.size
     new = _checkpoint((folder / "checkpoint.txt").read_text(), mirrored.keys / "log.key.pub")
     # The earlier checkpoint is kept as published, and the log only grew from it.
-    kept = _checkpoint((folder / f"checkpoints/{old.size}.txt").read_text(), mirrored.keys / "log.key.pub")
+    kept = _checkpoint(
+        (folder / f"checkpoints/{old.size}.txt").read_text(), mirrored.keys / "log.key.pub"
+    )
     assert (kept.size, kept.root) == (old.size, old.root)
     index = _json(folder, "mirror.json")
     assert index["consistency"] == [
@@ -283,7 +256,9 @@ def test_a_log_that_did_not_only_grow_is_refused_and_nothing_written(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
 
 
-def test_a_report_name_that_could_leave_its_folder_is_refused(mirrored: Mirrored, tmp_path: Path) -> None:
+def test_a_report_name_that_could_leave_its_folder_is_refused(
+    mirrored: Mirrored, tmp_path: Path
+) -> None:
     bad = tmp_path / ".hidden"
     bad.write_text("x")
     with pytest.raises(InputError, match="report file"):
@@ -304,5 +279,7 @@ def test_the_cli_publishes_and_says_what_it_wrote(mirrored: Mirrored, tmp_path: 
     assert said["checkpoints"] == [mirrored.published.size]
     assert (tmp_path / "site/keys/UA-cosigner.vkey").is_file()
     assert not (tmp_path / "site/keys/RU-cosigner.vkey").exists()
-    empty = CliRunner().invoke(app, ["publish", str(tmp_path / "none"), "--db", str(tmp_path / "new.db")])
+    empty = CliRunner().invoke(
+        app, ["publish", str(tmp_path / "none"), "--db", str(tmp_path / "new.db")]
+    )
     assert empty.exit_code == 1 and "Traceback" not in empty.output

@@ -19,9 +19,7 @@ def publish(
     db: DbOpt = DEFAULT_DB,
     cosigner: Annotated[
         list[str] | None,
-        typer.Option(
-            "--cosigner", help="A cosigner's public key or key file to publish (repeat)."
-        ),
+        typer.Option("--cosigner", help="A cosigner's public key or key file to publish (repeat)."),
     ] = None,
     report: Annotated[
         list[Path] | None,

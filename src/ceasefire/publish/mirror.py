@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -240,7 +241,7 @@ def mirror_index(
         "checkpoints": [{"size": s, "note": checkpoint_path(s)} for s in sizes],
         "consistency": [
             {"from": a, "to": b, "file": consistency_path(a, b)}
-            for a, b in zip(sizes, sizes[1:], strict=False)
+            for a, b in itertools.pairwise(sizes)
         ],
         "keys": {"log": "keys/log.vkey", "log_key": log_key, "cosigners": dict(cosigner_keys)},
         "incidents": [{"id": i, "proofs": proofs_path(i)} for i in incidents],
