@@ -192,18 +192,32 @@ def _reports(
     return [found[n] for n in sorted(found)]
 
 
+def _report_keys(folder: Path, old: dict[str, Any], given: Sequence[Verifier]) -> list[Verifier]:
+    """The keys of the daily reports' notes: those published before (their reports stay) and
+    ``given``, one per key name (a given key replaces a published one of its name)."""
+    found: dict[str, Verifier] = {}
+    for path in ((old.get("keys") or {}).get("reports") or {}).values():
+        key = Verifier.from_key((folder / str(path)).read_text(encoding="utf-8").strip())
+        found[key.name] = key
+    for key in given:
+        found[key.name] = key
+    return [found[n] for n in sorted(found)]
+
+
 def publish_mirror(
     store: Store,
     folder: Path,
     *,
     cosigners: Sequence[Verifier] = (),
     reports: Sequence[Path] = (),
+    report_keys: Sequence[Verifier] = (),
     now: datetime | None = None,
 ) -> Published:
     """Write (or update) the public mirror in ``folder`` from the store's latest signed
     checkpoint, as a public caller reads it; ``cosigners`` are the cosigners' public keys
     published beside the log's, ``reports`` daily report files to add to ``reports/`` (each
-    with its signed ``FILE.note`` when there is one beside it).
+    with its signed ``FILE.note`` when there is one beside it; the reports published before
+    are kept), ``report_keys`` the keys that sign those notes when the log's key does not.
 
     Raises NotFoundError when no checkpoint is signed yet, VerificationError when the log did
     not only grow since the mirror's last publish; nothing is written then.
@@ -253,9 +267,14 @@ def publish_mirror(
         put("keys/log.vkey", (log.key + "\n").encode())
         cosigner_keys = {}
         for c in cosigners:
-            path = f"keys/{report_names(c.name)}.vkey"
+            path = f"keys/{report_names(c.name.replace('/', '_'))}.vkey"
             put(path, (c.key + "\n").encode())
             cosigner_keys[c.name] = path
+        report_key_files = {}
+        for k in _report_keys(folder, old, report_keys):
+            path = f"keys/reports/{report_names(k.name.replace('/', '_'))}.vkey"
+            put(path, (k.key + "\n").encode())
+            report_key_files[k.name] = path
         ids = [str(v["id"]) for v in views]
         n_leaves = n_shown = 0
         for incident_id in ids:
@@ -280,6 +299,7 @@ def publish_mirror(
                     history=[c.size for c in history],
                     log_key=log.key,
                     cosigner_keys=cosigner_keys,
+                    report_keys=report_key_files,
                     incidents=ids,
                     data=list(DATA),
                     reports=listed,

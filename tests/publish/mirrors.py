@@ -25,6 +25,8 @@ from ceasefire.store.facade import Store
 
 #: The daily report published with the demo: a stand-in file with a signed note beside it.
 REPORT_NAME = "daily-2026-03-10.json"
+#: The key that signs the stand-in reports' notes (the mission's report key, not the log's).
+REPORT_SIGNER = Signer.generate("ceasefire.test/reports")
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,7 @@ def write_report(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    signer = Signer.generate("ceasefire.test/reports")
-    note = sign_note(f"ceasefire.test/reports\n{name}\nsha256 {digest}\n", signer)
+    note = sign_note(f"ceasefire.test/reports\n{name}\nsha256 {digest}\n", REPORT_SIGNER)
     path.with_name(name + ".note").write_text(note, encoding="utf-8")
     return path
 
@@ -56,7 +57,13 @@ def write_report(folder: Path, name: str, text: str) -> Path:
 def publish(db: Path, folder: Path, keys: Path, reports: tuple[Path, ...] = ()) -> Published:
     cosigners = [read_verifier(str(keys / f"{p}.key.pub")) for p in ("UA", "RU")]
     with Store.open(db) as store:
-        return publish_mirror(store, folder, cosigners=cosigners, reports=reports)
+        return publish_mirror(
+            store,
+            folder,
+            cosigners=cosigners,
+            reports=reports,
+            report_keys=[REPORT_SIGNER.verifier()],
+        )
 
 
 def grow_log(db: Path, keys: Path, folder: Path) -> str:

@@ -73,7 +73,8 @@ def _check(browser: Any, folder: Path) -> dict[str, Any]:
                 .map(r => [r.dataset.incident, r.lastElementChild.innerText])),
               history: Object.fromEntries([...document.querySelectorAll('#history tr[data-size]')]
                 .map(r => [r.dataset.size, r.lastElementChild.innerText])),
-              reports: [...document.querySelectorAll('#reports tr[data-report]')].map(r => r.dataset.report),
+              reports: Object.fromEntries([...document.querySelectorAll('#reports tr[data-report]')]
+                .map(r => [r.dataset.report, r.lastElementChild.innerText])),
               signature: document.getElementById('log-signature')?.innerText,
               cosigned: document.getElementById('checkpoint').innerText,
             })"""
@@ -106,7 +107,21 @@ def test_the_page_verifies_the_demos_mirror(browser: Any, mirrored: Mirrored) ->
         "UA-cosigner: verified" in found["cosigned"]
         and "RU-cosigner: verified" in found["cosigned"]
     )
-    assert found["reports"] == ["reports/daily-2026-03-10.json"]
+    (report,) = found["reports"].items()
+    assert report[0] == "reports/daily-2026-03-10.json"
+    assert "verified" in report[1] and "signed by ceasefire.test/reports" in report[1]
+
+
+def test_a_changed_report_no_longer_matches_its_signed_note(
+    browser: Any, mirror_copy: Path
+) -> None:
+    path = "reports/daily-2026-03-10.json"
+    (mirror_copy / path).write_text('{"summary": "a night of heavy shelling"}\n')
+    _rewrite_manifest(mirror_copy, path)
+    found = _check(browser, mirror_copy)
+    assert found["status"] == "failed"
+    assert "does not name the SHA-256 of reports/daily-2026-03-10.json" in found["reports"][path]
+    assert all("failed" not in text for text in found["incidents"].values())
 
 
 def test_a_changed_proof_is_named_even_with_the_manifest_rewritten(

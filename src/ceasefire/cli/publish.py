@@ -29,6 +29,14 @@ def publish(
             "(repeat).",
         ),
     ] = None,
+    report_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--report-key",
+            help="The public key (or key file) that signs the reports' notes, when the log's "
+            "does not (repeat).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the public mirror: released incidents (GeoJSON, GeoParquet), the signed
@@ -42,8 +50,11 @@ def publish(
     from ceasefire.store.facade import Store
 
     keys = [read_verifier(c) for c in cosigner or ()]
+    signers = [read_verifier(k) for k in report_key or ()]
     with Store.open(db, create=False) as store:
-        done = publish_mirror(store, folder, cosigners=keys, reports=list(report or ()))
+        done = publish_mirror(
+            store, folder, cosigners=keys, reports=list(report or ()), report_keys=signers
+        )
     if as_json:
         print_json(done.to_dict())
         return

@@ -222,6 +222,7 @@ def mirror_index(
     history: Sequence[int],
     log_key: str,
     cosigner_keys: Mapping[str, str],
+    report_keys: Mapping[str, str] | None = None,
     incidents: Sequence[str],
     data: Sequence[str],
     reports: Sequence[Mapping[str, str | None]],
@@ -230,7 +231,8 @@ def mirror_index(
     """``mirror.json``: where each part of the mirror is, for the page and for any reader.
 
     ``history`` the sizes of every checkpoint published here, oldest first (the latest last);
-    ``cosigner_keys`` key name -> file; ``incidents`` the released incident ids; ``data`` the
+    ``cosigner_keys`` and ``report_keys`` (the keys that sign the daily reports' notes,
+    besides the log's) key name -> file; ``incidents`` the released incident ids; ``data`` the
     incident files; ``reports`` each daily report's ``file`` and ``note`` (None: none)."""
     sizes = list(history)
     return {
@@ -243,7 +245,12 @@ def mirror_index(
             {"from": a, "to": b, "file": consistency_path(a, b)}
             for a, b in itertools.pairwise(sizes)
         ],
-        "keys": {"log": "keys/log.vkey", "log_key": log_key, "cosigners": dict(cosigner_keys)},
+        "keys": {
+            "log": "keys/log.vkey",
+            "log_key": log_key,
+            "cosigners": dict(cosigner_keys),
+            "reports": dict(report_keys or {}),
+        },
         "incidents": [{"id": i, "proofs": proofs_path(i)} for i in incidents],
         "data": list(data),
         "reports": [dict(r) for r in reports],

@@ -394,18 +394,49 @@
       );
     }
 
-    // Daily reports: in the manifest, with their notes.
+    // Daily reports: in the manifest, each with its signed note naming the file's SHA-256.
+    const noteKeys = [log];
+    for (const [name, path] of Object.entries(index.keys.reports || {})) {
+      try {
+        noteKeys.push(await parseKey(await fetchText(path)));
+      } catch (error) {
+        problems.push(`report key ${name}: ${reason(error)}`);
+      }
+    }
     const reports = document.querySelector("#reports tbody");
     for (const item of index.reports) {
       const mine = [fileProblem(item.file), item.note ? fileProblem(item.note) : null].filter(Boolean);
       problems.push(...mine.filter((p) => !problems.includes(p)));
+      let signedBy = "";
+      if (item.note) {
+        try {
+          const note = splitNote(await fetchText(item.note));
+          const signers = [];
+          for (const key of noteKeys.filter((k) => k.type === ED25519)) {
+            const line = signatureOf(note, key);
+            if (!line) continue;
+            const ok = await crypto.subtle.verify({ name: "Ed25519" }, key.key, line.payload, utf8.encode(note.text));
+            if (!ok) fail(`${item.note}: the signature of ${key.name} does not verify`);
+            signers.push(key.name);
+          }
+          if (!signers.length) fail(`${item.note}: not signed by a key this mirror publishes`);
+          const digest = await sha256(await fetchBytes(item.file));
+          if (!note.text.includes(hex(digest)) && !note.text.includes(toB64(digest))) {
+            fail(`${item.note}: does not name the SHA-256 of ${item.file}`);
+          }
+          signedBy = `signed by ${signers.join(", ")}`;
+        } catch (error) {
+          mine.push(reason(error));
+          problems.push(reason(error));
+        }
+      }
       reports.append(
         el(
           "tr",
           { "data-report": item.file },
           el("td", {}, el("a", { href: item.file }, item.file.replace(/^reports\//, ""))),
           el("td", {}, item.note ? el("a", { href: item.note }, item.note.replace(/^reports\//, "")) : "none"),
-          statusCell(mine, "in the manifest"),
+          statusCell(mine, item.note ? "verified" : "in the manifest", signedBy),
         ),
       );
     }
