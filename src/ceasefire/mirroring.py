@@ -120,10 +120,22 @@ def _feed(store: Store, viewer: Viewer, size: int) -> Iterator[tuple[str, Leaf]]
 
 
 def _previous(folder: Path) -> dict[str, Any]:
-    """The index of the mirror already in ``folder`` (empty for none)."""
+    """The index of the mirror already in ``folder`` (empty for none). A folder that holds
+    anything but a mirror is refused: a publish replaces the folder whole."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(Problem(str(folder), "", "exists and is not a folder"))
     try:
         return dict(json.loads((folder / INDEX).read_text(encoding="utf-8")))
     except FileNotFoundError:
+        if folder.is_dir() and any(folder.iterdir()):
+            raise InputError(
+                Problem(
+                    str(folder),
+                    "",
+                    f"holds files but no {INDEX}: not a mirror, and a publish replaces the "
+                    "folder whole; name a new or empty folder",
+                )
+            ) from None
         return {}
     except (OSError, ValueError) as exc:
         raise InputError(
@@ -140,7 +152,19 @@ def _history(
     out: dict[int, PublishedCheckpoint] = {}
     for item in old.get("checkpoints") or ():
         size = int(item["size"])
-        published = PublishedCheckpoint((folder / checkpoint_path(size)).read_text("utf-8"))
+        path = folder / checkpoint_path(size)
+        try:
+            published = PublishedCheckpoint(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(
+                Problem(str(path), "", f"a checkpoint the mirror published cannot be read: {exc}")
+            ) from None
+        if published.checkpoint.origin != latest.checkpoint.origin:
+            raise VerificationError(
+                f"the mirror in {folder} is of another log",
+                expected=published.checkpoint.origin,
+                computed=latest.checkpoint.origin,
+            )
         try:
             now = PublishedCheckpoint(store.ledger_checkpoint(size).text)
         except NotFoundError:
@@ -238,8 +262,17 @@ def publish_mirror(
         (a, b, consistency_doc(a, b, store.ledger_consistency(a.size, b.size)))
         for a, b in itertools.pairwise(history)
     ]
-    views = sorted(viewer.released_incidents(), key=lambda v: str(v["id"]))
     grouped = leaves_by_incident(_feed(store, viewer, latest.size))
+    # An incident is published once the checkpoint covers its release: the mirror is the
+    # public picture as of that checkpoint, every incident in it with its release proved.
+    views = sorted(
+        (
+            v
+            for v in viewer.released_incidents()
+            if any(leaf.kind == "release" for leaf in grouped.get(str(v["id"]), ()))
+        ),
+        key=lambda v: str(v["id"]),
+    )
     report_files = _reports(folder, old, reports)
     published_at = now.astimezone(UTC).isoformat()
 

@@ -23,7 +23,7 @@ from ceasefire import ledger
 from ceasefire.cli.app import app
 from ceasefire.errors import InputError, VerificationError
 from ceasefire.ledger import merkle
-from ceasefire.ledger.keys import read_verifier
+from ceasefire.ledger.keys import read_signer, read_verifier
 from ceasefire.ledger.notes import Checkpoint, Signer, open_note, verify_cosignatures
 from ceasefire.mirroring import PUBLIC, publish_mirror
 from ceasefire.publish.mirror import proofs_path
@@ -242,18 +242,30 @@ def test_a_republish_on_a_grown_log_keeps_the_earlier_checkpoint(
     assert sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(".site")) == []
 
 
-def test_a_log_that_did_not_only_grow_is_refused_and_nothing_written(
-    mirror_copy: Path, tmp_path: Path
-) -> None:
-    """Another log (here a new store with its own key, smaller) published over the mirror: the
-    mirror's checkpoint is ahead of it, so it is refused and the folder is left as it was."""
+def test_another_log_is_refused_and_nothing_written(mirror_copy: Path, tmp_path: Path) -> None:
+    """Another log (a new store with its own key) published over the mirror is refused, and
+    the folder is left as it was."""
     before = _every_file(mirror_copy)
     with Store.open(tmp_path / "other.db") as store:
         ledger.sign_checkpoint(store, Signer.generate("ceasefire.test/other-log"))
-        with pytest.raises(VerificationError, match="cut back"):
+        with pytest.raises(VerificationError, match="another log"):
             publish_mirror(store, mirror_copy)
     assert _every_file(mirror_copy) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_a_log_cut_back_is_refused_and_nothing_written(mirrored: Mirrored, tmp_path: Path) -> None:
+    """The mirror published a grown log; the same log as it was before (a store restored from
+    an old backup, or rolled back) is refused."""
+    grown = copy_sqlite(mirrored.db, tmp_path)
+    grow_log(grown, mirrored.keys, tmp_path)
+    folder = tmp_path / "site"
+    publish(grown, folder, mirrored.keys)
+    before = _every_file(folder)
+    (tmp_path / "old").mkdir()
+    with pytest.raises(VerificationError, match="cut back"):
+        publish(copy_sqlite(mirrored.db, tmp_path / "old"), folder, mirrored.keys)
+    assert _every_file(folder) == before
 
 
 def test_a_report_name_that_could_leave_its_folder_is_refused(
@@ -283,3 +295,32 @@ def test_the_cli_publishes_and_says_what_it_wrote(mirrored: Mirrored, tmp_path: 
         app, ["publish", str(tmp_path / "none"), "--db", str(tmp_path / "new.db")]
     )
     assert empty.exit_code == 1 and "Traceback" not in empty.output
+
+
+def test_a_folder_that_is_not_a_mirror_is_left_alone(mirrored: Mirrored, tmp_path: Path) -> None:
+    """A publish replaces its folder whole, so one that holds other files is refused."""
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "letter.txt").write_text("keep me")
+    with pytest.raises(InputError, match="not a mirror"):
+        publish(copy_sqlite(mirrored.db, tmp_path), folder, mirrored.keys)
+    assert [p.name for p in folder.iterdir()] == ["letter.txt"]
+
+
+def test_an_incident_released_after_the_checkpoint_waits_for_the_next(
+    mirrored: Mirrored, tmp_path: Path
+) -> None:
+    db = copy_sqlite(mirrored.db, tmp_path)
+    with Store.open(db) as store:
+        store.release_incident("INC-000002", by="test mediator")
+        public = {v["id"] for v in Viewer(PUBLIC, store).released_incidents()}
+    assert "INC-000002" in public  # the API shows it at once
+    done = publish(db, tmp_path / "site", mirrored.keys)
+    assert done.incidents == len(public) - 1
+    assert not (tmp_path / "site" / proofs_path("INC-000002")).exists()
+    with Store.open(db) as store:
+        ledger.sign_checkpoint(store, read_signer(mirrored.keys / "log.key"))
+    again = publish(db, tmp_path / "site", mirrored.keys)
+    assert again.incidents == len(public)
+    kinds = [leaf["kind"] for leaf in _json(tmp_path / "site", proofs_path("INC-000002"))["leaves"]]
+    assert kinds[-1] == "release"

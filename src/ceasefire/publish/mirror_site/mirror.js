@@ -353,7 +353,9 @@
           fail(`${item.proofs} proves against another checkpoint (size ${doc.checkpoint.size})`);
         }
         leaves = doc.leaves;
-        if (!leaves.length) fail("no ledger leaf about it is covered by the checkpoint yet");
+        if (!leaves.some((l) => l.kind === "release" && l.record_id === `release/${item.id}`)) {
+          fail("its release is not among its proved leaves");
+        }
         for (const leaf of leaves) {
           try {
             const claimed = b64(leaf.leaf_hash);
