@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import ctypes
 import ctypes.util
-import itertools
 import json
 import os
 import shutil
@@ -27,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final
 
@@ -39,17 +39,14 @@ from ceasefire.publish.mirror import (
     MANIFEST,
     PAGE_FILES,
     Leaf,
+    MirrorContent,
     PublishedCheckpoint,
+    Report,
     checkpoint_path,
-    consistency_doc,
-    consistency_path,
     file_digest,
-    incident_proofs,
-    json_bytes,
     leaves_by_incident,
     manifest,
-    mirror_index,
-    proofs_path,
+    mirror_files,
     report_names,
 )
 from ceasefire.publish.visibility import Viewer
@@ -191,28 +188,28 @@ def _page_file(name: str) -> bytes:
     return resources.files("ceasefire.publish").joinpath("mirror_site", name).read_bytes()
 
 
-def _reports(
-    folder: Path, old: dict[str, Any], given: Sequence[Path]
-) -> list[tuple[str, Path, str | None, Path | None]]:
-    """The daily reports to publish: those published before (from ``folder``) and ``given``
-    (each with ``FILE.note`` beside it when there is one), a new file replacing an old one of
-    the same name. Each as (name, source, note name, note source)."""
-    found: dict[str, tuple[str, Path, str | None, Path | None]] = {}
+def _reports(folder: Path, old: dict[str, Any], given: Sequence[Path]) -> list[Report]:
+    """The daily reports to publish: those published before (read from ``folder``) and
+    ``given`` (each with ``FILE.note`` beside it when there is one), a new file replacing an
+    old one of the same name."""
+    found: dict[str, Report] = {}
     for item in old.get("reports") or ():
-        name = report_names(str(item["file"]).removeprefix("reports/"))
+        path = folder / str(item["file"])
         note = item.get("note")
-        note_name = report_names(str(note).removeprefix("reports/")) if note else None
-        note_path = folder / "reports" / note_name if note_name else None
-        found[name] = (name, folder / "reports" / name, note_name, note_path)
-    for path in given:
-        path = Path(path)
+        found[path.name] = Report(
+            report_names(path.name),
+            path.read_bytes(),
+            (folder / str(note)).read_bytes() if note else None,
+        )
+    for path in map(Path, given):
         if not path.is_file():
             raise InputError(Problem(str(path), "report", "no such file"))
-        name = report_names(path.name)
-        note_path = path.with_name(path.name + ".note")
-        has_note = note_path.is_file()
-        found[name] = (name, path, name + ".note" if has_note else None,
-                       note_path if has_note else None)  # fmt: skip
+        note = path.with_name(path.name + ".note")
+        found[path.name] = Report(
+            report_names(path.name),
+            path.read_bytes(),
+            note.read_bytes() if note.is_file() else None,
+        )
     return [found[n] for n in sorted(found)]
 
 
@@ -226,6 +223,51 @@ def _report_keys(folder: Path, old: dict[str, Any], given: Sequence[Verifier]) -
     for key in given:
         found[key.name] = key
     return [found[n] for n in sorted(found)]
+
+
+def _content(
+    store: Store,
+    folder: Path,
+    viewer: Viewer,
+    *,
+    cosigners: Sequence[Verifier],
+    reports: Sequence[Path],
+    report_keys: Sequence[Verifier],
+) -> tuple[MirrorContent, list[dict[str, Any]]]:
+    """What the mirror publishes, read from the store as the viewer (the public) reads it, with
+    what the mirror in ``folder`` published before; and the incidents' views."""
+    stored = store.ledger_checkpoint()
+    log_key = store.ledger_state().log_key
+    if log_key is None:
+        raise NotFoundError("no signed checkpoint yet; sign one with `ceasefire ledger checkpoint`")
+    log = Verifier.from_key(log_key)
+    open_note(stored.text, [log])  # the store's own checkpoint must verify before it is shown
+    latest = PublishedCheckpoint(stored.text)
+    old = _previous(folder)
+    history = _history(store, folder, old, latest)
+    grouped = leaves_by_incident(_feed(store, viewer, latest.size))
+    # An incident is published once the checkpoint covers its release: the mirror is the
+    # public picture as of that checkpoint, every incident in it with its release proved.
+    views = sorted(
+        (
+            v
+            for v in viewer.released_incidents()
+            if any(leaf.kind == "release" for leaf in grouped.get(str(v["id"]), ()))
+        ),
+        key=lambda v: str(v["id"]),
+    )
+    content = MirrorContent(
+        history=history,
+        consistency=[store.ledger_consistency(a.size, b.size) for a, b in pairwise(history)],
+        log_key=log.key,
+        cosigner_keys=[(c.name, c.key) for c in cosigners],
+        report_keys=[(k.name, k.key) for k in _report_keys(folder, old, report_keys)],
+        leaves={str(v["id"]): grouped[str(v["id"])] for v in views},
+        reports=_reports(folder, old, reports),
+        data=list(DATA),
+        published_at=viewer.now.astimezone(UTC).isoformat(),
+    )
+    return content, views
 
 
 def publish_mirror(
@@ -244,119 +286,44 @@ def publish_mirror(
     are kept), ``report_keys`` the keys that sign those notes when the log's key does not.
 
     Raises NotFoundError when no checkpoint is signed yet, VerificationError when the log did
-    not only grow since the mirror's last publish; nothing is written then.
+    not only grow since the mirror's last publish, InputError for a folder that holds
+    something else than a mirror; nothing is written then.
     """
     folder = Path(folder)
-    now = now or datetime.now(UTC)
-    viewer = Viewer(PUBLIC, store, now=now)
-    stored = store.ledger_checkpoint()
-    log_key = store.ledger_state().log_key
-    if log_key is None:
-        raise NotFoundError("no signed checkpoint yet; sign one with `ceasefire ledger checkpoint`")
-    log = Verifier.from_key(log_key)
-    open_note(stored.text, [log])  # the store's own checkpoint must verify before it is shown
-    latest = PublishedCheckpoint(stored.text)
-    old = _previous(folder)
-    history = _history(store, folder, old, latest)
-    consistency = [
-        (a, b, consistency_doc(a, b, store.ledger_consistency(a.size, b.size)))
-        for a, b in itertools.pairwise(history)
-    ]
-    grouped = leaves_by_incident(_feed(store, viewer, latest.size))
-    # An incident is published once the checkpoint covers its release: the mirror is the
-    # public picture as of that checkpoint, every incident in it with its release proved.
-    views = sorted(
-        (
-            v
-            for v in viewer.released_incidents()
-            if any(leaf.kind == "release" for leaf in grouped.get(str(v["id"]), ()))
-        ),
-        key=lambda v: str(v["id"]),
+    viewer = Viewer(PUBLIC, store, now=now or datetime.now(UTC))
+    content, views = _content(
+        store, folder, viewer, cosigners=cosigners, reports=reports, report_keys=report_keys
     )
-    report_files = _reports(folder, old, reports)
-    published_at = now.astimezone(UTC).isoformat()
-
+    files = {name: _page_file(name) for name in PAGE_FILES}
+    files.update(mirror_files(content))  # every proof checked before anything is written
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
     try:
-        files: dict[str, bytes] = {}
-
-        def put(path: str, data: bytes) -> None:
-            target = work / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            files[path] = data
-
-        for name in PAGE_FILES:
-            put(name, _page_file(name))
+        for path, data in files.items():
+            (work / path).parent.mkdir(parents=True, exist_ok=True)
+            (work / path).write_bytes(data)
         for name, fmt in DATA.items():
             write_export("incidents", views, fmt, work / name)
             files[name] = (work / name).read_bytes()
-        put("checkpoint.txt", stored.text.encode("utf-8"))
-        for checkpoint in history:
-            put(checkpoint_path(checkpoint.size), checkpoint.note.encode("utf-8"))
-        for a, b, doc in consistency:
-            put(consistency_path(a.size, b.size), json_bytes(doc))
-        put("keys/log.vkey", (log.key + "\n").encode())
-        cosigner_keys = {}
-        for c in cosigners:
-            path = f"keys/{report_names(c.name.replace('/', '_'))}.vkey"
-            put(path, (c.key + "\n").encode())
-            cosigner_keys[c.name] = path
-        report_key_files = {}
-        for k in _report_keys(folder, old, report_keys):
-            path = f"keys/reports/{report_names(k.name.replace('/', '_'))}.vkey"
-            put(path, (k.key + "\n").encode())
-            report_key_files[k.name] = path
-        ids = [str(v["id"]) for v in views]
-        n_leaves = n_shown = 0
-        for incident_id in ids:
-            leaves = grouped.get(incident_id, [])
-            n_leaves += len(leaves)
-            n_shown += sum(1 for x in leaves if x.shown)
-            put(proofs_path(incident_id), json_bytes(incident_proofs(incident_id, leaves, latest)))
-        listed = []
-        for name, source, note_name, note_source in report_files:
-            put(f"reports/{name}", source.read_bytes())
-            if note_name and note_source:
-                put(f"reports/{note_name}", note_source.read_bytes())
-            listed.append(
-                {"file": f"reports/{name}", "note": f"reports/{note_name}" if note_name else None}
-            )
-        put(
-            INDEX,
-            json_bytes(
-                mirror_index(
-                    origin=latest.checkpoint.origin,
-                    checkpoint=latest,
-                    history=[c.size for c in history],
-                    log_key=log.key,
-                    cosigner_keys=cosigner_keys,
-                    report_keys=report_key_files,
-                    incidents=ids,
-                    data=list(DATA),
-                    reports=listed,
-                    published_at=published_at,
-                )
-            ),
-        )
         digests = {path: file_digest(data) for path, data in files.items()}
+        latest = content.latest
         (work / MANIFEST).write_bytes(
-            manifest(digests, published_at=published_at, checkpoint_size=latest.size)
+            manifest(digests, published_at=content.published_at, checkpoint_size=latest.size)
         )
         os.chmod(work, 0o755)  # mkdtemp makes it owner-only; a web server must read it
         _swap_in(work, folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    leaves = [leaf for group in content.leaves.values() for leaf in group]
     return Published(
         folder=folder,
         size=latest.size,
         root=base64.b64encode(latest.root).decode("ascii"),
-        incidents=len(ids),
-        leaves=n_leaves,
-        shown=n_shown,
-        checkpoints=[c.size for c in history],
-        reports=[r[0] for r in report_files],
+        incidents=len(content.leaves),
+        leaves=len(leaves),
+        shown=sum(1 for leaf in leaves if leaf.shown),
+        checkpoints=[c.size for c in content.history],
+        reports=[r.name for r in content.reports],
         files=len(files) + 1,
     )
 

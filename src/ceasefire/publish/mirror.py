@@ -51,17 +51,24 @@ from ceasefire.ledger.notes import Checkpoint
 
 __all__ = [
     "FORMAT",
+    "INDEX",
     "MANIFEST",
     "PAGE_FILES",
     "WITHHELD",
     "Leaf",
+    "MirrorContent",
     "PublishedCheckpoint",
+    "Report",
     "checkpoint_path",
     "consistency_doc",
     "consistency_path",
     "file_digest",
     "incident_proofs",
+    "json_bytes",
+    "key_path",
+    "leaves_by_incident",
     "manifest",
+    "mirror_files",
     "mirror_index",
     "proofs_path",
     "report_names",
@@ -255,6 +262,99 @@ def mirror_index(
         "data": list(data),
         "reports": [dict(r) for r in reports],
     }
+
+
+def key_path(name: str, folder: str = "keys") -> str:
+    """The file of a published key: ``keys/UA-cosigner.vkey`` (a ``/`` of a key name as ``_``)."""
+    return f"{folder}/{_safe(name.replace('/', '_'), 'key name')}.vkey"
+
+
+@dataclass(frozen=True)
+class Report:
+    """A daily report as published: its file name and bytes, and its signed note's (if any)."""
+
+    name: str
+    data: bytes
+    note: bytes | None = None
+
+    @property
+    def note_name(self) -> str | None:
+        return None if self.note is None else f"{self.name}.note"
+
+
+@dataclass(frozen=True)
+class MirrorContent:
+    """Everything the mirror publishes besides the page and the incident files, as values.
+
+    ``history`` every checkpoint published, oldest first, the latest last; ``consistency`` the
+    proof from each of them to the next; ``leaves`` per published incident, its leaves.
+    """
+
+    history: Sequence[PublishedCheckpoint]
+    consistency: Sequence[Sequence[bytes]]
+    log_key: str
+    cosigner_keys: Sequence[tuple[str, str]]  # (name, verifier key string)
+    report_keys: Sequence[tuple[str, str]]
+    leaves: Mapping[str, Sequence[Leaf]]
+    reports: Sequence[Report]
+    data: Sequence[str]
+    published_at: str
+
+    @property
+    def latest(self) -> PublishedCheckpoint:
+        return self.history[-1]
+
+
+def mirror_files(content: MirrorContent) -> dict[str, bytes]:
+    """The mirror's files from its content, by path: the checkpoints, the consistency and proof
+    files, the keys, the reports and ``mirror.json`` (not the page, the incident files or the
+    manifest). Each proof is checked as it is laid out (:func:`incident_proofs`,
+    :func:`consistency_doc`): content that does not verify raises, and nothing is published."""
+    latest = content.latest
+    if len(content.consistency) != len(content.history) - 1:
+        raise ValueError("one consistency proof between each two published checkpoints")
+    files: dict[str, bytes] = {"checkpoint.txt": latest.note.encode("utf-8")}
+    for checkpoint in content.history:
+        files[checkpoint_path(checkpoint.size)] = checkpoint.note.encode("utf-8")
+    pairs = zip(content.history, content.history[1:], content.consistency, strict=False)
+    for old, new, proof in pairs:
+        files[consistency_path(old.size, new.size)] = json_bytes(consistency_doc(old, new, proof))
+    files["keys/log.vkey"] = (content.log_key + "\n").encode()
+    cosigners, signers = {}, {}
+    for name, key in content.cosigner_keys:
+        cosigners[name] = key_path(name)
+        files[cosigners[name]] = (key + "\n").encode()
+    for name, key in content.report_keys:
+        signers[name] = key_path(name, "keys/reports")
+        files[signers[name]] = (key + "\n").encode()
+    for incident_id, leaves in content.leaves.items():
+        files[proofs_path(incident_id)] = json_bytes(incident_proofs(incident_id, leaves, latest))
+    listed: list[dict[str, str | None]] = []
+    for report in content.reports:
+        name = report_names(report.name)
+        files[f"reports/{name}"] = report.data
+        if report.note is not None:
+            files[f"reports/{name}.note"] = report.note
+        listed.append(
+            {
+                "file": f"reports/{name}",
+                "note": f"reports/{report.note_name}" if report.note_name else None,
+            }
+        )
+    index = mirror_index(
+        origin=latest.checkpoint.origin,
+        checkpoint=latest,
+        history=[c.size for c in content.history],
+        log_key=content.log_key,
+        cosigner_keys=cosigners,
+        report_keys=signers,
+        incidents=list(content.leaves),
+        data=content.data,
+        reports=listed,
+        published_at=content.published_at,
+    )
+    files[INDEX] = json_bytes(index)
+    return files
 
 
 def file_digest(data: bytes) -> str:
