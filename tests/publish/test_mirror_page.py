@@ -44,7 +44,7 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def _check(browser: Any, folder: Path) -> dict[str, Any]:
+def _check(browser: Any, folder: Path, before: str | None = None) -> dict[str, Any]:
     """Open the folder's page as a reader would and wait for its verdict: the overall state,
     each incident's and each history row's check, and the problems listed. The page may ask
     nothing of any other host, and no script may fail."""
@@ -63,6 +63,8 @@ def _check(browser: Any, folder: Path) -> dict[str, Any]:
 
         page.route("**/*", only_the_mirror)
         page.on("pageerror", lambda error: errors.append(str(error)))
+        if before is not None:
+            page.add_init_script(before)
         page.goto(f"{base}/index.html")
         page.wait_for_function("document.body.dataset.status !== 'checking'", timeout=READY_MS)
         found = page.evaluate(
@@ -76,7 +78,7 @@ def _check(browser: Any, folder: Path) -> dict[str, Any]:
               reports: Object.fromEntries([...document.querySelectorAll('#reports tr[data-report]')]
                 .map(r => [r.dataset.report, r.lastElementChild.innerText])),
               signature: document.getElementById('log-signature')?.innerText,
-              cosigned: document.getElementById('checkpoint').innerText,
+              cosigned: document.getElementById('checkpoint')?.innerText,
             })"""
         )
         context.close()
@@ -196,3 +198,18 @@ def test_the_page_checks_the_history_of_a_republished_mirror(
     broken = _check(browser, folder)
     assert broken["status"] == "failed"
     assert "consistency proof does not lead" in broken["history"][str(new)]
+
+
+def test_without_webcrypto_the_page_says_so_and_verifies_nothing(
+    browser: Any, mirrored: Mirrored
+) -> None:
+    """Over plain http:// from another machine a browser offers no WebCrypto (not a secure
+    context): the page must say so, never show "verified"."""
+    found = _check(
+        browser,
+        mirrored.folder,
+        before="Object.defineProperty(window.crypto, 'subtle', {value: undefined});",
+    )
+    assert found["status"] == "failed"
+    assert "no WebCrypto" in found["summary"] and "https://" in found["summary"]
+    assert found["incidents"] == {}

@@ -237,6 +237,14 @@
   }
 
   async function run() {
+    // WebCrypto exists only in a secure context: a page served over https://, or from this
+    // machine (localhost, 127.0.0.1). Over plain http:// from elsewhere nothing can be checked.
+    if (!window.crypto || !window.crypto.subtle) {
+      fail(
+        "this browser offers no WebCrypto here: open the mirror over https:// (or from localhost), " +
+          "where signatures and hashes can be checked",
+      );
+    }
     const problems = [];
     const manifest = await fetchJson("manifest.json");
     const index = await fetchJson("mirror.json");
