@@ -258,7 +258,9 @@ def _content(
     )
     content = MirrorContent(
         history=history,
-        consistency=[store.ledger_consistency(a.size, b.size) for a, b in pairwise(history)],
+        consistency=[
+            store.ledger_consistency(a.size, b.size) if a.size else [] for a, b in pairwise(history)
+        ],
         log_key=log.key,
         cosigner_keys=[(c.name, c.key) for c in cosigners],
         report_keys=[(k.name, k.key) for k in _report_keys(folder, old, report_keys)],

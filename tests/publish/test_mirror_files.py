@@ -123,3 +123,12 @@ def test_names_that_could_leave_their_folder_are_refused(name: str) -> None:
         proofs_path(name)
     with pytest.raises(InputError):
         mirror_files(_content(reports=[Report(name, b"x")]))
+
+
+def test_a_mirror_first_published_empty_grows_without_a_proof() -> None:
+    empty = PublishedCheckpoint(sign_note(Checkpoint(LOG.name, 0, merkle.EMPTY_ROOT).body(), LOG))
+    files = mirror_files(_content(history=[empty, _checkpoint(7)], consistency=[[]]))
+    assert json.loads(files["consistency/0-7.json"])["proof"] == []
+    forged = PublishedCheckpoint(sign_note(Checkpoint(LOG.name, 0, bytes(32)).body(), LOG))
+    with pytest.raises(VerificationError, match="empty tree"):
+        mirror_files(_content(history=[forged, _checkpoint(7)], consistency=[[]]))

@@ -45,7 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ceasefire.errors import InputError, Problem
+from ceasefire.errors import InputError, Problem, VerificationError
 from ceasefire.ledger import merkle
 from ceasefire.ledger.notes import Checkpoint
 
@@ -165,7 +165,7 @@ class PublishedCheckpoint:
 
     @property
     def checkpoint(self) -> Checkpoint:
-        text = self.note[: self.note.find("\n\n") + 1]
+        text = self.note[: self.note.rfind("\n\n") + 1]  # signed-note: the last blank line
         return Checkpoint.parse(text)
 
     @property
@@ -214,7 +214,17 @@ def consistency_doc(
     """The consistency file from one published checkpoint to the next (RFC 9162 2.1.4),
     checked before it is published: a log that did not only grow is refused
     (:class:`~ceasefire.errors.VerificationError`), and no mirror is written."""
-    merkle.verify_consistency(old.size, new.size, list(proof), old.root, new.root)
+    if old.size == 0:
+        # RFC 9162 proves consistency between non-empty trees; every tree extends the empty one
+        # (whose root is SHA-256 of nothing, RFC 9162 2.1.1), so the proof is empty.
+        if old.root != merkle.EMPTY_ROOT or proof:
+            raise VerificationError(
+                "a checkpoint of size 0 has the empty tree's root and needs no proof",
+                expected=base64.b64encode(merkle.EMPTY_ROOT).decode(),
+                computed=base64.b64encode(old.root).decode(),
+            )
+    else:
+        merkle.verify_consistency(old.size, new.size, list(proof), old.root, new.root)
     return {
         "from": {"size": old.size, "root": _b64(old.root), "note": checkpoint_path(old.size)},
         "to": {"size": new.size, "root": _b64(new.root), "note": checkpoint_path(new.size)},

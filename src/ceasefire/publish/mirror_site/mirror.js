@@ -165,7 +165,12 @@
   }
 
   async function verifyConsistency(size1, size2, proof, root1, root2) {
-    if (size1 < 1 || size1 > size2) fail(`no consistency proof from size ${size1} to ${size2}`);
+    if (size1 === 0) {
+      // Every tree extends the empty one, whose root is SHA-256 of nothing (RFC 9162 2.1.1).
+      if (proof.length || !same(root1, await sha256(new Uint8Array(0)))) fail("a checkpoint of size 0 is not the empty tree's");
+      return;
+    }
+    if (size1 > size2) fail(`no consistency proof from size ${size1} to ${size2}`);
     if (size1 === size2) {
       if (proof.length || !same(root1, root2)) fail(`two different trees of size ${size1}`);
       return;
