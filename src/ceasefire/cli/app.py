@@ -11,7 +11,17 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli import agreement, coverage, demo, extract, harm, incidents, reports, tallies
+from ceasefire.cli import (
+    agreement,
+    coverage,
+    demo,
+    extract,
+    harm,
+    incidents,
+    publish,
+    reports,
+    tallies,
+)
 from ceasefire.cli._common import Group, out
 from ceasefire.cli.coverage import coverage_app
 from ceasefire.cli.hotline import hotline_app
@@ -93,6 +103,7 @@ coverage_app.command("ingest")(coverage.ingest)
 coverage_app.command("show")(coverage.show)
 app.add_typer(coverage_app, name="coverage")
 app.command()(extract.extract)
+app.command()(publish.publish)
 app.command()(serve)
 
 
