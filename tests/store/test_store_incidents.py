@@ -4,7 +4,6 @@ with four eyes, filters, violations superseded never deleted, agreement versions
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -418,7 +417,6 @@ def test_a_large_partition_saves_and_resaves_quickly(db_url: str) -> None:
     with Store.open(db_url) as big:
         big.add_reports([report(f"b{i}") for i in range(2 * n)], entered_by=OPERATOR)
         partition = [incident(f"b{2 * i}", [f"b{2 * i}", f"b{2 * i + 1}"]) for i in range(n)]
-        started = time.perf_counter()
         first = big.save_incidents(partition, at=RUN1)
         again = big.save_incidents(partition, at=RUN2)
         shifted = [
@@ -428,7 +426,6 @@ def test_a_large_partition_saves_and_resaves_quickly(db_url: str) -> None:
             [*shifted, incident("b0", ["b0"]), incident(f"b{2 * n - 1}", [f"b{2 * n - 1}"])],
             at=RUN3,
         )
-        elapsed = time.perf_counter() - started
         assert first.created == n and again.unchanged == n
         assert regrouped.created + regrouped.updated + regrouped.unchanged == n + 1
         assert big.count_incidents() == n + 1
@@ -440,8 +437,6 @@ def test_a_large_partition_saves_and_resaves_quickly(db_url: str) -> None:
             assert {r for r, i in held.items() if i == regrouped.ids[key]} == set(
                 big.get_incident(regrouped.ids[key]).report_ids
             )
-        # ~3.5 s measured on two shared cores (100k incidents: ~12 s first save, ~6.5 s again).
-        assert elapsed < 60.0, f"three saves of {n} incidents took {elapsed:.1f} s"
 
 
 # -- decisions --------------------------------------------------------------------------------
