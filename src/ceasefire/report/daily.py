@@ -36,7 +36,7 @@ from ceasefire.agreement.reporting import ReportingDay
 from ceasefire.counts import Count
 from ceasefire.errors import InputError, Problem
 from ceasefire.hotline.rules import ASKING, Message, Progress, owers
-from ceasefire.publish.access import Principal, may_read_message
+from ceasefire.publish.access import Principal, may_read_message, report_tier
 from ceasefire.publish.visibility import Viewer
 from ceasefire.records import StoredIncident, StoredViolation
 from ceasefire.report.records import Replayed
@@ -75,13 +75,8 @@ def tier_principal(tier: str, parties: Iterable[str]) -> Principal:
 
 
 def tier_of(principal: Principal) -> str:
-    """The tier a caller reads: the mission and the mediator (and admins) the mission's, a
-    party its own, anyone else the public's."""
-    if principal.sees_all:
-        return MISSION_TIER
-    if principal.role == "party" and principal.party is not None:
-        return PARTY_PREFIX + principal.party
-    return PUBLIC_TIER
+    """The tier a caller reads (:func:`ceasefire.publish.access.report_tier`)."""
+    return report_tier(principal)
 
 
 def reporting_day(agreement: Agreement, cutoff: str | None = None) -> ReportingDay:
