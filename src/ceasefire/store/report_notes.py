@@ -42,7 +42,6 @@ report_cosignatures_table = Table(
 )
 _R = report_notes_table.c
 _K = report_cosignatures_table.c
-_E = store_ledger.entries_table.c
 
 
 @dataclass(frozen=True)
@@ -71,22 +70,10 @@ class ReportNotesArea(Database):
         with self.read() as conn:
             return list(store_ledger.checkpoints(conn))
 
-    def report_leaves(self, size: int, chunk: int = 50_000) -> Iterator[Entry]:
-        """Entries ``0 .. size-1`` in index order, read in chunks in one read transaction."""
+    def report_leaves(self, size: int) -> Iterator[Entry]:
+        """Entries ``0 .. size-1`` in index order, in one read transaction."""
         with self.read() as conn:
-            last = -1
-            while last + 1 < size:
-                rows = conn.execute(
-                    select(_E.idx, _E.kind, _E.record_id, _E.body)
-                    .where(_E.idx > last, _E.idx < size)
-                    .order_by(_E.idx)
-                    .limit(chunk)
-                ).all()
-                if not rows:
-                    return
-                for r in rows:
-                    yield Entry(int(r.idx), r.kind, r.record_id, r.body)
-                last = int(rows[-1].idx)
+            yield from store_ledger.iter_entries(conn, end=size)
 
     def save_report_note(
         self, *, date: str, tier: str, fmt: str, size: int, sha256: str, note: str
