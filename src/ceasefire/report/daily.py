@@ -436,21 +436,50 @@ def _hotline(
     }
 
 
-def _coverage(
-    replayed: Replayed, caller: Principal, span: tuple[datetime, datetime], areas: Any = None
+#: What a coverage row may say outside the mission's tier: never where a sensor stands or
+#: where it looks (its footprint), nor a patrol's route.
+_SHARED_SENSOR_KEYS: Final = ("sensor", "status", "start", "end", "oblast")
+_SHARED_RESTRICTION_KEYS: Final = ("at", "place", "oblast", "by", "reason", "source")
+
+
+def _coverage_section(
+    records: Sequence[tuple[str, Mapping[str, Any]]], start: datetime, end: datetime, areas: Any
 ) -> dict[str, Any]:
-    """The coverage section: a placeholder until :func:`ceasefire.coverage.report_section`
-    is wired here. It lists the access requests denied on the hotline (the restrictions the
-    mechanism already records) for every tier but the public's."""
-    restrictions = []
-    if caller.role != "public":
-        messages = [m for m in replayed.messages if may_read_message(caller, m)]
-        for d in _denials(messages, span):
-            restrictions.append(
-                {"at": d["at"], "place": d["place"], "oblast": None, "by": d["by"],
-                 "reason": d["reason"], "source": "hotline"}
-            )  # fmt: skip
+    """A placeholder for :func:`ceasefire.coverage.report_section` (same arguments, same
+    shape) until it is wired here: no coverage known, and as restrictions the access requests
+    denied on the hotline."""
+    messages = [Message.from_record(r) for k, r in records if k == "hotline_message"]
+    restrictions = [
+        {"at": d["at"], "place": d["place"], "oblast": None, "by": d["by"],
+         "reason": d["reason"], "source": "hotline"}
+        for d in _denials(messages, (start, end))
+    ]  # fmt: skip
     return {"by_oblast": [], "sensors_down": [], "restrictions": restrictions}
+
+
+def _coverage(
+    replayed: Replayed, caller: Principal, span: tuple[datetime, datetime], agreement: Agreement
+) -> dict[str, Any]:
+    """The coverage section of the tier: built from the coverage leaves and the hotline
+    messages the caller may read; outside the mission's tier its rows keep only what the
+    contract names (no sensor position, footprint or patrol route)."""
+    records = [
+        (kind, record)
+        for kind, record in replayed.coverage_records
+        if kind != "hotline_message" or may_read_message(caller, record)
+    ]
+    section = _coverage_section(records, span[0], span[1], agreement)
+    if caller.sees_all:
+        return section
+    return {
+        **section,
+        "sensors_down": [
+            {k: row.get(k) for k in _SHARED_SENSOR_KEYS} for row in section["sensors_down"]
+        ],
+        "restrictions": [
+            {k: row.get(k) for k in _SHARED_RESTRICTION_KEYS} for row in section["restrictions"]
+        ],
+    }
 
 
 def _annex(today: _Day) -> list[dict[str, Any]]:
@@ -555,7 +584,7 @@ def build(
     current = replayed.current_violations()
     today = _Day(viewer, live, current, span)
     before = _Day(viewer, live, current, prior)
-    coverage = _coverage(replayed, caller, span)
+    coverage = _coverage(replayed, caller, span, agreement)
     observed = {r["oblast"]: r["observed"] for r in coverage["by_oblast"]}
     in_day = [s for s in live if span[0] <= s.incident.observed_from < span[1]]
     local = span[1].astimezone(ZoneInfo(reporting.timezone))
