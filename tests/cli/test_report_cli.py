@@ -66,10 +66,10 @@ def test_daily_writes_the_report_and_its_note_and_verify_checks_them(
     assert code == 1 and "not those its note was signed over" in text, text
 
 
-def test_pdf_is_not_built_here_and_says_so(demo_dir: Path) -> None:
+def test_pdf_is_not_built_here_and_says_so(demo_dir: Path, tmp_path: Path) -> None:
     code, text = _run(
         "report", "daily", "--date", "2026-03-11", "--format", "pdf",
-        "--db", str(demo_dir / "demo.db"),
+        "--db", str(copy_sqlite(demo_dir / "demo.db", tmp_path)),
     )  # fmt: skip
     assert code == 1 and "pdf rendering is not built" in text, text
 
