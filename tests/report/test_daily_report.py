@@ -224,12 +224,14 @@ def test_a_party_reads_what_concerns_it_as_the_api_shows_it(store: Store) -> Non
     ru_reports = {r.id for r in store.list_reports() if r.submitted_by == "RU"}
     assert not text & ru_reports and not text & hidden
     assert not any(s.startswith("RU/") or "/sensor" in s for s in text)
-    # Its own reports only, its own hotline duty only.
-    assert data["summary"]["reports"] == sum(
-        1 for r in store.list_reports() if r.submitted_by == "UA"
-        and daily.period(NIGHT, AGREEMENT.reporting)[0] <= r.observed_from
-        < daily.period(NIGHT, AGREEMENT.reporting)[1]
-    )  # fmt: skip
+    # Its own reports only: those behind the day's incidents that UA submitted.
+    start, end = daily.period(NIGHT, AGREEMENT.reporting)
+    members = {
+        r for s in every if s.merged_into is None and start <= s.incident.observed_from < end
+        for r in s.incident.report_ids
+    }  # fmt: skip
+    submitted = {r.id: r.submitted_by for r in store.list_reports()}
+    assert data["summary"]["reports"] == sum(1 for r in members if submitted[r] == "UA") > 0
     assert data["coverage"]["sensors_down"] == []
 
 

@@ -162,7 +162,7 @@ class _Day:
         violations: Sequence[StoredViolation],
         span: tuple[datetime, datetime],
     ) -> None:
-        rows = [s for s in incidents if span[0] <= s.incident.observed_from < span[1]]
+        rows = [s for s in incidents if _in(s.body, span)]
         self.incidents = [v for v in viewer.incidents(rows) if v is not None]
         seen = {v["id"]: v for v in self.incidents}
         mine = [v for v in violations if v.incident_id in seen]
@@ -507,21 +507,14 @@ def _annex(today: _Day) -> list[dict[str, Any]]:
     return out
 
 
-def _reports(replayed: Replayed, caller: Principal, today: _Day, span: Any) -> int:
-    """Reports of the day the tier reads: the mission every one not retracted, a party its
-    own; the public none one by one, so the reports behind the incidents it reads."""
+def _reports(replayed: Replayed, caller: Principal, today: _Day) -> int:
+    """The reports behind the day's incidents, as the tier reads them: every member not
+    retracted for the mission, a party's own (its view lists only those), for the public the
+    count each incident it reads states."""
     if caller.role == "public":
         return sum(int(i.get("n_reports") or 0) for i in today.incidents)
-    count = 0
-    for report_id, r in replayed.reports.items():
-        if report_id in replayed.retracted:
-            continue
-        if caller.party is not None and r.get("submitted_by") != caller.party:
-            continue
-        start = r.get("observed_from")
-        if start is not None and span[0] <= datetime.fromisoformat(start) < span[1]:
-            count += 1
-    return count
+    members = {r for i in today.incidents for r in i.get("report_ids") or ()}
+    return len(members - replayed.retracted)
 
 
 def _summary(data: dict[str, Any], today: _Day, before: _Day, reports: int) -> dict[str, Any]:
@@ -580,13 +573,13 @@ def build(
     prior = period(day - timedelta(days=1), reporting)
     signed_at = checkpoint["signed_at"]
     viewer = Viewer(caller, replayed, now=signed_at)
-    live = replayed.live_incidents()
-    current = replayed.current_violations()
+    live = replayed.live_incidents(prior[0], span[1])
+    current = replayed.current_violations([s.incident_id for s in live])
     today = _Day(viewer, live, current, span)
     before = _Day(viewer, live, current, prior)
     coverage = _coverage(replayed, caller, span, agreement)
     observed = {r["oblast"]: r["observed"] for r in coverage["by_oblast"]}
-    in_day = [s for s in live if span[0] <= s.incident.observed_from < span[1]]
+    in_day = [s for s in live if _in(s.body, span)]
     local = span[1].astimezone(ZoneInfo(reporting.timezone))
     data: dict[str, Any] = {
         "format": FORMAT,
@@ -614,7 +607,7 @@ def build(
         "coverage": coverage,
         "annex": _annex(today),
     }
-    summary = _summary(data, today, before, _reports(replayed, caller, today, span))
+    summary = _summary(data, today, before, _reports(replayed, caller, today))
     # The contract's order: summary first (a dict keeps insertion order; canonical JSON sorts
     # keys anyway, the renderers follow the contract's order).
     return {**{k: data[k] for k in list(data)[:9]}, "summary": summary,

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import re
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -34,22 +35,38 @@ from ceasefire.records import StoredIncident, StoredViolation
 
 #: Leaf kinds the coverage section reads as they are (:mod:`ceasefire.coverage`, when built).
 COVERAGE_KINDS: Final = frozenset({"sensor_status", "patrol", "restriction"})
+#: The other kinds a report reads whole (users, keys and agreements it does not read).
+_READ: Final = COVERAGE_KINDS | {
+    "status_change", "violation", "violation_superseded", "release", "retraction", "tally",
+    "hotline_message",
+}  # fmt: skip
 
 
 def _time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+#: Where an incident's window starts, read from its leaf's canonical JSON without parsing it: a
+#: key is never inside a string value there (a quote in a value is escaped), and the incident's
+#: body is the only object of the leaf with this key.
+_OBSERVED_FROM: Final = re.compile(r'"observed_from":"([^"]+)"')
+_INCIDENT_PREFIX: Final = "incident/"
+
+
 @dataclass
 class Replayed:
-    """What the leaves of one checkpoint hold, record by record (see the module docstring)."""
+    """What the leaves of one checkpoint hold, record by record (see the module docstring).
+
+    Reports and incidents, most of a log, are kept as their leaves' text and parsed when a
+    report asks for them (a day's incidents, a party's own reports): a month's log holds far
+    more of them than one day's report reads."""
 
     size: int = 0
-    #: report id -> the report leaf's record (interchange JSON, ``entered_by``, ``placement``).
-    reports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: report id -> its leaf (JSON text; :meth:`report` parses it).
+    report_leaves: dict[str, str] = field(default_factory=dict)
     retracted: set[str] = field(default_factory=set)
-    #: incident id -> the latest incident leaf's record (``body``, ``merged_into``).
-    incident_leaves: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: incident id -> its latest incident leaf (JSON text; :meth:`incident` parses it).
+    incident_leaves: dict[str, str] = field(default_factory=dict)
     #: incident id -> its status changes, oldest first.
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     violation_records: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -63,42 +80,63 @@ class Replayed:
     progress: dict[str, dict[str, Progress]] = field(default_factory=dict)
     #: (kind, record) of the coverage kinds and of hotline messages, in log order.
     coverage_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    agreements: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _incidents: dict[str, StoredIncident] | None = None
+    _reports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _incidents: dict[str, StoredIncident] = field(default_factory=dict)
 
     # -- the records as the store's value types -----------------------------------------------
 
-    @property
-    def incidents(self) -> dict[str, StoredIncident]:
-        """Every incident as :class:`StoredIncident` (status and assessment from its history).
+    def report(self, report_id: str) -> dict[str, Any] | None:
+        """A report's record as logged (interchange JSON, ``entered_by``, ``placement``)."""
+        if report_id not in self._reports:
+            text = self.report_leaves.get(report_id)
+            if text is None:
+                return None
+            self._reports[report_id] = json.loads(text)["record"]
+        return self._reports[report_id]
+
+    def incident(self, incident_id: str) -> StoredIncident | None:
+        """An incident as :class:`StoredIncident`, its status and assessment what its logged
+        history leaves standing.
 
         ``created_at`` and ``updated_at`` are not logged; the first and last logged status
         change stand for them (else the incident's window), so they too follow from the
         leaves alone."""
-        if self._incidents is None:
-            out: dict[str, StoredIncident] = {}
-            for incident_id, leaf in self.incident_leaves.items():
-                body = leaf["body"]
-                changes = self.history.get(incident_id, [])
-                status, assessed, basis = standing(changes)
-                first = _time(changes[0]["at"]) if changes else _time(body["observed_from"])
-                last = _time(changes[-1]["at"]) if changes else _time(body["observed_to"])
-                out[incident_id] = StoredIncident(
-                    incident_id=incident_id,
-                    body=body,
-                    status=status or "reported",
-                    assessed_perpetrator=assessed,
-                    assessed_basis=basis,
-                    merged_into=leaf.get("merged_into"),
-                    created_at=first,
-                    updated_at=last,
-                )
-            self._incidents = out
-        return self._incidents
+        held = self._incidents.get(incident_id)
+        if held is not None:
+            return held
+        text = self.incident_leaves.get(incident_id)
+        if text is None:
+            return None
+        leaf = json.loads(text)["record"]
+        body = leaf["body"]
+        changes = self.history.get(incident_id, [])
+        status, assessed, basis = standing(changes)
+        first = _time(changes[0]["at"]) if changes else _time(body["observed_from"])
+        last = _time(changes[-1]["at"]) if changes else _time(body["observed_to"])
+        held = StoredIncident(
+            incident_id=incident_id,
+            body=body,
+            status=status or "reported",
+            assessed_perpetrator=assessed,
+            assessed_basis=basis,
+            merged_into=leaf.get("merged_into"),
+            created_at=first,
+            updated_at=last,
+        )
+        self._incidents[incident_id] = held
+        return held
 
-    def live_incidents(self) -> list[StoredIncident]:
-        """The incidents not merged into another, by id."""
-        return [s for _, s in sorted(self.incidents.items()) if s.merged_into is None]
+    def live_incidents(self, start: datetime, end: datetime) -> list[StoredIncident]:
+        """The incidents not merged into another whose window starts in ``[start, end)``, by id."""
+        out = []
+        for incident_id in sorted(self.incident_leaves):
+            found = _OBSERVED_FROM.search(self.incident_leaves[incident_id])
+            if found is None or not start <= _time(found.group(1)) < end:
+                continue
+            stored = self.incident(incident_id)
+            if stored is not None and stored.merged_into is None:
+                out.append(stored)
+        return out
 
     def violation(self, seq: int) -> StoredViolation:
         r = self.violation_records[seq]
@@ -117,10 +155,13 @@ class Replayed:
             superseded_at=None if gone is None else _time(gone),
         )
 
-    def current_violations(self) -> list[StoredViolation]:
-        """The violations no later judgement superseded, by seq."""
+    def current_violations(self, incident_ids: Collection[str]) -> list[StoredViolation]:
+        """The violations of these incidents that no later judgement superseded, by seq."""
+        wanted = set(incident_ids)
         return [
-            self.violation(s) for s in sorted(self.violation_records) if s not in self.superseded
+            self.violation(seq)
+            for seq in sorted(self.violation_records)
+            if seq not in self.superseded and self.violation_records[seq]["incident_id"] in wanted
         ]
 
     # -- the reads of the access policy (ceasefire.publish.visibility.Records) ----------------
@@ -141,15 +182,16 @@ class Replayed:
         return out
 
     def reports_of(self, submitted_by: str, report_ids: Collection[str]) -> set[str]:
-        return {
-            r
-            for r in report_ids
-            if r in self.reports and self.reports[r].get("submitted_by") == submitted_by
-        }
+        out = set()
+        for report_id in report_ids:
+            record = self.report(report_id)
+            if record is not None and record.get("submitted_by") == submitted_by:
+                out.add(report_id)
+        return out
 
     def incidents_by_id(self, incident_ids: Collection[str]) -> dict[str, StoredIncident]:
-        every = self.incidents
-        return {i: every[i] for i in incident_ids if i in every}
+        found = {i: self.incident(i) for i in incident_ids}
+        return {i: s for i, s in found.items() if s is not None}
 
     def hotline_asked(self, address: str, incident_ids: Collection[str]) -> set[str]:
         wanted = set(incident_ids)
@@ -193,13 +235,17 @@ def replay(entries: Iterable[Entry]) -> Replayed:
                 entry=expected,
             )
         expected += 1
-        leaf = json.loads(entry.body)
-        kind, record = entry.kind, leaf["record"]
+        kind = entry.kind
         if kind == "report":
-            state.reports[entry.record_id] = record
-        elif kind == "incident":
-            state.incident_leaves[record["incident_id"]] = record
-        elif kind == "status_change":
+            state.report_leaves[entry.record_id] = entry.body
+            continue
+        if kind == "incident":
+            state.incident_leaves[entry.record_id.removeprefix(_INCIDENT_PREFIX)] = entry.body
+            continue
+        if kind not in _READ:
+            continue
+        record = json.loads(entry.body)["record"]
+        if kind == "status_change":
             state.history.setdefault(record["incident_id"], []).append(record)
         elif kind == "violation":
             state.violation_records[int(record["seq"])] = record
@@ -214,14 +260,7 @@ def replay(entries: Iterable[Entry]) -> Replayed:
         elif kind == "hotline_message":
             _hotline(state, record, by_id)
             state.coverage_records.append((kind, record))
-        elif kind in COVERAGE_KINDS:
+        else:
             state.coverage_records.append((kind, record))
-        elif kind == "agreement":
-            state.agreements[entry.record_id] = record
     state.size = expected
     return state
-
-
-def leaf_of(kind: str, record_id: str, record: Mapping[str, Any]) -> dict[str, Any]:
-    """A leaf's JSON object as a bundle carries it (``{"kind", "id", "record"}``)."""
-    return {"kind": kind, "id": record_id, "record": dict(record)}

@@ -327,15 +327,16 @@ def consistency_proof(conn: Connection, size1: int, size2: int) -> list[bytes]:
     return merkle.assemble(plan, fetch_nodes(conn, merkle.plan_nodes(plan)))
 
 
-def iter_entries(conn: Connection, chunk: int = 50_000, end: int | None = None) -> Iterator[Entry]:
-    """Every entry in index order (those before index ``end`` when given: a checkpoint's
-    leaves), read in chunks (the audit's scan, a daily report's)."""
+def iter_entries(conn: Connection, chunk: int = 50_000) -> Iterator[Entry]:
+    """Every entry in index order, read in chunks (the audit's scan)."""
     last = -1
     while True:
-        query = select(_E.idx, _E.kind, _E.record_id, _E.body).where(_E.idx > last)
-        if end is not None:
-            query = query.where(_E.idx < end)
-        rows = conn.execute(query.order_by(_E.idx).limit(chunk)).all()
+        rows = conn.execute(
+            select(_E.idx, _E.kind, _E.record_id, _E.body)
+            .where(_E.idx > last)
+            .order_by(_E.idx)
+            .limit(chunk)
+        ).all()
         if not rows:
             return
         for r in rows:
