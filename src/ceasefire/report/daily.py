@@ -507,14 +507,18 @@ def _annex(today: _Day) -> list[dict[str, Any]]:
     return out
 
 
-def _reports(replayed: Replayed, caller: Principal, today: _Day) -> int:
-    """The reports behind the day's incidents, as the tier reads them: every member not
-    retracted for the mission, a party's own (its view lists only those), for the public the
-    count each incident it reads states."""
+def _reports(
+    replayed: Replayed, caller: Principal, in_day: Sequence[StoredIncident], today: _Day
+) -> int:
+    """The reports behind the day's incidents (not retracted), as the tier reads them: every
+    one for the mission, a party's own (also those in incidents it is not shown: its reports
+    are its own to count), for the public the count each incident it reads states."""
     if caller.role == "public":
         return sum(int(i.get("n_reports") or 0) for i in today.incidents)
-    members = {r for i in today.incidents for r in i.get("report_ids") or ()}
-    return len(members - replayed.retracted)
+    members = {r for s in in_day for r in s.body.get("report_ids") or ()} - replayed.retracted
+    if caller.party is not None:
+        return len(replayed.reports_of(caller.party, members))
+    return len(members)
 
 
 def _summary(data: dict[str, Any], today: _Day, before: _Day, reports: int) -> dict[str, Any]:
@@ -607,7 +611,7 @@ def build(
         "coverage": coverage,
         "annex": _annex(today),
     }
-    summary = _summary(data, today, before, _reports(replayed, caller, today))
+    summary = _summary(data, today, before, _reports(replayed, caller, in_day, today))
     # The contract's order: summary first (a dict keeps insertion order; canonical JSON sorts
     # keys anyway, the renderers follow the contract's order).
     return {**{k: data[k] for k in list(data)[:9]}, "summary": summary,
