@@ -24,6 +24,8 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -203,6 +205,41 @@ def build(
     origin = _check_checkpoint(checkpoint, log_verifier(store, log))
     replayed = checked_records(store.report_leaves(checkpoint.size), checkpoint)
     return _built(replayed, agreement, day, tier, fmt, cutoff, checkpoint, origin)
+
+
+#: Reports the service built lately (:func:`build_served`), at most this many.
+SERVED_KEPT: Final = 32
+_served: OrderedDict[tuple[Any, ...], Built] = OrderedDict()
+_served_lock = threading.Lock()
+
+
+def build_served(
+    store: Store, agreement: Agreement, *, day: date, tier: str, fmt: str, cutoff: str | None
+) -> Built:
+    """:func:`build` for the service, the last :data:`SERVED_KEPT` reports remembered.
+
+    A report is built from the whole log (seconds for a month's), and the checkpoint a day's
+    report is built from never changes once it exists (the first signed at or after the
+    cutoff), so every caller of one tier gets the bytes built for the first from that
+    checkpoint (same database, size and root). ``report verify`` never reads from here: it
+    rebuilds and rechecks the leaves every time."""
+    _, end = daily.period(day, daily.reporting_day(agreement, cutoff))
+    checkpoint = pick_checkpoint(store.report_checkpoints(), end)
+    key = (store.url, checkpoint.size, checkpoint.root, agreement.id, agreement.version, day,
+           tier, fmt, cutoff)  # fmt: skip
+    with _served_lock:
+        held = _served.get(key)
+        if held is not None:
+            _served.move_to_end(key)
+            return held
+    built = build(
+        store, agreement, day=day, tier=tier, fmt=fmt, cutoff=cutoff, size=checkpoint.size
+    )
+    with _served_lock:
+        _served[key] = built
+        while len(_served) > SERVED_KEPT:
+            _served.popitem(last=False)
+    return built
 
 
 def _built(

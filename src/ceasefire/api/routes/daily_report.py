@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from ceasefire.api.deps import Caller, ServiceDep
 from ceasefire.api.errors import ErrorResponse
 from ceasefire.publish.access import report_tier
-from ceasefire.reporting import Built, build, check_format, parse_day
+from ceasefire.reporting import Built, build_served, check_format, parse_day
 
 router = APIRouter(tags=["reports"])
 
@@ -44,7 +44,13 @@ async def _built(
     check_format(fmt)
     chosen = report_tier(caller, tier)
     return await run_in_threadpool(
-        build, service.store, service.agreement, day=day, tier=chosen, fmt=fmt, cutoff=cutoff
+        build_served,
+        service.store,
+        service.agreement,
+        day=day,
+        tier=chosen,
+        fmt=fmt,
+        cutoff=cutoff,
     )
 
 
