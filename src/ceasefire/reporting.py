@@ -81,13 +81,26 @@ class Built:
         )
 
 
+#: The days a report may be asked for: any a ceasefire could hold, far from the ends of the
+#: calendar (the day before the first has none).
+FIRST_DAY: Final = date(1900, 1, 1)
+LAST_DAY: Final = date(9000, 12, 31)
+
+
 def parse_day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError
     except ValueError:
         raise InputError(
-            Problem("report", "date", f"must be a date YYYY-MM-DD; got {value!r}")
+            Problem(
+                "report",
+                "date",
+                f"must be a date YYYY-MM-DD between {FIRST_DAY} and {LAST_DAY}; got {value!r}",
+            )
         ) from None
+    return day
 
 
 def check_format(fmt: str) -> str:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse
 
 from ceasefire.api.deps import Caller, ServiceDep
 from ceasefire.api.errors import ErrorResponse
@@ -23,6 +24,14 @@ from ceasefire.reporting import Built, build_served, check_format, parse_day
 router = APIRouter(tags=["reports"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report's bytes in the format asked for.",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/html": {"schema": {"type": "string"}},
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        },
+    },
     403: {"model": ErrorResponse, "description": "The caller may not read that tier."},
     404: {"model": ErrorResponse, "description": "No checkpoint signed at or after the cutoff."},
     422: {"model": ErrorResponse, "description": "A bad date, tier, format or cutoff."},
@@ -74,7 +83,25 @@ async def daily_report(
     )
 
 
-@router.get("/reports/daily/note", summary="The daily report's signed note", responses=_ERRORS)
+_NOTE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    200: {
+        "description": "The signed note with the cosignature lines.",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    },
+    404: {
+        "model": ErrorResponse,
+        "description": "No checkpoint signed at or after the cutoff, or the report not signed yet.",
+    },
+}
+
+
+@router.get(
+    "/reports/daily/note",
+    summary="The daily report's signed note",
+    response_class=PlainTextResponse,
+    responses=_NOTE_RESPONSES,
+)
 async def daily_report_note(
     service: ServiceDep,
     caller: Caller,
