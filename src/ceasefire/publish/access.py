@@ -248,6 +248,10 @@ def report_tier(principal: Principal, asked: str | None = None) -> str:
     reads its own (``party:<code>``) and the public's, never the mission's nor the other
     party's; the public reads the ``public`` tier only.
     """
+    if asked is not None and asked not in ("mission", "public") and not asked.startswith("party:"):
+        raise InputError(
+            Problem("report", "tier", f"must be mission, party:<code> or public; got {asked!r}")
+        )
     if principal.sees_all:
         own = "mission"
     elif principal.role == "party":

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from ceasefire.api.deps import Caller, ServiceDep
-from ceasefire.api.errors import ErrorResponse
+from ceasefire.api.errors import ERROR_JSON, ErrorResponse
 from ceasefire.publish.access import report_tier
 from ceasefire.reporting import Built, build_served, check_format, parse_day
 
@@ -83,16 +83,20 @@ async def daily_report(
     )
 
 
+#: The note is text; its errors are the one JSON error shape, said so for each status (a
+#: route answering text documents its ``model`` responses as text otherwise).
 _NOTE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **_ERRORS,
     200: {
         "description": "The signed note with the cosignature lines.",
         "content": {"text/plain": {"schema": {"type": "string"}}},
     },
+    403: {"description": "The caller may not read that tier.", "content": ERROR_JSON},
     404: {
-        "model": ErrorResponse,
-        "description": "No checkpoint signed at or after the cutoff, or the report not signed yet.",
+        "description": "No checkpoint signed at or after the cutoff, or not signed yet.",
+        "content": ERROR_JSON,
     },
+    422: {"description": "A bad date, tier, format or cutoff.", "content": ERROR_JSON},
+    "default": {"description": "Any error: the one error shape.", "content": ERROR_JSON},
 }
 
 
