@@ -755,6 +755,8 @@ FAILING: dict[tuple[str, str], tuple[str, dict[str, Any], int]] = {
         422,
     ),
     ("POST", f"{V1}/extract"): ("", {"json": {"text": ""}}, 422),
+    ("GET", f"{V1}/reports/daily"): ("?date=2026-13-01", {}, 422),
+    ("GET", f"{V1}/reports/daily/note"): ("?date=2026-03-11&format=docx", {}, 422),
     ("POST", f"{V1}/extract/accept"): ("", {"json": {"text": "no events named"}}, 422),
 }
 

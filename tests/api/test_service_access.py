@@ -330,6 +330,16 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
         lambda w, role: ("", {"json": _tally(f"t-{role}")}),
         {A: 201, M: 201, D: 403, U: 201, R: 403, P: 403, B: 401},
     ),
+    # UA's tier of the demo night's report: the mission and the mediator may read it, UA its
+    # own, RU and the public not (theirs is another tier); the note is not signed yet (404).
+    ("GET", f"{V1}/reports/daily"): (
+        lambda w, role: ("?date=2026-03-11&tier=party:UA", {}),
+        {**MISSION, U: 200, R: 403, P: 403, B: 401},
+    ),
+    ("GET", f"{V1}/reports/daily/note"): (
+        lambda w, role: ("?date=2026-03-11&tier=party:UA", {}),
+        {A: 404, M: 404, D: 404, U: 404, R: 403, P: 403, B: 401},
+    ),
     ("GET", f"{V1}/tallies"): (lambda w, role: ("", {}), TALLY_READERS),
     ("GET", f"{V1}/tallies/reconcile"): (lambda w, role: ("", {}), TALLY_READERS),
     ("GET", f"{V1}/tallies/series"): (lambda w, role: ("", {}), TALLY_READERS),

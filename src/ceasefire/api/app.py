@@ -57,6 +57,7 @@ from ceasefire.api.errors import ErrorResponse, install
 from ceasefire.api.routes import actions as routes_actions
 from ceasefire.api.routes import changes as routes_changes
 from ceasefire.api.routes import coverage as routes_coverage
+from ceasefire.api.routes import daily_report as routes_daily_report
 from ceasefire.api.routes import exports as routes_exports
 from ceasefire.api.routes import extract as routes_extract
 from ceasefire.api.routes import hotline as routes_hotline
@@ -185,6 +186,7 @@ def create_app(
     routes = (
         routes_intake,
         routes_exports,  # before read: /incidents/export is not an incident id
+        routes_daily_report,  # before read: /reports/daily is not a report id
         routes_read,
         routes_actions,
         routes_ledger,

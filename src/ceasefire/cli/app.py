@@ -26,6 +26,7 @@ from ceasefire.cli._common import Group, out
 from ceasefire.cli.coverage import coverage_app
 from ceasefire.cli.hotline import hotline_app
 from ceasefire.cli.ledger import ledger_app
+from ceasefire.cli.report import report_app
 from ceasefire.cli.serve import serve
 from ceasefire.cli.tallies import tallies_app
 from ceasefire.cli.users import users_app
@@ -90,6 +91,7 @@ app.command()(incidents.verify)
 app.command()(incidents.violations)
 app.command()(harm.harm)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
 app.add_typer(hotline_app, name="hotline")
 tallies_app.command("ingest")(tallies.ingest)

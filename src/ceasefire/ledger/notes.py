@@ -681,11 +681,26 @@ def cosign(
     if log_verifier is not None:
         open_note(note, [log_verifier])
     Checkpoint.parse(text)
+    return _join(text, _merge(old, [cosignature_of(text, cosigner, timestamp)]))
+
+
+def cosignature_of(text: str, cosigner: Signer, timestamp: int) -> NoteSignature:
+    """A ``cosignature/v1`` signature line over a note's ``text``, made at ``timestamp``.
+
+    :func:`cosign` makes these for checkpoints; a daily report's note is cosigned the same
+    way (:mod:`ceasefire.report.notes`), its text starting with a line no checkpoint has, so a
+    line made for one can never pass for the other.
+
+    Raises
+    ------
+    InputError
+        when the timestamp is out of range or the signer is not a :data:`COSIGNATURE_V1` key.
+    """
     if cosigner.sig_type != COSIGNATURE_V1:
         raise InputError(Problem("cosigner", cosigner.name, "not a cosignature/v1 (0x04) key"))
     signature = cosigner.sign(cosigned_message(text, timestamp))
     payload = timestamp.to_bytes(_TIMESTAMP_LEN, "big") + signature
-    return _join(text, _merge(old, [NoteSignature(cosigner.name, cosigner.key_id, payload)]))
+    return NoteSignature(cosigner.name, cosigner.key_id, payload)
 
 
 def verify_cosignatures(

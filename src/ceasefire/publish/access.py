@@ -82,6 +82,7 @@ __all__ = [
     "reads_released_only",
     "report_ids",
     "report_scope",
+    "report_tier",
     "require",
     "submission_refusal",
     "submits_as",
@@ -245,6 +246,34 @@ def report_scope(principal: Principal) -> str | None:
     listing cannot fall back to every report by mistake."""
     require(principal, "read_reports", instead="read the incidents")
     return None if principal.sees_all else principal.party
+
+
+def report_tier(principal: Principal, asked: str | None = None) -> str:
+    """The tier of the daily report (:mod:`ceasefire.report.daily`) the principal reads:
+    ``asked`` if it may read that one, else ForbiddenError; None, its own.
+
+    The mission and the mediator (and admins) read every tier: theirs is ``mission``; a party
+    reads its own (``party:<code>``) and the public's, never the mission's nor the other
+    party's; the public reads the ``public`` tier only.
+    """
+    if asked is not None and asked not in ("mission", "public") and not asked.startswith("party:"):
+        raise InputError(
+            Problem("report", "tier", f"must be mission, party:<code> or public; got {asked!r}")
+        )
+    if principal.sees_all:
+        own = "mission"
+    elif principal.role == "party":
+        own = f"party:{principal.party}"
+    else:
+        own = "public"
+    if asked is None or asked in (own, "public"):
+        return own if asked is None else asked
+    if principal.sees_all and (asked == "mission" or asked.startswith("party:")):
+        return asked
+    raise ForbiddenError(
+        f"the {principal.role} role may not read the {asked!r} daily report; it reads the "
+        f"{own!r} one"
+    )
 
 
 def submits_as(principal: Principal) -> str | None:

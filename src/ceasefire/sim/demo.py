@@ -166,6 +166,9 @@ def run_demo(
         # Users and releases are logged: before the checkpoint, so it covers them.
         access, tokens = _sign_in_and_release(store, agreement.party_codes)
         record = _sign_and_prove(store, night.parent / "demo-keys", agreement.parties)
+        record += _daily_report(
+            store, agreement, night.parent / "demo-keys", night, night_start, db
+        )
         access.insert(0, _write_tokens(night.parent / "demo-keys" / "tokens.txt", tokens))
     finally:
         store.close()
@@ -386,4 +389,28 @@ def _sign_and_prove(store: Store, keys: Path, parties: Any) -> list[str]:
         f"cosigned by {', '.join(checked.cosigners)}",
         f"proof of report {first} (entry {bundle['leafIdx']}, {len(bundle['proof'])} hashes) "
         f"verifies with the public keys alone: {keys / 'proof.json'}",
+    ]
+
+
+def _daily_report(
+    store: Store, agreement: Any, keys: Path, folder: Path, night_start: datetime, db: str
+) -> list[str]:
+    """The night's daily report (mission tier, JSON) from the checkpoint just signed, signed
+    by the log's key, written with its note to ``folder``: ``ceasefire report verify`` checks
+    it, the API serves it (docs/report.md)."""
+    from ceasefire import reporting
+    from ceasefire.ledger.keys import read_signer
+
+    day = agreement.reporting.local_date(agreement.reporting.holding(night_start)[1])
+    built = reporting.build(store, agreement, day=day, tier="mission", fmt="json")
+    held = reporting.sign(store, built, read_signer(keys / "log.key"))
+    out = folder / f"report-{day.isoformat()}.json"
+    out.write_bytes(built.body)
+    out.with_name(out.name + ".note").write_text(held.text, encoding="utf-8")
+    summary = built.data["summary"]
+    return [
+        f"daily report of {day.isoformat()} (as of {built.data['cutoff_local']}): "
+        f"{summary['violations']} violations in {summary['incidents']} incidents, from "
+        f"checkpoint {built.checkpoint.size}, signed: {out} (ceasefire report verify {out} "
+        f"--db {db})",
     ]

@@ -21,7 +21,7 @@ writers take turns: one write transaction at a time, readers never wait (see doc
 :class:`Store` is the one object callers hold. It is put together from one part per area, each
 in its own module beside its SQL (:mod:`~ceasefire.store.reports`, :mod:`~ceasefire.store.incidents`, :mod:`~ceasefire.store.decisions`,
 :mod:`~ceasefire.store.violations`, :mod:`~ceasefire.store.ledger`, :mod:`~ceasefire.store.users`,
-:mod:`~ceasefire.store.hotline`, :mod:`~ceasefire.store.tallies`, :mod:`~ceasefire.store.coverage`, and :mod:`~ceasefire.store.logged` for the ledger audit's view of
+:mod:`~ceasefire.store.hotline`, :mod:`~ceasefire.store.tallies`, :mod:`~ceasefire.store.coverage`, :mod:`~ceasefire.store.report_notes`, and :mod:`~ceasefire.store.logged` for the ledger audit's view of
 every logged table), all sharing the engine, backend and transactions of
 :class:`~ceasefire.store.database.Database`; redis-py composes its command groups the same way.
 """
@@ -35,6 +35,7 @@ from ceasefire.store.hotline import HotlineArea
 from ceasefire.store.incidents import IncidentsArea
 from ceasefire.store.ledger import LedgerArea
 from ceasefire.store.logged import AuditArea
+from ceasefire.store.report_notes import ReportNotesArea
 from ceasefire.store.reports import ReportsArea
 from ceasefire.store.retractions import RetractionsArea
 from ceasefire.store.tallies import TalliesArea
@@ -54,6 +55,7 @@ class Store(
     TalliesArea,
     CoverageArea,
     ChangesArea,
+    ReportNotesArea,
     AuditArea,
 ):
     """Reports, incidents, violations, the ledger, users, the hotline, tallies and coverage in one
