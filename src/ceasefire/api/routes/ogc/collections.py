@@ -21,12 +21,17 @@ COLLECTIONS: dict[str, tuple[str, str]] = {
         "(incidents merged into others are left out).",
     ),
     "reports": ("Reports", "Stored reports at their point, with their placement facts."),
+    "violations": (
+        "Violations",
+        "Current violations (not superseded), one per judgement, at their incident's place: "
+        "the rule, the party held responsible, the agreement version, the incident's status.",
+    ),
 }
 
 
 def readable(caller: Principal, collection_id: str) -> None:
     """ForbiddenError (403, as ``GET /api/v1/reports`` answers it) for the public asking for
-    reports; every caller reads incidents (its view of them)."""
+    reports; every caller reads incidents and violations (its view of them)."""
     if collection_id == "reports":
         require(caller, "read_reports", instead="read the incidents collection")
 
@@ -53,24 +58,45 @@ def _extent(store: Store, viewer: Viewer, collection_id: str) -> dict[str, Any]:
     """The extent of what the caller may see of the collection (the extent of hidden rows
     would tell where and when they are)."""
     caller = viewer.caller
+    if collection_id == "violations":
+        return _violation_extent(store, viewer)
     if caller.sees_all or collection_id == "reports":  # reports: the mission's or a party's
         scope = None if collection_id == "incidents" else report_scope(caller)
         return _extent_of(*store.extent(collection_id, submitted_by=scope))
     if reads_released_only(caller):
         # The public sees released incidents only, at their shown (coarsened) places.
-        views = viewer.released_incidents()
-        if views:
-            return _extent_of(
-                min(float(v["lon"]) for v in views),
-                min(float(v["lat"]) for v in views),
-                max(float(v["lon"]) for v in views),
-                max(float(v["lat"]) for v in views),
-                min(v["observed_from"] for v in views),
-                max(v["observed_to"] for v in views),
-            )
+        return _extent_of_views(viewer.released_incidents())
     # A party's incidents: only a scan of every incident through its view would bound them;
     # the whole world and an open interval are true and tell nothing.
     return _extent_of(None, None, None, None, None, None)
+
+
+def _violation_extent(store: Store, viewer: Viewer) -> dict[str, Any]:
+    """The extent of the incidents of the current violations the caller may see: the
+    mission's from the store, the public's from its released incidents that have one (few,
+    read by id), a party's the whole world and an open interval (as its incidents')."""
+    if viewer.sees_all:
+        return _extent_of(*store.violation_extent())
+    if reads_released_only(viewer.caller):
+        views = viewer.released_incidents()
+        # A violation may hold no party responsible, so violation_parties would not list it.
+        return _extent_of_views(
+            [v for v in views if store.list_violations(incident_id=v["id"], limit=1)]
+        )
+    return _extent_of(None, None, None, None, None, None)
+
+
+def _extent_of_views(views: list[dict[str, Any]]) -> dict[str, Any]:
+    if not views:
+        return _extent_of(None, None, None, None, None, None)
+    return _extent_of(
+        min(float(v["lon"]) for v in views),
+        min(float(v["lat"]) for v in views),
+        max(float(v["lon"]) for v in views),
+        max(float(v["lat"]) for v in views),
+        min(v["observed_from"] for v in views),
+        max(v["observed_to"] for v in views),
+    )
 
 
 def _extent_of(

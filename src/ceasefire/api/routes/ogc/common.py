@@ -11,6 +11,7 @@ from fastapi import Request
 
 from ceasefire.api.deps import API_PREFIX, JSON
 from ceasefire.api.errors import ERROR_JSON
+from ceasefire.publish.formats import VIOLATION_COLUMNS
 
 PREFIX = f"{API_PREFIX}/ogc"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -99,3 +100,22 @@ def feature(
 def view_feature(view: dict[str, Any], keep: frozenset[str] | None = None) -> dict[str, Any]:
     """A report or incident as the caller sees it (a coarsened incident at its coarse place)."""
     return feature(view["id"], float(view["lon"]), float(view["lat"]), view, keep)
+
+
+#: The estimate bounds a flat row splits an estimate into (``count`` -> ``count_low``, ...).
+_BOUNDS = ("low", "best", "high")
+
+
+def violation_feature(row: dict[str, Any], keep: frozenset[str] | None = None) -> dict[str, Any]:
+    """A violation's flat row (:func:`ceasefire.publish.formats.flat_rows`, the exports' columns)
+    as a feature at its incident's place, numbered by the violation; ``keep`` names columns, or
+    an estimate by its name (``count``). ``superseded_at`` is left out: the collection holds
+    current violations only."""
+    props = {k: row[k] for k in VIOLATION_COLUMNS if k in row and k != "superseded_at"}
+    if keep is not None:
+        props = {
+            k: v
+            for k, v in props.items()
+            if k in keep or (k.rpartition("_")[2] in _BOUNDS and k.rpartition("_")[0] in keep)
+        }
+    return feature(int(row["seq"]), float(row["lon"]), float(row["lat"]), props)

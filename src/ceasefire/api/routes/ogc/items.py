@@ -18,12 +18,21 @@ from ceasefire.api.routes.ogc.common import (
     iso,
     this_page,
     view_feature,
+    violation_feature,
 )
 from ceasefire.api.routes.read import DEFAULT_PAGE, MAX_PAGE, stored_report
 from ceasefire.errors import NotFoundError
+from ceasefire.publish.formats import flat_rows
 from ceasefire.publish.visibility import Viewer
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
+
+#: Each collection's query (the mission's incidents may take a faster one, by columns).
+QUERIES: dict[str, queries.Query] = {
+    "incidents": queries.incidents,
+    "reports": queries.reports,
+    "violations": queries.violations,
+}
 
 
 @router.get(
@@ -79,9 +88,12 @@ def items(
     ):
         views, more, matched = queries.incident_fields(service, since, until, box, limit, after)
     else:
-        query = queries.reports if cid == "reports" else queries.incidents
+        query = QUERIES[cid]
         views, more, matched = query(service, viewer, since, until, box, limit, after)
-    features = [view_feature(v, keep) for v in views]
+    if cid == "violations":
+        features = [violation_feature(row, keep) for row in flat_rows("violations", views)]
+    else:
+        features = [view_feature(v, keep) for v in views]
     here = f"{base_url(request)}/collections/{cid}"
     links = [
         {"href": this_page(request), "rel": "self", "type": GEOJSON},
@@ -104,12 +116,15 @@ def items(
     responses=GEO_ERRORS,
 )
 def item(service: ServiceDep, caller: Caller, collection_id: str, feature_id: str) -> GeoJSON:
-    """One incident or report as a GeoJSON Feature, as the caller may see it (one it may not
-    see is 404, as a missing one)."""
+    """One incident, report or current violation as a GeoJSON Feature, as the caller may see
+    it (one it may not see is 404, as a missing one)."""
     cid = col.collection_id(collection_id)
     col.readable(caller, cid)
     if cid == "reports":
         return GeoJSON(view_feature(stored_report(service, feature_id, caller).to_dict()))
+    if cid == "violations":
+        row = queries.violation(Viewer(caller, service.store), feature_id)
+        return GeoJSON(violation_feature(flat_rows("violations", [row])[0]))
     view = Viewer(caller, service.store).incident(service.store.get_incident(feature_id))
     if view is None:
         raise NotFoundError(f"no incident with id {feature_id!r}")  # the store's words

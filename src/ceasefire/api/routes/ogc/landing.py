@@ -20,7 +20,7 @@ def landing(request: Request) -> dict[str, Any]:
     base = base_url(request)
     root = root_url(request)
     return {
-        "title": "ceasefire: incidents and reports",
+        "title": "ceasefire: incidents, reports and violations",
         "description": "OGC API - Features over the ceasefire store (read only).",
         "links": [
             {"href": base, "rel": "self", "type": "application/json", "title": "This page"},
@@ -54,8 +54,8 @@ def conformance() -> dict[str, Any]:
 
 @router.get("/collections", summary="OGC API - Features: the collections")
 def collections(request: Request, service: ServiceDep, caller: Caller) -> dict[str, Any]:
-    """``incidents`` and ``reports`` (for the public ``incidents`` only), each with its extent
-    and items link."""
+    """``incidents``, ``reports`` and ``violations`` (the public is not offered ``reports``),
+    each with its extent and items link."""
     viewer = Viewer(caller, service.store)
     return {
         "links": [

@@ -4,24 +4,28 @@ what the caller sees."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Final
 
 from ceasefire.api.deps import Service
 from ceasefire.api.routes.read import stored_report
-from ceasefire.api.visibility import keyset, listed_page
+from ceasefire.api.visibility import keyset, listed_page, visible_page
 from ceasefire.errors import NotFoundError
 from ceasefire.publish.access import may_read_report, report_scope
 from ceasefire.publish.views import place_slack
 from ceasefire.publish.visibility import Viewer
-from ceasefire.records import StoredIncident, StoredReport
+from ceasefire.records import StoredIncident, StoredReport, StoredViolation
 from ceasefire.store.incidents import COLUMN_FIELDS
 from ceasefire.store.schema import BBox
 
 #: What a collection query answers: the page's views, whether more follow, and numberMatched
 #: (None: not given, as it would not be exact and cheap).
 Found = tuple[list[dict[str, Any]], bool, int | None]
+#: A collection's query: (service, viewer, since, until, bbox, limit, after) -> its page.
+Query = Callable[
+    [Service, Viewer, datetime | None, datetime | None, BBox | None, int, str | None], Found
+]
 
 
 def reports(
@@ -128,3 +132,69 @@ def inside(view: dict[str, Any], box: BBox) -> bool:
     """Whether the place shown lies in the box (edges included, as the store's box)."""
     lon, lat = float(view["lon"]), float(view["lat"])
     return box[0] <= lon <= box[2] and box[1] <= lat <= box[3]
+
+
+def violations(
+    service: Service, viewer: Viewer, since: datetime | None, until: datetime | None,
+    bbox: BBox | None, limit: int, after: str | None,
+) -> Found:  # fmt: skip
+    """Current violations, each with its incident as the caller sees it (``Viewer.violation_rows``:
+    those of incidents it may read, the place coarsened where it is shown so), by number."""
+    store = service.store
+    cursor = None if after is None else _violation_cursor(viewer, after)
+    sees_all = viewer.sees_all
+    # As for incidents: the store's box widened by how far a shown place may lie from the
+    # stored one, the caller's box tested against the place shown.
+    wide = bbox if sees_all or bbox is None else widen(bbox, place_slack(viewer.caller))
+    counted: list[int | None] = []
+
+    def read(key: str | None, n: int) -> list[StoredViolation]:
+        rows, matched = store.page_violations(
+            since=since,
+            until=until,
+            bbox=wide,
+            limit=n,
+            after=None if key is None else int(key),
+            count=sees_all and not counted,  # exact only for a caller who sees every row
+        )
+        counted.append(matched)
+        return rows
+
+    def view(rows: Sequence[StoredViolation]) -> list[dict[str, Any] | None]:
+        return [
+            v if v is not None and (bbox is None or inside(v["incident"], bbox)) else None
+            for v in viewer.violation_rows(rows)
+        ]
+
+    fetch = keyset(read, lambda v: str(v.seq), None if cursor is None else str(cursor))
+    page, more = visible_page(fetch, view, 0, limit, chunk=limit + 1 if sees_all else None)
+    return page, more, counted[0] if sees_all else None
+
+
+def _violation_cursor(viewer: Viewer, after: str) -> int:
+    """The number of the violation a cursor names; NotFoundError, in the same words, for one
+    that is not a number, not stored, or not one the caller may see (superseded meanwhile, it
+    still marks where the walk was)."""
+    found = _seen_violation(viewer, after, current=False)
+    if found is None:
+        raise NotFoundError(f"no stored violation with id {after!r} to page after")
+    return int(found["seq"])
+
+
+def violation(viewer: Viewer, feature_id: str) -> dict[str, Any]:
+    """The current violation of this number with its incident, as the caller sees it;
+    NotFoundError, in the same words, for one missing, superseded or hidden."""
+    found = _seen_violation(viewer, feature_id, current=True)
+    if found is None:
+        raise NotFoundError(f"no violation with id {feature_id!r}")
+    return found
+
+
+def _seen_violation(viewer: Viewer, name: str, *, current: bool) -> dict[str, Any] | None:
+    seq = int(name) if name.isascii() and name.isdigit() and len(name) < 19 else None
+    if seq is None:
+        return None
+    found = viewer.store.violations_by_seq([seq]).get(seq)
+    if found is None or (current and found.superseded_at is not None):
+        return None
+    return viewer.violation_rows([found])[0]
