@@ -1,10 +1,11 @@
-"""OGC API - Features (Part 1: Core) over incidents and reports, for GDAL's OAPIF driver and QGIS.
+"""OGC API - Features (Part 1: Core) over incidents, reports and violations, for GDAL's OAPIF
+driver and QGIS.
 
 Mounted at ``/api/v1/ogc``::
 
     /ogc                                          the landing page
     /ogc/conformance                              core, geojson, oas30
-    /ogc/collections                              incidents, reports
+    /ogc/collections                              incidents, reports, violations
     /ogc/collections/{collection_id}              one collection, with its extent
     /ogc/collections/{collection_id}/items        a GeoJSON FeatureCollection, filtered and paged
     /ogc/collections/{collection_id}/items/{id}   one GeoJSON Feature
@@ -16,7 +17,10 @@ follow by key: the ``next`` link carries ``after`` = the last feature id of the 
 sees every feature once however many arrive meanwhile. Properties are flat (QGIS shows one
 column per property): an estimate ``{low, best, high}`` becomes ``name_low``, ``name_best``,
 ``name_high``; any other list or object is a JSON string. Incidents merged into others are not
-listed (they are still found by id).
+listed (they are still found by id). ``violations`` holds one feature per current violation, at
+its incident's place, with the violations export's columns
+(:func:`ceasefire.publish.formats.flat_rows`), its id the violation's number; its pages follow
+those numbers.
 
 Access: the landing page and conformance are open; the collections serve every caller what the
 rest of the API shows it (:mod:`ceasefire.publish.access`, applied by :mod:`ceasefire.api.visibility`):
@@ -26,8 +30,10 @@ rest of the API shows it (:mod:`ceasefire.publish.access`, applied by :mod:`ceas
   incidents that concern it or are released, through the same views as
   ``GET /api/v1/incidents``;
 - the public: no reports (403, as ``GET /api/v1/reports``; ``/collections`` lists only
-  ``incidents``), and released incidents a day after they ended, at a coarsened place unless
-  released in full.
+  ``incidents`` and ``violations``), and released incidents a day after they ended, at a
+  coarsened place unless released in full;
+- violations: those of the incidents the caller sees, through ``Viewer.violation_rows`` (the
+  views of ``GET /api/v1/violations``), at the place the caller is shown.
 
 Incidents are filtered by the view *before* paging (:func:`ceasefire.api.visibility.listed_page`
 over a keyset read), so ``limit``, ``next`` and ``numberReturned`` count what the caller sees;
