@@ -374,26 +374,25 @@ def walk_as(
     raise AssertionError("paging does not end")
 
 
-def api_incidents(client: TestClient) -> list[dict[str, Any]]:
-    """What GET /api/v1/incidents gives the same caller, every page."""
+def api_list(client: TestClient, path: str, limit: int) -> list[dict[str, Any]]:
+    """What GET /api/v1/<path> gives the caller, every page."""
     items: list[dict[str, Any]] = []
-    url: str | None = f"{API_PREFIX}/incidents?limit=97"
+    url: str | None = f"{API_PREFIX}/{path}?limit={limit}"
     while url:
         body = client.get(url).json()
         items += body["items"]
         url = body["next"]
     return items
+
+
+def api_incidents(client: TestClient) -> list[dict[str, Any]]:
+    """What GET /api/v1/incidents gives the same caller, every page."""
+    return api_list(client, "incidents", 97)
 
 
 def api_violations(client: TestClient) -> list[dict[str, Any]]:
     """What GET /api/v1/violations gives the same caller (current ones), every page."""
-    items: list[dict[str, Any]] = []
-    url: str | None = f"{API_PREFIX}/violations?limit=500"
-    while url:
-        body = client.get(url).json()
-        items += body["items"]
-        url = body["next"]
-    return items
+    return api_list(client, "violations", 500)
 
 
 def _same_but_id(a: dict[str, Any], b: dict[str, Any], id_a: str, id_b: str) -> None:
