@@ -65,12 +65,8 @@ class Change:
     report_id: str | None = None
     merged_into: str | None = None
     body: str = field(default="", repr=False, compare=False)
-
-    @property
-    def record(self) -> dict[str, Any]:
-        """The record the leaf logs (what the access policy judges a proof by)."""
-        record: dict[str, Any] = json.loads(self.body)["record"] if self.body else {}
-        return record
+    #: The record the leaf logs (what the access policy judges a proof by), read from ``body``.
+    record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def deleted(self) -> dict[str, Any] | None:
@@ -132,7 +128,7 @@ def changes(conn: Connection, since: int, limit: int) -> list[Change]:
         if r.kind == "retraction":
             out.append(
                 Change(int(r.idx), r.kind, r.record_id, None, r.appended_at,
-                       report_id=str(rec["report_id"]), body=r.body)
+                       report_id=str(rec["report_id"]), body=r.body, record=rec)
             )  # fmt: skip
             continue
         incident = of_violation.get(seq or -1) if r.kind == "violation_superseded" else None
@@ -142,7 +138,7 @@ def changes(conn: Connection, since: int, limit: int) -> list[Change]:
         merged = rec.get("merged_into") if r.kind == "incident" else None
         out.append(
             Change(int(r.idx), r.kind, r.record_id, incident, r.appended_at, seq,
-                   merged_into=merged, body=r.body)
+                   merged_into=merged, body=r.body, record=rec)
         )  # fmt: skip
     return out
 
