@@ -449,7 +449,20 @@ def _records(w: World) -> dict[str, list[tuple[str, dict[str, int]]]]:
             between = {m.sender, *m.recipients}
             party = {p: 200 if p in between else 404 for p in (U, R)}
             messages.append((m.id, {**mission, **party, P: 403, B: 401}))
-    return {"report": reports, "incident": incidents, "message": messages}
+    # Violations (the OGC collection): of incidents UA only sees, RU only, the public, nobody.
+    violations: list[tuple[str, dict[str, int]]] = []
+    ua, ru = w.visible_to("UA"), w.visible_to("RU")
+    kinds = [ua - ru - released, ru - ua - released, released, set(w.incidents) - ua - ru]
+    judged: dict[str, int] = {}
+    for v in w.store.list_violations():
+        judged.setdefault(v.incident_id, v.seq)
+    for kind in kinds:
+        for iid in sorted(kind & set(judged))[:2]:
+            party = {p: 200 if iid in w.visible_to(p) else 404 for p in (U, R)}
+            public = 200 if iid in released else 404
+            violations.append((str(judged[iid]), {**mission, **party, P: public, B: 401}))
+    assert len(violations) >= 6
+    return {"report": reports, "incident": incidents, "message": messages, "violation": violations}
 
 
 #: Each route that reads one record: (kind of record, URL for its id, how the public and the
@@ -460,6 +473,7 @@ RECORD_ROUTES: tuple[tuple[str, str, dict[str, int]], ...] = (
     ("report", f"{V1}/ledger/proof/inclusion?record_id={{id}}", {P: 404}),
     ("incident", f"{V1}/incidents/{{id}}", {}),
     ("incident", f"{V1}/ogc/collections/incidents/items/{{id}}", {}),
+    ("violation", f"{V1}/ogc/collections/violations/items/{{id}}", {}),
     ("message", f"{V1}/hotline/messages/{{id}}", {}),
     ("message", f"{V1}/hotline/messages/{{id}}/cap", {}),
     ("message", f"{V1}/ledger/proof/inclusion?record_id=hotline/{{id}}", {P: 404}),

@@ -111,7 +111,7 @@ def test_landing_page_links_conformance_and_collections(client: TestClient) -> N
 
 def test_collections_have_extents_and_item_links(client: TestClient, store: Store) -> None:
     body = client.get(f"{OGC}/collections").json()
-    assert [c["id"] for c in body["collections"]] == ["incidents", "reports"]
+    assert [c["id"] for c in body["collections"]] == ["incidents", "reports", "violations"]
     for c in body["collections"]:
         assert c == client.get(f"{OGC}/collections/{c['id']}").json()
         (x0, y0, x1, y1), = c["extent"]["spatial"]["bbox"]  # fmt: skip
@@ -132,8 +132,8 @@ def test_collections_have_extents_and_item_links(client: TestClient, store: Stor
 
 
 def test_an_unknown_collection_or_feature_is_404(client: TestClient) -> None:
-    assert_error(client.get(f"{OGC}/collections/violations"), 404, "not_found")
-    assert_error(client.get(f"{OGC}/collections/violations/items"), 404, "not_found")
+    assert_error(client.get(f"{OGC}/collections/ceasefires"), 404, "not_found")
+    assert_error(client.get(f"{OGC}/collections/ceasefires/items"), 404, "not_found")
     assert_error(client.get(f"{OGC}/collections/reports/items/nope"), 404, "not_found")
     assert_error(client.get(f"{OGC}/collections/incidents/items/INC-999999"), 404, "not_found")
     assert_error(client.get(f"{OGC}/collections/reports/items?after=nope"), 404, "not_found")
@@ -373,15 +373,25 @@ def walk_as(
     raise AssertionError("paging does not end")
 
 
-def api_incidents(client: TestClient) -> list[dict[str, Any]]:
-    """What GET /api/v1/incidents gives the same caller, every page."""
+def api_list(client: TestClient, path: str, limit: int) -> list[dict[str, Any]]:
+    """What GET /api/v1/<path> gives the caller, every page."""
     items: list[dict[str, Any]] = []
-    url: str | None = f"{API_PREFIX}/incidents?limit=97"
+    url: str | None = f"{API_PREFIX}/{path}?limit={limit}"
     while url:
         body = client.get(url).json()
         items += body["items"]
         url = body["next"]
     return items
+
+
+def api_incidents(client: TestClient) -> list[dict[str, Any]]:
+    """What GET /api/v1/incidents gives the same caller, every page."""
+    return api_list(client, "incidents", 97)
+
+
+def api_violations(client: TestClient) -> list[dict[str, Any]]:
+    """What GET /api/v1/violations gives the same caller (current ones), every page."""
+    return api_list(client, "violations", 500)
 
 
 def _same_but_id(a: dict[str, Any], b: dict[str, Any], id_a: str, id_b: str) -> None:
@@ -488,7 +498,8 @@ def test_the_public_sees_released_incidents_only_coarsened_unless_full(
 ) -> None:
     public = clients["public"]
     listed = public.get(f"{OGC}/collections").json()["collections"]
-    assert [c["id"] for c in listed] == ["incidents"]  # what it may read, nothing to refuse
+    # What it may read, nothing to refuse.
+    assert [c["id"] for c in listed] == ["incidents", "violations"]
     some_report = store.list_reports(limit=1)[0].id
     for path in ("", "/items", f"/items/{some_report}"):
         assert_error(public.get(f"{OGC}/collections/reports{path}"), 403, "forbidden")
@@ -636,6 +647,7 @@ def test_gdal_reads_the_collections_as_they_are(served: str, token: str, store: 
     assert dict(zip(layers, counts, strict=True)) == {
         "incidents": store.count_incidents(),
         "reports": store.count_reports(),
+        "violations": store.count_violations(),
     }
     assert "Geometry: Point" in summary
     listing = _run([ogrinfo, "-ro", source, "incidents"], token)
@@ -645,6 +657,11 @@ def test_gdal_reads_the_collections_as_they_are(served: str, token: str, store: 
     seen = re.findall(r"^  id \(String\) = (\S+)$", listing, re.M)
     assert seen == [s.incident_id for s in store.list_incidents()]
     assert "count_best (Integer)" in listing
+    # Violations: one feature per current violation, numbered by it, its columns typed.
+    listing = _run([ogrinfo, "-ro", source, "violations"], token)
+    seqs = [int(n) for n in re.findall(r"^  seq \(Integer\) = (\d+)$", listing, re.M)]
+    assert seqs == sorted(v.seq for v in store.list_violations())
+    assert "rule (String) = " in listing and "agreement_version (Integer) = " in listing
 
 
 def _layers(summary: str) -> dict[str, int]:
@@ -659,9 +676,12 @@ def test_gdal_reads_what_a_party_and_the_public_may_see(
 ) -> None:
     ogrinfo = _ogrinfo()
     source = f"OAPIF:{served_views}{OGC}"
-    # The public: one layer (reports is not offered), its released incidents, read cleanly.
+    # The public: reports is not offered; its released incidents and their violations.
     public = [i["id"] for i in api_incidents(clients["public"])]
-    assert _layers(_run([ogrinfo, "-ro", "-al", "-so", source], None)) == {"incidents": len(public)}
+    assert _layers(_run([ogrinfo, "-ro", "-al", "-so", source], None)) == {
+        "incidents": len(public),
+        "violations": len(api_violations(clients["public"])),
+    }
     listing = _run([ogrinfo, "-ro", source, "incidents"], None)
     assert re.findall(r"^  id \(String\) = (\S+)$", listing, re.M) == public
     assert "place_precision (String) = coarsened" in listing
@@ -671,6 +691,7 @@ def test_gdal_reads_what_a_party_and_the_public_may_see(
     assert _layers(_run([ogrinfo, "-ro", "-al", "-so", source], party_token)) == {
         "incidents": len(ua),
         "reports": store.count_reports(submitted_by="UA"),
+        "violations": len(api_violations(clients["UA"])),
     }
     listing = _run([ogrinfo, "-ro", source, "incidents"], party_token)
     assert re.findall(r"^  id \(String\) = (\S+)$", listing, re.M) == ua

@@ -312,6 +312,17 @@ def test_a_proof_is_given_only_where_the_view_would_be_whole() -> None:
         RU, "hotline_message", message
     )
     assert not may_prove(UA, "release", {"incident_id": "INC-000001"}, incident=seen)
+    # A retraction: the party whose report it withdrew (and the mission); nobody else.
+    withdrawn = {"report_id": "UA:r-1", "reason": "a duplicate", "by": {"role": "monitor"}}
+    assert may_prove(UA, "retraction", withdrawn, own_reports={"UA:r-1"})
+    assert not may_prove(RU, "retraction", withdrawn, own_reports=set())
+    assert not may_prove(PUBLIC, "retraction", withdrawn, own_reports={"UA:r-1"})
+    assert may_prove(MONITOR, "retraction", withdrawn)
+    # A superseded mark (a number and a time): whoever sees the violation's incident.
+    mark = {"seq": 4, "superseded_at": "2026-03-11T00:00:00.000000Z"}
+    assert may_prove(PUBLIC, "violation_superseded", mark, incident=coarse)
+    assert may_prove(UA, "violation_superseded", mark, incident=seen)
+    assert not may_prove(RU, "violation_superseded", mark, incident=None)
 
 
 def test_the_policy_package_imports_no_surface_and_no_store() -> None:

@@ -11,7 +11,7 @@ The modules, each a thin layer over the library:
 - :mod:`~ceasefire.api.visibility` pages of what a caller may read (views applied before paging);
 - :mod:`~ceasefire.api.routes.intake`, :mod:`~ceasefire.api.routes.read`,
   :mod:`~ceasefire.api.routes.actions`, :mod:`~ceasefire.api.routes.ledger`,
-  :mod:`~ceasefire.api.routes.ogc`, :mod:`~ceasefire.api.routes.hotline` the routes.
+  :mod:`~ceasefire.api.routes.ogc` (a package), :mod:`~ceasefire.api.routes.hotline` the routes.
 """
 
 from ceasefire.api.app import create_app

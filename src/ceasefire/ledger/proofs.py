@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -44,6 +44,7 @@ class LedgerStore(Protocol):
     def ledger_add_cosignature(self, size: int, cosigner: str, line: str) -> StoredCheckpoint: ...
     def ledger_entries(self, record_id: str, *, kind: str | None = None) -> list[Entry]: ...
     def ledger_inclusion(self, index: int, size: int) -> list[bytes]: ...
+    def ledger_inclusions(self, indices: Collection[int], size: int) -> dict[int, list[bytes]]: ...
     def ledger_consistency(self, size1: int, size2: int) -> list[bytes]: ...
 
 
@@ -167,7 +168,26 @@ def prove(store: LedgerStore, record_id: str, *, kind: str | None = None) -> dic
             f"entry {entry.idx} ({record_id!r}) is not covered by a signed checkpoint yet "
             f"(the latest has size {checkpoint.size}); sign one with `ceasefire ledger checkpoint`"
         )
-    proof = store.ledger_inclusion(entry.idx, checkpoint.size)
+    return _bundle(entry, checkpoint, store.ledger_inclusion(entry.idx, checkpoint.size))
+
+
+def prove_entries(store: LedgerStore, entries: Sequence[Entry]) -> dict[int, dict[str, Any]]:
+    """The inclusion bundles (as :func:`prove` makes them) of these entries in the latest signed
+    checkpoint, by entry index: one checkpoint for all, so a page of the change feed verifies
+    against one root. An entry no signed checkpoint covers yet has none (nor any, before the
+    first checkpoint)."""
+    if not entries:
+        return {}
+    try:
+        checkpoint = store.ledger_checkpoint()
+    except NotFoundError:
+        return {}
+    covered = [e for e in entries if e.idx < checkpoint.size]
+    proofs = store.ledger_inclusions([e.idx for e in covered], checkpoint.size)
+    return {e.idx: _bundle(e, checkpoint, proofs[e.idx]) for e in covered}
+
+
+def _bundle(entry: Entry, checkpoint: StoredCheckpoint, proof: list[bytes]) -> dict[str, Any]:
     return {
         "record": json.loads(entry.body),
         "leafIdx": entry.idx,

@@ -606,7 +606,11 @@ def may_prove(
     - a violation: on an incident it may read, whose evidence is all its own reports
       (``own_reports``), at a place it is shown in full (a coarsened view rounds the facts'
       distances; the record does not);
-    - anything else (releases, superseded marks, users, keys): the mission only.
+    - a violation's superseded mark (its number and when): on an incident it may read, whose
+      violations it sees (the mark says no more than ``/violations?include_superseded``);
+    - a retraction: of one of its own reports (``own_reports``), which it may read; the mission
+      retracts a party's report with a reason the party is owed;
+    - anything else (releases, incidents, users, keys): the mission only.
     """
     if principal.sees_all or kind == "agreement":
         return True
@@ -614,8 +618,12 @@ def may_prove(
         return may_read_report(principal, record)
     if kind == "hotline_message":
         return may_read_message(principal, record)
-    if kind not in ("status_change", "violation") or incident is None:
+    if kind == "retraction":
+        return principal.role == "party" and record.get("report_id") in set(own_reports)
+    if kind not in ("status_change", "violation", "violation_superseded") or incident is None:
         return False
+    if kind == "violation_superseded":
+        return True
     if kind == "status_change":
         return not record.get("automatic")
     evidence = set(record.get("evidence") or ())

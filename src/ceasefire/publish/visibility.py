@@ -53,9 +53,17 @@ class Change(Protocol):
     """One entry of the change feed (:class:`ceasefire.store.changes.Change`)."""
 
     @property
-    def incident_id(self) -> str: ...
+    def kind(self) -> str: ...
+    @property
+    def incident_id(self) -> str | None: ...
     @property
     def violation(self) -> int | None: ...
+    @property
+    def report_id(self) -> str | None: ...
+    @property
+    def merged_into(self) -> str | None: ...
+    @property
+    def record(self) -> dict[str, Any]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
 
@@ -234,36 +242,65 @@ class Viewer:
             return True
         incident = None
         own: set[str] = set()
-        if kind in ("status_change", "violation"):
-            found = self.store.incidents_by_id([str(record.get("incident_id"))])
+        if kind in ("status_change", "violation", "violation_superseded"):
+            of = record.get("incident_id")
+            if kind == "violation_superseded":  # the mark names its violation only
+                judged = self.store.violations_by_seq([int(record.get("seq") or 0)])
+                of = next((v.incident_id for v in judged.values()), None)
+            found = self.store.incidents_by_id([str(of)])
             incident = self.incidents(list(found.values()))[0] if found else None
             own = self._own(list(record.get("evidence") or ()))
+        elif kind == "retraction":
+            own = self._own([str(record.get("report_id"))])
         return may_prove(self.caller, kind, record, incident=incident, own_reports=own)
 
     # -- the change feed ---------------------------------------------------------------------
 
     def changes(self, items: Sequence[Change]) -> list[dict[str, Any]]:
-        """The changes of the feed this caller may see, as dicts: those about incidents it may
-        read, and of a violation only when it may see that violation. The public, which sees
-        incidents late and coarsened, is not told when each change was logged."""
+        """The changes of the feed this caller may see, as dicts (:meth:`changes_provable`)."""
+        return [d for d, _ in self.changes_provable(items)]
+
+    def changes_provable(self, items: Sequence[Change]) -> list[tuple[dict[str, Any], bool]]:
+        """The changes of the feed this caller may see, as dicts, each with whether the caller
+        may have its inclusion bundle (:func:`access.may_prove`, given its views).
+
+        A change about an incident is seen when the caller may read the incident, one about a
+        violation (judged or superseded) when it sees that violation, a retraction when it may
+        read the retracted report (a party its own: the other party's reports, and so their
+        retractions, never show). A merge names the incident it went into only when the caller
+        may read that one too. The public, which sees incidents late and coarsened, is not told
+        when each change was logged."""
         if self.sees_all:
-            return [c.to_dict() for c in items]
-        found = self.store.incidents_by_id({c.incident_id for c in items})
+            return [(c.to_dict(), True) for c in items]
+        about = {c.incident_id for c in items if c.incident_id is not None}
+        found = self.store.incidents_by_id(about | {c.merged_into for c in items if c.merged_into})
         rows = list(found.values())
-        seen = {r.incident_id for r, v in zip(rows, self.incidents(rows), strict=True) if v}
+        views = {r.incident_id: v for r, v in zip(rows, self.incidents(rows), strict=True) if v}
         seqs = sorted({c.violation for c in items if c.violation is not None})
         stored = self.store.violations_by_seq(seqs)
         kept = list(stored.values())
         judged = {v.seq for v, view in zip(kept, self.violations(kept), strict=True) if view}
+        named = {c.report_id for c in items if c.report_id is not None}
+        named |= {e for c in items if c.kind == "violation" for e in c.record.get("evidence", ())}
+        own = self._own(named)
         late = reads_released_only(self.caller)
         out = []
         for c in items:
-            if c.incident_id not in seen or (c.violation is not None and c.violation not in judged):
+            if c.kind == "retraction":
+                if c.report_id not in own:
+                    continue
+            elif c.incident_id not in views or (
+                c.violation is not None and c.violation not in judged
+            ):
                 continue
             d = c.to_dict()
+            if c.merged_into is not None and c.merged_into not in views:
+                d["merged_into"] = None  # whether the other incident exists must not show
             if late:
                 d.pop("at", None)
-            out.append(d)
+            view = None if c.incident_id is None else views.get(c.incident_id)
+            provable = may_prove(self.caller, c.kind, c.record, incident=view, own_reports=own)
+            out.append((d, provable))
         return out
 
 

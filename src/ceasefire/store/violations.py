@@ -25,6 +25,7 @@ from ceasefire.records import (
 from ceasefire.store import ledger as store_ledger
 from ceasefire.store.backends import Backend
 from ceasefire.store.database import Database
+from ceasefire.store.reports import check_bbox
 from ceasefire.store.rows import (
     CANONICAL_JSON,
     chunks,
@@ -33,7 +34,13 @@ from ceasefire.store.rows import (
     require_aware,
     require_offsets,
 )
-from ceasefire.store.schema import Strs, agreements_table, incidents_table, violations_table
+from ceasefire.store.schema import (
+    BBox,
+    Strs,
+    agreements_table,
+    incidents_table,
+    violations_table,
+)
 
 if TYPE_CHECKING:
     from ceasefire.agreement.model import Agreement
@@ -177,13 +184,21 @@ def violation_where(
 
 
 def list_violations(
-    conn: Connection, where: list[ColumnElement[bool]], limit: int | None, offset: int
+    conn: Connection,
+    where: list[ColumnElement[bool]],
+    limit: int | None,
+    offset: int,
+    *,
+    by_seq: bool = False,
 ) -> list[StoredViolation]:
+    """The violations matching ``where``, by their incident's time (``by_seq``: in the order
+    they were judged, the keyset order of OGC paging)."""
+    order = (_V.seq,) if by_seq else (_I.observed_from, _I.seq, _V.seq)
     query = (
         select(violations_table)
         .join(incidents_table, _I.incident_id == _V.incident_id)
         .where(*where)
-        .order_by(_I.observed_from, _I.seq, _V.seq)
+        .order_by(*order)
     )
     if limit is not None:
         query = query.limit(limit)
@@ -214,6 +229,22 @@ def count_violations(conn: Connection, where: list[ColumnElement[bool]]) -> int:
         .where(*where)
     )
     return int(conn.execute(query).scalar_one())
+
+
+def _current_where(
+    dialect: Backend, since: datetime | None, until: datetime | None, bbox: BBox | None
+) -> list[ColumnElement[bool]]:
+    """Current violations whose incident's observation window touches ``[since, until)`` and
+    whose incident's point lies in ``bbox``."""
+    require_offsets(since, until)
+    where: list[ColumnElement[bool]] = [_V.superseded_at.is_(None)]
+    if since is not None:
+        where.append(_I.observed_to >= since)
+    if until is not None:
+        where.append(_I.observed_from < until)
+    if bbox is not None:
+        where.append(dialect.bbox_clause(check_bbox(bbox), incidents_table))
+    return where
 
 
 # -- agreements -------------------------------------------------------------------------------
@@ -361,6 +392,47 @@ class ViolationsArea(Database):
         )
         with self._errors(), self._engine.connect() as conn:
             return list_violations(conn, where, limit, offset)
+
+    def page_violations(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        bbox: BBox | None = None,
+        limit: int,
+        after: int | None = None,
+        count: bool = True,
+    ) -> tuple[list[StoredViolation], int | None]:
+        """Current violations in the order they were judged, ``limit`` of them after number
+        ``after`` (keyset paging: a new judgement comes last, so a walk sees each once), whose
+        incident's window touches ``[since, until)`` and whose incident's point lies in
+        ``bbox``; and how many match in all (None with ``count=False``), in one transaction."""
+
+        where = _current_where(self._dialect, since, until, bbox)
+        with self._errors(), self._snapshot() as conn:
+            matched = count_violations(conn, where) if count else None
+            if after is not None:
+                where.append(_V.seq > after)
+            return list_violations(conn, where, limit, 0, by_seq=True), matched
+
+    def violation_extent(self) -> tuple[Any, ...]:
+        """``(min_lon, min_lat, max_lon, max_lat, first observed_from, last observed_to)`` of
+        the incidents of current violations; all None when there are none."""
+
+        query = (
+            select(
+                func.min(_I.lon),
+                func.min(_I.lat),
+                func.max(_I.lon),
+                func.max(_I.lat),
+                func.min(_I.observed_from),
+                func.max(_I.observed_to),
+            )
+            .select_from(violations_table.join(incidents_table, _I.incident_id == _V.incident_id))
+            .where(_V.superseded_at.is_(None))
+        )
+        with self._errors(), self._snapshot() as conn:
+            return tuple(conn.execute(query).one())
 
     def count_violations(
         self,

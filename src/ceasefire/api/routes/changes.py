@@ -1,13 +1,20 @@
 """The change feed, for clients that follow the mission live (the web page, a party's own
 systems): incidents created, changed or merged, statuses, violations judged or superseded,
-releases, in the order they were logged.
+releases and report retractions, in the order they were logged.
 
 ``GET /changes?since=N`` pages through them; ``GET /changes/stream`` pushes them as server-sent
 events (``text/event-stream``), each with its log index as the event's ``id``, so a client that
 reconnects with ``Last-Event-ID`` (browsers' ``EventSource`` do) misses nothing. Each caller
 sees the changes about what it may read (:meth:`ceasefire.publish.visibility.Viewer.changes`);
 a change is a pointer (the incident, the kind, the log index), read in full through the
-incident's own route, under the same policy.
+incident's own route, under the same policy. Retractions, superseded violations and incidents
+merged into others are deletions (``"op": "delete"``, with ``deleted``: what, and which id).
+
+With ``proofs=true`` each change carries ``proof``: the inclusion bundle of its log entry in
+the latest signed checkpoint (:func:`ceasefire.ledger.proofs.prove_entries`, the bundle
+``ceasefire ledger verify --bundle`` checks offline), or null where the caller may not have
+the record whole (:func:`ceasefire.publish.access.may_prove`) or no signed checkpoint covers
+the entry yet.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from ceasefire import ledger
 from ceasefire.api.deps import Caller, Service, ServiceDep
 from ceasefire.api.errors import ErrorResponse
 from ceasefire.api.routes.read import MAX_INT
@@ -37,13 +45,31 @@ POLL_S = 0.25
 KEEPALIVE_S = 15.0
 
 
-def _page(service: Service, caller: Principal, since: int, limit: int) -> tuple[list[Any], int]:
-    """The changes after ``since`` the caller may see, and the cursor to go on from (the last
-    entry looked at, seen or not)."""
-    found = service.store.changes(since, limit)
+def _page(
+    service: Service, caller: Principal, since: int, limit: int, proofs: bool = False
+) -> tuple[list[Any], int]:
+    """The changes after ``since`` the caller may see (with their proofs when asked), and the
+    cursor to go on from (the last entry looked at, seen or not)."""
+    store = service.store
+    found = store.changes(since, limit)
     if not found:
         return [], since
-    return Viewer(caller, service.store).changes(found), found[-1].idx
+    seen = Viewer(caller, store).changes_provable(found)
+    if proofs:
+        entry = {c.idx: c.entry for c in found}
+        bundles = ledger.prove_entries(store, [entry[d["idx"]] for d, ok in seen if ok])
+        for d, _ in seen:
+            d["proof"] = bundles.get(d["idx"])
+    return [d for d, _ in seen], found[-1].idx
+
+
+Proofs = Annotated[
+    bool,
+    Query(
+        description="Give each change its inclusion proof in the latest signed checkpoint "
+        "(null where the record is not the caller's to have whole, or no checkpoint covers it)."
+    ),
+]
 
 
 @router.get(
@@ -58,14 +84,16 @@ async def list_changes(
         int, Query(ge=-1, le=MAX_INT, description="The last log index seen (-1: all).")
     ] = -1,
     limit: Annotated[int, Query(ge=1, le=SCAN, description="Log entries to look at.")] = 100,
+    proofs: Proofs = False,
 ) -> dict[str, Any]:
     """The changes after log index ``since`` that the caller may see, oldest first; ``next``
     goes on from the last entry looked at (the caller may see fewer than ``limit``)."""
-    items, last = await run_in_threadpool(_page, service, caller, since, limit)
+    items, last = await run_in_threadpool(_page, service, caller, since, limit, proofs)
+    extra = "&proofs=true" if proofs else ""
     return {
         "items": items,
         "since": last,
-        "next": f"/api/v1/changes?since={last}&limit={limit}",
+        "next": f"/api/v1/changes?since={last}&limit={limit}{extra}",
     }
 
 
@@ -88,6 +116,7 @@ async def stream_changes(
     seconds: Annotated[
         float, Query(gt=0, le=600, description="How long to stream before closing.")
     ] = 60.0,
+    proofs: Proofs = False,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Each change the caller may see, as it is logged: ``id`` the log index, ``event`` its
@@ -103,7 +132,7 @@ async def stream_changes(
         quiet = time.monotonic()
         yield b"retry: 2000\n\n"
         while time.monotonic() < deadline and not await request.is_disconnected():
-            items, moved = await run_in_threadpool(_page, service, caller, cursor, SCAN)
+            items, moved = await run_in_threadpool(_page, service, caller, cursor, SCAN, proofs)
             for item in items:
                 data = json.dumps(item, separators=(",", ":"))
                 yield f"id: {item['idx']}\nevent: {item['kind']}\ndata: {data}\n\n".encode()

@@ -341,7 +341,7 @@ function live() {
     pending = setTimeout(load, 400);
   };
   // The feed names each event by the kind of change (store.changes.KINDS).
-  for (const kind of ["incident", "status_change", "violation", "violation_superseded", "release"]) {
+  for (const kind of ["incident", "status_change", "violation", "violation_superseded", "release", "retraction"]) {
     source.addEventListener(kind, soon);
   }
 }
