@@ -7,17 +7,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from mirrors import REPORT_NAME, Mirrored, publish, write_report
+from mirrors import Mirrored, night_report, publish
 
 from backends import copy_sqlite
 
 
 @pytest.fixture(scope="session")
 def mirrored(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Mirrored:
-    """The demo database (a copy) published once, with one daily report: read only."""
+    """The demo database (a copy) published once, with the night's public daily report: read only."""
     work = tmp_path_factory.mktemp("mirror")
     db = copy_sqlite(demo_dir / "demo.db", work)
-    report = write_report(work / "made", REPORT_NAME, '{"summary": "a quiet night"}\n')
+    report = night_report(db, work / "made", demo_dir / "demo-keys")
     done = publish(db, work / "site", demo_dir / "demo-keys", (report,))
     return Mirrored(work / "site", db, demo_dir / "demo-keys", done)
 

@@ -11,11 +11,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from backends import OPERATOR
-from ceasefire import ledger
+from ceasefire import ledger, reporting
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.ledger.keys import read_signer, read_verifier
 from ceasefire.ledger.notes import Signer, sign_note
@@ -23,9 +24,10 @@ from ceasefire.mirroring import Published, publish_mirror
 from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.store.facade import Store
 
-#: The daily report published with the demo: a stand-in file with a signed note beside it.
-REPORT_NAME = "daily-2026-03-10.json"
-#: The key that signs the stand-in reports' notes (the mission's report key, not the log's).
+#: The daily report published with the demo: the night's public report as PDF, signed by the
+#: log's key as ``ceasefire report daily --tier public --key`` signs it.
+REPORT_NAME = "daily-2026-03-11-public.pdf"
+#: The key that signs the stand-in reports' notes (a mission's report key, not the log's).
 REPORT_SIGNER = Signer.generate("ceasefire.test/reports")
 
 
@@ -38,6 +40,20 @@ class Mirrored:
     db: Path
     keys: Path
     published: Published
+
+
+def night_report(db: Path, folder: Path, keys: Path) -> Path:
+    """The demo night's public report (PDF) and its signed note, built from the database's
+    checkpoint by :mod:`ceasefire.reporting`, as the report command leaves them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / REPORT_NAME
+    agreement = load_agreement(demo_agreement_path())
+    with Store.open(db) as store:
+        built = reporting.build(store, agreement, day=date(2026, 3, 11), tier="public", fmt="pdf")
+        held = reporting.sign(store, built, read_signer(keys / "log.key"))
+    path.write_bytes(built.body)
+    path.with_name(REPORT_NAME + ".note").write_text(held.text, encoding="utf-8")
+    return path
 
 
 def write_report(folder: Path, name: str, text: str) -> Path:

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 from mirrors import REPORT_NAME, Mirrored, grow_log, publish, write_report
 from typer.testing import CliRunner
 
-from backends import copy_sqlite
+from backends import copy_sqlite, system_tool
 from ceasefire import ledger
 from ceasefire.cli.app import app
 from ceasefire.errors import InputError, VerificationError
@@ -83,7 +84,8 @@ def test_the_mirror_holds_the_released_incidents_only(mirrored: Mirrored) -> Non
 
 def test_no_report_id_source_or_person_leaks_into_any_file(mirrored: Mirrored) -> None:
     """No report id, source name or user name of the store shows in any file of the mirror
-    (the GeoParquet read back as rows: its bytes are compressed)."""
+    (the GeoParquet read back as rows and the PDF report as poppler reads its text: their bytes
+    are compressed)."""
     with Store.open(mirrored.db) as store:
         reports = store.list_reports()
         users = [u.name for u in store.list_users()]
@@ -91,8 +93,15 @@ def test_no_report_id_source_or_person_leaks_into_any_file(mirrored: Mirrored) -
     secrets.discard(None)
     files = _every_file(mirrored.folder)
     text = "\n".join(
-        data.decode("utf-8") for path, data in files.items() if not path.endswith(".parquet")
+        data.decode("utf-8")
+        for path, data in files.items()
+        if not path.endswith((".parquet", ".pdf"))
     )
+    pdftotext = system_tool("pdftotext", "poppler-utils", "CEASEFIRE_TEST_PDF")
+    for path in (p for p in files if p.endswith(".pdf")):
+        read = [pdftotext, "-enc", "UTF-8", str(mirrored.folder / path), "-"]
+        text += subprocess.run(read, capture_output=True, text=True, check=True).stdout
+    assert "Information as of" in text  # the report's text was read
     text += json.dumps(
         pq.read_table(mirrored.folder / "incidents.parquet").to_pylist(), default=str
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mirrors import Mirrored, grow_log, publish, serving
+from mirrors import REPORT_NAME, Mirrored, grow_log, publish, serving
 
 from backends import copy_sqlite
 
@@ -108,19 +108,19 @@ def test_the_page_verifies_the_demos_mirror(browser: Any, mirrored: Mirrored) ->
         and "RU-cosigner: verified" in found["cosigned"]
     )
     (report,) = found["reports"].items()
-    assert report[0] == "reports/daily-2026-03-10.json"
-    assert "verified" in report[1] and "signed by ceasefire.test/reports" in report[1]
+    assert report[0] == f"reports/{REPORT_NAME}"
+    assert "verified" in report[1] and "signed by ceasefire.demo/log" in report[1]
 
 
 def test_a_changed_report_no_longer_matches_its_signed_note(
     browser: Any, mirror_copy: Path
 ) -> None:
-    path = "reports/daily-2026-03-10.json"
-    (mirror_copy / path).write_text('{"summary": "a night of heavy shelling"}\n')
+    path = f"reports/{REPORT_NAME}"
+    (mirror_copy / path).write_bytes((mirror_copy / path).read_bytes() + b"\n")
     _rewrite_manifest(mirror_copy, path)
     found = _check(browser, mirror_copy)
     assert found["status"] == "failed"
-    assert "does not name the SHA-256 of reports/daily-2026-03-10.json" in found["reports"][path]
+    assert f"does not name the SHA-256 of {path}" in found["reports"][path]
     assert all("failed" not in text for text in found["incidents"].values())
 
 
