@@ -185,7 +185,7 @@ def test_another_sessions_form_token_does_not_do(site: Site) -> None:
 # -- the pages, for every role --------------------------------------------------------------
 
 
-PAGES = ("/map", "/incidents/INC-000356", "/hotline", "/tallies", "/extract", "/signin")
+PAGES = ("/map", "/incidents/INC-000356", "/hotline", "/tallies", "/extract", "/report", "/signin")
 
 
 @pytest.mark.parametrize("who", ["public", *USERS])
@@ -224,6 +224,50 @@ def test_every_page_as_every_role(site: Site, who: str) -> None:
         # Only this service's own files: no script or style from anywhere else.
         for ref in re.findall(r'(?:src|href)="([^"]+)"', body):
             assert ref.startswith(("/", "#")), (who, path, ref)
+
+
+TIERS = {
+    "public": ["public"],
+    "UA": ["party:UA", "public"],
+    "RU": ["party:RU", "public"],
+    "monitor": ["mission", "party:RU", "party:UA", "public"],
+    "mediator": ["mission", "party:RU", "party:UA", "public"],
+}
+
+
+@pytest.mark.parametrize("who", list(TIERS))
+def test_the_report_page_offers_the_tiers_the_policy_lets_each_role_read(
+    site: Site, who: str
+) -> None:
+    client = site.client() if who == "public" else site.signed_in(who)[0]
+    page = client.get("/report?date=2026-03-11")
+    assert page.status_code == 200
+    offered = re.findall(r'<option value="([^"]+)"', page.text)
+    assert offered == TIERS[who]
+    own = TIERS[who][0]
+    frame = re.search(r'<iframe id="report-frame" sandbox [^>]*src="([^"]+)"', page.text)
+    assert frame is not None
+    src = frame.group(1).replace("&amp;", "&")
+    assert (
+        src == f"/api/v1/reports/daily?date=2026-03-11&tier={own.replace(':', '%3A')}&format=html"
+    )
+    # What the frame loads: the report itself, which may run and load nothing.
+    framed = client.get(src)
+    assert framed.status_code == 200 and "<h2" in framed.text and "Summary" in framed.text
+    policy = framed.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'self'" in policy
+    assert "<script" not in framed.text
+
+
+def test_the_report_page_says_what_it_cannot_show(site: Site) -> None:
+    client, _ = site.signed_in("UA")
+    # The mission's tier is not UA's to read: said, and UA's own shown instead.
+    page = client.get("/report?date=2026-03-11&tier=mission")
+    assert page.status_code == 200
+    assert "may not read the &#39;mission&#39; daily report" in page.text
+    assert 'data-tier="party:UA"' in page.text
+    page = client.get("/report?date=11.03.2026")
+    assert "must be a date YYYY-MM-DD" in page.text and 'data-tier="party:UA"' in page.text
 
 
 def test_the_root_is_the_map_for_a_browser_and_json_for_a_client(site: Site) -> None:

@@ -276,6 +276,22 @@ def report_tier(principal: Principal, asked: str | None = None) -> str:
     )
 
 
+def report_tiers(principal: Principal, parties: Sequence[str]) -> list[str]:
+    """The tiers of the daily report the principal may read, its own first (what the web
+    page offers): every tier for the mission and the mediator, its own and the public's for a
+    party, the public's for the public. :func:`report_tier` is the rule; this only lists."""
+    everyone = ["mission", *(f"party:{code}" for code in parties), "public"]
+    own = report_tier(principal)
+    readable = []
+    for tier in everyone:
+        try:
+            report_tier(principal, tier)
+        except ForbiddenError:
+            continue
+        readable.append(tier)
+    return [own, *(t for t in readable if t != own)]
+
+
 def submits_as(principal: Principal) -> str | None:
     """The ``submitted_by`` every report of the principal must carry: a party its own code
     (DESIGN section 6); None for the mission, which enters reports for any submitter."""

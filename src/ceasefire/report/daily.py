@@ -507,6 +507,17 @@ def _reports(
     return len(members)
 
 
+def _coverage_line(coverage: Mapping[str, Any]) -> str:
+    """What the mission could see, beside what it recorded: a zero means little without it."""
+    seen = [r for r in coverage["by_oblast"] if r["observed"] is not None]
+    shares = ", ".join(f"{r['oblast']} {100 * r['observed']:.1f}%" for r in seen)
+    return (
+        f"Observed: {shares or 'coverage unknown'} of the window; "
+        f"{len(coverage['sensors_down'])} sensor outage(s), "
+        f"{len(coverage['restrictions'])} restriction(s) of movement."
+    )
+
+
 def _summary(data: dict[str, Any], today: _Day, before: _Day, reports: int) -> dict[str, Any]:
     v = data["verification"]
     n, p = len(today.violations), len(before.violations)
@@ -530,6 +541,7 @@ def _summary(data: dict[str, Any], today: _Day, before: _Day, reports: int) -> d
         "estimates).",
         f"Hotline: {hot['notifications']} notification(s), {hot['overdue']} overdue, "
         f"{len(hot['access_denied'])} access request(s) denied.",
+        _coverage_line(data["coverage"]),
     ]  # fmt: skip
     return {
         "lines": lines,

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -41,7 +42,7 @@ from ceasefire.api.deps import (
 )
 from ceasefire.api.errors import CsrfRefused, RequestError, TooManyRequests
 from ceasefire.api.ratelimit import client_key
-from ceasefire.errors import Problem
+from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.geo.gazetteer import load_gazetteer
 from ceasefire.judge.verification import PERPETRATOR_BASES
 from ceasefire.publish.access import (
@@ -50,9 +51,12 @@ from ceasefire.publish.access import (
     may_act,
     reads_released_only,
     report_scope,
+    report_tier,
+    report_tiers,
 )
 from ceasefire.publish.mapdata import agreement_layers
 from ceasefire.publish.visibility import Viewer
+from ceasefire.reporting import parse_day
 from ceasefire.vocab import DECIDED_STATUSES
 from ceasefire.web.assets import missing
 
@@ -313,6 +317,35 @@ def _chosen_night(
         return nights[0], error
     start, _ = reporting.ended_by(datetime.now(UTC))
     return _night(service, reporting.night_of(start)), error
+
+
+@router.get("/report", response_class=HTMLResponse)
+async def report_page(
+    request: Request, service: ServiceDep, date: str | None = None, tier: str | None = None
+) -> HTMLResponse:
+    """The daily report of ``date`` (the day ending at that date's cutoff) in ``tier``, as the
+    API builds it: shown in a sandboxed frame, with the PDF, the JSON and the signed note a
+    click away. Which tiers the caller may read is the access policy's; by default its own, of
+    the last day the caller has something to read (as the map opens)."""
+    who = await _who(request, service)
+    caller = who[0]
+    reporting = service.agreement.reporting
+    error = None
+    try:
+        day = parse_day(date) if date else None
+        chosen = report_tier(caller, tier or None)
+    except (InputError, ForbiddenError) as refused:
+        error, day, chosen = str(refused), None, report_tier(caller)
+    if day is None:
+        _, end = await run_in_threadpool(_last_night, service, caller)
+        day = end.astimezone(ZoneInfo(reporting.timezone)).date()
+    start, end = reporting.starting(day - timedelta(days=1))
+    query = f"date={day.isoformat()}&tier={quote(chosen)}"
+    return _page(
+        request, service, "report.html", who, page="report", day=day, tier=chosen,
+        tiers=report_tiers(caller, list(service.agreement.parties)), error=error,
+        start=start, end=end, query=query,
+    )  # fmt: skip
 
 
 @router.get("/signin", response_class=HTMLResponse)

@@ -36,6 +36,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No checkpoint signed at or after the cutoff."},
     422: {"model": ErrorResponse, "description": "A bad date, tier, format or cutoff."},
 }
+#: The HTML report is a document of inline CSS and SVG and nothing else: it may load nothing,
+#: run nothing, and be framed only by this service's own report page (web/pages.py).
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; "
+    "base-uri 'none'; form-action 'none'; sandbox"
+)
 _MEDIA = {"json": "application/json", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 
 Day = Annotated[str, Query(description="The reporting day (YYYY-MM-DD), ending at its cutoff.")]
@@ -76,11 +82,10 @@ async def daily_report(
     daily`` builds it: ``X-Report-SHA256`` is the hash its note signs, ``X-Checkpoint-Size``
     the checkpoint it was built from."""
     built = await _built(service, caller, date, tier, format, cutoff)
-    return Response(
-        built.body,
-        media_type=_MEDIA[format],
-        headers={"X-Report-SHA256": built.sha256, "X-Checkpoint-Size": str(built.checkpoint.size)},
-    )
+    headers = {"X-Report-SHA256": built.sha256, "X-Checkpoint-Size": str(built.checkpoint.size)}
+    if format == "html":
+        headers["Content-Security-Policy"] = REPORT_CSP
+    return Response(built.body, media_type=_MEDIA[format], headers=headers)
 
 
 #: The note is text; its errors are the one JSON error shape, said so for each status (a
