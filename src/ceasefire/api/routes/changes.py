@@ -114,14 +114,20 @@ async def stream_changes(
         int, Query(ge=-1, le=MAX_INT, description="The last log index seen (-1: all).")
     ] = -1,
     seconds: Annotated[
-        float, Query(gt=0, le=600, description="How long to stream before closing.")
+        float,
+        Query(
+            gt=0,
+            le=600,
+            description="How long to follow new changes (after the backlog) before closing.",
+        ),
     ] = 60.0,
     proofs: Proofs = False,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Each change the caller may see, as it is logged: ``id`` the log index, ``event`` its
-    kind, ``data`` the change as JSON. The stream closes after ``seconds``; a client reconnects
-    with ``Last-Event-ID`` (or ``since``) and misses nothing."""
+    kind, ``data`` the change as JSON. The changes logged before it opened are all sent; then
+    it follows new ones until ``seconds`` have passed and closes; a client reconnects with
+    ``Last-Event-ID`` (or ``since``) and misses nothing."""
     cursor = since
     if last_event_id is not None and last_event_id.strip().isdigit():
         # The client's word, bounded as ``since`` is: a store column holds 64 bits.
@@ -130,8 +136,12 @@ async def stream_changes(
     async def events(cursor: int) -> AsyncIterator[bytes]:
         deadline = time.monotonic() + seconds
         quiet = time.monotonic()
+        # What was logged before the stream opened is sent whole, however long that takes on a
+        # busy server; ``seconds`` bounds how long the stream then follows what is logged next.
+        # (A flood logged meanwhile cannot hold it open: the backlog is fixed here.)
+        backlog = (await run_in_threadpool(service.store.ledger_state)).size - 1
         yield b"retry: 2000\n\n"
-        while time.monotonic() < deadline and not await request.is_disconnected():
+        while not await request.is_disconnected():
             items, moved = await run_in_threadpool(_page, service, caller, cursor, SCAN, proofs)
             for item in items:
                 data = json.dumps(item, separators=(",", ":"))
@@ -141,8 +151,13 @@ async def stream_changes(
             elif time.monotonic() - quiet > KEEPALIVE_S:
                 yield b": alive\n\n"
                 quiet = time.monotonic()
+            late = time.monotonic() >= deadline
             if moved == cursor:  # nothing new was logged: wait; else read on at once
+                if late:
+                    break
                 await asyncio.sleep(max(0.0, min(POLL_S, deadline - time.monotonic())))
+            elif late and moved >= backlog:
+                break
             cursor = moved
 
     return StreamingResponse(
