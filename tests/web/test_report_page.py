@@ -5,6 +5,7 @@ PDF the record signs; a party is offered its own tier and the public's only. The
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +19,7 @@ pytestmark = [pytest.mark.served, pytest.mark.browser, pytest.mark.slow]
 NIGHT = "2026-03-11"
 
 
-def test_the_monitor_reads_the_nights_report_and_downloads_its_pdf(
-    page: Any, site: Site
-) -> None:
+def test_the_monitor_reads_the_nights_report_and_downloads_its_pdf(page: Any, site: Site) -> None:
     sign_in(page, site, "monitor", f"/report?date={NIGHT}")
     frame = page.frame_locator("#report-frame")
     frame.locator("h2").first.wait_for(timeout=READY_MS)
@@ -40,8 +39,7 @@ def test_the_monitor_reads_the_nights_report_and_downloads_its_pdf(
     # The PDF link gives the bytes the API gives for the same query.
     with page.expect_download() as got:
         page.click("#report-pdf")
-    pdf = open(got.value.path(), "rb").read()
-    assert pdf.startswith(b"%PDF-")
+    assert Path(got.value.path()).read_bytes().startswith(b"%PDF-")
 
 
 def test_a_party_is_offered_its_own_tier_and_the_publics(page: Any, site: Site) -> None:

@@ -234,6 +234,7 @@ def serve(
             f"  API      {url}/api/v1\n"
             f"  OpenAPI  {url}/openapi.json\n"
             f"  Map      {url}/map\n"
+            f"  Report   {url}/report\n"
             "Ctrl-C stops it.\n"
         )
         sys.stdout.flush()

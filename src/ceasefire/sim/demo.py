@@ -395,22 +395,26 @@ def _sign_and_prove(store: Store, keys: Path, parties: Any) -> list[str]:
 def _daily_report(
     store: Store, agreement: Any, keys: Path, folder: Path, night_start: datetime, db: str
 ) -> list[str]:
-    """The night's daily report (mission tier, JSON) from the checkpoint just signed, signed
+    """The night's daily report (mission tier, JSON and PDF) from the checkpoint just signed, signed
     by the log's key, written with its note to ``folder``: ``ceasefire report verify`` checks
     it, the API serves it (docs/report.md)."""
     from ceasefire import reporting
     from ceasefire.ledger.keys import read_signer
 
     day = agreement.reporting.local_date(agreement.reporting.holding(night_start)[1])
-    built = reporting.build(store, agreement, day=day, tier="mission", fmt="json")
-    held = reporting.sign(store, built, read_signer(keys / "log.key"))
-    out = folder / f"report-{day.isoformat()}.json"
-    out.write_bytes(built.body)
-    out.with_name(out.name + ".note").write_text(held.text, encoding="utf-8")
+    signer = read_signer(keys / "log.key")
+    written = []
+    for fmt in ("json", "pdf"):
+        built = reporting.build(store, agreement, day=day, tier="mission", fmt=fmt)
+        held = reporting.sign(store, built, signer)
+        out = folder / f"report-{day.isoformat()}.{fmt}"
+        out.write_bytes(built.body)
+        out.with_name(out.name + ".note").write_text(held.text, encoding="utf-8")
+        written.append(out)
     summary = built.data["summary"]
     return [
         f"daily report of {day.isoformat()} (as of {built.data['cutoff_local']}): "
         f"{summary['violations']} violations in {summary['incidents']} incidents, from "
-        f"checkpoint {built.checkpoint.size}, signed: {out} (ceasefire report verify {out} "
-        f"--db {db})",
+        f"checkpoint {built.checkpoint.size}, signed: {written[0]} and {written[1].name} "
+        f"(ceasefire report verify {written[1]} --db {db}; on the page: /report)",
     ]

@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, quote, urlsplit
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -338,7 +337,7 @@ async def report_page(
         error, day, chosen = str(refused), None, report_tier(caller)
     if day is None:
         _, end = await run_in_threadpool(_last_night, service, caller)
-        day = end.astimezone(ZoneInfo(reporting.timezone)).date()
+        day = reporting.local_date(end)
     start, end = reporting.starting(day - timedelta(days=1))
     query = f"date={day.isoformat()}&tier={quote(chosen)}"
     return _page(
