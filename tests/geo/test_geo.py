@@ -229,6 +229,28 @@ def test_known_towns_are_on_the_right_side(
     assert "approximate" in got.oblast_precision
 
 
+def test_regions_filled_cell_by_cell_are_those_of_the_whole_raster(demo_line: LineString) -> None:
+    """An engine that fills its region raster as points come (a command placing a few
+    thousand) answers as one that built it whole (the service): in batches, with repeats, and
+    for points off the raster."""
+    whole = GeoEngine(make_agreement(demo_line)).prepare()
+    lazy = GeoEngine(make_agreement(demo_line))
+    x, y = random_points(whole, 60_000, seed=7)
+    expected = whole.classify_xy(x, y).oblast
+    got = np.concatenate(
+        [
+            lazy.classify_xy(x[i : i + 7_000], y[i : i + 7_000]).oblast
+            for i in range(0, 60_000, 7_000)
+        ]
+    )
+    assert got.tolist() == expected.tolist()
+    assert len(set(expected.tolist())) > 5  # the points span many regions
+    raster = lazy._oblast_raster().code
+    filled = int((raster >= 0).sum())
+    assert 0 < filled < raster.size  # only the cells asked for were filled
+    assert (raster[raster >= 0] == whole._oblast_raster().code[raster >= 0]).all()
+
+
 def peak_engine(**kw: object) -> GeoEngine:
     """A line walking east over a peak: (33, 48) -> (35, 49) -> (37, 48). Left is north."""
     line = LineString([(33.0, 48.0), (35.0, 49.0), (37.0, 48.0)])

@@ -301,8 +301,9 @@ def _band(
             # ceasefire.geo.engine applies point by point). The Voronoi cell of the end among the
             # densified vertices is that region, to within the densification step.
             cells = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=past)
-            mine = [c for c in shapely.get_parts(cells) if c.contains(shapely.Point(end))]
-            past = past.intersection(mine[0]) if mine else past
+            parts = shapely.get_parts(cells)
+            mine = parts[shapely.contains_xy(parts, end[0], end[1])]
+            past = past.intersection(mine[0]) if mine.size else past
         body = body.difference(past)
     sign = 1.0 if side == "left" else -1.0  # shapely: positive single-sided distance = left
     one_sided = _extended(xy, width + 1000.0).buffer(

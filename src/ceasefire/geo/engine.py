@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -158,10 +158,16 @@ class _Line:
 
 @dataclass
 class _Oblasts:
-    """Region of the nearest settlement, rasterised (built on first use)."""
+    """Region of the nearest settlement to each raster cell's centre.
+
+    The raster is filled cell by cell as points fall in it (:data:`_UNFILLED` until then), or
+    whole by :meth:`GeoEngine.prepare`: a whole raster is a KD-tree query of ~550,000 centres
+    (~0.7 s), which the service pays once, while a command placing a few thousand points (a
+    report's monitored area) asks for just their cells. A cell's value is the same either way.
+    """
 
     names: npt.NDArray[np.object_]
-    code: npt.NDArray[np.int16]  # raster, row-major from (x0, y0)
+    code: npt.NDArray[np.int16]  # raster, row-major from (x0, y0); _UNFILLED where not asked yet
     x0: float
     y0: float
     cell: float
@@ -382,7 +388,8 @@ class GeoEngine:
         """Build the candidate grids and the region raster now rather than on first big use."""
         for ln in (self._ref, *self._own.values()):
             self._grid(ln)
-        self._oblast_raster()
+        r = self._oblast_raster()
+        _fill(r, np.arange(r.code.size))
         return self
 
     def classify(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Placement:
@@ -466,22 +473,16 @@ class GeoEngine:
             g = load_gazetteer()
             sx, sy = self._fwd.transform(g.lon, g.lat)
             uniq, code = np.unique(g.admin1, return_inverse=True)
-            names = uniq.astype(object)
-            tree = cKDTree(np.column_stack([sx, sy]))
             x0, y0, x1, y1 = self.bounds
             nx = math.ceil((x1 - x0) / cell)
             ny = math.ceil((y1 - y0) / cell)
-            gx, gy = np.meshgrid(
-                x0 + (np.arange(nx) + 0.5) * cell, y0 + (np.arange(ny) + 0.5) * cell
-            )
-            _, near = tree.query(np.column_stack([gx.ravel(), gy.ravel()]))
             self._oblasts = _Oblasts(
-                names=names,
-                code=code[near].astype(np.int16).reshape(ny, nx),
+                names=uniq.astype(object),
+                code=np.full((ny, nx), _UNFILLED, dtype=np.int16),
                 x0=x0,
                 y0=y0,
                 cell=cell,
-                tree=tree,
+                tree=cKDTree(np.column_stack([sx, sy])),
                 settlement_code=code.astype(np.int16),
             )
         return self._oblasts
@@ -495,7 +496,12 @@ class GeoEngine:
         flat = fy.astype(np.intp) * nx + fx.astype(np.intp)
         off = np.flatnonzero(~ok)
         flat[off] = 0
-        code = r.code.ravel()[flat]
+        raster = r.code.ravel()
+        code = raster[flat]
+        unfilled = (code == _UNFILLED) & ok
+        if unfilled.any():
+            _fill(r, np.unique(flat[unfilled]))
+            code = raster[flat]
         if off.size:
             _, near = r.tree.query(np.column_stack([x[off], y[off]]))
             code[off] = r.settlement_code[near]
@@ -503,6 +509,24 @@ class GeoEngine:
         # array (measured), and no 60 MB copy of the characters.
         names: npt.NDArray[np.object_] = r.names[code]
         return names
+
+
+#: A raster cell whose region has not been asked for yet.
+_UNFILLED: Final = -1
+
+
+def _fill(r: _Oblasts, cells: npt.NDArray[np.intp]) -> None:
+    """Fill the raster cells ``cells`` (flat indices) with the region of the settlement nearest
+    each one's centre. Threads may fill the same cell at once: they write the same value."""
+    cells = cells[r.code.ravel()[cells] == _UNFILLED]
+    if not cells.size:
+        return
+    nx = r.code.shape[1]
+    # The centre as a whole meshgrid of the raster would compute it, to the last bit.
+    cx = r.x0 + (cells % nx + 0.5) * r.cell
+    cy = r.y0 + (cells // nx + 0.5) * r.cell
+    _, near = r.tree.query(np.column_stack([cx, cy]))
+    r.code.ravel()[cells] = r.settlement_code[near]
 
 
 # -- helpers ------------------------------------------------------------------------------------
