@@ -34,7 +34,7 @@ from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.ledger.notes import Signer
 from ceasefire.pipeline import fuse_store, ingest_files
 from ceasefire.publish.access import Principal
-from ceasefire.report import daily
+from ceasefire.report import daily, scope
 from ceasefire.sim import SimConfig, write_simulation
 from ceasefire.store.facade import Store
 from ceasefire.store.schema import incidents_table, violations_table
@@ -56,7 +56,7 @@ def make_store(folder: Path, config: SimConfig) -> tuple[Store, int]:
 
 def peer(store: Store, day: date) -> tuple[Counter[str | None], Counter[str], float]:
     """The day's violations by oblast and by party held responsible, by SQL GROUP BY."""
-    start, end = daily.period(day, AGREEMENT.reporting)
+    start, end = scope.period(day, AGREEMENT.reporting)
     i, v = incidents_table.c, violations_table.c
     held = func.coalesce(i.assessed_perpetrator, v.party, daily.UNATTRIBUTED)
     where = and_(

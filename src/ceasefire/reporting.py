@@ -35,7 +35,7 @@ from ceasefire.errors import InputError, NotFoundError, Problem, VerificationErr
 from ceasefire.ledger import merkle
 from ceasefire.ledger.log import Entry, StoredCheckpoint
 from ceasefire.ledger.notes import Checkpoint, Signer, Verifier, open_note
-from ceasefire.report import daily
+from ceasefire.report import daily, scope
 from ceasefire.report.notes import (
     FORMATS,
     ReportNote,
@@ -197,8 +197,8 @@ def build(
     """The report of ``day`` for ``tier`` in ``fmt`` from its checkpoint (see the module
     docstring), its leaves checked against the checkpoint's signed root first."""
     check_format(fmt)
-    daily.tier_principal(tier, agreement.parties)
-    _, end = daily.period(day, daily.reporting_day(agreement, cutoff))
+    scope.tier_principal(tier, agreement.parties)
+    _, end = scope.period(day, scope.reporting_day(agreement, cutoff))
     checkpoint = pick_checkpoint(store.report_checkpoints(), end, size)
     origin = _check_checkpoint(checkpoint, log_verifier(store, log))
     replayed = checked_records(store.report_leaves(checkpoint.size), checkpoint)
@@ -221,7 +221,7 @@ def build_served(
     cutoff), so every caller of one tier gets the bytes built for the first from that
     checkpoint (same database, size and root). ``report verify`` never reads from here: it
     rebuilds and rechecks the leaves every time."""
-    _, end = daily.period(day, daily.reporting_day(agreement, cutoff))
+    _, end = scope.period(day, scope.reporting_day(agreement, cutoff))
     checkpoint = pick_checkpoint(store.report_checkpoints(), end)
     key = (store.url, checkpoint.size, checkpoint.root, agreement.id, agreement.version, day,
            tier, fmt, cutoff)  # fmt: skip
@@ -314,7 +314,7 @@ def make_bundle(store: Store, built: Built, note: str) -> dict[str, Any]:
     cosignatures), when it was signed, the report's note and every leaf of the checkpoint
     (whose hashes rebuild its root, so none can be left out). Only the mission's tier: the
     leaves are every record, which a party or the public may not read."""
-    if built.data["tier"] != daily.MISSION_TIER:
+    if built.data["tier"] != scope.MISSION_TIER:
         raise InputError(
             Problem(
                 "report",
@@ -434,7 +434,7 @@ def verify(
             computed=f"{checkpoint.size} {root}",
         )
     replayed = checked_records(entries, checkpoint)
-    cutoff = daily.local_cutoff(agreement, datetime.fromisoformat(said.cutoff))
+    cutoff = scope.local_cutoff(agreement, datetime.fromisoformat(said.cutoff))
     rebuilt = _built(
         replayed, agreement, parse_day(said.date), said.tier, said.format, cutoff, checkpoint,
         origin,

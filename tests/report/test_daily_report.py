@@ -24,7 +24,7 @@ from ceasefire.ledger.keys import read_signer, read_verifier
 from ceasefire.publish.access import Principal, report_tier
 from ceasefire.publish.views import coarsen
 from ceasefire.publish.visibility import Viewer
-from ceasefire.report import daily
+from ceasefire.report import scope
 from ceasefire.report.layout import HEADINGS
 from ceasefire.report.notes import ReportNote
 from ceasefire.store.facade import Store
@@ -80,7 +80,7 @@ def test_the_demo_nights_report_is_rebuilt_byte_for_byte(
 
 def test_the_checkpoint_is_the_first_signed_at_or_after_the_cutoff(store: Store) -> None:
     built = _build(store)
-    assert built.checkpoint.signed_at >= daily.period(NIGHT, AGREEMENT.reporting)[1]
+    assert built.checkpoint.signed_at >= scope.period(NIGHT, AGREEMENT.reporting)[1]
     assert _build(store, size=built.checkpoint.size).body == built.body
     with pytest.raises(NotFoundError, match="tree size 3"):
         _build(store, size=3)
@@ -191,7 +191,7 @@ def test_the_tiers_a_caller_may_read() -> None:
         with pytest.raises(ForbiddenError, match="may not read"):
             report_tier(caller, asked)
     with pytest.raises(InputError, match="tier"):
-        daily.tier_principal("party:XX", AGREEMENT.parties)
+        scope.tier_principal("party:XX", AGREEMENT.parties)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -227,7 +227,7 @@ def test_a_party_reads_what_concerns_it_as_the_api_shows_it(store: Store) -> Non
     assert not text & ru_reports and not text & hidden
     assert not any(s.startswith("RU/") or "/sensor" in s for s in text)
     # Its own reports only: those behind the day's incidents that UA submitted.
-    start, end = daily.period(NIGHT, AGREEMENT.reporting)
+    start, end = scope.period(NIGHT, AGREEMENT.reporting)
     members = {
         r for s in every if s.merged_into is None and start <= s.incident.observed_from < end
         for r in s.incident.report_ids

@@ -14,7 +14,7 @@ from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.errors import ConflictError, VerificationError
 from ceasefire.ledger.notes import Signer
 from ceasefire.pipeline import fuse_store, ingest_reports
-from ceasefire.report import daily
+from ceasefire.report import scope
 from ceasefire.store.facade import Store
 
 AGREEMENT = load_agreement(demo_agreement_path())
@@ -60,13 +60,13 @@ def test_a_report_is_built_signed_cosigned_and_checked_on_each_backend(db_url: s
 
 
 def test_the_day_ends_at_the_agreements_cutoff() -> None:
-    start, end = daily.period(date(2026, 3, 11), AGREEMENT.reporting)
+    start, end = scope.period(date(2026, 3, 11), AGREEMENT.reporting)
     assert (start.isoformat(), end.isoformat()) == (
         "2026-03-10T07:00:00+00:00",
         "2026-03-11T07:00:00+00:00",
     )
     # Across the clock change (29 March 2026 in Kyiv) the day lasts 23 hours.
-    start, end = daily.period(date(2026, 3, 29), AGREEMENT.reporting)
+    start, end = scope.period(date(2026, 3, 29), AGREEMENT.reporting)
     assert end - start == timedelta(hours=23)
-    assert daily.local_cutoff(AGREEMENT, end) is None
-    assert daily.local_cutoff(AGREEMENT, end + timedelta(hours=10, minutes=30)) == "19:30"
+    assert scope.local_cutoff(AGREEMENT, end) is None
+    assert scope.local_cutoff(AGREEMENT, end + timedelta(hours=10, minutes=30)) == "19:30"
