@@ -73,7 +73,7 @@ from ceasefire.fusion.incidents import summarise
 from ceasefire.fusion.incremental import Fuser
 from ceasefire.fusion.matching import LinkRule, anchor_mask, scaled_points
 from ceasefire.geo.engine import GeoEngine
-from ceasefire.intake.report import validate_report
+from ceasefire.intake.validation import validate_report
 from ceasefire.judge.rules import judge
 from ceasefire.records import StoredReport
 from ceasefire.sim import SimConfig, simulate, write_simulation

@@ -140,7 +140,7 @@ def test_a_bad_stored_report_is_skipped_with_a_warning_not_the_whole_run(
 ) -> None:
     """A row stored before intake refused such places (or written around it) must not stop
     every later fusion run: it is left out, named, and the rest is fused and judged."""
-    from ceasefire.intake.report import validate_report
+    from ceasefire.intake.validation import validate_report
 
     typo = validate_report(
         {

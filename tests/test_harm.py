@@ -12,7 +12,8 @@ import pytest
 from ceasefire.agreement.reporting import ReportingDay
 from ceasefire.counts import Count
 from ceasefire.harm import combine, rollup
-from ceasefire.intake.report import Report, validate_report
+from ceasefire.intake.report import Report
+from ceasefire.intake.validation import validate_report
 from ceasefire.records import Estimate, Harm, Incident, incident_dict
 
 NOW = datetime(2026, 2, 18, 12, 0, tzinfo=UTC)

@@ -305,7 +305,7 @@ def test_skip_invalid_leaves_out_a_report_outside_the_area(
 def test_place_reports_refuses_a_point_outside_the_area_naming_the_report(
     agreement: Agreement,
 ) -> None:
-    from ceasefire.intake.report import validate_report
+    from ceasefire.intake.validation import validate_report
     from ceasefire.pipeline import place_reports
 
     bad = validate_report(report(7, lon=-37.71), where="api", now=NOW)

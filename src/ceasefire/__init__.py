@@ -102,13 +102,13 @@ _EXPORTS: dict[str, str] = {
     "place_reports": "ceasefire.pipeline",
     "prove": "ceasefire.ledger.proofs",
     "read_reports": "ceasefire.intake.files",
-    "resolve_observer": "ceasefire.intake.report",
+    "resolve_observer": "ceasefire.intake.observer",
     "side_of_line": "ceasefire.agreement.model",
     "sign_checkpoint": "ceasefire.ledger.proofs",
     "sign_report": "ceasefire.intake.signing",
     "simulate": "ceasefire.sim",
     "summarise": "ceasefire.fusion.incidents",
-    "validate_report": "ceasefire.intake.report",
+    "validate_report": "ceasefire.intake.validation",
     "verify_bundle": "ceasefire.ledger.proofs",
     "verify_consistency": "ceasefire.ledger.merkle",
     "verify_consistency_from": "ceasefire.ledger.proofs",
@@ -178,8 +178,10 @@ if TYPE_CHECKING:
     from ceasefire.hotline.scheduler import HotlineConfig, Scheduler, TickResult
     from ceasefire.intake.files import ParseResult, parse_file, read_reports
     from ceasefire.intake.mapping import ColumnMapping, load_mapping
-    from ceasefire.intake.report import Location, Report, resolve_observer, validate_report
+    from ceasefire.intake.observer import resolve_observer
+    from ceasefire.intake.report import Location, Report
     from ceasefire.intake.signing import sign_report
+    from ceasefire.intake.validation import validate_report
     from ceasefire.judge.rules import Violation, in_force, judge, judge_under
     from ceasefire.ledger.auditor import AuditReport, audit
     from ceasefire.ledger.log import StoredCheckpoint

@@ -35,7 +35,7 @@ from ceasefire.fusion.matching import (
     scaled_points,
 )
 from ceasefire.geo.engine import GeoEngine
-from ceasefire.intake.report import validate_report
+from ceasefire.intake.validation import validate_report
 from ceasefire.judge.verification import automatic_status
 from ceasefire.records import StoredReport
 from ceasefire.sim import SimConfig, simulate

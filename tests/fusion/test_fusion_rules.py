@@ -19,7 +19,7 @@ from ceasefire.fusion.config import FusionConfig
 from ceasefire.fusion.incidents import summarise
 from ceasefire.fusion.incremental import Fuser
 from ceasefire.geo.engine import GeoEngine
-from ceasefire.intake.report import validate_report
+from ceasefire.intake.validation import validate_report
 from ceasefire.records import StoredReport
 
 T0 = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)

@@ -15,9 +15,11 @@ from ceasefire.errors import InputError
 from ceasefire.geo.gazetteer import load_gazetteer
 from ceasefire.geo.placenames import find_region, settlement_radius_m, settlements
 from ceasefire.intake.files import parse_file
+from ceasefire.intake.observer import GEOD
 from ceasefire.intake.places import DOMINANCE, RESOLVED_FIELD, resolve_place
-from ceasefire.intake.report import GEOD, Report, validate_report
+from ceasefire.intake.report import Report
 from ceasefire.intake.signing import TrustedKey, check_signatures, sign_report, signed_message
+from ceasefire.intake.validation import validate_report
 from ceasefire.ledger.notes import Signer
 
 DATA = Path(__file__).parents[1] / "data"

@@ -11,16 +11,9 @@ import pytest
 
 from ceasefire.counts import Count
 from ceasefire.errors import InputError
-from ceasefire.intake.report import (
-    BEARING_ERROR_DEG,
-    FUTURE_SLACK,
-    GEOD,
-    Report,
-    field_text,
-    legacy_categories,
-    resolve_observer,
-    validate_report,
-)
+from ceasefire.intake.observer import BEARING_ERROR_DEG, GEOD, resolve_observer
+from ceasefire.intake.report import FUTURE_SLACK, Report, field_text, legacy_categories
+from ceasefire.intake.validation import validate_report
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

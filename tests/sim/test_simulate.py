@@ -26,7 +26,7 @@ import ceasefire
 from ceasefire.agreement.load import demo_agreement_path, load_agreement
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import InputError
-from ceasefire.intake.report import validate_report
+from ceasefire.intake.validation import validate_report
 from ceasefire.sim import (
     CITIES,
     DMZ_KM,

@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 from backends import OPERATOR, head_revision, raw
 from ceasefire import ledger
 from ceasefire.errors import ConflictError, CorruptStoreError, InputError, NotFoundError, StoreError
-from ceasefire.intake.report import Report, validate_report
+from ceasefire.intake.report import Report
+from ceasefire.intake.validation import validate_report
 from ceasefire.store import backends as store_backends
 from ceasefire.store.database import _MIGRATIONS, ENV_URL, database_url
 from ceasefire.store.facade import Store

@@ -23,8 +23,8 @@ from pydantic import BaseModel, ValidationError
 
 from ceasefire.api.errors import BodyTooLarge, MalformedBody, UnsupportedMediaType
 from ceasefire.errors import InputError, Problem
+from ceasefire.intake._problems import problems_from
 from ceasefire.intake.files import loads_json, too_large
-from ceasefire.intake.report import problems_from
 
 M = TypeVar("M", bound=BaseModel)
 

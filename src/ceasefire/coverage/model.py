@@ -29,8 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from ceasefire.errors import InputError, Problem
 from ceasefire.ids import id_problem
-from ceasefire.intake._problems import field_error
-from ceasefire.intake.report import problems_from
+from ceasefire.intake._problems import field_error, problems_from
 
 #: The intake kinds of coverage, as ledger leaves and the ``kind`` of a JSON Lines record.
 KINDS: Final = ("sensor_status", "patrol", "restriction")

@@ -35,7 +35,9 @@ from ceasefire.counts import Count
 from ceasefire.errors import InputError, NotFoundError, Problem
 from ceasefire.extract.model import CEASEFIRE_VIOLATIONS, WEAPON_KEYS, Event, Extraction
 from ceasefire.geo.gazetteer import Gazetteer
-from ceasefire.intake.report import GEOD, Report, problems_from
+from ceasefire.intake._problems import problems_from
+from ceasefire.intake.observer import GEOD
+from ceasefire.intake.report import Report
 from ceasefire.tallies.model import Tally, read_tally
 from ceasefire.vocab import EVENT_TYPES, MISSION
 

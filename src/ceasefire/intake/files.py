@@ -22,7 +22,7 @@ Feature per line), which the JSON Lines reader accepts.
 JSON rows must give each field its JSON type (``"count": 3``, not ``"3"``); CSV cells are text
 and are converted. The CSV reader marks its rows (:attr:`RawRow.text`) so that the one validation
 path, :func:`check_rows` and :func:`read_reports` through
-:func:`~ceasefire.intake.report.validate_report`, knows which rule applies.
+:func:`~ceasefire.intake.validation.validate_report`, knows which rule applies.
 """
 
 from __future__ import annotations
@@ -48,9 +48,10 @@ from ceasefire.intake.dialect import (
 from ceasefire.intake.lines import decoded_lines, rewound, sample_text
 from ceasefire.intake.lines import too_large as too_large  # where the API reads it
 from ceasefire.intake.mapping import ColumnMapping
-from ceasefire.intake.report import Report, validate_report
+from ceasefire.intake.report import Report
 from ceasefire.intake.tables import RawRow as RawRow  # where the tallies read it
 from ceasefire.intake.tables import column_named, csv_rows
+from ceasefire.intake.validation import validate_report
 
 Format = Literal["jsonl", "csv", "geojson"]
 

@@ -30,7 +30,7 @@ A mapping is data (YAML or JSON, ``ceasefire ingest --mapping FILE``; the named 
     optional: [Time]    # columns a file may lack (every other column named must be there)
 
 Value maps match case-folded, trimmed text. A mapping only renames and translates: the row it
-makes goes through the one validation path (:func:`ceasefire.intake.report.validate_report`)
+makes goes through the one validation path (:func:`ceasefire.intake.validation.validate_report`)
 like any CSV row, so its problems are the usual ones, named by row and field.
 """
 

@@ -8,26 +8,21 @@ the model does not know are kept in :attr:`Report.extra` and written back, flat,
 :meth:`Report.to_dict`, so an export loses nothing a submitter sent. How the harm fields read
 their values is :mod:`ceasefire.intake.harm_fields`.
 
-Validation gives one :class:`~ceasefire.errors.Problem` per bad field, naming the field and what
-was wrong with the value (:func:`validate_report`). Times must carry a UTC offset and may not lie
-more than :data:`FUTURE_SLACK` past *now*; *now* is injectable through the validation context
+The validators name each bad field and what was wrong with its value, worded by
+:mod:`ceasefire.intake._problems`; :func:`ceasefire.intake.validation.validate_report` is the
+way in that turns them into one :class:`~ceasefire.errors.Problem` each and holds the rule of
+JSON and CSV value types. Times must carry a UTC offset and may not lie more than
+:data:`FUTURE_SLACK` past *now*; *now* is injectable through the validation context
 (``{"now": datetime}``) so tests do not depend on the clock.
-
-Value types depend on where a report comes from. JSON (JSON Lines, GeoJSON properties, API bodies)
-has types of its own, so a value must already have its field's JSON type: ``"count": "3"``,
-``"count": 3.0``, ``"count": true`` and ``"notes": 5`` are refused, not converted: in JSON they
-mean a mis-mapped column or a serialiser bug on the sender's side, which converting would hide
-and which the sender can fix. A CSV cell is always
-text, so CSV rows (``text_values=True``) are converted to each field's type instead. Both give
-the same :class:`Report`, and so the same content hash, for the same values.
 
 Content identity (:meth:`Report.content_hash`) is the SHA-256 of a canonical JSON form of the
 validated report: sorted keys, no whitespace, every submitter-provided field including the unknown
 ones, absent and ``null`` treated alike, times normalised to UTC (``+02:00`` and ``Z`` spellings of
 the same instant are the same report). Derived values (the point resolved from an observer
-position, the point a place name gave: :mod:`ceasefire.intake.places`) are not part of it, so a
-new pyproj release or gazetteer cannot turn a resubmission into a conflict. Vocabulary values
-are folded onto their terms first (``Shelling`` is ``shelling``), so they count as the term.
+position: :mod:`ceasefire.intake.observer`; the point a place name gave:
+:mod:`ceasefire.intake.places`) are not part of it, so a new pyproj release or gazetteer cannot
+turn a resubmission into a conflict. Vocabulary values are folded onto their terms first
+(``Shelling`` is ``shelling``), so they count as the term.
 """
 
 from __future__ import annotations
@@ -40,30 +35,25 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any, NamedTuple, NoReturn
 
-import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
-from pyproj import Geod
 
-from ceasefire.errors import InputError, Problem
 from ceasefire.ids import id_problem
+from ceasefire.intake._problems import cross_field_error, term
 from ceasefire.intake._problems import field_error as _error
-from ceasefire.intake._problems import json_kind as _json_kind
-from ceasefire.intake._problems import term
 from ceasefire.intake.harm_fields import (
     PeopleCount,
     categories,
     legacy_categories,
     stored_categories,
 )
+from ceasefire.intake.observer import resolve_observer
 from ceasefire.intake.places import (
     RESOLVED_FIELD,
     PlaceProblem,
@@ -88,14 +78,6 @@ FUTURE_SLACK = timedelta(minutes=10)
 #: The longest report id (the submitter's idempotency key), in characters; its characters are
 #: the one safe set of :mod:`ceasefire.ids`.
 MAX_ID = 200
-
-#: The bearing error assumed for observer-relative reports. OSCE SMM patrols estimated direction
-#: by ear or compass in 8- or 16-point terms (22.5 deg per point); +-10 deg is a half point of a
-#: 16-point rose, rounded.
-BEARING_ERROR_DEG = 10.0
-
-#: The ellipsoid for geodesic work (pyproj / GeographicLib, Karney 2013).
-GEOD = Geod(ellps="WGS84")
 
 #: The placement facts the mechanism computes for a report (:meth:`ceasefire.geo.engine.Placement.row`)
 #: and writes beside it in exports. Reserved names: they are dropped from input, so that an
@@ -123,7 +105,6 @@ _TIME_FIELDS = ("observed_from", "observed_to", "outage_from", "outage_to")
 #: Times that may not lie in the future. ``outage_to`` may: a utility announces when it expects
 #: supply back, and that end is what a report of an ongoing outage knows.
 _PAST_FIELDS = ("observed_from", "observed_to", "outage_from")
-_CROSS = "ceasefire_field"  # error type of cross-field checks; its ctx names the field
 
 
 class Location(NamedTuple):
@@ -138,10 +119,11 @@ class Location(NamedTuple):
 class Report(BaseModel):
     """One observation by one source (DESIGN sections 2 and 5).
 
-    Build it with :func:`validate_report` (which turns failures into :class:`InputError` and
-    checks JSON types strictly unless told the values are text) or
-    ``Report.model_validate(mapping, context={"now": now})``, which converts text as for CSV
-    (pass ``strict=True`` for JSON input). Unknown keys of the mapping land in :attr:`extra`.
+    Build it with :func:`~ceasefire.intake.validation.validate_report` (which turns failures
+    into :class:`~ceasefire.errors.InputError` and checks JSON types strictly unless told the
+    values are text) or ``Report.model_validate(mapping, context={"now": now})``, which
+    converts text as for CSV (pass ``strict=True`` for JSON input). Unknown keys of the mapping
+    land in :attr:`extra`.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -482,127 +464,6 @@ def field_text(value: Any) -> str:
     return str(value)
 
 
-def resolve_observer(
-    lon: float,
-    lat: float,
-    bearing_deg: float,
-    distance_min_m: float,
-    distance_max_m: float,
-    *,
-    bearing_error_deg: float = BEARING_ERROR_DEG,
-) -> tuple[float, float, float]:
-    """Resolve "observer position + bearing + distance band" to a point and a radius.
-
-    The point lies on the geodesic from the observer along ``bearing_deg`` at the middle of the
-    band. The radius is the farthest the event can be from that point: the band widened by
-    ``bearing_error_deg`` to each side is an annular sector, and its farthest point from the
-    middle is one of the sector's four corners (the squared distance
-    ``r**2 + m**2 - 2*r*m*cos(phi)`` grows with ``|phi|`` and is convex in ``r``). Corners and
-    distances are geodesic (pyproj.Geod on WGS 84).
-
-    Returns
-    -------
-    tuple of float
-        ``(lon, lat, uncertainty_m)``.
-
-    Examples
-    --------
-    >>> lon, lat, radius = resolve_observer(37.8, 48.0, 90.0, 2000.0, 4000.0)
-    >>> round(lon, 4), round(lat, 4), round(radius)
-    (37.8402, 48.0, 1168)
-    """
-    middle = (distance_min_m + distance_max_m) / 2.0
-    plon, plat, _ = GEOD.fwd(lon, lat, bearing_deg, middle)
-    bearings = np.array([-1.0, 1.0, -1.0, 1.0]) * bearing_error_deg + bearing_deg
-    distances = np.array([distance_min_m, distance_min_m, distance_max_m, distance_max_m])
-    clon, clat, _ = GEOD.fwd(np.full(4, lon), np.full(4, lat), bearings, distances)
-    _, _, spread = GEOD.inv(np.full(4, plon), np.full(4, plat), clon, clat)
-    return float(plon), float(plat), float(np.max(spread))
-
-
-def validate_report(
-    data: Mapping[str, Any],
-    *,
-    where: str = "",
-    now: datetime | None = None,
-    text_values: bool = False,
-) -> Report:
-    """Validate one interchange mapping into a :class:`Report`.
-
-    Parameters
-    ----------
-    data
-        Field name to value; unknown keys are kept as they are, of any JSON type.
-    where
-        Names the source in problems, e.g. ``"reports.csv:row 7"``.
-    now
-        The present, for the "not in the future" check; defaults to the clock.
-    text_values
-        The values are text to convert to each field's type (a CSV row: ``"3"`` becomes the
-        integer 3). Off, for JSON, each value must already have its field's JSON type: an
-        integer field takes an integer only (not ``"3"``, ``3.0`` or ``true``), a number field
-        an integer or a float (not a string or a boolean), a text field a string. Times are ISO
-        8601 strings either way.
-
-    Raises
-    ------
-    InputError
-        One :class:`Problem` per bad field.
-    """
-    try:
-        # Pydantic's strict mode is exactly the JSON rule (no str->number, no bool->number, no
-        # float->int, int->float allowed); its lax mode is the CSV conversion we had all along.
-        return Report.model_validate(
-            data,
-            strict=not text_values,
-            context={"now": now or datetime.now(UTC), "text_values": text_values},
-        )
-    except ValidationError as exc:
-        raise InputError(problems_from(exc, where)) from None
-
-
-def problems_from(exc: ValidationError, where: str) -> list[Problem]:
-    """Turn pydantic's errors into :class:`Problem` values with user-facing wording."""
-    problems = []
-    for err in exc.errors(include_url=False):
-        ctx = err.get("ctx") or {}
-        loc = [str(part) for part in err["loc"]]
-        if loc[:1] == ["extra"]:
-            loc = loc[1:]  # unknown fields are named as the submitter named them
-        field = str(ctx["field"]) if err["type"] == _CROSS else ".".join(loc)
-        problems.append(Problem(where, field, _reason(err)))
-    return problems
-
-
-def _reason(err: Any) -> str:
-    kind, msg = err["type"], str(err["msg"])
-    if kind in ("ceasefire", _CROSS):
-        return msg
-    if kind == "missing":
-        return "is required"
-    if kind == "finite_number":
-        return f"must be a finite number, got {err['input']!r}"
-    if kind in _JSON_TYPES:
-        # Only raised when the value has the wrong JSON type (text that fails to parse as a
-        # number is *_parsing), so the reason names both types, as the submitter wrote them.
-        value = err["input"]
-        reason = f"must be {_JSON_TYPES[kind]}, got {_json_kind(value)}"
-        if kind == "int_type" and isinstance(value, float) and value.is_integer():
-            reason += f" (write {int(value)})"
-        return reason
-    msg = msg.removeprefix("Value error, ").replace("Input should be", "must be")
-    return f"{msg}, got {err['input']!r}"
-
-
-#: Pydantic's wrong-type errors and the JSON type each field wants.
-_JSON_TYPES = {
-    "int_type": "a JSON integer",
-    "float_type": "a JSON number",
-    "string_type": "a JSON string",
-    "bool_type": "a JSON boolean",
-}
-
-
 def _within(value: float | None, low: float, high: float) -> float | None:
     if value is not None and not low <= value <= high:
         raise _error(f"must be between {low:g} and {high:g}, got {value}")
@@ -624,15 +485,13 @@ def _place_afresh(known: dict[str, Any]) -> None:
 
 
 def _fail(field: str, reason: str) -> NoReturn:
-    raise PydanticCustomError(_CROSS, "{reason}", {"field": field, "reason": reason})
+    raise cross_field_error(field, reason)
 
 
 def _check_json_value(field: str, value: Any) -> None:
     """Unknown fields must be plain JSON (finite numbers) so they hash and export losslessly."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise PydanticCustomError(
-            _CROSS, "{reason}", {"field": field, "reason": f"must be a finite number, got {value}"}
-        )
+        raise cross_field_error(field, f"must be a finite number, got {value}")
     if isinstance(value, Mapping):
         for key, item in value.items():
             _check_json_value(f"{field}.{key}", item)
@@ -640,8 +499,4 @@ def _check_json_value(field: str, value: Any) -> None:
         for index, item in enumerate(value):
             _check_json_value(f"{field}[{index}]", item)
     elif not isinstance(value, str | int | float | bool | type(None)):
-        raise PydanticCustomError(
-            _CROSS,
-            "{reason}",
-            {"field": field, "reason": f"must be a JSON value, got {type(value).__name__}"},
-        )
+        raise cross_field_error(field, f"must be a JSON value, got {type(value).__name__}")

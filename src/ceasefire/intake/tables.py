@@ -38,7 +38,7 @@ class RawRow:
 
     ``text`` is set by the CSV reader: its values are text cells, to be converted to each
     field's type. JSON rows (JSON Lines, GeoJSON) keep their JSON types and are checked strictly
-    (:func:`ceasefire.intake.report.validate_report`).
+    (:func:`ceasefire.intake.validation.validate_report`).
     """
 
     where: str

@@ -24,7 +24,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
-from ceasefire.intake.report import Report, validate_report
+from ceasefire.intake.report import Report
+from ceasefire.intake.validation import validate_report
 from ceasefire.tallies.model import Tally, read_tally
 
 #: Kyiv in March, before the change of clocks: the bulletins' own local time.

@@ -23,7 +23,7 @@ from ceasefire.api.deps import JSON, Caller, ServiceDep
 from ceasefire.api.errors import ErrorResponse, MalformedBody
 from ceasefire.errors import InputError, Problem
 from ceasefire.extracting import accept, propose
-from ceasefire.intake.report import problems_from
+from ceasefire.intake._problems import problems_from
 from ceasefire.publish.access import require
 
 router = APIRouter(tags=["extraction"])

@@ -42,7 +42,8 @@ from ceasefire.errors import ForbiddenError, InputError, Problem
 from ceasefire.intake.mapping import ColumnMapping
 from ceasefire.intake.parties import resolve_parties, scope_ids
 from ceasefire.intake.profiles import profile as named_profile
-from ceasefire.intake.report import Report, validate_report
+from ceasefire.intake.report import Report
+from ceasefire.intake.validation import validate_report
 from ceasefire.pipeline import IngestResult, ingest_files
 from ceasefire.publish.access import Principal, check_submission, require
 
