@@ -32,7 +32,7 @@ _EXPORTS: dict[str, str] = {
     "CapAlert": "ceasefire.hotline.cap",
     "CapArea": "ceasefire.hotline.cap",
     "CeasefireError": "ceasefire.errors",
-    "Checkpoint": "ceasefire.ledger.notes",
+    "Checkpoint": "ceasefire.ledger.checkpoints",
     "ColumnMapping": "ceasefire.intake.mapping",
     "ConflictError": "ceasefire.errors",
     "CorruptStoreError": "ceasefire.errors",
@@ -184,9 +184,10 @@ if TYPE_CHECKING:
     from ceasefire.intake.validation import validate_report
     from ceasefire.judge.rules import Violation, in_force, judge, judge_under
     from ceasefire.ledger.auditor import AuditReport, audit
+    from ceasefire.ledger.checkpoints import Checkpoint
     from ceasefire.ledger.log import StoredCheckpoint
     from ceasefire.ledger.merkle import verify_consistency, verify_inclusion
-    from ceasefire.ledger.notes import Checkpoint, Signer, Verifier
+    from ceasefire.ledger.notes import Signer, Verifier
     from ceasefire.ledger.proofs import (
         cosign_latest,
         prove,

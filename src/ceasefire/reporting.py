@@ -33,8 +33,9 @@ from typing import Any, Final
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import InputError, NotFoundError, Problem, VerificationError
 from ceasefire.ledger import merkle
+from ceasefire.ledger.checkpoints import Checkpoint
 from ceasefire.ledger.log import Entry, StoredCheckpoint
-from ceasefire.ledger.notes import Checkpoint, Signer, Verifier, open_note
+from ceasefire.ledger.notes import Signer, Verifier, open_note
 from ceasefire.report import daily, scope
 from ceasefire.report.notes import (
     FORMATS,

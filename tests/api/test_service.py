@@ -26,7 +26,8 @@ from ceasefire.api.errors import CODES
 from ceasefire.errors import ForbiddenError, StoreError
 from ceasefire.geo.engine import GeoEngine
 from ceasefire.ledger import merkle
-from ceasefire.ledger.notes import Signer, cosign
+from ceasefire.ledger.checkpoints import cosign
+from ceasefire.ledger.notes import Signer
 from ceasefire.pipeline import fuse_store
 from ceasefire.store.facade import Store
 from served import Served

@@ -40,7 +40,7 @@ from ceasefire.geo.engine import GeoEngine
 from ceasefire.harm import rollup
 from ceasefire.hotline.rules import system_id
 from ceasefire.hotline.scheduler import Scheduler
-from ceasefire.ledger.notes import cosign
+from ceasefire.ledger.checkpoints import cosign
 from ceasefire.publish.access import PUBLIC_DELAY, Principal, concerns, token_hash
 from ceasefire.store.facade import Store
 from ceasefire.store.users import users_table

@@ -528,7 +528,7 @@ def test_values_without_a_canonical_form_are_input_errors(value: Any) -> None:
 
 
 def test_a_cosignature_made_elsewhere_is_checked_then_kept(store: Store) -> None:
-    from ceasefire.ledger.notes import cosign
+    from ceasefire.ledger.checkpoints import cosign
 
     latest = store.ledger_checkpoint()
     at = int(latest.signed_at.timestamp()) + 1
@@ -540,7 +540,8 @@ def test_a_cosignature_made_elsewhere_is_checked_then_kept(store: Store) -> None
         ledger.add_cosignature(store, cosign(latest.note, RU, at), LOG.verifier(), UA.verifier())
     # A checkpoint the log never signed (another log of the same size) is refused too.
     other = Signer.generate("ceasefire.test/log")
-    from ceasefire.ledger.notes import Checkpoint, sign_note
+    from ceasefire.ledger.checkpoints import Checkpoint
+    from ceasefire.ledger.notes import sign_note
 
     forged = sign_note(Checkpoint("ceasefire.test/log", latest.size, b"\x01" * 32).body(), other)
     with pytest.raises(VerificationError):
@@ -583,7 +584,7 @@ def test_a_lookup_never_answers_with_another_kinds_record(store: Store) -> None:
 def test_a_cosignature_dated_before_its_checkpoint_or_ahead_of_now_is_refused(
     store: Store,
 ) -> None:
-    from ceasefire.ledger.notes import COSIGNATURE_SLACK_S, cosign
+    from ceasefire.ledger.checkpoints import COSIGNATURE_SLACK_S, cosign
 
     latest = store.ledger_checkpoint()
     signed = int(latest.signed_at.timestamp())
@@ -612,7 +613,7 @@ def test_a_cosignature_dated_before_its_checkpoint_or_ahead_of_now_is_refused(
 def test_a_cosigners_later_line_never_replaces_its_first(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ceasefire.ledger.notes import cosign
+    from ceasefire.ledger.checkpoints import cosign
 
     latest = store.ledger_checkpoint()
     signed = int(latest.signed_at.timestamp())

@@ -12,19 +12,17 @@ import pytest
 
 from backends import vector, vectors_dir
 from ceasefire.errors import InputError, VerificationError
+from ceasefire.ledger.checkpoints import Checkpoint, cosign, verify_cosignatures
 from ceasefire.ledger.notes import (
     COSIGNATURE_V1,
     ED25519,
     MAX_SIGNATURES,
-    Checkpoint,
     Signer,
     Verifier,
     add_signatures,
-    cosign,
     cosigned_message,
     open_note,
     sign_note,
-    verify_cosignatures,
 )
 
 GO_NOTE = vectors_dir() / "signed-note" / "go-note.json"

@@ -24,8 +24,9 @@ from ceasefire import ledger
 from ceasefire.cli.app import app
 from ceasefire.errors import InputError, VerificationError
 from ceasefire.ledger import merkle
+from ceasefire.ledger.checkpoints import Checkpoint, verify_cosignatures
 from ceasefire.ledger.keys import read_signer, read_verifier
-from ceasefire.ledger.notes import Checkpoint, Signer, open_note, verify_cosignatures
+from ceasefire.ledger.notes import Signer, open_note
 from ceasefire.mirroring import PUBLIC, publish_mirror
 from ceasefire.publish.mirror import proofs_path
 from ceasefire.publish.views import coarsen

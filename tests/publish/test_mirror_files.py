@@ -12,7 +12,8 @@ import pytest
 from ceasefire.canonical import canonical_json
 from ceasefire.errors import InputError, VerificationError
 from ceasefire.ledger import merkle
-from ceasefire.ledger.notes import Checkpoint, Signer, sign_note
+from ceasefire.ledger.checkpoints import Checkpoint
+from ceasefire.ledger.notes import Signer, sign_note
 from ceasefire.publish.mirror import (
     Leaf,
     MirrorContent,

@@ -2,8 +2,9 @@
 
 Every accepted record and state change is a leaf of one append-only Merkle log (RFC 9162), kept
 in the store beside the records (:mod:`ceasefire.store.ledger`). The log signs checkpoints (C2SP
-tlog-checkpoint, signed notes with Ed25519, :mod:`ceasefire.ledger.notes`); each party may cosign them
-(C2SP tlog-cosignature) after checking that the log only grew since the checkpoint it last saw.
+tlog-checkpoint, :mod:`ceasefire.ledger.checkpoints`; signed notes with Ed25519,
+:mod:`ceasefire.ledger.notes`); each party may cosign them (C2SP tlog-cosignature) after checking
+that the log only grew since the checkpoint it last saw.
 
 What a party runs, on a copy of the database or offline:
 
@@ -35,12 +36,9 @@ from ceasefire.errors import (
     VerificationError,
 )
 from ceasefire.ledger import merkle
+from ceasefire.ledger.checkpoints import Checkpoint
 from ceasefire.ledger.log import LATEST_WINS, Entry, Item, LedgerState, StoredCheckpoint, leaf_body
-from ceasefire.ledger.notes import (
-    Checkpoint,
-    Verifier,
-    open_note,
-)
+from ceasefire.ledger.notes import Verifier, open_note
 from ceasefire.ledger.proofs import _b64
 
 

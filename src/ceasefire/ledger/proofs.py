@@ -24,16 +24,14 @@ from ceasefire.errors import (
     VerificationError,
 )
 from ceasefire.ledger import merkle
-from ceasefire.ledger.log import Entry, StoredCheckpoint, leaf_body
-from ceasefire.ledger.notes import (
+from ceasefire.ledger.checkpoints import (
     Checkpoint,
-    Signer,
-    Verifier,
     cosign,
     cosignature_time_problem,
-    open_note,
     verify_cosignatures,
 )
+from ceasefire.ledger.log import Entry, StoredCheckpoint, leaf_body
+from ceasefire.ledger.notes import Signer, Verifier, open_note
 
 
 class LedgerStore(Protocol):
@@ -98,7 +96,7 @@ def cosign_latest(
 
 def _check_time(timestamp: int, checkpoint: StoredCheckpoint, now: datetime) -> None:
     """Refuse a cosignature dated before ``checkpoint`` was signed or ahead of ``now``
-    (:func:`ceasefire.ledger.notes.cosignature_time_problem`)."""
+    (:func:`ceasefire.ledger.checkpoints.cosignature_time_problem`)."""
     reason = cosignature_time_problem(timestamp, checkpoint.signed_at, now)
     if reason is not None:
         raise InputError(

@@ -47,7 +47,7 @@ from typing import Any, Final
 
 from ceasefire.errors import InputError, Problem, VerificationError
 from ceasefire.ledger import merkle
-from ceasefire.ledger.notes import Checkpoint
+from ceasefire.ledger.checkpoints import Checkpoint
 
 __all__ = [
     "FORMAT",

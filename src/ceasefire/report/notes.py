@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from ceasefire.errors import InputError, Problem, VerificationError
-from ceasefire.ledger.notes import Signer, Verifier, cosignature_of, open_note, sign_note
+from ceasefire.ledger.checkpoints import cosignature_of
+from ceasefire.ledger.notes import Signer, Verifier, open_note, sign_note
 
 NOTE_FORMAT: Final = "ceasefire-daily-report/1"
 FORMATS: Final = ("json", "html", "pdf")

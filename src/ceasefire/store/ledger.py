@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from ceasefire.errors import ConflictError, ForbiddenError, NotFoundError, VerificationError
 from ceasefire.intake.signing import TrustedKey
 from ceasefire.ledger import merkle
+from ceasefire.ledger.checkpoints import Checkpoint
 from ceasefire.ledger.log import (
     Entry,
     Item,
@@ -37,7 +38,7 @@ from ceasefire.ledger.log import (
     lookup,
     submitter_key_item,
 )
-from ceasefire.ledger.notes import Checkpoint, Signer, Verifier, sign_note
+from ceasefire.ledger.notes import Signer, Verifier, sign_note
 from ceasefire.store.backends import Backend
 from ceasefire.store.database import Database
 from ceasefire.store.schema import UTCDateTime, metadata

@@ -33,8 +33,9 @@ from ceasefire.api.deps import Caller, Service, ServiceDep
 from ceasefire.api.errors import ERROR_JSON, ErrorResponse, MalformedBody
 from ceasefire.api.routes.read import MAX_INT
 from ceasefire.errors import ForbiddenError, InputError, NotFoundError, Problem
+from ceasefire.ledger.checkpoints import verify_cosignatures
 from ceasefire.ledger.log import StoredCheckpoint
-from ceasefire.ledger.notes import Verifier, verify_cosignatures
+from ceasefire.ledger.notes import Verifier
 from ceasefire.publish.access import report_ids, require
 from ceasefire.publish.visibility import Viewer
 
