@@ -12,6 +12,10 @@ both give the same counts. The peer reads two indexed tables and trusts them; th
 and hashes the whole log, so the ratio is the price of a report checked against its checkpoint.
 Targets: the night <= 2 s, the month <= 30 s.
 
+``cold_process_s`` times the mission's report as the command ``ceasefire report daily`` in a
+new process (Python's start, the imports, the monitored area of the coverage section: all a
+caller waits for), and ``cold_same`` says it wrote the bytes built in this process.
+
 Usage: ``python benchmarks/report.py [--quick]`` (``--quick``: the night only). One JSON line
 per scale and tier.
 """
@@ -20,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -90,6 +96,26 @@ def ours(store: Store, day: date, tier: str) -> tuple[dict[str, Any], int, float
     return built.data, len(built.body), time.perf_counter() - t0, time.process_time() - c0
 
 
+def built_body(store: Store, day: date) -> bytes:
+    return reporting.build(store, AGREEMENT, day=day, tier="mission", fmt="json").body
+
+
+def cold_process(folder: Path, day: date, body: bytes) -> dict[str, Any]:
+    """``ceasefire report daily`` as a command in a new process, start-up and imports included
+    (what a liaison officer waits for): its wall seconds, and whether it wrote the very bytes
+    built in this process."""
+    out = folder / "cold.json"
+    command = [sys.executable, "-c", "from ceasefire.cli.app import main; main()", "report",
+               "daily", "--db", str(folder / "bench.db"), "--date", day.isoformat(),
+               "--format", "json", "--out", str(out)]  # fmt: skip
+    t0 = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return {
+        "cold_process_s": round(time.perf_counter() - t0, 3),
+        "cold_same": out.read_bytes() == body,
+    }
+
+
 def run(name: str, config: SimConfig, day: date, target_s: float) -> None:
     with tempfile.TemporaryDirectory() as folder:
         t0 = time.perf_counter()
@@ -115,6 +141,7 @@ def run(name: str, config: SimConfig, day: date, target_s: float) -> None:
                     "setup_s": round(setup, 1),
                 }
                 if tier == "mission":
+                    line.update(cold_process(Path(folder), day, built_body(store, day)))
                     got_oblast = Counter(
                         {
                             r["oblast"]: r["count"]
