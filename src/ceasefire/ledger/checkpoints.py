@@ -53,6 +53,7 @@ from ceasefire.ledger.notes import (
     _merge,
     _split,
     cosigned_message,
+    open_log_note,
     open_note,
 )
 
@@ -276,13 +277,7 @@ def verify_cosignatures(
     for c in cosigners:
         if c.sig_type != COSIGNATURE_V1:
             raise InputError(Problem("cosigners", c.name, "not a cosignature/v1 (0x04) key"))
-    opened = open_note(note, [log_verifier, *cosigners])
-    if log_verifier not in opened.verified:
-        raise VerificationError(
-            "the checkpoint is not signed by the log",
-            expected=log_verifier.key,
-            computed=", ".join(f"{s.name}+{s.key_id:08x}" for s in opened.signatures),
-        )
+    opened = open_log_note(note, log_verifier, cosigners, what="the checkpoint")
     checkpoint = Checkpoint.parse(opened.text)
     trusted = {(c.name, c.key_id): c for c in cosigners}
     found: list[Cosignature] = []

@@ -54,6 +54,7 @@ __all__ = [
     "Verifier",
     "add_signatures",
     "cosigned_message",
+    "open_log_note",
     "open_note",
     "sign_note",
 ]
@@ -490,6 +491,28 @@ def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> Note:
             computed=", ".join(f"{s.name}+{s.key_id:08x}" for s in signatures),
         )
     return Note(text, signatures, tuple(verified))
+
+
+def open_log_note(
+    note: str | bytes, log: Verifier, others: Iterable[Verifier] = (), *, what: str
+) -> Note:
+    """:func:`open_note` with the log's key and ``others``, and the log's signature required:
+    a note the log did not sign (a checkpoint, a report's note) is ``what`` forged, whoever
+    else signed it.
+
+    Raises
+    ------
+    VerificationError
+        ``"<what> is not signed by the log"``, besides :func:`open_note`'s errors.
+    """
+    opened = open_note(note, [log, *others])
+    if log not in opened.verified:
+        raise VerificationError(
+            f"{what} is not signed by the log",
+            expected=log.key,
+            computed=", ".join(f"{s.name}+{s.key_id:08x}" for s in opened.signatures),
+        )
+    return opened
 
 
 # -- the cosigned message -----------------------------------------------------------------------

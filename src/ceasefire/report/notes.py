@@ -31,7 +31,7 @@ from typing import Final
 
 from ceasefire.errors import InputError, Problem, VerificationError
 from ceasefire.ledger.checkpoints import cosignature_of
-from ceasefire.ledger.notes import Signer, Verifier, open_note, sign_note
+from ceasefire.ledger.notes import Signer, Verifier, open_log_note, open_note, sign_note
 
 NOTE_FORMAT: Final = "ceasefire-daily-report/1"
 FORMATS: Final = ("json", "html", "pdf")
@@ -133,13 +133,7 @@ def open_report(
 ) -> tuple[ReportNote, tuple[str, ...]]:
     """Check a report's note: signed by the log, and by ``quorum`` of ``cosigners``.
     Returns what it says and who cosigned it."""
-    opened = open_note(note, [log, *cosigners])
-    if log not in opened.verified:
-        raise VerificationError(
-            "the report's note is not signed by the log",
-            expected=log.key,
-            computed=", ".join(f"{s.name}+{s.key_id:08x}" for s in opened.signatures),
-        )
+    opened = open_log_note(note, log, cosigners, what="the report's note")
     names = tuple(v.name for v in opened.verified if v != log)
     if len(names) < quorum:
         raise VerificationError(
